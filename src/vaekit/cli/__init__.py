@@ -1,0 +1,43 @@
+"""The `vaekit` command. Each sub-command lives in its own module; errors become one line and exit status 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from vaekit.errors import VaekitError
+
+
+class _Group(click.Group):
+    """Turns vaekit's input errors into `error: ...` on stderr and exit status 2, with no traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except VaekitError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="vaekit")
+def main() -> None:
+    """vaekit: train Variational Autoencoders and look at what they learned.
+
+    \b
+    Example:
+      vaekit train --data digits --latent-dim 2 --epochs 30 --out runs/digits
+      vaekit plot manifold runs/digits
+    """
+
+
+def _register() -> None:
+    from vaekit.cli import info, outputs, plot, train
+
+    for module in (train, outputs, plot, info):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

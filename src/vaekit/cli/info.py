@@ -1,0 +1,49 @@
+"""`vaekit info RUN`: what a run is and how it ended."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from vaekit.cli.outputs import RUN
+
+
+@click.command()
+@RUN
+@click.option("--json", "as_json", is_flag=True, help="print the config and final metrics as JSON")
+def info(run: str, as_json: bool) -> None:
+    """Print a run's settings, data, versions and final metrics.
+
+    \b
+    Example:
+      vaekit info runs/digits
+    """
+    from vaekit.run_dir import CONFIG_FILE, METRICS_FILE, MODEL_FILE, read_run_config
+    from vaekit.training.metrics_log import read_metrics
+
+    read_run_config(run)  # checks the directory is a run
+    saved = json.loads((Path(run) / CONFIG_FILE).read_text())
+    metrics = read_metrics(Path(run) / METRICS_FILE)
+    final = metrics[-1] if metrics else None
+    if as_json:
+        click.echo(json.dumps({**saved, "final_metrics": final}, indent=2))
+        return
+    data = saved["data"]
+    click.echo(f"run {run}")
+    click.echo(f"  data: {data['source']} ({data['location']}), {data['kind']} {data['shape']}, "
+               f"{data['n_train']} train / {data['n_test']} test, likelihood {data['likelihood']}")
+    for section, values in saved["config"].items():
+        click.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+    click.echo("  versions: " + ", ".join(f"{k} {v}" for k, v in saved["versions"].items()))
+    click.echo(f"  model: {'present' if (Path(run) / MODEL_FILE).is_file() else 'MISSING'}")
+    if final:
+        click.echo(f"  after epoch {final['epoch']} ({final['step']} steps): train -ELBO "
+                   f"{final['train_neg_elbo']:.3f}, validation -ELBO {final['val_neg_elbo']:.3f} = distortion "
+                   f"{final['val_distortion']:.3f} + rate {final['val_rate']:.3f} nats")
+    else:
+        click.echo("  no completed epoch yet")
+
+
+COMMANDS = [info]

@@ -1,0 +1,154 @@
+"""`vaekit sample | reconstruct | embed | interpolate`: use a trained run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+from vaekit.outputs import save_batch, save_table
+
+RUN = click.argument("run", type=click.Path())
+DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
+DATA = click.option("--data", "source", help="data to use instead of the run's own (same example shape)")
+SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+
+
+def _load(run: str, device: str):  # type: ignore[no-untyped-def]
+    from vaekit.run_dir import load
+    from vaekit.training.device import pick_device
+
+    return load(run, pick_device(device))
+
+
+def _columns(run: str) -> list[str] | None:
+    from vaekit.run_dir import read_run_config
+
+    return read_run_config(run)[1].get("columns")
+
+
+@click.command()
+@RUN
+@click.option("-n", "--count", default=64, show_default=True, help="how many samples")
+@click.option("--seed", default=0, show_default=True, help="seed of the prior draws")
+@click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
+@click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/samples.png, or "
+              "samples.csv for tables]")
+@DEVICE
+def sample(run: str, count: int, seed: int, draw: bool, out: str | None, device: str) -> None:
+    """Decode draws from the prior: new examples.
+
+    \b
+    Example:
+      vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png
+    """
+    if count < 1:
+        raise VaekitError(f"--count must be at least 1, got {count}")
+    model = _load(run, device)
+    generator = torch.Generator(device=model.device).manual_seed(seed)
+    samples = model.sample(count, generator=generator, mean=not draw)
+    default = "samples.png" if len(model.data_shape) == 3 else "samples.csv"
+    path = save_batch(out or Path(run) / default, samples, ncol=int(np.ceil(np.sqrt(count))), columns=_columns(run))
+    click.echo(f"wrote {count} samples to {path}")
+
+
+@click.command()
+@RUN
+@click.option("-n", "--count", default=32, show_default=True, help="how many examples from the start of the split")
+@click.option("--out", default=None, help="output .png (inputs above reconstructions) or .npy [default: "
+              "RUN/reconstructions.png]")
+@DATA
+@SPLIT
+@DEVICE
+def reconstruct(run: str, count: int, out: str | None, source: str | None, split: str, device: str) -> None:
+    """Encode examples and decode them again (at the posterior mean).
+
+    \b
+    Example:
+      vaekit reconstruct runs/digits -n 16 --out recon.png
+    """
+    from vaekit.inference import run_data
+
+    model = _load(run, device)
+    _, x, _ = run_data(run, source, split)
+    x = x[:count]
+    recon = model.reconstruct(x.to(model.device)).cpu()
+    path = Path(out or Path(run) / "reconstructions.png")
+    batch = torch.cat([x, recon]) if path.suffix.lower() in (".png", ".jpg", ".jpeg") else recon
+    save_batch(path, batch, columns=_columns(run))
+    click.echo(f"wrote {len(x)} reconstructions to {path}")
+
+
+@click.command()
+@RUN
+@click.option("--out", required=True, help="output .npy (codes; labels beside it in NAME-labels.npy), .csv or "
+              ".parquet (columns z0.. and label)")
+@click.option("--sample", "draw", is_flag=True, help="one posterior sample per example instead of the mean")
+@click.option("--seed", default=0, show_default=True, help="seed of the posterior samples")
+@DATA
+@SPLIT
+@DEVICE
+def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: str, device: str) -> None:
+    """Write latent codes (posterior means) of a data split, with labels.
+
+    \b
+    Example:
+      vaekit embed runs/digits --split all --out codes.csv
+    """
+    from vaekit.inference import embed as embed_codes, run_data
+
+    model = _load(run, device)
+    _, x, y = run_data(run, source, split)
+    generator = torch.Generator(device=model.device).manual_seed(seed)
+    codes = embed_codes(model, x, sample=draw, generator=generator).numpy()
+    path = Path(out)
+    if path.suffix.lower() == ".npy":
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            np.save(handle, codes)
+        if y is not None:
+            with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
+                np.save(handle, y.numpy())
+    elif path.suffix.lower() in (".csv", ".parquet"):
+        extra = {} if y is None else {"label": y.numpy()}
+        save_table(path, codes, [f"z{i}" for i in range(codes.shape[1])], extra)
+    else:
+        raise VaekitError(f"{path}: choose an output ending in .npy, .csv or .parquet")
+    click.echo(f"wrote {codes.shape[0]} codes of dimension {codes.shape[1]} to {path}")
+
+
+@click.command()
+@RUN
+@click.option("--from", "index_from", default=0, show_default=True, help="index of the first example in the split")
+@click.option("--to", "index_to", default=1, show_default=True, help="index of the second example")
+@click.option("--steps", default=10, show_default=True, help="points along the path, ends included")
+@click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
+@click.option("--out", default=None, help="output .png or .npy [default: RUN/interpolation.png]")
+@DATA
+@SPLIT
+@DEVICE
+def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical: bool, out: str | None,
+                source: str | None, split: str, device: str) -> None:
+    """Decode the path between the latent codes of two examples.
+
+    \b
+    Example:
+      vaekit interpolate runs/digits --from 3 --to 8 --steps 12 --out path.png
+    """
+    from vaekit.inference import interpolate as interpolate_codes, run_data
+
+    model = _load(run, device)
+    _, x, _ = run_data(run, source, split)
+    for index in (index_from, index_to):
+        if not 0 <= index < len(x):
+            raise VaekitError(f"example index {index} is out of range: the {split} split has {len(x)} examples")
+    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical)
+    path = Path(out or Path(run) / "interpolation.png")
+    save_batch(path, decoded, ncol=steps, columns=_columns(run))
+    click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")
+
+
+COMMANDS = [sample, reconstruct, embed, interpolate]

@@ -1,0 +1,93 @@
+"""`vaekit plot latent | manifold | reconstructions | samples RUN`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _load
+from vaekit.errors import VaekitError
+
+OUT = click.option("--out", default=None, help="output picture [default: RUN/<kind>.png]")
+
+
+@click.group()
+def plot() -> None:
+    """Draw a figure of a trained run.
+
+    \b
+    Examples:
+      vaekit plot latent runs/digits --split all
+      vaekit plot manifold runs/digits --out manifold.png
+    """
+
+
+@plot.command()
+@RUN
+@OUT
+@DATA
+@SPLIT
+@DEVICE
+def latent(run: str, out: str | None, source: str | None, split: str, device: str) -> None:
+    """Posterior means coloured by label (PCA to 2-D when the latent has more than 2 dimensions)."""
+    from vaekit.inference import embed, run_data
+    from vaekit.plots import save_latent_scatter
+
+    model = _load(run, device)
+    data, x, y = run_data(run, source, split)
+    path = save_latent_scatter(embed(model, x), y, out or Path(run) / "latent.png", data.class_names)
+    click.echo(f"wrote {path}")
+
+
+@plot.command()
+@RUN
+@OUT
+@click.option("--steps", default=15, show_default=True, help="images per side")
+@DATA
+@DEVICE
+def manifold(run: str, out: str | None, steps: int, source: str | None, device: str) -> None:
+    """Images decoded on a grid of normal quantiles along the two leading latent directions."""
+    from vaekit.inference import embed, run_data
+    from vaekit.plots import latent_directions, save_manifold
+
+    model = _load(run, device)
+    if len(model.data_shape) != 3:
+        raise VaekitError("a manifold picture needs image data; this run's data are vectors")
+    _, x, _ = run_data(run, source, "test")
+    path = save_manifold(model, latent_directions(embed(model, x)), out or Path(run) / "manifold.png", steps)
+    click.echo(f"wrote {path}")
+
+
+@plot.command()
+@RUN
+@OUT
+@click.option("-n", "--count", default=32, show_default=True)
+@DATA
+@SPLIT
+@DEVICE
+def reconstructions(run: str, out: str | None, count: int, source: str | None, split: str, device: str) -> None:
+    """Inputs above their reconstructions."""
+    from vaekit.inference import run_data
+    from vaekit.plots import save_reconstructions
+
+    model = _load(run, device)
+    _, x, _ = run_data(run, source, split)
+    click.echo(f"wrote {save_reconstructions(model, x[:count], out or Path(run) / 'reconstructions.png')}")
+
+
+@plot.command()
+@RUN
+@OUT
+@click.option("-n", "--count", default=64, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@DEVICE
+def samples(run: str, out: str | None, count: int, seed: int, device: str) -> None:
+    """Decoded draws from the prior."""
+    from vaekit.plots import save_samples
+
+    model = _load(run, device)
+    click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed)}")
+
+
+COMMANDS = [plot]

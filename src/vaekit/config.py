@@ -1,0 +1,253 @@
+"""Typed, validated settings for every part of a run, saved to and loaded from JSON.
+
+Unknown keys and wrong types are rejected with one clear line (never a dict that answers None for a typo)::
+
+    cfg = Config.from_dict({"model": {"latent_dim": 2}, "train": {"epochs": 5}})
+    cfg.model.latent_dim        # 2
+    Config.from_dict(cfg.to_dict()) == cfg
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vaekit.errors import ConfigError
+
+
+def _setting(default: Any, help: str, flag: str | None = None, choices: tuple[str, ...] | None = None) -> Any:
+    """A dataclass field that carries its command-line help, flag name and allowed values."""
+    meta = {"help": help, "flag": flag, "choices": choices}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class DataConfig:
+    source: str = _setting("digits", "dataset name (digits, mnist, fashion-mnist, kmnist, cifar10) or a path "
+                           "to .npy/.npz/IDX/CSV/Parquet or a folder of images", flag="data")
+    data_dir: str | None = _setting(None, "folder to look for (and download) dataset files")
+    download: bool = _setting(True, "download a missing named dataset from its official mirror")
+    binarize: str = _setting("none", "binarize pixels: none, dynamic (resampled each epoch) or static (once, seeded)",
+                             choices=("none", "dynamic", "static"))
+    test_fraction: float = _setting(0.1, "fraction held out for test when the data has no split of its own")
+    label_column: str | None = _setting(None, "table column holding class labels (CSV/Parquet)")
+    split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
+
+    def validate(self) -> None:
+        if not 0.0 < self.test_fraction < 1.0:
+            raise ConfigError(f"test_fraction must be between 0 and 1, got {self.test_fraction}")
+
+
+@dataclass
+class ModelConfig:
+    latent_dim: int = _setting(20, "size of the latent code z")
+    network: str = _setting("mlp", "encoder/decoder network: mlp or conv")
+    hidden: list[int] = _setting([400], "MLP hidden widths, encoder order (the decoder mirrors them), e.g. 512,256")
+    activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
+                                                                     "silu"))
+    conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
+    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x)")
+    prior: str = _setting("standard_normal", "prior p(z)")
+    likelihood: str = _setting("auto", "likelihood p(x|z): bernoulli, gaussian, continuous_bernoulli, or auto "
+                               "(bernoulli for images, gaussian for vectors)")
+    gaussian_scale: str = _setting("per_dim", "scale of the gaussian likelihood: fixed, global (one learned) or "
+                                   "per_dim (learned per data dimension)", choices=("fixed", "global", "per_dim"))
+    fixed_scale: float = _setting(1.0, "initial (or, for gaussian_scale=fixed, the) gaussian standard deviation")
+
+    def validate(self) -> None:
+        if self.latent_dim < 1:
+            raise ConfigError(f"latent_dim must be at least 1, got {self.latent_dim}")
+        if not self.hidden or any(width < 1 for width in self.hidden):
+            raise ConfigError(f"hidden must be one or more positive widths, got {self.hidden}")
+        if not self.conv_channels or any(width < 1 for width in self.conv_channels):
+            raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
+        if not self.fixed_scale > 0:
+            raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
+
+
+@dataclass
+class ObjectiveConfig:
+    name: str = _setting("elbo", "training objective", flag="objective")
+    beta: float = _setting(1.0, "weight of the KL term (beta-VAE when > 1)")
+    warmup_epochs: float = _setting(0.0, "epochs over which beta rises linearly from 0 (0: no warm-up)")
+    free_bits: float = _setting(0.0, "free bits: nats per latent dimension below which the KL is not penalised")
+    kl: str = _setting("auto", "KL estimate: analytic, mc (Monte Carlo), or auto (analytic when available)",
+                       choices=("auto", "analytic", "mc"))
+
+    def validate(self) -> None:
+        if not self.beta >= 0:
+            raise ConfigError(f"beta must be zero or positive, got {self.beta}")
+        if not self.warmup_epochs >= 0:
+            raise ConfigError(f"warmup_epochs must be zero or positive, got {self.warmup_epochs}")
+        if not self.free_bits >= 0:
+            raise ConfigError(f"free_bits must be zero or positive, got {self.free_bits}")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = _setting(10, "number of passes over the training data")
+    batch_size: int = _setting(128, "examples per step")
+    lr: float = _setting(1e-3, "learning rate")
+    optimizer: str = _setting("adam", "optimizer", choices=("adam", "adamw", "rmsprop", "sgd"))
+    weight_decay: float = _setting(0.0, "weight decay")
+    grad_clip: float = _setting(0.0, "clip the gradient norm to this value (0: off)")
+    seed: int = _setting(0, "random seed: the same seed repeats a CPU run bit for bit")
+    device: str = _setting("auto", "device: auto (cuda if present), cpu, cuda, cuda:1, mps")
+
+    def validate(self) -> None:
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not self.weight_decay >= 0 or not self.grad_clip >= 0:
+            raise ConfigError("weight_decay and grad_clip must be zero or positive")
+
+
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "objective": ObjectiveConfig,
+    "train": TrainConfig,
+}
+
+
+@dataclass
+class Config:
+    """Every setting of a run, in four sections."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def validate(self) -> Config:
+        for name in SECTIONS:
+            getattr(self, name).validate()
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Config:
+        if not isinstance(values, dict):
+            raise ConfigError(f"a config must be a mapping of sections, got {type(values).__name__}")
+        _reject_unknown(values, SECTIONS, "")
+        sections = {name: _section_from_dict(SECTIONS[name], values.get(name, {}), name) for name in SECTIONS}
+        return cls(**sections).validate()
+
+    def with_overrides(self, overrides: dict[str, dict[str, Any]]) -> Config:
+        """A copy with {section: {key: value}} replaced, checked like from_dict."""
+        merged = self.to_dict()
+        _reject_unknown(overrides, SECTIONS, "")
+        for section, values in overrides.items():
+            _reject_unknown(values, {f.name: f for f in dataclasses.fields(SECTIONS[section])}, f"{section}.")
+            merged[section].update(values)
+        return Config.from_dict(merged)
+
+
+def load_config_file(path: str | Path) -> Config:
+    """Read a YAML (.yaml/.yml), TOML (.toml) or JSON config file with sections data/model/objective/train."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            values = yaml.safe_load(text) or {}
+        elif path.suffix == ".toml":
+            values = tomllib.loads(text)
+        elif path.suffix == ".json":
+            values = json.loads(text)
+        else:
+            raise ConfigError(f"config file {path} must end in .yaml, .yml, .toml or .json")
+    except ConfigError:
+        raise
+    except Exception as error:  # the parsers' own error types differ; all mean "not readable"
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(f"cannot parse config file {path}: {first_line}") from None
+    if isinstance(values, dict) and "config" in values and "versions" in values:
+        values = values["config"]  # a run's config.json can be used as a config file
+    return Config.from_dict(values)
+
+
+def _reject_unknown(values: dict[str, Any], known: dict[str, Any], prefix: str) -> None:
+    for key in values:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else f"; known: {', '.join(known)}"
+            raise ConfigError(f"unknown setting {prefix}{key}{hint}")
+
+
+def _section_from_dict(kind: type, values: Any, section: str) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"config section {section} must be a mapping, got {type(values).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    _reject_unknown(values, fields, f"{section}.")
+    hints = typing.get_type_hints(kind)
+    checked = {key: coerce(value, hints[key], f"{section}.{key}") for key, value in values.items()}
+    for key, value in checked.items():
+        choices = fields[key].metadata.get("choices")
+        if choices and value not in choices:
+            raise ConfigError(f"{section}.{key} must be one of {', '.join(choices)}; got {value!r}")
+    return kind(**checked)
+
+
+def coerce(value: Any, hint: Any, name: str) -> Any:
+    """Check (and where lossless, convert) a value to the type a setting declares."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return coerce(value, inner, name)
+    if typing.get_origin(hint) is list:
+        if isinstance(value, str):
+            value = [part for part in value.replace(" ", "").split(",") if part]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{name} must be a list, got {value!r}")
+        return [coerce(item, args[0], name) for item in value]
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.lower() in ("true", "yes", "1")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be an integer, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{name} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name} must be a number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{name} must be a finite number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, got {value!r}")
+        return value
+    raise TypeError(f"no coercion for {hint}")

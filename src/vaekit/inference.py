@@ -1,0 +1,69 @@
+"""What a trained model is used for: latent codes, reconstructions, samples, interpolations, on a run's data.
+
+    model = vaekit.load("runs/demo")
+    x, y = run_data("runs/demo", split="test")
+    path = interpolate(model, x[0], x[1], steps=10)   # (10, *shape) decoded along the line between codes
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from vaekit.config import DataConfig
+from vaekit.data import Dataset, load_dataset
+from vaekit.errors import VaekitError
+from vaekit.model import VAE, rsample
+from vaekit.run_dir import read_run_config
+
+
+def run_data(run_dir: str | Path, source: str | None = None, split: str = "test") -> tuple[Dataset, torch.Tensor,
+                                                                                          torch.Tensor | None]:
+    """(dataset, x, y) of the run's own data source (or `source`), split "train", "test" or "all"."""
+    config, info = read_run_config(run_dir)
+    cfg: DataConfig = config.data
+    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
+                        label_column=cfg.label_column)
+    if list(data.shape) != list(info["shape"]):
+        raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
+                          f"{info['shape']}")
+    if split == "train":
+        return data, data.train_x, data.train_y
+    if split == "test":
+        return data, data.test_x, data.test_y
+    if split == "all":
+        y = None if data.train_y is None else torch.cat([data.train_y, data.test_y])
+        return data, torch.cat([data.train_x, data.test_x]), y
+    raise VaekitError(f"split must be train, test or all, got {split!r}")
+
+
+@torch.no_grad()
+def embed(model: VAE, x: torch.Tensor, sample: bool = False, generator: torch.Generator | None = None,
+          batch_size: int = 1000) -> torch.Tensor:
+    """(N, d) posterior means (or one posterior sample each), in batches."""
+    codes = []
+    for start in range(0, len(x), batch_size):
+        q = model.encode(x[start:start + batch_size].to(model.device))
+        codes.append(rsample(q, generator) if sample else q.mean)
+    return torch.cat(codes).cpu()
+
+
+@torch.no_grad()
+def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int = 10,
+                spherical: bool = False) -> torch.Tensor:
+    """(steps, *shape) likelihood means decoded along the path between the posterior means of two inputs.
+
+    Linear by default; spherical (slerp) keeps the codes at a typical distance from the origin under N(0, I).
+    """
+    if steps < 2:
+        raise VaekitError(f"an interpolation needs at least 2 steps, got {steps}")
+    ends = model.encode(torch.stack([x_from, x_to]).to(model.device)).mean
+    t = torch.linspace(0, 1, steps, device=ends.device)[:, None]
+    if spherical:
+        a, b = ends[0], ends[1]
+        omega = torch.arccos((a @ b / (a.norm() * b.norm())).clamp(-1 + 1e-7, 1 - 1e-7))
+        z = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+    else:
+        z = (1 - t) * ends[0] + t * ends[1]
+    return model.decode(z).mean.cpu()

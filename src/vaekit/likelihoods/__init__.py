@@ -1,0 +1,7 @@
+"""Likelihoods p(x|z): decoder outputs -> a torch Distribution whose event dimensions are the data dimensions.
+
+Each likelihood module declares `params_per_element` (how many decoder outputs it reads per data element) and
+turns the decoder's (..., P, *data_shape) tensor into a Distribution. Importing registers them.
+"""
+
+from vaekit.likelihoods import bernoulli, continuous_bernoulli, gaussian  # noqa: F401

@@ -1,0 +1,99 @@
+"""The one VAE: a composition of encoder network, posterior, prior, decoder network and likelihood.
+
+    model = build_model(ModelConfig(latent_dim=2), data_shape=(1, 28, 28), data_kind="image")
+    q = model.encode(x)            # q(z|x), a torch Distribution
+    px = model.decode(q.rsample()) # p(x|z), a Distribution whose event dims are the data dims
+    model.prior                    # p(z)
+    model.sample(16, generator=torch.Generator().manual_seed(0))
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.distributions import Distribution, Independent, Normal
+
+from vaekit import likelihoods, nn as networks, posteriors, priors  # noqa: F401  (registers the parts)
+from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.objectives.elbo import ELBO
+from vaekit.objectives.output import ObjectiveOutput
+from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
+
+
+class VAE(nn.Module):
+    """Inference (encode) and generation (decode, prior) as separate steps; objectives combine them."""
+
+    def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
+                 likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.posterior = posterior
+        self.prior_module = prior
+        self.decoder = decoder
+        self.likelihood = likelihood
+        self.data_shape = tuple(data_shape)
+        self.latent_dim = latent_dim
+
+    def encode(self, x: torch.Tensor) -> Distribution:
+        """q(z|x) for a batch x of shape (B, *data_shape)."""
+        return self.posterior(self.encoder(x))
+
+    def decode(self, z: torch.Tensor) -> Distribution:
+        """p(x|z) for latents of shape (..., d)."""
+        return self.likelihood(self.decoder(z))
+
+    @property
+    def prior(self) -> Distribution:
+        """p(z)."""
+        return self.prior_module()
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
+        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z)."""
+        px = self.decode(self.prior_module.sample(n, generator))
+        return px.mean if mean else px.sample()
+
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample)."""
+        q = self.encode(x)
+        z = rsample(q, generator) if sample_posterior else q.mean
+        return self.decode(z).mean
+
+    def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto") -> ObjectiveOutput:
+        """Per-example distortion, rate and -ELBO (nats) of a batch, with one posterior sample."""
+        return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self, x, beta)
+
+
+def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A reparameterized sample, repeatable with a generator for (independent) Normal posteriors."""
+    if generator is None:
+        return q.rsample()
+    base = q.base_dist if isinstance(q, Independent) else q
+    if not isinstance(base, Normal):
+        raise TypeError(f"a generator is supported for Normal posteriors only, not {type(base).__name__}")
+    eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
+    return base.loc + base.scale * eps
+
+
+def resolve_likelihood(cfg: ModelConfig, data_kind: str) -> str:
+    """The likelihood name: as configured, or for "auto" Bernoulli on images and Gaussian on vectors."""
+    if cfg.likelihood != "auto":
+        return cfg.likelihood
+    return "bernoulli" if data_kind == "image" else "gaussian"
+
+
+def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image") -> VAE:
+    """Compose a VAE from its configuration; every part is looked up by name in the registry."""
+    likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind))
+    likelihood = likelihood_cls(tuple(data_shape), cfg.gaussian_scale, cfg.fixed_scale)
+    encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
+        tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
+    posterior = POSTERIORS.get(cfg.posterior)(feature_dim, cfg.latent_dim)
+    prior = PRIORS.get(cfg.prior)(cfg.latent_dim)
+    return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim)

@@ -1,0 +1,54 @@
+"""Writing model outputs to files a person asked for: a PNG grid, a .npy array, or a CSV/Parquet table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+from vaekit.plots.grid import image_grid
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: list[str] | None = None) -> Path:
+    """(N, *shape) examples to `path`: images as a grid picture, anything as .npy, vectors as a table."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    batch = batch.detach().cpu()
+    if suffix in IMAGE_SUFFIXES:
+        if batch.ndim != 4:
+            raise VaekitError(f"{path}: only image data can be saved as a picture; use .npy or .csv")
+        import matplotlib.image
+
+        with atomic_path(path) as tmp:
+            matplotlib.image.imsave(tmp, image_grid(batch, ncol))
+        return path
+    if suffix in TABLE_SUFFIXES:
+        return save_table(path, batch.reshape(len(batch), -1).numpy(), columns)
+    if suffix == ".npy":
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            np.save(handle, batch.numpy())
+        return path
+    raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")
+
+
+def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
+               extra: dict[str, np.ndarray] | None = None) -> Path:
+    import pandas as pd
+
+    columns = columns if columns is not None and len(columns) == values.shape[1] else \
+        [f"x{i}" for i in range(values.shape[1])]
+    frame = pd.DataFrame(values, columns=columns)
+    for name, column in (extra or {}).items():
+        frame[name] = column
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+    return path

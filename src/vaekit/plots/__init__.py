@@ -1,0 +1,12 @@
+"""Figures of a trained model: image grids, latent scatter, manifold, training curves (matplotlib, Agg)."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never open a window or need a display
+
+from vaekit.plots.curves import save_loss_curves  # noqa: E402
+from vaekit.plots.images import save_manifold, save_reconstructions, save_samples  # noqa: E402
+from vaekit.plots.latent import latent_directions, save_latent_scatter  # noqa: E402
+
+__all__ = ["latent_directions", "save_latent_scatter", "save_loss_curves", "save_manifold",
+           "save_reconstructions", "save_samples"]

@@ -1,0 +1,35 @@
+"""Tiling a batch of images into one picture (vaekit does not depend on torchvision for its make_grid)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+
+def image_grid(images: torch.Tensor, ncol: int, pad: int = 1, min_side: int = 28) -> np.ndarray:
+    """(N, C, H, W) in [0, 1] -> an (rows*H', ncol*W', 3) float array, tiles separated by `pad` white pixels.
+
+    Tiles smaller than `min_side` are enlarged by whole pixels (nearest neighbour), so 8x8 digits stay visible.
+    """
+    images = images.detach().float().clamp(0, 1).cpu()
+    if images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)
+    n, _, height, width = images.shape
+    zoom = max(1, math.ceil(min_side / max(height, width)))
+    if zoom > 1:
+        images = images.repeat_interleave(zoom, dim=2).repeat_interleave(zoom, dim=3)
+        height, width = height * zoom, width * zoom
+    rows = math.ceil(n / ncol)
+    grid = torch.ones(3, rows * (height + pad) + pad, ncol * (width + pad) + pad)
+    for index in range(n):
+        top = pad + (index // ncol) * (height + pad)
+        left = pad + (index % ncol) * (width + pad)
+        grid[:, top:top + height, left:left + width] = images[index]
+    return grid.permute(1, 2, 0).numpy()
+
+
+def rows_as_image(rows: torch.Tensor) -> np.ndarray:
+    """(N, D) vectors -> an (N, D) array to show as a heat map, for data that are not images."""
+    return rows.detach().float().cpu().reshape(rows.shape[0], -1).numpy()

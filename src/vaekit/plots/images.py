@@ -1,0 +1,85 @@
+"""Pictures of what the model generates: reconstructions, samples and the 2-D latent manifold."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+from matplotlib.figure import Figure
+from scipy.stats import norm
+
+from vaekit.model import VAE
+from vaekit.plots.grid import image_grid, rows_as_image
+from vaekit.plots.save import save_figure
+
+
+def _is_image(model: VAE) -> bool:
+    return len(model.data_shape) == 3
+
+
+def _show(fig: Figure, picture, title: str, position: int = 111, image: bool = True) -> None:
+    axes = fig.add_subplot(position)
+    if image:
+        axes.imshow(picture, interpolation="nearest")
+    else:
+        axes.imshow(picture, aspect="auto", cmap="viridis", interpolation="nearest")
+        axes.set_ylabel("example")
+        axes.set_xlabel("dimension")
+    axes.set_title(title)
+    if image:
+        axes.axis("off")
+
+
+@torch.no_grad()
+def save_reconstructions(model: VAE, x: torch.Tensor, path: str | Path, ncol: int = 8) -> Path:
+    """Inputs (top rows) above their reconstructions at the posterior mean (bottom rows)."""
+    x = x.to(model.device)
+    recon = model.reconstruct(x)
+    if _is_image(model):
+        fig = Figure(figsize=(ncol, 2.4 * math.ceil(len(x) / ncol)))
+        _show(fig, image_grid(torch.cat([x, recon]), ncol), "inputs (top) and reconstructions (bottom)")
+    else:
+        fig = Figure(figsize=(8, 6))
+        _show(fig, rows_as_image(x), "inputs", 211, image=False)
+        _show(fig, rows_as_image(recon), "reconstructions", 212, image=False)
+    return save_figure(fig, path)
+
+
+@torch.no_grad()
+def save_samples(model: VAE, path: str | Path, n: int = 64, seed: int = 0, ncol: int = 8) -> Path:
+    """Decoded prior samples (the likelihood mean at z ~ p(z)), repeatable through `seed`."""
+    generator = torch.Generator(device=model.device).manual_seed(seed)
+    samples = model.sample(n, generator=generator)
+    fig = Figure(figsize=(ncol, ncol * math.ceil(n / ncol) / ncol + 0.4))
+    if _is_image(model):
+        _show(fig, image_grid(samples, ncol), f"{n} samples from the prior")
+    else:
+        _show(fig, rows_as_image(samples), f"{n} samples from the prior", image=False)
+    return save_figure(fig, path)
+
+
+@torch.no_grad()
+def manifold_images(model: VAE, directions: torch.Tensor, steps: int = 15) -> torch.Tensor:
+    """(steps*steps, C, H, W) decoded at z = a*u1 + b*u2 for a, b at norm.ppf(linspace(0.05, 0.95, steps)).
+
+    Rows run from high b (top) to low b, columns from low a to high a, so the picture lines up with the latent
+    scatter. With one latent dimension, one row of `steps` images.
+    """
+    quantiles = torch.tensor(norm.ppf(torch.linspace(0.05, 0.95, steps).numpy()), dtype=torch.float32)
+    directions = directions.to(model.device)
+    if directions.shape[0] == 1:
+        z = quantiles.to(model.device)[:, None] * directions[0]
+    else:
+        b, a = torch.meshgrid(quantiles.flip(0), quantiles, indexing="ij")
+        z = a.reshape(-1, 1).to(model.device) * directions[0] + b.reshape(-1, 1).to(model.device) * directions[1]
+    return model.decode(z).mean
+
+
+def save_manifold(model: VAE, directions: torch.Tensor, path: str | Path, steps: int = 15) -> Path:
+    """The 15x15 manifold of the classic VAE papers, along the given (1 or 2, d) unit latent directions."""
+    images = manifold_images(model, directions, steps)
+    fig = Figure(figsize=(10, 10 if directions.shape[0] > 1 else 1.5))
+    _show(fig, image_grid(images, steps), "decoded at norm.ppf(linspace(0.05, 0.95, 15)) along the leading "
+          "latent directions")
+    return save_figure(fig, path)

@@ -1,0 +1,15 @@
+"""Saving a matplotlib figure atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from vaekit.io import atomic_path
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+    return Path(path)

@@ -1,0 +1,33 @@
+"""The classic VAE posterior: a diagonal Gaussian whose mean and log-variance come from two linear heads."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.distributions import Independent, Normal
+
+from vaekit.registry import POSTERIORS
+
+# exp(0.5 * log_var) overflows float32 near log_var = 177 and underflows to a zero scale near -207; the clamp keeps
+# a diverging encoder from producing inf/0 scales (and NaN log-probs) long before that.
+LOG_VAR_MIN, LOG_VAR_MAX = -30.0, 20.0
+
+
+@POSTERIORS.register("diagonal_gaussian")
+class DiagonalGaussianPosterior(nn.Module):
+    """features (B, F) -> q(z|x) = N(mean, diag(exp(log_var))), event shape (d,).
+
+    >>> q = DiagonalGaussianPosterior(400, 20)(torch.randn(8, 400))
+    >>> q.rsample().shape   # reparameterized: z = mean + exp(log_var / 2) * eps
+    torch.Size([8, 20])
+    """
+
+    def __init__(self, feature_dim: int, latent_dim: int) -> None:
+        super().__init__()
+        self.mean_head = nn.Linear(feature_dim, latent_dim)
+        self.log_var_head = nn.Linear(feature_dim, latent_dim)
+
+    def forward(self, features: torch.Tensor) -> Independent:
+        mean = self.mean_head(features)
+        log_var = self.log_var_head(features).clamp(LOG_VAR_MIN, LOG_VAR_MAX)
+        return Independent(Normal(mean, torch.exp(0.5 * log_var), validate_args=False), 1, validate_args=False)

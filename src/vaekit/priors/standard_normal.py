@@ -1,0 +1,32 @@
+"""The standard normal prior N(0, I)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.distributions import Independent, Normal
+
+from vaekit.registry import PRIORS
+
+
+@PRIORS.register("standard_normal")
+class StandardNormalPrior(nn.Module):
+    """p(z) = N(0, I) over d dimensions. Buffers, not parameters: it follows the model's device, learns nothing.
+
+    >>> prior = StandardNormalPrior(2)
+    >>> prior().log_prob(torch.zeros(2))   # -log(2 pi)
+    tensor(-1.8379)
+    """
+
+    def __init__(self, latent_dim: int) -> None:
+        super().__init__()
+        self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)
+        self.register_buffer("scale", torch.ones(latent_dim), persistent=False)
+
+    def forward(self) -> Independent:
+        return Independent(Normal(self.loc, self.scale, validate_args=False), 1, validate_args=False)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n draws of z, repeatable with a generator (torch Distributions take none)."""
+        eps = torch.randn(n, self.loc.shape[0], generator=generator, device=self.loc.device)
+        return self.loc + self.scale * eps

@@ -1,0 +1,77 @@
+"""A run directory's files: config.json (every setting, the data, the versions) and model.safetensors.
+
+    model = vaekit.load("runs/demo")            # on the CPU
+    model = vaekit.load("runs/demo", "cuda")    # or any device
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from vaekit.config import Config
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path, write_json
+from vaekit.model import VAE, build_model
+
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.safetensors"
+CHECKPOINT_FILE = "checkpoint.safetensors"
+METRICS_FILE = "metrics.csv"
+
+
+def versions() -> dict[str, str]:
+    """The versions that produced a run, recorded so a result can be traced and repeated."""
+    found = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("vaekit", "torch", "numpy", "safetensors"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def write_run_config(run_dir: Path, config: Config, data_info: dict[str, Any]) -> None:
+    write_json(run_dir / CONFIG_FILE, {"config": config.to_dict(), "data": data_info, "versions": versions()})
+
+
+def read_run_config(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
+    """(config, data description) of a run directory, with a clear error when it is not one."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not Path(run_dir).is_dir():
+        raise VaekitError(f"run directory {run_dir} does not exist")
+    if not path.is_file():
+        raise VaekitError(f"{run_dir} is not a vaekit run directory: it has no {CONFIG_FILE}")
+    try:
+        saved = json.loads(path.read_text())
+        return Config.from_dict(saved["config"]), saved["data"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
+
+
+def save_weights(model: VAE, path: Path) -> None:
+    tensors = {name: value.detach().cpu().contiguous() for name, value in model.state_dict().items()}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp))
+
+
+def load(run_dir: str | Path, device: str | torch.device = "cpu") -> VAE:
+    """The trained model of a run directory, in eval mode, on `device`."""
+    config, data = read_run_config(run_dir)
+    weights = Path(run_dir) / MODEL_FILE
+    if not weights.is_file():
+        raise VaekitError(f"run directory {run_dir} has no model in it ({MODEL_FILE} is missing)")
+    model = build_model(config.model, tuple(data["shape"]), data["kind"])
+    try:
+        model.load_state_dict(load_file(str(weights)))
+    except (SafetensorError, OSError, RuntimeError) as error:
+        first = str(error).splitlines()[0]
+        raise VaekitError(f"{weights} is corrupt or does not match config.json ({first})") from None
+    return model.to(device).eval()

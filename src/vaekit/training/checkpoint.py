@@ -1,0 +1,68 @@
+"""The full training state in one safetensors file: weights, optimizer, random generators and counters.
+
+Tensors go in the file's tensor table; everything else (epoch, step, optimizer hyper-parameters) goes in its JSON
+metadata, so resuming never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+
+
+@dataclass
+class TrainingState:
+    epoch: int              # epochs completed
+    step: int               # optimizer steps taken
+    model: dict[str, torch.Tensor]
+    optimizer: dict[str, Any]
+    rng: dict[str, torch.Tensor]  # "torch" (global CPU), "data" (the shuffling generator), "cuda" if used
+
+
+def save_checkpoint(path: str | Path, state: TrainingState) -> None:
+    tensors = {f"model.{name}": value.detach().cpu().contiguous() for name, value in state.model.items()}
+    tensors.update({f"rng.{name}": value.cpu() for name, value in state.rng.items()})
+    scalar_state: dict[str, dict[str, Any]] = {}
+    for index, values in state.optimizer["state"].items():
+        for key, value in values.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
+            else:
+                scalar_state.setdefault(str(index), {})[key] = value
+    meta = {"epoch": state.epoch, "step": state.step, "param_groups": state.optimizer["param_groups"],
+            "optimizer_scalars": scalar_state, "format": 1}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"vaekit": json.dumps(meta)})
+
+
+def load_checkpoint(path: str | Path) -> TrainingState:
+    """The state on the CPU; load_state_dict moves it to the model's and optimizer's device."""
+    path = Path(path)
+    if not path.is_file():
+        raise VaekitError(f"no checkpoint at {path}: this run cannot be resumed")
+    try:
+        tensors = load_file(str(path))
+        with safe_open(str(path), framework="pt") as handle:
+            meta = json.loads(handle.metadata()["vaekit"])
+    except (SafetensorError, OSError, KeyError, ValueError) as error:
+        raise VaekitError(f"checkpoint {path} is corrupt or not a vaekit checkpoint ({error})") from None
+    model = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
+    rng = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
+    optimizer_state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer."):
+            _, index, name = key.split(".", 2)
+            optimizer_state.setdefault(int(index), {})[name] = value
+    for index, values in meta["optimizer_scalars"].items():
+        optimizer_state.setdefault(int(index), {}).update(values)
+    optimizer = {"state": optimizer_state, "param_groups": meta["param_groups"]}
+    return TrainingState(meta["epoch"], meta["step"], model, optimizer, rng)

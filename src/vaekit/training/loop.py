@@ -1,0 +1,238 @@
+"""The training loop, readable top to bottom: load data, build the model, step through epochs, save everything.
+
+    run = train(Config.from_dict({"data": {"source": "digits"}, "train": {"epochs": 5}}), "runs/digits")
+    run = resume("runs/digits", epochs=10)
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from vaekit.config import Config
+from vaekit.data import Dataset, load_dataset
+from vaekit.errors import VaekitError
+from vaekit.model import VAE, build_model, resolve_likelihood
+from vaekit.objectives import ObjectiveOutput
+from vaekit.objectives.schedules import linear_warmup
+from vaekit.registry import OBJECTIVES
+from vaekit.run_dir import (CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, MODEL_FILE, read_run_config, save_weights,
+                            write_run_config)
+from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
+from vaekit.training.data_prep import DeviceData, prepare
+from vaekit.training.device import pick_device
+from vaekit.training.metrics_log import read_metrics, write_metrics
+from vaekit.training.optimizers import make_optimizer
+from vaekit.training.pictures import write_pictures
+from vaekit.training.tensorboard import TensorBoardLog
+
+VALIDATION_BATCH = 1000
+
+
+@dataclass
+class Run:
+    """A finished (or interrupted) training run and where its files are."""
+
+    path: Path
+    model: VAE
+    config: Config
+    metrics: list[dict[str, float]] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def train(config: Config, out_dir: str | Path | None = None, progress: bool = True, data: Dataset | None = None,
+          pictures: bool = True) -> Run:
+    """Train a new model; `out_dir` must not hold a run already (default: runs/<data>-<time>).
+
+    `data` trains on an in-memory Dataset instead of loading config.data.source (the embedder does this);
+    `pictures=False` skips the figures.
+    """
+    config.validate()
+    if out_dir is None:
+        stem = Path(config.data.source).stem or "run"
+        out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    run_dir = Path(out_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise VaekitError(f"--out {run_dir} is a file, not a directory")
+    if any((run_dir / name).exists() for name in (CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE)):
+        raise VaekitError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it or another --out")
+    return _run(config, run_dir, None, progress, data, pictures)
+
+
+def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True) -> Run:
+    """Continue a run from its last checkpoint, up to `epochs` in all (default: the epochs it was given)."""
+    config, _ = read_run_config(run_dir)
+    overrides: dict[str, Any] = {}
+    if epochs is not None:
+        overrides["epochs"] = epochs
+    if device is not None:
+        overrides["device"] = device
+    config = config.with_overrides({"train": overrides})
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
+    return _run(config, Path(run_dir), state, progress)
+
+
+def load_config_data(config: Config) -> Dataset:
+    """The data set a config names, split as the config says."""
+    cfg = config.data
+    return load_dataset(cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
+                        label_column=cfg.label_column)
+
+
+class _StopFlag:
+    """Ctrl-C sets a flag that the loop checks between steps, so it stops on a whole step and saves; a second
+    Ctrl-C interrupts at once."""
+
+    def __init__(self) -> None:
+        self.stop = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _StopFlag:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            self._previous = None
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop:
+            raise KeyboardInterrupt
+        self.stop = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
+         pictures: bool = True) -> Run:
+    device = pick_device(config.train.device)
+    torch.manual_seed(config.train.seed)
+    if data is None:
+        data = load_config_data(config)
+    tensors = prepare(data, config.data, device, config.train.seed)
+    model = build_model(config.model, data.shape, data.kind).to(device)
+    optimizer = make_optimizer(model, config.train)
+    objective = OBJECTIVES.get(config.objective.name)(config.objective)
+    generator = torch.Generator(device=device).manual_seed(config.train.seed)
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
+                 "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
+                 "class_names": data.class_names, "columns": data.columns,
+                 "likelihood": resolve_likelihood(config.model, data.kind)}
+    write_run_config(run_dir, config, data_info)
+    metrics = read_metrics(run_dir / METRICS_FILE)
+    step, first_epoch = 0, 1
+    if state is not None:
+        model.load_state_dict(state.model)
+        optimizer.load_state_dict(state.optimizer)
+        torch.set_rng_state(state.rng["torch"])
+        generator.set_state(state.rng["data"])
+        if "cuda" in state.rng and device.type == "cuda":
+            torch.cuda.set_rng_state(state.rng["cuda"], device)
+        step, first_epoch = state.step, state.epoch + 1
+        metrics = [row for row in metrics if row["epoch"] <= state.epoch]
+
+    log = TensorBoardLog(run_dir / "tensorboard")
+    interrupted = False
+    with _StopFlag() as stop:
+        for epoch in range(first_epoch, config.train.epochs + 1):
+            started = time.perf_counter()
+            train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, generator, config, epoch,
+                                                   step, stop, progress)
+            if stop.stop:
+                interrupted = True
+                break
+            seconds = time.perf_counter() - started
+            val = validate(model, tensors.test_x, config.train.seed)
+            row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
+                   "beta": beta, "lr": optimizer.param_groups[0]["lr"],
+                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
+            metrics.append(row)
+            write_metrics(run_dir / METRICS_FILE, metrics)
+            log.epoch(row, model, tensors.test_x[:32])
+            rng = {"torch": torch.get_rng_state(), "data": generator.get_state()}
+            if device.type == "cuda":
+                rng["cuda"] = torch.cuda.get_rng_state(device)
+            save_checkpoint(run_dir / CHECKPOINT_FILE,
+                            TrainingState(epoch, step, model.state_dict(), optimizer.state_dict(), rng))
+            if progress:
+                tqdm.write(f"epoch {epoch}: train -ELBO {row['train_neg_elbo']:.2f}  validation -ELBO "
+                           f"{row['val_neg_elbo']:.2f} (distortion {row['val_distortion']:.2f} + rate "
+                           f"{row['val_rate']:.2f}) nats  {row['examples_per_s']:.0f} examples/s")
+    log.close()
+    save_weights(model, run_dir / MODEL_FILE)
+    if pictures:
+        write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names)
+    return Run(run_dir, model.eval(), config, metrics, interrupted)
+
+
+def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, tensors: DeviceData,
+                 generator: torch.Generator, config: Config, epoch: int, step: int, stop: _StopFlag,
+                 progress: bool) -> tuple[dict[str, float], int, float]:
+    """One pass over a fresh permutation of the training tensors; returns the epoch's mean terms."""
+    model.train()
+    train_x, batch_size = tensors.train_x, config.train.batch_size
+    n = len(train_x)
+    order = torch.randperm(n, generator=generator, device=train_x.device)
+    # sums of loss, distortion and rate stay on the device: no host sync inside the epoch but for the progress bar
+    sums = torch.zeros(3, device=train_x.device)
+    steps = math.ceil(n / batch_size)
+    bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.train.epochs}", disable=not progress, leave=False)
+    refresh = max(1, steps // 10)
+    beta = config.objective.beta
+    for index, start in enumerate(range(0, n, batch_size)):
+        x = train_x[order[start:start + batch_size]]
+        if tensors.dynamic_binarization:
+            x = torch.bernoulli(x, generator=generator)
+        beta = linear_warmup(config.objective.beta, config.objective.warmup_epochs, epoch - 1 + start / n)
+        out: ObjectiveOutput = objective(model, x, beta)
+        optimizer.zero_grad(set_to_none=True)
+        out.loss.backward()
+        if config.train.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.train.grad_clip)
+        optimizer.step()
+        step += 1
+        with torch.no_grad():
+            sums += torch.stack([out.loss.detach() * len(x), out.distortion.sum(), out.rate.sum()])
+        bar.update(1)
+        if index % refresh == 0:
+            bar.set_postfix(loss=f"{out.loss.item():.2f}")
+        if stop.stop:
+            break
+    bar.close()
+    loss, distortion, rate = (sums / n).tolist()
+    return {"train_loss": loss, "train_neg_elbo": distortion + rate, "train_distortion": distortion,
+            "train_rate": rate}, step, beta
+
+
+@torch.no_grad()
+def validate(model: VAE, x: torch.Tensor, seed: int = 0) -> dict[str, float]:
+    """Mean -ELBO, distortion and rate over x with beta = 1, one posterior sample each.
+
+    Runs on its own seeded random stream (fork_rng): the numbers are comparable between epochs, and validation
+    does not change the training run's random draws.
+    """
+    was_training = model.training
+    model.eval()
+    devices = [x.device] if x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        sums = torch.zeros(2, device=x.device)
+        for start in range(0, len(x), VALIDATION_BATCH):
+            out = model.elbo(x[start:start + VALIDATION_BATCH])
+            sums += torch.stack([out.distortion.sum(), out.rate.sum()])
+    model.train(was_training)
+    distortion, rate = (sums / len(x)).tolist()
+    if not (math.isfinite(distortion) and math.isfinite(rate)):
+        raise VaekitError(f"validation loss is not finite (distortion {distortion}, rate {rate})")
+    return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate}

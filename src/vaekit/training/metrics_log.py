@@ -1,0 +1,29 @@
+"""metrics.csv and TensorBoard: the numbers a run logs each epoch."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from vaekit.io import write_text
+
+COLUMNS = ["epoch", "step", "train_loss", "train_neg_elbo", "train_distortion", "train_rate", "val_neg_elbo",
+           "val_distortion", "val_rate", "beta", "lr", "examples_per_s", "epoch_seconds"]
+
+
+def write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
+    """Rewrites the whole (small) file atomically, so an interrupted run never leaves a torn last line."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, buffer.getvalue())
+
+
+def read_metrics(path: Path) -> list[dict[str, float]]:
+    if not path.is_file():
+        return []
+    with path.open() as handle:
+        return [{key: (int(value) if key in ("epoch", "step") else float(value)) for key, value in row.items()}
+                for row in csv.DictReader(handle)]
