@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
-from vaekit import likelihoods, nn as networks, posteriors, priors  # noqa: F401  (registers the parts)
+from vaekit import likelihoods, posteriors, priors  # noqa: F401  (registers the parts)
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput

@@ -99,7 +99,8 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
     Example:
       vaekit embed runs/digits --split all --out codes.csv
     """
-    from vaekit.inference import embed as embed_codes, run_data
+    from vaekit.inference import embed as embed_codes
+    from vaekit.inference import run_data
 
     model = _load(run, device)
     _, x, y = run_data(run, source, split)
@@ -138,7 +139,8 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     Example:
       vaekit interpolate runs/digits --from 3 --to 8 --steps 12 --out path.png
     """
-    from vaekit.inference import interpolate as interpolate_codes, run_data
+    from vaekit.inference import interpolate as interpolate_codes
+    from vaekit.inference import run_data
 
     model = _load(run, device)
     _, x, _ = run_data(run, source, split)

@@ -51,7 +51,8 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
       vaekit train --config configs/vae.yaml --beta 4 --warmup-epochs 5
       vaekit train --resume runs/digits --epochs 60
     """
-    from vaekit.training.loop import resume as resume_run, train as train_run
+    from vaekit.training.loop import resume as resume_run
+    from vaekit.training.loop import train as train_run
 
     overrides: dict[str, dict[str, Any]] = {}
     for key, value in settings.items():

@@ -24,8 +24,15 @@ from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import linear_warmup
 from vaekit.registry import OBJECTIVES
-from vaekit.run_dir import (CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, MODEL_FILE, read_run_config, save_weights,
-                            write_run_config)
+from vaekit.run_dir import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    read_run_config,
+    save_weights,
+    write_run_config,
+)
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.data_prep import DeviceData, prepare
 from vaekit.training.device import pick_device

@@ -7,8 +7,14 @@ from pathlib import Path
 import torch
 
 from vaekit.model import VAE
-from vaekit.plots import (latent_directions, save_latent_scatter, save_loss_curves, save_manifold,
-                          save_reconstructions, save_samples)
+from vaekit.plots import (
+    latent_directions,
+    save_latent_scatter,
+    save_loss_curves,
+    save_manifold,
+    save_reconstructions,
+    save_samples,
+)
 
 
 @torch.no_grad()

@@ -1,0 +1,87 @@
+"""A folder of PNG/JPEG images: one subfolder per class (labelled) or images directly inside (unlabelled).
+
+    faces/                     ->  unlabelled, split by seed
+      0001.png  0002.png ...
+    shapes/                    ->  class_names ["circle", "square"], split by seed
+      circle/a.png ...
+      square/b.png ...
+
+All images must have one size (there is no silent resizing: the user picks how to resize). They load as
+grayscale when every file is grayscale (mode L), else as RGB; alpha is dropped. Values are scaled to [0, 1].
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from vaekit.data.dataset import Dataset
+from vaekit.data.options import LoadOptions
+from vaekit.data.split import split_arrays
+from vaekit.errors import DataError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+# Pillow's own errors for a bad file; SyntaxError is what some of its decoders raise on a corrupt header.
+PILLOW_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+
+
+def load_image_folder(folder: Path, options: LoadOptions, name: str | None = None) -> Dataset:
+    """An image Dataset of every PNG/JPEG in folder (or in its class subfolders), split by options.seed."""
+    files, labels, class_names = _list_images(folder)
+    sizes_and_modes = [_probe(file) for file in files]
+    first_size = sizes_and_modes[0][0]
+    for file, (size, _) in zip(files, sizes_and_modes, strict=True):
+        if size != first_size:
+            raise DataError(f"{file} is {size[0]}x{size[1]} but {files[0]} is "
+                            f"{first_size[0]}x{first_size[1]}; all images in {folder} must have one size "
+                            f"(resize them first)")
+    mode = "L" if all(mode == "L" for _, mode in sizes_and_modes) else "RGB"
+    pixels = np.stack([_read(file, mode) for file in files])
+    images = (pixels[:, None] if mode == "L" else pixels.transpose(0, 3, 1, 2)).astype(np.float32)
+    images /= 255
+    train_x, test_x, train_y, test_y = split_arrays(images, labels, options.test_fraction, options.seed)
+    return Dataset.from_arrays(name or str(folder), train_x, test_x, train_y, test_y, kind="image",
+                               source=str(folder), class_names=class_names)
+
+
+def _list_images(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str] | None]:
+    loose = _images_in(folder)
+    classes = [sub for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
+    classes = [sub for sub in classes if _images_in(sub)]
+    if loose and classes:
+        raise DataError(f"{folder} has images both directly inside and in subfolders "
+                        f"({classes[0].name}/ ...); put every image in a class subfolder, or none")
+    if loose:
+        return loose, None, None
+    if not classes:
+        raise DataError(f"{folder} has no {'/'.join(IMAGE_SUFFIXES)} images, directly or in class subfolders")
+    files, labels = [], []
+    for label, sub in enumerate(classes):
+        images = _images_in(sub)
+        files += images
+        labels += [label] * len(images)
+    return files, np.array(labels, dtype=np.int64), [sub.name for sub in classes]
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES
+                  and path.is_file() and not path.name.startswith("."))
+
+
+def _probe(file: Path) -> tuple[tuple[int, int], str]:
+    # Opening reads only the header, so sizes are checked before any pixel is decoded.
+    try:
+        with Image.open(file) as image:
+            return image.size, image.mode
+    except PILLOW_ERRORS as error:
+        raise DataError(f"cannot read image {file}: {' '.join(str(error).split())}") from None
+
+
+def _read(file: Path, mode: str) -> np.ndarray:
+    try:
+        with Image.open(file) as image:
+            return np.asarray(image.convert(mode), dtype=np.uint8)
+    except PILLOW_ERRORS as error:
+        raise DataError(f"cannot read image {file}: {' '.join(str(error).split())}") from None

@@ -1,0 +1,46 @@
+"""The one entry point: a registered dataset name or a path in, a validated Dataset out.
+
+    ds = load_dataset("mnist", data_dir="~/data", download=False)
+    ds = load_dataset("cells.csv", label_column="cell_type", test_fraction=0.2, seed=1)
+
+A registered name wins over a file or folder of the same name; write "./mnist" to load a local folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vaekit.data.dataset import Dataset
+from vaekit.data.options import LoadOptions
+from vaekit.data.paths import load_path
+from vaekit.errors import DataError
+from vaekit.registry import DATASETS
+
+
+def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, download: bool = True,
+                 test_fraction: float = 0.1, seed: int = 0, label_column: str | None = None) -> Dataset:
+    """Load a registered dataset (see DATASET_NAMES()) or a .npy/.npz/.csv/.parquet/IDX file or image folder.
+
+    Named datasets with an official split (mnist, fashion-mnist, kmnist, cifar10) keep it; digits and paths
+    without a split are split by a seeded permutation (digits always with seed 0). Raises DataError with a
+    one-line message when the data cannot be found, read or validated.
+    """
+    source = os.fspath(source)
+    options = LoadOptions(data_dir=data_dir, download=download, test_fraction=test_fraction, seed=seed,
+                          label_column=label_column)
+    if source in DATASETS:
+        if label_column is not None:
+            raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "
+                            f"dataset {source!r}; leave label_column unset")
+        return DATASETS.get(source)(options)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise DataError(f"no dataset named {source!r} and no such file or folder; known datasets: "
+                        f"{', '.join(DATASETS.names())}")
+    return load_path(path, options, name=source)
+
+
+def dataset_names() -> list[str]:
+    """The registered dataset names, sorted."""
+    return DATASETS.names()

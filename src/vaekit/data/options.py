@@ -1,0 +1,28 @@
+"""The settings every loader receives, in one frozen object, so a new setting changes no signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaekit.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to find, fetch and split a dataset.
+
+    data_dir: a folder searched first for dataset files (and where downloads go when given).
+    download: fetch a missing named dataset from its official mirror.
+    test_fraction, seed: the held-out share and the seed of the split, for data that has no split of its own.
+    label_column: the table column (CSV/Parquet) that holds class labels.
+    """
+
+    data_dir: str | None = None
+    download: bool = True
+    test_fraction: float = 0.1
+    seed: int = 0
+    label_column: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.test_fraction < 1.0:
+            raise ConfigError(f"test_fraction must be between 0 and 1 (exclusive), got {self.test_fraction}")

@@ -1,0 +1,52 @@
+"""Load a dataset from a path, choosing the reader by what the path is.
+
+    load_path(Path("x.npz"), options)      # .npy / .npz          -> arrays.py
+    load_path(Path("t.csv"), options)      # .csv / .parquet      -> tables.py
+    load_path(Path("imgs/"), options)      # folder of PNG/JPEG   -> image_folder.py
+    load_path(Path("a-ubyte.gz"), options) # one IDX file         -> idx.py, split here
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from vaekit.data.arrays import load_array_file
+from vaekit.data.convert import as_examples
+from vaekit.data.dataset import Dataset
+from vaekit.data.idx import read_idx
+from vaekit.data.image_folder import load_image_folder
+from vaekit.data.options import LoadOptions
+from vaekit.data.split import split_arrays
+from vaekit.data.tables import TABLE_SUFFIXES, load_table
+from vaekit.errors import DataError
+
+ARRAY_SUFFIXES = (".npy", ".npz")
+# train-images-idx3-ubyte, train-images.idx3-ubyte, data.idx, each optionally .gz
+IDX_NAME = re.compile(r"(ubyte|\.idx\d*)(\.gz)?$", re.IGNORECASE)
+SUPPORTED = ".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz) or a folder of PNG/JPEG images"
+
+
+def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
+    """A Dataset from a file or folder; name defaults to the path as given."""
+    name = name or str(path)
+    suffix = path.suffix.lower()
+    if options.label_column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"label_column applies to .csv and .parquet tables only, but {path} is not one; "
+                        f"leave label_column unset")
+    if path.is_dir():
+        return load_image_folder(path, options, name)
+    if suffix in ARRAY_SUFFIXES:
+        return load_array_file(path, options, name)
+    if suffix in TABLE_SUFFIXES:
+        return load_table(path, options, name)
+    if IDX_NAME.search(path.name):
+        return load_idx_file(path, options, name)
+    raise DataError(f"cannot tell how to read {path} from its name; supported: {SUPPORTED}")
+
+
+def load_idx_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
+    """One IDX file of examples (images if 3-D, 8-bit values scaled to [0, 1]), unlabelled, split by seed."""
+    x, kind = as_examples(read_idx(path), str(path))
+    train_x, test_x, _, _ = split_arrays(x, None, options.test_fraction, options.seed)
+    return Dataset.from_arrays(name or str(path), train_x, test_x, None, None, kind=kind, source=str(path))

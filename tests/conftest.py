@@ -1,0 +1,28 @@
+"""Shared fixtures: one small run trained on the bundled digits, reused by the tests that only read a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from vaekit.cli import main
+
+torch.set_num_threads(2)
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    """Run the vaekit command in-process; (exit code, stdout + stderr)."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="session")
+def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("runs") / "digits"
+    code, output = invoke("train", "--data", "digits", "--latent-dim", "2", "--hidden", "64", "--epochs", "8",
+                          "--batch-size", "64", "--seed", "3", "--out", run, "--quiet")
+    assert code == 0, output
+    return run
