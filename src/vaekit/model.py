@@ -13,7 +13,11 @@ import torch
 from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
-from vaekit import likelihoods, posteriors, priors  # noqa: F401  (registers the parts)
+# importing the part packages registers every part under its name
+import vaekit.likelihoods  # noqa: F401
+import vaekit.nn  # noqa: F401
+import vaekit.posteriors  # noqa: F401
+import vaekit.priors  # noqa: F401
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput

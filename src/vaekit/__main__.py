@@ -1,0 +1,5 @@
+"""`python -m vaekit` is the vaekit command."""
+
+from vaekit.cli import main
+
+main()
