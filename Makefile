@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/activate
 
 demo: $(VENV)/.installed
 	rm -rf runs/demo
-	$(BIN)/vaekit train --data digits --latent-dim 2 --hidden 256,128 --epochs 60 --batch-size 64 --out runs/demo
+	$(BIN)/vaekit train --config configs/digits-2d.toml --out runs/demo
 	@echo "pictures: runs/demo/{reconstructions,samples,latent,manifold,loss}.png; TensorBoard: $(BIN)/tensorboard --logdir runs/demo/tensorboard"
 
 test: $(VENV)/.installed-dev

@@ -193,3 +193,34 @@ def test_the_installed_command_exits_2_on_bad_input(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: no dataset named 'nowhere' and no such file or folder; known datasets: "
                                      "cifar10, digits, fashion-mnist, kmnist, mnist")
+
+
+def test_ctrl_c_stops_cleanly_after_saving_and_the_run_resumes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "vaekit", "train", "--data", "digits", "--hidden", "16",
+                                "--epochs", "100000", "--out", str(run), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (run / "checkpoint.safetensors").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "--resume" in stderr
+    for name in ("model.safetensors", "checkpoint.safetensors", "metrics.csv", "samples.png", "latent.png"):
+        assert (run / name).is_file(), name
+    done = len(list(csv.DictReader((run / "metrics.csv").open())))
+    code, output = invoke("train", "--resume", run, "--epochs", str(done + 1), "--quiet")
+    assert code == 0, output
+    assert len(list(csv.DictReader((run / "metrics.csv").open()))) == done + 1
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parents[1].glob("configs/*.*")), ids=lambda p: p.name)
+def test_shipped_config_files_are_accepted_as_they_are(path: Path) -> None:
+    from vaekit.config import load_config_file
+
+    config = load_config_file(path)
+    assert config.train.epochs >= 1

@@ -55,14 +55,14 @@ class Run:
     interrupted: bool = False
 
 
-def train(config: Config, out_dir: str | Path | None = None, progress: bool = True, data: Dataset | None = None,
-          pictures: bool = True) -> Run:
+def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, progress: bool = True,
+          data: Dataset | None = None, pictures: bool = True) -> Run:
     """Train a new model; `out_dir` must not hold a run already (default: runs/<data>-<time>).
 
     `data` trains on an in-memory Dataset instead of loading config.data.source (the embedder does this);
     `pictures=False` skips the figures.
     """
-    config.validate()
+    config = Config.from_dict(config) if isinstance(config, dict) else config.validate()
     if out_dir is None:
         stem = Path(config.data.source).stem or "run"
         out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
