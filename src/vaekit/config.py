@@ -63,6 +63,8 @@ class ModelConfig:
     gaussian_scale: str = _setting("per_dim", "scale of the gaussian likelihood: fixed, global (one learned) or "
                                    "per_dim (learned per data dimension)", choices=("fixed", "global", "per_dim"))
     fixed_scale: float = _setting(1.0, "initial (or, for gaussian_scale=fixed, the) gaussian standard deviation")
+    standardize: str = _setting("auto", "model standardized data, reported in the data's units: on, off, or auto "
+                                "(on for a gaussian likelihood on vectors)", choices=("auto", "on", "off"))
 
     def validate(self) -> None:
         if self.latent_dim < 1:

@@ -19,6 +19,7 @@ import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
 from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
@@ -28,7 +29,8 @@ class VAE(nn.Module):
     """Inference (encode) and generation (decode, prior) as separate steps; objectives combine them."""
 
     def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
-                 likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int) -> None:
+                 likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
+                 standardize: bool = False) -> None:
         super().__init__()
         self.encoder = encoder
         self.posterior = posterior
@@ -37,14 +39,31 @@ class VAE(nn.Module):
         self.likelihood = likelihood
         self.data_shape = tuple(data_shape)
         self.latent_dim = latent_dim
+        # Standardization for data in arbitrary units (tables): the networks see (x - shift) / scale and p(x|z)
+        # is mapped back to the data's units. The trainer sets the statistics from the training split; they are
+        # saved with the weights.
+        self.standardize = standardize
+        self.register_buffer("data_shift", torch.zeros(data_shape))
+        self.register_buffer("data_scale", torch.ones(data_shape))
 
     def encode(self, x: torch.Tensor) -> Distribution:
         """q(z|x) for a batch x of shape (B, *data_shape)."""
+        if self.standardize:
+            x = (x - self.data_shift) / self.data_scale
         return self.posterior(self.encoder(x))
 
     def decode(self, z: torch.Tensor) -> Distribution:
         """p(x|z) for latents of shape (..., d)."""
-        return self.likelihood(self.decoder(z))
+        px = self.likelihood(self.decoder(z))
+        return AffineDistribution(px, self.data_shift, self.data_scale) if self.standardize else px
+
+    @torch.no_grad()
+    def set_standardization(self, x: torch.Tensor) -> None:
+        """Take shift and scale from data (N, *data_shape): the mean and standard deviation of each dimension
+        (1 where a dimension is constant)."""
+        self.data_shift.copy_(x.mean(0))
+        std = x.std(0)
+        self.data_scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
 
     @property
     def prior(self) -> Distribution:
@@ -92,6 +111,14 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str) -> str:
     return "bernoulli" if data_kind == "image" else "gaussian"
 
 
+def resolve_standardize(cfg: ModelConfig, data_kind: str) -> bool:
+    """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
+    for likelihoods on [0, 1]."""
+    if cfg.standardize != "auto":
+        return cfg.standardize == "on"
+    return data_kind == "vector" and resolve_likelihood(cfg, data_kind) == "gaussian"
+
+
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image") -> VAE:
     """Compose a VAE from its configuration; every part is looked up by name in the registry."""
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind))
@@ -100,4 +127,5 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
         tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
     posterior = POSTERIORS.get(cfg.posterior)(feature_dim, cfg.latent_dim)
     prior = PRIORS.get(cfg.prior)(cfg.latent_dim)
-    return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim)
+    return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
+               resolve_standardize(cfg, data_kind))

@@ -148,6 +148,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             torch.cuda.set_rng_state(state.rng["cuda"], device)
         step, first_epoch = state.step, state.epoch + 1
         metrics = [row for row in metrics if row["epoch"] <= state.epoch]
+    elif model.standardize:
+        model.set_standardization(tensors.train_x)
 
     log = TensorBoardLog(run_dir / "tensorboard")
     interrupted = False

@@ -1,0 +1,28 @@
+"""A likelihood learned on standardized data, expressed in the data's own units.
+
+Tables come with columns in any units (a wine's proline is near 1000, its hue near 1). The networks see
+standardized values x' = (x - shift) / scale; the likelihood is pushed back through x = shift + scale * x', so
+log p(x|z) includes the Jacobian term -sum(log scale) and every reported number is in nats of the original data.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.distributions import AffineTransform, Distribution, TransformedDistribution
+
+
+class AffineDistribution(TransformedDistribution):
+    """shift + scale * X for X ~ base, over the base's event dimensions, with mean and stddev available."""
+
+    def __init__(self, base: Distribution, shift: torch.Tensor, scale: torch.Tensor) -> None:
+        transform = AffineTransform(shift, scale, event_dim=len(base.event_shape))
+        super().__init__(base, transform, validate_args=False)
+        self.shift, self.scale = shift, scale
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return self.shift + self.scale * self.base_dist.mean
+
+    @property
+    def stddev(self) -> torch.Tensor:
+        return self.scale * self.base_dist.stddev
