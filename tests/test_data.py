@@ -242,11 +242,20 @@ def test_mnist_from_data_dir_gzipped_or_unpacked(isolated: Path, monkeypatch: py
     expected = torch.from_numpy(arrays[mnist_like.TRAIN_IMAGES] / 255).float()
     torch.testing.assert_close(ds.train_x[:, 0], expected)
     assert ds.train_y.tolist() == [0, 1, 2, 3, 4, 9] and ds.test_y.tolist() == [5, 6, 7]
-    # Unpacked files straight in $VAEKIT_DATA are found too.
-    tiny_mnist(isolated / "env", compress=False)
+    # Unpacked files in $VAEKIT_DATA/<name> are found too.
+    tiny_mnist(isolated / "env" / "kmnist", compress=False)
     monkeypatch.setenv("VAEKIT_DATA", str(isolated / "env"))
     ds = load_dataset("kmnist", download=False)
-    assert ds.source == f"IDX files in {isolated / 'env'}" and ds.class_names[:2] == ["o", "ki"]
+    assert ds.source == f"IDX files in {isolated / 'env' / 'kmnist'}" and ds.class_names[:2] == ["o", "ki"]
+
+
+def test_files_in_a_shared_folder_never_pass_for_another_dataset(isolated: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # MNIST, Fashion-MNIST and KMNIST share file names: loose files in $VAEKIT_DATA belong to no dataset
+    tiny_mnist(isolated / "env")
+    monkeypatch.setenv("VAEKIT_DATA", str(isolated / "env"))
+    with pytest.raises(DataError, match="kmnist"):
+        load_dataset("kmnist", download=False)
 
 
 def test_offline_miss_names_missing_files_and_folders(isolated: Path) -> None:

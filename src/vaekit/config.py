@@ -46,6 +46,7 @@ class DataConfig:
     def validate(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:
             raise ConfigError(f"test_fraction must be between 0 and 1, got {self.test_fraction}")
+        _check_seed("split_seed", self.split_seed)
 
 
 @dataclass
@@ -115,6 +116,7 @@ class TrainConfig:
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if not self.weight_decay >= 0 or not self.grad_clip >= 0:
             raise ConfigError("weight_decay and grad_clip must be zero or positive")
+        _check_seed("seed", self.seed)
 
 
 SECTIONS: dict[str, type] = {
@@ -165,8 +167,8 @@ def load_config_file(path: str | Path) -> Config:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
-    text = path.read_text()
     try:
+        text = path.read_text()
         if path.suffix in (".yaml", ".yml"):
             import yaml
 
@@ -185,6 +187,11 @@ def load_config_file(path: str | Path) -> Config:
     if isinstance(values, dict) and "config" in values and "versions" in values:
         values = values["config"]  # a run's config.json can be used as a config file
     return Config.from_dict(values)
+
+
+def _check_seed(name: str, value: int) -> None:
+    if not 0 <= value < 2**63:
+        raise ConfigError(f"{name} must be between 0 and 2**63 - 1, got {value}")
 
 
 def _reject_unknown(values: dict[str, Any], known: dict[str, Any], prefix: str) -> None:

@@ -23,6 +23,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(handle)
     tmp = Path(name)
+    # mkstemp makes the file private (0600); give it the permissions an ordinary new file would get
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, path)

@@ -50,5 +50,8 @@ def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
         if path.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)
         else:
-            frame.to_parquet(tmp, index=False)
+            try:
+                frame.to_parquet(tmp, index=False)
+            except ImportError:
+                raise VaekitError("writing Parquet needs pyarrow: pip install 'vaekit[parquet]'") from None
     return path

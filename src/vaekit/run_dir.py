@@ -51,8 +51,11 @@ def read_run_config(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
         raise VaekitError(f"{run_dir} is not a vaekit run directory: it has no {CONFIG_FILE}")
     try:
         saved = json.loads(path.read_text())
-        return Config.from_dict(saved["config"]), saved["data"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        data = saved["data"]
+        for key in ("source", "shape", "kind"):
+            data[key]  # noqa: B018  (every run records these; a KeyError means a damaged file)
+        return Config.from_dict(saved["config"]), data
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
 
 

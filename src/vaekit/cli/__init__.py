@@ -18,6 +18,9 @@ class _Group(click.Group):
         except VaekitError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt:  # outside training (which saves and exits 130 itself): loading, plotting
+            click.echo("interrupted", err=True)
+            sys.exit(130)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

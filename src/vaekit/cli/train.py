@@ -64,9 +64,7 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
         if changed or config_file or out:
             raise VaekitError("with --resume only --epochs and --device can change (the run keeps its settings)")
         train_values = overrides.get("train", {})
-        epochs = train_values.get("epochs")
-        run = resume_run(resume, int(epochs) if epochs is not None else None, train_values.get("device"),
-                         progress=not quiet)
+        run = resume_run(resume, train_values.get("epochs"), train_values.get("device"), progress=not quiet)
     else:
         base = load_config_file(config_file) if config_file else Config()
         run = train_run(base.with_overrides(overrides), out, progress=not quiet)

@@ -1,13 +1,13 @@
 """Where named datasets are looked for on disk, in order, and where downloads go.
 
-    folders = search_folders("mnist", data_dir=None)
-    # [$VAEKIT_DATA/mnist, $VAEKIT_DATA, ~/.cache/vaekit/mnist, ~/.cache/vaekit,
-    #  /usr/share/datasets/mnist, /usr/share/datasets]
+    folders = search_folders("mnist", data_dir="~/data")
+    # [~/data/mnist, ~/data, $VAEKIT_DATA/mnist, ~/.cache/vaekit/mnist, /usr/share/datasets/mnist]
 
 The order is: the data_dir argument, $VAEKIT_DATA, the user cache ~/.cache/vaekit, then the system folder
-/usr/share/datasets (where Debian's dataset packages install). In each base both <base>/<name> and <base>
-itself are searched. Nothing here reads global state at import time, so tests can point HOME and
-VAEKIT_DATA elsewhere with monkeypatch, and replace SYSTEM_DATA_DIR.
+/usr/share/datasets (where Debian's dataset packages install). Each base is searched as <base>/<name>; only the
+data_dir the user names is also searched itself, because MNIST, Fashion-MNIST and KMNIST share file names and a
+shared folder must never make one pass for another. Nothing here reads global state at import time, so tests
+can point HOME and VAEKIT_DATA elsewhere with monkeypatch, and replace SYSTEM_DATA_DIR.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ def search_bases(data_dir: str | None) -> list[Path]:
 
 
 def search_folders(name: str, data_dir: str | None, aliases: Sequence[str] = ()) -> list[Path]:
-    """<base>/<name> (and <base>/<alias>) then <base> for each base, without repeats."""
+    """<base>/<name> (and <base>/<alias>) for each base, and data_dir itself after data_dir/<name>."""
     folders: list[Path] = []
+    explicit = Path(data_dir).expanduser() if data_dir else None
     for base in search_bases(data_dir):
-        for folder in [base / sub for sub in (name, *aliases)] + [base]:
+        for folder in [base / sub for sub in (name, *aliases)] + ([base] if base == explicit else []):
             if folder not in folders:
                 folders.append(folder)
     return folders

@@ -26,6 +26,7 @@ class TrainingState:
     model: dict[str, torch.Tensor]
     optimizer: dict[str, Any]
     rng: dict[str, torch.Tensor]  # "torch" (global CPU), "data" (the shuffling generator), "cuda" if used
+    device_type: str        # the data generator lives on the training device: its state fits only that type
 
 
 def save_checkpoint(path: str | Path, state: TrainingState) -> None:
@@ -39,7 +40,7 @@ def save_checkpoint(path: str | Path, state: TrainingState) -> None:
             else:
                 scalar_state.setdefault(str(index), {})[key] = value
     meta = {"epoch": state.epoch, "step": state.step, "param_groups": state.optimizer["param_groups"],
-            "optimizer_scalars": scalar_state, "format": 1}
+            "optimizer_scalars": scalar_state, "device_type": state.device_type, "format": 1}
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"vaekit": json.dumps(meta)})
 
@@ -52,9 +53,12 @@ def load_checkpoint(path: str | Path) -> TrainingState:
     try:
         tensors = load_file(str(path))
         with safe_open(str(path), framework="pt") as handle:
-            meta = json.loads(handle.metadata()["vaekit"])
-    except (SafetensorError, OSError, KeyError, ValueError) as error:
-        raise VaekitError(f"checkpoint {path} is corrupt or not a vaekit checkpoint ({error})") from None
+            meta = json.loads((handle.metadata() or {})["vaekit"])
+        epoch, step, device_type = int(meta["epoch"]), int(meta["step"]), str(meta["device_type"])
+        param_groups, scalars = meta["param_groups"], dict(meta["optimizer_scalars"])
+    except (SafetensorError, OSError, KeyError, ValueError, TypeError) as error:
+        raise VaekitError(f"checkpoint {path} is corrupt or not a vaekit checkpoint "
+                          f"({type(error).__name__}: {error})") from None
     model = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
     rng = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
     optimizer_state: dict[int, dict[str, Any]] = {}
@@ -62,7 +66,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
         if key.startswith("optimizer."):
             _, index, name = key.split(".", 2)
             optimizer_state.setdefault(int(index), {})[name] = value
-    for index, values in meta["optimizer_scalars"].items():
+    for index, values in scalars.items():
         optimizer_state.setdefault(int(index), {}).update(values)
-    optimizer = {"state": optimizer_state, "param_groups": meta["param_groups"]}
-    return TrainingState(meta["epoch"], meta["step"], model, optimizer, rng)
+    optimizer = {"state": optimizer_state, "param_groups": param_groups}
+    return TrainingState(epoch, step, model, optimizer, rng, device_type)

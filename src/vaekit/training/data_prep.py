@@ -18,14 +18,14 @@ class DeviceData:
     dynamic_binarization: bool
 
 
-def prepare(data: Dataset, cfg: DataConfig, device: torch.device, seed: int) -> DeviceData:
+def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
     """Tensors on `device`. Static binarization draws x ~ Bernoulli(pixel) once with a seeded generator; dynamic
     binarization redraws every training batch, while the test set is binarized once (seeded) so that validation
-    numbers stay comparable between epochs and runs."""
+    numbers stay comparable between epochs and runs (it is seeded by the split seed, not the training seed)."""
     train_x = data.train_x.to(device)
     test_x = data.test_x.to(device)
     if cfg.binarize != "none":
-        generator = torch.Generator().manual_seed(seed + 1)
+        generator = torch.Generator().manual_seed(cfg.split_seed)
         test_x = torch.bernoulli(data.test_x, generator=generator).to(device)
         if cfg.binarize == "static":
             train_x = torch.bernoulli(data.train_x, generator=generator).to(device)

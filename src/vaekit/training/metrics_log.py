@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from vaekit.errors import VaekitError
 from vaekit.io import write_text
 
 COLUMNS = ["epoch", "step", "train_loss", "train_neg_elbo", "train_distortion", "train_rate", "val_neg_elbo",
@@ -24,6 +25,9 @@ def write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
 def read_metrics(path: Path) -> list[dict[str, float]]:
     if not path.is_file():
         return []
-    with path.open() as handle:
-        return [{key: (int(value) if key in ("epoch", "step") else float(value)) for key, value in row.items()}
-                for row in csv.DictReader(handle)]
+    try:
+        with path.open() as handle:
+            return [{key: (int(value) if key in ("epoch", "step") else float(value)) for key, value in row.items()}
+                    for row in csv.DictReader(handle)]
+    except (ValueError, TypeError, UnicodeDecodeError) as error:
+        raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
