@@ -35,7 +35,8 @@ def test_gradients_flow_and_save_load_is_exact(tmp_path, network: str, shape: tu
     assert any(p.grad.abs().sum() > 0 for p in model.encoder.parameters())
 
     config = Config(model=cfg)
-    write_run_config(tmp_path, config, {"shape": list(shape), "kind": "image" if len(shape) == 3 else "vector"})
+    write_run_config(tmp_path, config, {"source": "random", "shape": list(shape),
+                                       "kind": "image" if len(shape) == 3 else "vector"})
     save_weights(model, tmp_path / "model.safetensors")
     loaded = load(tmp_path)
     model.eval()
