@@ -33,3 +33,13 @@ def test_errors() -> None:
     x[3, 1] = np.nan
     with pytest.raises(VaekitError, match="NaN"):
         VAEEmbedder(epochs=1).fit(x)
+
+
+def test_scikit_learn_can_clone_and_set_parameters() -> None:
+    from sklearn.base import clone
+
+    embedder = VAEEmbedder(latent_dim=4, epochs=3, hidden=[8], beta=2.0)
+    copy = clone(embedder)
+    assert copy.get_params() == embedder.get_params() and copy is not embedder
+    copy.set_params(latent_dim=5, beta=0.5)
+    assert copy.latent_dim == 5 and copy.settings["beta"] == 0.5 and embedder.settings["beta"] == 2.0

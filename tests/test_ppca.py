@@ -85,13 +85,20 @@ def test_elbo_is_below_log_likelihood_for_any_other_posterior() -> None:
         assert (log_px - elbo).mean() > 0.05  # a real gap, not rounding
 
 
-def test_rate_and_distortion_are_in_nats_per_example() -> None:
+def test_rate_and_distortion_are_the_closed_forms_in_nats_per_example() -> None:
     x, _, decoder_params, (matrix, variance) = _ppca()
-    model = _vae(decoder_params, matrix, decoder_params[1], variance)
-    out = model.elbo(x[:1])
-    z = model.encode(x[:1]).mean
-    # distortion at a given z is the Gaussian negative log-density summed over the D dimensions
-    px = model.decode(z)
-    manual = 0.5 * (((x[:1] - px.mean) / SIGMA) ** 2).sum() + D * math.log(SIGMA * math.sqrt(2 * math.pi))
-    torch.testing.assert_close(-px.log_prob(x[:1]).sum(), manual)
-    assert out.rate.shape == (1,) and out.distortion.shape == (1,)
+    model = _vae(decoder_params, matrix * 0.8, decoder_params[1], variance * 1.5)
+    torch.manual_seed(3)
+    out = model.elbo(x[:4])
+    torch.manual_seed(3)
+    z = model.encode(x[:4]).rsample()  # the same draw the objective made
+    q = model.encode(x[:4])
+    mean, var = q.base_dist.loc, q.base_dist.scale**2
+    # KL(N(m, v) || N(0, 1)) = 0.5 * sum(v + m^2 - 1 - log v) over the latent dimensions
+    torch.testing.assert_close(out.rate, 0.5 * (var + mean**2 - 1 - var.log()).sum(-1))
+    # -log N(x; W z + b, s^2 I) = ||x - W z - b||^2 / (2 s^2) + D log(s sqrt(2 pi)), summed over the D dimensions
+    weight, bias = decoder_params
+    residual = x[:4] - z @ weight.T - bias
+    expected = (residual**2).sum(-1) / (2 * SIGMA**2) + D * math.log(SIGMA * math.sqrt(2 * math.pi))
+    torch.testing.assert_close(out.distortion, expected)
+    torch.testing.assert_close(out.negative_elbo, out.distortion + out.rate)

@@ -41,6 +41,19 @@ class VAEEmbedder:
         self.settings = settings
         self.model_: VAE | None = None
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's settings (scikit-learn's clone, grid search and pipelines use this)."""
+        return {"latent_dim": self.latent_dim, "epochs": self.epochs, "out_dir": self.out_dir,
+                "progress": self.progress, **self.settings}
+
+    def set_params(self, **params: Any) -> VAEEmbedder:
+        for key, value in params.items():
+            if key in ("latent_dim", "epochs", "out_dir", "progress"):
+                setattr(self, key, value)
+            else:
+                self.settings[key] = value
+        return self
+
     def _config(self) -> Config:
         sections: dict[str, dict[str, Any]] = {"model": {"latent_dim": self.latent_dim},
                                                "train": {"epochs": self.epochs}, "data": {"source": "array"}}

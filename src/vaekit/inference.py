@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from vaekit.config import DataConfig
+from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
 from vaekit.errors import VaekitError
 from vaekit.model import VAE, rsample
@@ -22,9 +22,7 @@ def run_data(run_dir: str | Path, source: str | None = None, split: str = "test"
                                                                                           torch.Tensor | None]:
     """(dataset, x, y) of the run's own data source (or `source`), split "train", "test" or "all"."""
     config, info = read_run_config(run_dir)
-    cfg: DataConfig = config.data
-    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column)
+    data = load_config_data(config, source)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
                           f"{info['shape']}")
@@ -36,6 +34,13 @@ def run_data(run_dir: str | Path, source: str | None = None, split: str = "test"
         y = None if data.train_y is None else torch.cat([data.train_y, data.test_y])
         return data, torch.cat([data.train_x, data.test_x]), y
     raise VaekitError(f"split must be train, test or all, got {split!r}")
+
+
+def load_config_data(config: Config, source: str | None = None) -> Dataset:
+    """The data set a config names (or `source` instead), split as the config says."""
+    cfg = config.data
+    return load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
+                        label_column=cfg.label_column)
 
 
 @torch.no_grad()

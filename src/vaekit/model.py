@@ -19,6 +19,7 @@ import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
 from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.errors import ConfigError
 from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
@@ -71,6 +72,11 @@ class VAE(nn.Module):
         return self.prior_module()
 
     @property
+    def is_image(self) -> bool:
+        """True for (C, H, W) images, False for vectors."""
+        return len(self.data_shape) == 3
+
+    @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
@@ -114,15 +120,19 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str) -> str:
 def resolve_standardize(cfg: ModelConfig, data_kind: str) -> bool:
     """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
     for likelihoods on [0, 1]."""
+    gaussian = resolve_likelihood(cfg, data_kind) == "gaussian"
+    if cfg.standardize == "on" and not gaussian:
+        raise ConfigError("standardize: on needs the gaussian likelihood (a likelihood on [0, 1] has no units to "
+                          "standardize)")
     if cfg.standardize != "auto":
         return cfg.standardize == "on"
-    return data_kind == "vector" and resolve_likelihood(cfg, data_kind) == "gaussian"
+    return data_kind == "vector" and gaussian
 
 
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image") -> VAE:
     """Compose a VAE from its configuration; every part is looked up by name in the registry."""
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind))
-    likelihood = likelihood_cls(tuple(data_shape), cfg.gaussian_scale, cfg.fixed_scale)
+    likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
     posterior = POSTERIORS.get(cfg.posterior)(feature_dim, cfg.latent_dim)

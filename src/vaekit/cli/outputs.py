@@ -51,7 +51,7 @@ def sample(run: str, count: int, seed: int, draw: bool, out: str | None, device:
     model = _load(run, device)
     generator = torch.Generator(device=model.device).manual_seed(seed)
     samples = model.sample(count, generator=generator, mean=not draw)
-    default = "samples.png" if len(model.data_shape) == 3 else "samples.csv"
+    default = "samples.png" if model.is_image else "samples.csv"
     path = save_batch(out or Path(run) / default, samples, ncol=int(np.ceil(np.sqrt(count))), columns=_columns(run))
     click.echo(f"wrote {count} samples to {path}")
 
@@ -59,8 +59,8 @@ def sample(run: str, count: int, seed: int, draw: bool, out: str | None, device:
 @click.command()
 @RUN
 @click.option("-n", "--count", default=32, show_default=True, help="how many examples from the start of the split")
-@click.option("--out", default=None, help="output .png (inputs above reconstructions) or .npy [default: "
-              "RUN/reconstructions.png]")
+@click.option("--out", default=None, help="output .png (inputs above reconstructions), .npy, .csv or .parquet "
+              "[default: RUN/reconstructions.png, or .csv for tables]")
 @DATA
 @SPLIT
 @DEVICE
@@ -77,7 +77,7 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     _, x, _ = run_data(run, source, split)
     x = x[:count]
     recon = model.reconstruct(x.to(model.device)).cpu()
-    path = Path(out or Path(run) / "reconstructions.png")
+    path = Path(out or Path(run) / ("reconstructions.png" if model.is_image else "reconstructions.csv"))
     batch = torch.cat([x, recon]) if path.suffix.lower() in (".png", ".jpg", ".jpeg") else recon
     save_batch(path, batch, columns=_columns(run))
     click.echo(f"wrote {len(x)} reconstructions to {path}")
@@ -127,7 +127,8 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
 @click.option("--to", "index_to", default=1, show_default=True, help="index of the second example")
 @click.option("--steps", default=10, show_default=True, help="points along the path, ends included")
 @click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
-@click.option("--out", default=None, help="output .png or .npy [default: RUN/interpolation.png]")
+@click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/interpolation.png, "
+              "or .csv for tables]")
 @DATA
 @SPLIT
 @DEVICE
@@ -148,7 +149,7 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
         if not 0 <= index < len(x):
             raise VaekitError(f"example index {index} is out of range: the {split} split has {len(x)} examples")
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical)
-    path = Path(out or Path(run) / "interpolation.png")
+    path = Path(out or Path(run) / ("interpolation.png" if model.is_image else "interpolation.csv"))
     save_batch(path, decoded, ncol=steps, columns=_columns(run))
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")
 

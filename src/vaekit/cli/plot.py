@@ -30,7 +30,12 @@ def plot() -> None:
 @SPLIT
 @DEVICE
 def latent(run: str, out: str | None, source: str | None, split: str, device: str) -> None:
-    """Posterior means coloured by label (PCA to 2-D when the latent has more than 2 dimensions)."""
+    """Posterior means coloured by label (PCA to 2-D when the latent has more than 2 dimensions).
+
+    \b
+    Example:
+      vaekit plot latent runs/digits --split all --out latent-all.png
+    """
     from vaekit.inference import embed, run_data
     from vaekit.plots import save_latent_scatter
 
@@ -47,12 +52,17 @@ def latent(run: str, out: str | None, source: str | None, split: str, device: st
 @DATA
 @DEVICE
 def manifold(run: str, out: str | None, steps: int, source: str | None, device: str) -> None:
-    """Images decoded on a grid of normal quantiles along the two leading latent directions."""
+    """Images decoded on a grid of normal quantiles along the two leading latent directions.
+
+    \b
+    Example:
+      vaekit plot manifold runs/digits --steps 20 --out manifold-20.png
+    """
     from vaekit.inference import embed, run_data
     from vaekit.plots import latent_directions, save_manifold
 
     model = _load(run, device)
-    if len(model.data_shape) != 3:
+    if not model.is_image:
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
     _, x, _ = run_data(run, source, "test")
     path = save_manifold(model, latent_directions(embed(model, x)), out or Path(run) / "manifold.png", steps)
@@ -67,7 +77,12 @@ def manifold(run: str, out: str | None, steps: int, source: str | None, device: 
 @SPLIT
 @DEVICE
 def reconstructions(run: str, out: str | None, count: int, source: str | None, split: str, device: str) -> None:
-    """Inputs above their reconstructions."""
+    """Inputs above their reconstructions.
+
+    \b
+    Example:
+      vaekit plot reconstructions runs/digits -n 16 --split train
+    """
     from vaekit.inference import run_data
     from vaekit.plots import save_reconstructions
 
@@ -83,7 +98,12 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
 @click.option("--seed", default=0, show_default=True)
 @DEVICE
 def samples(run: str, out: str | None, count: int, seed: int, device: str) -> None:
-    """Decoded draws from the prior."""
+    """Decoded draws from the prior.
+
+    \b
+    Example:
+      vaekit plot samples runs/digits -n 100 --seed 2 --out samples-100.png
+    """
     from vaekit.plots import save_samples
 
     model = _load(run, device)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.distributions import Independent, Normal
 
+from vaekit.config import ModelConfig
 from vaekit.registry import LIKELIHOODS
 
 # A learned scale that shrinks toward 0 on data with constant pixels would drive log_prob to +inf; a floor of
@@ -34,6 +35,10 @@ class GaussianLikelihood(nn.Module):
             self.register_buffer("log_scale", initial)
         else:
             self.log_scale = nn.Parameter(initial)
+
+    @classmethod
+    def from_config(cls, data_shape: tuple[int, ...], cfg: ModelConfig) -> GaussianLikelihood:
+        return cls(data_shape, cfg.gaussian_scale, cfg.fixed_scale)
 
     def forward(self, params: torch.Tensor) -> Independent:
         mean = params.select(-1 - self.event_ndim, 0)

@@ -14,10 +14,6 @@ from vaekit.plots.grid import image_grid, rows_as_image
 from vaekit.plots.save import save_figure
 
 
-def _is_image(model: VAE) -> bool:
-    return len(model.data_shape) == 3
-
-
 def _show(fig: Figure, picture, title: str, position: int = 111, image: bool = True) -> None:
     axes = fig.add_subplot(position)
     if image:
@@ -36,7 +32,7 @@ def save_reconstructions(model: VAE, x: torch.Tensor, path: str | Path, ncol: in
     """Inputs (top rows) above their reconstructions at the posterior mean (bottom rows)."""
     x = x.to(model.device)
     recon = model.reconstruct(x)
-    if _is_image(model):
+    if model.is_image:
         fig = Figure(figsize=(ncol, 2.4 * math.ceil(len(x) / ncol)))
         _show(fig, image_grid(torch.cat([x, recon]), ncol), "inputs (top) and reconstructions (bottom)")
     else:
@@ -52,7 +48,7 @@ def save_samples(model: VAE, path: str | Path, n: int = 64, seed: int = 0, ncol:
     generator = torch.Generator(device=model.device).manual_seed(seed)
     samples = model.sample(n, generator=generator)
     fig = Figure(figsize=(ncol, ncol * math.ceil(n / ncol) / ncol + 0.4))
-    if _is_image(model):
+    if model.is_image:
         _show(fig, image_grid(samples, ncol), f"{n} samples from the prior")
     else:
         _show(fig, rows_as_image(samples), f"{n} samples from the prior", image=False)

@@ -18,8 +18,9 @@ import torch
 from tqdm.auto import tqdm
 
 from vaekit.config import Config
-from vaekit.data import Dataset, load_dataset
+from vaekit.data import Dataset
 from vaekit.errors import DataError, VaekitError
+from vaekit.inference import load_config_data
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import linear_warmup
@@ -85,13 +86,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     config = config.with_overrides({"train": overrides})
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
     return _run(config, Path(run_dir), state, progress)
-
-
-def load_config_data(config: Config) -> Dataset:
-    """The data set a config names, split as the config says."""
-    cfg = config.data
-    return load_dataset(cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column)
 
 
 class _StopFlag:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from vaekit.inference import embed
 from vaekit.model import VAE
 from vaekit.plots import (
     latent_directions,
@@ -17,13 +18,6 @@ from vaekit.plots import (
 )
 
 
-@torch.no_grad()
-def posterior_means(model: VAE, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """(N, d) posterior means, computed in batches so memory stays bounded."""
-    return torch.cat([model.encode(x[i:i + batch_size].to(model.device)).mean
-                      for i in range(0, len(x), batch_size)])
-
-
 def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None, run_dir: Path,
                    metrics: list[dict[str, float]], class_names: list[str] | None = None,
                    max_points: int = 10_000) -> list[Path]:
@@ -32,10 +26,10 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
     model.eval()
     written = [save_reconstructions(model, test_x[:32], run_dir / "reconstructions.png"),
                save_samples(model, run_dir / "samples.png")]
-    means = posterior_means(model, test_x[:max_points])
+    means = embed(model, test_x[:max_points])
     labels = None if test_y is None else test_y[:max_points]
     written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
-    if len(model.data_shape) == 3:
+    if model.is_image:
         written.append(save_manifold(model, latent_directions(means.cpu()), run_dir / "manifold.png"))
     if metrics:
         written.append(save_loss_curves(metrics, run_dir / "loss.png"))

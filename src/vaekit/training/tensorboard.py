@@ -25,7 +25,7 @@ class TensorBoardLog:
     def epoch(self, row: dict[str, float], model: VAE, examples: torch.Tensor) -> None:
         for tag, key in SCALARS.items():
             self.writer.add_scalar(tag, row[key], row["epoch"])
-        if len(model.data_shape) == 3:
+        if model.is_image:
             was_training = model.training
             model.eval()
             recon = model.reconstruct(examples)
