@@ -81,3 +81,14 @@ def train_epoch(model: CanonicalVAE, loader: DataLoader, optimizer: torch.optim.
 def make_loader(images: np.ndarray, labels: np.ndarray, batch_size: int = 128) -> DataLoader:
     # the example's CPU setting: kwargs = {} (no workers, no pinned memory), shuffle=True
     return DataLoader(PerItemImages(images, labels), batch_size=batch_size, shuffle=True)
+
+
+@torch.no_grad()
+def test_loss(model: CanonicalVAE, images: np.ndarray, labels: np.ndarray) -> float:
+    """As the example's test(): the mean loss per test image (one posterior sample each, as in the example)."""
+    model.eval()
+    total = 0.0
+    for data, _ in DataLoader(PerItemImages(images, labels), batch_size=128):
+        recon_batch, mu, logvar = model(data)
+        total += loss_function(recon_batch, data, mu, logvar).item()
+    return total / len(images)

@@ -90,3 +90,18 @@ def test_loaded_model_matches_the_trained_one_on_any_device(tmp_path) -> None:
     x = torch.rand(5, 1, 8, 8)
     assert torch.equal(model.encode(x).mean, run.model.cpu().encode(x).mean)
     assert model.elbo(x).negative_elbo.shape == (5,)
+
+
+def test_training_neither_changes_nor_depends_on_the_callers_random_state(tmp_path) -> None:
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    quiet = vaekit.train(_config(epochs=2), tmp_path / "a", progress=False)
+    assert torch.equal(torch.get_rng_state(), before)
+
+    def noisy(row: dict) -> None:  # a callback that draws from the global generator between epochs
+        torch.randn(1000)
+
+    busy = vaekit.train(_config(epochs=2), tmp_path / "b", progress=False, on_epoch=noisy)
+    wa, wb = _weights(quiet.path), _weights(busy.path)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert [row["epoch"] for row in busy.metrics] == [1, 2]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from vaekit.training.device import pick_device
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
+from vaekit.training.random_streams import RandomStreams
 from vaekit.training.tensorboard import TensorBoardLog
 
 VALIDATION_BATCH = 1000
@@ -56,12 +58,16 @@ class Run:
     interrupted: bool = False
 
 
+EpochCallback = Callable[[dict[str, float]], None]
+
+
 def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, progress: bool = True,
-          data: Dataset | None = None, pictures: bool = True) -> Run:
+          data: Dataset | None = None, pictures: bool = True, on_epoch: EpochCallback | None = None) -> Run:
     """Train a new model; `out_dir` must not hold a run already (default: runs/<data>-<time>).
 
     `data` trains on an in-memory Dataset instead of loading config.data.source (the embedder does this);
-    `pictures=False` skips the figures.
+    `pictures=False` skips the figures; `on_epoch(row)` is called with each epoch's metrics once its checkpoint
+    is saved (time spent there is not counted in the epoch's seconds).
     """
     config = Config.from_dict(config) if isinstance(config, dict) else config.validate()
     if out_dir is None:
@@ -72,10 +78,11 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
         raise VaekitError(f"--out {run_dir} is a file, not a directory")
     if any((run_dir / name).exists() for name in (CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE)):
         raise VaekitError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it or another --out")
-    return _run(config, run_dir, None, progress, data, pictures)
+    return _run(config, run_dir, None, progress, data, pictures, on_epoch)
 
 
-def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True) -> Run:
+def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
+           on_epoch: EpochCallback | None = None) -> Run:
     """Continue a run from its last checkpoint, up to `epochs` in all (default: the epochs it was given)."""
     config, _ = read_run_config(run_dir)
     overrides: dict[str, Any] = {}
@@ -85,7 +92,7 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         overrides["device"] = device
     config = config.with_overrides({"train": overrides})
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
-    return _run(config, Path(run_dir), state, progress)
+    return _run(config, Path(run_dir), state, progress, on_epoch=on_epoch)
 
 
 class _StopFlag:
@@ -114,9 +121,8 @@ class _StopFlag:
 
 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
-         pictures: bool = True) -> Run:
+         pictures: bool = True, on_epoch: EpochCallback | None = None) -> Run:
     device = pick_device(config.train.device)
-    torch.manual_seed(config.train.seed)
     if data is None:
         data = load_config_data(config)
     likelihood = resolve_likelihood(config.model, data.kind)
@@ -124,16 +130,17 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
     tensors = prepare(data, config.data, device)
-    model = build_model(config.model, data.shape, data.kind).to(device)
+    streams = RandomStreams(config.train.seed, device)
+    with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
+        model = build_model(config.model, data.shape, data.kind).to(device)
     optimizer = make_optimizer(model, config.train)
     objective = OBJECTIVES.get(config.objective.name)(config.objective)
-    generator = torch.Generator(device=device).manual_seed(config.train.seed)
     step, first_epoch, metrics = 0, 1, []
     if state is None:
         if model.standardize:
             model.set_standardization(tensors.train_x)
     else:  # restore everything before touching the run directory, so a bad checkpoint changes nothing
-        _restore(state, model, optimizer, generator, device)
+        _restore(state, model, optimizer, streams, device)
         step, first_epoch = state.step, state.epoch + 1
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
 
@@ -145,13 +152,14 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                      "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-            _checkpoint(run_dir, 0, step, model, optimizer, generator, device)
+            _checkpoint(run_dir, 0, step, model, optimizer, streams, device)
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
         for epoch in range(first_epoch, config.train.epochs + 1):
             started = time.perf_counter()
-            train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, generator, config, epoch,
-                                                   step, stop, progress)
+            with streams.active():
+                train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, streams.data, config,
+                                                       epoch, step, stop, progress)
             if stop.stop:
                 interrupted = True
                 break
@@ -163,7 +171,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             metrics.append(row)
             write_metrics(run_dir / METRICS_FILE, metrics)
             log.epoch(row, model, tensors.test_x[:32])
-            _checkpoint(run_dir, epoch, step, model, optimizer, generator, device)
+            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device)
+            if on_epoch is not None:
+                on_epoch(dict(row))
             if progress:
                 tqdm.write(f"epoch {epoch}: train -ELBO {row['train_neg_elbo']:.2f}  validation -ELBO "
                            f"{row['val_neg_elbo']:.2f} (distortion {row['val_distortion']:.2f} + rate "
@@ -186,7 +196,7 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str) -> None:
                             "use --likelihood gaussian (and --binarize none)")
 
 
-def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer, generator: torch.Generator,
+def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,
              device: torch.device) -> None:
     if state.device_type != device.type:
         raise VaekitError(f"this run was trained on {state.device_type} and its random streams only resume there; "
@@ -194,22 +204,17 @@ def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer,
     try:
         model.load_state_dict(state.model)
         optimizer.load_state_dict(state.optimizer)
-        generator.set_state(state.rng["data"])
+        streams.load_state_dict(state.rng)
     except (RuntimeError, ValueError, KeyError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise VaekitError(f"the checkpoint does not match this run's config ({first})") from None
-    torch.set_rng_state(state.rng["torch"])
-    if "cuda" in state.rng and device.type == "cuda":
-        torch.cuda.set_rng_state(state.rng["cuda"], device)
 
 
 def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
-                generator: torch.Generator, device: torch.device) -> None:
-    rng = {"torch": torch.get_rng_state(), "data": generator.get_state()}
-    if device.type == "cuda":
-        rng["cuda"] = torch.cuda.get_rng_state(device)
+                streams: RandomStreams, device: torch.device) -> None:
     save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
-                                                             optimizer.state_dict(), rng, device.type))
+                                                             optimizer.state_dict(), streams.state_dict(),
+                                                             device.type))
 
 
 def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, tensors: DeviceData,
