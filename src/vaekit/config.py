@@ -215,6 +215,18 @@ def _section_from_dict(kind: type, values: Any, section: str) -> Any:
     return kind(**checked)
 
 
+def _number(value: Any, parse: type, accepted: tuple[type, ...], name: str, noun: str) -> Any:
+    """A number given as one (booleans refused) or as text that parses as one (from a flag or a file)."""
+    if isinstance(value, str):
+        try:
+            value = parse(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be {noun}, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, accepted):
+        raise ConfigError(f"{name} must be {noun}, got {value!r}")
+    return value
+
+
 def coerce(value: Any, hint: Any, name: str) -> Any:
     """Check (and where lossless, convert) a value to the type a setting declares."""
     args = typing.get_args(hint)
@@ -236,25 +248,12 @@ def coerce(value: Any, hint: Any, name: str) -> Any:
             raise ConfigError(f"{name} must be true or false, got {value!r}")
         return value
     if hint is int:
-        if isinstance(value, str):
-            try:
-                value = int(value)
-            except ValueError:
-                raise ConfigError(f"{name} must be an integer, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{name} must be an integer, got {value!r}")
-        return value
+        return _number(value, int, (int,), name, "an integer")
     if hint is float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ConfigError(f"{name} must be a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{name} must be a number, got {value!r}")
+        value = float(_number(value, float, (int, float), name, "a number"))
         if value != value or value in (float("inf"), float("-inf")):
             raise ConfigError(f"{name} must be a finite number, got {value!r}")
-        return float(value)
+        return value
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, got {value!r}")
