@@ -15,7 +15,8 @@ from PIL import Image
 
 from conftest import invoke
 
-COMMANDS = [["train"], ["sample"], ["reconstruct"], ["embed"], ["interpolate"], ["info"], ["plot"],
+COMMANDS = [["train"], ["sample"], ["reconstruct"], ["embed"], ["interpolate"], ["info"], ["evaluate"], ["compare"],
+            ["plot"],
             ["plot", "latent"], ["plot", "manifold"], ["plot", "reconstructions"], ["plot", "samples"]]
 
 

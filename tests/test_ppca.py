@@ -46,7 +46,9 @@ def _ppca() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     weight = q * torch.tensor([2.0, 0.7], dtype=torch.float64)  # orthogonal columns, different lengths
     bias = torch.randn(D, generator=generator, dtype=torch.float64)
     marginal = MultivariateNormal(bias, weight @ weight.T + SIGMA**2 * torch.eye(D, dtype=torch.float64))
-    x = marginal.sample((64,))
+    with torch.random.fork_rng():  # the same 64 examples in every test
+        torch.manual_seed(0)
+        x = marginal.sample((64,))
     m = weight.T @ weight + SIGMA**2 * torch.eye(d, dtype=torch.float64)  # diagonal, as W has orthogonal columns
     exact_matrix = torch.linalg.solve(m, weight.T)
     exact_variance = SIGMA**2 / torch.diagonal(m)

@@ -11,10 +11,11 @@ from vaekit.config import Config, DataConfig, ModelConfig, ObjectiveConfig, Trai
 from vaekit.data import Dataset, load_dataset
 from vaekit.embedder import VAEEmbedder
 from vaekit.errors import VaekitError
+from vaekit.evaluation import evaluate
 from vaekit.model import VAE, build_model
 from vaekit.run_dir import load
 from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
-           "VAEEmbedder", "VaekitError", "build_model", "load", "load_config_file", "load_dataset", "resume",
-           "train"]
+           "VAEEmbedder", "VaekitError", "build_model", "evaluate", "load", "load_config_file", "load_dataset",
+           "resume", "train"]

@@ -78,7 +78,7 @@ class VAE(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        return next(self.parameters()).device
+        return self.data_shift.device  # a buffer every VAE has, even one whose parts hold no parameters
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:

@@ -36,9 +36,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from vaekit.cli import info, outputs, plot, train
+    from vaekit.cli import evaluate, info, outputs, plot, train
 
-    for module in (train, outputs, plot, info):
+    for module in (train, outputs, plot, info, evaluate):
         for command in module.COMMANDS:
             main.add_command(command)
 

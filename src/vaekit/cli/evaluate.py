@@ -1,0 +1,93 @@
+"""`vaekit evaluate RUN` and `vaekit compare RUN...`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vaekit.cli.outputs import DATA, DEVICE, RUN, _load
+from vaekit.errors import VaekitError
+
+EVALUATION_FILE = "evaluation.json"
+ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
+        ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim")]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value['mean']:.3f} ± {value['se']:.3f}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else str(value)
+
+
+def _table(columns: dict[str, dict[str, Any]]) -> str:
+    rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
+            ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
+            ("examples", "examples"), ("k", "k")]
+    width = max(len(label) for label, _ in rows)
+    lines = [" " * width + "".join(f"  {name:>22}" for name in columns)]
+    for label, key in rows:
+        lines.append(f"{label:<{width}}" + "".join(f"  {_cell(r.get(key)):>22}" for r in columns.values()))
+    return "\n".join(lines)
+
+
+@click.command()
+@RUN
+@click.option("--k", default=5000, show_default=True, help="importance samples per example")
+@click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)")
+@click.option("--seed", default=0, show_default=True, help="seed of the importance samples")
+@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
+@DATA
+@DEVICE
+def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None, device: str) -> None:
+    """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
+    and a linear probe; writes RUN/evaluation.json.
+
+    \b
+    Example:
+      vaekit evaluate runs/digits --k 1000
+    """
+    from vaekit.evaluation import evaluate as evaluate_model
+    from vaekit.inference import load_config_data
+    from vaekit.io import write_json
+    from vaekit.run_dir import read_run_config
+
+    config, info = read_run_config(run)
+    model = _load(run, device)
+    data = load_config_data(config, source)
+    if list(data.shape) != list(info["shape"]):
+        raise VaekitError(f"this data has examples of shape {list(data.shape)}; the model takes {info['shape']}")
+    results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True)
+    results["data"] = source or config.data.source
+    write_json(Path(run) / EVALUATION_FILE, results)
+    click.echo(_table({Path(run).name: results}))
+    click.echo(f"protocol: {results['protocol']}")
+    click.echo(f"wrote {Path(run) / EVALUATION_FILE}")
+
+
+@click.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+def compare(runs: tuple[str, ...]) -> None:
+    """Print the evaluations of several runs side by side.
+
+    \b
+    Example:
+      vaekit compare runs/vae runs/beta4
+    """
+    columns = {}
+    for run in runs:
+        path = Path(run) / EVALUATION_FILE
+        if not path.is_file():
+            raise VaekitError(f"{run} has no {EVALUATION_FILE}; run `vaekit evaluate {run}` first")
+        try:
+            columns[run] = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise VaekitError(f"{path} is corrupt ({error})") from None
+    click.echo(_table(columns))
+
+
+COMMANDS = [evaluate, compare]

@@ -1,0 +1,31 @@
+"""Latent-space diagnostics: which dimensions the model uses, and how much information each carries."""
+
+from __future__ import annotations
+
+import torch
+
+from vaekit.model import VAE, rsample
+from vaekit.objectives.kl import kl_terms
+
+# Burda et al. (2015): a unit is active when the variance over the data of its posterior mean exceeds 0.01
+ACTIVE_THRESHOLD = 0.01
+
+
+@torch.no_grad()
+def latent_statistics(model: VAE, x: torch.Tensor, batch_size: int = 1000, seed: int = 0
+                      ) -> dict[str, torch.Tensor]:
+    """Posterior means (N, d), their variance over the data per dimension, and the mean KL per dimension."""
+    generator = torch.Generator(device=model.device).manual_seed(seed)
+    means, kl_sums = [], torch.zeros(model.latent_dim, dtype=torch.float64)
+    for start in range(0, len(x), batch_size):
+        q = model.encode(x[start:start + batch_size].to(model.device))
+        rate, per_dim = kl_terms(q, model.prior, rsample(q, generator))
+        means.append(q.mean.cpu())
+        if per_dim is not None:
+            kl_sums += per_dim.double().sum(0).cpu()
+    means_all = torch.cat(means)
+    return {"means": means_all, "mean_variance": means_all.double().var(0), "kl_per_dim": kl_sums / len(x)}
+
+
+def active_units(mean_variance: torch.Tensor, threshold: float = ACTIVE_THRESHOLD) -> int:
+    return int((mean_variance > threshold).sum())

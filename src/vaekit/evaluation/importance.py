@@ -1,0 +1,88 @@
+"""The importance-weighted estimate of log p(x) (Burda et al. 2015), with memory bounded for any k.
+
+    log p(x) >= IW_k(x) = log (1/k) sum_i p(x, z_i) / q(z_i|x),   z_i ~ q(z|x)
+
+IW_1 is the ELBO; IW_k does not decrease in expectation as k grows and tends to log p(x). Samples are drawn in
+chunks and combined with a running log-sum-exp, so memory depends on the chunk, not on k. The noise of example j
+comes from a generator seeded by (seed, j): the numbers do not depend on the batch size, and a seed repeats them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch.distributions import Independent, Normal
+
+from vaekit.errors import VaekitError
+from vaekit.model import VAE
+from vaekit.objectives.kl import kl_terms
+
+# decoder outputs held at once per chunk of samples (floats): about 100 MB
+CHUNK_ELEMENTS = 25_000_000
+
+
+@dataclass
+class LikelihoodEstimate:
+    """Per-example values in nats (tensors of shape (N,) on the CPU)."""
+
+    log_likelihood: torch.Tensor   # IW_k(x), the importance-weighted estimate (a lower bound in expectation)
+    elbo: torch.Tensor             # mean over the k samples of log p(x|z) minus KL(q || p)
+    distortion: torch.Tensor       # mean over the k samples of -log p(x|z)
+    rate: torch.Tensor             # KL(q(z|x) || p(z)), closed form where torch has one
+
+
+def _noise(indices: range, k: int, dim: int, seed: int) -> torch.Tensor:
+    """(k, B, d) standard normal noise; example j's column depends only on (seed, j)."""
+    columns = []
+    for index in indices:
+        generator = torch.Generator().manual_seed(seed * 1_000_003 + index)
+        columns.append(torch.randn(k, dim, generator=generator))
+    return torch.stack(columns, dim=1)
+
+
+@torch.no_grad()
+def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_size: int = 100, seed: int = 0,
+                              first_index: int = 0, progress: bool = False) -> LikelihoodEstimate:
+    """IW_k and the ELBO of each example of x (N, *data_shape).
+
+    >>> estimate = importance_weighted_bound(model, test_x, k=1000)
+    >>> -estimate.log_likelihood.mean()   # the estimate of -log p(x) in nats per example
+    """
+    if k < 1:
+        raise VaekitError(f"k must be at least 1, got {k}")
+    if batch_size < 1:
+        raise VaekitError(f"batch_size must be at least 1, got {batch_size}")
+    from tqdm.auto import tqdm
+
+    was_training = model.training
+    model.eval()
+    device = model.device
+    parts: dict[str, list[torch.Tensor]] = {"log_likelihood": [], "elbo": [], "distortion": [], "rate": []}
+    elements = math.prod(model.data_shape)
+    for start in tqdm(range(0, len(x), batch_size), desc=f"IW bound, k={k}", disable=not progress, leave=False):
+        batch = x[start:start + batch_size].to(device)
+        q = model.encode(batch)
+        base = q.base_dist if isinstance(q, Independent) else q
+        if not isinstance(base, Normal):
+            raise VaekitError("the importance-weighted bound supports Normal posteriors for now")
+        noise = _noise(range(first_index + start, first_index + start + len(batch)), k, model.latent_dim, seed)
+        prior = model.prior
+        chunk = max(1, CHUNK_ELEMENTS // (len(batch) * elements))
+        running = torch.full((len(batch),), -math.inf, device=device, dtype=torch.float64)
+        log_px_sum = torch.zeros(len(batch), device=device, dtype=torch.float64)
+        for s in range(0, k, chunk):
+            z = base.loc + base.scale * noise[s:s + chunk].to(device)
+            log_px = model.decode(z).log_prob(batch)
+            weights = (log_px + prior.log_prob(z) - q.log_prob(z)).double()
+            running = torch.logaddexp(running, torch.logsumexp(weights, dim=0))
+            log_px_sum += log_px.double().sum(0)
+        rate, _ = kl_terms(q, prior, base.loc + base.scale * noise[0].to(device))
+        distortion = -log_px_sum / k
+        parts["log_likelihood"].append((running - math.log(k)).cpu())
+        parts["distortion"].append(distortion.cpu())
+        parts["rate"].append(rate.double().cpu())
+        parts["elbo"].append((-distortion - rate.double()).cpu())
+    model.train(was_training)
+    return LikelihoodEstimate(**{name: torch.cat(values) for name, values in parts.items()})
