@@ -24,14 +24,14 @@ def _cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _table(columns: dict[str, dict[str, Any]]) -> str:
+def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
             ("examples", "examples"), ("k", "k")]
     width = max(len(label) for label, _ in rows)
-    lines = [" " * width + "".join(f"  {name:>22}" for name in columns)]
+    lines = [" " * width + "".join(f"  {name[-22:]:>22}" for name, _ in columns)]
     for label, key in rows:
-        lines.append(f"{label:<{width}}" + "".join(f"  {_cell(r.get(key)):>22}" for r in columns.values()))
+        lines.append(f"{label:<{width}}" + "".join(f"  {_cell(r.get(key)):>22}" for _, r in columns))
     return "\n".join(lines)
 
 
@@ -64,7 +64,7 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: s
     results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True)
     results["data"] = source or config.data.source
     write_json(Path(run) / EVALUATION_FILE, results)
-    click.echo(_table({Path(run).name: results}))
+    click.echo(_table([(Path(run).name, results)]))
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {Path(run) / EVALUATION_FILE}")
 
@@ -78,13 +78,13 @@ def compare(runs: tuple[str, ...]) -> None:
     Example:
       vaekit compare runs/vae runs/beta4
     """
-    columns = {}
+    columns = []
     for run in runs:
         path = Path(run) / EVALUATION_FILE
         if not path.is_file():
             raise VaekitError(f"{run} has no {EVALUATION_FILE}; run `vaekit evaluate {run}` first")
         try:
-            columns[run] = json.loads(path.read_text())
+            columns.append((run, json.loads(path.read_text())))
         except json.JSONDecodeError as error:
             raise VaekitError(f"{path} is corrupt ({error})") from None
     click.echo(_table(columns))
