@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -13,6 +14,8 @@ class _Group(click.Group):
     """Turns vaekit's input errors into `error: ...` on stderr and exit status 2, with no traceback."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        # warnings (a posterior collapse, say) print as one line, like errors; this process is ours to set up
+        warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
         try:
             return super().invoke(ctx)
         except VaekitError as error:

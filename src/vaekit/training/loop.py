@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from vaekit.config import Config
 from vaekit.data import Dataset
 from vaekit.errors import DataError, VaekitError
+from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
@@ -38,6 +39,7 @@ from vaekit.run_dir import (
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.data_prep import DeviceData, prepare
 from vaekit.training.device import pick_device
+from vaekit.training.health import CollapseWatch, TrainingDiverged
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
@@ -155,22 +157,33 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             _checkpoint(run_dir, 0, step, model, optimizer, streams, device)
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
+        collapse = CollapseWatch(model.latent_dim)
         for epoch in range(first_epoch, config.train.epochs + 1):
             started = time.perf_counter()
-            with streams.active():
-                train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, streams.data, config,
-                                                       epoch, step, stop, progress)
+            try:
+                with streams.active():
+                    train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, streams.data,
+                                                           config, epoch, step, stop, progress)
+            except TrainingDiverged as diverged:
+                # keep the last good state: the checkpoint stays, and the weights file gets its weights
+                log.close()
+                model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
+                save_weights(model, run_dir / MODEL_FILE)
+                raise VaekitError(f"{diverged}; {run_dir} keeps the last good checkpoint (epoch {epoch - 1}); "
+                                  "try a lower --lr or --grad-clip") from None
             if stop.stop:
                 interrupted = True
                 break
             seconds = time.perf_counter() - started
             val = validate(model, tensors.test_x, config.train.seed, config.objective.kl)
+            kl_per_dim = val.pop("kl_per_dim")
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
                    "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
             metrics.append(row)
             write_metrics(run_dir / METRICS_FILE, metrics)
-            log.epoch(row, model, tensors.test_x[:32])
+            log.epoch(row, model, tensors.test_x[:32], kl_per_dim)
+            collapse.check(row, last_epoch=epoch == config.train.epochs)
             _checkpoint(run_dir, epoch, step, model, optimizer, streams, device)
             if on_epoch is not None:
                 on_epoch(dict(row))
@@ -227,6 +240,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
     order = torch.randperm(n, generator=generator, device=train_x.device)
     # sums of loss, distortion and rate stay on the device: no host sync inside the epoch but for the progress bar
     sums = torch.zeros(3, device=train_x.device)
+    # the first step whose loss was NaN or infinite, found on the device too (-1: none); read once per epoch
+    first_bad = torch.tensor(-1, device=train_x.device)
     steps = math.ceil(n / batch_size)
     bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.train.epochs}", disable=not progress, leave=False)
     refresh = max(1, steps // 10)
@@ -246,6 +261,7 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
         step += 1
         with torch.no_grad():
             sums += torch.stack([out.loss.detach() * len(x), out.distortion.sum(), out.rate.sum()])
+            first_bad = torch.where((first_bad < 0) & ~torch.isfinite(out.loss.detach()), step, first_bad)
         bar.update(1)
         if progress and index % refresh == 0:  # .item() waits for the device: only when someone watches
             bar.set_postfix(loss=f"{out.loss.item():.2f}")
@@ -253,6 +269,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
             break
     bar.close()
     loss, distortion, rate = (sums / n).tolist()
+    if int(first_bad) >= 0:
+        raise TrainingDiverged(int(first_bad), epoch)
     return {"train_loss": loss, "train_neg_elbo": distortion + rate, "train_distortion": distortion,
             "train_rate": rate}, step, beta
 
@@ -270,11 +288,19 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto") -> di
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         sums = torch.zeros(2, device=x.device)
+        kl_sums = torch.zeros(model.latent_dim, device=x.device)
+        means = []
         for start in range(0, len(x), VALIDATION_BATCH):
-            out = model.elbo(x[start:start + VALIDATION_BATCH], kl=kl)
+            batch = x[start:start + VALIDATION_BATCH]
+            out = model.elbo(batch, kl=kl)
             sums += torch.stack([out.distortion.sum(), out.rate.sum()])
+            if out.kl_per_dim is not None:
+                kl_sums += out.kl_per_dim.sum(0)
+            means.append(model.encode(batch).mean)
     model.train(was_training)
     distortion, rate = (sums / len(x)).tolist()
     if not (math.isfinite(distortion) and math.isfinite(rate)):
         raise VaekitError(f"validation loss is not finite (distortion {distortion}, rate {rate})")
-    return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate}
+    active = active_units(torch.cat(means).double().var(0).cpu())
+    return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate, "active_units": active,
+            "kl_per_dim": (kl_sums / len(x)).tolist()}

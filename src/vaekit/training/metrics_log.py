@@ -10,7 +10,7 @@ from vaekit.errors import VaekitError
 from vaekit.io import write_text
 
 COLUMNS = ["epoch", "step", "train_loss", "train_neg_elbo", "train_distortion", "train_rate", "val_neg_elbo",
-           "val_distortion", "val_rate", "beta", "lr", "examples_per_s", "epoch_seconds"]
+           "val_distortion", "val_rate", "val_active_units", "beta", "lr", "examples_per_s", "epoch_seconds"]
 
 
 def write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
@@ -27,7 +27,12 @@ def read_metrics(path: Path) -> list[dict[str, float]]:
         return []
     try:
         with path.open() as handle:
-            return [{key: (int(value) if key in ("epoch", "step") else float(value)) for key, value in row.items()}
-                    for row in csv.DictReader(handle)]
+            return [{key: _number(key, value) for key, value in row.items()} for row in csv.DictReader(handle)]
     except (ValueError, TypeError, UnicodeDecodeError) as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
+
+
+def _number(column: str, value: str) -> float:
+    if value == "":  # a column that an earlier version did not log
+        return float("nan")
+    return int(value) if column in ("epoch", "step", "val_active_units") else float(value)

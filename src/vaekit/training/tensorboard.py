@@ -11,7 +11,8 @@ from vaekit.plots.grid import image_grid
 
 SCALARS = {"loss/train": "train_loss", "neg_elbo/train": "train_neg_elbo", "neg_elbo/validation": "val_neg_elbo",
            "distortion/train": "train_distortion", "distortion/validation": "val_distortion",
-           "rate/train": "train_rate", "rate/validation": "val_rate", "beta": "beta", "lr": "lr",
+           "rate/train": "train_rate", "rate/validation": "val_rate", "active_units/validation": "val_active_units",
+           "beta": "beta", "lr": "lr",
            "examples_per_s": "examples_per_s"}
 
 
@@ -22,9 +23,11 @@ class TensorBoardLog:
         self.writer = SummaryWriter(str(path))
 
     @torch.no_grad()
-    def epoch(self, row: dict[str, float], model: VAE, examples: torch.Tensor) -> None:
+    def epoch(self, row: dict[str, float], model: VAE, examples: torch.Tensor, kl_per_dim: list[float]) -> None:
         for tag, key in SCALARS.items():
             self.writer.add_scalar(tag, row[key], row["epoch"])
+        for index, value in enumerate(kl_per_dim):
+            self.writer.add_scalar(f"kl_per_dim/z{index}", value, row["epoch"])
         if model.is_image:
             was_training = model.training
             model.eval()
