@@ -15,9 +15,9 @@ from PIL import Image
 
 from conftest import invoke
 
-COMMANDS = [["train"], ["sample"], ["reconstruct"], ["embed"], ["interpolate"], ["info"], ["evaluate"], ["compare"],
-            ["plot"],
-            ["plot", "latent"], ["plot", "manifold"], ["plot", "reconstructions"], ["plot", "samples"]]
+COMMANDS = [["train"], ["sample"], ["reconstruct"], ["embed"], ["interpolate"], ["info"], ["evaluate"], ["report"],
+            ["compare"], ["plot"], ["plot", "latent"], ["plot", "manifold"], ["plot", "reconstructions"],
+            ["plot", "samples"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

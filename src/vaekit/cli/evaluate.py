@@ -35,6 +35,24 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
+def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None,
+                  device: str) -> dict[str, Any]:
+    from vaekit.evaluation import evaluate as evaluate_model
+    from vaekit.inference import load_config_data
+    from vaekit.io import write_json
+    from vaekit.run_dir import read_run_config
+
+    config, info = read_run_config(run)
+    model = _load(run, device)
+    data = load_config_data(config, source)
+    if list(data.shape) != list(info["shape"]):
+        raise VaekitError(f"this data has examples of shape {list(data.shape)}; the model takes {info['shape']}")
+    results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True)
+    results["data"] = source or config.data.source
+    write_json(Path(run) / EVALUATION_FILE, results)
+    return results
+
+
 @click.command()
 @RUN
 @click.option("--k", default=5000, show_default=True, help="importance samples per example")
@@ -51,22 +69,32 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: s
     Example:
       vaekit evaluate runs/digits --k 1000
     """
-    from vaekit.evaluation import evaluate as evaluate_model
-    from vaekit.inference import load_config_data
-    from vaekit.io import write_json
-    from vaekit.run_dir import read_run_config
-
-    config, info = read_run_config(run)
-    model = _load(run, device)
-    data = load_config_data(config, source)
-    if list(data.shape) != list(info["shape"]):
-        raise VaekitError(f"this data has examples of shape {list(data.shape)}; the model takes {info['shape']}")
-    results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True)
-    results["data"] = source or config.data.source
-    write_json(Path(run) / EVALUATION_FILE, results)
+    results = _evaluate_run(run, k, batch_size, seed, split, source, device)
     click.echo(_table([(Path(run).name, results)]))
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {Path(run) / EVALUATION_FILE}")
+
+
+@click.command()
+@RUN
+@click.option("--k", default=1000, show_default=True, help="importance samples, when the run has no evaluation yet")
+@DEVICE
+def report(run: str, k: int, device: str) -> None:
+    """Write RUN/report.html: metrics, curves, pictures, KL per dimension, config and environment in one
+    self-contained page (evaluating the run first when it has no evaluation.json).
+
+    \b
+    Example:
+      vaekit report runs/digits && xdg-open runs/digits/report.html
+    """
+    from vaekit.report import write_report
+    from vaekit.run_dir import read_run_config
+
+    read_run_config(run)
+    evaluation = None
+    if not (Path(run) / EVALUATION_FILE).is_file():
+        evaluation = _evaluate_run(run, k, 100, 0, "test", None, device)
+    click.echo(f"wrote {write_report(run, evaluation)}")
 
 
 @click.command()
@@ -90,4 +118,4 @@ def compare(runs: tuple[str, ...]) -> None:
     click.echo(_table(columns))
 
 
-COMMANDS = [evaluate, compare]
+COMMANDS = [evaluate, report, compare]

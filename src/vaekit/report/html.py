@@ -1,0 +1,96 @@
+"""report.html: a run's metrics, curves, pictures, latent diagnostics, config and environment in one file.
+
+Every image is embedded as a data URI and there is no script or external resource, so the file opens anywhere,
+offline, and can be mailed or archived as it is.
+
+    write_report("runs/digits")   # -> runs/digits/report.html
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from vaekit.io import write_text
+from vaekit.plots.save import save_figure
+from vaekit.run_dir import CONFIG_FILE, METRICS_FILE
+from vaekit.training.metrics_log import read_metrics
+
+PICTURES = [("curves", "Training curves", "loss.png"), ("reconstructions", "Reconstructions", "reconstructions.png"),
+            ("samples", "Samples from the prior", "samples.png"), ("latent", "Latent space", "latent.png"),
+            ("manifold", "Latent manifold", "manifold.png")]
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{margin-bottom:0}section{margin:2em 0}table{border-collapse:collapse}td,th{padding:.3em .8em;
+border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+img{max-width:100%;border:1px solid #eee}pre{background:#f6f6f6;padding:1em;overflow:auto}.note{color:#666}"""
+
+
+def _image(path: Path) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.name)}" src="data:image/png;base64,{encoded}">'
+
+
+def _kl_chart(evaluation: dict[str, Any], path: Path) -> Path:
+    kl = evaluation["kl_per_dim"]
+    fig = Figure(figsize=(max(4, 0.35 * len(kl) + 2), 3))
+    axes = fig.add_subplot(111)
+    active = [v > evaluation["active_threshold"] for v in evaluation["posterior_mean_variance"]]
+    axes.bar(range(len(kl)), kl, color=["tab:blue" if a else "tab:gray" for a in active])
+    axes.set_xlabel("latent dimension (grey: inactive)")
+    axes.set_ylabel("KL (nats)")
+    axes.set_title("KL of each latent dimension, test split")
+    return save_figure(fig, path)
+
+
+def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, dict):
+            return f"{value['mean']:.3f} ± {value['se']:.3f}"
+        return f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
+
+    rows = [("negative ELBO (nats per example)", evaluation["neg_elbo"]),
+            ("distortion -log p(x|z)", evaluation["distortion"]), ("rate KL(q || p)", evaluation["rate"]),
+            (f"-log p(x), importance-weighted, k = {evaluation['k']}", evaluation["neg_log_likelihood"]),
+            ("bits per dimension", evaluation["bits_per_dim"]),
+            ("active units", f"{evaluation['active_units']} of {evaluation['latent_dim']}"),
+            ("reconstruction MSE", evaluation["reconstruction_mse"])]
+    if "linear_probe_accuracy" in evaluation:
+        rows.append(("linear probe accuracy", evaluation["linear_probe_accuracy"]))
+    if final is not None:
+        rows.append(("epochs trained", final["epoch"]))
+    body = "".join(f"<tr><th>{html.escape(label)}</th><td class=n>{cell(value)}</td></tr>" for label, value in rows)
+    return (f"<table>{body}</table><p class=note>On the {evaluation['split']} split, {evaluation['examples']} "
+            f"examples, seed {evaluation['seed']}. Protocol: {html.escape(evaluation['protocol'])}</p>")
+
+
+def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) -> Path:
+    """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given)."""
+    run_dir = Path(run_dir)
+    saved = json.loads((run_dir / CONFIG_FILE).read_text())
+    if evaluation is None:
+        evaluation = json.loads((run_dir / "evaluation.json").read_text())
+    metrics = read_metrics(run_dir / METRICS_FILE)
+    sections = [("metrics", "Metrics", _metrics_table(evaluation, metrics[-1] if metrics else None))]
+    for key, title, name in PICTURES:
+        if (run_dir / name).is_file():
+            sections.append((key, title, _image(run_dir / name)))
+    chart = _kl_chart(evaluation, run_dir / "kl_per_dim.png")
+    sections.append(("kl", "KL per latent dimension", _image(chart)))
+    sections.append(("config", "Configuration", f"<pre>{html.escape(json.dumps(saved['config'], indent=2))}</pre>"))
+    data = json.dumps({k: v for k, v in saved["data"].items() if k != "class_names"}, indent=2)
+    sections.append(("data", "Data", f"<pre>{html.escape(data)}</pre>"))
+    sections.append(("environment", "Environment",
+                     f"<pre>{html.escape(json.dumps(saved['versions'], indent=2))}</pre>"))
+    body = "\n".join(f'<section id="{key}"><h2>{title}</h2>{content}</section>' for key, title, content in sections)
+    title = html.escape(f"vaekit report: {run_dir.name}")
+    page = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
+            f"<p class=note>{html.escape(str(saved['data']['source']))}, {saved['data']['kind']} "
+            f"{saved['data']['shape']}</p>\n{body}\n</body></html>\n")
+    write_text(run_dir / "report.html", page)
+    return run_dir / "report.html"
