@@ -66,6 +66,7 @@ def test_evaluate_reports_every_number(digits_run) -> None:
     assert 0.3 < results["linear_probe_accuracy"] <= 1.0  # a 2-D code separates digits far above chance (0.1)
     assert 0 < results["reconstruction_mse"] < 0.2
     assert "cross-entropy of grey levels" in results["protocol"]
+    assert results["frechet_distance"] > 0
 
 
 def test_evaluate_and_compare_from_the_command_line(digits_run, tmp_path) -> None:

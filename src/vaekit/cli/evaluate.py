@@ -27,6 +27,7 @@ def _cell(value: Any) -> str:
 def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
+            ("Frechet distance (own features)", "frechet_distance"),
             ("examples", "examples"), ("k", "k")]
     width = max(len(label) for label, _ in rows)
     lines = [" " * width + "".join(f"  {name[-22:]:>22}" for name, _ in columns)]

@@ -13,6 +13,7 @@ import torch
 
 from vaekit.data import Dataset
 from vaekit.evaluation.diagnostics import ACTIVE_THRESHOLD, active_units, latent_statistics
+from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
 from vaekit.evaluation.probe import linear_probe_accuracy
 from vaekit.inference import embed
@@ -68,4 +69,7 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         train_codes = embed(model, data.train_x[:20_000])
         results["linear_probe_accuracy"] = linear_probe_accuracy(
             train_codes.numpy(), data.train_y[:20_000].numpy(), stats["means"].numpy(), y.numpy(), seed=seed)
+        if model.is_image and len(data.test_x) > FEATURES:
+            # not comparable with Inception-based FID: features from vaekit's own classifier of this data set
+            results["frechet_distance"] = frechet_distance_for(model, data, seed=seed)
     return results

@@ -61,6 +61,9 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None) -
             ("reconstruction MSE", evaluation["reconstruction_mse"])]
     if "linear_probe_accuracy" in evaluation:
         rows.append(("linear probe accuracy", evaluation["linear_probe_accuracy"]))
+    if "frechet_distance" in evaluation:
+        rows.append(("Frechet distance in vaekit's classifier features (not Inception FID)",
+                     evaluation["frechet_distance"]))
     if final is not None:
         rows.append(("epochs trained", final["epoch"]))
     body = "".join(f"<tr><th>{html.escape(label)}</th><td class=n>{cell(value)}</td></tr>" for label, value in rows)
