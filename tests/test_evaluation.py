@@ -3,6 +3,7 @@ evaluation's own guarantees: seeds repeat, batch sizes do not matter, memory doe
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from test_ppca import _ppca, _vae
@@ -60,7 +61,7 @@ def test_evaluate_reports_every_number(digits_run) -> None:
     results = evaluate(model, data, k=50, seed=0)
     assert results["examples"] == 180 and results["k"] == 50
     assert results["neg_log_likelihood"]["mean"] <= results["neg_elbo"]["mean"]
-    assert results["neg_elbo"]["mean"] == results["distortion"]["mean"] + results["rate"]["mean"]
+    assert results["neg_elbo"]["mean"] == pytest.approx(results["distortion"]["mean"] + results["rate"]["mean"])
     assert abs(sum(results["kl_per_dim"]) - results["rate"]["mean"]) < 1e-4
     assert 0 <= results["active_units"] <= 2 and len(results["kl_per_dim"]) == 2
     assert 0.3 < results["linear_probe_accuracy"] <= 1.0  # a 2-D code separates digits far above chance (0.1)
@@ -91,3 +92,17 @@ def test_evaluate_and_compare_from_the_command_line(digits_run, tmp_path) -> Non
     assert code == 0 and output.count(f"{saved['neg_elbo']['mean']:.3f}") == 2
     code, output = invoke("evaluate", run, "--k", "0")
     assert code == 2 and "k must be at least 1" in output
+
+
+def test_a_binarized_run_is_scored_on_binarized_data_and_a_damaged_evaluation_is_reported(tmp_path) -> None:
+    from conftest import invoke
+
+    run = tmp_path / "run"
+    code, output = invoke("train", "--hidden", "16", "--epochs", "2", "--binarize", "static", "--out", run, "--quiet")
+    assert code == 0, output
+    code, output = invoke("evaluate", run, "--k", "5")
+    assert code == 0, output
+    assert "exact discrete log-likelihood of binary data" in output
+    (run / "evaluation.json").write_text("{not json")
+    code, output = invoke("report", run)
+    assert code == 2 and "cannot build a report" in output and len(output.strip().splitlines()) == 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import click
+import torch
 
 from vaekit.cli.outputs import DATA, DEVICE, RUN, _load
 from vaekit.errors import VaekitError
@@ -42,12 +44,16 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, sour
     from vaekit.inference import load_config_data
     from vaekit.io import write_json
     from vaekit.run_dir import read_run_config
+    from vaekit.training.data_prep import prepare
 
     config, info = read_run_config(run)
     model = _load(run, device)
     data = load_config_data(config, source)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)}; the model takes {info['shape']}")
+    if config.data.binarize != "none":  # score the data the model learned: binarized as training did
+        binarized = prepare(data, config.data, torch.device("cpu"))
+        data = dataclasses.replace(data, train_x=binarized.train_x, test_x=binarized.test_x)
     results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True)
     results["data"] = source or config.data.source
     write_json(Path(run) / EVALUATION_FILE, results)

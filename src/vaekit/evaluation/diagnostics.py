@@ -22,7 +22,7 @@ def latent_statistics(model: VAE, x: torch.Tensor, batch_size: int = 1000, seed:
         rate, per_dim = kl_terms(q, model.prior, rsample(q, generator))
         means.append(q.mean.cpu())
         if per_dim is not None:
-            kl_sums += per_dim.double().sum(0).cpu()
+            kl_sums += per_dim.sum(0).cpu().double()
     means_all = torch.cat(means)
     return {"means": means_all, "mean_variance": means_all.double().var(0), "kl_per_dim": kl_sums / len(x)}
 

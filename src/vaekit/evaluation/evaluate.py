@@ -48,6 +48,7 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
     else:
         x, y = data, None
+    x = x.cpu()  # batches go to the model's device one at a time
     estimate = importance_weighted_bound(model, x, k, batch_size, seed, progress=progress)
     stats = latent_statistics(model, x, seed=seed)
     dims = math.prod(model.data_shape)
@@ -65,7 +66,9 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         "posterior_mean_variance": stats["mean_variance"].tolist(),
         "reconstruction_mse": float(sum(squared) / (len(x) * dims)),
     }
-    if isinstance(data, Dataset) and data.train_y is not None and y is not None:
+    # the probe is fitted on training codes and scored on test codes: only an evaluation of the test split has both
+    if isinstance(data, Dataset) and split == "test" and data.train_y is not None and y is not None \
+            and len(data.train_y.unique()) > 1:
         train_codes = embed(model, data.train_x[:20_000])
         results["linear_probe_accuracy"] = linear_probe_accuracy(
             train_codes.numpy(), data.train_y[:20_000].numpy(), stats["means"].numpy(), y.numpy(), seed=seed)

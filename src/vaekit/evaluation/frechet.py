@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from scipy import linalg
 from torch import nn
@@ -61,7 +62,9 @@ def _cache_path(data: Dataset) -> Path:
     fingerprint = hashlib.sha256(data.train_x[:2000].numpy().tobytes()).hexdigest()[:16]
     root = Path(os.environ.get("VAEKIT_CACHE", Path.home() / ".cache" / "vaekit"))
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(data.name).name)
-    return root / "classifiers" / f"{name}-{'x'.join(map(str, data.shape))}-{fingerprint}.safetensors"
+    classes = int(max(data.train_y.max(), data.test_y.max())) + 1
+    return (root / "classifiers" /
+            f"{name}-{'x'.join(map(str, data.shape))}-{classes}c-f{FEATURES}-e{EPOCHS}-{fingerprint}.safetensors")
 
 
 def feature_classifier(data: Dataset, seed: int = 0) -> FeatureClassifier:
@@ -70,8 +73,11 @@ def feature_classifier(data: Dataset, seed: int = 0) -> FeatureClassifier:
     classifier = FeatureClassifier(math.prod(data.shape), classes)
     path = _cache_path(data)
     if path.is_file():
-        classifier.load_state_dict(load_file(str(path)))
-        return classifier.eval()
+        try:
+            classifier.load_state_dict(load_file(str(path)))
+            return classifier.eval()
+        except (SafetensorError, RuntimeError, OSError):  # a damaged cache entry: train it again
+            pass
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(), torch.enable_grad():  # callers may be under no_grad (evaluate is)
         torch.manual_seed(seed)

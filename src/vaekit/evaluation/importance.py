@@ -19,6 +19,7 @@ from vaekit.errors import VaekitError
 from vaekit.model import VAE
 from vaekit.objectives.kl import kl_terms
 
+BLOCK = 64  # samples drawn per seeded noise block
 # decoder outputs held at once per chunk of samples (floats): 8 MB. Larger chunks are slower, not faster: glibc
 # serves each one with fresh mmap'd pages, and at 100 MB chunks half of the time went to page faults.
 CHUNK_ELEMENTS = 2_000_000
@@ -34,12 +35,18 @@ class LikelihoodEstimate:
     rate: torch.Tensor             # KL(q(z|x) || p(z)), closed form where torch has one
 
 
-def _noise(indices: range, k: int, dim: int, seed: int) -> torch.Tensor:
-    """(k, B, d) standard normal noise; example j's column depends only on (seed, j)."""
+def _noise(indices: range, samples: range, dim: int, seed: int) -> torch.Tensor:
+    """(len(samples), B, d) standard normal noise. Noise comes in blocks of BLOCK samples, each seeded by
+    (seed, example, block), so example j's draws depend neither on the batch nor on the chunk size, and memory
+    stays that of one chunk whatever k is."""
+    first, last = samples.start // BLOCK, (samples.stop - 1) // BLOCK
     columns = []
     for index in indices:
-        generator = torch.Generator().manual_seed(seed * 1_000_003 + index)
-        columns.append(torch.randn(k, dim, generator=generator))
+        blocks = [torch.randn(BLOCK, dim, generator=torch.Generator().manual_seed(
+            (((seed * 1_000_003) + index) * 1_000_033 + block) % 2**63)) for block in range(first, last + 1)]
+        column = torch.cat(blocks)
+        offset = samples.start - first * BLOCK
+        columns.append(column[offset:offset + len(samples)])
     return torch.stack(columns, dim=1)
 
 
@@ -68,22 +75,26 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         base = q.base_dist if isinstance(q, Independent) else q
         if not isinstance(base, Normal):
             raise VaekitError("the importance-weighted bound supports Normal posteriors for now")
-        noise = _noise(range(first_index + start, first_index + start + len(batch)), k, model.latent_dim, seed)
+        examples = range(first_index + start, first_index + start + len(batch))
         prior = model.prior
         chunk = max(1, CHUNK_ELEMENTS // (len(batch) * elements))
-        running = torch.full((len(batch),), -math.inf, device=device, dtype=torch.float64)
-        log_px_sum = torch.zeros(len(batch), device=device, dtype=torch.float64)
+        # running sums live on the CPU in float64 (some devices, MPS, have no float64)
+        running = torch.full((len(batch),), -math.inf, dtype=torch.float64)
+        log_px_sum = torch.zeros(len(batch), dtype=torch.float64)
         for s in range(0, k, chunk):
-            z = base.loc + base.scale * noise[s:s + chunk].to(device)
+            noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed).to(device)
+            z = base.loc + base.scale * noise
             log_px = model.decode(z).log_prob(batch)
-            weights = (log_px + prior.log_prob(z) - q.log_prob(z)).double()
+            weights = (log_px + prior.log_prob(z) - q.log_prob(z)).cpu().double()
             running = torch.logaddexp(running, torch.logsumexp(weights, dim=0))
-            log_px_sum += log_px.double().sum(0)
-        rate, _ = kl_terms(q, prior, base.loc + base.scale * noise[0].to(device))
+            log_px_sum += log_px.cpu().double().sum(0)
+        first_draw = base.loc + base.scale * _noise(examples, range(1), model.latent_dim, seed)[0].to(device)
+        rate, _ = kl_terms(q, prior, first_draw)  # closed form where torch has one, else one-sample estimate
+        rate = rate.cpu().double()
         distortion = -log_px_sum / k
-        parts["log_likelihood"].append((running - math.log(k)).cpu())
-        parts["distortion"].append(distortion.cpu())
-        parts["rate"].append(rate.double().cpu())
-        parts["elbo"].append((-distortion - rate.double()).cpu())
+        parts["log_likelihood"].append(running - math.log(k))
+        parts["distortion"].append(distortion)
+        parts["rate"].append(rate)
+        parts["elbo"].append(-distortion - rate)
     model.train(was_training)
     return LikelihoodEstimate(**{name: torch.cat(values) for name, values in parts.items()})

@@ -16,6 +16,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from vaekit.errors import VaekitError
 from vaekit.io import write_text
 from vaekit.plots.save import save_figure
 from vaekit.run_dir import CONFIG_FILE, METRICS_FILE
@@ -67,16 +68,25 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None) -
     if final is not None:
         rows.append(("epochs trained", final["epoch"]))
     body = "".join(f"<tr><th>{html.escape(label)}</th><td class=n>{cell(value)}</td></tr>" for label, value in rows)
-    return (f"<table>{body}</table><p class=note>On the {evaluation['split']} split, {evaluation['examples']} "
-            f"examples, seed {evaluation['seed']}. Protocol: {html.escape(evaluation['protocol'])}</p>")
+    where = html.escape(f"On the {evaluation['split']} split, {evaluation['examples']} examples, seed "
+                        f"{evaluation['seed']}. Protocol: {evaluation['protocol']}")
+    return f"<table>{body}</table><p class=note>{where}</p>"
 
 
 def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) -> Path:
     """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given)."""
     run_dir = Path(run_dir)
-    saved = json.loads((run_dir / CONFIG_FILE).read_text())
-    if evaluation is None:
-        evaluation = json.loads((run_dir / "evaluation.json").read_text())
+    try:
+        saved = json.loads((run_dir / CONFIG_FILE).read_text())
+        if evaluation is None:
+            evaluation = json.loads((run_dir / "evaluation.json").read_text())
+        for key in ("neg_elbo", "kl_per_dim", "posterior_mean_variance", "active_threshold", "protocol"):
+            evaluation[key]  # noqa: B018  (an evaluation from another version may lack what the page shows)
+        saved["versions"], saved["config"], saved["data"]  # noqa: B018
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise VaekitError(f"cannot build a report from {run_dir}: config.json or evaluation.json is damaged or "
+                          f"from another version ({type(error).__name__}: {error}); run `vaekit evaluate` "
+                          "again") from None
     metrics = read_metrics(run_dir / METRICS_FILE)
     sections = [("metrics", "Metrics", _metrics_table(evaluation, metrics[-1] if metrics else None))]
     for key, title, name in PICTURES:
@@ -93,7 +103,7 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) 
     title = html.escape(f"vaekit report: {run_dir.name}")
     page = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
             f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
-            f"<p class=note>{html.escape(str(saved['data']['source']))}, {saved['data']['kind']} "
-            f"{saved['data']['shape']}</p>\n{body}\n</body></html>\n")
+            f"<p class=note>{html.escape(str(saved['data']['source']))}, {html.escape(str(saved['data']['kind']))} "
+            f"{html.escape(str(saved['data']['shape']))}</p>\n{body}\n</body></html>\n")
     write_text(run_dir / "report.html", page)
     return run_dir / "report.html"

@@ -13,8 +13,8 @@ COLLAPSED_RATE_PER_DIM = 0.01
 class TrainingDiverged(VaekitError):
     """The loss became NaN or infinite."""
 
-    def __init__(self, step: int, epoch: int) -> None:
-        super().__init__(f"the loss became NaN or infinite at step {step} (epoch {epoch})")
+    def __init__(self, step: int, epoch: int, what: str = "the loss") -> None:
+        super().__init__(f"{what} became NaN or infinite at step {step} (epoch {epoch})")
         self.step, self.epoch = step, epoch
 
 

@@ -164,6 +164,11 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 with streams.active():
                     train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, streams.data,
                                                            config, epoch, step, stop, progress)
+                seconds = time.perf_counter() - started
+                if not stop.stop:
+                    val = validate(model, tensors.test_x, config.train.seed, config.objective.kl)
+                    if not (math.isfinite(val["distortion"]) and math.isfinite(val["rate"])):
+                        raise TrainingDiverged(step, epoch, "the validation loss")
             except TrainingDiverged as diverged:
                 # keep the last good state: the checkpoint stays, and the weights file gets its weights
                 log.close()
@@ -174,8 +179,6 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             if stop.stop:
                 interrupted = True
                 break
-            seconds = time.perf_counter() - started
-            val = validate(model, tensors.test_x, config.train.seed, config.objective.kl)
             kl_per_dim = val.pop("kl_per_dim")
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
@@ -299,8 +302,6 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto") -> di
             means.append(model.encode(batch).mean)
     model.train(was_training)
     distortion, rate = (sums / len(x)).tolist()
-    if not (math.isfinite(distortion) and math.isfinite(rate)):
-        raise VaekitError(f"validation loss is not finite (distortion {distortion}, rate {rate})")
-    active = active_units(torch.cat(means).double().var(0).cpu())
+    active = active_units(torch.cat(means).cpu().double().var(0))
     return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate, "active_units": active,
             "kl_per_dim": (kl_sums / len(x)).tolist()}
