@@ -35,16 +35,23 @@ class LikelihoodEstimate:
     rate: torch.Tensor             # KL(q(z|x) || p(z)), closed form where torch has one
 
 
-def _noise(indices: range, samples: range, dim: int, seed: int) -> torch.Tensor:
+def _noise(indices: range, samples: range, dim: int, seed: int,
+           blocks: dict[tuple[int, int], torch.Tensor] | None = None) -> torch.Tensor:
     """(len(samples), B, d) standard normal noise. Noise comes in blocks of BLOCK samples, each seeded by
     (seed, example, block), so example j's draws depend neither on the batch nor on the chunk size, and memory
-    stays that of one chunk whatever k is."""
+    stays that of one chunk whatever k is. `blocks` keeps the blocks drawn so far, so that consecutive chunks
+    that share a block do not draw it again; blocks before this chunk are dropped from it."""
     first, last = samples.start // BLOCK, (samples.stop - 1) // BLOCK
+    blocks = {} if blocks is None else blocks
+    for key in [key for key in blocks if key[1] < first]:
+        del blocks[key]
     columns = []
     for index in indices:
-        blocks = [torch.randn(BLOCK, dim, generator=torch.Generator().manual_seed(
-            (((seed * 1_000_003) + index) * 1_000_033 + block) % 2**63)) for block in range(first, last + 1)]
-        column = torch.cat(blocks)
+        for block in range(first, last + 1):
+            if (index, block) not in blocks:
+                generator = torch.Generator().manual_seed((((seed * 1_000_003) + index) * 1_000_033 + block) % 2**63)
+                blocks[index, block] = torch.randn(BLOCK, dim, generator=generator)
+        column = torch.cat([blocks[index, block] for block in range(first, last + 1)])
         offset = samples.start - first * BLOCK
         columns.append(column[offset:offset + len(samples)])
     return torch.stack(columns, dim=1)
@@ -81,8 +88,9 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         # running sums live on the CPU in float64 (some devices, MPS, have no float64)
         running = torch.full((len(batch),), -math.inf, dtype=torch.float64)
         log_px_sum = torch.zeros(len(batch), dtype=torch.float64)
+        blocks: dict[tuple[int, int], torch.Tensor] = {}
         for s in range(0, k, chunk):
-            noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed).to(device)
+            noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed, blocks).to(device)
             z = base.loc + base.scale * noise
             log_px = model.decode(z).log_prob(batch)
             weights = (log_px + prior.log_prob(z) - q.log_prob(z)).cpu().double()
