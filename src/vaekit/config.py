@@ -38,6 +38,8 @@ class DataConfig:
     download: bool = _setting(True, "download a missing named dataset from its official mirror")
     binarize: str = _setting("none", "binarize pixels: none, dynamic (resampled each epoch) or static (once, seeded)",
                              choices=("none", "dynamic", "static"))
+    dequantize: bool = _setting(False, "uniform dequantization: add U[0, 1) noise to discrete pixels (8-bit or other "
+                                "evenly spaced levels), redrawn every batch, for continuous likelihoods")
     test_fraction: float = _setting(0.1, "fraction held out for test when the data has no split of its own")
     label_column: str | None = _setting(None, "table column holding class labels (CSV/Parquet)")
     split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
@@ -46,6 +48,9 @@ class DataConfig:
         if not 0.0 < self.test_fraction < 1.0:
             raise ConfigError(f"test_fraction must be between 0 and 1, got {self.test_fraction}")
         _check_seed("split_seed", self.split_seed)
+        if self.dequantize and self.binarize != "none":
+            raise ConfigError("dequantize and binarize exclude each other: binarized pixels are already discrete "
+                              "data for a Bernoulli likelihood")
 
 
 @dataclass

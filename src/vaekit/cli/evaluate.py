@@ -15,7 +15,8 @@ from vaekit.errors import VaekitError
 
 EVALUATION_FILE = "evaluation.json"
 ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
-        ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim")]
+        ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim"),
+        ("dequantization levels", "dequantization_levels")]
 
 
 def _cell(value: Any) -> str:
@@ -39,7 +40,7 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
 
 
 def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None,
-                  device: str) -> dict[str, Any]:
+                  device: str, dequantize: str = "auto") -> dict[str, Any]:
     from vaekit.evaluation import evaluate as evaluate_model
     from vaekit.inference import load_config_data
     from vaekit.io import write_json
@@ -54,7 +55,8 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, sour
     if config.data.binarize != "none":  # score the data the model learned: binarized as training did
         binarized = prepare(data, config.data, torch.device("cpu"))
         data = dataclasses.replace(data, train_x=binarized.train_x, test_x=binarized.test_x)
-    results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True)
+    results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True,
+                             dequantize={"auto": None, "on": True, "off": False}[dequantize])
     results["data"] = source or config.data.source
     write_json(Path(run) / EVALUATION_FILE, results)
     return results
@@ -66,9 +68,12 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, sour
 @click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)")
 @click.option("--seed", default=0, show_default=True, help="seed of the importance samples")
 @click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
+@click.option("--dequantize", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="uniform dequantization of discrete pixels; auto: for continuous likelihoods on discrete data")
 @DATA
 @DEVICE
-def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None, device: str) -> None:
+def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None, dequantize: str,
+             device: str) -> None:
     """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
     and a linear probe; writes RUN/evaluation.json.
 
@@ -76,7 +81,7 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: s
     Example:
       vaekit evaluate runs/digits --k 1000
     """
-    results = _evaluate_run(run, k, batch_size, seed, split, source, device)
+    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize)
     click.echo(_table([(Path(run).name, results)]))
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {Path(run) / EVALUATION_FILE}")

@@ -12,6 +12,9 @@ from typing import Any
 import torch
 
 from vaekit.data import Dataset
+from vaekit.data.quantization import dequantize as dequantize_pixels
+from vaekit.data.quantization import quantization_levels
+from vaekit.errors import VaekitError
 from vaekit.evaluation.diagnostics import ACTIVE_THRESHOLD, active_units, latent_statistics
 from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
@@ -27,38 +30,72 @@ def _summary(values: torch.Tensor) -> dict[str, float]:
     return {"mean": float(values.mean()), "se": se}
 
 
-def protocol(likelihood: str, x: torch.Tensor) -> str:
-    """Which quantity the likelihood numbers are, so that they are compared only with like numbers."""
+def protocol(likelihood: str, x: torch.Tensor, levels: int | None = None) -> str:
+    """Which quantity the likelihood numbers are, so that they are compared only with like numbers. `levels` is
+    the level count when the data were dequantized for a continuous likelihood."""
     binary = bool(((x == 0) | (x == 1)).all())
     if likelihood == "bernoulli":
         return ("exact discrete log-likelihood of binary data" if binary else
                 "Bernoulli cross-entropy of grey levels in [0, 1]: the classic VAE's objective, not a normalised "
                 "density; comparable only with numbers computed the same way")
-    return (f"{likelihood} density of the data as given (scaled to [0, 1] for images), without dequantization; "
-            "not comparable with discrete (8-bit) likelihoods")
+    if levels is not None:
+        return (f"uniform dequantization of {levels}-level data: each value k/{levels - 1} becomes "
+                f"y = (k + u)/{levels}, u ~ U[0, 1), and the bounds are on the discrete "
+                f"-log P(x) <= -log p(y) + D log {levels}; "
+                "comparable with published dequantized likelihoods of the same data")
+    return (f"{likelihood} density of the data as given (scaled to [0, 1] for images); the data are not on a grid "
+            "of discrete levels, so no dequantization applies")
+
+
+def _dequantization(likelihood: str, x: torch.Tensor, requested: bool | None) -> int | None:
+    """The level count to dequantize with, or None. Automatic (requested None): continuous likelihoods on data
+    whose values lie on evenly spaced levels (8-bit pixels, binary data)."""
+    if requested is False:
+        return None
+    if likelihood == "bernoulli":
+        if requested:
+            raise VaekitError("dequantization is for continuous likelihoods; a bernoulli model scores pixels as "
+                              "probabilities")
+        return None
+    levels = quantization_levels(x)
+    if requested and levels is None:
+        raise VaekitError("dequantization needs discrete data (at most 256 evenly spaced levels in [0, 1]); these "
+                          "data have real values")
+    return levels
 
 
 @torch.no_grad()
 def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size: int = 100, seed: int = 0,
-             split: str = "test", likelihood: str | None = None, progress: bool = False) -> dict[str, Any]:
+             split: str = "test", likelihood: str | None = None, progress: bool = False,
+             dequantize: bool | None = None) -> dict[str, Any]:
     """Negative ELBO, the k-sample importance-weighted estimate of -log p(x) (nats and bits per dimension, with
     standard errors), active units, KL per latent dimension, reconstruction error and, for labelled data, a
-    linear-probe accuracy, on the `split` of a Dataset (or on a tensor of examples)."""
+    linear-probe accuracy, on the `split` of a Dataset (or on a tensor of examples).
+
+    For a continuous likelihood on discrete data (8-bit pixels, binary data) the likelihood numbers follow the
+    uniform dequantization protocol, so they bound the discrete -log P(x); `dequantize` forces it on or off
+    (None: automatic). The dequantization noise is seeded by `seed`, like the importance samples."""
     if isinstance(data, Dataset):
         x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
     else:
         x, y = data, None
     x = x.cpu()  # batches go to the model's device one at a time
-    estimate = importance_weighted_bound(model, x, k, batch_size, seed, progress=progress)
-    stats = latent_statistics(model, x, seed=seed)
+    likelihood = likelihood or type(model.likelihood).__name__.removesuffix("Likelihood").lower()
+    levels = _dequantization(likelihood, x, dequantize)
     dims = math.prod(model.data_shape)
-    nll = _summary(-estimate.log_likelihood)
+    scored, offset = x, 0.0
+    if levels is not None:  # drawn for the whole split at once, so the batch size cannot change it
+        scored = dequantize_pixels(x, levels, torch.Generator().manual_seed(seed))
+        offset = dims * math.log(levels)  # the density on [0, 1] to a probability of the discrete value
+    estimate = importance_weighted_bound(model, scored, k, batch_size, seed, progress=progress)
+    stats = latent_statistics(model, x, seed=seed)
+    nll = _summary(offset - estimate.log_likelihood)
     squared = [((model.reconstruct(x[i:i + 1000].to(model.device)).cpu() - x[i:i + 1000]) ** 2).sum()
                for i in range(0, len(x), 1000)]
     results: dict[str, Any] = {
         "split": split, "examples": len(x), "k": k, "seed": seed,
-        "protocol": protocol(likelihood or type(model.likelihood).__name__.removesuffix("Likelihood").lower(), x),
-        "neg_elbo": _summary(-estimate.elbo), "distortion": _summary(estimate.distortion),
+        "protocol": protocol(likelihood, x, levels), "dequantization_levels": levels,
+        "neg_elbo": _summary(offset - estimate.elbo), "distortion": _summary(offset + estimate.distortion),
         "rate": _summary(estimate.rate), "neg_log_likelihood": nll,
         "bits_per_dim": {"mean": nll["mean"] / (dims * math.log(2)), "se": nll["se"] / (dims * math.log(2))},
         "active_units": active_units(stats["mean_variance"]), "active_threshold": ACTIVE_THRESHOLD,

@@ -1,4 +1,4 @@
-"""Putting a data set on the training device once, as tensors, with the chosen binarization."""
+"""Putting a data set on the training device once, as tensors, with the chosen binarization or dequantization."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import torch
 
 from vaekit.config import DataConfig
 from vaekit.data import Dataset
+from vaekit.data.quantization import dequantize, quantization_levels
+from vaekit.errors import DataError
 
 
 @dataclass
@@ -16,12 +18,14 @@ class DeviceData:
     test_x: torch.Tensor
     test_y: torch.Tensor | None
     dynamic_binarization: bool
+    dequantize_levels: int | None = None  # set when training batches are dequantized: the pixels' level count
 
 
 def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
     """Tensors on `device`. Static binarization draws x ~ Bernoulli(pixel) once with a seeded generator; dynamic
     binarization redraws every training batch, while the test set is binarized once (seeded) so that validation
-    numbers stay comparable between epochs and runs (it is seeded by the split seed, not the training seed)."""
+    numbers stay comparable between epochs and runs (it is seeded by the split seed, not the training seed).
+    Dequantization works the same way: fresh noise for every training batch, the test set dequantized once."""
     train_x = data.train_x.to(device)
     test_x = data.test_x.to(device)
     if cfg.binarize != "none":
@@ -29,5 +33,13 @@ def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
         test_x = torch.bernoulli(data.test_x, generator=generator).to(device)
         if cfg.binarize == "static":
             train_x = torch.bernoulli(data.train_x, generator=generator).to(device)
+    levels = None
+    if cfg.dequantize:
+        levels = quantization_levels(torch.cat([data.train_x.flatten(), data.test_x.flatten()]))
+        if levels is None:
+            raise DataError(f"--dequantize needs discrete pixels (at most 256 evenly spaced levels in [0, 1]), but "
+                            f"{data.name} has real values; train without --dequantize")
+        generator = torch.Generator().manual_seed(cfg.split_seed)
+        test_x = dequantize(data.test_x, levels, generator).to(device)
     test_y = None if data.test_y is None else data.test_y.to(device)
-    return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic")
+    return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic", levels)

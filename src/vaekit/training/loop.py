@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from vaekit.config import Config
 from vaekit.data import Dataset
+from vaekit.data.quantization import dequantize
 from vaekit.errors import DataError, VaekitError
 from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
@@ -128,7 +129,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     if data is None:
         data = load_config_data(config)
     likelihood = resolve_likelihood(config.model, data.kind)
-    check_data_fits(data, likelihood, config.data.binarize)
+    check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
     tensors = prepare(data, config.data, device)
@@ -201,8 +202,12 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     return Run(run_dir, model.eval(), config, metrics, interrupted)
 
 
-def check_data_fits(data: Dataset, likelihood: str, binarize: str) -> None:
-    """Bernoulli-type likelihoods and binarization read values as probabilities: they need data in [0, 1]."""
+def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: bool = False) -> None:
+    """Bernoulli-type likelihoods and binarization read values as probabilities: they need data in [0, 1].
+    Dequantization turns discrete pixels into a density's data: the Bernoulli likelihood has no use for it."""
+    if dequantize and likelihood == "bernoulli":
+        raise DataError("--dequantize is for continuous likelihoods (gaussian, continuous_bernoulli); the bernoulli "
+                        "likelihood scores pixels as probabilities, so train it without --dequantize")
     if likelihood in ("bernoulli", "continuous_bernoulli") or binarize != "none":
         low = float(min(data.train_x.min(), data.test_x.min()))
         high = float(max(data.train_x.max(), data.test_x.max()))
@@ -254,6 +259,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
         x = train_x.index_select(0, order[start:start + batch_size])
         if tensors.dynamic_binarization:
             x = torch.bernoulli(x, generator=generator)
+        elif tensors.dequantize_levels is not None:
+            x = dequantize(x, tensors.dequantize_levels, generator)
         beta = linear_warmup(config.objective.beta, config.objective.warmup_epochs, epoch - 1 + start / n)
         out: ObjectiveOutput = objective(model, x, beta)
         optimizer.zero_grad(set_to_none=True)
