@@ -143,7 +143,7 @@ BAD_TRAIN = [
     (lambda t: ["--data", str(_wide_csv(t / "wide.csv")), "--likelihood", "bernoulli"],
      "the bernoulli likelihood needs data in [0, 1]"),
     (lambda t: ["--split-seed", "-1"], "split_seed must be between 0 and 2**63 - 1"),
-    (lambda t: ["--standardize", "on"], "standardize: on needs the gaussian likelihood"),
+    (lambda t: ["--standardize", "on"], "standardize: on needs the gaussian or laplace likelihood"),
 ]
 
 

@@ -18,13 +18,13 @@ from vaekit.training.health import PosteriorCollapseWarning
 class NanAtStep20(ELBO):
     """The ELBO, except that the 20th call returns a NaN loss (digits, batch 100: step 3 of epoch 2)."""
 
-    def __init__(self, cfg) -> None:
-        super().__init__(cfg)
+    def __init__(self, cfg, dataset_size=None) -> None:
+        super().__init__(cfg, dataset_size)
         self.calls = 0
 
-    def __call__(self, model, x, beta=1.0):
+    def __call__(self, model, x, beta=1.0, capacity=0.0):
         self.calls += 1
-        out = super().__call__(model, x, beta)
+        out = super().__call__(model, x, beta, capacity)
         if self.calls == 20:
             out.loss = out.loss * float("nan")
         return out

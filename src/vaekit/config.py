@@ -62,12 +62,15 @@ class ModelConfig:
                                                                      "silu"))
     conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
     posterior: str = _setting("diagonal_gaussian", "posterior q(z|x)")
-    prior: str = _setting("standard_normal", "prior p(z)")
-    likelihood: str = _setting("auto", "likelihood p(x|z): bernoulli, gaussian, continuous_bernoulli, or auto "
-                               "(bernoulli for images, gaussian for vectors)")
-    gaussian_scale: str = _setting("per_dim", "scale of the gaussian likelihood: fixed, global (one learned) or "
-                                   "per_dim (learned per data dimension)", choices=("fixed", "global", "per_dim"))
-    fixed_scale: float = _setting(1.0, "initial (or, for gaussian_scale=fixed, the) gaussian standard deviation")
+    prior: str = _setting("standard_normal", "prior p(z): standard_normal, mixture (learned Gaussian mixture) or "
+                          "vamp (VampPrior, learned pseudo-inputs)")
+    prior_components: int = _setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
+    likelihood: str = _setting("auto", "likelihood p(x|z): bernoulli, gaussian, laplace, continuous_bernoulli, or "
+                               "auto (bernoulli for images, gaussian for vectors)")
+    gaussian_scale: str = _setting("per_dim", "scale of the gaussian or laplace likelihood: fixed, global (one "
+                                   "learned) or per_dim (learned per data dimension)",
+                                   choices=("fixed", "global", "per_dim"))
+    fixed_scale: float = _setting(1.0, "initial (or, for gaussian_scale=fixed, the) scale of the gaussian or laplace")
     standardize: str = _setting("auto", "model standardized data, reported in the data's units: on, off, or auto "
                                 "(on for a gaussian likelihood on vectors)", choices=("auto", "on", "off"))
 
@@ -80,6 +83,8 @@ class ModelConfig:
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
         if not self.fixed_scale > 0:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
+        if self.prior_components < 1:
+            raise ConfigError(f"prior_components must be at least 1, got {self.prior_components}")
 
 
 @dataclass
@@ -90,6 +95,21 @@ class ObjectiveConfig:
     free_bits: float = _setting(0.0, "free bits: nats per latent dimension below which the KL is not penalised")
     kl: str = _setting("auto", "KL estimate: analytic, mc (Monte Carlo), or auto (analytic when available)",
                        choices=("auto", "analytic", "mc"))
+    beta_schedule: str = _setting("linear", "how beta moves: linear (warm-up over warmup_epochs, then constant) or "
+                                  "cyclical (Fu et al. 2019: `cycles` ramps from 0, each over `cycle_ramp` of its "
+                                  "cycle)", choices=("linear", "cyclical"))
+    cycles: int = _setting(4, "cyclical schedule: number of cycles over the run")
+    cycle_ramp: float = _setting(0.5, "cyclical schedule: fraction of each cycle over which beta rises from 0")
+    capacity: float = _setting(0.0, "capacity C in nats (Burgess et al. 2018): the loss is distortion + "
+                               "beta * |KL - C|, C rising from 0 over capacity_epochs (0: off)")
+    capacity_epochs: float = _setting(0.0, "epochs over which the capacity rises to its value (0: at once)")
+    iw_samples: int = _setting(5, "iwae: importance samples k per example")
+    mi_weight: float = _setting(1.0, "beta_tcvae: weight of the index-code mutual information (beta weighs the "
+                                "total correlation)")
+    dim_kl_weight: float = _setting(1.0, "beta_tcvae: weight of the dimension-wise KL")
+    mmd_weight: float = _setting(100.0, "info_vae: weight of MMD(q(z), p(z)) added to the ELBO's terms")
+    mmd_kernel: str = _setting("imq", "info_vae: MMD kernel, rbf or imq (inverse multiquadric)",
+                               choices=("rbf", "imq"))
 
     def validate(self) -> None:
         if not self.beta >= 0:
@@ -98,6 +118,15 @@ class ObjectiveConfig:
             raise ConfigError(f"warmup_epochs must be zero or positive, got {self.warmup_epochs}")
         if not self.free_bits >= 0:
             raise ConfigError(f"free_bits must be zero or positive, got {self.free_bits}")
+        if self.cycles < 1 or not 0 < self.cycle_ramp <= 1:
+            raise ConfigError(f"cycles must be at least 1 and cycle_ramp in (0, 1], got {self.cycles} and "
+                              f"{self.cycle_ramp}")
+        if not self.capacity >= 0 or not self.capacity_epochs >= 0:
+            raise ConfigError("capacity and capacity_epochs must be zero or positive")
+        if self.iw_samples < 1:
+            raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
+        if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):
+            raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
 
 
 @dataclass

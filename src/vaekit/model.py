@@ -23,6 +23,7 @@ from vaekit.errors import ConfigError
 from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
+from vaekit.priors.sampling import sample_prior
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
 
 
@@ -68,8 +69,8 @@ class VAE(nn.Module):
 
     @property
     def prior(self) -> Distribution:
-        """p(z)."""
-        return self.prior_module()
+        """p(z). Priors that depend on the encoder (the VampPrior) receive it."""
+        return self.prior_module(self.encode)
 
     @property
     def is_image(self) -> bool:
@@ -83,7 +84,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
         """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z)."""
-        px = self.decode(self.prior_module.sample(n, generator))
+        px = self.decode(sample_prior(self.prior, n, generator))
         return px.mean if mean else px.sample()
 
     @torch.no_grad()
@@ -120,10 +121,10 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str) -> str:
 def resolve_standardize(cfg: ModelConfig, data_kind: str) -> bool:
     """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
     for likelihoods on [0, 1]."""
-    gaussian = resolve_likelihood(cfg, data_kind) == "gaussian"
+    gaussian = resolve_likelihood(cfg, data_kind) in ("gaussian", "laplace")  # location-scale: any units
     if cfg.standardize == "on" and not gaussian:
-        raise ConfigError("standardize: on needs the gaussian likelihood (a likelihood on [0, 1] has no units to "
-                          "standardize)")
+        raise ConfigError("standardize: on needs the gaussian or laplace likelihood (a likelihood on [0, 1] has no "
+                          "units to standardize)")
     if cfg.standardize != "auto":
         return cfg.standardize == "on"
     return data_kind == "vector" and gaussian
@@ -136,6 +137,6 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
     posterior = POSTERIORS.get(cfg.posterior)(feature_dim, cfg.latent_dim)
-    prior = PRIORS.get(cfg.prior)(cfg.latent_dim)
+    prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
                resolve_standardize(cfg, data_kind))

@@ -14,17 +14,20 @@ ACTIVE_THRESHOLD = 0.01
 @torch.no_grad()
 def latent_statistics(model: VAE, x: torch.Tensor, batch_size: int = 1000, seed: int = 0
                       ) -> dict[str, torch.Tensor]:
-    """Posterior means (N, d), their variance over the data per dimension, and the mean KL per dimension."""
+    """Posterior means (N, d), their variance over the data per dimension, and the mean KL per dimension
+    (empty when the prior does not factorise over dimensions, as a mixture or the VampPrior)."""
     generator = torch.Generator(device=model.device).manual_seed(seed)
-    means, kl_sums = [], torch.zeros(model.latent_dim, dtype=torch.float64)
+    means, kl_sums, split = [], torch.zeros(model.latent_dim, dtype=torch.float64), True
     for start in range(0, len(x), batch_size):
         q = model.encode(x[start:start + batch_size].to(model.device))
         rate, per_dim = kl_terms(q, model.prior, rsample(q, generator))
         means.append(q.mean.cpu())
         if per_dim is not None:
             kl_sums += per_dim.sum(0).cpu().double()
+        split = split and per_dim is not None
     means_all = torch.cat(means)
-    return {"means": means_all, "mean_variance": means_all.double().var(0), "kl_per_dim": kl_sums / len(x)}
+    kl_per_dim = kl_sums / len(x) if split else torch.zeros(0, dtype=torch.float64)
+    return {"means": means_all, "mean_variance": means_all.double().var(0), "kl_per_dim": kl_per_dim}
 
 
 def active_units(mean_variance: torch.Tensor, threshold: float = ACTIVE_THRESHOLD) -> int:

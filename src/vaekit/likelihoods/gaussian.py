@@ -6,7 +6,7 @@ import math
 
 import torch
 from torch import nn
-from torch.distributions import Independent, Normal
+from torch.distributions import Independent, Laplace, Normal
 
 from vaekit.config import ModelConfig
 from vaekit.registry import LIKELIHOODS
@@ -40,7 +40,17 @@ class GaussianLikelihood(nn.Module):
     def from_config(cls, data_shape: tuple[int, ...], cfg: ModelConfig) -> GaussianLikelihood:
         return cls(data_shape, cfg.gaussian_scale, cfg.fixed_scale)
 
+    family: type = Normal  # a location-scale family of torch.distributions; Laplace below shares everything else
+
     def forward(self, params: torch.Tensor) -> Independent:
         mean = params.select(-1 - self.event_ndim, 0)
         scale = self.log_scale.clamp(min=MIN_LOG_SCALE).exp().expand_as(mean)
-        return Independent(Normal(mean, scale, validate_args=False), self.event_ndim, validate_args=False)
+        return Independent(self.family(mean, scale, validate_args=False), self.event_ndim, validate_args=False)
+
+
+@LIKELIHOODS.register("laplace")
+class LaplaceLikelihood(GaussianLikelihood):
+    """p(x|z) = Laplace(x; location(z), b) with b fixed, global or per dimension, as for the Gaussian: heavier
+    tails, and -log p(x|z) grows with |x - location| (an L1 reconstruction error) instead of its square."""
+
+    family = Laplace

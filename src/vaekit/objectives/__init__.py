@@ -1,6 +1,13 @@
-"""Objectives: (model, x, beta) -> ObjectiveOutput. Importing registers them."""
+"""Objectives. Importing registers them. Each one is a class registered in OBJECTIVES:
 
-from vaekit.objectives import elbo  # noqa: F401
+    objective = OBJECTIVES.get(name)(cfg: ObjectiveConfig, dataset_size: int | None = None)
+    out = objective(model, x, beta=1.0, capacity=0.0) -> ObjectiveOutput
+
+The trainer passes the training set's size (beta-TCVAE's estimator needs it) and, every step, the scheduled beta
+and capacity (see schedules.py).
+"""
+
+from vaekit.objectives import beta_tcvae, elbo, info_vae, iwae  # noqa: F401
 from vaekit.objectives.output import ObjectiveOutput
 
 __all__ = ["ObjectiveOutput"]

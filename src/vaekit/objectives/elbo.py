@@ -1,4 +1,4 @@
-"""The evidence lower bound, with a KL weight beta and optional free bits.
+"""The evidence lower bound, with a KL weight beta, free bits or a capacity target.
 
     -ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) = distortion + rate
 """
@@ -10,33 +10,27 @@ import torch
 from vaekit.config import ObjectiveConfig
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
+from vaekit.objectives.penalties import rate_penalty
 from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("elbo")
 class ELBO:
-    """loss = mean_x [distortion + beta * rate], rate with free bits (Kingma et al. 2016) when free_bits > 0:
-    each latent dimension's batch-mean KL is counted as at least `free_bits` nats, so the optimiser gains nothing
-    by pushing it lower.
+    """loss = mean_x distortion + beta * rate penalty (the mean KL, with free bits or a capacity target when set;
+    see `rate_penalty`). With beta > 1 this is the beta-VAE (Higgins et al. 2017).
 
     >>> out = ELBO(ObjectiveConfig())(model, x, beta=1.0)
     >>> out.loss.backward(); out.distortion.shape == (x.shape[0],)
     """
 
-    def __init__(self, cfg: ObjectiveConfig) -> None:
-        self.free_bits = cfg.free_bits
-        self.kl_mode = cfg.kl
+    def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
+        self.cfg = cfg
 
-    def __call__(self, model: torch.nn.Module, x: torch.Tensor, beta: float = 1.0) -> ObjectiveOutput:
+    def __call__(self, model: torch.nn.Module, x: torch.Tensor, beta: float = 1.0,
+                 capacity: float = 0.0) -> ObjectiveOutput:
         q = model.encode(x)
         z = q.rsample()
         distortion = -model.decode(z).log_prob(x)
-        rate, kl_per_dim = kl_terms(q, model.prior, z, self.kl_mode)
-        if self.free_bits > 0:
-            per_dim = kl_per_dim if kl_per_dim is not None else rate[:, None]
-            bits = self.free_bits * (1 if kl_per_dim is not None else z.shape[-1])
-            penalised = per_dim.mean(0).clamp(min=bits).sum()
-        else:
-            penalised = rate.mean()
-        loss = distortion.mean() + beta * penalised
-        return ObjectiveOutput(loss, distortion, rate, kl_per_dim, beta)
+        rate, kl_per_dim = kl_terms(q, model.prior, z, self.cfg.kl)
+        penalty = rate_penalty(self.cfg, rate, kl_per_dim, z.shape[-1], capacity)
+        return ObjectiveOutput(distortion.mean() + beta * penalty, distortion, rate, kl_per_dim, beta)

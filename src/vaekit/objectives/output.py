@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -17,6 +17,8 @@ class ObjectiveOutput:
     rate:        (B,) KL(q(z|x) || p(z)), analytic or a one-sample Monte Carlo estimate
     kl_per_dim:  (B, d) the rate split by latent dimension, when the posterior and prior factorise
     beta:        the KL weight used for this loss
+    extras:      further batch-mean terms an objective reports (nats), logged as train_<name>: the
+                 importance-weighted bound of iwae, beta-TCVAE's decomposition of the KL, info_vae's MMD
     """
 
     loss: torch.Tensor
@@ -24,6 +26,7 @@ class ObjectiveOutput:
     rate: torch.Tensor
     kl_per_dim: torch.Tensor | None
     beta: float
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
     @property
     def negative_elbo(self) -> torch.Tensor:

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 from torch.distributions import Independent, Normal
 
+from vaekit.config import ModelConfig
 from vaekit.registry import PRIORS
 
 
@@ -23,7 +24,11 @@ class StandardNormalPrior(nn.Module):
         self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)
         self.register_buffer("scale", torch.ones(latent_dim), persistent=False)
 
-    def forward(self) -> Independent:
+    @classmethod
+    def from_config(cls, cfg: ModelConfig, data_shape: tuple[int, ...]) -> StandardNormalPrior:
+        return cls(cfg.latent_dim)
+
+    def forward(self, encode: object = None) -> Independent:
         return Independent(Normal(self.loc, self.scale, validate_args=False), 1, validate_args=False)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

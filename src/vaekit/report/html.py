@@ -45,6 +45,9 @@ def _kl_chart(evaluation: dict[str, Any], path: Path) -> Path:
     axes.set_xlabel("latent dimension (grey: inactive)")
     axes.set_ylabel("KL (nats)")
     axes.set_title("KL of each latent dimension, test split")
+    if not kl:  # a mixture or VampPrior: the KL does not split into one term per dimension
+        axes.text(0.5, 0.5, "the prior does not factorise: no KL per dimension", ha="center", va="center",
+                  transform=axes.transAxes)
     return save_figure(fig, path)
 
 

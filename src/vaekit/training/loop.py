@@ -26,7 +26,7 @@ from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
-from vaekit.objectives.schedules import linear_warmup
+from vaekit.objectives.schedules import capacity, kl_weight
 from vaekit.registry import OBJECTIVES
 from vaekit.run_dir import (
     CHECKPOINT_FILE,
@@ -137,7 +137,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
         model = build_model(config.model, data.shape, data.kind).to(device)
     optimizer = make_optimizer(model, config.train)
-    objective = OBJECTIVES.get(config.objective.name)(config.objective)
+    objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
     step, first_epoch, metrics = 0, 1, []
     if state is None:
         if model.standardize:
@@ -248,6 +248,7 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
     order = torch.randperm(n, generator=generator, device=train_x.device)
     # sums of loss, distortion and rate stay on the device: no host sync inside the epoch but for the progress bar
     sums = torch.zeros(3, device=train_x.device)
+    extras: dict[str, torch.Tensor] = {}  # the objective's own terms (iwae's bound, beta-TCVAE's parts), summed
     # the first step whose loss was NaN or infinite, found on the device too (-1: none); read once per epoch
     first_bad = torch.tensor(-1, device=train_x.device)
     steps = math.ceil(n / batch_size)
@@ -261,8 +262,9 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
             x = torch.bernoulli(x, generator=generator)
         elif tensors.dequantize_levels is not None:
             x = dequantize(x, tensors.dequantize_levels, generator)
-        beta = linear_warmup(config.objective.beta, config.objective.warmup_epochs, epoch - 1 + start / n)
-        out: ObjectiveOutput = objective(model, x, beta)
+        progress_epochs = epoch - 1 + start / n
+        beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
+        out: ObjectiveOutput = objective(model, x, beta, capacity(config.objective, progress_epochs))
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         if config.train.grad_clip > 0:
@@ -271,6 +273,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
         step += 1
         with torch.no_grad():
             sums += torch.stack([out.loss.detach() * len(x), out.distortion.sum(), out.rate.sum()])
+            for name, value in out.extras.items():
+                extras[name] = extras.get(name, 0) + value * len(x)
             first_bad = torch.where((first_bad < 0) & ~torch.isfinite(out.loss.detach()), step, first_bad)
         bar.update(1)
         if progress and index % refresh == 0:  # .item() waits for the device: only when someone watches
@@ -282,7 +286,7 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
     if int(first_bad) >= 0:
         raise TrainingDiverged(int(first_bad), epoch)
     return {"train_loss": loss, "train_neg_elbo": distortion + rate, "train_distortion": distortion,
-            "train_rate": rate}, step, beta
+            "train_rate": rate, **{f"train_{name}": float(total) / n for name, total in extras.items()}}, step, beta
 
 
 @torch.no_grad()
@@ -299,6 +303,7 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto") -> di
         torch.manual_seed(seed)
         sums = torch.zeros(2, device=x.device)
         kl_sums = torch.zeros(model.latent_dim, device=x.device)
+        split = True  # whether the KL splits by dimension (not for a mixture or VampPrior)
         means = []
         for start in range(0, len(x), VALIDATION_BATCH):
             batch = x[start:start + VALIDATION_BATCH]
@@ -306,9 +311,10 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto") -> di
             sums += torch.stack([out.distortion.sum(), out.rate.sum()])
             if out.kl_per_dim is not None:
                 kl_sums += out.kl_per_dim.sum(0)
+            split = split and out.kl_per_dim is not None
             means.append(model.encode(batch).mean)
     model.train(was_training)
     distortion, rate = (sums / len(x)).tolist()
     active = active_units(torch.cat(means).cpu().double().var(0))
     return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate, "active_units": active,
-            "kl_per_dim": (kl_sums / len(x)).tolist()}
+            "kl_per_dim": (kl_sums / len(x)).tolist() if split else []}

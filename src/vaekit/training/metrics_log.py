@@ -16,7 +16,9 @@ COLUMNS = ["epoch", "step", "train_loss", "train_neg_elbo", "train_distortion", 
 def write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
     """Rewrites the whole (small) file atomically, so an interrupted run never leaves a torn last line."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    # an objective's own terms (train_iw_bound, train_total_correlation, ...) follow the fixed columns
+    extra = [key for row in rows for key in row if key not in COLUMNS]
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS + list(dict.fromkeys(extra)))
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, buffer.getvalue())

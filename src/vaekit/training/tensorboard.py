@@ -26,6 +26,10 @@ class TensorBoardLog:
     def epoch(self, row: dict[str, float], model: VAE, examples: torch.Tensor, kl_per_dim: list[float]) -> None:
         for tag, key in SCALARS.items():
             self.writer.add_scalar(tag, row[key], row["epoch"])
+        known = set(SCALARS.values())
+        for key, value in row.items():  # an objective's own terms: iw_bound, total_correlation, mmd, ...
+            if key.startswith("train_") and key not in known:
+                self.writer.add_scalar(f"objective/{key.removeprefix('train_')}", value, row["epoch"])
         for index, value in enumerate(kl_per_dim):
             self.writer.add_scalar(f"kl_per_dim/z{index}", value, row["epoch"])
         if model.is_image:

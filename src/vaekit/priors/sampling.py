@@ -1,0 +1,34 @@
+"""Drawing z from a prior with a torch.Generator (torch Distributions take none), so samples repeat."""
+
+from __future__ import annotations
+
+import torch
+from torch.distributions import Distribution, Independent, MixtureSameFamily, Normal
+
+from vaekit.errors import VaekitError
+
+
+def sample_prior(prior: Distribution, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """n draws (n, d) from a diagonal Gaussian or a mixture of diagonal Gaussians."""
+    if isinstance(prior, MixtureSameFamily):
+        weights = prior.mixture_distribution.probs
+        index = torch.multinomial(weights, n, replacement=True, generator=generator)
+        components = prior.component_distribution.base_dist  # Normal with batch (K, d)
+        loc, scale = components.loc[index], components.scale[index]
+    else:
+        base = prior.base_dist if isinstance(prior, Independent) else prior
+        if not isinstance(base, Normal):
+            raise VaekitError(f"cannot sample a {type(base).__name__} prior with a generator")
+        loc, scale = base.loc.expand(n, -1), base.scale.expand(n, -1)
+    eps = torch.randn(loc.shape, generator=generator, device=loc.device, dtype=loc.dtype)
+    return loc + scale * eps
+
+
+def gaussian_mixture(loc: torch.Tensor, scale: torch.Tensor, logits: torch.Tensor | None = None
+                     ) -> MixtureSameFamily:
+    """p(z) = sum_k w_k N(z; loc_k, diag(scale_k^2)) for loc, scale (K, d); equal weights without logits."""
+    if logits is None:
+        logits = torch.zeros(loc.shape[0], device=loc.device, dtype=loc.dtype)
+    components = Independent(Normal(loc, scale, validate_args=False), 1, validate_args=False)
+    return MixtureSameFamily(torch.distributions.Categorical(logits=logits, validate_args=False), components,
+                             validate_args=False)
