@@ -47,7 +47,8 @@ def test_gaussian_matches_scipy(mode: str) -> None:
     x = torch.rand(5, *SHAPE, dtype=torch.float64)
     sigma = likelihood.log_scale.exp().expand(SHAPE).detach().numpy()
     expected = stats.norm.logpdf(x.numpy(), params[:, 0].numpy(), sigma).reshape(5, -1).sum(1)
-    np.testing.assert_allclose(likelihood(params).log_prob(x).detach().numpy(), expected, rtol=1e-10)
+    # rtol 1e-8: the scale parameter starts as float32 log(0.7) before .double()
+    np.testing.assert_allclose(likelihood(params).log_prob(x).detach().numpy(), expected, rtol=1e-8)
     assert ("log_scale" in dict(likelihood.named_parameters())) == (mode != "fixed")
 
 
@@ -60,3 +61,15 @@ def test_continuous_bernoulli_matches_its_closed_form() -> None:
     expected = (log_norm + x.numpy() * np.log(lam) + (1 - x.numpy()) * np.log(1 - lam)).reshape(5, -1).sum(1)
     got = ContinuousBernoulliLikelihood(SHAPE)(params).log_prob(x).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["fixed", "per_dim"])
+def test_laplace_matches_scipy(mode: str) -> None:
+    from vaekit.likelihoods.gaussian import LaplaceLikelihood
+
+    params = _params(4)
+    x = torch.randn(5, *SHAPE, dtype=torch.float64)
+    likelihood = LaplaceLikelihood(SHAPE, mode, 0.7).double()
+    expected = stats.laplace.logpdf(x.numpy(), loc=params[:, 0].numpy(), scale=0.7).reshape(5, -1).sum(1)
+    # rtol 1e-8: the scale parameter starts as float32 log(0.7) before .double()
+    np.testing.assert_allclose(likelihood(params).log_prob(x).detach().numpy(), expected, rtol=1e-8)

@@ -4,10 +4,17 @@ dimension-wise KL, each with its own weight, estimated by minibatch-weighted sam
     E_x KL(q(z|x) || p(z)) = I_q(x; z) + KL(q(z) || prod_j q(z_j)) + sum_j KL(q(z_j) || p(z_j))
                              index-code MI   total correlation          dimension-wise KL
 
-For each z_i ~ q(z|x_i) in a batch of M drawn from N examples, the aggregate posterior is estimated as
-    log q(z_i) ~ logsumexp_m log q(z_i | x_m) - log(N M)
-and likewise per dimension for log q(z_ij). The three per-example terms add up to log q(z_i|x_i) - log p(z_i),
-the one-sample estimate of the KL, exactly.
+For each z_i ~ q(z|x_i) in a batch of M drawn from N examples, the aggregate posterior q(z) = (1/N) sum_n q(z|x_n)
+is estimated from the batch, and likewise per dimension for q(z_ij):
+
+- "mws", minibatch-weighted sampling as the paper prints it: log q(z_i) ~ logsumexp_m log q(z_i|x_m) - log(N M).
+  It trains as in the paper, but its values are biased: between -log N (broad posteriors) and -log M (narrow
+  ones) off log q(z), so the logged MI is too high and the TC too high by up to (d - 1) log N.
+- "stratified": the own example x_i weighs 1/N, each of the M - 1 others (N - 1) / (N (M - 1)), an unbiased
+  estimate of q(z_i) when the batch is a uniform draw; its logged terms are close to the true ones.
+
+Either way the three per-example terms add up to log q(z_i|x_i) - log p(z_i), the one-sample estimate of the
+KL, exactly.
 """
 
 from __future__ import annotations
@@ -24,8 +31,21 @@ from vaekit.objectives.output import ObjectiveOutput
 from vaekit.registry import OBJECTIVES
 
 
+def _log_weights(batch: int, dataset_size: int, estimator: str, like: torch.Tensor) -> torch.Tensor:
+    """(B, B) log weight of q(z_i | x_m) in the estimate of q(z_i)."""
+    if estimator == "mws":
+        return torch.full((batch, batch), -math.log(dataset_size * batch), dtype=like.dtype, device=like.device)
+    if estimator != "stratified":
+        raise ConfigError(f"unknown total-correlation estimator {estimator!r}; choose mws or stratified")
+    if batch == 1:
+        return torch.zeros(1, 1, dtype=like.dtype, device=like.device)
+    others = math.log(max(dataset_size - 1, 1) / (dataset_size * (batch - 1)))
+    weights = torch.full((batch, batch), others, dtype=like.dtype, device=like.device)
+    return weights.fill_diagonal_(-math.log(dataset_size))
+
+
 def kl_decomposition(q: Independent, prior: torch.distributions.Distribution, z: torch.Tensor,
-                     dataset_size: int) -> dict[str, torch.Tensor]:
+                     dataset_size: int, estimator: str = "mws") -> dict[str, torch.Tensor]:
     """Per-example (B,) estimates of the three terms for z (B, d) ~ q (a batch of diagonal Gaussians)."""
     base = q.base_dist
     if not isinstance(base, Normal):
@@ -33,9 +53,9 @@ def kl_decomposition(q: Independent, prior: torch.distributions.Distribution, z:
     batch = z.shape[0]
     # log q(z_i | x_m) per dimension: (B_i, B_m, d)
     pairwise = Normal(base.loc.unsqueeze(0), base.scale.unsqueeze(0)).log_prob(z.unsqueeze(1))
-    log_norm = math.log(dataset_size * batch)
-    log_qz = torch.logsumexp(pairwise.sum(-1), dim=1) - log_norm
-    log_prod_qzj = (torch.logsumexp(pairwise, dim=1) - log_norm).sum(-1)
+    weights = _log_weights(batch, dataset_size, estimator, z)
+    log_qz = torch.logsumexp(pairwise.sum(-1) + weights, dim=1)
+    log_prod_qzj = torch.logsumexp(pairwise + weights.unsqueeze(-1), dim=1).sum(-1)
     log_qz_given_x = q.log_prob(z)
     return {"mutual_information": log_qz_given_x - log_qz, "total_correlation": log_qz - log_prod_qzj,
             "dimension_kl": log_prod_qzj - prior.log_prob(z)}
@@ -62,7 +82,7 @@ class BetaTCVAE:
         z = q.rsample()
         prior = model.prior
         distortion = -model.decode(z).log_prob(x)
-        terms = kl_decomposition(q, prior, z, self.dataset_size)
+        terms = kl_decomposition(q, prior, z, self.dataset_size, self.cfg.tc_estimator)
         penalty = (self.cfg.mi_weight * terms["mutual_information"] + beta * terms["total_correlation"]
                    + self.cfg.dim_kl_weight * terms["dimension_kl"])
         rate, kl_per_dim = kl_terms(q, prior, z, self.cfg.kl)
