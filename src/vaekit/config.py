@@ -107,8 +107,9 @@ class ObjectiveConfig:
     mi_weight: float = _setting(1.0, "beta_tcvae: weight of the index-code mutual information (beta weighs the "
                                 "total correlation)")
     dim_kl_weight: float = _setting(1.0, "beta_tcvae: weight of the dimension-wise KL")
-    tc_estimator: str = _setting("mws", "beta_tcvae: estimator of q(z), mws (minibatch-weighted, as in the paper; "
-                                 "its logged terms are biased) or stratified", choices=("mws", "stratified"))
+    tc_estimator: str = _setting("stratified", "beta_tcvae: estimator of q(z), stratified (unbiased minibatch "
+                                 "weights) or mws (minibatch-weighted as the paper prints it; overstates the TC by "
+                                 "up to (d - 1) log N)", choices=("stratified", "mws"))
     mmd_weight: float = _setting(100.0, "info_vae: weight of MMD(q(z), p(z)) added to the ELBO's terms")
     mmd_kernel: str = _setting("imq", "info_vae: MMD kernel, rbf or imq (inverse multiquadric)",
                                choices=("rbf", "imq"))
