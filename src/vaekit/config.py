@@ -61,7 +61,9 @@ class ModelConfig:
     activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
-    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x)")
+    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x): diagonal_gaussian, planar (planar flow) or "
+                              "iaf (inverse autoregressive flow)")
+    flow_steps: int = _setting(4, "flow steps of a planar or iaf posterior")
     prior: str = _setting("standard_normal", "prior p(z): standard_normal, mixture (learned Gaussian mixture) or "
                           "vamp (VampPrior, learned pseudo-inputs)")
     prior_components: int = _setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
@@ -83,6 +85,8 @@ class ModelConfig:
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
         if not self.fixed_scale > 0:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
+        if self.flow_steps < 1:
+            raise ConfigError(f"flow_steps must be at least 1, got {self.flow_steps}")
         if self.prior_components < 1:
             raise ConfigError(f"prior_components must be at least 1, got {self.prior_components}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Independent, Normal
+from torch.distributions import Distribution
 
 # importing the part packages registers every part under its name
 import vaekit.likelihoods  # noqa: F401
@@ -23,6 +23,7 @@ from vaekit.errors import ConfigError
 from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
+from vaekit.posteriors.flows import base_and_steps
 from vaekit.priors.sampling import sample_prior
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
 
@@ -101,14 +102,15 @@ class VAE(nn.Module):
 
 
 def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A reparameterized sample, repeatable with a generator for (independent) Normal posteriors."""
+    """A reparameterized sample, repeatable with a generator for Gaussian and flow posteriors."""
     if generator is None:
         return q.rsample()
-    base = q.base_dist if isinstance(q, Independent) else q
-    if not isinstance(base, Normal):
-        raise TypeError(f"a generator is supported for Normal posteriors only, not {type(base).__name__}")
+    base, steps = base_and_steps(q)
     eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
-    return base.loc + base.scale * eps
+    z = base.loc + base.scale * eps
+    for step in steps:  # calling the step caches (z, f(z)), so q.log_prob of the result needs no inverse
+        z = step(z)
+    return z
 
 
 def resolve_likelihood(cfg: ModelConfig, data_kind: str) -> str:
@@ -136,7 +138,7 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
-    posterior = POSTERIORS.get(cfg.posterior)(feature_dim, cfg.latent_dim)
+    posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
                resolve_standardize(cfg, data_kind))

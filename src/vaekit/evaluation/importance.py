@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch.distributions import Independent, Normal
 
 from vaekit.errors import VaekitError
 from vaekit.model import VAE
 from vaekit.objectives.kl import kl_terms
+from vaekit.posteriors.flows import base_and_steps
 
 BLOCK = 64  # samples drawn per seeded noise block
 # decoder outputs held at once per chunk of samples (floats): 8 MB. Larger chunks are slower, not faster: glibc
@@ -79,9 +79,10 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
     for start in tqdm(range(0, len(x), batch_size), desc=f"IW bound, k={k}", disable=not progress, leave=False):
         batch = x[start:start + batch_size].to(device)
         q = model.encode(batch)
-        base = q.base_dist if isinstance(q, Independent) else q
-        if not isinstance(base, Normal):
-            raise VaekitError("the importance-weighted bound supports Normal posteriors for now")
+        try:
+            base, steps = base_and_steps(q)
+        except TypeError as error:
+            raise VaekitError(f"the importance-weighted bound needs a Gaussian or flow posterior ({error})") from None
         examples = range(first_index + start, first_index + start + len(batch))
         prior = model.prior
         chunk = max(1, CHUNK_ELEMENTS // (len(batch) * elements))
@@ -92,11 +93,18 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         for s in range(0, k, chunk):
             noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed, blocks).to(device)
             z = base.loc + base.scale * noise
+            log_q = base.log_prob(z).sum(-1)
+            for step in steps:  # change of variables through the flow, forward only
+                moved = step(z)
+                log_q = log_q - step.log_abs_det_jacobian(z, moved)
+                z = moved
             log_px = model.decode(z).log_prob(batch)
-            weights = (log_px + prior.log_prob(z) - q.log_prob(z)).cpu().double()
+            weights = (log_px + prior.log_prob(z) - log_q).cpu().double()
             running = torch.logaddexp(running, torch.logsumexp(weights, dim=0))
             log_px_sum += log_px.cpu().double().sum(0)
         first_draw = base.loc + base.scale * _noise(examples, range(1), model.latent_dim, seed)[0].to(device)
+        for step in steps:
+            first_draw = step(first_draw)
         rate, _ = kl_terms(q, prior, first_draw)  # closed form where torch has one, else one-sample estimate
         rate = rate.cpu().double()
         distortion = -log_px_sum / k

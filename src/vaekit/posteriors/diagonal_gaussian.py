@@ -6,6 +6,7 @@ import torch
 from torch import nn
 from torch.distributions import Independent, Normal
 
+from vaekit.config import ModelConfig
 from vaekit.registry import POSTERIORS
 
 # exp(0.5 * log_var) overflows float32 near log_var = 177 and underflows to a zero scale near -207; the clamp keeps
@@ -26,6 +27,10 @@ class DiagonalGaussianPosterior(nn.Module):
         super().__init__()
         self.mean_head = nn.Linear(feature_dim, latent_dim)
         self.log_var_head = nn.Linear(feature_dim, latent_dim)
+
+    @classmethod
+    def from_config(cls, feature_dim: int, cfg: ModelConfig) -> DiagonalGaussianPosterior:
+        return cls(feature_dim, cfg.latent_dim)
 
     def forward(self, features: torch.Tensor) -> Independent:
         mean = self.mean_head(features)
