@@ -36,7 +36,19 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
             cases.add(("mlp", "diagonal_gaussian", prior, "gaussian", objective))
     for objective in OBJECTIVES.names():  # iwae decodes (k, B, d) latents: image networks must take them
         cases.add(("conv", "diagonal_gaussian", "vamp", "bernoulli", objective))
-    return sorted(cases)
+        cases.add(("conv", "ladder", "ladder", "bernoulli", objective))
+    return sorted(_pair_ladders(case) for case in cases if _pair_ladders(case) is not None)
+
+
+def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A ladder posterior needs the ladder prior and the reverse; the ladder's code is not one Gaussian, so
+    beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it."""
+    network, posterior, prior, likelihood, objective = case
+    if "ladder" in (posterior, prior):
+        if objective == "beta_tcvae":
+            return None
+        return (network, "ladder", "ladder", likelihood, objective)
+    return case
 
 
 @pytest.mark.parametrize("network, posterior, prior, likelihood, objective", _cases())
@@ -44,7 +56,8 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
                                                       objective) -> None:
     torch.manual_seed(0)
     shape = IMAGE if network == "conv" else VECTOR
-    cfg = ModelConfig(latent_dim=3, network=network, hidden=[16], conv_channels=[4, 8], posterior=posterior,
+    cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if prior == "ladder" else [], network=network,
+                      hidden=[16], conv_channels=[4, 8], posterior=posterior,
                       prior=prior, likelihood=likelihood, prior_components=4)
     model = build_model(cfg, shape, "image" if len(shape) == 3 else "vector")
     x = _data(shape, likelihood)

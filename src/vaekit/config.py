@@ -61,11 +61,13 @@ class ModelConfig:
     activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
-    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x): diagonal_gaussian, planar (planar flow) or "
-                              "iaf (inverse autoregressive flow)")
+    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x): diagonal_gaussian, planar (planar flow), "
+                              "iaf (inverse autoregressive flow) or ladder (top-down, with prior: ladder)")
     flow_steps: int = _setting(4, "flow steps of a planar or iaf posterior")
-    prior: str = _setting("standard_normal", "prior p(z): standard_normal, mixture (learned Gaussian mixture) or "
-                          "vamp (VampPrior, learned pseudo-inputs)")
+    latent_layers: list[int] = _setting([], "ladder: sizes of the stochastic layers, bottom first, adding up to "
+                                        "latent_dim (empty: latent_dim split in two)")
+    prior: str = _setting("standard_normal", "prior p(z): standard_normal, mixture (learned Gaussian mixture), "
+                          "vamp (VampPrior, learned pseudo-inputs) or ladder (hierarchical, top-down)")
     prior_components: int = _setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
     likelihood: str = _setting("auto", "likelihood p(x|z): bernoulli, gaussian, laplace, continuous_bernoulli, or "
                                "auto (bernoulli for images, gaussian for vectors)")

@@ -53,7 +53,10 @@ class VAE(nn.Module):
         """q(z|x) for a batch x of shape (B, *data_shape)."""
         if self.standardize:
             x = (x - self.data_shift) / self.data_scale
-        return self.posterior(self.encoder(x))
+        features = self.encoder(x)
+        if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
+            return self.posterior(features, self.prior_module)
+        return self.posterior(features)
 
     def decode(self, z: torch.Tensor) -> Distribution:
         """p(x|z) for latents of shape (..., d)."""
@@ -105,6 +108,9 @@ def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.
     """A reparameterized sample, repeatable with a generator for Gaussian and flow posteriors."""
     if generator is None:
         return q.rsample()
+    if hasattr(q, "from_noise"):  # a ladder posterior: noise for the whole code, merged top-down
+        return q.from_noise(torch.randn(q.batch_shape + q.event_shape, generator=generator, device=q.mean.device,
+                                        dtype=q.mean.dtype))
     base, steps = base_and_steps(q)
     eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
     z = base.loc + base.scale * eps
@@ -138,6 +144,9 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
+    if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
+        raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
+                          "path)")
     posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,

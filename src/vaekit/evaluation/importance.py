@@ -10,9 +10,11 @@ comes from a generator seeded by (seed, j): the numbers do not depend on the bat
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from torch.distributions import Distribution
 
 from vaekit.errors import VaekitError
 from vaekit.model import VAE
@@ -57,6 +59,31 @@ def _noise(indices: range, samples: range, dim: int, seed: int,
     return torch.stack(columns, dim=1)
 
 
+def _reparameterization(q: Distribution) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """noise -> (z, log q(z|x)) for the posterior's kind: a ladder's own top-down pass, or a Gaussian pushed
+    through a flow's steps (change of variables, forward only: planar steps have no inverse)."""
+    if hasattr(q, "from_noise"):
+        def ladder(noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            z = q.from_noise(noise)
+            return z, q.log_prob(z)
+        return ladder
+    try:
+        base, steps = base_and_steps(q)
+    except TypeError as error:
+        raise VaekitError(f"the importance-weighted bound needs a Gaussian, flow or ladder posterior ({error})"
+                          ) from None
+
+    def flow(noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = base.loc + base.scale * noise
+        log_q = base.log_prob(z).sum(-1)
+        for step in steps:
+            moved = step(z)
+            log_q = log_q - step.log_abs_det_jacobian(z, moved)
+            z = moved
+        return z, log_q
+    return flow
+
+
 @torch.no_grad()
 def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_size: int = 100, seed: int = 0,
                               first_index: int = 0, progress: bool = False) -> LikelihoodEstimate:
@@ -79,10 +106,7 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
     for start in tqdm(range(0, len(x), batch_size), desc=f"IW bound, k={k}", disable=not progress, leave=False):
         batch = x[start:start + batch_size].to(device)
         q = model.encode(batch)
-        try:
-            base, steps = base_and_steps(q)
-        except TypeError as error:
-            raise VaekitError(f"the importance-weighted bound needs a Gaussian or flow posterior ({error})") from None
+        reparameterize = _reparameterization(q)
         examples = range(first_index + start, first_index + start + len(batch))
         prior = model.prior
         chunk = max(1, CHUNK_ELEMENTS // (len(batch) * elements))
@@ -92,19 +116,12 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         blocks: dict[tuple[int, int], torch.Tensor] = {}
         for s in range(0, k, chunk):
             noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed, blocks).to(device)
-            z = base.loc + base.scale * noise
-            log_q = base.log_prob(z).sum(-1)
-            for step in steps:  # change of variables through the flow, forward only
-                moved = step(z)
-                log_q = log_q - step.log_abs_det_jacobian(z, moved)
-                z = moved
+            z, log_q = reparameterize(noise)
             log_px = model.decode(z).log_prob(batch)
             weights = (log_px + prior.log_prob(z) - log_q).cpu().double()
             running = torch.logaddexp(running, torch.logsumexp(weights, dim=0))
             log_px_sum += log_px.cpu().double().sum(0)
-        first_draw = base.loc + base.scale * _noise(examples, range(1), model.latent_dim, seed)[0].to(device)
-        for step in steps:
-            first_draw = step(first_draw)
+        first_draw, _ = reparameterize(_noise(examples, range(1), model.latent_dim, seed)[0].to(device))
         rate, _ = kl_terms(q, prior, first_draw)  # closed form where torch has one, else one-sample estimate
         rate = rate.cpu().double()
         distortion = -log_px_sum / k

@@ -6,10 +6,14 @@ import torch
 from torch.distributions import Distribution, Independent, MixtureSameFamily, Normal
 
 from vaekit.errors import VaekitError
+from vaekit.priors.ladder import HierarchicalPrior
 
 
 def sample_prior(prior: Distribution, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """n draws (n, d) from a diagonal Gaussian or a mixture of diagonal Gaussians."""
+    """n draws (n, d) from a diagonal Gaussian, a mixture of diagonal Gaussians, or a prior that samples with a
+    generator itself (the ladder's)."""
+    if isinstance(prior, HierarchicalPrior):
+        return prior.rsample(torch.Size([n]), generator=generator)
     if isinstance(prior, MixtureSameFamily):
         weights = prior.mixture_distribution.probs
         index = torch.multinomial(weights, n, replacement=True, generator=generator)
