@@ -56,7 +56,7 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     latent_dim: int = _setting(20, "size of the latent code z")
-    network: str = _setting("mlp", "encoder/decoder network: mlp or conv")
+    network: str = _setting("mlp", "encoder/decoder network: mlp, conv or resnet")
     hidden: list[int] = _setting([400], "MLP hidden widths, encoder order (the decoder mirrors them), e.g. 512,256")
     activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
@@ -74,6 +74,8 @@ class ModelConfig:
     gaussian_scale: str = _setting("per_dim", "scale of the gaussian or laplace likelihood: fixed, global (one "
                                    "learned) or per_dim (learned per data dimension)",
                                    choices=("fixed", "global", "per_dim"))
+    logistic_components: int = _setting(5, "discretized_logistic: mixture components per data element")
+    residual_blocks: int = _setting(1, "resnet: residual blocks per resolution stage")
     fixed_scale: float = _setting(1.0, "initial (or, for gaussian_scale=fixed, the) scale of the gaussian or laplace")
     standardize: str = _setting("auto", "model standardized data, reported in the data's units: on, off, or auto "
                                 "(on for a gaussian likelihood on vectors)", choices=("auto", "on", "off"))
@@ -87,6 +89,8 @@ class ModelConfig:
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
         if not self.fixed_scale > 0:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
+        if self.logistic_components < 1 or self.residual_blocks < 1:
+            raise ConfigError("logistic_components and residual_blocks must be at least 1")
         if self.flow_steps < 1:
             raise ConfigError(f"flow_steps must be at least 1, got {self.flow_steps}")
         if self.prior_components < 1:

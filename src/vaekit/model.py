@@ -143,7 +143,7 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind))
     likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
-        tuple(data_shape), cfg.latent_dim, likelihood_cls.params_per_element, cfg)
+        tuple(data_shape), cfg.latent_dim, likelihood.params_per_element, cfg)
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")
