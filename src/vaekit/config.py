@@ -68,6 +68,9 @@ class ModelConfig:
                                         "latent_dim (empty: latent_dim split in two)")
     prior: str = _setting("standard_normal", "prior p(z): standard_normal, mixture (learned Gaussian mixture), "
                           "vamp (VampPrior, learned pseudo-inputs) or ladder (hierarchical, top-down)")
+    conditional: bool = _setting(False, "a conditional VAE (Sohn et al. 2015): class labels condition the encoder "
+                                 "and decoder")
+    conditional_prior: bool = _setting(False, "conditional VAE: a learned Gaussian prior per class, p(z|y)")
     prior_components: int = _setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
     likelihood: str = _setting("auto", "likelihood p(x|z): bernoulli, gaussian, laplace, continuous_bernoulli, or "
                                "auto (bernoulli for images, gaussian for vectors)")
@@ -91,6 +94,8 @@ class ModelConfig:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
         if self.logistic_components < 1 or self.residual_blocks < 1:
             raise ConfigError("logistic_components and residual_blocks must be at least 1")
+        if self.conditional_prior and not self.conditional:
+            raise ConfigError("conditional_prior needs conditional: true")
         if self.flow_steps < 1:
             raise ConfigError(f"flow_steps must be at least 1, got {self.flow_steps}")
         if self.prior_components < 1:

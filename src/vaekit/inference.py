@@ -45,25 +45,28 @@ def load_config_data(config: Config, source: str | None = None) -> Dataset:
 
 @torch.no_grad()
 def embed(model: VAE, x: torch.Tensor, sample: bool = False, generator: torch.Generator | None = None,
-          batch_size: int = 1000) -> torch.Tensor:
-    """(N, d) posterior means (or one posterior sample each), in batches."""
+          batch_size: int = 1000, y: torch.Tensor | None = None) -> torch.Tensor:
+    """(N, d) posterior means (or one posterior sample each), in batches; labels y for a conditional VAE."""
     codes = []
     for start in range(0, len(x), batch_size):
-        q = model.encode(x[start:start + batch_size].to(model.device))
+        labels = None if y is None else y[start:start + batch_size].to(model.device)
+        q = model.encode(x[start:start + batch_size].to(model.device), labels)
         codes.append(rsample(q, generator) if sample else q.mean)
     return torch.cat(codes).cpu()
 
 
 @torch.no_grad()
 def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int = 10,
-                spherical: bool = False) -> torch.Tensor:
+                spherical: bool = False, y_from: int | None = None, y_to: int | None = None) -> torch.Tensor:
     """(steps, *shape) likelihood means decoded along the path between the posterior means of two inputs.
 
     Linear by default; spherical (slerp) keeps the codes at a typical distance from the origin under N(0, I).
+    A conditional VAE encodes each end with its label and decodes the whole path in the first one's class.
     """
     if steps < 2:
         raise VaekitError(f"an interpolation needs at least 2 steps, got {steps}")
-    ends = model.encode(torch.stack([x_from, x_to]).to(model.device)).mean
+    labels = None if y_from is None else torch.tensor([y_from, y_to if y_to is not None else y_from])
+    ends = model.encode(torch.stack([x_from, x_to]).to(model.device), labels).mean
     t = torch.linspace(0, 1, steps, device=ends.device)[:, None]
     if spherical:
         a, b = ends[0], ends[1]
@@ -71,4 +74,4 @@ def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int
         z = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
     else:
         z = (1 - t) * ends[0] + t * ends[1]
-    return model.decode(z).mean.cpu()
+    return model.decode(z, None if labels is None else labels[:1].expand(steps)).mean.cpu()

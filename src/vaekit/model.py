@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Distribution
+from torch.distributions import Distribution, Independent
 
 # importing the part packages registers every part under its name
 import vaekit.likelihoods  # noqa: F401
 import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
+from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
-from vaekit.errors import ConfigError
+from vaekit.errors import ConfigError, VaekitError
 from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
@@ -33,7 +34,7 @@ class VAE(nn.Module):
 
     def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
                  likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
-                 standardize: bool = False) -> None:
+                 standardize: bool = False, conditioning: LabelConditioning | None = None) -> None:
         super().__init__()
         self.encoder = encoder
         self.posterior = posterior
@@ -48,18 +49,32 @@ class VAE(nn.Module):
         self.standardize = standardize
         self.register_buffer("data_shift", torch.zeros(data_shape))
         self.register_buffer("data_scale", torch.ones(data_shape))
+        self.conditioning = conditioning  # a CVAE's labels: one-hot inputs and the per-class prior
 
-    def encode(self, x: torch.Tensor) -> Distribution:
-        """q(z|x) for a batch x of shape (B, *data_shape)."""
+    @property
+    def num_classes(self) -> int | None:
+        """The number of classes a conditional VAE takes; None for an unconditional one."""
+        return None if self.conditioning is None else self.conditioning.num_classes
+
+    def given(self, y: torch.Tensor | None) -> VAE | ConditionedVAE:
+        """The model with labels y bound (a CVAE), or the model itself when it is unconditional."""
+        return self if self.conditioning is None else ConditionedVAE(self, y)
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
+        """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,))."""
         if self.standardize:
             x = (x - self.data_shift) / self.data_scale
         features = self.encoder(x)
+        if self.conditioning is not None:
+            features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
         if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
             return self.posterior(features, self.prior_module)
         return self.posterior(features)
 
-    def decode(self, z: torch.Tensor) -> Distribution:
-        """p(x|z) for latents of shape (..., d)."""
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
+        """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
+        if self.conditioning is not None:
+            z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
         px = self.likelihood(self.decoder(z))
         return AffineDistribution(px, self.data_shift, self.data_scale) if self.standardize else px
 
@@ -76,6 +91,14 @@ class VAE(nn.Module):
         """p(z). Priors that depend on the encoder (the VampPrior) receive it."""
         return self.prior_module(self.encode)
 
+    def prior_given(self, y: torch.Tensor | None) -> Distribution:
+        """p(z|y) for a CVAE with a conditional prior (a batch of Gaussians, one per label), else p(z)."""
+        if self.conditioning is not None and self.conditioning.prior_table is not None:
+            if y is None:
+                raise VaekitError("this model has a conditional prior: give the class labels too")
+            return self.conditioning.prior(y, self.data_shift)
+        return self.prior
+
     @property
     def is_image(self) -> bool:
         """True for (C, H, W) images, False for vectors."""
@@ -86,22 +109,39 @@ class VAE(nn.Module):
         return self.data_shift.device  # a buffer every VAE has, even one whose parts hold no parameters
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
-        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z)."""
-        px = self.decode(sample_prior(self.prior, n, generator))
+    def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
+               labels: torch.Tensor | None = None) -> torch.Tensor:
+        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z).
+        A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
+        if self.conditioning is not None and labels is None:
+            raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
+        prior = self.prior_given(labels) if self.conditioning is not None else self.prior
+        if prior.batch_shape:  # one Gaussian per label: one draw from each
+            z = _draw_each(prior, generator)
+        else:
+            z = sample_prior(prior, n, generator)
+        px = self.decode(z, labels)
         return px.mean if mean else px.sample()
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
-                    generator: torch.Generator | None = None) -> torch.Tensor:
-        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample)."""
-        q = self.encode(x)
+                    generator: torch.Generator | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample); labels y for a CVAE."""
+        q = self.encode(x, y)
         z = rsample(q, generator) if sample_posterior else q.mean
-        return self.decode(z).mean
+        return self.decode(z, y).mean
 
-    def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto") -> ObjectiveOutput:
+    def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto", y: torch.Tensor | None = None
+             ) -> ObjectiveOutput:
         """Per-example distortion, rate and -ELBO (nats) of a batch, with one posterior sample."""
-        return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self, x, beta)
+        return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
+
+
+def _draw_each(prior: Distribution, generator: torch.Generator | None) -> torch.Tensor:
+    """One draw from each Gaussian of a batch of diagonal Gaussians (B, d)."""
+    base = prior.base_dist if isinstance(prior, Independent) else prior
+    eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
+    return base.loc + base.scale * eps
 
 
 def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -138,16 +178,31 @@ def resolve_standardize(cfg: ModelConfig, data_kind: str) -> bool:
     return data_kind == "vector" and gaussian
 
 
-def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image") -> VAE:
-    """Compose a VAE from its configuration; every part is looked up by name in the registry."""
+def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
+                num_classes: int | None = None) -> VAE:
+    """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
+    (cfg.conditional) needs the number of classes."""
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind))
     likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
+    labels = 0
+    if cfg.conditional:
+        if not num_classes or num_classes < 2:
+            raise ConfigError("a conditional VAE needs labelled data with at least two classes")
+        if cfg.prior == "vamp":
+            raise ConfigError("the vamp prior's pseudo-inputs have no labels; a conditional VAE takes another prior")
+        if cfg.conditional_prior and cfg.prior != "standard_normal":
+            raise ConfigError("conditional_prior replaces the prior by one Gaussian per class: use it with "
+                              "prior: standard_normal")
+        labels = num_classes
+    # the label's one-hot code joins the decoder's input and the posterior's features
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
-        tuple(data_shape), cfg.latent_dim, likelihood.params_per_element, cfg)
+        tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg)
+    feature_dim += labels
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")
     posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
+    conditioning = LabelConditioning(labels, cfg.latent_dim, cfg.conditional_prior) if labels else None
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
-               resolve_standardize(cfg, data_kind))
+               resolve_standardize(cfg, data_kind), conditioning)

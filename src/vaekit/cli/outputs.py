@@ -16,6 +16,28 @@ RUN = click.argument("run", type=click.Path())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
 DATA = click.option("--data", "source", help="data to use instead of the run's own (same example shape)")
 SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+LABEL = click.option("--label", type=int, default=None,
+                     help="class to draw, for a conditional VAE (default: every class in turn)")
+
+
+def sample_labels(model, count: int, label: int | None) -> torch.Tensor | None:  # type: ignore[no-untyped-def]
+    """The labels a conditional VAE samples: --label, or the classes in turn; None for other models."""
+    if model.num_classes is None:
+        if label is not None:
+            raise VaekitError("--label is for a conditional VAE; this run is not conditional")
+        return None
+    if label is not None and not 0 <= label < model.num_classes:
+        raise VaekitError(f"--label must be between 0 and {model.num_classes - 1}, got {label}")
+    return torch.full((count,), label) if label is not None else torch.arange(count) % model.num_classes
+
+
+def data_labels(model, y: torch.Tensor | None, count: int | None = None):  # type: ignore[no-untyped-def]
+    """The data's labels when the model is conditional (an error if the data have none), else None."""
+    if model.num_classes is None:
+        return None
+    if y is None:
+        raise VaekitError("this run is a conditional VAE: it needs labelled data")
+    return y[:count]
 
 
 def _load(run: str, device: str):  # type: ignore[no-untyped-def]
@@ -36,21 +58,23 @@ def _columns(run: str) -> list[str] | None:
 @click.option("-n", "--count", default=64, show_default=True, help="how many samples")
 @click.option("--seed", default=0, show_default=True, help="seed of the prior draws")
 @click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
+@LABEL
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/samples.png, or "
               "samples.csv for tables]")
 @DEVICE
-def sample(run: str, count: int, seed: int, draw: bool, out: str | None, device: str) -> None:
-    """Decode draws from the prior: new examples.
+def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, device: str) -> None:
+    """Decode draws from the prior: new examples (of class --label, for a conditional VAE).
 
     \b
     Example:
       vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png
+      vaekit sample runs/cvae --label 3 -n 16
     """
     if count < 1:
         raise VaekitError(f"--count must be at least 1, got {count}")
     model = _load(run, device)
     generator = torch.Generator(device=model.device).manual_seed(seed)
-    samples = model.sample(count, generator=generator, mean=not draw)
+    samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label))
     default = "samples.png" if model.is_image else "samples.csv"
     path = save_batch(out or Path(run) / default, samples, ncol=int(np.ceil(np.sqrt(count))), columns=_columns(run))
     click.echo(f"wrote {count} samples to {path}")
@@ -74,9 +98,9 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     from vaekit.inference import run_data
 
     model = _load(run, device)
-    _, x, _ = run_data(run, source, split)
+    _, x, y = run_data(run, source, split)
     x = x[:count]
-    recon = model.reconstruct(x.to(model.device)).cpu()
+    recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count)).cpu()
     path = Path(out or Path(run) / ("reconstructions.png" if model.is_image else "reconstructions.csv"))
     batch = torch.cat([x, recon]) if path.suffix.lower() in (".png", ".jpg", ".jpeg") else recon
     save_batch(path, batch, columns=_columns(run))
@@ -105,7 +129,7 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
     model = _load(run, device)
     _, x, y = run_data(run, source, split)
     generator = torch.Generator(device=model.device).manual_seed(seed)
-    codes = embed_codes(model, x, sample=draw, generator=generator).numpy()
+    codes = embed_codes(model, x, sample=draw, generator=generator, y=data_labels(model, y)).numpy()
     path = Path(out)
     if path.suffix.lower() == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
@@ -144,11 +168,13 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     from vaekit.inference import run_data
 
     model = _load(run, device)
-    _, x, _ = run_data(run, source, split)
+    _, x, y = run_data(run, source, split)
     for index in (index_from, index_to):
         if not 0 <= index < len(x):
             raise VaekitError(f"example index {index} is out of range: the {split} split has {len(x)} examples")
-    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical)
+    labels = data_labels(model, y)
+    ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
+    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends)
     path = Path(out or Path(run) / ("interpolation.png" if model.is_image else "interpolation.csv"))
     save_batch(path, decoded, ncol=steps, columns=_columns(run))
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _load
+from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _load, data_labels, sample_labels
 from vaekit.errors import VaekitError
 
 OUT = click.option("--out", default=None, help="output picture [default: RUN/<kind>.png]")
@@ -41,7 +41,8 @@ def latent(run: str, out: str | None, source: str | None, split: str, device: st
 
     model = _load(run, device)
     data, x, y = run_data(run, source, split)
-    path = save_latent_scatter(embed(model, x), y, out or Path(run) / "latent.png", data.class_names)
+    path = save_latent_scatter(embed(model, x, y=data_labels(model, y)), y, out or Path(run) / "latent.png",
+                               data.class_names)
     click.echo(f"wrote {path}")
 
 
@@ -49,9 +50,10 @@ def latent(run: str, out: str | None, source: str | None, split: str, device: st
 @RUN
 @OUT
 @click.option("--steps", default=15, show_default=True, help="images per side")
+@click.option("--label", type=int, default=None, help="class to draw it in, for a conditional VAE (default 0)")
 @DATA
 @DEVICE
-def manifold(run: str, out: str | None, steps: int, source: str | None, device: str) -> None:
+def manifold(run: str, out: str | None, steps: int, label: int | None, source: str | None, device: str) -> None:
     """Images decoded on a grid of normal quantiles along the two leading latent directions.
 
     \b
@@ -64,8 +66,10 @@ def manifold(run: str, out: str | None, steps: int, source: str | None, device: 
     model = _load(run, device)
     if not model.is_image:
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
-    _, x, _ = run_data(run, source, "test")
-    path = save_manifold(model, latent_directions(embed(model, x)), out or Path(run) / "manifold.png", steps)
+    _, x, y = run_data(run, source, "test")
+    sample_labels(model, 1, label)  # checks --label against the model
+    path = save_manifold(model, latent_directions(embed(model, x, y=data_labels(model, y))),
+                         out or Path(run) / "manifold.png", steps, label)
     click.echo(f"wrote {path}")
 
 
@@ -87,8 +91,10 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
     from vaekit.plots import save_reconstructions
 
     model = _load(run, device)
-    _, x, _ = run_data(run, source, split)
-    click.echo(f"wrote {save_reconstructions(model, x[:count], out or Path(run) / 'reconstructions.png')}")
+    _, x, y = run_data(run, source, split)
+    path = save_reconstructions(model, x[:count], out or Path(run) / "reconstructions.png",
+                                y=data_labels(model, y, count))
+    click.echo(f"wrote {path}")
 
 
 @plot.command()
@@ -96,9 +102,10 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
 @OUT
 @click.option("-n", "--count", default=64, show_default=True)
 @click.option("--seed", default=0, show_default=True)
+@LABEL
 @DEVICE
-def samples(run: str, out: str | None, count: int, seed: int, device: str) -> None:
-    """Decoded draws from the prior.
+def samples(run: str, out: str | None, count: int, seed: int, label: int | None, device: str) -> None:
+    """Decoded draws from the prior (a conditional VAE: one row per class, or --label's class).
 
     \b
     Example:
@@ -107,7 +114,8 @@ def samples(run: str, out: str | None, count: int, seed: int, device: str) -> No
     from vaekit.plots import save_samples
 
     model = _load(run, device)
-    click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed)}")
+    sample_labels(model, 1, label)  # checks --label against the model
+    click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed, label=label)}")
 
 
 COMMANDS = [plot]

@@ -12,15 +12,16 @@ ACTIVE_THRESHOLD = 0.01
 
 
 @torch.no_grad()
-def latent_statistics(model: VAE, x: torch.Tensor, batch_size: int = 1000, seed: int = 0
-                      ) -> dict[str, torch.Tensor]:
+def latent_statistics(model: VAE, x: torch.Tensor, batch_size: int = 1000, seed: int = 0,
+                      y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Posterior means (N, d), their variance over the data per dimension, and the mean KL per dimension
     (empty when the prior does not factorise over dimensions, as a mixture or the VampPrior)."""
     generator = torch.Generator(device=model.device).manual_seed(seed)
     means, kl_sums, split = [], torch.zeros(model.latent_dim, dtype=torch.float64), True
     for start in range(0, len(x), batch_size):
-        q = model.encode(x[start:start + batch_size].to(model.device))
-        rate, per_dim = kl_terms(q, model.prior, rsample(q, generator))
+        bound = model.given(None if y is None else y[start:start + batch_size].to(model.device))
+        q = bound.encode(x[start:start + batch_size].to(model.device))
+        rate, per_dim = kl_terms(q, bound.prior, rsample(q, generator))
         means.append(q.mean.cpu())
         if per_dim is not None:
             kl_sums += per_dim.sum(0).cpu().double()

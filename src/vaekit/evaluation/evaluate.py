@@ -38,6 +38,9 @@ def protocol(likelihood: str, x: torch.Tensor, levels: int | None = None) -> str
         return ("exact discrete log-likelihood of binary data" if binary else
                 "Bernoulli cross-entropy of grey levels in [0, 1]: the classic VAE's objective, not a normalised "
                 "density; comparable only with numbers computed the same way")
+    if likelihood in DISCRETE:
+        return (f"exact discrete log-likelihood of 256-level data ({likelihood} over the levels k/255); comparable "
+                "with published 8-bit likelihoods")
     if levels is not None:
         return (f"uniform dequantization of {levels}-level data: each value k/{levels - 1} becomes "
                 f"y = (k + u)/{levels}, u ~ U[0, 1), and the bounds are on the discrete "
@@ -47,15 +50,19 @@ def protocol(likelihood: str, x: torch.Tensor, levels: int | None = None) -> str
             "of discrete levels, so no dequantization applies")
 
 
+# likelihoods that are probabilities of 8-bit levels already: no dequantization, no offset
+DISCRETE = ("categorical", "discretized_logistic")
+
+
 def _dequantization(likelihood: str, x: torch.Tensor, requested: bool | None) -> int | None:
     """The level count to dequantize with, or None. Automatic (requested None): continuous likelihoods on data
     whose values lie on evenly spaced levels (8-bit pixels, binary data)."""
     if requested is False:
         return None
-    if likelihood == "bernoulli":
+    if likelihood == "bernoulli" or likelihood in DISCRETE:
         if requested:
-            raise VaekitError("dequantization is for continuous likelihoods; a bernoulli model scores pixels as "
-                              "probabilities")
+            raise VaekitError(f"dequantization is for continuous likelihoods; a {likelihood} model scores "
+                              "discrete pixels already")
         return None
     levels = quantization_levels(x)
     if requested and levels is None:
@@ -87,10 +94,14 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     if levels is not None:  # drawn for the whole split at once, so the batch size cannot change it
         scored = dequantize_pixels(x, levels, torch.Generator().manual_seed(seed))
         offset = dims * math.log(levels)  # the density on [0, 1] to a probability of the discrete value
-    estimate = importance_weighted_bound(model, scored, k, batch_size, seed, progress=progress)
-    stats = latent_statistics(model, x, seed=seed)
+    labels = y if model.num_classes is not None else None  # a CVAE scores log p(x|y)
+    if model.num_classes is not None and labels is None:
+        raise VaekitError("a conditional VAE is evaluated on labelled data (its numbers are -log p(x|y))")
+    estimate = importance_weighted_bound(model, scored, k, batch_size, seed, progress=progress, y=labels)
+    stats = latent_statistics(model, x, seed=seed, y=labels)
     nll = _summary(offset - estimate.log_likelihood)
-    squared = [((model.reconstruct(x[i:i + 1000].to(model.device)).cpu() - x[i:i + 1000]) ** 2).sum()
+    squared = [((model.reconstruct(x[i:i + 1000].to(model.device),
+                                   y=None if labels is None else labels[i:i + 1000]).cpu() - x[i:i + 1000]) ** 2).sum()
                for i in range(0, len(x), 1000)]
     results: dict[str, Any] = {
         "split": split, "examples": len(x), "k": k, "seed": seed,
@@ -106,7 +117,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     # the probe is fitted on training codes and scored on test codes: only an evaluation of the test split has both
     if isinstance(data, Dataset) and split == "test" and data.train_y is not None and y is not None \
             and len(data.train_y.unique()) > 1:
-        train_codes = embed(model, data.train_x[:20_000])
+        train_codes = embed(model, data.train_x[:20_000],
+                            y=None if labels is None else data.train_y[:20_000])
         results["linear_probe_accuracy"] = linear_probe_accuracy(
             train_codes.numpy(), data.train_y[:20_000].numpy(), stats["means"].numpy(), y.numpy(), seed=seed)
         if model.is_image and len(data.test_x) > FEATURES:

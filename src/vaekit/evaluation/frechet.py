@@ -107,6 +107,9 @@ def frechet_distance_for(model: VAE, data: Dataset, samples: int = 10_000, seed:
     classifier = feature_classifier(data, seed)
     real = data.test_x[:samples]
     generator = torch.Generator(device=model.device).manual_seed(seed)
-    fake = torch.cat([model.sample(min(1000, len(real) - i), generator=generator).cpu()
+    # a conditional VAE draws the test set's classes, one generated image per real one
+    labels = data.test_y[:samples] if model.num_classes is not None else None
+    fake = torch.cat([model.sample(min(1000, len(real) - i), generator=generator,
+                                   labels=None if labels is None else labels[i:i + 1000]).cpu()
                       for i in range(0, len(real), 1000)])
     return frechet_distance(features(classifier, real), features(classifier, fake))

@@ -86,8 +86,9 @@ def _reparameterization(q: Distribution) -> Callable[[torch.Tensor], tuple[torch
 
 @torch.no_grad()
 def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_size: int = 100, seed: int = 0,
-                              first_index: int = 0, progress: bool = False) -> LikelihoodEstimate:
-    """IW_k and the ELBO of each example of x (N, *data_shape).
+                              first_index: int = 0, progress: bool = False, y: torch.Tensor | None = None
+                              ) -> LikelihoodEstimate:
+    """IW_k and the ELBO of each example of x (N, *data_shape); labels y for a conditional VAE (log p(x|y)).
 
     >>> estimate = importance_weighted_bound(model, test_x, k=1000)
     >>> -estimate.log_likelihood.mean()   # the estimate of -log p(x) in nats per example
@@ -105,10 +106,11 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
     elements = math.prod(model.data_shape)
     for start in tqdm(range(0, len(x), batch_size), desc=f"IW bound, k={k}", disable=not progress, leave=False):
         batch = x[start:start + batch_size].to(device)
-        q = model.encode(batch)
+        bound = model.given(None if y is None else y[start:start + batch_size].to(device))
+        q = bound.encode(batch)
         reparameterize = _reparameterization(q)
         examples = range(first_index + start, first_index + start + len(batch))
-        prior = model.prior
+        prior = bound.prior
         chunk = max(1, CHUNK_ELEMENTS // (len(batch) * elements))
         # running sums live on the CPU in float64 (some devices, MPS, have no float64)
         running = torch.full((len(batch),), -math.inf, dtype=torch.float64)
@@ -117,7 +119,7 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         for s in range(0, k, chunk):
             noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed, blocks).to(device)
             z, log_q = reparameterize(noise)
-            log_px = model.decode(z).log_prob(batch)
+            log_px = bound.decode(z).log_prob(batch)
             weights = (log_px + prior.log_prob(z) - log_q).cpu().double()
             running = torch.logaddexp(running, torch.logsumexp(weights, dim=0))
             log_px_sum += log_px.cpu().double().sum(0)

@@ -36,7 +36,9 @@ class InfoVAE:
         prior = model.prior
         distortion = -model.decode(z).log_prob(x)
         rate, kl_per_dim = kl_terms(q, prior, z, self.cfg.kl)
-        divergence = mmd(z, prior.sample((len(z),)), self.cfg.mmd_kernel)
+        # a batch of priors (a CVAE's p(z|y)) gives one draw per example; a single prior, len(z) draws
+        draws = prior.sample() if prior.batch_shape else prior.sample((len(z),))
+        divergence = mmd(z, draws, self.cfg.mmd_kernel)
         loss = (distortion.mean() + beta * rate_penalty(self.cfg, rate, kl_per_dim, z.shape[-1], capacity)
                 + self.cfg.mmd_weight * divergence)
         return ObjectiveOutput(loss, distortion, rate, kl_per_dim, beta, extras={"mmd": divergence.detach()})

@@ -19,6 +19,7 @@ class DeviceData:
     test_y: torch.Tensor | None
     dynamic_binarization: bool
     dequantize_levels: int | None = None  # set when training batches are dequantized: the pixels' level count
+    train_y: torch.Tensor | None = None   # labels on the device, for a conditional VAE
 
 
 def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
@@ -42,4 +43,5 @@ def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
         generator = torch.Generator().manual_seed(cfg.split_seed)
         test_x = dequantize(data.test_x, levels, generator).to(device)
     test_y = None if data.test_y is None else data.test_y.to(device)
-    return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic", levels)
+    train_y = None if data.train_y is None else data.train_y.to(device)
+    return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic", levels, train_y)

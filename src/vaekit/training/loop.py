@@ -135,7 +135,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     tensors = prepare(data, config.data, device)
     streams = RandomStreams(config.train.seed, device)
     with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
-        model = build_model(config.model, data.shape, data.kind).to(device)
+        model = build_model(config.model, data.shape, data.kind, data.num_classes).to(device)
     optimizer = make_optimizer(model, config.train)
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
     step, first_epoch, metrics = 0, 1, []
@@ -152,7 +152,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         run_dir.mkdir(parents=True, exist_ok=True)
         data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
                      "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
-                     "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood}
+                     "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
+                     "num_classes": data.num_classes}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
             _checkpoint(run_dir, 0, step, model, optimizer, streams, device)
@@ -167,7 +168,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                                                            config, epoch, step, stop, progress)
                 seconds = time.perf_counter() - started
                 if not stop.stop:
-                    val = validate(model, tensors.test_x, config.train.seed, config.objective.kl)
+                    val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y)
                     if not (math.isfinite(val["distortion"]) and math.isfinite(val["rate"])):
                         raise TrainingDiverged(step, epoch, "the validation loss")
             except TrainingDiverged as diverged:
@@ -186,7 +187,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                    "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
             metrics.append(row)
             write_metrics(run_dir / METRICS_FILE, metrics)
-            log.epoch(row, model, tensors.test_x[:32], kl_per_dim)
+            log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
+                      None if tensors.test_y is None else tensors.test_y[:32])
             collapse.check(row, last_epoch=epoch == config.train.epochs)
             _checkpoint(run_dir, epoch, step, model, optimizer, streams, device)
             if on_epoch is not None:
@@ -257,14 +259,17 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
     beta = config.objective.beta
     for index, start in enumerate(range(0, n, batch_size)):
         # index_select copies whole rows; about twice as fast as x[index] for a batch of images
-        x = train_x.index_select(0, order[start:start + batch_size])
+        rows = order[start:start + batch_size]
+        x = train_x.index_select(0, rows)
+        # a conditional VAE sees the batch's labels through a view; an unconditional one is itself
+        view = model.given(None if tensors.train_y is None else tensors.train_y.index_select(0, rows))
         if tensors.dynamic_binarization:
             x = torch.bernoulli(x, generator=generator)
         elif tensors.dequantize_levels is not None:
             x = dequantize(x, tensors.dequantize_levels, generator)
         progress_epochs = epoch - 1 + start / n
         beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
-        out: ObjectiveOutput = objective(model, x, beta, capacity(config.objective, progress_epochs))
+        out: ObjectiveOutput = objective(view, x, beta, capacity(config.objective, progress_epochs))
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         if config.train.grad_clip > 0:
@@ -290,7 +295,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
 
 
 @torch.no_grad()
-def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto") -> dict[str, float]:
+def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto", y: torch.Tensor | None = None
+             ) -> dict[str, float]:
     """Mean -ELBO, distortion and rate over x with beta = 1, one posterior sample each.
 
     Runs on its own seeded random stream (fork_rng): the numbers are comparable between epochs, and validation
@@ -307,12 +313,13 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto") -> di
         means = []
         for start in range(0, len(x), VALIDATION_BATCH):
             batch = x[start:start + VALIDATION_BATCH]
-            out = model.elbo(batch, kl=kl)
+            labels = None if y is None else y[start:start + VALIDATION_BATCH]
+            out = model.elbo(batch, kl=kl, y=labels)
             sums += torch.stack([out.distortion.sum(), out.rate.sum()])
             if out.kl_per_dim is not None:
                 kl_sums += out.kl_per_dim.sum(0)
             split = split and out.kl_per_dim is not None
-            means.append(model.encode(batch).mean)
+            means.append(model.given(labels).encode(batch).mean)
     model.train(was_training)
     distortion, rate = (sums / len(x)).tolist()
     active = active_units(torch.cat(means).cpu().double().var(0))

@@ -24,9 +24,10 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
     """reconstructions.png, samples.png, latent.png, manifold.png (image data only) and loss.png."""
     was_training = model.training
     model.eval()
-    written = [save_reconstructions(model, test_x[:32], run_dir / "reconstructions.png"),
+    written = [save_reconstructions(model, test_x[:32], run_dir / "reconstructions.png",
+                                    y=None if test_y is None else test_y[:32]),
                save_samples(model, run_dir / "samples.png")]
-    means = embed(model, test_x[:max_points])
+    means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
     labels = None if test_y is None else test_y[:max_points]
     written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
     if model.is_image:

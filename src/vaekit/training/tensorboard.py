@@ -23,7 +23,8 @@ class TensorBoardLog:
         self.writer = SummaryWriter(str(path))
 
     @torch.no_grad()
-    def epoch(self, row: dict[str, float], model: VAE, examples: torch.Tensor, kl_per_dim: list[float]) -> None:
+    def epoch(self, row: dict[str, float], model: VAE, examples: torch.Tensor, kl_per_dim: list[float],
+              labels: torch.Tensor | None = None) -> None:
         for tag, key in SCALARS.items():
             self.writer.add_scalar(tag, row[key], row["epoch"])
         known = set(SCALARS.values())
@@ -35,9 +36,10 @@ class TensorBoardLog:
         if model.is_image:
             was_training = model.training
             model.eval()
-            recon = model.reconstruct(examples)
+            labels = labels if model.num_classes is not None else None  # a CVAE draws the examples' classes
+            recon = model.reconstruct(examples, y=labels)
             generator = torch.Generator(device=model.device).manual_seed(0)
-            samples = model.sample(len(examples), generator=generator)
+            samples = model.sample(len(examples), generator=generator, labels=labels)
             model.train(was_training)
             self.writer.add_image("reconstructions", image_grid(torch.cat([examples, recon]), 8), row["epoch"],
                                   dataformats="HWC")
