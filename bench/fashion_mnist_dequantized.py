@@ -75,7 +75,8 @@ reports: it is D log 256 = 4347 nats away from the discrete number and can even 
 compared with published 8-bit likelihoods. Training with or without `--dequantize` made little difference at
 this length (compare the first and last rows): the learned scales are still wider than one grey level, where
 spreading each level over its bin changes little. These MLP models with a pixel-independent decoder are far
-from the best 8-bit likelihoods; the point is that their numbers are on the common, discrete scale.
+from the best 8-bit likelihoods; the point is that their numbers are on the common, discrete scale. Training seconds
+are not a speed comparison: other jobs shared the two cores during this run (the last row most).
 """
     print(markdown)
     if args.examples == 10_000 and args.epochs == 10:
