@@ -471,15 +471,17 @@ def test_csv_numeric_columns_and_labels(tmp_path: Path) -> None:
                           "kind": ["dog", "cat", "dog", "bird", "cat"]})
     table.to_csv(tmp_path / "t.csv", index=False)
     ds = load_dataset(str(tmp_path / "t.csv"), label_column="kind", test_fraction=0.4, seed=5)
-    assert ds.kind == "vector" and ds.columns == ["a", "b"] and ds.class_names == ["bird", "cat", "dog"]
+    assert ds.kind == "vector" and ds.columns == ["a", "name", "b"] and ds.class_names == ["bird", "cat", "dog"]
+    assert ds.column_types == ["continuous", "categorical", "continuous"] and ds.column_values[1] == list("vwxyz")
     train_idx, test_idx = split_indices(5, 0.4, seed=5)
-    expected = torch.tensor(table[["a", "b"]].to_numpy()[test_idx], dtype=torch.float32)
+    coded = table.assign(name=np.arange(5.0))  # text columns hold codes into their sorted values
+    expected = torch.tensor(coded[["a", "name", "b"]].to_numpy(dtype=float)[test_idx], dtype=torch.float32)
     torch.testing.assert_close(ds.test_x, expected)
     codes = {"bird": 0, "cat": 1, "dog": 2}
     assert ds.train_y.tolist() == [codes[k] for k in table["kind"].to_numpy()[train_idx]]
 
     unlabelled = load_dataset(str(tmp_path / "t.csv"))
-    assert unlabelled.train_y is None and unlabelled.columns == ["a", "b"]
+    assert unlabelled.train_y is None and unlabelled.columns == ["a", "name", "b", "kind"]
 
 
 def test_csv_errors(tmp_path: Path) -> None:
@@ -491,9 +493,12 @@ def test_csv_errors(tmp_path: Path) -> None:
     (tmp_path / "inf.csv").write_text("a\n1\ninf\n")
     with pytest.raises(DataError, match="contains NaN or infinite values"):
         load_dataset(str(tmp_path / "inf.csv"))
-    (tmp_path / "text.csv").write_text("a,b\nx,y\nz,w\n")
-    with pytest.raises(DataError, match="has no numeric column"):
-        load_dataset(str(tmp_path / "text.csv"))
+    (tmp_path / "only-labels.csv").write_text("kind\nx\nz\n")
+    with pytest.raises(DataError, match="has no column to model besides the labels"):
+        load_dataset(str(tmp_path / "only-labels.csv"), label_column="kind")
+    (tmp_path / "constant.csv").write_text("a,b\n1,x\n2,x\n3,x\n")
+    with pytest.raises(DataError, match="column 'b' .* has one value only"):
+        load_dataset(str(tmp_path / "constant.csv"))
     with pytest.raises(DataError, match=r"label column 'c' is not in .*; its columns are: a, b$"):
         load_dataset(str(tmp_path / "nan.csv"), label_column="c")
     (tmp_path / "empty.csv").write_text("")

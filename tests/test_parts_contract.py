@@ -15,9 +15,16 @@ from vaekit.run_dir import save_weights
 IMAGE, VECTOR = (1, 28, 28), (7,)
 
 
+# a mixed table of the VECTOR shape: three continuous, two binary and two categorical (3 values) columns
+SCHEMA = (["continuous"] * 3 + ["binary"] * 2 + ["categorical"] * 2, [None] * 3 + [[0, 1]] * 2 + [["a", "b", "c"]] * 2)
+
+
 def _data(shape: tuple[int, ...], likelihood: str) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(6, *shape, generator=generator)
+    if likelihood == "mixed":
+        x[:, 3:5] = torch.bernoulli(x[:, 3:5], generator=generator)
+        x[:, 5:] = torch.randint(0, 3, (6, 2), generator=generator).float()
     return torch.bernoulli(x, generator=generator) if likelihood == "bernoulli" else x
 
 
@@ -37,6 +44,7 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
     for objective in OBJECTIVES.names():  # iwae decodes (k, B, d) latents: image networks must take them
         cases.add(("conv", "diagonal_gaussian", "vamp", "bernoulli", objective))
         cases.add(("conv", "ladder", "ladder", "bernoulli", objective))
+        cases.add(("mlp", "diagonal_gaussian", "standard_normal", "mixed", objective))  # (k, B) parameters
     return sorted(_pair_ladders(case) for case in cases if _pair_ladders(case) is not None)
 
 
@@ -44,6 +52,8 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
     """A ladder posterior needs the ladder prior and the reverse; the ladder's code is not one Gaussian, so
     beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it."""
     network, posterior, prior, likelihood, objective = case
+    if likelihood == "mixed" and network != "mlp":  # tables are vectors
+        return None
     if "ladder" in (posterior, prior):
         if objective == "beta_tcvae":
             return None
@@ -59,7 +69,8 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if prior == "ladder" else [], network=network,
                       hidden=[16], conv_channels=[4, 8], posterior=posterior,
                       prior=prior, likelihood=likelihood, prior_components=4)
-    model = build_model(cfg, shape, "image" if len(shape) == 3 else "vector")
+    schema = SCHEMA if likelihood == "mixed" else None
+    model = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema)
     x = _data(shape, likelihood)
     loss_fn = OBJECTIVES.get(objective)(ObjectiveConfig(name=objective, iw_samples=3), dataset_size=60)
     out = loss_fn(model, x, beta=1.0)
@@ -73,7 +84,7 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
     assert any(float(p.grad.abs().sum()) > 0 for p in model.parameters() if p.grad is not None)
 
     save_weights(model, tmp_path / "model.safetensors")
-    again = build_model(cfg, shape, "image" if len(shape) == 3 else "vector")
+    again = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema)
     again.load_state_dict(load_file(str(tmp_path / "model.safetensors")))
     model.eval(), again.eval()
     with torch.no_grad():

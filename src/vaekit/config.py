@@ -42,6 +42,8 @@ class DataConfig:
                                 "evenly spaced levels), redrawn every batch, for continuous likelihoods")
     test_fraction: float = _setting(0.1, "fraction held out for test when the data has no split of its own")
     label_column: str | None = _setting(None, "table column holding class labels (CSV/Parquet)")
+    column_types: str | None = _setting(None, "table column types that override the inferred ones, e.g. "
+                                        "\"sex:binary,age:continuous\" (continuous, binary, categorical)")
     split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
 
     def validate(self) -> None:

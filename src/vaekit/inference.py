@@ -40,7 +40,7 @@ def load_config_data(config: Config, source: str | None = None) -> Dataset:
     """The data set a config names (or `source` instead), split as the config says."""
     cfg = config.data
     return load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column)
+                        label_column=cfg.label_column, column_types=cfg.column_types)
 
 
 @torch.no_grad()

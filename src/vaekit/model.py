@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 from torch.distributions import Distribution, Independent
@@ -22,6 +24,7 @@ from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError, VaekitError
 from vaekit.likelihoods.affine import AffineDistribution
+from vaekit.nn.mlp import MLPEncoder
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.posteriors.flows import base_and_steps
@@ -64,6 +67,8 @@ class VAE(nn.Module):
         """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,))."""
         if self.standardize:
             x = (x - self.data_shift) / self.data_scale
+        if hasattr(self.likelihood, "encoder_inputs"):  # mixed tables: standardized and one-hot columns
+            x = self.likelihood.encoder_inputs(x)
         features = self.encoder(x)
         if self.conditioning is not None:
             features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
@@ -159,17 +164,20 @@ def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.
     return z
 
 
-def resolve_likelihood(cfg: ModelConfig, data_kind: str) -> str:
-    """The likelihood name: as configured, or for "auto" Bernoulli on images and Gaussian on vectors."""
+def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
+    """The likelihood name: as configured, or for "auto" Bernoulli on images, the mixed likelihood on tables
+    with binary or categorical columns, and Gaussian on other vectors."""
     if cfg.likelihood != "auto":
         return cfg.likelihood
-    return "bernoulli" if data_kind == "image" else "gaussian"
+    if data_kind == "image":
+        return "bernoulli"
+    return "mixed" if column_types and set(column_types) != {"continuous"} else "gaussian"
 
 
-def resolve_standardize(cfg: ModelConfig, data_kind: str) -> bool:
+def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
     """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
     for likelihoods on [0, 1]."""
-    gaussian = resolve_likelihood(cfg, data_kind) in ("gaussian", "laplace")  # location-scale: any units
+    gaussian = resolve_likelihood(cfg, data_kind, column_types) in ("gaussian", "laplace")  # location-scale
     if cfg.standardize == "on" and not gaussian:
         raise ConfigError("standardize: on needs the gaussian or laplace likelihood (a likelihood on [0, 1] has no "
                           "units to standardize)")
@@ -179,11 +187,14 @@ def resolve_standardize(cfg: ModelConfig, data_kind: str) -> bool:
 
 
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
-                num_classes: int | None = None) -> VAE:
+                num_classes: int | None = None, schema: tuple[list[str], list[Any]] | None = None) -> VAE:
     """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
-    (cfg.conditional) needs the number of classes."""
-    likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind))
-    likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
+    (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values)."""
+    likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
+    if getattr(likelihood_cls, "needs_schema", False):
+        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, schema=schema)
+    else:
+        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
     labels = 0
     if cfg.conditional:
         if not num_classes or num_classes < 2:
@@ -198,6 +209,10 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg)
     feature_dim += labels
+    if hasattr(likelihood, "encoder_inputs"):  # a mixed table: the encoder reads one-hot codes, not raw codes
+        if cfg.network != "mlp":
+            raise ConfigError("the mixed likelihood models tables: use network: mlp")
+        encoder = MLPEncoder((likelihood.input_width,), cfg.hidden, cfg.activation)
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")
@@ -205,4 +220,4 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
     conditioning = LabelConditioning(labels, cfg.latent_dim, cfg.conditional_prior) if labels else None
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
-               resolve_standardize(cfg, data_kind), conditioning)
+               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning)

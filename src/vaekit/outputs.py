@@ -15,8 +15,10 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
-def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: list[str] | None = None) -> Path:
-    """(N, *shape) examples to `path`: images as a grid picture, anything as .npy, vectors as a table."""
+def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: list[str] | None = None,
+               column_values: list | None = None) -> Path:
+    """(N, *shape) examples to `path`: images as a grid picture, anything as .npy, vectors as a table (binary
+    and categorical columns written as their original values, given `column_values`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     batch = batch.detach().cpu()
@@ -29,7 +31,7 @@ def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: li
             matplotlib.image.imsave(tmp, image_grid(batch, ncol))
         return path
     if suffix in TABLE_SUFFIXES:
-        return save_table(path, batch.reshape(len(batch), -1).numpy(), columns)
+        return save_table(path, batch.reshape(len(batch), -1).numpy(), columns, column_values=column_values)
     if suffix == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, batch.numpy())
@@ -38,12 +40,16 @@ def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: li
 
 
 def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
-               extra: dict[str, np.ndarray] | None = None) -> Path:
+               extra: dict[str, np.ndarray] | None = None, column_values: list | None = None) -> Path:
     import pandas as pd
 
     columns = columns if columns is not None and len(columns) == values.shape[1] else \
         [f"x{i}" for i in range(values.shape[1])]
     frame = pd.DataFrame(values, columns=columns)
+    for column, known in zip(columns, column_values or []):
+        if known:  # a binary or categorical column: codes back to the values they stand for
+            codes = np.clip(np.rint(frame[column].to_numpy()), 0, len(known) - 1).astype(int)
+            frame[column] = pd.Series(np.asarray(known, dtype=object)[codes]).infer_objects()
     for name, column in (extra or {}).items():
         frame[name] = column
     with atomic_path(path) as tmp:

@@ -71,7 +71,8 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu") -> VAE:
     weights = Path(run_dir) / MODEL_FILE
     if not weights.is_file():
         raise VaekitError(f"run directory {run_dir} has no model in it ({MODEL_FILE} is missing)")
-    model = build_model(config.model, tuple(data["shape"]), data["kind"], data.get("num_classes"))
+    schema = (data["column_types"], data["column_values"]) if data.get("column_types") else None
+    model = build_model(config.model, tuple(data["shape"]), data["kind"], data.get("num_classes"), schema)
     try:
         model.load_state_dict(load_file(str(weights)))
     except (SafetensorError, OSError, RuntimeError) as error:

@@ -53,6 +53,13 @@ def _columns(run: str) -> list[str] | None:
     return read_run_config(run)[1].get("columns")
 
 
+def _values(run: str) -> list | None:
+    """What the codes of a table's binary and categorical columns stand for (None for other data)."""
+    from vaekit.run_dir import read_run_config
+
+    return read_run_config(run)[1].get("column_values")
+
+
 @click.command()
 @RUN
 @click.option("-n", "--count", default=64, show_default=True, help="how many samples")
@@ -76,7 +83,8 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     generator = torch.Generator(device=model.device).manual_seed(seed)
     samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label))
     default = "samples.png" if model.is_image else "samples.csv"
-    path = save_batch(out or Path(run) / default, samples, ncol=int(np.ceil(np.sqrt(count))), columns=_columns(run))
+    path = save_batch(out or Path(run) / default, samples, ncol=int(np.ceil(np.sqrt(count))), columns=_columns(run),
+               column_values=_values(run))
     click.echo(f"wrote {count} samples to {path}")
 
 
@@ -103,7 +111,8 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count)).cpu()
     path = Path(out or Path(run) / ("reconstructions.png" if model.is_image else "reconstructions.csv"))
     batch = torch.cat([x, recon]) if path.suffix.lower() in (".png", ".jpg", ".jpeg") else recon
-    save_batch(path, batch, columns=_columns(run))
+    save_batch(path, batch, columns=_columns(run),
+               column_values=_values(run))
     click.echo(f"wrote {len(x)} reconstructions to {path}")
 
 
@@ -176,7 +185,8 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends)
     path = Path(out or Path(run) / ("interpolation.png" if model.is_image else "interpolation.csv"))
-    save_batch(path, decoded, ncol=steps, columns=_columns(run))
+    save_batch(path, decoded, ncol=steps, columns=_columns(run),
+               column_values=_values(run))
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")
 
 

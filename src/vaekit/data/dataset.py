@@ -12,6 +12,7 @@ shuffled permutation; there is no per-item ``__getitem__`` on purpose.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,6 +39,10 @@ class Dataset:
     source: str
     class_names: list[str] | None = None
     columns: list[str] | None = None
+    # tables: each column's type (continuous, binary, categorical) and, for the last two, the values its codes
+    # 0..K-1 stand for
+    column_types: list[str] | None = None
+    column_values: list[list[Any] | None] | None = None
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
@@ -88,12 +93,14 @@ class Dataset:
     @classmethod
     def from_arrays(cls, name: str, train_x: np.ndarray, test_x: np.ndarray, train_y: np.ndarray | None,
                     test_y: np.ndarray | None, kind: str, source: str, class_names: list[str] | None = None,
-                    columns: list[str] | None = None) -> Dataset:
+                    columns: list[str] | None = None, column_types: list[str] | None = None,
+                    column_values: list[list[Any] | None] | None = None) -> Dataset:
         """Build a Dataset from numpy arrays already scaled as they should be (images in [0, 1])."""
         return cls(name=name, train_x=_tensor(train_x, np.float32), test_x=_tensor(test_x, np.float32),
                    train_y=None if train_y is None else _tensor(train_y, np.int64),
                    test_y=None if test_y is None else _tensor(test_y, np.int64),
-                   kind=kind, source=source, class_names=class_names, columns=columns)
+                   kind=kind, source=source, class_names=class_names, columns=columns,
+                   column_types=column_types, column_values=column_values)
 
 
 def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:

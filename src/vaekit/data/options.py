@@ -15,6 +15,7 @@ class LoadOptions:
     download: fetch a missing named dataset from its official mirror.
     test_fraction, seed: the held-out share and the seed of the split, for data that has no split of its own.
     label_column: the table column (CSV/Parquet) that holds class labels.
+    column_types: overrides of inferred table column types, "name:type,..." (continuous, binary, categorical).
     """
 
     data_dir: str | None = None
@@ -22,6 +23,7 @@ class LoadOptions:
     test_fraction: float = 0.1
     seed: int = 0
     label_column: str | None = None
+    column_types: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

@@ -1,8 +1,14 @@
-"""Tables (.csv, .parquet) as vectors: every numeric column is one dimension; text columns are dropped.
+"""Tables (.csv, .parquet) as vectors: every column is one dimension, with a type.
 
-    ds = load_table(Path("cells.csv"), LoadOptions(label_column="cell_type"))
-    ds.columns        # the numeric column names, in file order
-    ds.class_names    # sorted distinct values of cell_type; train_y/test_y index into them
+    ds = load_table(Path("adult.csv"), LoadOptions(label_column="income"))
+    ds.columns        # the column names, in file order
+    ds.column_types   # "continuous", "binary" or "categorical" for each
+    ds.column_values  # for binary and categorical columns, the values their codes 0..K-1 stand for
+    ds.class_names    # sorted distinct values of the label column; train_y/test_y index into them
+
+Types are inferred: columns with two distinct values are binary; other text, boolean and category columns are
+categorical; other numbers (integers included) are continuous. `LoadOptions.column_types`
+("sex:binary,age:continuous") overrides any column.
 
 Missing values are an error rather than silently dropped rows or filled zeros: which of those is right
 depends on the data, so the user decides.
@@ -31,19 +37,69 @@ def load_table(path: Path, options: LoadOptions, name: str | None = None) -> Dat
     if options.label_column is not None:
         labels, class_names = _labels(table, options.label_column, where)
         table = table.drop(columns=[options.label_column])
-    numeric = table.select_dtypes(include=["number", "bool"])
-    if numeric.shape[1] == 0:
-        raise DataError(f"{where} has no numeric column (columns: {_names(table.columns)}); "
-                        f"vaekit models numeric columns only")
-    for column in numeric.columns:
-        missing = numeric[column].isna().to_numpy()
+    if table.shape[1] == 0:
+        raise DataError(f"{where} has no column to model besides the labels")
+    for column in table.columns:
+        missing = table[column].isna().to_numpy()
         if missing.any():
             raise DataError(f"column {column!r} in {where} has {int(missing.sum())} missing values (first "
                             f"in data row {int(np.argmax(missing)) + 1}); fill or drop them first")
-    x = numeric.to_numpy(dtype=np.float32)
+        if pd.api.types.is_numeric_dtype(table[column]) and not np.isfinite(table[column].to_numpy(float)).all():
+            raise DataError(f"column {column!r} in {where} contains NaN or infinite values; remove or fill them "
+                            "first")
+    overrides = _parse_types(options.column_types, [str(c) for c in table.columns], where)
+    types, values, encoded = [], [], []
+    for column in table.columns:
+        kind = overrides.get(str(column)) or infer_type(table[column])
+        codes, column_values = encode_column(table[column], kind, where)
+        types.append(kind)
+        values.append(column_values)
+        encoded.append(codes)
+    x = np.stack(encoded, axis=1).astype(np.float32)
     train_x, test_x, train_y, test_y = split_arrays(x, labels, options.test_fraction, options.seed)
     return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind="vector", source=where,
-                               class_names=class_names, columns=[str(column) for column in numeric.columns])
+                               class_names=class_names, columns=[str(column) for column in table.columns],
+                               column_types=types, column_values=values)
+
+
+def infer_type(values: pd.Series) -> str:
+    """continuous, binary or categorical, from a column's dtype and distinct values."""
+    distinct = values.nunique()
+    if distinct == 2:
+        return "binary"
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return "categorical"
+    # integers stay numbers (counts, years, ids of unknown meaning); override a coded column as categorical
+    return "continuous"
+
+
+def encode_column(values: pd.Series, kind: str, where: str) -> tuple[np.ndarray, list | None]:
+    """The column as float numbers (continuous) or as codes into its sorted distinct values."""
+    if kind == "continuous":
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise DataError(f"column {values.name!r} in {where} is not numeric, so it cannot be continuous")
+        return values.to_numpy(dtype=np.float64), None
+    categories = pd.Categorical(values)
+    if kind == "binary" and len(categories.categories) != 2:
+        raise DataError(f"column {values.name!r} in {where} has {len(categories.categories)} distinct values, "
+                        "so it cannot be binary")
+    if len(categories.categories) < 2:
+        raise DataError(f"column {values.name!r} in {where} has one value only; drop it")
+    # plain Python values (JSON-safe), so a run directory can write them back
+    return categories.codes.astype(np.float64), [v.item() if hasattr(v, "item") else v
+                                                  for v in categories.categories]
+
+
+def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (spec or "").split(","))):
+        name, _, kind = item.rpartition(":")
+        if name not in columns:
+            raise DataError(f"column_types names {name!r}, which is not a column of {where}")
+        if kind not in ("continuous", "binary", "categorical"):
+            raise DataError(f"column type {kind!r} for {name!r}: choose continuous, binary or categorical")
+        overrides[name] = kind
+    return overrides
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -38,6 +38,9 @@ def protocol(likelihood: str, x: torch.Tensor, levels: int | None = None) -> str
         return ("exact discrete log-likelihood of binary data" if binary else
                 "Bernoulli cross-entropy of grey levels in [0, 1]: the classic VAE's objective, not a normalised "
                 "density; comparable only with numbers computed the same way")
+    if likelihood == "mixed":
+        return ("mixed table: Gaussian densities of the continuous columns in their own units plus the exact "
+                "probabilities of the binary and categorical columns")
     if likelihood in DISCRETE:
         return (f"exact discrete log-likelihood of 256-level data ({likelihood} over the levels k/255); comparable "
                 "with published 8-bit likelihoods")
@@ -59,7 +62,7 @@ def _dequantization(likelihood: str, x: torch.Tensor, requested: bool | None) ->
     whose values lie on evenly spaced levels (8-bit pixels, binary data)."""
     if requested is False:
         return None
-    if likelihood == "bernoulli" or likelihood in DISCRETE:
+    if likelihood in ("bernoulli", "mixed") or likelihood in DISCRETE:
         if requested:
             raise VaekitError(f"dequantization is for continuous likelihoods; a {likelihood} model scores "
                               "discrete pixels already")

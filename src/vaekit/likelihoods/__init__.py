@@ -4,4 +4,4 @@ Each likelihood module declares `params_per_element` (how many decoder outputs i
 turns the decoder's (..., P, *data_shape) tensor into a Distribution. Importing registers them.
 """
 
-from vaekit.likelihoods import bernoulli, categorical, continuous_bernoulli, discretized_logistic, gaussian  # noqa: F401
+from vaekit.likelihoods import bernoulli, categorical, continuous_bernoulli, discretized_logistic, gaussian, mixed  # noqa: F401

@@ -128,20 +128,23 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     device = pick_device(config.train.device)
     if data is None:
         data = load_config_data(config)
-    likelihood = resolve_likelihood(config.model, data.kind)
+    likelihood = resolve_likelihood(config.model, data.kind, data.column_types)
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
     tensors = prepare(data, config.data, device)
     streams = RandomStreams(config.train.seed, device)
     with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
-        model = build_model(config.model, data.shape, data.kind, data.num_classes).to(device)
+        schema = None if data.column_types is None else (data.column_types, data.column_values)
+        model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
     optimizer = make_optimizer(model, config.train)
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
     step, first_epoch, metrics = 0, 1, []
     if state is None:
         if model.standardize:
             model.set_standardization(tensors.train_x)
+        if hasattr(model.likelihood, "fit_data"):  # the mixed likelihood standardizes its continuous columns
+            model.likelihood.fit_data(tensors.train_x)
     else:  # restore everything before touching the run directory, so a bad checkpoint changes nothing
         _restore(state, model, optimizer, streams, device)
         step, first_epoch = state.step, state.epoch + 1
@@ -153,7 +156,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
                      "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
                      "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
-                     "num_classes": data.num_classes}
+                     "num_classes": data.num_classes, "column_types": data.column_types,
+                     "column_values": data.column_values}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
             _checkpoint(run_dir, 0, step, model, optimizer, streams, device)

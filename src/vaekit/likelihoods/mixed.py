@@ -1,0 +1,157 @@
+"""A likelihood for mixed-type tables: each column gets its own distribution,
+
+    continuous   Gaussian with a learned per-column scale, on the column standardized inside (Jacobian included)
+    binary       Bernoulli on the column's code 0/1
+    categorical  Categorical over the column's K codes
+
+and log p(x|z) is their sum. Column types come with the data (inferred from a CSV/Parquet/DataFrame, overridable
+with --column-types); binary and categorical columns hold codes 0..K-1 that index the column's values, which
+`vaekit sample` writes back as the original values. The encoder sees standardized continuous columns, binary
+codes and one-hot categorical columns.
+
+    likelihood = MixedLikelihood(["continuous", "categorical"], [None, ["a", "b", "c"]])
+    px = likelihood(decoder_params)        # (..., 3, 2): up to 3 parameters per column
+    px.log_prob(x); px.mean; px.sample()   # the mean is the mean of continuous columns, the mode of the others
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.distributions import Distribution, constraints
+
+from vaekit.config import ModelConfig
+from vaekit.errors import ConfigError
+from vaekit.registry import LIKELIHOODS
+
+COLUMN_TYPES = ("continuous", "binary", "categorical")
+MIN_LOG_SCALE = -7.0
+
+
+class MixedTable(Distribution):
+    """p(x|z) over the columns of a table: event shape (D,), one distribution per column."""
+
+    arg_constraints: dict = {}
+    support = constraints.independent(constraints.real, 1)
+
+    def __init__(self, params: torch.Tensor, likelihood: MixedLikelihood) -> None:
+        self.params, self.spec = params, likelihood
+        super().__init__(batch_shape=params.shape[:-2], event_shape=params.shape[-1:], validate_args=False)
+
+    def _continuous(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, scale) of the continuous columns, in the data's units."""
+        spec = self.spec
+        standardized = self.params[..., 0, spec.continuous]
+        scale = spec.log_scale.clamp(min=MIN_LOG_SCALE).exp()
+        return spec.shift + spec.scale * standardized, spec.scale * scale
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        spec = self.spec
+        total = torch.zeros(torch.broadcast_shapes(self.batch_shape, x.shape[:-1]), device=x.device,
+                            dtype=self.params.dtype)
+        if len(spec.continuous):
+            mean, scale = self._continuous()
+            total = total + torch.distributions.Normal(mean, scale).log_prob(x[..., spec.continuous]).sum(-1)
+        if len(spec.binary):
+            logits, target = torch.broadcast_tensors(self.params[..., 0, spec.binary], x[..., spec.binary])
+            total = total - F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1)
+        for column, k in spec.categorical:
+            logits = self.params[..., :k, column]
+            codes = x[..., column].round().long().clamp(0, k - 1)
+            log_p = torch.log_softmax(logits, dim=-1)
+            shape = torch.broadcast_shapes(codes.shape, log_p.shape[:-1])
+            picked = log_p.expand(*shape, k).gather(-1, codes.expand(shape).unsqueeze(-1))
+            total = total + picked.squeeze(-1)
+        return total
+
+    def _assemble(self, continuous: torch.Tensor | None, binary: torch.Tensor | None,
+                  categorical: list[torch.Tensor]) -> torch.Tensor:
+        spec = self.spec
+        out = torch.zeros(*self.batch_shape, len(spec.types), device=self.params.device, dtype=self.params.dtype)
+        if continuous is not None:
+            out[..., spec.continuous] = continuous
+        if binary is not None:
+            out[..., spec.binary] = binary
+        for (column, _), codes in zip(spec.categorical, categorical):
+            out[..., column] = codes.to(out.dtype)
+        return out
+
+    @property
+    def mean(self) -> torch.Tensor:
+        """Continuous columns: the mean; binary and categorical columns: the most probable code."""
+        spec = self.spec
+        continuous = self._continuous()[0] if len(spec.continuous) else None
+        binary = (self.params[..., 0, spec.binary] > 0).to(self.params.dtype) if len(spec.binary) else None
+        categorical = [self.params[..., :k, column].argmax(-1) for column, k in spec.categorical]
+        return self._assemble(continuous, binary, categorical)
+
+    def sample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
+        if sample_shape:
+            raise NotImplementedError("draw one table of samples at a time")
+        spec = self.spec
+        with torch.no_grad():
+            continuous = None
+            if len(spec.continuous):
+                mean, scale = self._continuous()
+                continuous = torch.normal(mean, scale)
+            binary = torch.bernoulli(torch.sigmoid(self.params[..., 0, spec.binary])) if len(spec.binary) else None
+            categorical = [torch.distributions.Categorical(logits=self.params[..., :k, column])
+                           .sample() for column, k in spec.categorical]
+            return self._assemble(continuous, binary, categorical)
+
+
+@LIKELIHOODS.register("mixed")
+class MixedLikelihood(nn.Module):
+    """Per-column likelihoods of a mixed-type table; see the module docstring. `types` names each column's
+    type, `values` lists the values of each binary or categorical column (None for continuous ones)."""
+
+    needs_schema = True
+
+    def __init__(self, types: list[str], values: list[list[Any] | None]) -> None:
+        super().__init__()
+        unknown = sorted(set(types) - set(COLUMN_TYPES))
+        if unknown:
+            raise ConfigError(f"unknown column types {unknown}; choose from {', '.join(COLUMN_TYPES)}")
+        self.types = list(types)
+        self.continuous = [i for i, kind in enumerate(types) if kind == "continuous"]
+        self.binary = [i for i, kind in enumerate(types) if kind == "binary"]
+        self.categorical = [(i, len(values[i] or [])) for i, kind in enumerate(types) if kind == "categorical"]
+        if any(k < 2 for _, k in self.categorical):
+            raise ConfigError("a categorical column needs its list of at least two values")
+        self.params_per_element = max([1] + [k for _, k in self.categorical])
+        self.input_width = len(self.continuous) + len(self.binary) + sum(k for _, k in self.categorical)
+        self.log_scale = nn.Parameter(torch.zeros(len(self.continuous)))
+        # the continuous columns' mean and standard deviation, set from the training split (fit_data), saved
+        self.register_buffer("shift", torch.zeros(len(self.continuous)))
+        self.register_buffer("scale", torch.ones(len(self.continuous)))
+
+    @classmethod
+    def from_config(cls, data_shape: tuple[int, ...], cfg: ModelConfig,
+                    schema: tuple[list[str], list[list[Any] | None]] | None = None) -> MixedLikelihood:
+        if schema is None or len(data_shape) != 1 or len(schema[0]) != data_shape[0]:
+            raise ConfigError("the mixed likelihood needs a table whose column types are known (a CSV or "
+                              "Parquet file, or a DataFrame)")
+        return cls(*schema)
+
+    @torch.no_grad()
+    def fit_data(self, x: torch.Tensor) -> None:
+        """Standardization of the continuous columns from training data (N, D)."""
+        if self.continuous:
+            columns = x[:, self.continuous]
+            self.shift.copy_(columns.mean(0))
+            std = columns.std(0)
+            self.scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
+
+    def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., D) table rows -> (..., input_width) network inputs."""
+        parts = [(x[..., self.continuous] - self.shift) / self.scale, x[..., self.binary]]
+        for column, k in self.categorical:
+            parts.append(F.one_hot(x[..., column].round().long().clamp(0, k - 1), k).to(x.dtype))
+        return torch.cat(parts, dim=-1)
+
+    def forward(self, params: torch.Tensor) -> MixedTable:
+        return MixedTable(params, self)
+
