@@ -96,3 +96,17 @@ def test_a_mixed_table_trains_and_samples_the_same_columns_and_types(table: Path
         assert abs(samples[column].mean() - real[column].mean()) < 0.5 * real[column].std(), column
     code, output = invoke("evaluate", run, "--k", "10")
     assert code == 0 and "mixed table" in output, output
+
+
+def test_a_dataframe_becomes_a_typed_dataset_and_trains(table: Path, tmp_path: Path) -> None:
+    import vaekit
+    from vaekit.data import LoadOptions, table_dataset
+
+    frame = pd.read_csv(table)
+    data = table_dataset(frame, LoadOptions(label_column="sex"))
+    assert data.class_names == ["f", "m"] and data.columns == ["height", "smoker", "colour", "children", "visits"]
+    assert data.column_types == ["continuous", "binary", "categorical", "continuous", "continuous"]
+    run = vaekit.train({"model": {"latent_dim": 2, "hidden": [16]}, "train": {"epochs": 2}}, tmp_path / "run",
+                       data=data, progress=False, pictures=False)
+    assert run.config.model.likelihood == "auto" and type(run.model.likelihood).__name__ == "MixedLikelihood"
+    assert vaekit.load(tmp_path / "run").likelihood.types == data.column_types

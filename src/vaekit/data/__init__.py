@@ -14,5 +14,6 @@ from vaekit.data.dataset import Dataset
 from vaekit.data.load import dataset_names as DATASET_NAMES  # noqa: N812  (the name other modules import)
 from vaekit.data.load import load_dataset
 from vaekit.data.options import LoadOptions
+from vaekit.data.tables import table_dataset
 
-__all__ = ["DATASET_NAMES", "Dataset", "LoadOptions", "load_dataset"]
+__all__ = ["DATASET_NAMES", "Dataset", "LoadOptions", "load_dataset", "table_dataset"]

@@ -31,8 +31,17 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 
 def load_table(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """A vector Dataset of the numeric columns, labelled by options.label_column if given, split by seed."""
-    where = str(path)
-    table = _read(path)
+    return table_dataset(_read(path), options, name or str(path), str(path))
+
+
+def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name: str = "table",
+                  where: str = "the table") -> Dataset:
+    """A Dataset from a pandas DataFrame, with the same column typing and label handling as a file.
+
+    >>> data = table_dataset(frame, LoadOptions(label_column="income"))
+    >>> vaekit.train(config, data=data)
+    """
+    options = options or LoadOptions()
     labels, class_names = None, None
     if options.label_column is not None:
         labels, class_names = _labels(table, options.label_column, where)
@@ -57,7 +66,7 @@ def load_table(path: Path, options: LoadOptions, name: str | None = None) -> Dat
         encoded.append(codes)
     x = np.stack(encoded, axis=1).astype(np.float32)
     train_x, test_x, train_y, test_y = split_arrays(x, labels, options.test_fraction, options.seed)
-    return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind="vector", source=where,
+    return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind="vector", source=where,
                                class_names=class_names, columns=[str(column) for column in table.columns],
                                column_types=types, column_values=values)
 
