@@ -14,7 +14,8 @@ from vaekit.run_dir import load, save_weights, write_run_config
 CASES = [("mlp", (1, 8, 8)), ("mlp", (5,)), ("conv", (1, 28, 28)), ("conv", (3, 32, 32)), ("conv", (1, 64, 64))]
 
 
-@pytest.mark.parametrize("likelihood", LIKELIHOODS.names())
+# the mixed likelihood needs a table's column types: test_parts_contract.py and test_mixed_tables.py cover it
+@pytest.mark.parametrize("likelihood", [name for name in LIKELIHOODS.names() if name != "mixed"])
 @pytest.mark.parametrize("network, shape", CASES)
 def test_gradients_flow_and_save_load_is_exact(tmp_path, network: str, shape: tuple, likelihood: str) -> None:
     torch.manual_seed(0)
