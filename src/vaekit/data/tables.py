@@ -102,7 +102,9 @@ def encode_column(values: pd.Series, kind: str, where: str) -> tuple[np.ndarray,
 def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, str]:
     overrides: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in (spec or "").split(","))):
-        name, _, kind = item.rpartition(":")
+        name, colon, kind = item.rpartition(":")
+        if not colon:
+            raise DataError(f"column_types items look like name:type, got {item!r}")
         if name not in columns:
             raise DataError(f"column_types names {name!r}, which is not a column of {where}")
         if kind not in ("continuous", "binary", "categorical"):

@@ -139,6 +139,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
     optimizer = make_optimizer(model, config.train)
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
+    _try_one_batch(model, objective, tensors)
     step, first_epoch, metrics = 0, 1, []
     if state is None:
         if model.standardize:
@@ -206,6 +207,16 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     if pictures:
         write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names)
     return Run(run_dir, model.eval(), config, metrics, interrupted)
+
+
+def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:
+    """The objective on two training examples, before anything is written: parts that do not go together (a
+    beta-TCVAE with a flow posterior, say) fail here with their one-line error, not after the run directory
+    exists. Its random draws come from a forked state, so the run's draws are the same with or without it."""
+    labels = None if tensors.train_y is None else tensors.train_y[:2]
+    devices = [tensors.train_x.device] if tensors.train_x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), torch.no_grad():
+        objective(model.given(labels), tensors.train_x[:2], 1.0, 0.0)
 
 
 def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: bool = False) -> None:
