@@ -110,3 +110,47 @@ def test_a_dataframe_becomes_a_typed_dataset_and_trains(table: Path, tmp_path: P
                        data=data, progress=False, pictures=False)
     assert run.config.model.likelihood == "auto" and type(run.model.likelihood).__name__ == "MixedLikelihood"
     assert vaekit.load(tmp_path / "run").likelihood.types == data.column_types
+
+
+def test_codes_keep_their_meaning_on_other_files_and_old_runs_read_numbers_only(table: Path, tmp_path: Path) -> None:
+    import json
+
+    run = tmp_path / "run"
+    assert invoke("train", "--data", table, "--hidden", "16", "--epochs", "1", "--out", run, "--quiet")[0] == 0
+    blue_less = tmp_path / "no-blue.csv"
+    frame = pd.read_csv(table)
+    frame[frame["colour"] != "blue"].to_csv(blue_less, index=False)
+    from vaekit.inference import run_data
+
+    _, x, _ = run_data(run, str(blue_less), "all")
+    codes = x[:, 2].unique().tolist()
+    assert sorted(codes) == [1.0, 2.0]  # green and red keep codes 1 and 2 of the run's blue, green, red
+    frame.assign(colour=["purple", "red"] * (len(frame) // 2)).to_csv(tmp_path / "purple.csv", index=False)
+    code, output = invoke("reconstruct", run, "--data", tmp_path / "purple.csv", "--out", tmp_path / "r.csv")
+    assert code == 2 and "values the run never saw: ['purple']" in output
+
+    # a run written before typed tables modelled the numeric columns only, uncoded; it still loads and evaluates
+    numeric = tmp_path / "numbers.csv"
+    frame[["height", "visits"]].assign(flag=[1, 2] * (len(frame) // 2)).to_csv(numeric, index=False)
+    old = tmp_path / "old"
+    assert invoke("train", "--data", numeric, "--likelihood", "gaussian", "--hidden", "16", "--epochs", "1",
+                  "--out", old, "--quiet")[0] == 0
+    saved = json.loads((old / "config.json").read_text())
+    for key in ("column_types", "column_values", "num_classes"):
+        saved["data"].pop(key)
+    (old / "config.json").write_text(json.dumps(saved))
+    frame[["height", "visits"]].assign(flag=[1, 2] * (len(frame) // 2), note="x").to_csv(numeric, index=False)
+    _, x, _ = run_data(old, None, "all")
+    assert x.shape[1] == 3 and set(x[:, 2].tolist()) == {1.0, 2.0}  # the text column is left out, 1/2 stay 1/2
+    assert invoke("evaluate", old, "--k", "2")[0] == 0
+
+
+def test_bad_table_settings_are_refused(tmp_path: Path) -> None:
+    ids = pd.DataFrame({"id": [f"row{i}" for i in range(150)], "x": np.arange(150.0)})
+    ids.to_csv(tmp_path / "ids.csv", index=False)
+    with pytest.raises(DataError, match="too many for a categorical column"):
+        load_dataset(str(tmp_path / "ids.csv"))
+    code, output = invoke("train", "--likelihood", "categorical", "--epochs", "1", "--out", tmp_path / "r",
+                          "--quiet")
+    assert code == 2 and "models 8-bit pixels" in output and "17 levels" in output
+    assert not (tmp_path / "r").exists()

@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
+from vaekit.data.tables import align_columns
 from vaekit.errors import VaekitError
 from vaekit.model import VAE, rsample
 from vaekit.run_dir import read_run_config
@@ -22,7 +24,7 @@ def run_data(run_dir: str | Path, source: str | None = None, split: str = "test"
                                                                                           torch.Tensor | None]:
     """(dataset, x, y) of the run's own data source (or `source`), split "train", "test" or "all"."""
     config, info = read_run_config(run_dir)
-    data = load_config_data(config, source)
+    data = load_config_data(config, source, info)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
                           f"{info['shape']}")
@@ -36,11 +38,23 @@ def run_data(run_dir: str | Path, source: str | None = None, split: str = "test"
     raise VaekitError(f"split must be train, test or all, got {split!r}")
 
 
-def load_config_data(config: Config, source: str | None = None) -> Dataset:
-    """The data set a config names (or `source` instead), split as the config says."""
+def load_config_data(config: Config, source: str | None = None, run_info: dict[str, Any] | None = None
+                     ) -> Dataset:
+    """The data set a config names (or `source` instead), split as the config says. For an existing run
+    (`run_info`, its config.json "data"), a table is coded as the run coded it: with the run's own column values
+    (a file that lacks a category does not shift the codes), or, for runs from before typed tables, as numeric
+    columns only."""
     cfg = config.data
-    return load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column, column_types=cfg.column_types)
+    legacy = run_info is not None and run_info.get("kind") == "vector" and "column_types" not in run_info
+    types = cfg.column_types
+    if run_info is not None and run_info.get("column_types") and run_info.get("columns"):
+        # the run's own types, so a file where a column holds fewer values still reads as the run read it
+        types = ",".join(f"{name}:{kind}" for name, kind in zip(run_info["columns"], run_info["column_types"]))
+    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
+                        label_column=cfg.label_column, column_types=types, numeric_only=legacy)
+    if run_info is not None and run_info.get("column_values") and data.column_values is not None:
+        data = align_columns(data, run_info["columns"], run_info["column_values"])
+    return data
 
 
 @torch.no_grad()

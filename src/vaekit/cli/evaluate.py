@@ -49,7 +49,7 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, sour
 
     config, info = read_run_config(run)
     model = _load(run, device)
-    data = load_config_data(config, source)
+    data = load_config_data(config, source, info)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)}; the model takes {info['shape']}")
     if config.data.binarize != "none":  # score the data the model learned: binarized as training did

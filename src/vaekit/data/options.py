@@ -24,6 +24,7 @@ class LoadOptions:
     seed: int = 0
     label_column: str | None = None
     column_types: str | None = None
+    numeric_only: bool = False  # tables as vaekit read them before typed columns: numbers only, uncoded
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

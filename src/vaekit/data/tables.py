@@ -16,10 +16,13 @@ depends on the data, so the user decides.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
@@ -27,6 +30,7 @@ from vaekit.data.split import split_arrays
 from vaekit.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".parquet")
+MAX_CATEGORIES = 100  # more distinct values than this in a text column is an id or free text, not a category
 
 
 def load_table(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
@@ -46,6 +50,11 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     if options.label_column is not None:
         labels, class_names = _labels(table, options.label_column, where)
         table = table.drop(columns=[options.label_column])
+    if options.numeric_only:  # a run from before typed tables: its model saw the numeric columns as they are
+        table = table.select_dtypes(include=["number", "bool"])
+        overrides = {str(column): "continuous" for column in table.columns}
+    else:
+        overrides = _parse_types(options.column_types, [str(c) for c in table.columns], where)
     if table.shape[1] == 0:
         raise DataError(f"{where} has no column to model besides the labels")
     for column in table.columns:
@@ -56,11 +65,10 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
         if pd.api.types.is_numeric_dtype(table[column]) and not np.isfinite(table[column].to_numpy(float)).all():
             raise DataError(f"column {column!r} in {where} contains NaN or infinite values; remove or fill them "
                             "first")
-    overrides = _parse_types(options.column_types, [str(c) for c in table.columns], where)
     types, values, encoded = [], [], []
     for column in table.columns:
         kind = overrides.get(str(column)) or infer_type(table[column])
-        codes, column_values = encode_column(table[column], kind, where)
+        codes, column_values = encode_column(table[column], kind, where, strict=str(column) not in overrides)
         types.append(kind)
         values.append(column_values)
         encoded.append(codes)
@@ -82,21 +90,50 @@ def infer_type(values: pd.Series) -> str:
     return "continuous"
 
 
-def encode_column(values: pd.Series, kind: str, where: str) -> tuple[np.ndarray, list | None]:
-    """The column as float numbers (continuous) or as codes into its sorted distinct values."""
+def encode_column(values: pd.Series, kind: str, where: str, strict: bool = True) -> tuple[np.ndarray, list | None]:
+    """The column as float numbers (continuous) or as codes into its sorted distinct values. `strict` (an
+    inferred type) asks for at least two values; a type given explicitly (a run's own) takes a column that
+    happens to hold one value in this file."""
     if kind == "continuous":
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if not pd.api.types.is_numeric_dtype(values):
             raise DataError(f"column {values.name!r} in {where} is not numeric, so it cannot be continuous")
         return values.to_numpy(dtype=np.float64), None
     categories = pd.Categorical(values)
-    if kind == "binary" and len(categories.categories) != 2:
+    if kind == "binary" and len(categories.categories) > 2 or strict and kind == "binary" and \
+            len(categories.categories) != 2:
         raise DataError(f"column {values.name!r} in {where} has {len(categories.categories)} distinct values, "
                         "so it cannot be binary")
-    if len(categories.categories) < 2:
+    if strict and len(categories.categories) < 2:
         raise DataError(f"column {values.name!r} in {where} has one value only; drop it")
-    # plain Python values (JSON-safe), so a run directory can write them back
-    return categories.codes.astype(np.float64), [v.item() if hasattr(v, "item") else v
-                                                  for v in categories.categories]
+    if len(categories.categories) > MAX_CATEGORIES:
+        raise DataError(f"column {values.name!r} in {where} has {len(categories.categories)} distinct values, too "
+                        f"many for a categorical column (at most {MAX_CATEGORIES}); drop it (an id or free text?) "
+                        "or, if it is a number, set it continuous with column_types")
+    return categories.codes.astype(np.float64), [_plain(v) for v in categories.categories]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe value for the run directory: numbers and strings as they are, anything else (dates) as text."""
+    value = value.item() if hasattr(value, "item") else value
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def align_columns(data: Dataset, columns: list[str], values: list[list | None]) -> Dataset:
+    """The dataset with its binary and categorical codes re-pointed at a run's saved values, so that code k
+    means the same value it meant in training; a value the run never saw is an error."""
+    if data.columns != columns:
+        raise DataError(f"this table's columns {data.columns} differ from the run's {columns}")
+    arrays = [data.train_x.clone(), data.test_x.clone()]
+    for j, (saved, here) in enumerate(zip(values, data.column_values or [])):
+        if saved is None or here is None or saved == here:
+            continue
+        unknown = [v for v in here if v not in saved]
+        if unknown:
+            raise DataError(f"column {columns[j]!r} has values the run never saw: {unknown[:5]}")
+        lookup = torch.tensor([float(saved.index(v)) for v in here])
+        for x in arrays:
+            x[:, j] = lookup[x[:, j].long()]
+    return dataclasses.replace(data, train_x=arrays[0], test_x=arrays[1], column_values=list(values))
 
 
 def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, str]:
