@@ -45,6 +45,8 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
         cases.add(("conv", "diagonal_gaussian", "vamp", "bernoulli", objective))
         cases.add(("conv", "ladder", "ladder", "bernoulli", objective))
         cases.add(("mlp", "diagonal_gaussian", "standard_normal", "mixed", objective))  # (k, B) parameters
+        for posterior in POSTERIORS.names():  # flows and ladders score only the samples they drew
+            cases.add(("mlp", posterior, "standard_normal", "bernoulli", objective))
     return sorted(_pair_ladders(case) for case in cases if _pair_ladders(case) is not None)
 
 
@@ -53,6 +55,8 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
     beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it."""
     network, posterior, prior, likelihood, objective = case
     if likelihood == "mixed" and network != "mlp":  # tables are vectors
+        return None
+    if objective == "beta_tcvae" and posterior != "diagonal_gaussian":  # its estimator needs Gaussian posteriors
         return None
     if "ladder" in (posterior, prior):
         if objective == "beta_tcvae":

@@ -39,6 +39,11 @@ class Registry:
             choices = ", ".join(sorted(self._parts))
             raise ConfigError(f"unknown {self.kind} {name!r}; choose one of: {choices}") from None
 
+    def name_of(self, part: Any) -> str | None:
+        """The name a part (a class, or an instance of one) is registered under; None if it is not."""
+        cls = part if isinstance(part, type) else type(part)
+        return next((name for name, known in self._parts.items() if known is cls), None)
+
     def names(self) -> list[str]:
         return sorted(self._parts)
 

@@ -47,7 +47,7 @@ def _log_weights(batch: int, dataset_size: int, estimator: str, like: torch.Tens
 def kl_decomposition(q: Independent, prior: torch.distributions.Distribution, z: torch.Tensor,
                      dataset_size: int, estimator: str = "stratified") -> dict[str, torch.Tensor]:
     """Per-example (B,) estimates of the three terms for z (B, d) ~ q (a batch of diagonal Gaussians)."""
-    base = q.base_dist
+    base = q.base_dist if isinstance(q, Independent) else None
     if not isinstance(base, Normal):
         raise ConfigError("beta_tcvae needs a diagonal Gaussian posterior")
     batch = z.shape[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.distributions import Independent
 
 from vaekit.config import ObjectiveConfig
 from vaekit.objectives.kl import kl_terms
@@ -34,10 +35,14 @@ class IWAE:
                  capacity: float = 0.0) -> ObjectiveOutput:
         k = self.cfg.iw_samples
         q = model.encode(x)
+        prior = model.prior                                  # once: a VampPrior runs the encoder to make it
         z = q.rsample((k,))                                  # (k, B, d)
         log_px = model.decode(z).log_prob(x)                 # (k, B): p(x|z) broadcasts over the samples
-        log_ratio = model.prior.log_prob(z) - q.log_prob(z)  # (k, B): minus the one-sample KL estimates
+        log_ratio = prior.log_prob(z) - q.log_prob(z)        # (k, B): minus the one-sample KL estimates
         bound = torch.logsumexp(log_px + beta * log_ratio, dim=0) - math.log(k)
-        rate, kl_per_dim = kl_terms(q, model.prior, z[0], self.cfg.kl)
+        if isinstance(q, Independent):  # closed form where torch has one
+            rate, kl_per_dim = kl_terms(q, prior, z[0], self.cfg.kl)
+        else:  # flows and ladders score only the samples they drew: the first sample's estimate
+            rate, kl_per_dim = -log_ratio[0], None
         return ObjectiveOutput(-bound.mean(), -log_px[0], rate, kl_per_dim, beta,
                                extras={"iw_bound": bound.detach().mean()})
