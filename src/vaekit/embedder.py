@@ -63,7 +63,10 @@ class VAEEmbedder:
             if section is None:
                 raise VaekitError(f"VAEEmbedder has no setting {key!r}")
             sections.setdefault(section, {})[key] = value
-        return Config.from_dict(sections)
+        config = Config.from_dict(sections)
+        if config.model.conditional:  # transform() gets no labels, so a CVAE could not encode
+            raise VaekitError("VAEEmbedder makes unconditional models; train a conditional VAE with vaekit.train")
+        return config
 
     def fit(self, X: Any, y: Any = None) -> VAEEmbedder:
         config = self._config()

@@ -120,6 +120,9 @@ class VAE(nn.Module):
         A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
         if self.conditioning is not None and labels is None:
             raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
+        if labels is not None and (labels.shape != (n,) or labels.is_floating_point()):
+            raise VaekitError(f"labels must be {n} integers, one per sample; got {labels.dtype} "
+                              f"{tuple(labels.shape)}")
         prior = self.prior_given(labels) if self.conditioning is not None else self.prior
         if prior.batch_shape:  # one Gaussian per label: one draw from each
             z = _draw_each(prior, generator)
