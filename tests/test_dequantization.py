@@ -64,7 +64,7 @@ def _linear_gaussian_1d(levels: int) -> tuple[VAE, torch.Tensor, torch.Tensor]:
 
 def test_the_dequantized_estimate_bounds_the_exact_discrete_likelihood_closely() -> None:
     model, x, exact = _linear_gaussian_1d(levels=16)
-    results = evaluate(model, x, k=4, batch_size=500, seed=0)
+    results = evaluate(model, x, k=4, batch_size=500, seed=0, dequantize=True)  # vectors: asked for explicitly
     assert results["dequantization_levels"] == 16 and "uniform dequantization" in results["protocol"]
     exact_nll = float(-exact.mean())
     se = float(exact.std()) / math.sqrt(len(exact))
@@ -82,9 +82,9 @@ def test_the_dequantized_estimate_bounds_the_exact_discrete_likelihood_closely()
 
 def test_dequantization_noise_follows_the_seed_not_the_batch_size() -> None:
     model, x, _ = _linear_gaussian_1d(levels=16)
-    a = evaluate(model, x[:300], k=4, batch_size=100, seed=3)["neg_log_likelihood"]["mean"]
-    b = evaluate(model, x[:300], k=4, batch_size=7, seed=3)["neg_log_likelihood"]["mean"]
-    c = evaluate(model, x[:300], k=4, batch_size=100, seed=4)["neg_log_likelihood"]["mean"]
+    a = evaluate(model, x[:300], k=4, batch_size=100, seed=3, dequantize=True)["neg_log_likelihood"]["mean"]
+    b = evaluate(model, x[:300], k=4, batch_size=7, seed=3, dequantize=True)["neg_log_likelihood"]["mean"]
+    c = evaluate(model, x[:300], k=4, batch_size=100, seed=4, dequantize=True)["neg_log_likelihood"]["mean"]
     assert a == pytest.approx(b, abs=1e-9) and a != c
 
 
@@ -128,3 +128,8 @@ def test_dequantize_on_real_valued_data_is_refused(tmp_path) -> None:
 def test_evaluate_refuses_dequantization_for_a_bernoulli_run(digits_run) -> None:
     code, output = invoke("evaluate", digits_run, "--k", "2", "--dequantize", "on")
     assert code == 2 and "for continuous likelihoods" in output, output
+
+
+def test_vectors_on_a_grid_are_not_dequantized_unless_asked() -> None:
+    model, x, _ = _linear_gaussian_1d(levels=16)
+    assert evaluate(model, x[:100], k=2, seed=0)["dequantization_levels"] is None  # a table, not pixels

@@ -21,6 +21,7 @@ from vaekit.evaluation.importance import importance_weighted_bound
 from vaekit.evaluation.probe import linear_probe_accuracy
 from vaekit.inference import embed
 from vaekit.model import VAE
+from vaekit.registry import LIKELIHOODS
 
 
 def _summary(values: torch.Tensor) -> dict[str, float]:
@@ -67,6 +68,8 @@ def _dequantization(likelihood: str, x: torch.Tensor, requested: bool | None) ->
             raise VaekitError(f"dequantization is for continuous likelihoods; a {likelihood} model scores "
                               "discrete pixels already")
         return None
+    if requested is None and x.dim() < 4:  # automatic for images: tables on a grid of values stay as they are
+        return None
     levels = quantization_levels(x)
     if requested and levels is None:
         raise VaekitError("dequantization needs discrete data (at most 256 evenly spaced levels in [0, 1]); these "
@@ -90,7 +93,7 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     else:
         x, y = data, None
     x = x.cpu()  # batches go to the model's device one at a time
-    likelihood = likelihood or type(model.likelihood).__name__.removesuffix("Likelihood").lower()
+    likelihood = likelihood or LIKELIHOODS.name_of(model.likelihood) or type(model.likelihood).__name__.lower()
     levels = _dequantization(likelihood, x, dequantize)
     dims = math.prod(model.data_shape)
     scored, offset = x, 0.0
