@@ -16,14 +16,15 @@ from vaekit.training.health import PosteriorCollapseWarning
 
 @OBJECTIVES.register("test_nan_at_step_20")
 class NanAtStep20(ELBO):
-    """The ELBO, except that the 20th call returns a NaN loss (digits, batch 100: step 3 of epoch 2)."""
+    """The ELBO, except that the 20th training step returns a NaN loss (digits, batch 100: step 3 of epoch 2).
+    Calls without gradients (the trial run on two examples before training) are not steps."""
 
     def __init__(self, cfg, dataset_size=None) -> None:
         super().__init__(cfg, dataset_size)
         self.calls = 0
 
     def __call__(self, model, x, beta=1.0, capacity=0.0):
-        self.calls += 1
+        self.calls += torch.is_grad_enabled()
         out = super().__call__(model, x, beta, capacity)
         if self.calls == 20:
             out.loss = out.loss * float("nan")

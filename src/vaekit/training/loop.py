@@ -20,8 +20,8 @@ from tqdm.auto import tqdm
 
 from vaekit.config import Config
 from vaekit.data import Dataset
-from vaekit.data.quantization import dequantize
-from vaekit.errors import DataError, VaekitError
+from vaekit.data.quantization import dequantize, quantization_levels
+from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
 from vaekit.model import VAE, build_model, resolve_likelihood
@@ -87,7 +87,7 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
            on_epoch: EpochCallback | None = None) -> Run:
     """Continue a run from its last checkpoint, up to `epochs` in all (default: the epochs it was given)."""
-    config, _ = read_run_config(run_dir)
+    config, info = read_run_config(run_dir)
     overrides: dict[str, Any] = {}
     if epochs is not None:
         overrides["epochs"] = epochs
@@ -95,7 +95,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         overrides["device"] = device
     config = config.with_overrides({"train": overrides})
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
-    return _run(config, Path(run_dir), state, progress, on_epoch=on_epoch)
+    data = load_config_data(config, run_info=info)  # a table coded as this run coded it
+    return _run(config, Path(run_dir), state, progress, data=data, on_epoch=on_epoch)
 
 
 class _StopFlag:
@@ -216,15 +217,25 @@ def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:
     labels = None if tensors.train_y is None else tensors.train_y[:2]
     devices = [tensors.train_x.device] if tensors.train_x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices), torch.no_grad():
-        objective(model.given(labels), tensors.train_x[:2], 1.0, 0.0)
+        try:
+            objective(model.given(labels), tensors.train_x[:2], 1.0, 0.0)
+        except (NotImplementedError, AttributeError, TypeError) as error:
+            raise ConfigError(f"the {type(objective).__name__} objective does not work with this model's parts "
+                              f"({type(error).__name__}: {error})") from None
 
 
 def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: bool = False) -> None:
     """Bernoulli-type likelihoods and binarization read values as probabilities: they need data in [0, 1].
     Dequantization turns discrete pixels into a density's data: the Bernoulli likelihood has no use for it."""
-    if dequantize and likelihood == "bernoulli":
-        raise DataError("--dequantize is for continuous likelihoods (gaussian, continuous_bernoulli); the bernoulli "
-                        "likelihood scores pixels as probabilities, so train it without --dequantize")
+    if dequantize and likelihood in ("bernoulli", "categorical", "discretized_logistic", "mixed"):
+        raise DataError(f"--dequantize is for continuous likelihoods (gaussian, laplace, continuous_bernoulli); the "
+                        f"{likelihood} likelihood scores discrete values itself, so train it without --dequantize")
+    if likelihood in ("categorical", "discretized_logistic") and binarize == "none":
+        levels = quantization_levels(torch.cat([data.train_x.flatten(), data.test_x.flatten()]))
+        if levels not in (2, 256):
+            raise DataError(f"the {likelihood} likelihood models 8-bit pixels (values k/255), but {data.name} "
+                            f"{'has real values' if levels is None else f'has {levels} levels'}; use a "
+                            "continuous likelihood")
     if likelihood in ("bernoulli", "continuous_bernoulli") or binarize != "none":
         low = float(min(data.train_x.min(), data.test_x.min()))
         high = float(max(data.train_x.max(), data.test_x.max()))
