@@ -4,7 +4,8 @@ Measures, in one run on one machine:
   1. vaekit's test negative ELBO after 10 epochs and its seconds per epoch;
   2. the canonical PyTorch example's loop (per-item Dataset + DataLoader) seconds per epoch and test loss, same
      model and data, its epochs alternating with vaekit's;
-  3. at batch 1024, vaekit's seconds per epoch against the matrix products alone (bench/matmul_floor.py).
+  3. the same for vaekit with --precision bf16 (mixed precision), its epochs alternating with more canonical epochs;
+  4. at batch 1024, vaekit's seconds per epoch against the matrix products alone (bench/matmul_floor.py).
 
     python bench/fashion_mnist_classic.py            # writes bench/results/ and the BENCHMARKS.md section
     python bench/fashion_mnist_classic.py --quick    # 2 epochs: a smoke run, does not touch BENCHMARKS.md
@@ -36,10 +37,12 @@ CLASSIC = {"data": {"source": "fashion-mnist", "download": False},
            "train": {"batch_size": 128, "lr": 1e-3, "optimizer": "adam", "seed": 0, "device": "cpu"}}
 
 
-def train_vaekit(folder: Path, epochs: int, batch_size: int, between_epochs: Callable[[dict], None]) -> vaekit.Run:
+def train_vaekit(folder: Path, epochs: int, batch_size: int, between_epochs: Callable[[dict], None],
+                 precision: str = "fp32") -> vaekit.Run:
     """The classic configuration, calling `between_epochs` after each epoch (outside its timed steps)."""
-    config = vaekit.Config.from_dict(CLASSIC).with_overrides({"train": {"epochs": epochs, "batch_size": batch_size}})
-    return vaekit.train(config, folder / f"vaekit-{batch_size}", progress=False, pictures=False,
+    config = vaekit.Config.from_dict(CLASSIC).with_overrides(
+        {"train": {"epochs": epochs, "batch_size": batch_size, "precision": precision}})
+    return vaekit.train(config, folder / f"vaekit-{batch_size}-{precision}", progress=False, pictures=False,
                         on_epoch=between_epochs)
 
 
@@ -88,11 +91,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         run = train_vaekit(Path(folder), epochs, 128, canonical_epoch)
+        canonical_test = canonical.test_loss()  # after as many epochs as vaekit's
+        theirs_fp32, theirs[:] = list(theirs), []
+        bf16_run = train_vaekit(Path(folder), epochs, 128, canonical_epoch, precision="bf16")
+        theirs_bf16, theirs[:] = list(theirs), theirs_fp32
         big_run = train_vaekit(Path(folder), 3, 1024, floor_measurement)
     final = run.metrics[-1]
     ours = [row["epoch_seconds"] for row in run.metrics]
     ratios = [t / o for o, t in zip(ours, theirs)]
-    canonical_test = canonical.test_loss()
+    bf16_final = bf16_run.metrics[-1]
+    ours_bf16 = [row["epoch_seconds"] for row in bf16_run.metrics]
+    ratios_bf16 = [t / o for o, t in zip(ours_bf16, theirs_bf16)]
     print(f"vaekit test -ELBO {final['val_neg_elbo']:.2f}; canonical test loss {canonical_test:.2f}", flush=True)
     big = [row["epoch_seconds"] for row in big_run.metrics]
     floor_ratios = [b / f for b, f in zip(big, floors)]
@@ -103,12 +112,16 @@ def main() -> None:
         "test_rate": final["val_rate"], "canonical_test_loss": canonical_test,
         "vaekit_epoch_seconds": ours, "canonical_epoch_seconds": theirs,
         "speedup_per_epoch": ratios, "speedup": statistics.median(ratios),
+        "bf16_test_neg_elbo": bf16_final["val_neg_elbo"], "bf16_epoch_seconds": ours_bf16,
+        "bf16_canonical_epoch_seconds": theirs_bf16, "bf16_speedup_per_epoch": ratios_bf16,
+        "bf16_speedup": statistics.median(ratios_bf16),
         "batch1024_epoch_seconds": big, "matmul_floor_seconds": floors,
         "batch1024_over_floor_per_epoch": floor_ratios, "batch1024_over_floor": statistics.median(floor_ratios),
     }
     elbo_cell = (f"{final['val_neg_elbo']:.2f} (distortion {final['val_distortion']:.2f} + rate "
                  f"{final['val_rate']:.2f})")
     speedup_cell = f"{results['speedup']:.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+    bf16_cell = f"{results['bf16_speedup']:.2f}x ({min(ratios_bf16):.2f}-{max(ratios_bf16):.2f})"
     floor_cell = f"{results['batch1024_over_floor']:.2f} ({min(floor_ratios):.2f}-{max(floor_ratios):.2f})"
     markdown = f"""## Fashion-MNIST, classic VAE (issue 2)
 
@@ -124,6 +137,10 @@ as in pytorch/examples vae/main.py), so both see the same spells of a shared mac
 | vaekit seconds per epoch (median) | {statistics.median(ours):.2f} | |
 | canonical loop seconds per epoch (median) | {statistics.median(theirs):.2f} | |
 | speed-up over the canonical loop (median of per-epoch ratios; min-max) | {speedup_cell} | at least 2.5x |
+| `--precision bf16`: test negative ELBO (nats per image) | {bf16_final['val_neg_elbo']:.2f} | at most 245.0 |
+| `--precision bf16`: vaekit seconds per epoch (median) | {statistics.median(ours_bf16):.2f} | |
+| `--precision bf16`: canonical loop seconds per epoch alongside (median) | {statistics.median(theirs_bf16):.2f} | |
+| `--precision bf16`: speed-up over the canonical loop (median of per-epoch ratios; min-max) | {bf16_cell} | |
 | batch 1024: vaekit seconds per epoch (median of 3) | {statistics.median(big):.2f} | |
 | batch 1024: the same matrix products alone (median of 3) | {statistics.median(floors):.2f} | |
 | batch 1024: epoch over matrix-product floor (median of per-epoch ratios; min-max) | {floor_cell} | at most 1.25 |

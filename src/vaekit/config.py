@@ -159,6 +159,9 @@ class TrainConfig:
     grad_clip: float = _setting(0.0, "clip the gradient norm to this value (0: off)")
     seed: int = _setting(0, "random seed: the same seed repeats a CPU run bit for bit")
     device: str = _setting("auto", "device: auto (cuda if present), cpu, cuda, cuda:1, mps")
+    precision: str = _setting("fp32", "network arithmetic in training: fp32, or bf16 (mixed precision: the networks' "
+                              "matrix products in bfloat16; distributions, losses and weights in float32; faster "
+                              "on CPUs and GPUs with native bfloat16, see BENCHMARKS.md)", choices=("fp32", "bf16"))
 
     def validate(self) -> None:
         if self.epochs < 1:

@@ -32,6 +32,13 @@ from vaekit.priors.sampling import sample_prior
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
 
 
+def _float32(like: torch.Tensor) -> torch.autocast:
+    """Distributions are built in float32 even when the trainer runs the networks in bfloat16 (train.precision):
+    a log-density summed over hundreds of data dimensions needs more than bfloat16's three significant digits,
+    and posterior heads, flows and priors are too small to gain from it."""
+    return torch.autocast(like.device.type, enabled=False)
+
+
 class VAE(nn.Module):
     """Inference (encode) and generation (decode, prior) as separate steps; objectives combine them."""
 
@@ -70,17 +77,21 @@ class VAE(nn.Module):
         if hasattr(self.likelihood, "encoder_inputs"):  # mixed tables: standardized and one-hot columns
             x = self.likelihood.encoder_inputs(x)
         features = self.encoder(x)
-        if self.conditioning is not None:
-            features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
-        if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
-            return self.posterior(features, self.prior_module)
-        return self.posterior(features)
+        with _float32(features):
+            features = features.float()
+            if self.conditioning is not None:
+                features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
+            if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
+                return self.posterior(features, self.prior_module)
+            return self.posterior(features)
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
         """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
         if self.conditioning is not None:
             z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
-        px = self.likelihood(self.decoder(z))
+        params = self.decoder(z)
+        with _float32(params):
+            px = self.likelihood(params.float())
         return AffineDistribution(px, self.data_shift, self.data_scale) if self.standardize else px
 
     @torch.no_grad()

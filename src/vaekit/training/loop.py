@@ -127,6 +127,8 @@ class _StopFlag:
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
          pictures: bool = True, on_epoch: EpochCallback | None = None) -> Run:
     device = pick_device(config.train.device)
+    if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
     if data is None:
         data = load_config_data(config)
     likelihood = resolve_likelihood(config.model, data.kind, data.column_types)
@@ -283,6 +285,9 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
     bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.train.epochs}", disable=not progress, leave=False)
     refresh = max(1, steps // 10)
     beta = config.objective.beta
+    # bf16: the networks' matrix products in bfloat16; the model builds its distributions in float32 itself
+    mixed_precision = torch.autocast(train_x.device.type, dtype=torch.bfloat16,
+                                     enabled=config.train.precision == "bf16")
     for index, start in enumerate(range(0, n, batch_size)):
         # index_select copies whole rows; about twice as fast as x[index] for a batch of images
         rows = order[start:start + batch_size]
@@ -295,7 +300,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
             x = dequantize(x, tensors.dequantize_levels, generator)
         progress_epochs = epoch - 1 + start / n
         beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
-        out: ObjectiveOutput = objective(view, x, beta, capacity(config.objective, progress_epochs))
+        with mixed_precision:
+            out: ObjectiveOutput = objective(view, x, beta, capacity(config.objective, progress_epochs))
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         if config.train.grad_clip > 0:
