@@ -8,7 +8,7 @@ import math
 
 import pytest
 import torch
-from torch.distributions import Independent, Normal, kl_divergence
+from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal, kl_divergence
 
 from test_evaluation import _perturbed_ppca
 from vaekit.config import ModelConfig, ObjectiveConfig
@@ -130,6 +130,23 @@ def test_mixture_samples_follow_the_mixture() -> None:
     assert float((draws[:, 0] > 0).float().mean()) == pytest.approx(0.75, abs=0.01)
     again = sample_prior(mixture, 20_000, torch.Generator().manual_seed(0))
     assert torch.equal(draws, again)
+
+
+def test_the_matrix_product_mixture_density_matches_torchs_elementwise_one_with_its_gradients() -> None:
+    torch.manual_seed(0)
+    # narrow and wide components, points near and 300 scales away: the expanded quadratic form must not cancel
+    loc = (torch.randn(40, 6) * 2).requires_grad_()
+    scale = (torch.rand(40, 6) * 0.99 + 0.01).requires_grad_()
+    logits = torch.randn(40).requires_grad_()
+    z = torch.cat([torch.randn(3, 25, 6) * 3, loc.detach()[:5].expand(3, 5, 6)], dim=1).requires_grad_()
+    reference = MixtureSameFamily(Categorical(logits=logits), Independent(Normal(loc, scale), 1))
+    ours = gaussian_mixture(loc, scale, logits)
+    expected, got = reference.log_prob(z), ours.log_prob(z)
+    assert got.shape == (3, 30) and got.dtype == torch.float32
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-4)
+    grads = torch.autograd.grad(expected.sum(), (loc, scale, logits, z))
+    for ours_grad, expected_grad in zip(torch.autograd.grad(got.sum(), (loc, scale, logits, z)), grads):
+        torch.testing.assert_close(ours_grad, expected_grad, rtol=1e-4, atol=1e-3)
 
 
 def test_vamp_prior_is_the_average_posterior_of_its_pseudo_inputs() -> None:

@@ -6,6 +6,7 @@ import torch
 from torch.distributions import Distribution, Independent, MixtureSameFamily, Normal
 
 from vaekit.errors import VaekitError
+from vaekit.priors.gaussian_mixture import DiagonalGaussianMixture
 from vaekit.priors.ladder import HierarchicalPrior
 
 
@@ -31,8 +32,4 @@ def sample_prior(prior: Distribution, n: int, generator: torch.Generator | None 
 def gaussian_mixture(loc: torch.Tensor, scale: torch.Tensor, logits: torch.Tensor | None = None
                      ) -> MixtureSameFamily:
     """p(z) = sum_k w_k N(z; loc_k, diag(scale_k^2)) for loc, scale (K, d); equal weights without logits."""
-    if logits is None:
-        logits = torch.zeros(loc.shape[0], device=loc.device, dtype=loc.dtype)
-    components = Independent(Normal(loc, scale, validate_args=False), 1, validate_args=False)
-    return MixtureSameFamily(torch.distributions.Categorical(logits=logits, validate_args=False), components,
-                             validate_args=False)
+    return DiagonalGaussianMixture(loc, scale, logits)
