@@ -39,6 +39,11 @@ def _float32(like: torch.Tensor) -> torch.autocast:
     return torch.autocast(like.device.type, enabled=False)
 
 
+def _widen(features: torch.Tensor) -> torch.Tensor:
+    """bfloat16 or float16 network outputs as float32; float32 and float64 (a model.double()) as they are."""
+    return features.float() if features.dtype in (torch.bfloat16, torch.float16) else features
+
+
 class VAE(nn.Module):
     """Inference (encode) and generation (decode, prior) as separate steps; objectives combine them."""
 
@@ -78,7 +83,7 @@ class VAE(nn.Module):
             x = self.likelihood.encoder_inputs(x)
         features = self.encoder(x)
         with _float32(features):
-            features = features.float()
+            features = _widen(features)
             if self.conditioning is not None:
                 features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
             if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
@@ -91,7 +96,7 @@ class VAE(nn.Module):
             z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
         params = self.decoder(z)
         with _float32(params):
-            px = self.likelihood(params.float())
+            px = self.likelihood(_widen(params))
         return AffineDistribution(px, self.data_shift, self.data_scale) if self.standardize else px
 
     @torch.no_grad()
