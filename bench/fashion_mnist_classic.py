@@ -77,11 +77,15 @@ def main() -> None:
     # Epochs alternate, vaekit's then the canonical loop's, so that a shared machine's slow and fast spells fall
     # on both alike; the speed-up is the median of the per-epoch ratios.
     canonical = CanonicalRun(data)
-    theirs: list[float] = []
+    theirs: list[float] = []       # canonical epochs beside vaekit's fp32 epochs
+    theirs_bf16: list[float] = []  # and beside its bf16 epochs
 
-    def canonical_epoch(row: dict) -> None:
-        theirs.append(canonical.epoch_seconds())
-        print(f"epoch {row['epoch']}: vaekit {row['epoch_seconds']:.2f} s, canonical {theirs[-1]:.2f} s", flush=True)
+    def canonical_epoch_into(seconds: list[float]) -> Callable[[dict], None]:
+        def canonical_epoch(row: dict) -> None:
+            seconds.append(canonical.epoch_seconds())
+            print(f"epoch {row['epoch']}: vaekit {row['epoch_seconds']:.2f} s, canonical {seconds[-1]:.2f} s",
+                  flush=True)
+        return canonical_epoch
 
     floors: list[float] = []
 
@@ -90,11 +94,9 @@ def main() -> None:
         print(f"batch 1024: vaekit {row['epoch_seconds']:.2f} s, matrix products alone {floors[-1]:.2f} s", flush=True)
 
     with tempfile.TemporaryDirectory() as folder:
-        run = train_vaekit(Path(folder), epochs, 128, canonical_epoch)
+        run = train_vaekit(Path(folder), epochs, 128, canonical_epoch_into(theirs))
         canonical_test = canonical.test_loss()  # after as many epochs as vaekit's
-        theirs_fp32, theirs[:] = list(theirs), []
-        bf16_run = train_vaekit(Path(folder), epochs, 128, canonical_epoch, precision="bf16")
-        theirs_bf16, theirs[:] = list(theirs), theirs_fp32
+        bf16_run = train_vaekit(Path(folder), epochs, 128, canonical_epoch_into(theirs_bf16), precision="bf16")
         big_run = train_vaekit(Path(folder), 3, 1024, floor_measurement)
     final = run.metrics[-1]
     ours = [row["epoch_seconds"] for row in run.metrics]
