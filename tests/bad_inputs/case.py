@@ -1,0 +1,69 @@
+"""One bad input or fault, and the workspace it runs in."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class Workspace:
+    """A fresh folder (the current directory while the case runs) holding a copy of a trained digits run at
+    `run`. `files(...)` writes small inputs; `monkeypatch` is there for faults (a full disk, a read-only file)."""
+
+    root: Path
+    run: Path
+    monkeypatch: pytest.MonkeyPatch
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        return path
+
+
+@dataclass(frozen=True)
+class Case:
+    """`argv` is a vaekit command line; "{run}" and "{root}" in it stand for the workspace's run and folder.
+    `api` instead is a Python call that must raise VaekitError. `message` is a regular expression searched in the
+    one line of error (it should name what to do). `setup` prepares the workspace before the snapshot is taken;
+    `changes` names files (relative to the workspace) that the case may legitimately create or change."""
+
+    id: str
+    message: str
+    argv: Sequence[str] = ()
+    api: Callable[[Workspace], Any] | None = None
+    setup: Callable[[Workspace], Any] | None = None
+    changes: tuple[str, ...] = field(default=())
+
+    def command(self, workspace: Workspace) -> list[str]:
+        return [arg.format(run=workspace.run, root=workspace.root) for arg in self.argv]
+
+
+def snapshot(root: Path, ignore: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every file under root (relative path -> sha256 of its bytes, with its mode), but lock files, which a
+    command that waits for a run may leave behind empty."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_dir() or path.name.endswith(".lock") or relative in ignore:
+            continue
+        found[relative] = f"{hashlib.sha256(path.read_bytes()).hexdigest()} {oct(path.stat().st_mode)}"
+    return found
+
+
+def copy_run(source: Path, destination: Path) -> Path:
+    shutil.copytree(source, destination)
+    return destination

@@ -1,0 +1,14 @@
+"""Bad settings given to `vaekit train`, and commands pointed at things that are not runs."""
+
+from __future__ import annotations
+
+from bad_inputs.case import Case
+
+CASES = [
+    Case("unknown-setting-in-config", r"unknown setting model\.latent; did you mean model\.latent_dim",
+         ["train", "--config", "{root}/c.yaml", "--out", "{root}/new"],
+         setup=lambda w: w.write("c.yaml", "model:\n  latent: 3\n")),
+    Case("epochs-zero", r"epochs must be at least 1", ["train", "--epochs", "0", "--out", "{root}/new"]),
+    Case("data-path-missing", r"no-such\.npy", ["train", "--data", "{root}/no-such.npy", "--out", "{root}/new"]),
+    Case("run-missing", r"run directory .*nowhere does not exist", ["sample", "{root}/nowhere"]),
+]
