@@ -8,8 +8,8 @@
             break
 
 It always tracks the best epoch, the lowest -ELBO by any margin (so a run without early stopping still keeps its
-best weights); min_delta decides only what resets the patience; it stops only when `patience` is above 0. Its state goes into the checkpoint's JSON metadata, so a resumed run stops at the same
-epoch as an uninterrupted one.
+best weights); min_delta decides only what resets the patience; it stops only when `patience` is above 0. Its
+state goes into the checkpoint's JSON metadata, so a resumed run stops at the same epoch as an uninterrupted one.
 """
 
 from __future__ import annotations
