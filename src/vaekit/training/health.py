@@ -51,8 +51,9 @@ class CollapseWatch:
         self.streak = self.streak + 1 if collapsed and judged else 0
         if judged and collapsed and (self.streak >= self.patience or last_epoch) and not self.warned:
             self.warned_epoch = int(row["epoch"])
+            early = "; this early, more epochs may get it out" if row["epoch"] <= self.grace_epochs else ""
             warnings.warn(f"posterior collapse at epoch {row['epoch']}: 0 of {self.latent_dim} latent units active, "
-                          f"rate {row['val_rate']:.4f} nats; the decoder ignores z. Try --warmup-epochs, "
+                          f"rate {row['val_rate']:.4f} nats; the decoder ignores z{early}. Try --warmup-epochs, "
                           "--free-bits or a smaller --beta", PosteriorCollapseWarning, stacklevel=3)
         return collapsed
 

@@ -56,11 +56,11 @@ class MlflowLog:
     @classmethod
     def start(cls, config: Config, run_dir: Path, state: dict[str, Any] | None = None) -> MlflowLog:
         """A new MLflow run, or (state from the checkpoint) the resumed run's own one, marked running again."""
+        uri = state["uri"] if state else tracking_uri(config.train.mlflow_uri)
         try:
             from mlflow.tracking import MlflowClient
         except ImportError:
             raise ConfigError(f"--mlflow needs the mlflow package; install it with {INSTALL}") from None
-        uri = state["uri"] if state else tracking_uri(config.train.mlflow_uri)
         try:
             client = MlflowClient(tracking_uri=uri)
             if state:
