@@ -62,6 +62,8 @@ class MlflowLog:
         except ImportError:
             raise ConfigError(f"--mlflow needs the mlflow package; install it with {INSTALL}") from None
         try:
+            if uri.startswith("sqlite:///"):  # SQLite creates the database file, not the folder it goes in
+                Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             client = MlflowClient(tracking_uri=uri)
             if state:
                 client.update_run(state["run_id"], status="RUNNING")
