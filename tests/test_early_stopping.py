@@ -167,3 +167,21 @@ def test_load_best_of_a_run_without_one_names_the_remedy(tmp_path, digits_run) -
     with pytest.raises(VaekitError, match=r"has no model-best\.safetensors.*weights=\"final\""):
         vaekit.load(run, weights="best")
     assert math.isfinite(float(vaekit.load(run).sample(1).sum()))
+
+
+def test_the_state_before_any_epoch_survives_the_checkpoint_json(tmp_path) -> None:
+    """The epoch-0 checkpoint holds infinite bests (early stopping's and the plateau schedule's)."""
+    from vaekit.training.checkpoint import TrainingState, save_checkpoint
+    from vaekit.training.controls import Controls
+
+    config = _config(early_stopping=3, lr_schedule="plateau")
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.Adam(model.parameters())
+    controls = Controls(config, optimizer)
+    save_checkpoint(tmp_path / "c.safetensors", TrainingState(0, 0, model.state_dict(), optimizer.state_dict(), {},
+                                                              "cpu", controls.state_dict()))
+    saved = load_checkpoint(tmp_path / "c.safetensors").controls
+    assert saved["early_stopping"]["best"] == math.inf and saved["lr_schedule"]["best"] == math.inf
+    again = Controls(config, torch.optim.Adam(model.parameters()))
+    again.load_state_dict(saved)
+    assert again.state_dict() == controls.state_dict()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from bad_inputs.case import Case, Workspace
-
 import vaekit
+from bad_inputs.case import Case, Workspace
 
 NEW = ["--out", "{root}/new"]
 
