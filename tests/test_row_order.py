@@ -159,3 +159,20 @@ def test_a_resume_makes_the_evaluation_stale_compare_refuses_it_and_report_redoe
     assert "class=stale" not in (run / "report.html").read_text()
     code, output = invoke("compare", run)
     assert code == 0 and f"{fresh['neg_elbo']['mean']:.3f}" in output
+
+
+def test_a_run_from_before_ids_still_reads_a_csvs_index_as_the_feature_it_trained_on(tmp_path: Path) -> None:
+    from vaekit.inference import select_data
+
+    rng = np.random.default_rng(1)
+    pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"]).to_csv(tmp_path / "t.csv")  # index written
+    code, output = invoke("train", "--data", tmp_path / "t.csv", "--hidden", "8", "--epochs", "1",
+                          "--out", tmp_path / "run", "--quiet")
+    assert code == 0, output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["data"]["columns"] == ["a", "b"] and config["data"]["shape"] == [2]
+    config["data"].update(columns=["Unnamed: 0", "a", "b"], shape=[3], column_types=None, column_values=None)
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))  # as an older vaekit recorded it
+    chosen = select_data(tmp_path / "run", split="all")
+    assert chosen.x.shape == (40, 3) and chosen.data.columns == ["Unnamed: 0", "a", "b"]
+    np.testing.assert_array_equal(chosen.x[:, 0].numpy(), np.arange(40.0))

@@ -21,7 +21,7 @@ import torch
 
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
-from vaekit.data.tables import align_columns
+from vaekit.data.tables import UNNAMED_FIRST, align_columns
 from vaekit.errors import VaekitError
 from vaekit.model import VAE, rsample
 from vaekit.run_dir import read_run_config
@@ -77,8 +77,10 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     if run_info is not None and run_info.get("column_types") and run_info.get("columns"):
         # the run's own types, so a file where a column holds fewer values still reads as the run read it
         types = ",".join(f"{name}:{kind}" for name, kind in zip(run_info["columns"], run_info["column_types"]))
+    # a run from before table ids took a CSV's unnamed index column as a feature: read the table as it did
+    index_ids = UNNAMED_FIRST not in ((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column, column_types=types, numeric_only=legacy)
+                        label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids)
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     return data

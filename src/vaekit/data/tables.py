@@ -51,7 +51,7 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     >>> vaekit.train(config, data=data)
     """
     options = options or LoadOptions()
-    table, ids = _index_ids(table, where)
+    table, ids = _index_ids(table, where) if options.index_ids else (table, None)
     labels, class_names = None, None
     if options.label_column is not None:
         labels, class_names = _labels(table, options.label_column, where)
