@@ -24,6 +24,7 @@ from vaekit.data.quantization import dequantize, quantization_levels
 from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
+from vaekit.memory import allocation_error, check_training_fits
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import capacity, kl_weight
@@ -135,11 +136,15 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
+    schema = None if data.column_types is None else (data.column_types, data.column_values)
+    check_training_fits(config, data, schema, device)  # sizes are checked before anything big is allocated
     tensors = prepare(data, config.data, device)
     streams = RandomStreams(config.train.seed, device)
     with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
-        schema = None if data.column_types is None else (data.column_types, data.column_values)
-        model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
+        try:
+            model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
+        except (MemoryError, RuntimeError) as error:
+            raise allocation_error(error) or error from None
     optimizer = make_optimizer(model, config.train)
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
     _try_one_batch(model, objective, tensors)
