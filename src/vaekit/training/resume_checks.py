@@ -11,16 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vaekit.config import Config
+from vaekit.config import Config, coerce
 from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
 from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.training.checkpoint import TrainingState
 
 
-def epochs_to_run(state: TrainingState, config: Config, epochs: int | None, run_dir: Path) -> int:
+def epochs_to_run(state: TrainingState, config: Config, epochs: int | str | None, run_dir: Path) -> int:
     """The epoch to stop after: `epochs` (in all, not more), or the run's own count. Fewer than the checkpoint
     has done would throw trained epochs away, so it is an error."""
+    if epochs is not None:
+        epochs = coerce(epochs, int, "epochs")  # from the command line, a flag's text
     if epochs is not None and epochs < 1:
         raise ConfigError(f"epochs must be at least 1, got {epochs}")
     until = config.train.epochs if epochs is None else epochs
