@@ -22,7 +22,14 @@ from vaekit.data.fingerprint import data_fingerprint
 from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.evaluation.frechet import frechet_distance
 from vaekit.io import write_json
-from vaekit.memory import FLOAT_BYTES, check_output_fits, check_training_fits, parameter_count, training_bytes
+from vaekit.memory import (
+    FLOAT_BYTES,
+    check_output_fits,
+    check_training_fits,
+    device_memory,
+    parameter_count,
+    training_bytes,
+)
 from vaekit.model import build_model
 from vaekit.run_dir import check_data_info
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
@@ -74,6 +81,15 @@ def test_training_that_does_not_fit_is_refused_with_both_sizes(monkeypatch: pyte
     monkeypatch.setattr("vaekit.memory.host_memory", lambda: 10**5)
     with pytest.raises(ConfigError, match=r"needs at least 0\.0 GB .*more than the 0\.0 GB of this machine"):
         check_training_fits(config, data, None, torch.device("cpu"))
+
+
+def test_on_cuda_the_gpus_total_memory_is_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # no GPU needed: the two torch.cuda calls the check makes are replaced
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: (10**4, 2 * 10**5))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: "Test GPU")
+    assert device_memory(torch.device("cuda")) == (2 * 10**5, "Test GPU's memory")
+    with pytest.raises(ConfigError, match=r"more than the 0\.0 GB of Test GPU's memory"):
+        check_training_fits(_config(), load_dataset("digits"), None, torch.device("cuda"))
 
 
 def test_huge_widths_are_refused_before_any_file_or_allocation(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def _check_flat(values: pd.Series, where: str) -> None:
 
 
 def _check_not_numbers_with_junk(values: pd.Series, where: str) -> None:
-    """A text column whose values are nearly all numbers is a number column with a few bad entries (a "?" or
+    """A text column whose entries are mostly numbers is a number column with some bad entries (a "?" or
     "n/a" for a missing value, a typo): typed as categorical it would silently turn every distinct number into a
     category. That is refused, naming the entries, rather than guessed either way: the user knows whether the
     entries are errors to fix, or whether the column really is categorical (column_types name:categorical)."""
@@ -136,7 +136,7 @@ def _check_not_numbers_with_junk(values: pd.Series, where: str) -> None:
         return
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna().to_numpy() & values.notna().to_numpy()
-    if bad.any() and bad.sum() <= 0.1 * len(values):
+    if bad.any() and numbers.notna().sum() > len(values) / 2:  # mostly numbers, so the rest are the odd ones
         shown = list(dict.fromkeys(values[bad].astype(str)))[:5]
         first = int(np.argmax(bad)) + 1
         raise DataError(f"column {values.name!r} in {where} holds numbers but also {int(bad.sum())} non-numeric "

@@ -22,9 +22,9 @@ def epochs_to_run(state: TrainingState, config: Config, epochs: int | str | None
     """The epoch to stop after: `epochs` (in all, not more), or the run's own count. Fewer than the checkpoint
     has done would throw trained epochs away, so it is an error."""
     if epochs is not None:
-        epochs = coerce(epochs, int, "epochs")  # from the command line, a flag's text
+        epochs = coerce(epochs, int, "train.epochs")  # from the command line, a flag's text
     if epochs is not None and epochs < 1:
-        raise ConfigError(f"epochs must be at least 1, got {epochs}")
+        raise ConfigError(f"train.epochs must be at least 1, got {epochs}")
     until = config.train.epochs if epochs is None else epochs
     if until < state.epoch:
         raise VaekitError(f"{run_dir} has trained {state.epoch} epochs already and --epochs counts epochs in all: "
