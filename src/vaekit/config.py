@@ -242,9 +242,7 @@ def load_config_file(path: str | Path) -> Config:
     try:
         text = path.read_text()
         if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            values = yaml.safe_load(text) or {}
+            values = _load_yaml(text, path) or {}
         elif path.suffix == ".toml":
             values = tomllib.loads(text)
         elif path.suffix == ".json":
@@ -287,6 +285,26 @@ def _check_controls(cfg: TrainConfig) -> None:
 
 # the tracking stores MLflow reaches by URI scheme (a plain folder path is turned into a file: URI)
 MLFLOW_SCHEMES = ("file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")
+def _load_yaml(text: str, path: Path) -> Any:
+    """YAML as safe_load reads it, but a key given twice in one mapping is an error: safe_load keeps the last
+    silently, so `beta: 1` ... `beta: 4` would train with whichever came last without a word."""
+    import yaml
+
+    class _UniqueKeyLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            if key in seen:
+                raise ConfigError(f"{path} gives the key {key!r} twice in one mapping (again on line "
+                                  f"{key_node.start_mark.line + 1}); keep one of them")
+            seen.add(key)
+        return loader.construct_mapping(node)
+
+    _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  (a SafeLoader subclass)
 
 
 def _check_seed(name: str, value: int) -> None:

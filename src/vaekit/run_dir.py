@@ -18,8 +18,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from vaekit.config import Config
+from vaekit.data.dataset import KINDS, MAX_CLASSES
 from vaekit.errors import VaekitError
 from vaekit.io import atomic_path, write_json
+from vaekit.memory import FLOAT_BYTES, GB, host_memory, parameter_count
 from vaekit.model import VAE, build_model
 
 CONFIG_FILE = "config.json"
@@ -57,8 +59,9 @@ def read_run_config(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
         data = saved["data"]
         for key in ("source", "shape", "kind"):
             data[key]  # noqa: B018  (every run records these; a KeyError means a damaged file)
+        check_data_info(data)
         return Config.from_dict(saved["config"]), data
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
 
 
@@ -85,10 +88,46 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str =
                               "epoch have none); use weights=\"final\"")
         raise VaekitError(f"run directory {run_dir} has no model in it ({MODEL_FILE} is missing)")
     schema = (data["column_types"], data["column_values"]) if data.get("column_types") else None
-    model = build_model(config.model, tuple(data["shape"]), data["kind"], data.get("num_classes"), schema)
+    shape, kind, num_classes = tuple(data["shape"]), data["kind"], data.get("num_classes")
+    parameters = parameter_count(config.model, shape, kind, num_classes, schema)
+    have = host_memory()
+    if parameters is not None and have is not None and parameters * FLOAT_BYTES > have:
+        raise VaekitError(f"{Path(run_dir) / CONFIG_FILE} describes a model of {parameters:,} parameters "
+                          f"({parameters * FLOAT_BYTES / GB:.1f} GB), more than this machine's memory; is it "
+                          "damaged?")
+    model = build_model(config.model, shape, kind, num_classes, schema)
     try:
-        model.load_state_dict(load_file(str(weights_path)))
+        tensors = load_file(str(weights_path))
+        model.load_state_dict(tensors)
     except (SafetensorError, OSError, RuntimeError) as error:
         first = str(error).splitlines()[0]
         raise VaekitError(f"{weights_path} is corrupt or does not match config.json ({first})") from None
+    for tensor_name, tensor in tensors.items():
+        # NaN weights make every output NaN: all-NaN pictures, and evaluation failing deep in linear algebra
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise VaekitError(f"{weights_path} holds NaN or infinite weights (in {tensor_name}): the model is "
+                              "unusable; train it again, or resume from a checkpoint saved before it diverged")
     return model.to(device).eval()
+
+
+def check_data_info(data: dict[str, Any]) -> None:
+    """A ValueError naming the first field of config.json's "data" that no run could have written: the
+    example shape, the data kind, the class count and the table's column lists."""
+    shape, kind = data["shape"], data["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"data kind {kind!r} is not one of {', '.join(KINDS)}")
+    if not isinstance(shape, list) or len(shape) != {"image": 3, "vector": 1}[kind] or not all(
+            isinstance(size, int) and not isinstance(size, bool) and size >= 1 for size in shape):
+        raise ValueError(f"data shape {shape!r} is not a list of positive integers, (C, H, W) for images or (D,) "
+                         "for vectors")
+    classes = data.get("num_classes")
+    if classes is not None and (not isinstance(classes, int) or isinstance(classes, bool)
+                                or not 1 <= classes <= MAX_CLASSES):
+        raise ValueError(f"num_classes {classes!r} is not a count of classes (1 to {MAX_CLASSES:,})")
+    for key in ("columns", "column_types", "column_values", "class_names"):
+        if data.get(key) is not None and not isinstance(data[key], list):
+            raise ValueError(f"{key} {data[key]!r} is not a list")
+    if data.get("column_types") is not None:
+        for key in ("columns", "column_types", "column_values"):
+            if not isinstance(data.get(key), list) or len(data[key]) != shape[0]:
+                raise ValueError(f"{key} does not list the table's {shape[0]} columns")

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import torch
 
+from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, RUN, _load
 from vaekit.errors import VaekitError
 from vaekit.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
@@ -72,8 +73,9 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
 
 @click.command()
 @RUN
-@click.option("--k", default=5000, show_default=True, help="importance samples per example")
-@click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)")
+@click.option("--k", default=5000, show_default=True, help="importance samples per example", callback=at_least(1))
+@click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)",
+              callback=at_least(1))
 @click.option("--seed", default=0, show_default=True, help="seed of the importance samples")
 @click.option("--split", type=click.Choice(["test", "train", "all"]), default=None,
               help="part of the run's own data: test (default), train or all; --data is scored whole unless it has a "
@@ -108,7 +110,7 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
 @click.command()
 @RUN
 @click.option("--k", default=1000, show_default=True,
-              help="importance samples, when the run has no current evaluation")
+              help="importance samples, when the run has no current evaluation", callback=at_least(1))
 @DEVICE
 def report(run: str, k: int, device: str) -> None:
     """Write RUN/report.html: metrics, curves, pictures, KL per dimension, config and environment in one

@@ -8,8 +8,10 @@ import click
 import numpy as np
 import torch
 
+from vaekit.cli.counts import at_least
 from vaekit.errors import VaekitError
 from vaekit.io import atomic_path
+from vaekit.memory import check_output_fits
 from vaekit.outputs import save_batch, save_table
 
 RUN = click.argument("run", type=click.Path())
@@ -65,7 +67,7 @@ def _values(run: str) -> list | None:
 
 @click.command()
 @RUN
-@click.option("-n", "--count", default=64, show_default=True, help="how many samples")
+@click.option("-n", "--count", default=64, show_default=True, help="how many samples", callback=at_least(1))
 @click.option("--seed", default=0, show_default=True, help="seed of the prior draws")
 @click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
 @LABEL
@@ -83,6 +85,7 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     if count < 1:
         raise VaekitError(f"--count must be at least 1, got {count}")
     model = _load(run, device)
+    check_output_fits(count, model.data_shape, "samples")
     generator = torch.Generator(device=model.device).manual_seed(seed)
     samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label))
     default = "samples.png" if model.is_image else "samples.csv"
@@ -93,7 +96,8 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
 
 @click.command()
 @RUN
-@click.option("-n", "--count", default=32, show_default=True, help="how many examples from the start of the split")
+@click.option("-n", "--count", default=32, show_default=True, help="how many examples from the start of the split",
+              callback=at_least(1))
 @click.option("--out", default=None, help="output .png (inputs above reconstructions), .npy, .csv or .parquet "
               "[default: RUN/reconstructions.png, or .csv for tables]")
 @DATA
@@ -167,9 +171,11 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
 @click.command()
 @RUN
 @click.option("--from", "index_from", default=0, show_default=True,
-              help="index of the first example in the split (in --data: its row number)")
-@click.option("--to", "index_to", default=1, show_default=True, help="index of the second example")
-@click.option("--steps", default=10, show_default=True, help="points along the path, ends included")
+              help="index of the first example in the split (in --data: its row number)", callback=at_least(0))
+@click.option("--to", "index_to", default=1, show_default=True, help="index of the second example",
+              callback=at_least(0))
+@click.option("--steps", default=10, show_default=True, help="points along the path, ends included",
+              callback=at_least(2))
 @click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/interpolation.png, "
               "or .csv for tables]")
@@ -195,6 +201,7 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
             where = f"the {chosen.split} split" if source is None else chosen.source
             raise VaekitError(f"example index {index} is out of range: {where} has {len(x)} examples")
     labels = data_labels(model, y)
+    check_output_fits(steps, model.data_shape, "interpolation steps")
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends)
     path = Path(out or Path(run) / ("interpolation.png" if model.is_image else "interpolation.csv"))

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _load, data_labels, sample_labels
 from vaekit.errors import VaekitError
+from vaekit.memory import check_output_fits
 
 OUT = click.option("--out", default=None, help="output picture [default: RUN/<kind>.png]")
 
@@ -49,7 +51,7 @@ def latent(run: str, out: str | None, source: str | None, split: str, device: st
 @plot.command()
 @RUN
 @OUT
-@click.option("--steps", default=15, show_default=True, help="images per side")
+@click.option("--steps", default=15, show_default=True, help="images per side", callback=at_least(2))
 @click.option("--label", type=int, default=None, help="class to draw it in, for a conditional VAE (default 0)")
 @DATA
 @DEVICE
@@ -68,6 +70,7 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
     _, x, y = run_data(run, source)  # the test split, or --data whole
     sample_labels(model, 1, label)  # checks --label against the model
+    check_output_fits(steps * steps, model.data_shape, "manifold images")
     path = save_manifold(model, latent_directions(embed(model, x, y=data_labels(model, y))),
                          out or Path(run) / "manifold.png", steps, label)
     click.echo(f"wrote {path}")
@@ -76,7 +79,7 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
 @plot.command()
 @RUN
 @OUT
-@click.option("-n", "--count", default=32, show_default=True)
+@click.option("-n", "--count", default=32, show_default=True, callback=at_least(1))
 @DATA
 @SPLIT
 @DEVICE
@@ -100,7 +103,7 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
 @plot.command()
 @RUN
 @OUT
-@click.option("-n", "--count", default=64, show_default=True)
+@click.option("-n", "--count", default=64, show_default=True, callback=at_least(1))
 @click.option("--seed", default=0, show_default=True)
 @LABEL
 @DEVICE
@@ -115,6 +118,7 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
 
     model = _load(run, device)
     sample_labels(model, 1, label)  # checks --label against the model
+    check_output_fits(count, model.data_shape, "samples")
     click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed, label=label)}")
 
 

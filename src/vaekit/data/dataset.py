@@ -25,6 +25,7 @@ import torch
 from vaekit.errors import DataError
 
 KINDS = ("image", "vector")
+MAX_CLASSES = 100_000  # more classes than this are ids, not classes (ImageNet-21k has 21,841)
 
 
 @dataclass(eq=False)  # == on tensors is elementwise, so a generated __eq__ would only raise
@@ -83,6 +84,14 @@ class Dataset:
             if y.dtype != torch.int64 or y.ndim != 1 or len(y) != len(x):
                 raise DataError(f"{split} labels in {where} must be int64 of shape ({len(x)},), got "
                                 f"{y.dtype} {tuple(y.shape)}")
+            # the class count is the largest label + 1, and a conditional VAE builds one-hot codes and prior
+            # tables that wide: labels are class indices 0..K-1, not ids
+            if len(y) and (int(y.min()) < 0 or int(y.max()) >= MAX_CLASSES):
+                low, high = int(y.min()), int(y.max())
+                bad = low if low < 0 else high
+                raise DataError(f"{split} labels in {where} include {bad}; class labels are indices 0..K-1 "
+                                f"(the class count is the largest label + 1, here {high + 1:,}), K at most "
+                                f"{MAX_CLASSES:,}: renumber the classes 0, 1, 2, ...")
         total = len(self.train_x) + len(self.test_x)
         if (self.train_rows is None) != (self.test_rows is None):
             raise DataError(f"{where} has source rows for one split only; give both or neither")

@@ -35,6 +35,9 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
         if label_column is not None:
             raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "
                             f"dataset {source!r}; leave label_column unset")
+        if column_types:
+            raise DataError(f"column_types applies to .csv and .parquet tables only, not to the named dataset "
+                            f"{source!r}; leave column_types (--column-types) unset")
         return DATASETS.get(source)(options)
     path = Path(source).expanduser()
     if not path.exists():

@@ -34,6 +34,9 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
     if options.label_column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
         raise DataError(f"label_column applies to .csv and .parquet tables only, but {path} is not one; "
                         f"leave label_column unset")
+    if options.column_types and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"column_types applies to .csv and .parquet tables only, but {path} is not one; leave "
+                        "column_types (--column-types) unset")
     if path.is_dir():
         return load_image_folder(path, options, name)
     if suffix in ARRAY_SUFFIXES:

@@ -64,6 +64,7 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     if table.shape[1] == 0:
         raise DataError(f"{where} has no column to model besides the labels")
     for column in table.columns:
+        _check_flat(table[column], where)
         missing = table[column].isna().to_numpy()
         if missing.any():
             raise DataError(f"column {column!r} in {where} has {int(missing.sum())} missing values (first "
@@ -73,6 +74,8 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
                             "first")
     types, values, encoded = [], [], []
     for column in table.columns:
+        if str(column) not in overrides:
+            _check_not_numbers_with_junk(table[column], where)
         kind = overrides.get(str(column)) or infer_type(table[column])
         codes, column_values = encode_column(table[column], kind, where, strict=str(column) not in overrides)
         types.append(kind)
@@ -140,6 +143,35 @@ def encode_column(values: pd.Series, kind: str, where: str, strict: bool = True)
     return categories.codes.astype(np.float64), [_plain(v) for v in categories.categories]
 
 
+def _check_flat(values: pd.Series, where: str) -> None:
+    """Each cell one value: Parquet can hold lists, arrays, maps and structs in a cell, which have no type here."""
+    if values.dtype != object:
+        return
+    nested = values.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy(bool)
+    if nested.any():
+        row = int(np.argmax(nested))
+        raise DataError(f"column {values.name!r} in {where} holds {type(values.iloc[row]).__name__} values (first in "
+                        f"data row {row + 1}), not one number or category per cell; flatten it into columns of its "
+                        "own, or drop it")
+
+
+def _check_not_numbers_with_junk(values: pd.Series, where: str) -> None:
+    """A text column whose entries are mostly numbers is a number column with some bad entries (a "?" or
+    "n/a" for a missing value, a typo): typed as categorical it would silently turn every distinct number into a
+    category. That is refused, naming the entries, rather than guessed either way: the user knows whether the
+    entries are errors to fix, or whether the column really is categorical (column_types name:categorical)."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or values.nunique() <= 2:
+        return
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna().to_numpy() & values.notna().to_numpy()
+    if bad.any() and numbers.notna().sum() > len(values) / 2:  # mostly numbers, so the rest are the odd ones
+        shown = list(dict.fromkeys(values[bad].astype(str)))[:5]
+        first = int(np.argmax(bad)) + 1
+        raise DataError(f"column {values.name!r} in {where} holds numbers but also {int(bad.sum())} non-numeric "
+                        f"entries: {', '.join(map(repr, shown))} (first in data row {first}); fix or remove them, "
+                        f"or set column_types {values.name}:categorical to model it as categories")
+
+
 def _plain(value: Any) -> Any:
     """A JSON-safe value for the run directory: numbers and strings as they are, anything else (dates) as text."""
     value = value.item() if hasattr(value, "item") else value
@@ -193,6 +225,7 @@ def _labels(table: pd.DataFrame, column: str, where: str) -> tuple[np.ndarray, l
         raise DataError(f"label column {column!r} is not in {where}; its columns are: "
                         f"{_names(table.columns)}")
     values = table[column]
+    _check_flat(values, where)
     if values.isna().any():
         raise DataError(f"label column {column!r} in {where} has {int(values.isna().sum())} missing values; "
                         f"every row needs a label")

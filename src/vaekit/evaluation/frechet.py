@@ -32,6 +32,8 @@ EPOCHS = 5
 
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     """||mu_r - mu_f||^2 + Tr(S_r + S_f - 2 (S_r S_f)^(1/2)) between two (N, F) feature sets."""
+    if not (np.isfinite(real).all() and np.isfinite(fake).all()):
+        return float("nan")  # features of samples that overflowed: no distance (sqrtm would raise LinAlgError)
     mu_r, mu_f = real.mean(0), fake.mean(0)
     cov_r, cov_f = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
     with warnings.catch_warnings():  # a singular product is handled just below

@@ -60,6 +60,8 @@ def load_checkpoint(path: str | Path) -> TrainingState:
         epoch, step, device_type = int(meta["epoch"]), int(meta["step"]), str(meta["device_type"])
         param_groups, scalars = meta["param_groups"], dict(meta["optimizer_scalars"])
         controls = dict(meta.get("controls", {}))  # a checkpoint from before early stopping has none
+        if epoch < 0 or step < 0 or (epoch > 0 and step == 0):  # every epoch takes at least one step
+            raise ValueError(f"epoch {epoch} and step {step} are not counts of a run")
     except (SafetensorError, OSError, KeyError, ValueError, TypeError) as error:
         raise VaekitError(f"checkpoint {path} is corrupt or not a vaekit checkpoint "
                           f"({type(error).__name__}: {error})") from None

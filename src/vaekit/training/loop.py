@@ -20,10 +20,12 @@ from tqdm.auto import tqdm
 
 from vaekit.config import Config
 from vaekit.data import Dataset
+from vaekit.data.fingerprint import data_fingerprint
 from vaekit.data.quantization import dequantize, quantization_levels
 from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
+from vaekit.memory import allocation_error, check_training_fits
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import capacity, kl_weight
@@ -47,6 +49,7 @@ from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
 from vaekit.training.random_streams import RandomStreams
+from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
 from vaekit.training.tensorboard import TensorBoardLog
 
 VALIDATION_BATCH = 1000
@@ -90,17 +93,25 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
            on_epoch: EpochCallback | None = None) -> Run:
-    """Continue a run from its last checkpoint, up to `epochs` in all (default: the epochs it was given)."""
+    """Continue a run from its last checkpoint, up to `epochs` in all (default: the epochs it was given).
+
+    More epochs than the run was given extend it (config.json records the new count); fewer stop early and
+    config.json keeps the run's own count; fewer than it has done already are an error. So is data that changed
+    since training (config.json records its fingerprint)."""
     config, info = read_run_config(run_dir)
+    run_dir = Path(run_dir)
+    state = load_checkpoint(run_dir / CHECKPOINT_FILE)
+    check_history(state, read_metrics(run_dir / METRICS_FILE), config, run_dir)
+    until = epochs_to_run(state, config, epochs, run_dir)
     overrides: dict[str, Any] = {}
-    if epochs is not None:
-        overrides["epochs"] = epochs
+    if until > config.train.epochs:
+        overrides["epochs"] = until
     if device is not None:
         overrides["device"] = device
     config = config.with_overrides({"train": overrides})
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
     data = load_config_data(config, run_info=info)  # a table coded as this run coded it
-    return _run(config, Path(run_dir), state, progress, data=data, on_epoch=on_epoch)
+    check_same_data(info, data, run_dir)
+    return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until)
 
 
 class _StopFlag:
@@ -129,7 +140,9 @@ class _StopFlag:
 
 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
-         pictures: bool = True, on_epoch: EpochCallback | None = None) -> Run:
+         pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None) -> Run:
+    # `until`: the epoch to stop after when it is not the config's own (resume, stopping early)
+    last_epoch = config.train.epochs if until is None else until
     device = pick_device(config.train.device)
     if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
         raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
@@ -139,11 +152,15 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
+    schema = None if data.column_types is None else (data.column_types, data.column_values)
+    check_training_fits(config, data, schema, device)  # sizes are checked before anything big is allocated
     tensors = prepare(data, config.data, device)
     streams = RandomStreams(config.train.seed, device)
     with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
-        schema = None if data.column_types is None else (data.column_types, data.column_values)
-        model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
+        try:
+            model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
+        except (MemoryError, RuntimeError) as error:
+            raise allocation_error(error) or error from None
     optimizer = make_optimizer(model, config.train)
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
@@ -168,14 +185,14 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                      "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
                      "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
                      "num_classes": data.num_classes, "column_types": data.column_types,
-                     "column_values": data.column_values}
+                     "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
             _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict())
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
         collapse = CollapseWatch(model.latent_dim)
-        for epoch in range(first_epoch, config.train.epochs + 1):
+        for epoch in range(first_epoch, last_epoch + 1):
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break
             started = time.perf_counter()
@@ -209,7 +226,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
                       None if tensors.test_y is None else tensors.test_y[:32])
             collapse.check(row, beta_warming_up(config.objective, row),
-                           last_epoch=epoch == config.train.epochs or bool(stop_reason))
+                           last_epoch=epoch == last_epoch or bool(stop_reason))
             _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict())
             controls.log_epoch(row)
             if on_epoch is not None:
