@@ -10,10 +10,12 @@ from typing import Any
 import click
 import torch
 
-from vaekit.cli.outputs import DATA, DEVICE, RUN, _load
+from vaekit.cli.outputs import DATA, DEVICE, _load
+from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
 
 EVALUATION_FILE = "evaluation.json"
+WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
 ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
         ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim"),
         ("dequantization levels", "dequantization_levels")]
@@ -63,7 +65,7 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, sour
 
 
 @click.command()
-@RUN
+@WRITTEN_RUN
 @click.option("--k", default=5000, show_default=True, help="importance samples per example")
 @click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)")
 @click.option("--seed", default=0, show_default=True, help="seed of the importance samples")
@@ -88,7 +90,7 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: s
 
 
 @click.command()
-@RUN
+@WRITTEN_RUN
 @click.option("--k", default=1000, show_default=True, help="importance samples, when the run has no evaluation yet")
 @DEVICE
 def report(run: str, k: int, device: str) -> None:
@@ -110,7 +112,7 @@ def report(run: str, k: int, device: str) -> None:
 
 
 @click.command()
-@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.argument("runs", nargs=-1, required=True, type=RunDirectory())
 def compare(runs: tuple[str, ...]) -> None:
     """Print the evaluations of several runs side by side.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 import sys
 import typing
 from pathlib import Path
@@ -69,6 +70,10 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
         base = load_config_file(config_file) if config_file else Config()
         run = train_run(base.with_overrides(overrides), out, progress=not quiet)
     final = run.metrics[-1] if run.metrics else None
+    if run.interrupted and run.stop_signal == signal.SIGTERM:  # a scheduler's or `docker stop`'s request
+        click.echo(f"terminated (SIGTERM): weights and pictures saved in {run.path}; continue with "
+                   f"`vaekit train --resume {run.path}`", err=True)
+        sys.exit(128 + signal.SIGTERM)
     if run.interrupted:
         click.echo(f"interrupted: weights and pictures saved in {run.path}; continue with "
                    f"`vaekit train --resume {run.path}`", err=True)
