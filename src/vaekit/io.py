@@ -63,6 +63,8 @@ def is_temporary(name: str) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill there terminates the process: never use it to ask; keep the file
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
