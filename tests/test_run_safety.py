@@ -200,3 +200,10 @@ def test_sigterm_saves_says_how_to_resume_and_the_run_resumes_exactly(tmp_path: 
     assert invoke("train", *SLOW, "--out", tmp_path / "whole")[0] == 0
     whole, resumed = _weights(tmp_path / "whole"), _weights(run)
     assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_a_folder_that_is_not_a_run_gets_no_lock_file(tmp_path: Path) -> None:
+    for command in ("evaluate", "report", "sample"):
+        code, output = invoke(command, tmp_path)
+        assert code == 2 and "is not a vaekit run directory" in output, output
+    assert list(tmp_path.iterdir()) == []

@@ -97,6 +97,8 @@ CASES = [
     Case("out-holds-user-files", r"holds files vaekit did not write \(metrics\.csv, samples\.png\)",
          ["train", *TINY, "--out", "{root}/mine"], setup=_user_files),
     Case("api-train-out-empty", r"--out is empty", api=_train_api_empty_out),
+    Case("resume-empty-string", r"--resume is empty", ["train", "--resume", "", "--quiet"]),
+    Case("sample-run-empty-string", r"run directory is empty .*name a run", ["sample", ""]),
     # a run being written: every command refuses and names the writer
     Case("resume-while-training", BUSY, ["train", "--resume", "{run}", "--quiet"], setup=_hold()),
     Case("train-into-a-claimed-folder", BUSY + r".* or use another --out", ["train", *TINY, "--out",

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from vaekit.errors import VaekitError
+from vaekit.run_dir import CONFIG_FILE
 from vaekit.run_lock import check_not_busy, claim_run
 
 
@@ -34,11 +36,13 @@ class RunDirectory(click.ParamType):
         self.writes = writes
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not str(value).strip():  # Path("") is the current directory: never what was meant
+            raise VaekitError("the run directory is empty (\"\"); name a run, for example runs/demo")
         path = Path(value)
         if ctx is None or ctx.resilient_parsing or not path.is_dir():
             return value
-        if self.writes:
+        if self.writes and (path / CONFIG_FILE).is_file():  # not a run: the command says so, and writes nothing
             ctx.with_resource(claim_run(path, command_name(ctx)))
-        else:
+        elif not self.writes:
             check_not_busy(path)
         return value

@@ -60,7 +60,7 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
         if value is not None:
             section, name = key.split("__")
             overrides.setdefault(section, {})[name] = value
-    if resume:
+    if resume is not None:
         changed = {f"{s}.{k}" for s, values in overrides.items() for k in values} - {"train.epochs", "train.device"}
         if changed or config_file or out:
             raise VaekitError("with --resume only --epochs and --device can change (the run keeps its settings)")

@@ -102,6 +102,8 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
            on_epoch: EpochCallback | None = None) -> Run:
     """Continue a run from its last checkpoint, up to `epochs` in all (default: the epochs it was given)."""
+    if not str(run_dir).strip():
+        raise VaekitError("--resume is empty; name the run directory to continue, for example --resume runs/demo")
     read_run_config(run_dir)  # the run's own message when it is not one
     with claim_run(run_dir, "vaekit train --resume"):
         config, info = read_run_config(run_dir)
