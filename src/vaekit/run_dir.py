@@ -2,6 +2,7 @@
 
     model = vaekit.load("runs/demo")            # on the CPU
     model = vaekit.load("runs/demo", "cuda")    # or any device
+    model = vaekit.load("runs/demo", weights="best")   # the best validation epoch's weights
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from vaekit.model import VAE, build_model
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.safetensors"
+BEST_MODEL_FILE = "model-best.safetensors"  # the weights of the epoch with the lowest validation -ELBO
+WEIGHTS = {"final": MODEL_FILE, "best": BEST_MODEL_FILE}
 CHECKPOINT_FILE = "checkpoint.safetensors"
 METRICS_FILE = "metrics.csv"
 
@@ -93,17 +96,27 @@ def save_weights(model: VAE, path: Path) -> None:
         save_file(tensors, str(tmp))
 
 
-def load(run_dir: str | Path, device: str | torch.device = "cpu") -> VAE:
-    """The trained model of a run directory, in eval mode, on `device`."""
+def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str = "final") -> VAE:
+    """The trained model of a run directory, in eval mode, on `device`.
+
+    weights="final" reads model.safetensors (the last epoch's weights, or the best epoch's for a run trained with
+    early stopping); weights="best" reads model-best.safetensors, the epoch with the lowest validation -ELBO.
+    """
+    if not isinstance(weights, str) or weights not in WEIGHTS:
+        raise VaekitError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
     config, data = read_run_config(run_dir)
-    weights = Path(run_dir) / MODEL_FILE
-    if not weights.is_file():
+    name = WEIGHTS[weights]
+    weights_path = Path(run_dir) / name
+    if not weights_path.is_file():
+        if weights == "best":
+            raise VaekitError(f"run directory {run_dir} has no {name} (runs trained before vaekit kept the best "
+                              "epoch have none); use weights=\"final\"")
         raise VaekitError(f"run directory {run_dir} has no model in it ({MODEL_FILE} is missing)")
     schema = (data["column_types"], data["column_values"]) if data.get("column_types") else None
     model = build_model(config.model, tuple(data["shape"]), data["kind"], data.get("num_classes"), schema)
     try:
-        model.load_state_dict(load_file(str(weights)))
+        model.load_state_dict(load_file(str(weights_path)))
     except (SafetensorError, OSError, RuntimeError) as error:
         first = str(error).splitlines()[0]
-        raise VaekitError(f"{weights} is corrupt or does not match config.json ({first})") from None
+        raise VaekitError(f"{weights_path} is corrupt or does not match config.json ({first})") from None
     return model.to(device).eval()

@@ -69,7 +69,6 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
     else:
         base = load_config_file(config_file) if config_file else Config()
         run = train_run(base.with_overrides(overrides), out, progress=not quiet)
-    final = run.metrics[-1] if run.metrics else None
     if run.interrupted and run.stop_signal == signal.SIGTERM:  # a scheduler's or `docker stop`'s request
         click.echo(f"terminated (SIGTERM): weights and pictures saved in {run.path}; continue with "
                    f"`vaekit train --resume {run.path}`", err=True)
@@ -78,8 +77,24 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
         click.echo(f"interrupted: weights and pictures saved in {run.path}; continue with "
                    f"`vaekit train --resume {run.path}`", err=True)
         sys.exit(130)
-    summary = f"; validation -ELBO {final['val_neg_elbo']:.2f} nats" if final else ""
-    click.echo(f"run saved in {Path(run.path)}{summary}")
+    click.echo(f"run saved in {Path(run.path)}{_summary(run)}")
+
+
+def _summary(run: Any) -> str:
+    """The last epoch's validation -ELBO and active units, and the best epoch (the one kept, with early stopping)."""
+    if not run.metrics:
+        return ""
+    final, train = run.metrics[-1], run.config.train
+    text = (f"; epoch {final['epoch']}: validation -ELBO {final['val_neg_elbo']:.2f} nats, "
+            f"{final['val_active_units']} of {run.model.latent_dim} latent units active")
+    best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
+    if best is not None and best is not final:
+        kept = "model.safetensors" if train.early_stopping > 0 else "model-best.safetensors"
+        text += f"; best epoch {best['epoch']} ({best['val_neg_elbo']:.2f} nats, in {kept})"
+    if run.stopped_early:
+        text += (f"; stopped early (no improvement by more than {train.min_delta:g} nats for "
+                 f"{train.early_stopping} epochs)")
+    return text
 
 
 COMMANDS = [train]

@@ -99,11 +99,14 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         raise VaekitError(f"batch_size must be at least 1, got {batch_size}")
     from tqdm.auto import tqdm
 
+    from vaekit.progress import bars_drawn
+
     was_training = model.training
     model.eval()
     device = model.device
     parts: dict[str, list[torch.Tensor]] = {"log_likelihood": [], "elbo": [], "distortion": [], "rate": []}
     elements = math.prod(model.data_shape)
+    progress = progress and bars_drawn()  # no bar into a log or a pipe: its redraws would flood it
     for start in tqdm(range(0, len(x), batch_size), desc=f"IW bound, k={k}", disable=not progress, leave=False):
         batch = x[start:start + batch_size].to(device)
         bound = model.given(None if y is None else y[start:start + batch_size].to(device))

@@ -7,7 +7,7 @@ metadata, so resuming never unpickles anything.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ class TrainingState:
     optimizer: dict[str, Any]
     rng: dict[str, torch.Tensor]  # "torch" (global CPU), "data" (the shuffling generator), "cuda" if used
     device_type: str        # the data generator lives on the training device: its state fits only that type
+    # early stopping's and the learning-rate schedule's state, the MLflow run: JSON (training/controls.py)
+    controls: dict[str, Any] = field(default_factory=dict)
 
 
 def save_checkpoint(path: str | Path, state: TrainingState) -> None:
@@ -40,7 +42,8 @@ def save_checkpoint(path: str | Path, state: TrainingState) -> None:
             else:
                 scalar_state.setdefault(str(index), {})[key] = value
     meta = {"epoch": state.epoch, "step": state.step, "param_groups": state.optimizer["param_groups"],
-            "optimizer_scalars": scalar_state, "device_type": state.device_type, "format": 1}
+            "optimizer_scalars": scalar_state, "device_type": state.device_type, "format": 1,
+            "controls": state.controls}
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"vaekit": json.dumps(meta)})
 
@@ -56,6 +59,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
             meta = json.loads((handle.metadata() or {})["vaekit"])
         epoch, step, device_type = int(meta["epoch"]), int(meta["step"]), str(meta["device_type"])
         param_groups, scalars = meta["param_groups"], dict(meta["optimizer_scalars"])
+        controls = dict(meta.get("controls", {}))  # a checkpoint from before early stopping has none
     except (SafetensorError, OSError, KeyError, ValueError, TypeError) as error:
         raise VaekitError(f"checkpoint {path} is corrupt or not a vaekit checkpoint "
                           f"({type(error).__name__}: {error})") from None
@@ -69,4 +73,4 @@ def load_checkpoint(path: str | Path) -> TrainingState:
     for index, values in scalars.items():
         optimizer_state.setdefault(int(index), {}).update(values)
     optimizer = {"state": optimizer_state, "param_groups": param_groups}
-    return TrainingState(epoch, step, model, optimizer, rng, device_type)
+    return TrainingState(epoch, step, model, optimizer, rng, device_type, controls)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+from vaekit.config import ObjectiveConfig
 from vaekit.errors import VaekitError
-
-# a latent code that carries less than this many nats per dimension on average carries next to nothing
-COLLAPSED_RATE_PER_DIM = 0.01
 
 
 class TrainingDiverged(VaekitError):
@@ -23,21 +21,52 @@ class PosteriorCollapseWarning(UserWarning):
 
 
 class CollapseWatch:
-    """Warns once per run when validation shows no active unit or a rate near 0 for `patience` epochs in a row,
-    or at the last epoch. (Many runs pass through a collapsed phase in their first epochs and leave it.)"""
+    """Judges posterior collapse (no active latent unit) on settled epochs only, and takes a warning back.
 
-    def __init__(self, latent_dim: int, patience: int = 3) -> None:
+    Many runs pass through a collapsed phase in their first epochs, or while the KL weight warms up, and leave it:
+    epochs within `grace_epochs` or during warm-up (beta below its set value, capacity still rising) are not judged.
+    It warns once, when `patience` judged epochs in a row are collapsed or when the last epoch is; `final()` then
+    says whether the run recovered.
+
+        watch = CollapseWatch(latent_dim=20)
+        watch.check(row, warming=beta_warming_up(config.objective, row), last_epoch=epoch == epochs)
+        print(watch.final(row))      # after a warning the run recovered from: says so ('' otherwise)
+    """
+
+    def __init__(self, latent_dim: int, patience: int = 3, grace_epochs: int = 5) -> None:
         self.latent_dim = latent_dim
         self.patience = patience
+        self.grace_epochs = grace_epochs
         self.streak = 0
-        self.warned = False
+        self.warned_epoch = 0  # the epoch of the warning (0: none)
 
-    def check(self, row: dict[str, float], last_epoch: bool = False) -> bool:
-        collapsed = row["val_active_units"] == 0 or row["val_rate"] < COLLAPSED_RATE_PER_DIM * self.latent_dim
-        self.streak = self.streak + 1 if collapsed else 0
-        if collapsed and (self.streak >= self.patience or last_epoch) and not self.warned:
-            self.warned = True
-            warnings.warn(f"posterior collapse at epoch {row['epoch']}: {row['val_active_units']} active latent "
-                          f"units, rate {row['val_rate']:.4f} nats; the decoder ignores z. Try --warmup-epochs, "
+    @property
+    def warned(self) -> bool:
+        return self.warned_epoch > 0
+
+    def check(self, row: dict[str, float], warming: bool = False, last_epoch: bool = False) -> bool:
+        """True when this epoch counts as collapsed (judged or not); warns as described above."""
+        collapsed = row["val_active_units"] == 0
+        judged = not warming and (row["epoch"] > self.grace_epochs or last_epoch)
+        self.streak = self.streak + 1 if collapsed and judged else 0
+        if judged and collapsed and (self.streak >= self.patience or last_epoch) and not self.warned:
+            self.warned_epoch = int(row["epoch"])
+            early = "; this early, more epochs may get it out" if row["epoch"] <= self.grace_epochs else ""
+            warnings.warn(f"posterior collapse at epoch {row['epoch']}: 0 of {self.latent_dim} latent units active, "
+                          f"rate {row['val_rate']:.4f} nats; the decoder ignores z{early}. Try --warmup-epochs, "
                           "--free-bits or a smaller --beta", PosteriorCollapseWarning, stacklevel=3)
         return collapsed
+
+    def final(self, row: dict[str, float]) -> str:
+        """The warning taken back, when the last epoch has active units again ('' otherwise)."""
+        active = int(row["val_active_units"])
+        if not self.warned or active == 0:
+            return ""
+        return (f"the posterior recovered from the collapse warned of at epoch {self.warned_epoch}: "
+                f"{active} of {self.latent_dim} latent units active at epoch {row['epoch']}")
+
+
+def beta_warming_up(cfg: ObjectiveConfig, row: dict[str, float]) -> bool:
+    """Whether the KL term is still below its full weight at the end of this epoch: beta rising (a warm-up or a
+    cyclical ramp) or the capacity target still growing. A collapse then is expected and often passes."""
+    return row["beta"] < cfg.beta or (cfg.capacity > 0 and row["epoch"] < cfg.capacity_epochs)

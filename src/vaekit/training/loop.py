@@ -28,6 +28,7 @@ from vaekit.io import WriteError
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import capacity, kl_weight
+from vaekit.progress import bars_drawn
 from vaekit.registry import OBJECTIVES
 from vaekit.run_dir import (
     CHECKPOINT_FILE,
@@ -41,9 +42,10 @@ from vaekit.run_dir import (
 )
 from vaekit.run_lock import claim_run
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
+from vaekit.training.controls import Controls
 from vaekit.training.data_prep import DeviceData, prepare
 from vaekit.training.device import pick_device
-from vaekit.training.health import CollapseWatch, TrainingDiverged
+from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
@@ -62,6 +64,8 @@ class Run:
     config: Config
     metrics: list[dict[str, float]] = field(default_factory=list)
     interrupted: bool = False
+    best_epoch: int = 0     # the epoch with the lowest validation -ELBO (model-best.safetensors)
+    stopped_early: str = ""  # why early stopping ended the run ('' when it did not)
     stop_signal: int | None = None  # the signal that interrupted it (SIGINT, SIGTERM)
 
 
@@ -168,6 +172,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         schema = None if data.column_types is None else (data.column_types, data.column_values)
         model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
     optimizer = make_optimizer(model, config.train)
+    controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
     _try_one_batch(model, objective, tensors)
     step, first_epoch, metrics = 0, 1, []
@@ -178,10 +183,12 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             model.likelihood.fit_data(tensors.train_x)
     else:  # restore everything before touching the run directory, so a bad checkpoint changes nothing
         _restore(state, model, optimizer, streams, device)
+        controls.load_state_dict(state.controls)
         step, first_epoch = state.step, state.epoch + 1
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
 
     interrupted = False
+    controls.start(run_dir)  # an MLflow store that refuses the run fails here, before the run directory is written
     with _StopFlag() as stop:  # from the first file written on: Ctrl-C finishes the step, then saves
         run_dir.mkdir(parents=True, exist_ok=True)
         data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
@@ -191,11 +198,13 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                      "column_values": data.column_values}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-            _checkpoint(run_dir, 0, step, model, optimizer, streams, device)
+            _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict())
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
         collapse = CollapseWatch(model.latent_dim)
         for epoch in range(first_epoch, config.train.epochs + 1):
+            if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
+                break
             started = time.perf_counter()
             try:
                 with streams.active():
@@ -209,6 +218,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             except TrainingDiverged as diverged:
                 # keep the last good state: the checkpoint stays, and the weights file gets its weights
                 log.close()
+                controls.finish(model, run_dir, "FAILED")
                 model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
                 save_weights(model, run_dir / MODEL_FILE)
                 raise VaekitError(f"{diverged}; {run_dir} keeps the last good checkpoint (epoch {epoch - 1}); "
@@ -220,23 +230,33 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
                    "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
+            stop_reason = controls.end_epoch(row, model, run_dir)  # best weights, LR schedule, early stopping
             metrics.append(row)
             write_metrics(run_dir / METRICS_FILE, metrics)
             log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
                       None if tensors.test_y is None else tensors.test_y[:32])
-            collapse.check(row, last_epoch=epoch == config.train.epochs)
-            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device)
+            collapse.check(row, beta_warming_up(config.objective, row),
+                           last_epoch=epoch == config.train.epochs or bool(stop_reason))
+            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict())
+            controls.log_epoch(row)
             if on_epoch is not None:
                 on_epoch(dict(row))
             if progress:
                 tqdm.write(f"epoch {epoch}: train -ELBO {row['train_neg_elbo']:.2f}  validation -ELBO "
                            f"{row['val_neg_elbo']:.2f} (distortion {row['val_distortion']:.2f} + rate "
                            f"{row['val_rate']:.2f}) nats  {row['examples_per_s']:.0f} examples/s")
+            if stop_reason:
+                break
     log.close()
+    for line in (collapse.final(metrics[-1]) if metrics else "", controls.stopping.reason()):
+        if progress and line and not interrupted:
+            tqdm.write(line)
+    controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: the best weights
     save_weights(model, run_dir / MODEL_FILE)
     if pictures:
         write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names)
-    return Run(run_dir, model.eval(), config, metrics, interrupted, stop.signal if interrupted else None)
+    return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
+               controls.stopping.reason(), stop.signal if interrupted else None)
 
 
 def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:
@@ -289,10 +309,10 @@ def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer,
 
 
 def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
-                streams: RandomStreams, device: torch.device) -> None:
+                streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None) -> None:
     save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
                                                              optimizer.state_dict(), streams.state_dict(),
-                                                             device.type))
+                                                             device.type, controls or {}))
 
 
 def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, tensors: DeviceData,
@@ -309,6 +329,8 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
     # the first step whose loss was NaN or infinite, found on the device too (-1: none); read once per epoch
     first_bad = torch.tensor(-1, device=train_x.device)
     steps = math.ceil(n / batch_size)
+    # a bar only on a terminal: redrawn into a log or a CI console, each redraw would be a line of text
+    progress = progress and bars_drawn()
     bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.train.epochs}", disable=not progress, leave=False)
     refresh = max(1, steps // 10)
     beta = config.objective.beta

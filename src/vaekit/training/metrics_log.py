@@ -37,4 +37,4 @@ def read_metrics(path: Path) -> list[dict[str, float]]:
 def _number(column: str, value: str) -> float:
     if value == "":  # a column that an earlier version did not log
         return float("nan")
-    return int(value) if column in ("epoch", "step", "val_active_units") else float(value)
+    return int(value) if column in ("epoch", "step", "val_active_units", "best_epoch") else float(value)

@@ -1,0 +1,88 @@
+"""The training controls around the loop: early stopping with the best weights kept, the learning-rate schedule,
+and the MLflow log, with one state for the checkpoint. loop.py calls it at four places:
+
+    controls = Controls(config, optimizer)                # right after the optimizer is made
+    controls.load_state_dict(state.controls)              # resume: after the optimizer's state is loaded
+    controls.start(run_dir)                               # before the run directory is written (MLflow)
+    stop = controls.end_epoch(row, model, run_dir)        # after validation: best weights, schedule; '' or why
+    controls.finish(model, run_dir, "FINISHED")           # early stopping: the model becomes the best epoch's
+
+model-best.safetensors is written (atomically) whenever the validation -ELBO improves, with or without early
+stopping. model.safetensors is the last epoch's weights, except with early stopping on, where it is the best
+epoch's (the point of stopping early); checkpoint.safetensors always holds the last epoch, for resuming.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file
+
+from vaekit.config import Config
+from vaekit.model import VAE
+from vaekit.run_dir import BEST_MODEL_FILE, save_weights
+from vaekit.training.early_stopping import EarlyStopping
+from vaekit.training.lr_schedules import load_schedule, make_schedule, step_schedule
+from vaekit.training.mlflow_log import MlflowLog
+
+
+class Controls:
+    def __init__(self, config: Config, optimizer: torch.optim.Optimizer) -> None:
+        self.config = config
+        self.stopping = EarlyStopping(config.train.early_stopping, config.train.min_delta)
+        self.schedule = make_schedule(optimizer, config.train)
+        self.mlflow: MlflowLog | None = None
+        self._mlflow_state: dict[str, Any] | None = None
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """A checkpoint written before these controls existed has none: they start afresh."""
+        if "early_stopping" in state:
+            self.stopping.load_state_dict(state["early_stopping"], self.config.train.epochs)
+        load_schedule(self.schedule, state.get("lr_schedule"), self.config.train.epochs)
+        self._mlflow_state = state.get("mlflow")
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"early_stopping": self.stopping.state_dict()}
+        if self.schedule is not None:
+            state["lr_schedule"] = self.schedule.state_dict()
+        if self.mlflow is not None:
+            state["mlflow"] = self.mlflow.state_dict()
+        return state
+
+    def start(self, run_dir: Path) -> None:
+        if self.config.train.mlflow:
+            self.mlflow = MlflowLog.start(self.config, run_dir, self._mlflow_state)
+
+    def end_epoch(self, row: dict[str, Any], model: VAE, run_dir: Path) -> str:
+        """Track the best epoch (row gets "best_epoch"; a new best is saved), step the schedule; returns why the
+        run stops here ('' to go on)."""
+        if self.stopping.update(int(row["epoch"]), row["val_neg_elbo"]):
+            save_weights(model, run_dir / BEST_MODEL_FILE)
+        row["best_epoch"] = self.stopping.best_epoch
+        step_schedule(self.schedule, row["val_neg_elbo"])
+        self.stopping.should_stop(int(row["epoch"]), self.config.train.epochs)
+        return self.stopping.reason()
+
+    def log_epoch(self, row: dict[str, Any]) -> None:
+        """MLflow gets the row once its checkpoint is saved."""
+        if self.mlflow is not None:
+            self.mlflow.epoch(row)
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopping.stopped
+
+    def finish(self, model: VAE, run_dir: Path, status: str = "FINISHED") -> None:
+        """With early stopping, the model (and so model.safetensors and the pictures) becomes the best epoch's."""
+        best = run_dir / BEST_MODEL_FILE
+        if status == "FINISHED" and self.config.train.early_stopping > 0 and best.is_file():
+            model.load_state_dict(load_file(str(best)))
+        if self.mlflow is not None:
+            if self.stopping.best_epoch:
+                self.mlflow.tag("vaekit.best_epoch", str(self.stopping.best_epoch))
+            if self.stopping.stopped:
+                self.mlflow.tag("vaekit.stopped", self.stopping.reason())
+            self.mlflow.close(status)
+            self.mlflow = None

@@ -1,0 +1,56 @@
+"""Bad training-control settings (early stopping, learning-rate schedules, MLflow) and best-weights requests."""
+
+from __future__ import annotations
+
+import sys
+
+import vaekit
+from bad_inputs.case import Case, Workspace
+
+NEW = ["--out", "{root}/new"]
+
+
+def _no_mlflow(workspace: Workspace) -> None:
+    workspace.monkeypatch.setitem(sys.modules, "mlflow", None)  # as if it were not installed
+    workspace.monkeypatch.setitem(sys.modules, "mlflow.tracking", None)
+
+
+def _without_best(workspace: Workspace) -> None:
+    (workspace.run / "model-best.safetensors").unlink()  # a run trained before the best epoch was kept
+
+
+CASES = [
+    Case("lr-schedule-unknown", r"train\.lr_schedule must be one of none, cosine, step, plateau; got 'cosin'",
+         ["train", "--lr-schedule", "cosin", *NEW]),
+    Case("lr-schedule-not-a-string", r"train\.lr_schedule must be a string",
+         ["train", "--config", "{root}/c.yaml", *NEW], setup=lambda w: w.write("c.yaml", "train:\n  lr_schedule: 3\n")),
+    Case("early-stopping-negative", r"early_stopping must be 0 \(off\) or a number of epochs, got -1",
+         ["train", "--early-stopping", "-1", *NEW]),
+    Case("early-stopping-not-a-number", r"train\.early_stopping must be an integer, got 'five'",
+         ["train", "--early-stopping", "five", *NEW]),
+    Case("min-delta-nan", r"train\.min_delta must be a finite number", ["train", "--min-delta", "nan", *NEW]),
+    Case("min-delta-negative", r"min_delta must be zero or positive nats, got -0\.1",
+         ["train", "--min-delta", "-0.1", *NEW]),
+    Case("lr-gamma-zero", r"lr_gamma must be between 0 and 1", ["train", "--lr-schedule", "step", "--lr-gamma", "0",
+                                                                *NEW]),
+    Case("lr-gamma-above-one", r"lr_gamma must be between 0 and 1 .*got 1\.5",
+         ["train", "--lr-schedule", "plateau", "--lr-gamma", "1.5", *NEW]),
+    Case("lr-step-epochs-zero", r"lr_step_epochs must be at least 1, got 0",
+         ["train", "--lr-schedule", "step", "--lr-step-epochs", "0", *NEW]),
+    Case("lr-patience-negative", r"lr_patience must be zero or positive, got -2",
+         ["train", "--lr-schedule", "plateau", "--lr-patience", "-2", *NEW]),
+    Case("mlflow-uri-without-mlflow", r"mlflow_uri is set but MLflow logging is off; add --mlflow",
+         ["train", "--mlflow-uri", "{root}/store", *NEW]),
+    Case("mlflow-uri-unknown-scheme", r"mlflow_uri 'ftp://example\.org/x' is neither a folder nor a URI MLflow can use",
+         ["train", "--mlflow", "--mlflow-uri", "ftp://example.org/x", *NEW]),
+    Case("mlflow-uri-is-a-file", r"mlflow_uri .*notes\.txt is a file; give a folder",
+         ["train", "--mlflow", "--mlflow-uri", "{root}/notes.txt", *NEW], setup=lambda w: w.write("notes.txt", "x")),
+    Case("mlflow-experiment-empty", r"mlflow_experiment must name an experiment",
+         ["train", "--mlflow", "--mlflow-experiment", " ", *NEW]),
+    Case("mlflow-not-installed", r"--mlflow needs the mlflow package; install it with pip install 'vaekit\[mlflow\]'",
+         ["train", "--mlflow", "--mlflow-uri", "{root}/store", *NEW], setup=_no_mlflow),
+    Case("load-best-missing", r"has no model-best\.safetensors .*use weights=\"final\"",
+         api=lambda w: vaekit.load(w.run, weights="best"), setup=_without_best),
+    Case("load-weights-unknown", r"weights must be one of final, best, got 'last'",
+         api=lambda w: vaekit.load(w.run, weights="last")),
+]
