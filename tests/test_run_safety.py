@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,10 +84,11 @@ def test_a_writer_holds_the_run_for_its_whole_command(tmp_path: Path, digits_run
         return real(run, *args, **kwargs)
 
     monkeypatch.setattr(evaluate_cli, "_evaluate_run", watched)
-    code, output = invoke("evaluate", digits_run, "--k", "2")
+    run = shutil.copytree(digits_run, tmp_path / "run")  # the shared run stays without an evaluation
+    code, output = invoke("evaluate", run, "--k", "2")
     assert code == 0, output
     assert seen["writer"].startswith(f"`vaekit evaluate` (pid {os.getpid()}, since ")
-    assert writer_of(digits_run) is None  # released when the command ended
+    assert writer_of(run) is None  # released when the command ended
 
 
 def test_the_lock_follows_the_holder_and_names_it(tmp_path: Path) -> None:
@@ -160,8 +162,8 @@ def test_os_errors_outside_vaekit_s_own_writes_are_one_line(tmp_path: Path, digi
     monkeypatch.setattr(outputs_cli, "_load", refused)
     code, output = invoke("sample", digits_run, "--out", tmp_path / "s.png")
     assert code == 2 and "Traceback" not in output
-    assert output.strip() == (f"error: cannot use {digits_run}/model.safetensors: Permission denied; you may not "
-                              "write there: change its permissions or write to another folder (--out)")
+    assert output.strip() == (f"error: cannot use {digits_run}/model.safetensors: Permission denied; you lack the "
+                              "permission: change its permissions or use another folder (--out)")
 
 
 def test_temporary_files_of_killed_writers_are_removed(tmp_path: Path, digits_run: Path) -> None:

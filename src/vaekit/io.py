@@ -27,8 +27,8 @@ _REMEDIES = {
     errno.ENOSPC: "free some space and {again}",
     errno.EDQUOT: "free some space (you are over your disk quota) and {again}",
     errno.EROFS: "the disk is read-only: write to a writable folder (--out) or copy the run to one",
-    errno.EACCES: "you may not write there: change its permissions or write to another folder (--out)",
-    errno.EPERM: "you may not write there: change its permissions or write to another folder (--out)",
+    errno.EACCES: "you lack the permission: change its permissions or use another folder (--out)",
+    errno.EPERM: "you lack the permission: change its permissions or use another folder (--out)",
 }
 
 
