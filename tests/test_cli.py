@@ -72,11 +72,11 @@ def test_embed_writes_codes_with_labels(digits_run: Path, tmp_path: Path) -> Non
     code, output = invoke("embed", digits_run, "--split", "all", "--out", tmp_path / "codes.csv")
     assert code == 0, output
     table = pd.read_csv(tmp_path / "codes.csv")
-    assert list(table.columns) == ["z0", "z1", "label"] and len(table) == 1797
-    assert sorted(table["label"].unique()) == list(range(10))
+    assert list(table.columns) == ["id", "z0", "z1", "label"] and len(table) == 1797
+    assert list(table["id"]) == list(range(1797))  # the digits in their own order, numbered
     invoke("embed", digits_run, "--out", tmp_path / "codes.npy")
     codes, labels = np.load(tmp_path / "codes.npy"), np.load(tmp_path / "codes-labels.npy")
-    assert codes.shape == (180, 2) and labels.shape == (180,)
+    assert codes.shape == (180, 2) and labels.shape == (180,) and np.load(tmp_path / "codes-ids.npy").shape == (180,)
     invoke("embed", digits_run, "--split", "all", "--out", tmp_path / "codes.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "codes.parquet"), table, check_dtype=False, atol=1e-6)
 

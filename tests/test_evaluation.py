@@ -83,7 +83,7 @@ def test_evaluate_and_compare_from_the_command_line(digits_run, tmp_path) -> Non
     code, output = invoke("evaluate", run, "--k", "20", "--seed", "1")
     assert code == 0, output
     saved = json.loads((run / "evaluation.json").read_text())
-    assert saved["k"] == 20 and saved["seed"] == 1 and saved["data"] == "digits"
+    assert saved["k"] == 20 and saved["seed"] == 1 and saved["data"] == "digits" and saved["examples"] == 180
     assert f"{saved['neg_log_likelihood']['mean']:.3f}" in output
     code, output = invoke("evaluate", run, "--k", "20", "--seed", "1", "--batch-size", "7")
     rebatched = json.loads((run / "evaluation.json").read_text())["neg_log_likelihood"]

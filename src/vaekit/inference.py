@@ -1,41 +1,68 @@
 """What a trained model is used for: latent codes, reconstructions, samples, interpolations, on a run's data.
 
     model = vaekit.load("runs/demo")
-    x, y = run_data("runs/demo", split="test")
-    path = interpolate(model, x[0], x[1], steps=10)   # (10, *shape) decoded along the line between codes
+    chosen = select_data("runs/demo")                    # the run's own test split
+    path = interpolate(model, chosen.x[0], chosen.x[1], steps=10)   # (10, *shape) decoded between the codes
+    held = select_data("runs/demo", "held.npz")         # another file: whole, in file order, with its ids
+
+Data given in place of the run's own is used whole and in its own order: a train/test split drawn here would
+shuffle it and drop most of it. Only data with a split of its own (a named data set, an .npz with
+x_train/x_test) can be asked for one part.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
-from vaekit.data.tables import align_columns
+from vaekit.data.tables import UNNAMED_FIRST, align_columns
 from vaekit.errors import VaekitError
 from vaekit.model import VAE, rsample
 from vaekit.run_dir import read_run_config
 
 
-def run_data(run_dir: str | Path, source: str | None = None, split: str = "test") -> tuple[Dataset, torch.Tensor,
-                                                                                          torch.Tensor | None]:
-    """(dataset, x, y) of the run's own data source (or `source`), split "train", "test" or "all"."""
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """The examples a command works on, in order: x, labels y (or None) and ids, the `split` of `data` they are
+    ("train", "test" or "all") and `source`, the data as named (the run's own, or the one given instead)."""
+
+    data: Dataset
+    split: str
+    x: torch.Tensor
+    y: torch.Tensor | None
+    ids: np.ndarray
+    source: str
+
+
+def select_data(run_dir: str | Path, source: str | None = None, split: str | None = None) -> Selection:
+    """The examples of the run's own data (split "test" unless `split` says "train" or "all", which is in the
+    source's order), or of `source` instead: whole, in its order, unless it has a split of its own to pick from."""
     config, info = read_run_config(run_dir)
     data = load_config_data(config, source, info)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
                           f"{info['shape']}")
-    if split == "train":
-        return data, data.train_x, data.train_y
-    if split == "test":
-        return data, data.test_x, data.test_y
-    if split == "all":
-        y = None if data.train_y is None else torch.cat([data.train_y, data.test_y])
-        return data, torch.cat([data.train_x, data.test_x]), y
-    raise VaekitError(f"split must be train, test or all, got {split!r}")
+    if split not in (None, "train", "test", "all"):
+        raise VaekitError(f"split must be train, test or all, got {split!r}")
+    if source is not None and split in ("train", "test") and not data.own_split:
+        raise VaekitError(f"{source} has no train/test split of its own, so it is used whole, in its order; leave "
+                          f"out --split {split} (a split applies to the run's own data or a named data set)")
+    split = split or ("test" if source is None else "all")
+    x, y, ids = data.examples(split)
+    return Selection(data, split, x, y, ids, source or config.data.source)
+
+
+def run_data(run_dir: str | Path, source: str | None = None, split: str | None = None
+             ) -> tuple[Dataset, torch.Tensor, torch.Tensor | None]:
+    """(dataset, x, y) of select_data: the run's own split ("test" by default), or `source` whole and in order."""
+    chosen = select_data(run_dir, source, split)
+    return chosen.data, chosen.x, chosen.y
 
 
 def load_config_data(config: Config, source: str | None = None, run_info: dict[str, Any] | None = None
@@ -50,8 +77,10 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     if run_info is not None and run_info.get("column_types") and run_info.get("columns"):
         # the run's own types, so a file where a column holds fewer values still reads as the run read it
         types = ",".join(f"{name}:{kind}" for name, kind in zip(run_info["columns"], run_info["column_types"]))
+    # a run from before table ids took a CSV's unnamed index column as a feature: read the table as it did
+    index_ids = UNNAMED_FIRST not in ((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column, column_types=types, numeric_only=legacy)
+                        label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids)
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     return data

@@ -40,7 +40,10 @@ def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: li
 
 
 def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
-               extra: dict[str, np.ndarray] | None = None, column_values: list | None = None) -> Path:
+               extra: dict[str, np.ndarray] | None = None, column_values: list | None = None,
+               ids: np.ndarray | None = None) -> Path:
+    """`values` as a table with the given column names, then the `extra` columns; `ids`, given, as a first
+    column "id"."""
     import pandas as pd
 
     columns = columns if columns is not None and len(columns) == values.shape[1] else \
@@ -52,6 +55,8 @@ def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
             frame[column] = pd.Series(np.asarray(known, dtype=object)[codes]).infer_objects()
     for name, column in (extra or {}).items():
         frame[name] = column
+    if ids is not None:
+        frame.insert(0, "id", ids)
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)

@@ -13,8 +13,8 @@ import torch
 from vaekit.cli.outputs import DATA, DEVICE, _load
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
+from vaekit.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
 
-EVALUATION_FILE = "evaluation.json"
 WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
 ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
         ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim"),
@@ -26,6 +26,8 @@ def _cell(value: Any) -> str:
         return f"{value['mean']:.3f} ± {value['se']:.3f}"
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, str) and len(value) > 22:  # a long data path: its end names it
+        return "..." + value[-19:]
     return "-" if value is None else str(value)
 
 
@@ -33,7 +35,7 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
             ("Frechet distance (own features)", "frechet_distance"),
-            ("examples", "examples"), ("k", "k")]
+            ("data", "data"), ("split", "split"), ("examples", "examples"), ("k", "k")]
     width = max(len(label) for label, _ in rows)
     lines = [" " * width + "".join(f"  {name[-22:]:>22}" for name, _ in columns)]
     for label, key in rows:
@@ -41,26 +43,32 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None,
-                  device: str, dequantize: str = "auto") -> dict[str, Any]:
+def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | None, source: str | None,
+                  device: str, dequantize: str = "auto", out: str | None = None) -> dict[str, Any]:
+    """Evaluate and write the results where evaluation_path says (RUN/evaluation.json for the run's own test
+    split only), with what they measured: the data, its fingerprint and the weights' hash."""
     from vaekit.evaluation import evaluate as evaluate_model
-    from vaekit.inference import load_config_data
+    from vaekit.evaluation.provenance import provenance
+    from vaekit.inference import select_data
     from vaekit.io import write_json
     from vaekit.run_dir import read_run_config
     from vaekit.training.data_prep import prepare
 
     config, info = read_run_config(run)
     model = _load(run, device)
-    data = load_config_data(config, source, info)
-    if list(data.shape) != list(info["shape"]):
-        raise VaekitError(f"this data has examples of shape {list(data.shape)}; the model takes {info['shape']}")
+    chosen = select_data(run, source, split)
+    path = evaluation_path(run, source, chosen.split, out)  # checked before the long part
+    data = chosen.data
     if config.data.binarize != "none":  # score the data the model learned: binarized as training did
         binarized = prepare(data, config.data, torch.device("cpu"))
-        data = dataclasses.replace(data, train_x=binarized.train_x, test_x=binarized.test_x)
-    results = evaluate_model(model, data, k, batch_size, seed, split, info.get("likelihood"), progress=True,
+        train_x = binarized.train_x
+        if config.data.binarize == "dynamic" and chosen.split != "test":  # prepare leaves it grey for training
+            train_x = torch.bernoulli(data.train_x, generator=torch.Generator().manual_seed(config.data.split_seed))
+        data = dataclasses.replace(data, train_x=train_x, test_x=binarized.test_x)
+    results = evaluate_model(model, data, k, batch_size, seed, chosen.split, info.get("likelihood"), progress=True,
                              dequantize={"auto": None, "on": True, "off": False}[dequantize])
-    results["data"] = source or config.data.source
-    write_json(Path(run) / EVALUATION_FILE, results)
+    results.update(provenance(run, chosen.source, chosen.x, chosen.y))
+    write_json(path, results)
     return results
 
 
@@ -69,33 +77,45 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str, sour
 @click.option("--k", default=5000, show_default=True, help="importance samples per example")
 @click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)")
 @click.option("--seed", default=0, show_default=True, help="seed of the importance samples")
-@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
+@click.option("--split", type=click.Choice(["test", "train", "all"]), default=None,
+              help="part of the run's own data: test (default), train or all; --data is scored whole unless it has a "
+              "split of its own (a named data set, x_train/x_test)")
+@click.option("--out", default=None, help="where to write the results (.json) [default: RUN/evaluation.json for the "
+              "run's own test split, which compare and report show; RUN/evaluations/<data or split>.json otherwise]")
 @click.option("--dequantize", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="uniform dequantization of discrete pixels; auto: for continuous likelihoods on discrete data")
 @DATA
 @DEVICE
-def evaluate(run: str, k: int, batch_size: int, seed: int, split: str, source: str | None, dequantize: str,
-             device: str) -> None:
+def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, out: str | None, source: str | None,
+             dequantize: str, device: str) -> None:
     """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
-    and a linear probe; writes RUN/evaluation.json.
+    and a linear probe.
+
+    The run's own test split is written to RUN/evaluation.json, the evaluation compare and report show. Data
+    given with --data is scored whole (every row) and written to RUN/evaluations/<name>.json, as are other
+    splits, so RUN/evaluation.json is never another data set's. Each records the data it measured (with a
+    fingerprint) and the SHA-256 of the model.safetensors it measured, so a later resume makes it stale.
 
     \b
     Example:
       vaekit evaluate runs/digits --k 1000
+      vaekit evaluate runs/digits --data held.npz      # -> runs/digits/evaluations/held.json
     """
-    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize)
+    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out)
     click.echo(_table([(Path(run).name, results)]))
     click.echo(f"protocol: {results['protocol']}")
-    click.echo(f"wrote {Path(run) / EVALUATION_FILE}")
+    click.echo(f"wrote {evaluation_path(run, source, results['split'], out)}")
 
 
 @click.command()
 @WRITTEN_RUN
-@click.option("--k", default=1000, show_default=True, help="importance samples, when the run has no evaluation yet")
+@click.option("--k", default=1000, show_default=True,
+              help="importance samples, when the run has no current evaluation")
 @DEVICE
 def report(run: str, k: int, device: str) -> None:
     """Write RUN/report.html: metrics, curves, pictures, KL per dimension, config and environment in one
-    self-contained page (evaluating the run first when it has no evaluation.json).
+    self-contained page (evaluating the run first when it has no evaluation.json, or one made with other
+    weights than its model.safetensors, e.g. before a resume).
 
     \b
     Example:
@@ -106,7 +126,10 @@ def report(run: str, k: int, device: str) -> None:
 
     read_run_config(run)
     evaluation = None
-    if not (Path(run) / EVALUATION_FILE).is_file():
+    path = Path(run) / EVALUATION_FILE
+    reason = "there is none" if not path.is_file() else _stale(run, path)
+    if reason is not None:
+        click.echo(f"evaluating {run} on its test split with k = {k}: {reason}", err=True)
         evaluation = _evaluate_run(run, k, 100, 0, "test", None, device)
     click.echo(f"wrote {write_report(run, evaluation)}")
 
@@ -114,7 +137,10 @@ def report(run: str, k: int, device: str) -> None:
 @click.command()
 @click.argument("runs", nargs=-1, required=True, type=RunDirectory())
 def compare(runs: tuple[str, ...]) -> None:
-    """Print the evaluations of several runs side by side.
+    """Print the evaluations of several runs side by side (each RUN/evaluation.json: the run's own test split).
+
+    An evaluation made with other weights than the run's model.safetensors (before a resume, say) is stale and
+    refused: run `vaekit evaluate RUN` to refresh it.
 
     \b
     Example:
@@ -126,10 +152,26 @@ def compare(runs: tuple[str, ...]) -> None:
         if not path.is_file():
             raise VaekitError(f"{run} has no {EVALUATION_FILE}; run `vaekit evaluate {run}` first")
         try:
-            columns.append((run, json.loads(path.read_text())))
+            evaluation = json.loads(path.read_text())
         except json.JSONDecodeError as error:
             raise VaekitError(f"{path} is corrupt ({error})") from None
+        if not isinstance(evaluation, dict):
+            raise VaekitError(f"{path} is corrupt (not a JSON object); run `vaekit evaluate {run}` again")
+        reason = stale_reason(run, evaluation)
+        if reason is not None:
+            raise VaekitError(f"{path} is stale: {reason}; run `vaekit evaluate {run}` to refresh it")
+        columns.append((run, evaluation))
     click.echo(_table(columns))
+
+
+def _stale(run: str, path: Path) -> str | None:
+    """Why the evaluation at `path` cannot be shown as the run's current one (None: it can)."""
+    try:
+        evaluation = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # the report says it is damaged, with its own message
+    reason = stale_reason(run, evaluation) if isinstance(evaluation, dict) else None
+    return None if reason is None else f"{path} is stale: {reason}"
 
 
 COMMANDS = [evaluate, report, compare]

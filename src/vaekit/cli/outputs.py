@@ -15,8 +15,11 @@ from vaekit.outputs import save_batch, save_table
 
 RUN = click.argument("run", type=RunDirectory())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
-DATA = click.option("--data", "source", help="data to use instead of the run's own (same example shape)")
-SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+DATA = click.option("--data", "source", help="data to use instead of the run's own (same example shape), whole and "
+                    "in its own order")
+SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), default=None,
+                     help="part of the run's own data: test (default), train, or all in the data's original order; "
+                     "--data is used whole unless it has a split of its own (a named data set, x_train/x_test)")
 LABEL = click.option("--label", type=int, default=None,
                      help="class to draw, for a conditional VAE (default: every class in turn)")
 
@@ -104,11 +107,11 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     Example:
       vaekit reconstruct runs/digits -n 16 --out recon.png
     """
-    from vaekit.inference import run_data
+    from vaekit.inference import select_data
 
     model = _load(run, device)
-    _, x, y = run_data(run, source, split)
-    x = x[:count]
+    chosen = select_data(run, source, split)
+    x, y = chosen.x[:count], chosen.y
     recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count)).cpu()
     path = Path(out or Path(run) / ("reconstructions.png" if model.is_image else "reconstructions.csv"))
     batch = torch.cat([x, recon]) if path.suffix.lower() in (".png", ".jpg", ".jpeg") else recon
@@ -119,45 +122,53 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
 
 @click.command()
 @RUN
-@click.option("--out", required=True, help="output .npy (codes; labels beside it in NAME-labels.npy), .csv or "
-              ".parquet (columns z0.. and label)")
+@click.option("--out", required=True, help="output .npy (codes; ids and labels beside it in NAME-ids.npy and "
+              "NAME-labels.npy), .csv or .parquet (columns id, z0.. and label)")
 @click.option("--sample", "draw", is_flag=True, help="one posterior sample per example instead of the mean")
 @click.option("--seed", default=0, show_default=True, help="seed of the posterior samples")
 @DATA
 @SPLIT
 @DEVICE
 def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: str, device: str) -> None:
-    """Write latent codes (posterior means) of a data split, with labels.
+    """Write latent codes (posterior means) of a data split, or of --data whole, in order, with ids and labels.
+
+    The rows keep the data's order. Each has an id: a table's index (an unnamed first column in a CSV), an image
+    folder's file name, or else the row's number in the data (0-based).
 
     \b
     Example:
       vaekit embed runs/digits --split all --out codes.csv
+      vaekit embed runs/digits --data held.npz --out held-codes.npy
     """
     from vaekit.inference import embed as embed_codes
-    from vaekit.inference import run_data
+    from vaekit.inference import select_data
 
     model = _load(run, device)
-    _, x, y = run_data(run, source, split)
+    chosen = select_data(run, source, split)
+    x, y, ids = chosen.x, chosen.y, chosen.ids
+    path = Path(out)
+    if path.suffix.lower() not in (".npy", ".csv", ".parquet"):  # before the work, not after it
+        raise VaekitError(f"{path}: choose an output ending in .npy, .csv or .parquet")
     generator = torch.Generator(device=model.device).manual_seed(seed)
     codes = embed_codes(model, x, sample=draw, generator=generator, y=data_labels(model, y)).numpy()
-    path = Path(out)
     if path.suffix.lower() == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, codes)
+        with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
+            np.save(handle, ids)
         if y is not None:
             with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
                 np.save(handle, y.numpy())
-    elif path.suffix.lower() in (".csv", ".parquet"):
-        extra = {} if y is None else {"label": y.numpy()}
-        save_table(path, codes, [f"z{i}" for i in range(codes.shape[1])], extra)
     else:
-        raise VaekitError(f"{path}: choose an output ending in .npy, .csv or .parquet")
+        extra = {} if y is None else {"label": y.numpy()}
+        save_table(path, codes, [f"z{i}" for i in range(codes.shape[1])], extra, ids=ids)
     click.echo(f"wrote {codes.shape[0]} codes of dimension {codes.shape[1]} to {path}")
 
 
 @click.command()
 @RUN
-@click.option("--from", "index_from", default=0, show_default=True, help="index of the first example in the split")
+@click.option("--from", "index_from", default=0, show_default=True,
+              help="index of the first example in the split (in --data: its row number)")
 @click.option("--to", "index_to", default=1, show_default=True, help="index of the second example")
 @click.option("--steps", default=10, show_default=True, help="points along the path, ends included")
 @click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
@@ -175,13 +186,15 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
       vaekit interpolate runs/digits --from 3 --to 8 --steps 12 --out path.png
     """
     from vaekit.inference import interpolate as interpolate_codes
-    from vaekit.inference import run_data
+    from vaekit.inference import select_data
 
     model = _load(run, device)
-    _, x, y = run_data(run, source, split)
+    chosen = select_data(run, source, split)
+    x, y = chosen.x, chosen.y
     for index in (index_from, index_to):
         if not 0 <= index < len(x):
-            raise VaekitError(f"example index {index} is out of range: the {split} split has {len(x)} examples")
+            where = f"the {chosen.split} split" if source is None else chosen.source
+            raise VaekitError(f"example index {index} is out of range: {where} has {len(x)} examples")
     labels = data_labels(model, y)
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends)

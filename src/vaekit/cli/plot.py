@@ -66,7 +66,7 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
     model = _load(run, device)
     if not model.is_image:
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
-    _, x, y = run_data(run, source, "test")
+    _, x, y = run_data(run, source)  # the test split, or --data whole
     sample_labels(model, 1, label)  # checks --label against the model
     path = save_manifold(model, latent_directions(embed(model, x, y=data_labels(model, y))),
                          out or Path(run) / "manifold.png", steps, label)

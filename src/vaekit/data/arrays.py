@@ -20,7 +20,7 @@ import numpy as np
 from vaekit.data.convert import as_examples, as_labels
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
-from vaekit.data.split import split_arrays
+from vaekit.data.split import split_with_rows
 from vaekit.errors import DataError
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -42,8 +42,8 @@ def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -
         x_key, y_key = next(iter(arrays)), None
     x, kind = as_examples(arrays[x_key], f"{where}[{x_key}]" if path.suffix == ".npz" else where)
     y = None if y_key is None else as_labels(arrays[y_key], len(x), f"{where}[{y_key}]")
-    train_x, test_x, train_y, test_y = split_arrays(x, y, options.test_fraction, options.seed)
-    return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind=kind, source=where)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.test_fraction, options.seed)
+    return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind=kind, source=where, rows=rows)
 
 
 def _presplit(arrays: dict[str, np.ndarray], where: str, name: str) -> Dataset:

@@ -7,6 +7,11 @@
 
 Datasets this size fit in memory, so the trainer moves the tensors to its device once and indexes them by a
 shuffled permutation; there is no per-item ``__getitem__`` on purpose.
+
+A data set split here by a seeded permutation remembers where each example sat in the source (`train_rows`,
+`test_rows`), so that its examples can be handed back whole and in the source's order, with their ids:
+
+    x, y, ids = ds.examples("all")   # every example in file order; ids: a table's index, file names, row numbers
 """
 
 from __future__ import annotations
@@ -43,6 +48,15 @@ class Dataset:
     # 0..K-1 stand for
     column_types: list[str] | None = None
     column_values: list[list[Any] | None] | None = None
+    # The position in the source of each train and test example (None: the source has a split of its own, and
+    # its order is train then test). Kept so that "all" is the source's order, not the split's.
+    train_rows: np.ndarray | None = field(default=None, repr=False)
+    test_rows: np.ndarray | None = field(default=None, repr=False)
+    # Each example's id, in the source's order: a table's index, an image folder's file names (None: row numbers)
+    ids: np.ndarray | None = field(default=None, repr=False)
+    # whether train and test are the source's own split (a file's x_train/x_test, MNIST's official split, the
+    # digits' fixed one), rather than one drawn here from data that came whole
+    own_split: bool = True
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
@@ -69,6 +83,21 @@ class Dataset:
             if y.dtype != torch.int64 or y.ndim != 1 or len(y) != len(x):
                 raise DataError(f"{split} labels in {where} must be int64 of shape ({len(x)},), got "
                                 f"{y.dtype} {tuple(y.shape)}")
+        total = len(self.train_x) + len(self.test_x)
+        if (self.train_rows is None) != (self.test_rows is None):
+            raise DataError(f"{where} has source rows for one split only; give both or neither")
+        if self.train_rows is not None:
+            rows = np.concatenate([self.train_rows, self.test_rows])
+            if len(self.train_rows) != len(self.train_x) or len(self.test_rows) != len(self.test_x) or \
+                    not np.array_equal(np.sort(rows), np.arange(total)):
+                raise DataError(f"the source rows of {where} must number its train and test examples 0..{total - 1}, "
+                                "each once")
+        if self.ids is not None:
+            if len(self.ids) != total:
+                raise DataError(f"{where} has {len(self.ids)} ids for {total} examples; give one id per example")
+            duplicated = _first_duplicate(self.ids)
+            if duplicated is not None:
+                raise DataError(f"the id {duplicated!r} occurs more than once in {where}; ids must be unique")
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -84,6 +113,31 @@ class Dataset:
             return len(self.class_names)
         return int(max(self.train_y.max(), self.test_y.max())) + 1
 
+    def examples(self, split: str = "all") -> tuple[torch.Tensor, torch.Tensor | None, np.ndarray]:
+        """(x, y, ids) of the "train" or "test" split, or "all" of them in the source's order. ids are the
+        examples' ids (a table's index, an image folder's file names) or, without any, their row numbers in the
+        source (0-based)."""
+        train_rows, test_rows = self.rows()
+        ids = self.ids if self.ids is not None else np.arange(len(train_rows) + len(test_rows))
+        if split == "train":
+            return self.train_x, self.train_y, ids[train_rows]
+        if split == "test":
+            return self.test_x, self.test_y, ids[test_rows]
+        if split != "all":
+            raise DataError(f"split must be train, test or all, got {split!r}")
+        # the inverse of the split: example i of train+test goes back to source row rows[i]
+        order = torch.from_numpy(np.argsort(np.concatenate([train_rows, test_rows]), kind="stable"))
+        x = torch.cat([self.train_x, self.test_x])[order]
+        y = None if self.train_y is None or self.test_y is None else torch.cat([self.train_y, self.test_y])[order]
+        return x, y, ids
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The source positions of the train and test examples (train then test for a source's own split)."""
+        if self.train_rows is not None and self.test_rows is not None:
+            return np.asarray(self.train_rows, dtype=np.int64), np.asarray(self.test_rows, dtype=np.int64)
+        n_train = len(self.train_x)
+        return np.arange(n_train), n_train + np.arange(len(self.test_x))
+
     def summary(self) -> str:
         """One line for logs: name, split sizes, kind, shape and class count."""
         classes = f", {self.num_classes} classes" if self.num_classes is not None else ", unlabelled"
@@ -94,13 +148,20 @@ class Dataset:
     def from_arrays(cls, name: str, train_x: np.ndarray, test_x: np.ndarray, train_y: np.ndarray | None,
                     test_y: np.ndarray | None, kind: str, source: str, class_names: list[str] | None = None,
                     columns: list[str] | None = None, column_types: list[str] | None = None,
-                    column_values: list[list[Any] | None] | None = None) -> Dataset:
-        """Build a Dataset from numpy arrays already scaled as they should be (images in [0, 1])."""
+                    column_values: list[list[Any] | None] | None = None, rows: tuple[np.ndarray, np.ndarray] |
+                    None = None, ids: np.ndarray | None = None, own_split: bool | None = None) -> Dataset:
+        """Build a Dataset from numpy arrays already scaled as they should be (images in [0, 1]). `rows` are the
+        source positions of the train and test examples when they were split here (then `own_split` defaults to
+        False); `ids` the examples' ids in the source's order."""
         return cls(name=name, train_x=_tensor(train_x, np.float32), test_x=_tensor(test_x, np.float32),
                    train_y=None if train_y is None else _tensor(train_y, np.int64),
                    test_y=None if test_y is None else _tensor(test_y, np.int64),
                    kind=kind, source=source, class_names=class_names, columns=columns,
-                   column_types=column_types, column_values=column_values)
+                   column_types=column_types, column_values=column_values,
+                   train_rows=None if rows is None else np.asarray(rows[0], dtype=np.int64),
+                   test_rows=None if rows is None else np.asarray(rows[1], dtype=np.int64),
+                   ids=None if ids is None else np.asarray(ids),
+                   own_split=rows is None if own_split is None else own_split)
 
 
 def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:
@@ -110,3 +171,9 @@ def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:
     if not array.flags.writeable or not array.flags.c_contiguous:
         array = np.array(array, order="C", copy=True)
     return torch.from_numpy(array)
+
+
+def _first_duplicate(ids: np.ndarray) -> Any:
+    values, counts = np.unique(np.asarray(ids), return_counts=True)
+    repeated = values[counts > 1]
+    return None if len(repeated) == 0 else repeated[0].item()

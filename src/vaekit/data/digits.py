@@ -9,7 +9,7 @@ import numpy as np
 
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
-from vaekit.data.split import split_arrays
+from vaekit.data.split import split_with_rows
 from vaekit.registry import DATASETS
 
 # The split is part of the dataset, not of a training run: it uses this seed whatever options.seed is, so
@@ -27,6 +27,8 @@ def load_digits(options: LoadOptions) -> Dataset:
     bunch = sklearn_digits()
     images = (bunch.data / MAX_PIXEL).astype(np.float32).reshape(-1, 1, 8, 8)
     labels = bunch.target.astype(np.int64)
-    train_x, test_x, train_y, test_y = split_arrays(images, labels, options.test_fraction, SPLIT_SEED)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(images, labels, options.test_fraction, SPLIT_SEED)
+    # the fixed seed makes this split part of the data set, like MNIST's official one: own_split
     return Dataset.from_arrays("digits", train_x, test_x, train_y, test_y, kind="image",
-                               source="sklearn.datasets.load_digits", class_names=[str(d) for d in range(10)])
+                               source="sklearn.datasets.load_digits", class_names=[str(d) for d in range(10)],
+                               rows=rows, own_split=True)

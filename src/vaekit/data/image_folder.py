@@ -8,6 +8,7 @@
 
 All images must have one size (there is no silent resizing: the user picks how to resize). They load as
 grayscale when every file is grayscale (mode L), else as RGB; alpha is dropped. Values are scaled to [0, 1].
+Each image's id is its path inside the folder ("circle/a.png"); the order is that of the sorted names.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from PIL import Image
 
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
-from vaekit.data.split import split_arrays
+from vaekit.data.split import split_with_rows
 from vaekit.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -41,9 +42,11 @@ def load_image_folder(folder: Path, options: LoadOptions, name: str | None = Non
     pixels = np.stack([_read(file, mode) for file in files])
     images = (pixels[:, None] if mode == "L" else pixels.transpose(0, 3, 1, 2)).astype(np.float32)
     images /= 255
-    train_x, test_x, train_y, test_y = split_arrays(images, labels, options.test_fraction, options.seed)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(images, labels, options.test_fraction, options.seed)
+    # ids: each image's path inside the folder ("circle/a.png"), which stays unique across class subfolders
+    ids = np.array([file.relative_to(folder).as_posix() for file in files])
     return Dataset.from_arrays(name or str(folder), train_x, test_x, train_y, test_y, kind="image",
-                               source=str(folder), class_names=class_names)
+                               source=str(folder), class_names=class_names, rows=rows, ids=ids)
 
 
 def _list_images(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str] | None]:

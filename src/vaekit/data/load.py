@@ -20,7 +20,7 @@ from vaekit.registry import DATASETS
 
 def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, download: bool = True,
                  test_fraction: float = 0.1, seed: int = 0, label_column: str | None = None,
-                 column_types: str | None = None, numeric_only: bool = False) -> Dataset:
+                 column_types: str | None = None, numeric_only: bool = False, index_ids: bool = True) -> Dataset:
     """Load a registered dataset (see DATASET_NAMES()) or a .npy/.npz/.csv/.parquet/IDX file or image folder.
 
     Named datasets with an official split (mnist, fashion-mnist, kmnist, cifar10) keep it; digits and paths
@@ -29,7 +29,8 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
     """
     source = os.fspath(source)
     options = LoadOptions(data_dir=data_dir, download=download, test_fraction=test_fraction, seed=seed,
-                          label_column=label_column, column_types=column_types, numeric_only=numeric_only)
+                          label_column=label_column, column_types=column_types, numeric_only=numeric_only,
+                          index_ids=index_ids)
     if source in DATASETS:
         if label_column is not None:
             raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "

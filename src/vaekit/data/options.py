@@ -25,6 +25,8 @@ class LoadOptions:
     label_column: str | None = None
     column_types: str | None = None
     numeric_only: bool = False  # tables as vaekit read them before typed columns: numbers only, uncoded
+    # a table's index gives the ids (False: a run from before ids, whose model took a CSV's index as a feature)
+    index_ids: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

@@ -17,7 +17,7 @@ from vaekit.data.dataset import Dataset
 from vaekit.data.idx import read_idx
 from vaekit.data.image_folder import load_image_folder
 from vaekit.data.options import LoadOptions
-from vaekit.data.split import split_arrays
+from vaekit.data.split import split_with_rows
 from vaekit.data.tables import TABLE_SUFFIXES, load_table
 from vaekit.errors import DataError
 
@@ -48,5 +48,6 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
 def load_idx_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """One IDX file of examples (images if 3-D, 8-bit values scaled to [0, 1]), unlabelled, split by seed."""
     x, kind = as_examples(read_idx(path), str(path))
-    train_x, test_x, _, _ = split_arrays(x, None, options.test_fraction, options.seed)
-    return Dataset.from_arrays(name or str(path), train_x, test_x, None, None, kind=kind, source=str(path))
+    train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
+    return Dataset.from_arrays(name or str(path), train_x, test_x, None, None, kind=kind, source=str(path),
+                               rows=rows)

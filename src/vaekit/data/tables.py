@@ -12,6 +12,10 @@ categorical; other numbers (integers included) are continuous. `LoadOptions.colu
 
 Missing values are an error rather than silently dropped rows or filled zeros: which of those is right
 depends on the data, so the user decides.
+
+A table's index gives the rows their ids and is never a feature: in a CSV, an unnamed first column (what
+pandas' to_csv writes for the index); in Parquet or a DataFrame, an index other than the default 0..N-1.
+Without one, a row's id is its number (0-based). Ids must be unique and present.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ import torch
 
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
-from vaekit.data.split import split_arrays
+from vaekit.data.split import split_with_rows
 from vaekit.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".parquet")
+UNNAMED_FIRST = "Unnamed: 0"  # what pandas calls a CSV's first column when its header is empty
 MAX_CATEGORIES = 100  # more distinct values than this in a text column is an id or free text, not a category
 
 
@@ -46,6 +51,7 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     >>> vaekit.train(config, data=data)
     """
     options = options or LoadOptions()
+    table, ids = _index_ids(table, where) if options.index_ids else (table, None)
     labels, class_names = None, None
     if options.label_column is not None:
         labels, class_names = _labels(table, options.label_column, where)
@@ -73,10 +79,32 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
         values.append(column_values)
         encoded.append(codes)
     x = np.stack(encoded, axis=1).astype(np.float32)
-    train_x, test_x, train_y, test_y = split_arrays(x, labels, options.test_fraction, options.seed)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(x, labels, options.test_fraction, options.seed)
     return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind="vector", source=where,
                                class_names=class_names, columns=[str(column) for column in table.columns],
-                               column_types=types, column_values=values)
+                               column_types=types, column_values=values, rows=rows, ids=ids)
+
+
+def _index_ids(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The table without its index, and the index's values as ids (None when it has no index of its own)."""
+    if len(table.columns) and str(table.columns[0]) == UNNAMED_FIRST:
+        values, what = table[table.columns[0]], "the unnamed first column (the index)"
+        table = table.drop(columns=[table.columns[0]])
+    elif not isinstance(table.index, pd.RangeIndex) or table.index.start != 0 or table.index.step != 1:
+        values, what = table.index.to_series(), "the index"
+    else:
+        return table, None
+    table = table.reset_index(drop=True)
+    if values.isna().any():
+        raise DataError(f"{what} of {where} has {int(values.isna().sum())} missing ids (first in data row "
+                        f"{int(np.argmax(values.isna().to_numpy())) + 1}); give every row an id, or drop the index")
+    repeated = values[values.duplicated()]
+    if len(repeated):
+        raise DataError(f"{what} of {where} repeats the id {_plain(repeated.iloc[0])!r}; ids must be unique "
+                        "(drop the index to number the rows instead)")
+    ids = values.to_numpy()
+    # integer ids stay integers; anything else (names, dates) is written back as text
+    return table, ids.astype(np.int64) if pd.api.types.is_integer_dtype(values) else ids.astype(str)
 
 
 def infer_type(values: pd.Series) -> str:
@@ -123,7 +151,7 @@ def align_columns(data: Dataset, columns: list[str], values: list[list | None]) 
     means the same value it meant in training; a value the run never saw is an error."""
     if data.columns != columns:
         raise DataError(f"this table's columns {data.columns} differ from the run's {columns}")
-    arrays = [data.train_x.clone(), data.test_x.clone()]
+    arrays = [data.train_x.clone(), data.test_x.clone()]  # rows and ids stay as they are
     for j, (saved, here) in enumerate(zip(values, data.column_values or [])):
         if saved is None or here is None or saved == here:
             continue

@@ -83,13 +83,14 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
              dequantize: bool | None = None) -> dict[str, Any]:
     """Negative ELBO, the k-sample importance-weighted estimate of -log p(x) (nats and bits per dimension, with
     standard errors), active units, KL per latent dimension, reconstruction error and, for labelled data, a
-    linear-probe accuracy, on the `split` of a Dataset (or on a tensor of examples).
+    linear-probe accuracy, on the `split` of a Dataset ("train", "test", or "all" of it in the source's order) or
+    on a tensor of examples. The probe (and the Frechet distance) need a training part: the "test" split only.
 
     For a continuous likelihood on discrete data (8-bit pixels, binary data) the likelihood numbers follow the
     uniform dequantization protocol, so they bound the discrete -log P(x); `dequantize` forces it on or off
     (None: automatic). The dequantization noise is seeded by `seed`, like the importance samples."""
     if isinstance(data, Dataset):
-        x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
+        x, y, _ = data.examples(split)
     else:
         x, y = data, None
     x = x.cpu()  # batches go to the model's device one at a time

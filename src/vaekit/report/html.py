@@ -17,6 +17,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from vaekit.errors import VaekitError
+from vaekit.evaluation.provenance import stale_reason
 from vaekit.io import write_text
 from vaekit.plots.save import save_figure
 from vaekit.run_dir import CONFIG_FILE, METRICS_FILE
@@ -28,7 +29,8 @@ PICTURES = [("curves", "Training curves", "loss.png"), ("reconstructions", "Reco
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{margin-bottom:0}section{margin:2em 0}table{border-collapse:collapse}td,th{padding:.3em .8em;
 border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
-img{max-width:100%;border:1px solid #eee}pre{background:#f6f6f6;padding:1em;overflow:auto}.note{color:#666}"""
+img{max-width:100%;border:1px solid #eee}pre{background:#f6f6f6;padding:1em;overflow:auto}.note{color:#666}
+.stale{background:#fdecea;border:2px solid #b3261e;padding:.6em 1em;font-weight:bold}"""
 
 
 def _image(path: Path) -> str:
@@ -51,7 +53,7 @@ def _kl_chart(evaluation: dict[str, Any], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None) -> str:
+def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, stale: str | None = None) -> str:
     def cell(value: Any) -> str:
         if isinstance(value, dict):
             return f"{value['mean']:.3f} ± {value['se']:.3f}"
@@ -71,13 +73,21 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None) -
     if final is not None:
         rows.append(("epochs trained", final["epoch"]))
     body = "".join(f"<tr><th>{html.escape(label)}</th><td class=n>{cell(value)}</td></tr>" for label, value in rows)
-    where = html.escape(f"On the {evaluation['split']} split, {evaluation['examples']} examples, seed "
+    data = f" of {evaluation['data']}" if "data" in evaluation else ""
+    where = html.escape(f"On the {evaluation['split']} split{data}, {evaluation['examples']} examples, seed "
                         f"{evaluation['seed']}. Protocol: {evaluation['protocol']}")
-    return f"<table>{body}</table><p class=note>{where}</p>"
+    measured = ""
+    if "weights_sha256" in evaluation:
+        measured = html.escape(f" Weights measured: model.safetensors with SHA-256 {evaluation['weights_sha256']}; "
+                               f"data SHA-256 {evaluation.get('data_sha256', 'not recorded')}.")
+    # a stale evaluation is never shown as the run's current numbers without saying so, first and loudly
+    warning = "" if stale is None else f"<p class=stale>Stale: {html.escape(stale)}</p>"
+    return f"{warning}<table>{body}</table><p class=note>{where}{measured}</p>"
 
 
 def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) -> Path:
-    """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given)."""
+    """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given). An
+    evaluation of other weights than the run's model.safetensors is marked stale at the top of the metrics."""
     run_dir = Path(run_dir)
     try:
         saved = json.loads((run_dir / CONFIG_FILE).read_text())
@@ -91,7 +101,10 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) 
                           f"from another version ({type(error).__name__}: {error}); run `vaekit evaluate` "
                           "again") from None
     metrics = read_metrics(run_dir / METRICS_FILE)
-    sections = [("metrics", "Metrics", _metrics_table(evaluation, metrics[-1] if metrics else None))]
+    reason = stale_reason(run_dir, evaluation)
+    stale = None if reason is None else (f"these numbers are not the current model's: {reason}. Run `vaekit "
+                                         f"evaluate {run_dir}` (or `vaekit report {run_dir}`) to measure it again.")
+    sections = [("metrics", "Metrics", _metrics_table(evaluation, metrics[-1] if metrics else None, stale))]
     for key, title, name in PICTURES:
         if (run_dir / name).is_file():
             sections.append((key, title, _image(run_dir / name)))
