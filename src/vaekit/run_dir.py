@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
+import shutil
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from vaekit.config import Config
 from vaekit.data.dataset import KINDS, MAX_CLASSES
 from vaekit.errors import VaekitError
-from vaekit.io import atomic_path, write_json
+from vaekit.io import atomic_path, is_temporary, write_json
 from vaekit.memory import FLOAT_BYTES, GB, host_memory, parameter_count
 from vaekit.model import VAE, build_model
 
@@ -41,6 +43,32 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
     return found
+
+
+def check_fresh(run_dir: Path) -> None:
+    """A new run goes into a folder that holds nothing (but lock files): never over a run, never over a person's
+    own files, which train would replace (metrics.csv, samples.png, ...)."""
+    names = sorted(item.name for item in run_dir.iterdir()
+                   if not item.name.endswith(".lock") and not is_temporary(item.name))
+    if {CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE} & set(names):
+        raise VaekitError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it or another --out")
+    if names:
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        raise VaekitError(f"--out {run_dir} holds files vaekit did not write ({shown}); choose a new or empty "
+                          "folder for --out")
+
+
+def remove_run_files(run_dir: Path) -> None:
+    """Removes what a new run wrote into its (formerly empty) folder: a run that failed before its first checkpoint
+    leaves nothing behind to resume or to refuse the next try. Lock files stay to their holder."""
+    for item in run_dir.iterdir():
+        if item.name.endswith(".lock") or is_temporary(item.name):
+            continue
+        with contextlib.suppress(OSError):
+            if item.is_dir():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
 
 
 def write_run_config(run_dir: Path, config: Config, data_info: dict[str, Any]) -> None:

@@ -21,6 +21,12 @@ class _Group(click.Group):
         except VaekitError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
+        except OSError as error:  # the operating system refused: a full or read-only disk, a folder for a file
+            from vaekit.io import write_error
+
+            where = error.filename if error.filename is not None else "a file"
+            click.echo(f"error: {write_error(error, where, 'use')}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:  # outside training (which saves and exits 130 itself): loading, plotting
             click.echo("interrupted", err=True)
             sys.exit(130)

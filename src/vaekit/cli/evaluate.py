@@ -11,10 +11,12 @@ import click
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, RUN, _load
+from vaekit.cli.outputs import DATA, DEVICE, _load
+from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
 from vaekit.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
 
+WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
 ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
         ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim"),
         ("dequantization levels", "dequantization_levels")]
@@ -72,7 +74,7 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
 
 
 @click.command()
-@RUN
+@WRITTEN_RUN
 @click.option("--k", default=5000, show_default=True, help="importance samples per example", callback=at_least(1))
 @click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)",
               callback=at_least(1))
@@ -108,7 +110,7 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
 
 
 @click.command()
-@RUN
+@WRITTEN_RUN
 @click.option("--k", default=1000, show_default=True,
               help="importance samples, when the run has no current evaluation", callback=at_least(1))
 @DEVICE
@@ -135,7 +137,7 @@ def report(run: str, k: int, device: str) -> None:
 
 
 @click.command()
-@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.argument("runs", nargs=-1, required=True, type=RunDirectory())
 def compare(runs: tuple[str, ...]) -> None:
     """Print the evaluations of several runs side by side (each RUN/evaluation.json: the run's own test split).
 

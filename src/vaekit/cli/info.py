@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
-from vaekit.cli.outputs import RUN
+from vaekit.run_lock import writer_of
+
+# info reads only files that are replaced whole, so it may look at a run while it trains: it says so instead
+RUN = click.argument("run", type=click.Path())
 
 
 @click.command()
@@ -32,6 +35,9 @@ def info(run: str, as_json: bool) -> None:
         return
     data = saved["data"]
     click.echo(f"run {run}")
+    writer = writer_of(run)
+    if writer is not None:
+        click.echo(f"  being written by {writer}: what follows is its last saved state")
     click.echo(f"  data: {data['source']} ({data['location']}), {data['kind']} {data['shape']}, "
                f"{data['n_train']} train / {data['n_test']} test, likelihood {data['likelihood']}")
     for section, values in saved["config"].items():

@@ -9,12 +9,13 @@ import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
+from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
 from vaekit.io import atomic_path
 from vaekit.memory import check_output_fits
 from vaekit.outputs import save_batch, save_table
 
-RUN = click.argument("run", type=click.Path())
+RUN = click.argument("run", type=RunDirectory())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
 DATA = click.option("--data", "source", help="data to use instead of the run's own (same example shape), whole and "
                     "in its own order")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 import sys
 import typing
 from pathlib import Path
@@ -59,7 +60,7 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
         if value is not None:
             section, name = key.split("__")
             overrides.setdefault(section, {})[name] = value
-    if resume:
+    if resume is not None:
         changed = {f"{s}.{k}" for s, values in overrides.items() for k in values} - {"train.epochs", "train.device"}
         if changed or config_file or out:
             raise VaekitError("with --resume only --epochs and --device can change (the run keeps its settings)")
@@ -68,6 +69,10 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
     else:
         base = load_config_file(config_file) if config_file else Config()
         run = train_run(base.with_overrides(overrides), out, progress=not quiet)
+    if run.interrupted and run.stop_signal == signal.SIGTERM:  # a scheduler's or `docker stop`'s request
+        click.echo(f"terminated (SIGTERM): weights and pictures saved in {run.path}; continue with "
+                   f"`vaekit train --resume {run.path}`", err=True)
+        sys.exit(128 + signal.SIGTERM)
     if run.interrupted:
         click.echo(f"interrupted: weights and pictures saved in {run.path}; continue with "
                    f"`vaekit train --resume {run.path}`", err=True)

@@ -25,6 +25,7 @@ from vaekit.data.quantization import dequantize, quantization_levels
 from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
+from vaekit.io import WriteError
 from vaekit.memory import allocation_error, check_training_fits
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
@@ -33,13 +34,15 @@ from vaekit.progress import bars_drawn
 from vaekit.registry import OBJECTIVES
 from vaekit.run_dir import (
     CHECKPOINT_FILE,
-    CONFIG_FILE,
     METRICS_FILE,
     MODEL_FILE,
+    check_fresh,
     read_run_config,
+    remove_run_files,
     save_weights,
     write_run_config,
 )
+from vaekit.run_lock import claim_run
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.controls import Controls
 from vaekit.training.data_prep import DeviceData, prepare
@@ -66,6 +69,7 @@ class Run:
     interrupted: bool = False
     best_epoch: int = 0     # the epoch with the lowest validation -ELBO (model-best.safetensors)
     stopped_early: str = ""  # why early stopping ended the run ('' when it did not)
+    stop_signal: int | None = None  # the signal that interrupted it (SIGINT, SIGTERM)
 
 
 EpochCallback = Callable[[dict[str, float]], None]
@@ -80,15 +84,26 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
     is saved (time spent there is not counted in the epoch's seconds).
     """
     config = Config.from_dict(config) if isinstance(config, dict) else config.validate()
+    if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
+        raise VaekitError("--out is empty; name a folder for the run, for example --out runs/demo")
     if out_dir is None:
         stem = Path(config.data.source).stem or "run"
         out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
     run_dir = Path(out_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise VaekitError(f"--out {run_dir} is a file, not a directory")
-    if any((run_dir / name).exists() for name in (CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE)):
-        raise VaekitError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it or another --out")
-    return _run(config, run_dir, None, progress, data, pictures, on_epoch)
+    with claim_run(run_dir, "vaekit train", create=True, hint="wait for it to finish or use another --out"):
+        check_fresh(run_dir)
+        try:
+            return _run(config, run_dir, None, progress, data, pictures, on_epoch)
+        except BaseException as error:
+            if not (run_dir / CHECKPOINT_FILE).is_file():  # nothing to resume: leave the folder as it was
+                remove_run_files(run_dir)
+                if isinstance(error, WriteError):
+                    raise error.then("train again") from None
+            elif isinstance(error, WriteError):
+                raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
+            raise
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
@@ -98,45 +113,57 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     More epochs than the run was given extend it (config.json records the new count); fewer stop early and
     config.json keeps the run's own count; fewer than it has done already are an error. So is data that changed
     since training (config.json records its fingerprint)."""
-    config, info = read_run_config(run_dir)
-    run_dir = Path(run_dir)
-    state = load_checkpoint(run_dir / CHECKPOINT_FILE)
-    check_history(state, read_metrics(run_dir / METRICS_FILE), config, run_dir)
-    until = epochs_to_run(state, config, epochs, run_dir)
-    overrides: dict[str, Any] = {}
-    if until > config.train.epochs:
-        overrides["epochs"] = until
-    if device is not None:
-        overrides["device"] = device
-    config = config.with_overrides({"train": overrides})
-    data = load_config_data(config, run_info=info)  # a table coded as this run coded it
-    check_same_data(info, data, run_dir)
-    return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until)
+    if not str(run_dir).strip():
+        raise VaekitError("--resume is empty; name the run directory to continue, for example --resume runs/demo")
+    read_run_config(run_dir)  # the run's own message when it is not one
+    with claim_run(run_dir, "vaekit train --resume"):
+        config, info = read_run_config(run_dir)
+        run_dir = Path(run_dir)
+        state = load_checkpoint(run_dir / CHECKPOINT_FILE)
+        check_history(state, read_metrics(run_dir / METRICS_FILE), config, run_dir)
+        until = epochs_to_run(state, config, epochs, run_dir)
+        overrides: dict[str, Any] = {}
+        if until > config.train.epochs:
+            overrides["epochs"] = until
+        if device is not None:
+            overrides["device"] = device
+        config = config.with_overrides({"train": overrides})
+        data = load_config_data(config, run_info=info)  # a table coded as this run coded it
+        check_same_data(info, data, run_dir)
+        try:
+            return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until)
+        except WriteError as error:
+            raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
 
 
 class _StopFlag:
-    """Ctrl-C sets a flag that the loop checks between steps, so it stops on a whole step and saves; a second
-    Ctrl-C interrupts at once."""
+    """Ctrl-C (SIGINT) or SIGTERM (what a scheduler or `docker stop` sends) sets a flag that the loop checks
+    between steps, so it stops on a whole step and saves; a second signal interrupts at once. `signal` is the
+    first signal received."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.stop = False
-        self._previous: Any = None
+        self.signal: int | None = None
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopFlag:
         try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for number in self.SIGNALS:
+                self._previous[number] = signal.signal(number, self._handle)
         except ValueError:  # not the main thread: leave signals alone
-            self._previous = None
+            pass
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.stop:
             raise KeyboardInterrupt
-        self.stop = True
+        self.stop, self.signal = True, signum
 
     def __exit__(self, *exc: Any) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
 
 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
@@ -246,7 +273,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     if pictures:
         write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names)
     return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
-               controls.stopping.reason())
+               controls.stopping.reason(), stop.signal if interrupted else None)
 
 
 def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:

@@ -1,0 +1,131 @@
+"""Run directories that are not ours to write (busy, foreign, empty names) and faults of the file system (a
+read-only disk, a full disk, a directory where a file should go)."""
+
+from __future__ import annotations
+
+import builtins
+import errno
+import io
+import os
+from typing import Any
+
+from bad_inputs.case import Case, Workspace
+
+TINY = ["--data", "digits", "--hidden", "8", "--epochs", "1", "--quiet"]
+BUSY = r"is being written by `vaekit (train|evaluate)` \(pid \d+, since \d\d:\d\d:\d\d\); wait for it to finish"
+_HELD: list[Any] = []  # claims held by a case's setup (as another process would hold them) until the test ends
+
+
+def _hold(folder: str = "run", command: str = "vaekit train"):  # type: ignore[no-untyped-def]
+    """Setup that claims a run directory the way a running `vaekit train` does, and keeps it."""
+    def setup(w: Workspace) -> None:
+        from vaekit.run_lock import claim_run
+
+        claim = claim_run(w.path(folder), command)
+        claim.__enter__()
+        _HELD.append(claim)
+    return setup
+
+
+def _file_system_refuses(code: int):  # type: ignore[no-untyped-def]
+    """Setup under which creating or changing any file fails with `code` (EROFS: a read-only disk, ENOSPC: a full
+    one), as the operating system would; reading works."""
+    def setup(w: Workspace) -> None:
+        real_open, real_os_open = builtins.open, os.open
+
+        def refuse(path: Any, *args: Any, **kwargs: Any) -> Any:
+            raise OSError(code, os.strerror(code), str(path))
+
+        def os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND):
+                refuse(path)
+            return real_os_open(path, flags, *args, **kwargs)
+
+        def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+            if not isinstance(file, int) and any(c in mode for c in "wax+"):
+                refuse(file)
+            return real_open(file, mode, *args, **kwargs)
+
+        for module, name, value in ((os, "open", os_open), (builtins, "open", open_), (io, "open", open_),
+                                    (os, "mkdir", refuse), (os, "replace", refuse), (os, "rename", refuse)):
+            w.monkeypatch.setattr(module, name, value)
+    return setup
+
+
+def _safetensors_disk_full(w: Workspace) -> None:
+    """safetensors' own writer (in Rust) reports a full disk as a SafetensorError, not an OSError."""
+    from safetensors import SafetensorError
+
+    def save_file(*args: Any, **kwargs: Any) -> None:
+        raise SafetensorError('Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No '
+                              'space left on device" })')
+
+    import vaekit.run_dir
+    import vaekit.training.checkpoint
+
+    w.monkeypatch.setattr(vaekit.training.checkpoint, "save_file", save_file)
+    w.monkeypatch.setattr(vaekit.run_dir, "save_file", save_file)
+
+
+def _resume_api(w: Workspace) -> Any:
+    import vaekit
+
+    return vaekit.resume(w.run, progress=False)
+
+
+def _train_api_empty_out(w: Workspace) -> Any:
+    import vaekit
+
+    return vaekit.train({"data": {"source": "digits"}, "train": {"epochs": 1}}, "", progress=False)
+
+
+def _user_files(w: Workspace) -> None:
+    w.write("mine/metrics.csv", "day,steps\nmonday,9000\n")
+    w.write("mine/samples.png", b"\x89PNG my holiday picture")
+
+
+def _busy_empty_folder(w: Workspace) -> None:
+    w.path("fresh").mkdir()
+    _hold("fresh")(w)
+
+
+CASES = [
+    # ownership: train writes only into a folder that is new, empty, or its own run (with --resume)
+    Case("out-empty-string", r"--out is empty", ["train", *TINY, "--out", ""]),
+    Case("out-under-a-file", r"cannot create .*afile/sub: .*afile is a file", ["train", *TINY, "--out",
+         "{root}/afile/sub"], setup=lambda w: w.write("afile", "notes\n")),
+    Case("out-holds-user-files", r"holds files vaekit did not write \(metrics\.csv, samples\.png\)",
+         ["train", *TINY, "--out", "{root}/mine"], setup=_user_files),
+    Case("api-train-out-empty", r"--out is empty", api=_train_api_empty_out),
+    Case("resume-empty-string", r"--resume is empty", ["train", "--resume", "", "--quiet"]),
+    Case("sample-run-empty-string", r"run directory is empty .*name a run", ["sample", ""]),
+    # a run being written: every command refuses and names the writer
+    Case("resume-while-training", BUSY, ["train", "--resume", "{run}", "--quiet"], setup=_hold()),
+    Case("train-into-a-claimed-folder", BUSY + r".* or use another --out", ["train", *TINY, "--out",
+         "{root}/fresh"], setup=_busy_empty_folder),
+    Case("evaluate-while-training", BUSY, ["evaluate", "{run}", "--k", "2"], setup=_hold()),
+    Case("report-while-training", BUSY, ["report", "{run}", "--k", "2"], setup=_hold()),
+    Case("sample-while-training", BUSY, ["sample", "{run}", "--out", "{root}/s.png"], setup=_hold()),
+    Case("embed-while-training", BUSY, ["embed", "{run}", "--out", "{root}/codes.csv"], setup=_hold()),
+    Case("plot-latent-while-training", BUSY, ["plot", "latent", "{run}", "--out", "{root}/l.png"],
+         setup=_hold()),
+    Case("compare-while-evaluating", BUSY, ["compare", "{run}"], setup=_hold(command="vaekit evaluate")),
+    Case("api-resume-while-training", BUSY, api=_resume_api, setup=_hold()),
+    # faults of the file system: one line naming the file, the reason and the remedy
+    Case("sample-out-is-a-directory", r"cannot write .*pics\.png: it is a directory; name a file",
+         ["sample", "{run}", "--out", "{root}/pics.png"], setup=lambda w: w.path("pics.png").mkdir()),
+    Case("train-read-only-disk", r"cannot create .*new: Read-only file system; .*writable",
+         ["train", *TINY, "--out", "{root}/new"], setup=_file_system_refuses(errno.EROFS)),
+    Case("resume-read-only-disk", r"cannot write .*run.*: Read-only file system; .*writable",
+         ["train", "--resume", "{run}", "--quiet"], setup=_file_system_refuses(errno.EROFS)),
+    Case("sample-read-only-disk", r"cannot write .*samples\.png: Read-only file system; .*writable",
+         ["sample", "{run}"], setup=_file_system_refuses(errno.EROFS)),
+    Case("evaluate-read-only-disk", r"cannot write .*run.*: Read-only file system; .*writable",
+         ["evaluate", "{run}", "--k", "2"], setup=_file_system_refuses(errno.EROFS)),
+    Case("report-read-only-disk", r"cannot write .*run.*: Read-only file system; .*writable",
+         ["report", "{run}", "--k", "2"], setup=_file_system_refuses(errno.EROFS)),
+    Case("sample-disk-full", r"cannot write .*s\.png: No space left on device; free some space",
+         ["sample", "{run}", "--out", "{root}/s.png"], setup=_file_system_refuses(errno.ENOSPC)),
+    Case("train-disk-full-safetensors", r"cannot write .*new/checkpoint\.safetensors: No space left on device; "
+         r"free some space", ["train", *TINY, "--out", "{root}/new"], setup=_safetensors_disk_full),
+]
