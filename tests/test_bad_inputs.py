@@ -28,6 +28,9 @@ CASES: list[Case] = [
 def test_case_ids_are_unique_and_there_are_enough() -> None:
     ids = [case.id for case in CASES]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert len(ids) >= 60, f"only {len(ids)} cases: the issue asks for at least 60 across the areas"
+    areas = {module.name for module in pkgutil.iter_modules(bad_inputs.__path__) if module.name.startswith("cases_")}
+    assert {"cases_data", "cases_settings", "cases_rundir", "cases_outputs", "cases_controls"} <= areas
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
