@@ -51,6 +51,9 @@ def check_fresh(run_dir: Path) -> None:
     names = sorted(item.name for item in run_dir.iterdir()
                    if not item.name.endswith(".lock") and not is_temporary(item.name))
     if {CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE} & set(names):
+        if CHECKPOINT_FILE not in names:  # killed (kill -9, power loss) before its first checkpoint: nothing to resume
+            raise VaekitError(f"{run_dir} holds a run that stopped before its first checkpoint, so it cannot be "
+                              f"resumed; delete {run_dir} and train again, or choose another --out")
         raise VaekitError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it or another --out")
     if names:
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")

@@ -89,6 +89,11 @@ def _busy_empty_folder(w: Workspace) -> None:
     _hold("fresh")(w)
 
 
+def _killed_before_checkpoint(w: Workspace) -> None:
+    """A folder as kill -9 leaves it between the run's config.json and its first checkpoint."""
+    w.write("k9/config.json", (w.run / "config.json").read_text())
+
+
 CASES = [
     # ownership: train writes only into a folder that is new, empty, or its own run (with --resume)
     Case("out-empty-string", r"--out is empty", ["train", *TINY, "--out", ""]),
@@ -128,4 +133,9 @@ CASES = [
          ["sample", "{run}", "--out", "{root}/s.png"], setup=_file_system_refuses(errno.ENOSPC)),
     Case("train-disk-full-safetensors", r"cannot write .*new/checkpoint\.safetensors: No space left on device; "
          r"free some space", ["train", *TINY, "--out", "{root}/new"], setup=_safetensors_disk_full),
+    # a run killed (kill -9) after writing config.json but before its first checkpoint: both commands say what to do
+    Case("train-over-run-killed-before-checkpoint", r"stopped before its first checkpoint.*delete .*k9 and train again",
+         ["train", *TINY, "--out", "{root}/k9"], setup=_killed_before_checkpoint),
+    Case("resume-run-killed-before-checkpoint", r"cannot be resumed; delete .*k9 and train again",
+         ["train", "--resume", "{root}/k9"], setup=_killed_before_checkpoint),
 ]

@@ -52,7 +52,8 @@ def load_checkpoint(path: str | Path) -> TrainingState:
     """The state on the CPU; load_state_dict moves it to the model's and optimizer's device."""
     path = Path(path)
     if not path.is_file():
-        raise VaekitError(f"no checkpoint at {path}: this run cannot be resumed")
+        raise VaekitError(f"no checkpoint at {path}: this run stopped before its first checkpoint (or the file was "
+                          f"removed) and cannot be resumed; delete {path.parent} and train again")
     try:
         tensors = load_file(str(path))
         with safe_open(str(path), framework="pt") as handle:
