@@ -25,6 +25,9 @@ def _data(shape: tuple[int, ...], likelihood: str) -> torch.Tensor:
     if likelihood == "mixed":
         x[:, 3:5] = torch.bernoulli(x[:, 3:5], generator=generator)
         x[:, 5:] = torch.randint(0, 3, (6, 2), generator=generator).float()
+    levels = LIKELIHOODS.get(likelihood).levels
+    if levels is not None:  # a discrete likelihood's data lie on its levels (model.reconstruct checks the support)
+        x = (x * (levels - 1)).round() / (levels - 1)
     return torch.bernoulli(x, generator=generator) if likelihood == "bernoulli" else x
 
 

@@ -20,6 +20,7 @@ import vaekit.likelihoods  # noqa: F401
 import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
+from vaekit.checks import as_checked_data, as_data, as_latent, check_count
 from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError, VaekitError
@@ -76,11 +77,12 @@ class VAE(nn.Module):
         return self if self.conditioning is None else ConditionedVAE(self, y)
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
-        """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,))."""
+        """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,)).
+        A numpy array, another dtype or device is converted (checks.as_data: metadata only, no sync)."""
+        x = as_data(x, self)
         if self.standardize:
             x = (x - self.data_shift) / self.data_scale
-        if hasattr(self.likelihood, "encoder_inputs"):  # mixed tables: standardized and one-hot columns
-            x = self.likelihood.encoder_inputs(x)
+        x = self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
         features = self.encoder(x)
         with _float32(features):
             features = _widen(features)
@@ -92,6 +94,7 @@ class VAE(nn.Module):
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
         """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
+        z = as_latent(z, self)
         if self.conditioning is not None:
             z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
         params = self.decoder(z)
@@ -134,6 +137,7 @@ class VAE(nn.Module):
                labels: torch.Tensor | None = None) -> torch.Tensor:
         """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z).
         A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
+        n = check_count(n)
         if self.conditioning is not None and labels is None:
             raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
         if labels is not None and (labels.shape != (n,) or labels.is_floating_point()):
@@ -151,6 +155,7 @@ class VAE(nn.Module):
     def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
                     generator: torch.Generator | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
         """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample); labels y for a CVAE."""
+        x = as_checked_data(x, self)
         q = self.encode(x, y)
         z = rsample(q, generator) if sample_posterior else q.mean
         return self.decode(z, y).mean
@@ -158,6 +163,7 @@ class VAE(nn.Module):
     def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto", y: torch.Tensor | None = None
              ) -> ObjectiveOutput:
         """Per-example distortion, rate and -ELBO (nats) of a batch, with one posterior sample."""
+        x = as_checked_data(x, self)
         return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
 
 
@@ -196,13 +202,14 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str]
 def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
     """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
     for likelihoods on [0, 1]."""
-    gaussian = resolve_likelihood(cfg, data_kind, column_types) in ("gaussian", "laplace")  # location-scale
-    if cfg.standardize == "on" and not gaussian:
-        raise ConfigError("standardize: on needs the gaussian or laplace likelihood (a likelihood on [0, 1] has no "
-                          "units to standardize)")
+    location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types)).location_scale
+    if cfg.standardize == "on" and not location_scale:
+        names = " or ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale)
+        raise ConfigError(f"standardize: on needs the {names} likelihood (a likelihood on [0, 1] has no units to "
+                          "standardize)")
     if cfg.standardize != "auto":
         return cfg.standardize == "on"
-    return data_kind == "vector" and gaussian
+    return data_kind == "vector" and location_scale
 
 
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
@@ -210,7 +217,7 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
     (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values)."""
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
-    if getattr(likelihood_cls, "needs_schema", False):
+    if likelihood_cls.needs_schema:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, schema=schema)
     else:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
@@ -228,10 +235,11 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg)
     feature_dim += labels
-    if hasattr(likelihood, "encoder_inputs"):  # a mixed table: the encoder reads one-hot codes, not raw codes
+    input_width = likelihood.encoder_input_width()
+    if input_width is not None:  # a mixed table: the encoder reads one-hot codes, not raw codes
         if cfg.network != "mlp":
             raise ConfigError("the mixed likelihood models tables: use network: mlp")
-        encoder = MLPEncoder((likelihood.input_width,), cfg.hidden, cfg.activation)
+        encoder = MLPEncoder((input_width,), cfg.hidden, cfg.activation)
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")
