@@ -47,12 +47,19 @@ def _on_model(x: torch.Tensor, model: Any, name: str, move: bool) -> torch.Tenso
     """
     if x.is_complex():
         raise VaekitError(f"{name} must be real numbers, got a complex tensor ({x.dtype})")
-    dtype = model.data_shift.dtype
-    if x.dtype != dtype:
-        x = x.to(dtype)
+    dtype = _dtype_of(model)
+    if x.dtype != dtype and (dtype is not None or not x.is_floating_point()):
+        x = x.to(dtype or model.data_shift.dtype)
     if move and x.device != model.data_shift.device:
         x = x.to(model.data_shift.device)
     return x
+
+
+def _dtype_of(model: Any) -> torch.dtype | None:
+    """The dtype the model computes in: its first weight's (a model.double() is float64). None for a model with
+    no weights (one assembled by hand from given tensors): floating inputs are then left as they are."""
+    weight = next(model.parameters(), None)
+    return None if weight is None else weight.dtype
 
 
 def _shape_text(dims: tuple[Any, ...]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Independent
+from torch.distributions import Distribution
 
 # importing the part packages registers every part under its name
 import vaekit.likelihoods  # noqa: F401
@@ -28,8 +28,6 @@ from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.nn.mlp import MLPEncoder
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
-from vaekit.posteriors.flows import base_and_steps
-from vaekit.priors.sampling import sample_prior
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
 
 
@@ -144,10 +142,8 @@ class VAE(nn.Module):
             raise VaekitError(f"labels must be {n} integers, one per sample; got {labels.dtype} "
                               f"{tuple(labels.shape)}")
         prior = self.prior_given(labels) if self.conditioning is not None else self.prior
-        if prior.batch_shape:  # one Gaussian per label: one draw from each
-            z = _draw_each(prior, generator)
-        else:
-            z = sample_prior(prior, n, generator)
+        # one Gaussian per label: one draw from each; a single prior: n draws
+        z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
         px = self.decode(z, labels)
         return px.mean if mean else px.sample()
 
@@ -167,26 +163,12 @@ class VAE(nn.Module):
         return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
 
 
-def _draw_each(prior: Distribution, generator: torch.Generator | None) -> torch.Tensor:
-    """One draw from each Gaussian of a batch of diagonal Gaussians (B, d)."""
-    base = prior.base_dist if isinstance(prior, Independent) else prior
-    eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
-    return base.loc + base.scale * eps
-
-
 def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A reparameterized sample, repeatable with a generator for Gaussian and flow posteriors."""
+    """A reparameterized sample, repeatable with a generator: every posterior distribution draws with one
+    itself (vaekit.seeded)."""
     if generator is None:
         return q.rsample()
-    if hasattr(q, "from_noise"):  # a ladder posterior: noise for the whole code, merged top-down
-        return q.from_noise(torch.randn(q.batch_shape + q.event_shape, generator=generator, device=q.mean.device,
-                                        dtype=q.mean.dtype))
-    base, steps = base_and_steps(q)
-    eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
-    z = base.loc + base.scale * eps
-    for step in steps:  # calling the step caches (z, f(z)), so q.log_prob of the result needs no inverse
-        z = step(z)
-    return z
+    return q.rsample_seeded(torch.Size(), generator)
 
 
 def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
