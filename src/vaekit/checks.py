@@ -47,11 +47,13 @@ def _on_model(x: torch.Tensor, model: Any, name: str, move: bool) -> torch.Tenso
     """
     if x.is_complex():
         raise VaekitError(f"{name} must be real numbers, got a complex tensor ({x.dtype})")
-    dtype = _dtype_of(model)
-    if x.dtype != dtype and (dtype is not None or not x.is_floating_point()):
-        x = x.to(dtype or model.data_shift.dtype)
-    if move and x.device != model.data_shift.device:
-        x = x.to(model.data_shift.device)
+    buffer = model.data_shift  # every VAE has it; .to(), .double() and .cuda() move and convert it with the weights
+    if x.dtype != buffer.dtype:  # not on the training step's path: looking up a weight costs tens of microseconds
+        dtype = _dtype_of(model)
+        if dtype is not None or not x.is_floating_point():
+            x = x.to(dtype or buffer.dtype)
+    if move and x.device != buffer.device:
+        x = x.to(buffer.device)
     return x
 
 
