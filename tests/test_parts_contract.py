@@ -148,7 +148,6 @@ def test_every_posterior_draws_with_a_generator_and_scores_its_draws(posterior) 
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if ladder else [], hidden=[16], posterior=posterior,
                       prior="ladder" if ladder else "standard_normal")
     model = build_model(cfg, VECTOR, "vector")
-    assert isinstance(POSTERIORS.get(posterior).needs_prior, bool)  # called with the prior module, or not
     q = model.encode(_data(VECTOR, "gaussian"))
     assert isinstance(q, SeededPosterior)
     draws = [q.rsample_seeded(torch.Size([2]), torch.Generator().manual_seed(3)) for _ in range(2)]

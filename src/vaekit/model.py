@@ -86,7 +86,7 @@ class VAE(nn.Module):
             features = _widen(features)
             if self.conditioning is not None:
                 features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
-            if self.posterior.needs_prior:  # a ladder's inference shares the prior's top-down path
+            if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
                 return self.posterior(features, self.prior_module)
             return self.posterior(features)
 

@@ -23,8 +23,6 @@ class DiagonalGaussianPosterior(nn.Module):
     torch.Size([8, 20])
     """
 
-    needs_prior = False  # a ladder's posterior (True) is called with the prior module, whose top-down path it shares
-
     def __init__(self, feature_dim: int, latent_dim: int) -> None:
         super().__init__()
         self.mean_head = nn.Linear(feature_dim, latent_dim)

@@ -96,8 +96,6 @@ class PlanarFlowPosterior(nn.Module):
     >>> z = q.rsample(); q.log_prob(z)   # exact for the sample just drawn
     """
 
-    needs_prior = False
-
     def __init__(self, feature_dim: int, latent_dim: int, steps: int = 4) -> None:
         super().__init__()
         self.gaussian = DiagonalGaussianPosterior(feature_dim, latent_dim)
@@ -180,8 +178,6 @@ class IAFPosterior(nn.Module):
 
     >>> q = IAFPosterior(400, 20, steps=4)(features)
     """
-
-    needs_prior = False
 
     def __init__(self, feature_dim: int, latent_dim: int, steps: int = 4, hidden: int = 0) -> None:
         super().__init__()
