@@ -25,6 +25,7 @@ from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError, VaekitError
 from vaekit.likelihoods.affine import AffineDistribution
+from vaekit.likelihoods.base import Likelihood
 from vaekit.nn.mlp import MLPEncoder
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
@@ -50,6 +51,9 @@ class VAE(nn.Module):
                  likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
                  standardize: bool = False, conditioning: LabelConditioning | None = None) -> None:
         super().__init__()
+        if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
+            raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
+                              "vaekit.likelihoods.base.Likelihood, which declares its data support and the rest")
         self.encoder = encoder
         self.posterior = posterior
         self.prior_module = prior
