@@ -3,14 +3,24 @@ finite, and save -> load gives identical outputs. A new part is covered the mome
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 import torch
+from click.testing import CliRunner
 from safetensors.torch import load_file
+from torch.distributions import constraints
 
-from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.cli import main
+from vaekit.config import Config, ModelConfig, ObjectiveConfig
+from vaekit.errors import ConfigError
+from vaekit.likelihoods.base import Likelihood, support_text
 from vaekit.model import build_model
+from vaekit.objectives.settings import SHARED
 from vaekit.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
 from vaekit.run_dir import save_weights
+from vaekit.seeded import SeededPosterior, SeededPrior
 
 IMAGE, VECTOR = (1, 28, 28), (7,)
 
@@ -25,6 +35,9 @@ def _data(shape: tuple[int, ...], likelihood: str) -> torch.Tensor:
     if likelihood == "mixed":
         x[:, 3:5] = torch.bernoulli(x[:, 3:5], generator=generator)
         x[:, 5:] = torch.randint(0, 3, (6, 2), generator=generator).float()
+    levels = LIKELIHOODS.get(likelihood).levels
+    if levels is not None:  # a discrete likelihood's data lie on its levels (model.reconstruct checks the support)
+        x = (x * (levels - 1)).round() / (levels - 1)
     return torch.bernoulli(x, generator=generator) if likelihood == "bernoulli" else x
 
 
@@ -97,3 +110,101 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
         torch.testing.assert_close(model.prior.log_prob(z), again.prior.log_prob(z), rtol=0, atol=0)
         generator = [torch.Generator().manual_seed(1) for _ in range(2)]
         torch.testing.assert_close(model.sample(4, generator[0]), again.sample(4, generator[1]), rtol=0, atol=0)
+
+
+def _built_in(registry) -> list[str]:
+    """The names vaekit itself registers (tests register parts of their own, e.g. test_health's objective)."""
+    return [name for name in registry.names() if registry.get(name).__module__.startswith("vaekit.")]
+
+
+@pytest.mark.parametrize("name", LIKELIHOODS.names())
+def test_every_likelihood_declares_what_it_supports(name) -> None:
+    part = LIKELIHOODS.get(name)
+    assert issubclass(part, Likelihood)
+    assert isinstance(part.data_support, constraints.Constraint)
+    assert isinstance(part.density, bool) and isinstance(part.location_scale, bool)
+    assert isinstance(part.needs_schema, bool)
+    assert part.levels is None or (isinstance(part.levels, int) and part.levels >= 2 and not part.density)
+    assert support_text(part.data_support)  # an error message can say what the data must be
+    shape = VECTOR if name == "mixed" else IMAGE
+    x = _data(shape, name)
+    assert bool(part.data_support.check(x).all()), "the contract test's data must lie in the declared support"
+
+
+def test_likelihood_declarations_say_what_the_names_used_to() -> None:
+    """The facts the trainer and the evaluation once read from lists of names."""
+    assert {n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale} == {"gaussian", "laplace"}
+    assert {n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).levels} == {"categorical", "discretized_logistic"}
+    assert {n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).density} == {"gaussian", "laplace",
+                                                                             "continuous_bernoulli"}
+    assert LIKELIHOODS.get("bernoulli").data_support.check(torch.tensor([0.0, 0.5, 1.0])).all()
+    assert not LIKELIHOODS.get("bernoulli").data_support.check(torch.tensor(1.5))
+
+
+@pytest.mark.parametrize("posterior", POSTERIORS.names())
+def test_every_posterior_draws_with_a_generator_and_scores_its_draws(posterior) -> None:
+    torch.manual_seed(0)
+    ladder = posterior == "ladder"
+    cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if ladder else [], hidden=[16], posterior=posterior,
+                      prior="ladder" if ladder else "standard_normal")
+    model = build_model(cfg, VECTOR, "vector")
+    q = model.encode(_data(VECTOR, "gaussian"))
+    assert isinstance(q, SeededPosterior)
+    draws = [q.rsample_seeded(torch.Size([2]), torch.Generator().manual_seed(3)) for _ in range(2)]
+    assert draws[0].shape == (2, 6, 3)
+    torch.testing.assert_close(draws[0], draws[1], rtol=0, atol=0)
+    noise = torch.randn(2, 6, 3, generator=torch.Generator().manual_seed(3))
+    z, log_q = q.reparameterize(noise)
+    torch.testing.assert_close(z, draws[0], rtol=0, atol=0)  # the same noise, the same draw
+    torch.testing.assert_close(log_q, q.log_prob(z))  # its own score of the draw is q's log-density
+
+
+@pytest.mark.parametrize("prior", PRIORS.names())
+def test_every_prior_draws_with_a_generator(prior) -> None:
+    torch.manual_seed(0)
+    ladder = prior == "ladder"
+    cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if ladder else [], hidden=[16], prior=prior,
+                      posterior="ladder" if ladder else "diagonal_gaussian", prior_components=4)
+    p = build_model(cfg, VECTOR, "vector").prior
+    assert isinstance(p, SeededPrior)
+    draws = [p.rsample_seeded(torch.Size([5]), torch.Generator().manual_seed(2)) for _ in range(2)]
+    assert draws[0].shape == (5, 3) and torch.isfinite(p.log_prob(draws[0])).all()
+    torch.testing.assert_close(draws[0], draws[1], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES.names())
+def test_every_objective_declares_the_settings_it_reads(objective) -> None:
+    honours = OBJECTIVES.get(objective).honours
+    fields = {item.name for item in dataclasses.fields(ObjectiveConfig)}
+    assert honours <= fields and "beta" in honours
+    for setting in sorted(SHARED - honours):  # a shared setting it would ignore is refused, naming the readers
+        value = {"free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0}[setting]
+        with pytest.raises(ConfigError, match=rf"{setting} is not read by the {objective} objective.*elbo"):
+            Config.from_dict({"objective": {"name": objective, setting: value}})
+
+
+def test_free_bits_and_capacity_are_read_by_elbo_and_info_vae_only() -> None:
+    readers = {name for name in _built_in(OBJECTIVES) if {"free_bits", "capacity"} <= OBJECTIVES.get(name).honours}
+    assert readers == {"elbo", "info_vae"}
+    Config.from_dict({"objective": {"name": "info_vae", "free_bits": 0.5}})  # accepted
+    Config.from_dict({"objective": {"name": "iwae", "beta": 2.0, "warmup_epochs": 3}})  # the schedule applies
+
+
+def test_every_registered_name_is_listed_in_train_help() -> None:
+    result = CliRunner().invoke(main, ["train", "--help"], terminal_width=400)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    for flag, registry in (("--network", NETWORKS), ("--posterior", POSTERIORS), ("--prior", PRIORS),
+                           ("--likelihood", LIKELIHOODS), ("--objective", OBJECTIVES)):
+        listed = re.search(rf"{flag} \S+ .*?choices: ([\w, ]+)", text)
+        assert listed is not None, flag
+        assert set(_built_in(registry)) <= set(listed.group(1).replace(",", " ").split()), flag
+    assert "choices: auto, bernoulli, categorical" in text
+
+
+def test_an_unknown_part_name_is_refused_when_the_config_is_read() -> None:
+    for section, key, kind in (("model", "network", "network"), ("model", "posterior", "posterior"),
+                               ("model", "prior", "prior"), ("model", "likelihood", "likelihood"),
+                               ("objective", "name", "objective")):
+        with pytest.raises(ConfigError, match=rf"unknown {kind} 'nonsense'; choose one of: "):
+            Config.from_dict({section: {key: "nonsense"}})

@@ -15,6 +15,7 @@ from vaekit.likelihoods.gaussian import GaussianLikelihood
 from vaekit.model import VAE
 from vaekit.objectives.elbo import ELBO
 from vaekit.priors.standard_normal import StandardNormalPrior
+from vaekit.seeded import DiagonalNormal
 
 D, d, SIGMA = 6, 2, 0.5
 
@@ -37,7 +38,8 @@ class GivenPosterior(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Independent:
         mean = (x - self.bias) @ self.matrix.T
-        return Independent(Normal(mean, self.variance.sqrt().expand_as(mean)), 1)
+        # a DiagonalNormal (an Independent(Normal)) declares how to draw with a generator, as posteriors must
+        return DiagonalNormal(Normal(mean, self.variance.sqrt().expand_as(mean)), 1)
 
 
 def _ppca() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

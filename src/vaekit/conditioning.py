@@ -19,9 +19,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.distributions import Distribution, Independent, Normal
+from torch.distributions import Distribution, Independent
 
 from vaekit.errors import VaekitError
+from vaekit.seeded import diagonal_normal
 
 
 class LabelConditioning(nn.Module):
@@ -49,7 +50,7 @@ class LabelConditioning(nn.Module):
     def prior(self, y: torch.Tensor, like: torch.Tensor) -> Independent:
         """p(z | y) for labels (B,), a batch of diagonal Gaussians."""
         mean, log_scale = self.prior_table(y.to(like.device).long()).chunk(2, dim=-1)
-        return Independent(Normal(mean, log_scale.clamp(-7, 5).exp(), validate_args=False), 1, validate_args=False)
+        return diagonal_normal(mean, log_scale.clamp(-7, 5).exp())
 
 
 class ConditionedVAE:

@@ -22,9 +22,12 @@ from typing import Any
 from vaekit.errors import ConfigError
 
 
-def _setting(default: Any, help: str, flag: str | None = None, choices: tuple[str, ...] | None = None) -> Any:
-    """A dataclass field that carries its command-line help, flag name and allowed values."""
-    meta = {"help": help, "flag": flag, "choices": choices}
+def _setting(default: Any, help: str, flag: str | None = None, choices: tuple[str, ...] | None = None,
+             part: str | None = None) -> Any:
+    """A dataclass field that carries its command-line help, flag name and allowed values. `part` names the kind of
+    part the setting chooses ("likelihood", ...): its allowed values are the registered names of that kind (and
+    `choices`, such as "auto"), looked up when a config is read (vaekit.parts), so they are never listed here."""
+    meta = {"help": help, "flag": flag, "choices": choices, "part": part}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -58,24 +61,23 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     latent_dim: int = _setting(20, "size of the latent code z")
-    network: str = _setting("mlp", "encoder/decoder network: mlp, conv or resnet")
+    network: str = _setting("mlp", "encoder/decoder network", part="network")
     hidden: list[int] = _setting([400], "MLP hidden widths, encoder order (the decoder mirrors them), e.g. 512,256")
     activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
-    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x): diagonal_gaussian, planar (planar flow), "
-                              "iaf (inverse autoregressive flow) or ladder (top-down, with prior: ladder)")
+    posterior: str = _setting("diagonal_gaussian", "posterior q(z|x) (ladder goes with prior: ladder)",
+                              part="posterior")
     flow_steps: int = _setting(4, "flow steps of a planar or iaf posterior")
     latent_layers: list[int] = _setting([], "ladder: sizes of the stochastic layers, bottom first, adding up to "
                                         "latent_dim (empty: latent_dim split in two)")
-    prior: str = _setting("standard_normal", "prior p(z): standard_normal, mixture (learned Gaussian mixture), "
-                          "vamp (VampPrior, learned pseudo-inputs) or ladder (hierarchical, top-down)")
+    prior: str = _setting("standard_normal", "prior p(z) (ladder goes with posterior: ladder)", part="prior")
     conditional: bool = _setting(False, "a conditional VAE (Sohn et al. 2015): class labels condition the encoder "
                                  "and decoder")
     conditional_prior: bool = _setting(False, "conditional VAE: a learned Gaussian prior per class, p(z|y)")
     prior_components: int = _setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
-    likelihood: str = _setting("auto", "likelihood p(x|z): bernoulli, gaussian, laplace, continuous_bernoulli, or "
-                               "auto (bernoulli for images, gaussian for vectors)")
+    likelihood: str = _setting("auto", "likelihood p(x|z); auto: bernoulli for images, gaussian for vectors, mixed "
+                               "for tables with binary or categorical columns", choices=("auto",), part="likelihood")
     gaussian_scale: str = _setting("per_dim", "scale of the gaussian or laplace likelihood: fixed, global (one "
                                    "learned) or per_dim (learned per data dimension)",
                                    choices=("fixed", "global", "per_dim"))
@@ -106,7 +108,7 @@ class ModelConfig:
 
 @dataclass
 class ObjectiveConfig:
-    name: str = _setting("elbo", "training objective", flag="objective")
+    name: str = _setting("elbo", "training objective", flag="objective", part="objective")
     beta: float = _setting(1.0, "weight of the KL term (beta-VAE when > 1)")
     warmup_epochs: float = _setting(0.0, "epochs over which beta rises linearly from 0 (0: no warm-up)")
     free_bits: float = _setting(0.0, "free bits: nats per latent dimension below which the KL is not penalised")
@@ -147,6 +149,9 @@ class ObjectiveConfig:
             raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
         if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):
             raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
+        from vaekit.objectives.settings import check_honoured  # here, not at the top: the objectives import this
+
+        check_honoured(self)  # a shared setting the objective would ignore is refused, naming those that read it
 
 
 @dataclass
@@ -328,8 +333,12 @@ def _section_from_dict(kind: type, values: Any, section: str) -> Any:
     hints = typing.get_type_hints(kind)
     checked = {key: coerce(value, hints[key], f"{section}.{key}") for key, value in values.items()}
     for key, value in checked.items():
-        choices = fields[key].metadata.get("choices")
-        if choices and value not in choices:
+        choices, part = fields[key].metadata.get("choices"), fields[key].metadata.get("part")
+        if part is not None:
+            from vaekit.parts import check_choice  # here, not at the top: the parts import this module
+
+            check_choice(part, value, choices or ())
+        elif choices and value not in choices:
             raise ConfigError(f"{section}.{key} must be one of {', '.join(choices)}; got {value!r}")
     return kind(**checked)
 

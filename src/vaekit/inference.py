@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaekit.checks import as_checked_data
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
 from vaekit.data.tables import UNNAMED_FIRST, align_columns
@@ -90,6 +91,7 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
 def embed(model: VAE, x: torch.Tensor, sample: bool = False, generator: torch.Generator | None = None,
           batch_size: int = 1000, y: torch.Tensor | None = None) -> torch.Tensor:
     """(N, d) posterior means (or one posterior sample each), in batches; labels y for a conditional VAE."""
+    x = as_checked_data(x, model, move=False)  # batches go to the model's device one at a time
     codes = []
     for start in range(0, len(x), batch_size):
         labels = None if y is None else y[start:start + batch_size].to(model.device)

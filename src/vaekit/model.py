@@ -13,22 +13,22 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Independent
+from torch.distributions import Distribution
 
 # importing the part packages registers every part under its name
 import vaekit.likelihoods  # noqa: F401
 import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
+from vaekit.checks import as_checked_data, as_data, as_latent, check_count
 from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError, VaekitError
 from vaekit.likelihoods.affine import AffineDistribution
+from vaekit.likelihoods.base import Likelihood
 from vaekit.nn.mlp import MLPEncoder
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
-from vaekit.posteriors.flows import base_and_steps
-from vaekit.priors.sampling import sample_prior
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
 
 
@@ -51,6 +51,9 @@ class VAE(nn.Module):
                  likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
                  standardize: bool = False, conditioning: LabelConditioning | None = None) -> None:
         super().__init__()
+        if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
+            raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
+                              "vaekit.likelihoods.base.Likelihood, which declares its data support and the rest")
         self.encoder = encoder
         self.posterior = posterior
         self.prior_module = prior
@@ -76,11 +79,12 @@ class VAE(nn.Module):
         return self if self.conditioning is None else ConditionedVAE(self, y)
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
-        """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,))."""
+        """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,)).
+        A numpy array, another dtype or device is converted (checks.as_data: metadata only, no sync)."""
+        x = as_data(x, self)
         if self.standardize:
             x = (x - self.data_shift) / self.data_scale
-        if hasattr(self.likelihood, "encoder_inputs"):  # mixed tables: standardized and one-hot columns
-            x = self.likelihood.encoder_inputs(x)
+        x = self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
         features = self.encoder(x)
         with _float32(features):
             features = _widen(features)
@@ -92,6 +96,7 @@ class VAE(nn.Module):
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
         """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
+        z = as_latent(z, self)
         if self.conditioning is not None:
             z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
         params = self.decoder(z)
@@ -134,16 +139,15 @@ class VAE(nn.Module):
                labels: torch.Tensor | None = None) -> torch.Tensor:
         """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z).
         A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
+        n = check_count(n)
         if self.conditioning is not None and labels is None:
             raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
         if labels is not None and (labels.shape != (n,) or labels.is_floating_point()):
             raise VaekitError(f"labels must be {n} integers, one per sample; got {labels.dtype} "
                               f"{tuple(labels.shape)}")
         prior = self.prior_given(labels) if self.conditioning is not None else self.prior
-        if prior.batch_shape:  # one Gaussian per label: one draw from each
-            z = _draw_each(prior, generator)
-        else:
-            z = sample_prior(prior, n, generator)
+        # one Gaussian per label: one draw from each; a single prior: n draws
+        z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
         px = self.decode(z, labels)
         return px.mean if mean else px.sample()
 
@@ -151,6 +155,7 @@ class VAE(nn.Module):
     def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
                     generator: torch.Generator | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
         """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample); labels y for a CVAE."""
+        x = as_checked_data(x, self)
         q = self.encode(x, y)
         z = rsample(q, generator) if sample_posterior else q.mean
         return self.decode(z, y).mean
@@ -158,29 +163,16 @@ class VAE(nn.Module):
     def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto", y: torch.Tensor | None = None
              ) -> ObjectiveOutput:
         """Per-example distortion, rate and -ELBO (nats) of a batch, with one posterior sample."""
+        x = as_checked_data(x, self)
         return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
 
 
-def _draw_each(prior: Distribution, generator: torch.Generator | None) -> torch.Tensor:
-    """One draw from each Gaussian of a batch of diagonal Gaussians (B, d)."""
-    base = prior.base_dist if isinstance(prior, Independent) else prior
-    eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
-    return base.loc + base.scale * eps
-
-
 def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A reparameterized sample, repeatable with a generator for Gaussian and flow posteriors."""
+    """A reparameterized sample, repeatable with a generator: every posterior distribution draws with one
+    itself (vaekit.seeded)."""
     if generator is None:
         return q.rsample()
-    if hasattr(q, "from_noise"):  # a ladder posterior: noise for the whole code, merged top-down
-        return q.from_noise(torch.randn(q.batch_shape + q.event_shape, generator=generator, device=q.mean.device,
-                                        dtype=q.mean.dtype))
-    base, steps = base_and_steps(q)
-    eps = torch.randn(base.loc.shape, generator=generator, device=base.loc.device, dtype=base.loc.dtype)
-    z = base.loc + base.scale * eps
-    for step in steps:  # calling the step caches (z, f(z)), so q.log_prob of the result needs no inverse
-        z = step(z)
-    return z
+    return q.rsample_seeded(torch.Size(), generator)
 
 
 def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
@@ -196,13 +188,14 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str]
 def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
     """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
     for likelihoods on [0, 1]."""
-    gaussian = resolve_likelihood(cfg, data_kind, column_types) in ("gaussian", "laplace")  # location-scale
-    if cfg.standardize == "on" and not gaussian:
-        raise ConfigError("standardize: on needs the gaussian or laplace likelihood (a likelihood on [0, 1] has no "
-                          "units to standardize)")
+    location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types)).location_scale
+    if cfg.standardize == "on" and not location_scale:
+        names = " or ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale)
+        raise ConfigError(f"standardize: on needs the {names} likelihood (a likelihood on [0, 1] has no units to "
+                          "standardize)")
     if cfg.standardize != "auto":
         return cfg.standardize == "on"
-    return data_kind == "vector" and gaussian
+    return data_kind == "vector" and location_scale
 
 
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
@@ -210,7 +203,7 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
     (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values)."""
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
-    if getattr(likelihood_cls, "needs_schema", False):
+    if likelihood_cls.needs_schema:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, schema=schema)
     else:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
@@ -228,10 +221,11 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
         tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg)
     feature_dim += labels
-    if hasattr(likelihood, "encoder_inputs"):  # a mixed table: the encoder reads one-hot codes, not raw codes
+    input_width = likelihood.encoder_input_width()
+    if input_width is not None:  # a mixed table: the encoder reads one-hot codes, not raw codes
         if cfg.network != "mlp":
             raise ConfigError("the mixed likelihood models tables: use network: mlp")
-        encoder = MLPEncoder((likelihood.input_width,), cfg.hidden, cfg.activation)
+        encoder = MLPEncoder((input_width,), cfg.hidden, cfg.activation)
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")

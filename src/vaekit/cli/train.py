@@ -13,6 +13,15 @@ import click
 
 from vaekit.config import SECTIONS, Config, load_config_file
 from vaekit.errors import VaekitError
+from vaekit.parts import choices
+
+
+def _choices_text(metadata: Any) -> str:
+    """"; choices: a, b, c" for a setting that picks a part: the names registered for it, so a new part shows up
+    here the moment it registers (fixed choices are spelled out in their help texts)."""
+    if not metadata.get("part"):
+        return ""
+    return f"; choices: {', '.join(choices(metadata['part'], tuple(metadata.get('choices') or ())))}"
 
 
 def _setting_options(command: Any) -> Any:
@@ -23,7 +32,7 @@ def _setting_options(command: Any) -> Any:
             flag = item.metadata.get("flag") or item.name.replace("_", "-")
             default = item.default if item.default is not dataclasses.MISSING else item.default_factory()
             shown = ",".join(map(str, default)) if isinstance(default, list) else default
-            help_text = f"{item.metadata['help']} [default: {shown}]"
+            help_text = f"{item.metadata['help']}{_choices_text(item.metadata)} [default: {shown}]"
             if hints[item.name] is bool:
                 option = click.option(f"--{flag}/--no-{flag}", f"{section}__{item.name}", default=None,
                                       help=help_text)

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from vaekit.checks import as_checked_data
 from vaekit.data import Dataset
 from vaekit.data.quantization import dequantize as dequantize_pixels
 from vaekit.data.quantization import quantization_levels
@@ -20,6 +21,7 @@ from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
 from vaekit.evaluation.probe import linear_probe_accuracy
 from vaekit.inference import embed
+from vaekit.likelihoods.base import Likelihood
 from vaekit.model import VAE
 from vaekit.registry import LIKELIHOODS
 
@@ -31,20 +33,21 @@ def _summary(values: torch.Tensor) -> dict[str, float]:
     return {"mean": float(values.mean()), "se": se}
 
 
+def _part(likelihood: str) -> type[Likelihood]:
+    """The likelihood class registered under a name: what it declares decides the protocol."""
+    return LIKELIHOODS.get(likelihood)
+
+
 def protocol(likelihood: str, x: torch.Tensor, levels: int | None = None) -> str:
     """Which quantity the likelihood numbers are, so that they are compared only with like numbers. `levels` is
     the level count when the data were dequantized for a continuous likelihood."""
-    binary = bool(((x == 0) | (x == 1)).all())
-    if likelihood == "bernoulli":
-        return ("exact discrete log-likelihood of binary data" if binary else
-                "Bernoulli cross-entropy of grey levels in [0, 1]: the classic VAE's objective, not a normalised "
-                "density; comparable only with numbers computed the same way")
-    if likelihood == "mixed":
-        return ("mixed table: Gaussian densities of the continuous columns in their own units plus the exact "
-                "probabilities of the binary and categorical columns")
-    if likelihood in DISCRETE:
-        return (f"exact discrete log-likelihood of 256-level data ({likelihood} over the levels k/255); comparable "
-                "with published 8-bit likelihoods")
+    part = _part(likelihood)
+    own = part.scores(binary=bool(((x == 0) | (x == 1)).all()))
+    if own is not None:
+        return own
+    if part.levels is not None:
+        return (f"exact discrete log-likelihood of {part.levels}-level data ({likelihood} over the levels "
+                f"k/{part.levels - 1}); comparable with published {(part.levels - 1).bit_length()}-bit likelihoods")
     if levels is not None:
         return (f"uniform dequantization of {levels}-level data: each value k/{levels - 1} becomes "
                 f"y = (k + u)/{levels}, u ~ U[0, 1), and the bounds are on the discrete "
@@ -54,16 +57,12 @@ def protocol(likelihood: str, x: torch.Tensor, levels: int | None = None) -> str
             "of discrete levels, so no dequantization applies")
 
 
-# likelihoods that are probabilities of 8-bit levels already: no dequantization, no offset
-DISCRETE = ("categorical", "discretized_logistic")
-
-
 def _dequantization(likelihood: str, x: torch.Tensor, requested: bool | None) -> int | None:
-    """The level count to dequantize with, or None. Automatic (requested None): continuous likelihoods on data
-    whose values lie on evenly spaced levels (8-bit pixels, binary data)."""
+    """The level count to dequantize with, or None. Automatic (requested None): likelihoods that are densities
+    (they declare `density`) on data whose values lie on evenly spaced levels (8-bit pixels, binary data)."""
     if requested is False:
         return None
-    if likelihood in ("bernoulli", "mixed") or likelihood in DISCRETE:
+    if not _part(likelihood).density:
         if requested:
             raise VaekitError(f"dequantization is for continuous likelihoods; a {likelihood} model scores "
                               "discrete pixels already")
@@ -93,8 +92,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         x, y, _ = data.examples(split)
     else:
         x, y = data, None
-    x = x.cpu()  # batches go to the model's device one at a time
-    likelihood = likelihood or LIKELIHOODS.name_of(model.likelihood) or type(model.likelihood).__name__.lower()
+    x = as_checked_data(x, model, move=False).cpu()  # batches go to the model's device one at a time
+    likelihood = likelihood or LIKELIHOODS.name_of(model.likelihood)
     levels = _dequantization(likelihood, x, dequantize)
     dims = math.prod(model.data_shape)
     scored, offset = x, 0.0

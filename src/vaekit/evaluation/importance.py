@@ -19,7 +19,7 @@ from torch.distributions import Distribution
 from vaekit.errors import VaekitError
 from vaekit.model import VAE
 from vaekit.objectives.kl import kl_terms
-from vaekit.posteriors.flows import base_and_steps
+from vaekit.seeded import SeededPosterior
 
 BLOCK = 64  # samples drawn per seeded noise block
 # decoder outputs held at once per chunk of samples (floats): 8 MB. Larger chunks are slower, not faster: glibc
@@ -60,28 +60,13 @@ def _noise(indices: range, samples: range, dim: int, seed: int,
 
 
 def _reparameterization(q: Distribution) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """noise -> (z, log q(z|x)) for the posterior's kind: a ladder's own top-down pass, or a Gaussian pushed
-    through a flow's steps (change of variables, forward only: planar steps have no inverse)."""
-    if hasattr(q, "from_noise"):
-        def ladder(noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            z = q.from_noise(noise)
-            return z, q.log_prob(z)
-        return ladder
-    try:
-        base, steps = base_and_steps(q)
-    except TypeError as error:
-        raise VaekitError(f"the importance-weighted bound needs a Gaussian, flow or ladder posterior ({error})"
-                          ) from None
-
-    def flow(noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z = base.loc + base.scale * noise
-        log_q = base.log_prob(z).sum(-1)
-        for step in steps:
-            moved = step(z)
-            log_q = log_q - step.log_abs_det_jacobian(z, moved)
-            z = moved
-        return z, log_q
-    return flow
+    """noise -> (z, log q(z|x)), as the posterior distribution declares it (vaekit.seeded): a Gaussian's shift and
+    scale, a flow's steps (change of variables, forward only: planar steps have no inverse), a ladder's top-down
+    pass."""
+    if not isinstance(q, SeededPosterior):
+        raise VaekitError(f"the importance-weighted bound needs a posterior that draws from noise "
+                          f"(reparameterize); {type(q).__name__} does not")
+    return q.reparameterize
 
 
 @torch.no_grad()

@@ -18,3 +18,10 @@ class BernoulliLikelihood(LogitLikelihood):
     """
 
     distribution = Bernoulli
+    density = False  # a probability of 0/1 values, or a cross-entropy of grey levels: dequantization does not apply
+
+    @classmethod
+    def scores(cls, binary: bool) -> str:
+        return ("exact discrete log-likelihood of binary data" if binary else
+                "Bernoulli cross-entropy of grey levels in [0, 1]: the classic VAE's objective, not a normalised "
+                "density; comparable only with numbers computed the same way")

@@ -12,10 +12,10 @@ so it can fit any histogram, at the cost of 256 outputs per element::
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch.distributions import Categorical, Independent, constraints
 
 from vaekit.config import ModelConfig
+from vaekit.likelihoods.base import Likelihood
 from vaekit.likelihoods.discretized_logistic import LEVELS, eight_bit, to_level
 from vaekit.registry import LIKELIHOODS
 
@@ -69,7 +69,7 @@ class Categorical256(Categorical):
 
 
 @LIKELIHOODS.register("categorical")
-class Categorical256Likelihood(nn.Module):
+class Categorical256Likelihood(Likelihood):
     """p(x|z) = prod_i Categorical256(x_i; softmax(logits_i(z))) on 8-bit data x_i = k / 255.
 
     The decoder outputs (..., 256, *data_shape)::
@@ -79,6 +79,9 @@ class Categorical256Likelihood(nn.Module):
     """
 
     params_per_element = LEVELS
+    data_support = eight_bit  # the levels k / 255 (binary data lie on them too)
+    density = False  # exact probabilities of the levels: no dequantization
+    levels = LEVELS
 
     def __init__(self, data_shape: tuple[int, ...]) -> None:
         super().__init__()

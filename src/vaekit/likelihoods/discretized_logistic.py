@@ -16,10 +16,10 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.distributions import Categorical, Distribution, Independent, constraints
 
 from vaekit.config import ModelConfig
+from vaekit.likelihoods.base import Likelihood
 from vaekit.registry import LIKELIHOODS
 
 LEVELS = 256
@@ -36,6 +36,7 @@ class _EightBit(constraints.Constraint):
 
     is_discrete = True
     event_dim = 0
+    text = "[0, 1] on the 8-bit levels k/255"  # for error messages (likelihoods.base.support_text)
 
     def check(self, value: torch.Tensor) -> torch.Tensor:
         scaled = value * (LEVELS - 1)
@@ -143,7 +144,7 @@ def _component_log_mass(level: torch.Tensor, y: torch.Tensor, loc: torch.Tensor,
 
 
 @LIKELIHOODS.register("discretized_logistic")
-class DiscretizedLogisticLikelihood(nn.Module):
+class DiscretizedLogisticLikelihood(Likelihood):
     """p(x|z) = prod_i DiscretizedLogisticMixture(x_i; pi_i(z), mu_i(z), s_i(z)) on 8-bit data x_i = k / 255.
 
     The decoder outputs 3K numbers per data element, (..., 3K, *data_shape): K mixture logits, K means (in [-1, 1]
@@ -152,6 +153,10 @@ class DiscretizedLogisticLikelihood(nn.Module):
         likelihood = DiscretizedLogisticLikelihood((1, 28, 28), components=3)   # params_per_element == 9
         likelihood(torch.randn(8, 9, 1, 28, 28)).log_prob(x)                      # x: (8, 1, 28, 28) -> (8,)
     """
+
+    data_support = eight_bit  # the levels k / 255 (binary data lie on them too)
+    density = False  # exact probabilities of the levels: no dequantization
+    levels = LEVELS
 
     def __init__(self, data_shape: tuple[int, ...], components: int = 5) -> None:
         super().__init__()

@@ -9,6 +9,7 @@ from torch import nn
 from torch.distributions import Independent, Laplace, Normal
 
 from vaekit.config import ModelConfig
+from vaekit.likelihoods.base import Likelihood
 from vaekit.registry import LIKELIHOODS
 
 # A learned scale that shrinks toward 0 on data with constant pixels would drive log_prob to +inf; a floor of
@@ -17,7 +18,7 @@ MIN_LOG_SCALE = -7.0
 
 
 @LIKELIHOODS.register("gaussian")
-class GaussianLikelihood(nn.Module):
+class GaussianLikelihood(Likelihood):
     """p(x|z) = N(x; mean(z), sigma^2) with sigma fixed (`scale_mode="fixed"`), one learned number ("global")
     or one learned number per data dimension ("per_dim"); `scale` is the fixed or initial sigma.
 
@@ -25,6 +26,7 @@ class GaussianLikelihood(nn.Module):
     """
 
     params_per_element = 1
+    location_scale = True  # data on any scale: standardize may apply
 
     def __init__(self, data_shape: tuple[int, ...], scale_mode: str = "per_dim", scale: float = 1.0) -> None:
         super().__init__()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
-from torch.distributions import Distribution, Independent
+from torch.distributions import Distribution, Independent, constraints
 
 from vaekit.config import ModelConfig
+from vaekit.likelihoods.base import Likelihood
 
 
-class LogitLikelihood(nn.Module):
-    """p(x|z) = prod_i D(x_i; logit_i) for a torch distribution class D that takes `logits=`."""
+class LogitLikelihood(Likelihood):
+    """p(x|z) = prod_i D(x_i; logit_i) for a torch distribution class D that takes `logits=`; data in [0, 1]."""
 
     params_per_element = 1
+    data_support = constraints.unit_interval
     distribution: type[Distribution]
 
     def __init__(self, data_shape: tuple[int, ...]) -> None:

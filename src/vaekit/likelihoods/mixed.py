@@ -25,6 +25,7 @@ from torch.distributions import Distribution, constraints
 
 from vaekit.config import ModelConfig
 from vaekit.errors import ConfigError
+from vaekit.likelihoods.base import Likelihood
 from vaekit.registry import LIKELIHOODS
 
 COLUMN_TYPES = ("continuous", "binary", "categorical")
@@ -104,11 +105,12 @@ class MixedTable(Distribution):
 
 
 @LIKELIHOODS.register("mixed")
-class MixedLikelihood(nn.Module):
+class MixedLikelihood(Likelihood):
     """Per-column likelihoods of a mixed-type table; see the module docstring. `types` names each column's
     type, `values` lists the values of each binary or categorical column (None for continuous ones)."""
 
     needs_schema = True
+    density = False  # exact probabilities of the binary and categorical columns: no dequantization
 
     def __init__(self, types: list[str], values: list[list[Any] | None]) -> None:
         super().__init__()
@@ -144,6 +146,14 @@ class MixedLikelihood(nn.Module):
             self.shift.copy_(columns.mean(0))
             std = columns.std(0)
             self.scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
+
+    def encoder_input_width(self) -> int:
+        return self.input_width
+
+    @classmethod
+    def scores(cls, binary: bool) -> str:
+        return ("mixed table: Gaussian densities of the continuous columns in their own units plus the exact "
+                "probabilities of the binary and categorical columns")
 
     def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """(..., D) table rows -> (..., input_width) network inputs."""

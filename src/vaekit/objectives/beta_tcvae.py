@@ -28,6 +28,7 @@ from vaekit.config import ObjectiveConfig
 from vaekit.errors import ConfigError
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
+from vaekit.objectives.settings import SCHEDULE
 from vaekit.registry import OBJECTIVES
 
 
@@ -69,6 +70,10 @@ class BetaTCVAE:
 
     >>> out = BetaTCVAE(ObjectiveConfig(name="beta_tcvae", beta=6), dataset_size=60000)(model, x, beta=6)
     """
+
+    # beta weighs the total correlation; the KL is split in three weighted terms, so free bits and a capacity (which
+    # act on the whole KL) have no one meaning here (kl only chooses how the logged rate is computed)
+    honours = SCHEDULE | {"kl", "mi_weight", "dim_kl_weight", "tc_estimator"}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         if dataset_size is None or dataset_size < 1:

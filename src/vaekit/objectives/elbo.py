@@ -11,6 +11,7 @@ from vaekit.config import ObjectiveConfig
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.penalties import rate_penalty
+from vaekit.objectives.settings import RATE, SCHEDULE
 from vaekit.registry import OBJECTIVES
 
 
@@ -22,6 +23,8 @@ class ELBO:
     >>> out = ELBO(ObjectiveConfig())(model, x, beta=1.0)
     >>> out.loss.backward(); out.distortion.shape == (x.shape[0],)
     """
+
+    honours = SCHEDULE | RATE | {"kl"}  # the ObjectiveConfig fields it reads (see objectives/settings.py)
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -16,6 +16,7 @@ from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.mmd import mmd
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.penalties import rate_penalty
+from vaekit.objectives.settings import RATE, SCHEDULE
 from vaekit.registry import OBJECTIVES
 
 
@@ -25,6 +26,8 @@ class InfoVAE:
 
     >>> out = InfoVAE(ObjectiveConfig(name="info_vae", mmd_weight=100))(model, x)
     """
+
+    honours = SCHEDULE | RATE | {"kl", "mmd_weight", "mmd_kernel"}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

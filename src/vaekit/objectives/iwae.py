@@ -16,6 +16,7 @@ from torch.distributions import Independent
 from vaekit.config import ObjectiveConfig
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
+from vaekit.objectives.settings import SCHEDULE
 from vaekit.registry import OBJECTIVES
 
 
@@ -27,6 +28,10 @@ class IWAE:
 
     >>> out = IWAE(ObjectiveConfig(name="iwae", iw_samples=5))(model, x)
     """
+
+    # beta weighs log p(z) - log q(z|x) inside the weights; free bits and a capacity act on a KL term, which the
+    # bound does not have (kl only chooses how the logged rate is computed)
+    honours = SCHEDULE | {"kl", "iw_samples"}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Independent, Normal
 
 from vaekit.config import ModelConfig
 from vaekit.registry import POSTERIORS
+from vaekit.seeded import DiagonalNormal, diagonal_normal
 
 # exp(0.5 * log_var) overflows float32 near log_var = 177 and underflows to a zero scale near -207; the clamp keeps
 # a diverging encoder from producing inf/0 scales (and NaN log-probs) long before that.
@@ -32,7 +32,7 @@ class DiagonalGaussianPosterior(nn.Module):
     def from_config(cls, feature_dim: int, cfg: ModelConfig) -> DiagonalGaussianPosterior:
         return cls(feature_dim, cfg.latent_dim)
 
-    def forward(self, features: torch.Tensor) -> Independent:
+    def forward(self, features: torch.Tensor) -> DiagonalNormal:
         mean = self.mean_head(features)
         log_var = self.log_var_head(features).clamp(LOG_VAR_MIN, LOG_VAR_MAX)
-        return Independent(Normal(mean, torch.exp(0.5 * log_var), validate_args=False), 1, validate_args=False)
+        return diagonal_normal(mean, torch.exp(0.5 * log_var))  # Independent(Normal), drawing with a generator

@@ -27,11 +27,25 @@ from torch.distributions.transforms import Transform
 from vaekit.config import ModelConfig
 from vaekit.posteriors.diagonal_gaussian import DiagonalGaussianPosterior
 from vaekit.registry import POSTERIORS
+from vaekit.seeded import standard_noise
 
 
 class FlowPosterior(TransformedDistribution):
     """q(z|x) as a Gaussian base and x-dependent flow steps; `transforms` may only be inverted on samples the
     distribution itself drew (the step caches hold them)."""
+
+    def reparameterize(self, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(z, log q(z|x)): the Gaussian's draw pushed through the steps, change of variables forward only."""
+        z, log_q = self.base_dist.reparameterize(noise)
+        for step in self.transforms:  # calling the step caches (z, f(z)), so log_prob of the result needs no inverse
+            moved = step(z)
+            log_q = log_q - step.log_abs_det_jacobian(z, moved)
+            z = moved
+        return z, log_q
+
+    def rsample_seeded(self, sample_shape: torch.Size = torch.Size(), generator: torch.Generator | None = None
+                       ) -> torch.Tensor:
+        return self.reparameterize(standard_noise(self, sample_shape, generator, self.base_dist.mean))[0]
 
     @property
     def mean(self) -> torch.Tensor:

@@ -19,6 +19,7 @@ from vaekit.config import ModelConfig
 from vaekit.errors import ConfigError
 from vaekit.priors.ladder import GaussianLayer, LadderPrior, latent_layers
 from vaekit.registry import POSTERIORS
+from vaekit.seeded import standard_noise
 
 
 def _merge(mean_hat: torch.Tensor, scale_hat: torch.Tensor, mean_p: torch.Tensor, scale_p: torch.Tensor
@@ -58,10 +59,15 @@ class HierarchicalPosterior(Distribution):
         return torch.cat(parts, dim=-1)
 
     def rsample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
-        reference = self.messages[0][0]
-        noise = torch.randn(*sample_shape, *self.batch_shape, *self.event_shape, device=reference.device,
-                            dtype=reference.dtype)
-        return self.from_noise(noise)
+        return self.rsample_seeded(sample_shape)
+
+    def rsample_seeded(self, sample_shape: torch.Size = torch.Size(), generator: torch.Generator | None = None
+                       ) -> torch.Tensor:
+        return self.from_noise(standard_noise(self, sample_shape, generator, self.messages[0][0]))
+
+    def reparameterize(self, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.from_noise(noise)
+        return z, self.log_prob(z)
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         parts = z.split(self.prior.sizes, dim=-1)

@@ -31,6 +31,17 @@ class DiagonalGaussianMixture(MixtureSameFamily):
         components = Independent(Normal(loc, scale, validate_args=False), 1, validate_args=False)
         super().__init__(Categorical(logits=logits, validate_args=False), components, validate_args=False)
 
+    def rsample_seeded(self, sample_shape: torch.Size = torch.Size(), generator: torch.Generator | None = None
+                       ) -> torch.Tensor:
+        """Draws (*sample_shape, d): a component by its weight, then a Gaussian draw from it (not differentiable
+        in the weights; the locations and scales carry gradients)."""
+        n = torch.Size(sample_shape).numel()
+        index = torch.multinomial(self.mixture_distribution.probs, n, replacement=True, generator=generator)
+        components = self.component_distribution.base_dist  # Normal with batch (K, d)
+        loc, scale = components.loc[index], components.scale[index]
+        eps = torch.randn(loc.shape, generator=generator, device=loc.device, dtype=loc.dtype)
+        return (loc + scale * eps).reshape(*sample_shape, loc.shape[-1])
+
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         base = self.component_distribution.base_dist
         if base.loc.dim() != 2 or value.device.type == "mps":  # batched mixtures; MPS has no float64

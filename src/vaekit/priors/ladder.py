@@ -75,6 +75,10 @@ class HierarchicalPrior(Distribution):
             parts.insert(0, mean + scale * noise(sizes[i]))
         return torch.cat(parts, dim=-1)
 
+    def rsample_seeded(self, sample_shape: torch.Size = torch.Size(), generator: torch.Generator | None = None
+                       ) -> torch.Tensor:
+        return self.rsample(sample_shape, generator)
+
     def sample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
         with torch.no_grad():
             return self.rsample(sample_shape)

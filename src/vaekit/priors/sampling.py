@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import torch
-from torch.distributions import Distribution, Independent, MixtureSameFamily, Normal
+from torch.distributions import Distribution, MixtureSameFamily
 
 from vaekit.errors import VaekitError
 from vaekit.priors.gaussian_mixture import DiagonalGaussianMixture
-from vaekit.priors.ladder import HierarchicalPrior
+from vaekit.seeded import SeededPrior
 
 
 def sample_prior(prior: Distribution, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """n draws (n, d) from a diagonal Gaussian, a mixture of diagonal Gaussians, or a prior that samples with a
-    generator itself (the ladder's)."""
-    if isinstance(prior, HierarchicalPrior):
-        return prior.rsample(torch.Size([n]), generator=generator)
-    if isinstance(prior, MixtureSameFamily):
-        weights = prior.mixture_distribution.probs
-        index = torch.multinomial(weights, n, replacement=True, generator=generator)
-        components = prior.component_distribution.base_dist  # Normal with batch (K, d)
-        loc, scale = components.loc[index], components.scale[index]
-    else:
-        base = prior.base_dist if isinstance(prior, Independent) else prior
-        if not isinstance(base, Normal):
-            raise VaekitError(f"cannot sample a {type(base).__name__} prior with a generator")
-        loc, scale = base.loc.expand(n, -1), base.scale.expand(n, -1)
-    eps = torch.randn(loc.shape, generator=generator, device=loc.device, dtype=loc.dtype)
-    return loc + scale * eps
+    """n draws (n, d) from a prior, repeatable with a generator: every prior distribution draws with one itself
+    (vaekit.seeded)."""
+    if not isinstance(prior, SeededPrior):
+        raise VaekitError(f"cannot sample a {type(prior).__name__} prior with a generator (it has no rsample_seeded)")
+    return prior.rsample_seeded(torch.Size([n]), generator)
 
 
 def gaussian_mixture(loc: torch.Tensor, scale: torch.Tensor, logits: torch.Tensor | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Independent, Normal
 
 from vaekit.config import ModelConfig
 from vaekit.registry import PRIORS
+from vaekit.seeded import DiagonalNormal, diagonal_normal
 
 
 @PRIORS.register("standard_normal")
@@ -28,8 +28,8 @@ class StandardNormalPrior(nn.Module):
     def from_config(cls, cfg: ModelConfig, data_shape: tuple[int, ...]) -> StandardNormalPrior:
         return cls(cfg.latent_dim)
 
-    def forward(self, encode: object = None) -> Independent:
-        return Independent(Normal(self.loc, self.scale, validate_args=False), 1, validate_args=False)
+    def forward(self, encode: object = None) -> DiagonalNormal:
+        return diagonal_normal(self.loc, self.scale)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n draws of z, repeatable with a generator (torch Distributions take none)."""

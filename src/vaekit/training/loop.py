@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.distributions import constraints
 from tqdm.auto import tqdm
 
+from vaekit.checks import describe_values
 from vaekit.config import Config
 from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
@@ -26,12 +28,13 @@ from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.evaluation.diagnostics import active_units
 from vaekit.inference import load_config_data
 from vaekit.io import WriteError
+from vaekit.likelihoods.base import support_text
 from vaekit.memory import allocation_error, check_training_fits
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import capacity, kl_weight
 from vaekit.progress import bars_drawn
-from vaekit.registry import OBJECTIVES
+from vaekit.registry import LIKELIHOODS, OBJECTIVES
 from vaekit.run_dir import (
     CHECKPOINT_FILE,
     METRICS_FILE,
@@ -196,8 +199,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     if state is None:
         if model.standardize:
             model.set_standardization(tensors.train_x)
-        if hasattr(model.likelihood, "fit_data"):  # the mixed likelihood standardizes its continuous columns
-            model.likelihood.fit_data(tensors.train_x)
+        model.likelihood.fit_data(tensors.train_x)  # the mixed likelihood standardizes its continuous columns
     else:  # restore everything before touching the run directory, so a bad checkpoint changes nothing
         _restore(state, model, optimizer, streams, device)
         controls.load_state_dict(state.controls)
@@ -291,24 +293,30 @@ def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:
 
 
 def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: bool = False) -> None:
-    """Bernoulli-type likelihoods and binarization read values as probabilities: they need data in [0, 1].
-    Dequantization turns discrete pixels into a density's data: the Bernoulli likelihood has no use for it."""
-    if dequantize and likelihood in ("bernoulli", "categorical", "discretized_logistic", "mixed"):
-        raise DataError(f"--dequantize is for continuous likelihoods (gaussian, laplace, continuous_bernoulli); the "
-                        f"{likelihood} likelihood scores discrete values itself, so train it without --dequantize")
-    if likelihood in ("categorical", "discretized_logistic") and binarize == "none":
+    """The whole data set against what the likelihood declares (vaekit.likelihoods.base), once, before training:
+    its data support (Bernoulli-type likelihoods read values as probabilities in [0, 1]; binarization too), the
+    grid of levels of a discrete likelihood, and whether dequantization applies to it (a density only)."""
+    part = LIKELIHOODS.get(likelihood)
+    if dequantize and not part.density:
+        densities = ", ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).density)
+        raise DataError(f"--dequantize is for continuous likelihoods ({densities}); the {likelihood} likelihood "
+                        "scores discrete values itself, so train it without --dequantize")
+    if part.levels is not None and binarize == "none":
         levels = quantization_levels(torch.cat([data.train_x.flatten(), data.test_x.flatten()]))
-        if levels not in (2, 256):
-            raise DataError(f"the {likelihood} likelihood models 8-bit pixels (values k/255), but {data.name} "
+        if levels not in (2, part.levels):
+            raise DataError(f"the {likelihood} likelihood models {(part.levels - 1).bit_length()}-bit pixels (values "
+                            f"k/{part.levels - 1}), but {data.name} "
                             f"{'has real values' if levels is None else f'has {levels} levels'}; use a "
                             "continuous likelihood")
-    if likelihood in ("bernoulli", "continuous_bernoulli") or binarize != "none":
-        low = float(min(data.train_x.min(), data.test_x.min()))
-        high = float(max(data.train_x.max(), data.test_x.max()))
-        if low < 0 or high > 1:
+    support = constraints.unit_interval if binarize != "none" else part.data_support
+    for split in (data.train_x, data.test_x):
+        if not bool((support.check(split) & torch.isfinite(split)).all()):
             what = f"--binarize {binarize}" if binarize != "none" else f"the {likelihood} likelihood"
-            raise DataError(f"{what} needs data in [0, 1], but {data.name} spans [{low:.4g}, {high:.4g}]; "
-                            "use --likelihood gaussian (and --binarize none)")
+            values = torch.cat([data.train_x.flatten(), data.test_x.flatten()])
+            remedy = ("use --likelihood gaussian (and --binarize none)" if bool(torch.isfinite(values).all())
+                      else "remove or fill those values first")
+            raise DataError(f"{what} needs data in {support_text(support)}, but {data.name} "
+                            f"{describe_values(values)}; {remedy}")
 
 
 def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,

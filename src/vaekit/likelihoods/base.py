@@ -1,0 +1,71 @@
+"""What a likelihood declares about itself, so that the trainer, the evaluation and the API ask the part, not its name.
+
+    class PoissonLikelihood(Likelihood):
+        data_support = constraints.nonnegative_integer   # checked on the data before training and by the API
+        density = False                                  # scores discrete values: no dequantization
+
+Everything else (the data checks of `check_data_fits`, the evaluation protocol, standardization, the help text of
+`--likelihood`) reads these declarations, so a new likelihood touches its own file and its registration only.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.distributions import constraints
+
+
+class Likelihood(nn.Module):
+    """Base of every likelihood module: decoder outputs (..., params_per_element, *data_shape) -> p(x|z).
+
+    Class attributes (the defaults suit a density on real values, like the Gaussian):
+
+    - `data_support`: the values a data element may take, a torch.distributions constraint; the trainer checks the
+      whole data set against it once, the Python API each batch it is given.
+    - `density`: True when log_prob is a density of continuous values, so uniform dequantization of discrete data
+      applies to it; False when it scores discrete values itself (or, for Bernoulli on grey levels, is a
+      cross-entropy that dequantization would not make a density).
+    - `levels`: for likelihoods of the discrete values k / (levels - 1) (8-bit pixels: 256), the number of levels;
+      the data must lie on that grid (or be binary). None for the others.
+    - `location_scale`: True when x = shift + scale * y keeps the likelihood in its family, so the networks may see
+      standardized data and p(x|z) be mapped back to the data's units (`standardize`).
+    - `needs_schema`: True when it is built from a table's column types and values (`from_config(..., schema=)`).
+    """
+
+    params_per_element: int = 1
+    data_support: constraints.Constraint = constraints.real
+    density: bool = True
+    levels: int | None = None
+    location_scale: bool = False
+    needs_schema: bool = False
+
+    def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """What the encoder reads for data x (..., *data_shape): x itself, unless the likelihood codes it (a
+        mixed table's one-hot columns)."""
+        return x
+
+    def encoder_input_width(self) -> int | None:
+        """The width of `encoder_inputs` when it differs from the data's (a vector model's encoder is then built
+        for it); None when the encoder reads the data as they are."""
+        return None
+
+    def fit_data(self, x: torch.Tensor) -> None:
+        """Statistics the likelihood takes from the training split (N, *data_shape) before training; none here."""
+
+    @classmethod
+    def scores(cls, binary: bool) -> str | None:
+        """What its log-likelihood numbers are, for the evaluation's protocol line, when that is particular to it
+        (`binary`: the data are 0/1); None to let the evaluation describe it from `density` and `levels`."""
+        return None
+
+
+def support_text(support: constraints.Constraint) -> str:
+    """A constraint in words that reads after "data in": "[0, 1]", "the real numbers (no NaN or infinity)"."""
+    if getattr(support, "text", None):
+        return support.text
+    low, high = getattr(support, "lower_bound", None), getattr(support, "upper_bound", None)
+    if low is not None and high is not None:
+        return f"[{low:g}, {high:g}]"
+    if low is not None:
+        return f"[{low:g}, inf)"
+    return "the real numbers (no NaN or infinity)"

@@ -1,0 +1,38 @@
+"""Which settings an objective reads: each objective class declares the ObjectiveConfig fields it honours, and a
+setting that the chosen objective would ignore is refused instead of silently doing nothing.
+
+    @OBJECTIVES.register("elbo")
+    class ELBO:
+        honours = SCHEDULE | RATE | {"kl"}
+
+    check_honoured(ObjectiveConfig(name="iwae", free_bits=1.0))   # ConfigError naming elbo and info_vae
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vaekit.config import ObjectiveConfig
+from vaekit.errors import ConfigError
+from vaekit.registry import OBJECTIVES
+
+# beta and its schedule: the trainer computes beta every step and passes it to any objective that weighs with it
+SCHEDULE = frozenset({"beta", "warmup_epochs", "beta_schedule", "cycles", "cycle_ramp"})
+# how the rate enters the loss (objectives/penalties.py): free bits or a capacity target
+RATE = frozenset({"free_bits", "capacity", "capacity_epochs"})
+# settings that are not one objective's own: every objective declares which of them it reads
+SHARED = SCHEDULE | RATE | {"kl"}
+
+
+def check_honoured(cfg: ObjectiveConfig) -> None:
+    """A ConfigError when a shared setting differs from its default but the objective `cfg.name` does not read
+    it; the message names the objectives that do."""
+    honours = OBJECTIVES.get(cfg.name).honours
+    defaults = ObjectiveConfig()
+    for item in dataclasses.fields(ObjectiveConfig):
+        name = item.name
+        if name not in SHARED or name in honours or getattr(cfg, name) == getattr(defaults, name):
+            continue
+        readers = ", ".join(n for n in OBJECTIVES.names() if name in OBJECTIVES.get(n).honours)
+        raise ConfigError(f"{name} is not read by the {cfg.name} objective (it would be ignored); it applies to "
+                          f"{readers}: choose one of those or leave {name} at {getattr(defaults, name)}")
