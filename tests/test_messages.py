@@ -117,3 +117,13 @@ def test_on_a_terminal_the_bar_is_drawn(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stderr", terminal)
     vaekit.train({"model": {"hidden": [32]}, "train": {"epochs": 1}}, tmp_path / "run", progress=True)
     assert "\r" in terminal.getvalue() and "epoch 1/1" in terminal.getvalue()
+
+
+def test_the_collapse_warning_suggests_only_settings_the_objective_reads() -> None:
+    from vaekit.registry import OBJECTIVES
+    from vaekit.training.health import collapse_remedies
+
+    assert collapse_remedies(OBJECTIVES.get("elbo").honours) == "--warmup-epochs, --free-bits or a smaller --beta"
+    # iwae refuses --free-bits (it has no single KL term for it to act on), so the warning must not suggest it
+    assert collapse_remedies(OBJECTIVES.get("iwae").honours) == "--warmup-epochs or a smaller --beta"
+    assert collapse_remedies(frozenset()) == "another objective"

@@ -33,8 +33,10 @@ class CollapseWatch:
         print(watch.final(row))      # after a warning the run recovered from: says so ('' otherwise)
     """
 
-    def __init__(self, latent_dim: int, patience: int = 3, grace_epochs: int = 5) -> None:
+    def __init__(self, latent_dim: int, patience: int = 3, grace_epochs: int = 5,
+                 remedies: str = "--warmup-epochs, --free-bits or a smaller --beta") -> None:
         self.latent_dim = latent_dim
+        self.remedies = remedies  # the settings that help, among those the run's objective reads
         self.patience = patience
         self.grace_epochs = grace_epochs
         self.streak = 0
@@ -53,8 +55,8 @@ class CollapseWatch:
             self.warned_epoch = int(row["epoch"])
             early = "; this early, more epochs may get it out" if row["epoch"] <= self.grace_epochs else ""
             warnings.warn(f"posterior collapse at epoch {row['epoch']}: 0 of {self.latent_dim} latent units active, "
-                          f"rate {row['val_rate']:.4f} nats; the decoder ignores z{early}. Try --warmup-epochs, "
-                          "--free-bits or a smaller --beta", PosteriorCollapseWarning, stacklevel=3)
+                          f"rate {row['val_rate']:.4f} nats; the decoder ignores z{early}. Try {self.remedies}",
+                          PosteriorCollapseWarning, stacklevel=3)
         return collapsed
 
     def final(self, row: dict[str, float]) -> str:
@@ -70,3 +72,14 @@ def beta_warming_up(cfg: ObjectiveConfig, row: dict[str, float]) -> bool:
     """Whether the KL term is still below its full weight at the end of this epoch: beta rising (a warm-up or a
     cyclical ramp) or the capacity target still growing. A collapse then is expected and often passes."""
     return row["beta"] < cfg.beta or (cfg.capacity > 0 and row["epoch"] < cfg.capacity_epochs)
+
+
+# the settings that keep a posterior from collapsing, by the ObjectiveConfig field an objective must read for each
+REMEDIES = {"warmup_epochs": "--warmup-epochs", "free_bits": "--free-bits", "beta": "a smaller --beta"}
+
+
+def collapse_remedies(honours: set[str] | frozenset[str]) -> str:
+    """The remedies an objective that reads `honours` can take, as words: '--warmup-epochs or a smaller --beta'
+    for the iwae objective, which has no free bits."""
+    found = [flag for name, flag in REMEDIES.items() if name in honours] or ["another objective"]
+    return ", ".join(found[:-1]) + (" or " if len(found) > 1 else "") + found[-1]

@@ -50,7 +50,7 @@ from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_chec
 from vaekit.training.controls import Controls
 from vaekit.training.data_prep import DeviceData, prepare
 from vaekit.training.device import pick_device
-from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up
+from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
@@ -220,7 +220,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict())
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
-        collapse = CollapseWatch(model.latent_dim)
+        collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
         for epoch in range(first_epoch, last_epoch + 1):
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break
