@@ -20,6 +20,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
+from report import machine, write_results
+
 SETTINGS = ["--data", "digits", "--latent-dim", "2", "--hidden", "64", "--epochs", "6", "--batch-size", "64",
             "--seed", "3", "--quiet"]
 # what a run logs that depends only on the computation, not on how long it took
@@ -88,6 +90,23 @@ def main() -> None:
     shutil.rmtree(work)
     bad = sum(count for _, outcomes in table for outcome, count in outcomes.items() if outcome != "identical")
     print("all identical to the uninterrupted run" if bad == 0 else f"{bad} runs differ or failed")
+    rows = "\n".join(f"| {name} | {args.trials} | {outcomes.get('identical', 0)} | "
+                     f"{', '.join(f'{k}: {v}' for k, v in outcomes.items() if k != 'identical') or '-'} |"
+                     for name, outcomes in table)
+    write_results("interruptions", {"trials": args.trials, "seed": args.seed, "settings": SETTINGS,
+                                    "outcomes": {name: outcomes for name, outcomes in table}}, f"""
+## Interrupted and resumed runs end bit for bit where uninterrupted ones do (issue 8)
+
+`vaekit train {' '.join(SETTINGS)}` in a subprocess, sent a signal after a random delay (uniform over the
+uninterrupted run's {duration:.1f} s), then `vaekit train --resume` until it finishes (a run killed before its first
+checkpoint is started again); the final weights and the logged losses are compared with an uninterrupted run's.
+Command: `.venv/bin/python bench/interruptions.py --trials {args.trials} --seed {args.seed}`.
+Machine: {machine()}.
+
+| signal | runs | identical (weights and losses) | otherwise |
+|---|---|---|---|
+{rows}
+""")
     sys.exit(1 if bad else 0)
 
 
