@@ -251,7 +251,7 @@ def load_config_file(path: str | Path) -> Config:
         elif path.suffix == ".toml":
             values = tomllib.loads(text)
         elif path.suffix == ".json":
-            values = json.loads(text)
+            values = json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, path))
         else:
             raise ConfigError(f"config file {path} must end in .yaml, .yml, .toml or .json")
     except ConfigError:
@@ -290,6 +290,16 @@ def _check_controls(cfg: TrainConfig) -> None:
 
 # the tracking stores MLflow reaches by URI scheme (a plain folder path is turned into a file: URI)
 MLFLOW_SCHEMES = ("file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")
+def _unique_keys(pairs: list[tuple[str, Any]], path: Path) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json.loads keeps the last silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ConfigError(f"{path} gives the key {key!r} twice in one object; keep one of them")
+        found[key] = value
+    return found
+
+
 def _load_yaml(text: str, path: Path) -> Any:
     """YAML as safe_load reads it, but a key given twice in one mapping is an error: safe_load keeps the last
     silently, so `beta: 1` ... `beta: 4` would train with whichever came last without a word."""

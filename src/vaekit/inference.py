@@ -97,7 +97,20 @@ def embed(model: VAE, x: torch.Tensor, sample: bool = False, generator: torch.Ge
         labels = None if y is None else y[start:start + batch_size].to(model.device)
         q = model.encode(x[start:start + batch_size].to(model.device), labels)
         codes.append(rsample(q, generator) if sample else q.mean)
-    return torch.cat(codes).cpu()
+    found = torch.cat(codes).cpu()
+    check_finite_outputs(found, "latent codes")
+    return found
+
+
+def check_finite_outputs(values: torch.Tensor, what: str) -> None:
+    """A model whose finite weights still overflow (weights of 1e30, say) gives NaN outputs; say so instead of
+    writing them out or failing later inside a metric."""
+    bad = int((~torch.isfinite(values)).flatten(1).any(1).sum()) if values.dim() > 1 else int(
+        (~torch.isfinite(values)).sum())
+    if bad:
+        raise VaekitError(f"the model gives NaN or infinite {what} for {bad} of {len(values)} examples: its weights "
+                          "overflow (a diverged or damaged model); train it again or resume from an earlier "
+                          "checkpoint")
 
 
 @torch.no_grad()

@@ -110,7 +110,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         # mkstemp makes the file private (0600), and so do some writers that replace it (safetensors' save_file
         # writes its own new file with mode 0600): set the mode an ordinary new file gets, after the writer ran
-        os.chmod(tmp, 0o666 & ~_umask())
+        # (a file that exists already keeps its own mode: a user's chmod 600 survives a rewrite)
+        os.chmod(tmp, _mode_of(path))
         os.replace(tmp, path)
     except (OSError, SafetensorError) as error:
         raise write_error(error, path) from None
@@ -135,6 +136,14 @@ def finite_or_null(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [finite_or_null(item) for item in value]
     return value
+
+
+def _mode_of(path: Path) -> int:
+    """The permission bits a rewrite of `path` gets: its own when it exists, else those a new file gets."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:

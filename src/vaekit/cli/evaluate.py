@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, dict):
-        return f"{value['mean']:.3f} ± {value['se']:.3f}"
+    if isinstance(value, dict):  # a mean and its standard error; null where it was undefined (one example)
+        return " ± ".join(f"{value[key]:.3f}" if _finite(value.get(key)) else "n/a"
+                          for key in ("mean", "se"))
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, str) and len(value) > 22:  # a long data path: its end names it
@@ -54,10 +56,14 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
     from vaekit.io import write_json
     from vaekit.run_dir import read_run_config
     from vaekit.training.data_prep import prepare
+    from vaekit.training.resume_checks import check_same_data
 
     config, info = read_run_config(run)
     model = _load(run, device)
     chosen = select_data(run, source, split)
+    if source is None:  # the run's own split, by name: only if it still holds what the run was trained on
+        check_same_data(info, chosen.data, Path(run), "restore it, or score the changed file as other data with "
+                        "--data")
     path = evaluation_path(run, source, chosen.split, out)  # checked before the long part
     data = chosen.data
     if config.data.binarize != "none":  # score the data the model learned: binarized as training did
@@ -177,3 +183,8 @@ def _stale(run: str, path: Path) -> str | None:
 
 
 COMMANDS = [evaluate, report, compare]
+
+
+def _finite(value: object) -> bool:
+    """A number to show: not None (undefined, as JSON stores it) and not NaN or infinite."""
+    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -42,7 +42,9 @@ def info(run: str, as_json: bool) -> None:
                f"{data['n_train']} train / {data['n_test']} test, likelihood {data['likelihood']}")
     for section, values in saved["config"].items():
         click.echo(f"  {section}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
-    click.echo("  versions: " + ", ".join(f"{k} {v}" for k, v in saved["versions"].items()))
+    versions = saved.get("versions")  # informative only: a damaged entry is shown as such, not a crash
+    click.echo("  versions: " + (", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, dict)
+                                 else "not recorded"))
     click.echo(f"  model: {'present' if (Path(run) / MODEL_FILE).is_file() else 'MISSING'}")
     if final:
         click.echo(f"  after epoch {final['epoch']} ({final['step']} steps): train -ELBO "

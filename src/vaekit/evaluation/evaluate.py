@@ -20,7 +20,7 @@ from vaekit.evaluation.diagnostics import ACTIVE_THRESHOLD, active_units, latent
 from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
 from vaekit.evaluation.probe import linear_probe_accuracy
-from vaekit.inference import embed
+from vaekit.inference import check_finite_outputs, embed
 from vaekit.likelihoods.base import Likelihood
 from vaekit.model import VAE
 from vaekit.registry import LIKELIHOODS
@@ -104,6 +104,7 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     if model.num_classes is not None and labels is None:
         raise VaekitError("a conditional VAE is evaluated on labelled data (its numbers are -log p(x|y))")
     estimate = importance_weighted_bound(model, scored, k, batch_size, seed, progress=progress, y=labels)
+    check_finite_outputs(estimate.elbo, "ELBO values")
     stats = latent_statistics(model, x, seed=seed, y=labels)
     nll = _summary(offset - estimate.log_likelihood)
     squared = [((model.reconstruct(x[i:i + 1000].to(model.device),

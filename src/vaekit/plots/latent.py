@@ -20,6 +20,8 @@ def latent_directions(means: torch.Tensor) -> torch.Tensor:
     dim = means.shape[1]
     if dim <= 2:
         return torch.eye(dim)
+    if len(means) < 3:  # too few codes for two principal directions (a tiny test split): the first two axes
+        return torch.eye(dim)[:2]
     centred = means.double() - means.double().mean(0)
     _, _, right = torch.linalg.svd(centred, full_matrices=False)
     directions = right[:2].float()

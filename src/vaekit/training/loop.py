@@ -240,8 +240,13 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 controls.finish(model, run_dir, "FAILED")
                 model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
                 save_weights(model, run_dir / MODEL_FILE)
-                raise VaekitError(f"{diverged}; {run_dir} keeps the last good checkpoint (epoch {epoch - 1}); "
-                                  "try a lower --lr or --grad-clip") from None
+                if epoch == 1 and state is None:  # a new run with nothing trained to keep: leave no run behind
+                    remove_run_files(run_dir)
+                    raise VaekitError(f"{diverged}, in the first epoch, so nothing was kept; train again with a "
+                                      "lower --lr or --grad-clip") from None
+                raise VaekitError(f"{diverged}; {run_dir} keeps the last good checkpoint (epoch {epoch - 1}) and its "
+                                  "weights; --resume keeps this run's settings, so try a lower --lr or --grad-clip "
+                                  "in a new run") from None
             if stop.stop:
                 interrupted = True
                 break
@@ -428,6 +433,8 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto", y: to
             means.append(model.given(labels).encode(batch).mean)
     model.train(was_training)
     distortion, rate = (sums / len(x)).tolist()
-    active = active_units(torch.cat(means).cpu().double().var(0))
+    codes = torch.cat(means).cpu().double()
+    # one validation example (a tiny table's test split) has no variance to measure: no unit counts as active
+    active = active_units(codes.var(0) if len(codes) > 1 else torch.zeros(codes.shape[1], dtype=codes.dtype))
     return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate, "active_units": active,
             "kl_per_dim": (kl_sums / len(x)).tolist() if split else []}

@@ -50,10 +50,12 @@ def check_history(state: TrainingState, metrics: list[dict[str, float]], config:
                           "own checkpoint.safetensors, or train a new run")
 
 
-def check_same_data(info: dict[str, Any], data: Dataset, run_dir: Path) -> None:
-    """The data to resume on must be the data the run was trained on (runs from before fingerprints pass)."""
+def check_same_data(info: dict[str, Any], data: Dataset, run_dir: Path,
+                    remedy: str = "restore the original data to resume, or train a new run on this data with --out"
+                    ) -> None:
+    """The data to resume on (or to score as the run's own) must be the data the run was trained on (runs from
+    before fingerprints pass)."""
     recorded = info.get("fingerprint")
     if recorded is not None and recorded != data_fingerprint(data):
         raise DataError(f"the data {info.get('location') or info['source']} changed since {run_dir} was trained "
-                        "on it (its fingerprint differs from config.json's); restore the original data to resume, "
-                        "or train a new run on this data with --out")
+                        f"on it (its fingerprint differs from config.json's); {remedy}")
