@@ -83,8 +83,6 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
       vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png
       vaekit sample runs/cvae --label 3 -n 16
     """
-    if count < 1:
-        raise VaekitError(f"--count must be at least 1, got {count}")
     model = _load(run, device)
     check_output_fits(count, model.data_shape, "samples")
     generator = torch.Generator(device=model.device).manual_seed(seed)
