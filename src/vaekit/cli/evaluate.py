@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, _load
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
+from vaekit.evaluation.estimates import estimate_text
 from vaekit.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
 
 WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
@@ -24,9 +24,8 @@ ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, dict):  # a mean and its standard error; null where it was undefined (one example)
-        return " ± ".join(f"{value[key]:.3f}" if _finite(value.get(key)) else "n/a"
-                          for key in ("mean", "se"))
+    if isinstance(value, dict):  # a mean and its standard error
+        return estimate_text(value)
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, str) and len(value) > 22:  # a long data path: its end names it
@@ -183,8 +182,3 @@ def _stale(run: str, path: Path) -> str | None:
 
 
 COMMANDS = [evaluate, report, compare]
-
-
-def _finite(value: object) -> bool:
-    """A number to show: not None (undefined, as JSON stores it) and not NaN or infinite."""
-    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -28,9 +28,14 @@ def latent_statistics(model: VAE, x: torch.Tensor, batch_size: int = 1000, seed:
         split = split and per_dim is not None
     means_all = torch.cat(means)
     kl_per_dim = kl_sums / len(x) if split else torch.zeros(0, dtype=torch.float64)
-    codes = means_all.double()  # one example has no variance to measure: no unit counts as active
-    variance = codes.var(0) if len(codes) > 1 else torch.zeros(codes.shape[1], dtype=codes.dtype)
-    return {"means": means_all, "mean_variance": variance, "kl_per_dim": kl_per_dim}
+    return {"means": means_all, "mean_variance": code_variance(means_all), "kl_per_dim": kl_per_dim}
+
+
+def code_variance(means: torch.Tensor) -> torch.Tensor:
+    """The variance over the data (N, d) of each posterior mean, in float64; zeros for a single example, which
+    has no variance to measure (so no unit counts as active) rather than NaN."""
+    codes = means.double()
+    return codes.var(0) if len(codes) > 1 else torch.zeros(codes.shape[1], dtype=codes.dtype, device=codes.device)
 
 
 def active_units(mean_variance: torch.Tensor, threshold: float = ACTIVE_THRESHOLD) -> int:

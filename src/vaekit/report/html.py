@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from vaekit.errors import VaekitError
+from vaekit.evaluation.estimates import estimate_text
 from vaekit.evaluation.provenance import stale_reason
 from vaekit.io import write_text
 from vaekit.plots.save import save_figure
@@ -56,9 +56,8 @@ def _kl_chart(evaluation: dict[str, Any], path: Path) -> Path:
 
 def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, stale: str | None = None) -> str:
     def cell(value: Any) -> str:
-        if isinstance(value, dict):  # a mean and its standard error; null where it was undefined (one example)
-            return " ± ".join(f"{value[key]:.3f}" if _finite(value.get(key)) else "n/a"
-                          for key in ("mean", "se"))
+        if isinstance(value, dict):  # a mean and its standard error
+            return estimate_text(value)
         return f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
 
     rows = [("negative ELBO (nats per example)", evaluation["neg_elbo"]),
@@ -125,8 +124,3 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) 
             f"{html.escape(str(saved['data']['shape']))}</p>\n{body}\n</body></html>\n")
     write_text(run_dir / "report.html", page)
     return run_dir / "report.html"
-
-
-def _finite(value: object) -> bool:
-    """A number to show: not None (undefined, as JSON stores it) and not NaN or infinite."""
-    return isinstance(value, (int, float)) and math.isfinite(value)

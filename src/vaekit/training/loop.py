@@ -25,7 +25,7 @@ from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
 from vaekit.data.quantization import dequantize, quantization_levels
 from vaekit.errors import ConfigError, DataError, VaekitError
-from vaekit.evaluation.diagnostics import active_units
+from vaekit.evaluation.diagnostics import active_units, code_variance
 from vaekit.inference import load_config_data
 from vaekit.io import WriteError
 from vaekit.likelihoods.base import support_text
@@ -433,8 +433,6 @@ def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto", y: to
             means.append(model.given(labels).encode(batch).mean)
     model.train(was_training)
     distortion, rate = (sums / len(x)).tolist()
-    codes = torch.cat(means).cpu().double()
-    # one validation example (a tiny table's test split) has no variance to measure: no unit counts as active
-    active = active_units(codes.var(0) if len(codes) > 1 else torch.zeros(codes.shape[1], dtype=codes.dtype))
+    active = active_units(code_variance(torch.cat(means).cpu()))
     return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate, "active_units": active,
             "kl_per_dim": (kl_sums / len(x)).tolist() if split else []}
