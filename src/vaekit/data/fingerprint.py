@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import hashlib
 
+import torch
+
 from vaekit.data.dataset import Dataset
 
 
 def data_fingerprint(data: Dataset) -> str:
+    return f"sha256:{tensors_sha256(data.train_x, data.test_x, data.train_y, data.test_y)}"
+
+
+def tensors_sha256(*tensors: torch.Tensor | None) -> str:
+    """The hex SHA-256 of tensors' dtypes, shapes and bytes, in order (None counts as an absent tensor)."""
     digest = hashlib.sha256()
-    for tensor in (data.train_x, data.test_x, data.train_y, data.test_y):
+    for tensor in tensors:
         if tensor is None:
             digest.update(b"none")
             continue
         # the shape too: the same bytes split differently into examples are different data
         digest.update(f"{str(tensor.dtype)}{tuple(tensor.shape)}".encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().data)  # the bytes in place, not a copy
-    return f"sha256:{digest.hexdigest()}"
+    return digest.hexdigest()

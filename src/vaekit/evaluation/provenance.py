@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from vaekit.data.fingerprint import tensors_sha256
 from vaekit.errors import VaekitError
 
 EVALUATION_FILE = "evaluation.json"
@@ -40,11 +41,7 @@ def file_sha256(path: str | Path) -> str:
 def data_sha256(x: torch.Tensor, y: torch.Tensor | None = None) -> str:
     """A fingerprint of the examples as the model saw them (float32 values, their shape and order) and their
     labels: the same for the same data however it was stored, different when one value or the order differs."""
-    digest = hashlib.sha256(repr((tuple(x.shape), str(x.dtype))).encode())
-    digest.update(x.detach().cpu().contiguous().numpy().tobytes())
-    if y is not None:
-        digest.update(y.detach().cpu().to(torch.int64).contiguous().numpy().tobytes())
-    return digest.hexdigest()
+    return tensors_sha256(x, None if y is None else y.to(torch.int64))
 
 
 def provenance(run_dir: str | Path, source: str, x: torch.Tensor, y: torch.Tensor | None) -> dict[str, Any]:
