@@ -17,7 +17,7 @@ from vaekit.config import Config, ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError
 from vaekit.likelihoods.base import Likelihood, support_text
 from vaekit.model import build_model
-from vaekit.objectives.settings import SHARED
+from vaekit.objectives.settings import CORRUPTION, SHARED
 from vaekit.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
 from vaekit.run_dir import save_weights
 from vaekit.seeded import SeededPosterior, SeededPrior
@@ -178,14 +178,16 @@ def test_every_objective_declares_the_settings_it_reads(objective) -> None:
     fields = {item.name for item in dataclasses.fields(ObjectiveConfig)}
     assert honours <= fields and "beta" in honours
     for setting in sorted(SHARED - honours):  # a shared setting it would ignore is refused, naming the readers
-        value = {"free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0}[setting]
-        with pytest.raises(ConfigError, match=rf"{setting} is not read by the {objective} objective.*elbo"):
+        value = {"free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0, "corruption": "gaussian",
+                 "corruption_level": 0.5, "denoising_target": "corrupted"}[setting]
+        reader = "denoising" if setting in CORRUPTION else "elbo"
+        with pytest.raises(ConfigError, match=rf"{setting} is not read by the {objective} objective.*{reader}"):
             Config.from_dict({"objective": {"name": objective, setting: value}})
 
 
-def test_free_bits_and_capacity_are_read_by_elbo_and_info_vae_only() -> None:
+def test_free_bits_and_capacity_are_read_by_the_elbo_like_objectives_only() -> None:
     readers = {name for name in _built_in(OBJECTIVES) if {"free_bits", "capacity"} <= OBJECTIVES.get(name).honours}
-    assert readers == {"elbo", "info_vae"}
+    assert readers == {"elbo", "info_vae", "denoising"}  # the denoising bound is the ELBO of a corrupted code
     Config.from_dict({"objective": {"name": "info_vae", "free_bits": 0.5}})  # accepted
     Config.from_dict({"objective": {"name": "iwae", "beta": 2.0, "warmup_epochs": 3}})  # the schedule applies
 

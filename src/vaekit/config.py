@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaekit.corruption import CORRUPTIONS, check_corruption
 from vaekit.errors import ConfigError
 
 
@@ -132,6 +133,15 @@ class ObjectiveConfig:
     mmd_weight: float = _setting(100.0, "info_vae: weight of MMD(q(z), p(z)) added to the ELBO's terms")
     mmd_kernel: str = _setting("imq", "info_vae: MMD kernel, rbf or imq (inverse multiquadric)",
                                choices=("rbf", "imq"))
+    corruption: str = _setting("none", "denoising: corruption of the encoder's inputs, c(x~|x): none, gaussian "
+                               "(x + sigma * noise, clamped to the data support), salt_pepper (a fraction p set to "
+                               "the support's low or high end), mask (a fraction p set to 0) or replace (a fraction "
+                               "p replaced by uniform values, Ren et al. 2019)",
+                               choices=("none", *CORRUPTIONS))
+    corruption_level: float = _setting(0.1, "denoising: sigma of gaussian, or the fraction p of the others")
+    denoising_target: str = _setting("clean", "denoising: what p(x|z) scores, the clean x (Im et al. 2017) or the "
+                                     "corrupted x~ (a model of perturbed data: Ren et al.'s background model)",
+                                     choices=("clean", "corrupted"))
 
     def validate(self) -> None:
         if not self.beta >= 0:
@@ -149,6 +159,7 @@ class ObjectiveConfig:
             raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
         if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):
             raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
+        check_corruption(self.corruption, self.corruption_level)
         from vaekit.objectives.settings import check_honoured  # here, not at the top: the objectives import this
 
         check_honoured(self)  # a shared setting the objective would ignore is refused, naming those that read it

@@ -37,6 +37,7 @@ class _EightBit(constraints.Constraint):
     is_discrete = True
     event_dim = 0
     text = "[0, 1] on the 8-bit levels k/255"  # for error messages (likelihoods.base.support_text)
+    lower_bound, upper_bound = 0.0, 1.0  # like constraints.unit_interval's: the corruptions stay inside them
 
     def check(self, value: torch.Tensor) -> torch.Tensor:
         scaled = value * (LEVELS - 1)

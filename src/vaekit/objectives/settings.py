@@ -20,8 +20,10 @@ from vaekit.registry import OBJECTIVES
 SCHEDULE = frozenset({"beta", "warmup_epochs", "beta_schedule", "cycles", "cycle_ramp"})
 # how the rate enters the loss (objectives/penalties.py): free bits or a capacity target
 RATE = frozenset({"free_bits", "capacity", "capacity_epochs"})
+# the corruption of the inputs (vaekit.corruption): read by the denoising objective, refused by the others
+CORRUPTION = frozenset({"corruption", "corruption_level", "denoising_target"})
 # settings that are not one objective's own: every objective declares which of them it reads
-SHARED = SCHEDULE | RATE | {"kl"}
+SHARED = SCHEDULE | RATE | CORRUPTION | {"kl"}
 
 
 def check_honoured(cfg: ObjectiveConfig) -> None:
@@ -36,3 +38,6 @@ def check_honoured(cfg: ObjectiveConfig) -> None:
         readers = ", ".join(n for n in OBJECTIVES.names() if name in OBJECTIVES.get(n).honours)
         raise ConfigError(f"{name} is not read by the {cfg.name} objective (it would be ignored); it applies to "
                           f"{readers}: choose one of those or leave {name} at {getattr(defaults, name)}")
+    if "corruption" in honours and cfg.corruption == "none":  # an objective of corrupted inputs, given none
+        raise ConfigError(f"the {cfg.name} objective trains on corrupted inputs: set corruption (gaussian, "
+                          "salt_pepper, mask or replace) and corruption_level, or choose another objective")

@@ -1,0 +1,46 @@
+"""The denoising variational bound (Im et al. 2017, "Denoising criterion for variational auto-encoding
+framework"): the encoder sees a corrupted x~ ~ c(x~|x) (vaekit.corruption) and the decoder is scored on the
+clean x,
+
+    -L_dvae(x) = E_c(x~|x) E_q(z|x~) [-log p(x|z)] + KL(q(z|x~) || p(z)) = distortion + rate,
+
+one draw of x~ and one of z per example and step. With denoising_target = corrupted the decoder is scored on x~
+itself: the ELBO of perturbed data, a model of the "background" of Ren et al. 2019's likelihood-ratio score.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from vaekit.config import ObjectiveConfig
+from vaekit.corruption import corrupt_for
+from vaekit.objectives.kl import kl_terms
+from vaekit.objectives.output import ObjectiveOutput
+from vaekit.objectives.penalties import rate_penalty
+from vaekit.objectives.settings import CORRUPTION, RATE, SCHEDULE
+from vaekit.registry import OBJECTIVES
+
+
+@OBJECTIVES.register("denoising")
+class Denoising:
+    """loss = mean_x distortion + beta * rate penalty, as the ELBO, with q(z|x~) for a corrupted x~. The corruption
+    noise comes from torch's global random state, like rsample's, so the trainer's seeded stream repeats it.
+
+    >>> out = Denoising(ObjectiveConfig(name="denoising", corruption="gaussian", corruption_level=0.3))(model, x)
+    """
+
+    honours = SCHEDULE | RATE | CORRUPTION | {"kl"}  # the ObjectiveConfig fields it reads (objectives/settings.py)
+
+    def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
+        self.cfg = cfg
+
+    def __call__(self, model: torch.nn.Module, x: torch.Tensor, beta: float = 1.0,
+                 capacity: float = 0.0) -> ObjectiveOutput:
+        x_tilde = corrupt_for(model, x, self.cfg.corruption, self.cfg.corruption_level)
+        q = model.encode(x_tilde)
+        z = q.rsample()
+        target = x if self.cfg.denoising_target == "clean" else x_tilde
+        distortion = -model.decode(z).log_prob(target)
+        rate, kl_per_dim = kl_terms(q, model.prior, z, self.cfg.kl)
+        penalty = rate_penalty(self.cfg, rate, kl_per_dim, z.shape[-1], capacity)
+        return ObjectiveOutput(distortion.mean() + beta * penalty, distortion, rate, kl_per_dim, beta)
