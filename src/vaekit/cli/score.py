@@ -92,8 +92,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     \b
     Example:
       vaekit score runs/fashion --kind iw,complexity --k 100 --out scores.csv
-      vaekit score runs/fashion --data mnist --split test --kind likelihood_ratio --background runs/fashion-bg \
-        --out ood.npy
+      vaekit score runs/fashion --data mnist --split test --kind likelihood_ratio --background runs/bg --out o.npy
       vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
     """
     from vaekit.inference import select_data
