@@ -35,6 +35,20 @@ def test_report_is_self_contained_with_every_section(report: Path) -> None:
     assert (report.parent / "evaluation.json").is_file()  # evaluated on the way, as the report needs it
 
 
+def test_report_shows_a_histogram_of_each_score_kind(digits_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(digits_run, run)
+    code, output = invoke("score", run, "--kind", "iw,rate", "--k", "5")
+    assert code == 0, output
+    code, output = invoke("report", run, "--k", "20")
+    assert code == 0, output
+    page = (run / "report.html").read_text()
+    section = page.split('<section id="scores">')[1].split("</section>")[0]
+    assert section.count('src="data:image/png;base64,') == 2  # one histogram per kind
+    assert "180 examples" in section
+    assert (run / "scores-iw.png").is_file() and (run / "scores-rate.png").is_file()
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_report_renders_in_headless_chromium_without_console_errors(report: Path, tmp_path: Path) -> None:
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -7,6 +7,7 @@
     x_new = model.sample(16)
 """
 
+from vaekit.anomaly_detector import VAEAnomalyDetector
 from vaekit.config import Config, DataConfig, ModelConfig, ObjectiveConfig, TrainConfig, load_config_file
 from vaekit.data import Dataset, load_dataset
 from vaekit.embedder import VAEEmbedder
@@ -17,5 +18,5 @@ from vaekit.run_dir import load
 from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
-           "VAEEmbedder", "VaekitError", "build_model", "evaluate", "load", "load_config_file", "load_dataset",
-           "resume", "train"]
+           "VAEAnomalyDetector", "VAEEmbedder", "VaekitError", "build_model", "evaluate", "load", "load_config_file",
+           "load_dataset", "resume", "train"]

@@ -166,6 +166,20 @@ class VAE(nn.Module):
         x = as_checked_data(x, self)
         return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
 
+    def score(self, x: torch.Tensor, kind: str = "iw", k: int = 100, seed: int = 0, batch_size: int = 100,
+              background: VAE | None = None, samples: int = 1, y: torch.Tensor | None = None,
+              progress: bool = False) -> torch.Tensor:
+        """(N,) per-example scores on the CPU, higher = more anomalous: "elbo", "iw" (-log p(x), k samples),
+        "reconstruction", "rate", "complexity" (images) or "likelihood_ratio" (against `background`). Seeded per
+        example: the batch size does not change them. See vaekit.scoring.
+
+        >>> model.score(test_x, kind="iw", k=100).argsort(descending=True)[:10]   # the ten least likely
+        """
+        from vaekit.scoring import score
+
+        return score(self, x, kind, k=k, samples=samples, seed=seed, batch_size=batch_size, background=background,
+                     y=y, progress=progress)
+
 
 def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
     """A reparameterized sample, repeatable with a generator: every posterior distribution draws with one

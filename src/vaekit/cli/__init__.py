@@ -45,9 +45,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from vaekit.cli import evaluate, info, outputs, plot, train
+    from vaekit.cli import evaluate, info, outputs, plot, score, train
 
-    for module in (train, outputs, plot, info, evaluate):
+    for module in (train, outputs, plot, info, evaluate, score):
         for command in module.COMMANDS:
             main.add_command(command)
 

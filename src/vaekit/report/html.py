@@ -54,6 +54,31 @@ def _kl_chart(evaluation: dict[str, Any], path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def _score_charts(run_dir: Path) -> str | None:
+    """One small histogram per score kind of RUN/scores.csv (written by `vaekit score`), or None without one."""
+    import pandas as pd
+
+    path = run_dir / "scores.csv"
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as error:
+        return f"<p class=stale>{html.escape(f'{path.name} is damaged ({error}); run `vaekit score` again')}</p>"
+    kinds = [c for c in table.columns if c not in ("id", "label") and pd.api.types.is_numeric_dtype(table[c])]
+    figures = []
+    for kind in kinds:
+        fig = Figure(figsize=(3.2, 2.2))
+        axes = fig.add_subplot(111)
+        axes.hist(table[kind].dropna(), bins=40, color="tab:blue")
+        axes.set_title(f"{kind} (higher = more anomalous)", fontsize=8)
+        axes.set_ylabel("examples", fontsize=8)
+        axes.tick_params(labelsize=7)
+        figures.append(_image(save_figure(fig, run_dir / f"scores-{kind}.png")))
+    return (f"<p class=note>{len(table)} examples scored by `vaekit score` ({html.escape(path.name)}).</p>"
+            + "".join(figures))
+
+
 def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, stale: str | None = None) -> str:
     def cell(value: Any) -> str:
         if isinstance(value, dict):  # a mean and its standard error
@@ -111,6 +136,9 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) 
             sections.append((key, title, _image(run_dir / name)))
     chart = _kl_chart(evaluation, run_dir / "kl_per_dim.png")
     sections.append(("kl", "KL per latent dimension", _image(chart)))
+    scores = _score_charts(run_dir)
+    if scores is not None:
+        sections.append(("scores", "Scores per example", scores))
     sections.append(("config", "Configuration", f"<pre>{html.escape(json.dumps(saved['config'], indent=2))}</pre>"))
     data = json.dumps({k: v for k, v in saved["data"].items() if k != "class_names"}, indent=2)
     sections.append(("data", "Data", f"<pre>{html.escape(data)}</pre>"))

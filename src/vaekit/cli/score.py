@@ -1,0 +1,123 @@
+"""`vaekit score RUN`: per-example anomaly and out-of-distribution scores, written with the examples' ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+
+from vaekit.cli.counts import at_least
+from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
+from vaekit.cli.run_argument import RunDirectory
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+from vaekit.outputs import save_table
+
+SCORES_FILE = "scores.csv"  # the report page shows its histograms
+SUFFIXES = (".csv", ".parquet", ".npy")
+
+
+def _default_kinds(model, background) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every kind this model (and background) can give, in the registry's order."""
+    from vaekit.scoring import SCORES, check_kind
+
+    kinds = []
+    for name in SCORES.names():
+        try:
+            check_kind(name, model, background)
+        except VaekitError:
+            continue
+        kinds.append(name)
+    return kinds
+
+
+def _scored_data(run: str, x: torch.Tensor) -> torch.Tensor:
+    """The examples as the model learned them: binarized once (seeded by the split seed) when the run trained on
+    binarized data, as `vaekit evaluate` scores them."""
+    from vaekit.run_dir import read_run_config
+
+    config, _ = read_run_config(run)
+    if config.data.binarize == "none":
+        return x
+    return torch.bernoulli(x, generator=torch.Generator().manual_seed(config.data.split_seed))
+
+
+def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: np.ndarray,
+           y: torch.Tensor | None) -> None:
+    values = np.stack([scores[name].numpy() for name in names], axis=1)
+    if path.suffix.lower() == ".npy":
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            np.save(handle, values)
+        with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
+            np.save(handle, ids)
+        if y is not None:
+            with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
+                np.save(handle, y.numpy())
+    else:
+        save_table(path, values, names, {} if y is None else {"label": y.numpy()}, ids=ids)
+
+
+@click.command()
+@click.argument("run", type=RunDirectory())
+@click.option("--kind", "kinds", default=None, help="score kinds, separated by commas: elbo, iw, reconstruction, "
+              "rate, complexity (images), likelihood_ratio (with --background) [default: every kind the run can "
+              "give]")
+@click.option("--k", default=100, show_default=True, help="importance samples of iw, complexity and "
+              "likelihood_ratio", callback=at_least(1))
+@click.option("--samples", default=1, show_default=True, help="posterior draws of the elbo score",
+              callback=at_least(1))
+@click.option("--seed", default=0, show_default=True, help="seed of the draws (each example's own, so the batch "
+              "size does not change the scores)")
+@click.option("--batch-size", default=100, show_default=True, help="examples per chunk (does not change the scores)",
+              callback=at_least(1))
+@click.option("--background", type=RunDirectory(), default=None,
+              help="run of a background model, for the likelihood_ratio score")
+@click.option("--out", default=None, help="output .csv or .parquet (columns id, one per kind, label), or .npy "
+              "(an (N, kinds) array in --kind order; ids in NAME-ids.npy, labels in NAME-labels.npy) "
+              f"[default: RUN/{SCORES_FILE}, which the report shows]")
+@DATA
+@SPLIT
+@DEVICE
+def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
+          out: str | None, source: str | None, split: str | None, device: str) -> None:
+    """Score each example, higher = more anomalous: -ELBO, -log p(x), reconstruction error, rate, the
+    complexity-corrected likelihood (images) or the likelihood ratio against a background model.
+
+    The rows keep the data's order, with each example's id (a table's index, an image folder's file name, or its
+    row number). Which to use: iw for anomalies of the same kind of data; complexity (images) or
+    likelihood_ratio for out-of-distribution data, where the plain likelihood prefers simple inputs.
+
+    \b
+    Example:
+      vaekit score runs/fashion --kind iw,complexity --k 100 --out scores.csv
+      vaekit score runs/fashion --data mnist --split test --kind likelihood_ratio --background runs/bg --out o.npy
+      vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
+    """
+    from vaekit.inference import select_data
+    from vaekit.run_lock import claim_run
+    from vaekit.scoring import parse_kinds, score_many
+    from vaekit.scoring.kind import check_kind
+
+    path = Path(out) if out is not None else Path(run) / SCORES_FILE
+    if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
+        raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
+    model = _load(run, device)
+    other = _load(background, device) if background is not None else None
+    names = parse_kinds(kinds) if kinds is not None else _default_kinds(model, other)
+    for name in names:
+        check_kind(name, model, other)
+    chosen = select_data(run, source, split)
+    x = _scored_data(run, chosen.x)
+    scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
+                        y=data_labels(model, chosen.y), progress=True)
+    if out is None:  # into the run: one writer at a time
+        with claim_run(run, "vaekit score"):
+            _write(path, names, scores, chosen.ids, chosen.y)
+    else:
+        _write(path, names, scores, chosen.ids, chosen.y)
+    click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
+
+
+COMMANDS = [score]
