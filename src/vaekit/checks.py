@@ -87,13 +87,19 @@ def as_latent(z: Any, model: Any, name: str = "z") -> torch.Tensor:
     return _on_model(original, model, name, move=True)
 
 
-def as_checked_data(x: Any, model: Any, name: str = "x", move: bool = True) -> torch.Tensor:
-    """`as_data`, then the values against the likelihood's data support (and NaN or infinity), with one
-    reduction: a device sync per call, so not for the training step."""
+def as_checked_data(x: Any, model: Any, name: str = "x", move: bool = True, missing: bool | None = None
+                    ) -> torch.Tensor:
+    """`as_data`, then the values against the likelihood's data support (and NaN or infinity; NaN is a missing
+    value for a model of them, `encoder_mask`, or where `missing` says so), with one reduction: a device sync per
+    call, so not for the training step."""
     original = _tensor(x, name)
     checked = as_data(original, model, name, move)
     support = type(model.likelihood).data_support
-    if bool((support.check(checked) & torch.isfinite(checked)).all()):
+    valid = support.check(checked) & torch.isfinite(checked)
+    nan_is_missing = model.encoder_mask if missing is None else missing
+    if nan_is_missing:  # NaN entries are missing values, not wrong
+        valid = valid | torch.isnan(checked)
+    if bool(valid.all()):
         return checked
     likelihood = LIKELIHOODS.name_of(model.likelihood) or type(model.likelihood).__name__
     hint = ""

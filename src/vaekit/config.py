@@ -49,6 +49,9 @@ class DataConfig:
     column_types: str | None = _setting(None, "table column types that override the inferred ones, e.g. "
                                         "\"sex:binary,age:continuous\" (continuous, binary, categorical)")
     split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
+    missing: str = _setting("refuse", "missing values (NaN entries, empty table cells): refuse them, or model them "
+                            "(MIWAE: the likelihood scores observed entries only and the encoder sees which are "
+                            "observed; sets model.encoder_mask)", choices=("refuse", "model"))
 
     def validate(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:
@@ -85,6 +88,9 @@ class ModelConfig:
     logistic_components: int = _setting(5, "discretized_logistic: mixture components per data element")
     residual_blocks: int = _setting(1, "resnet: residual blocks per resolution stage")
     fixed_scale: float = _setting(1.0, "initial (or, for gaussian_scale=fixed, the) scale of the gaussian or laplace")
+    encoder_mask: bool = _setting(False, "the encoder reads the observed-entries mask beside the data (missing "
+                                  "entries as 0) and the likelihood scores observed entries only; set by "
+                                  "data.missing: model, recorded so that the run loads again")
     standardize: str = _setting("auto", "model standardized data, reported in the data's units: on, off, or auto "
                                 "(on for a gaussian likelihood on vectors)", choices=("auto", "on", "off"))
 
@@ -227,6 +233,8 @@ class Config:
     def validate(self) -> Config:
         for name in SECTIONS:
             getattr(self, name).validate()
+        if self.data.missing == "model":  # the model's own record of it: a run's model is built from its model section
+            self.model.encoder_mask = True
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -41,11 +41,13 @@ class Selection:
     source: str
 
 
-def select_data(run_dir: str | Path, source: str | None = None, split: str | None = None) -> Selection:
+def select_data(run_dir: str | Path, source: str | None = None, split: str | None = None,
+                missing: bool | None = None) -> Selection:
     """The examples of the run's own data (split "test" unless `split` says "train" or "all", which is in the
-    source's order), or of `source` instead: whole, in its order, unless it has a split of its own to pick from."""
+    source's order), or of `source` instead: whole, in its order, unless it has a split of its own to pick from.
+    `missing` keeps NaN entries (True: imputation) or refuses them (False); None: as the run's data.missing says."""
     config, info = read_run_config(run_dir)
-    data = load_config_data(config, source, info)
+    data = load_config_data(config, source, info, missing)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
                           f"{info['shape']}")
@@ -66,12 +68,12 @@ def run_data(run_dir: str | Path, source: str | None = None, split: str | None =
     return chosen.data, chosen.x, chosen.y
 
 
-def load_config_data(config: Config, source: str | None = None, run_info: dict[str, Any] | None = None
-                     ) -> Dataset:
+def load_config_data(config: Config, source: str | None = None, run_info: dict[str, Any] | None = None,
+                     missing: bool | None = None) -> Dataset:
     """The data set a config names (or `source` instead), split as the config says. For an existing run
     (`run_info`, its config.json "data"), a table is coded as the run coded it: with the run's own column values
     (a file that lacks a category does not shift the codes), or, for runs from before typed tables, as numeric
-    columns only."""
+    columns only. Missing values are kept as NaN when `missing` says so (default: the config's data.missing)."""
     cfg = config.data
     legacy = run_info is not None and run_info.get("kind") == "vector" and "column_types" not in run_info
     types = cfg.column_types
@@ -81,7 +83,8 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     # a run from before table ids took a CSV's unnamed index column as a feature: read the table as it did
     index_ids = UNNAMED_FIRST not in ((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
-                        label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids)
+                        label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
+                        missing=cfg.missing == "model" if missing is None else missing)
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     return data

@@ -25,8 +25,8 @@ from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError, VaekitError
 from vaekit.likelihoods.affine import AffineDistribution
-from vaekit.likelihoods.base import Likelihood
-from vaekit.nn.mlp import MLPEncoder
+from vaekit.likelihoods.base import Likelihood, observed_moments
+from vaekit.likelihoods.observed import ObservedEntries
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
@@ -49,7 +49,8 @@ class VAE(nn.Module):
 
     def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
                  likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
-                 standardize: bool = False, conditioning: LabelConditioning | None = None) -> None:
+                 standardize: bool = False, conditioning: LabelConditioning | None = None,
+                 encoder_mask: bool = False) -> None:
         super().__init__()
         if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
             raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
@@ -68,6 +69,9 @@ class VAE(nn.Module):
         self.register_buffer("data_shift", torch.zeros(data_shape))
         self.register_buffer("data_scale", torch.ones(data_shape))
         self.conditioning = conditioning  # a CVAE's labels: one-hot inputs and the per-class prior
+        # missing values (MIWAE): NaN entries are missing; the encoder reads the data with them set to 0 beside the
+        # 0/1 mask of observed entries, and p(x|z) scores observed entries only (likelihoods/observed.py)
+        self.encoder_mask = encoder_mask
 
     @property
     def num_classes(self) -> int | None:
@@ -84,7 +88,10 @@ class VAE(nn.Module):
         x = as_data(x, self)
         if self.standardize:
             x = (x - self.data_shift) / self.data_scale
-        x = self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
+        if self.encoder_mask:
+            x = self._with_mask(x)
+        else:
+            x = self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
         features = self.encoder(x)
         with _float32(features):
             features = _widen(features)
@@ -94,6 +101,15 @@ class VAE(nn.Module):
                 return self.posterior(features, self.prior_module)
             return self.posterior(features)
 
+    def _with_mask(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoder inputs of data with missing (NaN) entries: the inputs with missing entries at 0 (the mean, for
+        standardized data), then the 0/1 mask of observed entries (channels doubled for images, width for
+        vectors)."""
+        observed = ~torch.isnan(x)
+        filled = torch.where(observed, x, torch.zeros((), dtype=x.dtype, device=x.device))
+        inputs = self.likelihood.encoder_inputs(filled) * self.likelihood.input_mask(observed).to(x.dtype)
+        return torch.cat([inputs, observed.to(x.dtype)], dim=-len(self.data_shape))
+
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
         """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
         z = as_latent(z, self)
@@ -102,14 +118,16 @@ class VAE(nn.Module):
         params = self.decoder(z)
         with _float32(params):
             px = self.likelihood(_widen(params))
-        return AffineDistribution(px, self.data_shift, self.data_scale) if self.standardize else px
+        if self.standardize:
+            px = AffineDistribution(px, self.data_shift, self.data_scale)
+        return ObservedEntries(px) if self.encoder_mask else px
 
     @torch.no_grad()
     def set_standardization(self, x: torch.Tensor) -> None:
         """Take shift and scale from data (N, *data_shape): the mean and standard deviation of each dimension
-        (1 where a dimension is constant)."""
-        self.data_shift.copy_(x.mean(0))
-        std = x.std(0)
+        over its observed values (1 where a dimension is constant)."""
+        shift, std = observed_moments(x)  # missing (NaN) entries left out
+        self.data_shift.copy_(shift)
         self.data_scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
 
     @property
@@ -231,15 +249,17 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
             raise ConfigError("conditional_prior replaces the prior by one Gaussian per class: use it with "
                               "prior: standard_normal")
         labels = num_classes
+    input_width = likelihood.encoder_input_width()
+    if input_width is not None and cfg.network != "mlp":  # a mixed table: the encoder reads one-hot codes
+        raise ConfigError("the mixed likelihood models tables: use network: mlp")
+    inputs = (input_width or data_shape[0], *data_shape[1:])
+    if cfg.encoder_mask:  # the encoder reads the observed-entries mask beside the data: twice the channels or width
+        inputs = (inputs[0] + data_shape[0], *inputs[1:])
     # the label's one-hot code joins the decoder's input and the posterior's features
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
-        tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg)
+        tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg,
+        encoder_input=inputs if inputs != tuple(data_shape) else None)
     feature_dim += labels
-    input_width = likelihood.encoder_input_width()
-    if input_width is not None:  # a mixed table: the encoder reads one-hot codes, not raw codes
-        if cfg.network != "mlp":
-            raise ConfigError("the mixed likelihood models tables: use network: mlp")
-        encoder = MLPEncoder((input_width,), cfg.hidden, cfg.activation)
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")
@@ -247,4 +267,4 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
     conditioning = LabelConditioning(labels, cfg.latent_dim, cfg.conditional_prior) if labels else None
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
-               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning)
+               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning, cfg.encoder_mask)

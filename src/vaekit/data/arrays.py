@@ -32,7 +32,7 @@ def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -
     arrays = _read(path)
     where = str(path)
     if "x_train" in arrays:
-        return _presplit(arrays, where, name or where)
+        return _presplit(arrays, where, name or where, options.missing)
     if "x" in arrays:
         x_key, y_key = "x", "y" if "y" in arrays else None
     elif "images" in arrays or "data" in arrays:
@@ -40,27 +40,28 @@ def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -
         y_key = next((key for key in ("labels", "targets") if key in arrays), None)
     else:
         x_key, y_key = next(iter(arrays)), None
-    x, kind = as_examples(arrays[x_key], f"{where}[{x_key}]" if path.suffix == ".npz" else where)
+    x, kind = as_examples(arrays[x_key], f"{where}[{x_key}]" if path.suffix == ".npz" else where, options.missing)
     y = None if y_key is None else as_labels(arrays[y_key], len(x), f"{where}[{y_key}]")
     train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.test_fraction, options.seed)
-    return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind=kind, source=where, rows=rows)
+    return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind=kind, source=where, rows=rows,
+                               missing=options.missing)
 
 
-def _presplit(arrays: dict[str, np.ndarray], where: str, name: str) -> Dataset:
+def _presplit(arrays: dict[str, np.ndarray], where: str, name: str, missing: bool = False) -> Dataset:
     if "x_test" not in arrays:
         raise DataError(f"{where} has x_train but no x_test; add x_test, or name the single array x to have "
                         f"vaekit split it")
     if ("y_train" in arrays) != ("y_test" in arrays):
         raise DataError(f"{where} has labels for one split only; store both y_train and y_test, or neither")
-    train_x, kind = as_examples(arrays["x_train"], f"{where}[x_train]")
-    test_x, test_kind = as_examples(arrays["x_test"], f"{where}[x_test]")
+    train_x, kind = as_examples(arrays["x_train"], f"{where}[x_train]", missing)
+    test_x, test_kind = as_examples(arrays["x_test"], f"{where}[x_test]", missing)
     if kind != test_kind:
         raise DataError(f"{where} holds {kind}s in x_train but {test_kind}s in x_test; store both alike")
     train_y = test_y = None
     if "y_train" in arrays:
         train_y = as_labels(arrays["y_train"], len(train_x), f"{where}[y_train]")
         test_y = as_labels(arrays["y_test"], len(test_x), f"{where}[y_test]")
-    return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind=kind, source=where)
+    return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind=kind, source=where, missing=missing)
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:

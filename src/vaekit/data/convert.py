@@ -17,10 +17,13 @@ import numpy as np
 from vaekit.errors import DataError
 
 CHANNELS = (1, 3)
+# how to keep NaN entries instead, said wherever missing values are refused
+MISSING_HINT = ", or model them as missing values with --missing model (data.missing: model)"
 
 
-def as_examples(array: np.ndarray, where: str) -> tuple[np.ndarray, str]:
-    """float32 examples and their kind ("image" or "vector") from a raw array read from `where`."""
+def as_examples(array: np.ndarray, where: str, missing: bool = False) -> tuple[np.ndarray, str]:
+    """float32 examples and their kind ("image" or "vector") from a raw array read from `where`; `missing` keeps
+    NaN entries (missing values, data.missing: model) in float arrays."""
     if array.dtype == np.bool_:
         array = array.astype(np.float32)
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
@@ -31,8 +34,11 @@ def as_examples(array: np.ndarray, where: str) -> tuple[np.ndarray, str]:
         raise DataError(f"{where} holds an array of shape {array.shape}; expected vectors (N, D) or images "
                         f"(N, H, W), (N, H, W, C) or (N, C, H, W)")
     if not np.isfinite(array).all():  # checked before the range test, which NaN would confuse
-        raise DataError(f"data in {where} contains NaN or infinite values; remove or fill them first")
-    low, high = (array.min(), array.max()) if array.size else (0, 0)
+        if not missing or np.isinf(array).any():
+            raise DataError(f"data in {where} contains {'infinite' if missing else 'NaN or infinite'} values; "
+                            f"remove or fill them first{'' if missing else MISSING_HINT}")
+    observed = array[~np.isnan(array)] if missing and np.issubdtype(array.dtype, np.floating) else array
+    low, high = (observed.min(), observed.max()) if observed.size else (0, 0)
     if np.issubdtype(array.dtype, np.integer):
         if low < 0 or high > 255:
             raise DataError(f"{where} holds integer images with values {low}..{high}; 8-bit images must "

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaekit.data.convert import MISSING_HINT
 from vaekit.errors import DataError
 
 KINDS = ("image", "vector")
@@ -58,6 +59,8 @@ class Dataset:
     # whether train and test are the source's own split (a file's x_train/x_test, MNIST's official split, the
     # digits' fixed one), rather than one drawn here from data that came whole
     own_split: bool = True
+    # NaN entries are missing values to model (data.missing: model); otherwise they are refused
+    missing: bool = False
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
@@ -71,8 +74,9 @@ class Dataset:
                                 f"{tuple(x.shape)}")
             if len(x) == 0:
                 raise DataError(f"the {split} split of {where} is empty; it needs at least one example")
-            if not bool(torch.isfinite(x).all()):
-                raise DataError(f"data in {where} contains NaN or infinite values; remove or fill them first")
+            if not bool(torch.isfinite(x).all()) and (not self.missing or bool(torch.isinf(x).any())):
+                raise DataError(f"data in {where} contains {'infinite' if self.missing else 'NaN or infinite'} "
+                                f"values; remove or fill them first{'' if self.missing else MISSING_HINT}")
         if self.train_x.shape[1:] != self.test_x.shape[1:]:
             raise DataError(f"train and test examples in {where} differ in shape: "
                             f"{tuple(self.train_x.shape[1:])} vs {tuple(self.test_x.shape[1:])}")
@@ -107,6 +111,27 @@ class Dataset:
             duplicated = _first_duplicate(self.ids)
             if duplicated is not None:
                 raise DataError(f"the id {duplicated!r} occurs more than once in {where}; ids must be unique")
+        if self.missing:
+            self._check_observed()
+
+    def _check_observed(self) -> None:
+        """With missing values kept, every example and every dimension (a table's column, an image's pixel) needs
+        at least one observed value: there is nothing to learn from, or to condition on, otherwise."""
+        x, _, ids = self.examples("all")
+        observed = ~torch.isnan(x)
+        empty_rows = ~observed.flatten(1).any(1)
+        if bool(empty_rows.any()):
+            row = int(empty_rows.nonzero()[0])
+            which = f"id {ids[row]!r}" if self.ids is not None else f"data row {row + 1}"
+            raise DataError(f"every value of the example at {which} of {self.source} is missing "
+                            f"({int(empty_rows.sum())} such examples); drop them")
+        empty_dims = ~observed.any(0)
+        if bool(empty_dims.any()):
+            index = tuple(int(i) for i in empty_dims.nonzero()[0])
+            which = (f"column {self.columns[index[0]]!r}" if self.columns and len(index) == 1
+                     else f"dimension {index if len(index) > 1 else index[0]}")
+            raise DataError(f"every value of {which} in {self.source} is missing ({int(empty_dims.sum())} such "
+                            "dimensions); drop it")
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -158,7 +183,8 @@ class Dataset:
                     test_y: np.ndarray | None, kind: str, source: str, class_names: list[str] | None = None,
                     columns: list[str] | None = None, column_types: list[str] | None = None,
                     column_values: list[list[Any] | None] | None = None, rows: tuple[np.ndarray, np.ndarray] |
-                    None = None, ids: np.ndarray | None = None, own_split: bool | None = None) -> Dataset:
+                    None = None, ids: np.ndarray | None = None, own_split: bool | None = None,
+                    missing: bool = False) -> Dataset:
         """Build a Dataset from numpy arrays already scaled as they should be (images in [0, 1]). `rows` are the
         source positions of the train and test examples when they were split here (then `own_split` defaults to
         False); `ids` the examples' ids in the source's order."""
@@ -170,7 +196,7 @@ class Dataset:
                    train_rows=None if rows is None else np.asarray(rows[0], dtype=np.int64),
                    test_rows=None if rows is None else np.asarray(rows[1], dtype=np.int64),
                    ids=None if ids is None else np.asarray(ids),
-                   own_split=rows is None if own_split is None else own_split)
+                   own_split=rows is None if own_split is None else own_split, missing=missing)
 
 
 def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:

@@ -20,17 +20,19 @@ from vaekit.registry import DATASETS
 
 def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, download: bool = True,
                  test_fraction: float = 0.1, seed: int = 0, label_column: str | None = None,
-                 column_types: str | None = None, numeric_only: bool = False, index_ids: bool = True) -> Dataset:
+                 column_types: str | None = None, numeric_only: bool = False, index_ids: bool = True,
+                 missing: bool = False) -> Dataset:
     """Load a registered dataset (see DATASET_NAMES()) or a .npy/.npz/.csv/.parquet/IDX file or image folder.
 
     Named datasets with an official split (mnist, fashion-mnist, kmnist, cifar10) keep it; digits and paths
-    without a split are split by a seeded permutation (digits always with seed 0). Raises DataError with a
+    without a split are split by a seeded permutation (digits always with seed 0). `missing` keeps missing values
+    (NaN, empty table cells) as NaN instead of refusing them (data.missing: model). Raises DataError with a
     one-line message when the data cannot be found, read or validated.
     """
     source = os.fspath(source)
     options = LoadOptions(data_dir=data_dir, download=download, test_fraction=test_fraction, seed=seed,
                           label_column=label_column, column_types=column_types, numeric_only=numeric_only,
-                          index_ids=index_ids)
+                          index_ids=index_ids, missing=missing)
     if source in DATASETS:
         if label_column is not None:
             raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "

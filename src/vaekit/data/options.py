@@ -27,6 +27,8 @@ class LoadOptions:
     numeric_only: bool = False  # tables as vaekit read them before typed columns: numbers only, uncoded
     # a table's index gives the ids (False: a run from before ids, whose model took a CSV's index as a feature)
     index_ids: bool = True
+    # keep missing values (NaN, empty table cells) as NaN for a model of them (data.missing: model), else refuse them
+    missing: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

@@ -11,7 +11,8 @@ categorical; other numbers (integers included) are continuous. `LoadOptions.colu
 ("sex:binary,age:continuous") overrides any column.
 
 Missing values are an error rather than silently dropped rows or filled zeros: which of those is right
-depends on the data, so the user decides.
+depends on the data, so the user decides. With `LoadOptions.missing` (data.missing: model) they are kept as NaN,
+for a model of the observed entries (vaekit.likelihoods.observed) and imputation (vaekit.imputation).
 
 A table's index gives the rows their ids and is never a feature: in a CSV, an unnamed first column (what
 pandas' to_csv writes for the index); in Parquet or a DataFrame, an index other than the default 0..N-1.
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from vaekit.data.convert import MISSING_HINT
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
 from vaekit.data.split import split_with_rows
@@ -66,10 +68,11 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     for column in table.columns:
         _check_flat(table[column], where)
         missing = table[column].isna().to_numpy()
-        if missing.any():
+        if missing.any() and not options.missing:
             raise DataError(f"column {column!r} in {where} has {int(missing.sum())} missing values (first "
-                            f"in data row {int(np.argmax(missing)) + 1}); fill or drop them first")
-        if pd.api.types.is_numeric_dtype(table[column]) and not np.isfinite(table[column].to_numpy(float)).all():
+                            f"in data row {int(np.argmax(missing)) + 1}); fill or drop them first{MISSING_HINT}")
+        if pd.api.types.is_numeric_dtype(table[column]) and \
+                np.isinf(table[column].to_numpy(float)).any():
             raise DataError(f"column {column!r} in {where} contains NaN or infinite values; remove or fill them "
                             "first")
     types, values, encoded = [], [], []
@@ -85,7 +88,8 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     train_x, test_x, train_y, test_y, rows = split_with_rows(x, labels, options.test_fraction, options.seed)
     return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind="vector", source=where,
                                class_names=class_names, columns=[str(column) for column in table.columns],
-                               column_types=types, column_values=values, rows=rows, ids=ids)
+                               column_types=types, column_values=values, rows=rows, ids=ids,
+                               missing=options.missing)
 
 
 def _index_ids(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray | None]:
@@ -128,7 +132,7 @@ def encode_column(values: pd.Series, kind: str, where: str, strict: bool = True)
     if kind == "continuous":
         if not pd.api.types.is_numeric_dtype(values):
             raise DataError(f"column {values.name!r} in {where} is not numeric, so it cannot be continuous")
-        return values.to_numpy(dtype=np.float64), None
+        return values.to_numpy(dtype=np.float64, na_value=np.nan), None
     categories = pd.Categorical(values)
     if kind == "binary" and len(categories.categories) > 2 or strict and kind == "binary" and \
             len(categories.categories) != 2:
@@ -140,7 +144,9 @@ def encode_column(values: pd.Series, kind: str, where: str, strict: bool = True)
         raise DataError(f"column {values.name!r} in {where} has {len(categories.categories)} distinct values, too "
                         f"many for a categorical column (at most {MAX_CATEGORIES}); drop it (an id or free text?) "
                         "or, if it is a number, set it continuous with column_types")
-    return categories.codes.astype(np.float64), [_plain(v) for v in categories.categories]
+    codes = categories.codes.astype(np.float64)
+    codes[categories.codes < 0] = np.nan  # a missing value has code -1: it stays missing
+    return codes, [_plain(v) for v in categories.categories]
 
 
 def _check_flat(values: pd.Series, where: str) -> None:
@@ -192,7 +198,8 @@ def align_columns(data: Dataset, columns: list[str], values: list[list | None]) 
             raise DataError(f"column {columns[j]!r} has values the run never saw: {unknown[:5]}")
         lookup = torch.tensor([float(saved.index(v)) for v in here])
         for x in arrays:
-            x[:, j] = lookup[x[:, j].long()]
+            known = ~torch.isnan(x[:, j])  # a missing value stays missing
+            x[known, j] = lookup[x[known, j].long()]
     return dataclasses.replace(data, train_x=arrays[0], test_x=arrays[1], column_values=list(values))
 
 

@@ -19,6 +19,13 @@ class AffineDistribution(TransformedDistribution):
         super().__init__(base, transform, validate_args=False)
         self.shift, self.scale = shift, scale
 
+    def entry_log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x_i|z) of each entry in the data's units: the base's entry at (x_i - shift_i) / scale_i, minus
+        log scale_i (its share of the Jacobian)."""
+        from vaekit.likelihoods.observed import entry_log_prob  # here: that module reads this class's method
+
+        return entry_log_prob(self.base_dist, (x - self.shift) / self.scale) - self.scale.log()
+
     @property
     def mean(self) -> torch.Tensor:
         return self.shift + self.scale * self.base_dist.mean

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import constraints
+from torch.distributions import Distribution, constraints
 
 
 class Likelihood(nn.Module):
@@ -44,19 +44,44 @@ class Likelihood(nn.Module):
         mixed table's one-hot columns)."""
         return x
 
+    def input_mask(self, observed: torch.Tensor) -> torch.Tensor:
+        """Which `encoder_inputs` an observed-entries mask (..., *data_shape) covers, for a model of missing
+        values: the mask itself, unless an entry becomes several inputs (a mixed table's one-hot columns)."""
+        return observed
+
     def encoder_input_width(self) -> int | None:
         """The width of `encoder_inputs` when it differs from the data's (a vector model's encoder is then built
         for it); None when the encoder reads the data as they are."""
         return None
 
     def fit_data(self, x: torch.Tensor) -> None:
-        """Statistics the likelihood takes from the training split (N, *data_shape) before training; none here."""
+        """Statistics the likelihood takes from the training split (N, *data_shape) before training, ignoring
+        missing (NaN) entries; none here."""
+
+    def weighted_mean(self, px: Distribution, weights: torch.Tensor) -> torch.Tensor:
+        """The single imputation from k decoded draws: sum_j w_j E[x | z_j] for p(x|z_j) of batch shape (k, B) and
+        normalised weights (k, B) -> (B, *data_shape). Likelihoods of codes (a mixed table) take the most probable
+        value of the weighted mixture instead."""
+        return (weights.reshape(*weights.shape, *[1] * len(px.event_shape)) * px.mean).sum(0)
 
     @classmethod
     def scores(cls, binary: bool) -> str | None:
         """What its log-likelihood numbers are, for the evaluation's protocol line, when that is particular to it
         (`binary`: the data are 0/1); None to let the evaluation describe it from `density` and `levels`."""
         return None
+
+
+def observed_moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and (unbiased) standard deviation of each dimension of x (N, ...) over its observed (not NaN)
+    values; on complete data, x.mean(0) and x.std(0)."""
+    observed = ~torch.isnan(x)
+    if bool(observed.all()):  # complete data: exactly the numbers vaekit computed before missing values
+        return x.mean(0), x.std(0)
+    count = observed.sum(0)
+    filled = torch.where(observed, x, torch.zeros((), dtype=x.dtype, device=x.device))
+    mean = filled.sum(0) / count.clamp(min=1)
+    squares = torch.where(observed, (x - mean) ** 2, torch.zeros((), dtype=x.dtype, device=x.device)).sum(0)
+    return mean, (squares / (count - 1).clamp(min=1)).sqrt()
 
 
 def support_text(support: constraints.Constraint) -> str:

@@ -25,7 +25,7 @@ from torch.distributions import Distribution, constraints
 
 from vaekit.config import ModelConfig
 from vaekit.errors import ConfigError
-from vaekit.likelihoods.base import Likelihood
+from vaekit.likelihoods.base import Likelihood, observed_moments
 from vaekit.registry import LIKELIHOODS
 
 COLUMN_TYPES = ("continuous", "binary", "categorical")
@@ -50,22 +50,26 @@ class MixedTable(Distribution):
         return spec.shift + spec.scale * standardized, spec.scale * scale
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        return self.entry_log_prob(x).sum(-1)
+
+    def entry_log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., D): each column's own log-probability (for data with missing values, ObservedEntries)."""
         spec = self.spec
-        total = torch.zeros(torch.broadcast_shapes(self.batch_shape, x.shape[:-1]), device=x.device,
-                            dtype=self.params.dtype)
+        shape = torch.broadcast_shapes(self.batch_shape, x.shape[:-1])
+        total = torch.zeros(*shape, len(spec.types), device=x.device, dtype=self.params.dtype)
         if len(spec.continuous):
             mean, scale = self._continuous()
-            total = total + torch.distributions.Normal(mean, scale).log_prob(x[..., spec.continuous]).sum(-1)
+            total[..., spec.continuous] = torch.distributions.Normal(mean, scale).log_prob(x[..., spec.continuous])
         if len(spec.binary):
             logits, target = torch.broadcast_tensors(self.params[..., 0, spec.binary], x[..., spec.binary])
-            total = total - F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1)
+            total[..., spec.binary] = -F.binary_cross_entropy_with_logits(logits, target, reduction="none")
         for column, k in spec.categorical:
             logits = self.params[..., :k, column]
             codes = x[..., column].round().long().clamp(0, k - 1)
             log_p = torch.log_softmax(logits, dim=-1)
-            shape = torch.broadcast_shapes(codes.shape, log_p.shape[:-1])
-            picked = log_p.expand(*shape, k).gather(-1, codes.expand(shape).unsqueeze(-1))
-            total = total + picked.squeeze(-1)
+            picked_shape = torch.broadcast_shapes(codes.shape, log_p.shape[:-1])
+            picked = log_p.expand(*picked_shape, k).gather(-1, codes.expand(picked_shape).unsqueeze(-1))
+            total[..., column] = picked.squeeze(-1)
         return total
 
     def _assemble(self, continuous: torch.Tensor | None, binary: torch.Tensor | None,
@@ -142,9 +146,8 @@ class MixedLikelihood(Likelihood):
     def fit_data(self, x: torch.Tensor) -> None:
         """Standardization of the continuous columns from training data (N, D)."""
         if self.continuous:
-            columns = x[:, self.continuous]
-            self.shift.copy_(columns.mean(0))
-            std = columns.std(0)
+            shift, std = observed_moments(x[:, self.continuous])
+            self.shift.copy_(shift)
             self.scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
 
     def encoder_input_width(self) -> int:
@@ -161,6 +164,31 @@ class MixedLikelihood(Likelihood):
         for column, k in self.categorical:
             parts.append(F.one_hot(x[..., column].round().long().clamp(0, k - 1), k).to(x.dtype))
         return torch.cat(parts, dim=-1)
+
+    def input_mask(self, observed: torch.Tensor) -> torch.Tensor:
+        """(..., D) observed columns -> (..., input_width): a categorical column's mask covers its one-hot block."""
+        parts = [observed[..., self.continuous], observed[..., self.binary]]
+        for column, k in self.categorical:
+            parts.append(observed[..., column, None].expand(*observed.shape[:-1], k))
+        return torch.cat(parts, dim=-1)
+
+    def weighted_mean(self, px: MixedTable, weights: torch.Tensor) -> torch.Tensor:
+        """Continuous columns: sum_j w_j E[x | z_j]; binary and categorical ones: the most probable value of the
+        mixture sum_j w_j p(x | z_j) (a mean of codes would be no value of the column)."""
+        w = weights.unsqueeze(-1)
+        continuous = (w * px._continuous()[0]).sum(0) if self.continuous else None
+        binary = ((w * torch.sigmoid(px.params[..., 0, self.binary])).sum(0) > 0.5).to(px.params.dtype) \
+            if self.binary else None
+        categorical = [(w * torch.softmax(px.params[..., :k, column], -1)).sum(0).argmax(-1)
+                       for column, k in self.categorical]
+        out = torch.zeros(*px.batch_shape[1:], len(self.types), device=px.params.device, dtype=px.params.dtype)
+        if continuous is not None:
+            out[..., self.continuous] = continuous
+        if binary is not None:
+            out[..., self.binary] = binary
+        for (column, _), codes in zip(self.categorical, categorical):
+            out[..., column] = codes.to(out.dtype)
+        return out
 
     def forward(self, params: torch.Tensor) -> MixedTable:
         return MixedTable(params, self)

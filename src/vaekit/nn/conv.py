@@ -59,8 +59,10 @@ class ConvDecoder(nn.Module):
 
 @NETWORKS.register("conv")
 def build_conv(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
-               cfg: ModelConfig) -> tuple[nn.Module, int, nn.Module]:
-    """(encoder, feature width, decoder) for 1- or 3-channel images of 28x28, 32x32 or 64x64."""
+               cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
+               ) -> tuple[nn.Module, int, nn.Module]:
+    """(encoder, feature width, decoder) for 1- or 3-channel images of 28x28, 32x32 or 64x64; `encoder_input`,
+    the encoder's input shape when it differs from the data's (twice the channels: the images beside their mask)."""
     if len(data_shape) != 3 or data_shape[0] not in (1, 3) or data_shape[1] != data_shape[2] \
             or data_shape[1] not in STAGES:
         shape = "x".join(map(str, data_shape))
@@ -72,6 +74,6 @@ def build_conv(data_shape: tuple[int, ...], latent_dim: int, params_per_element:
                           f"got {cfg.conv_channels}")
     channels = cfg.conv_channels[:stages]
     smallest = data_shape[1] // 2**stages
-    encoder = ConvEncoder(data_shape[0], channels, cfg.activation)
+    encoder = ConvEncoder((encoder_input or data_shape)[0], channels, cfg.activation)
     decoder = ConvDecoder(latent_dim, data_shape, params_per_element, channels, smallest, cfg.activation)
     return encoder, channels[-1] * smallest**2, decoder

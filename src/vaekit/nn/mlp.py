@@ -47,8 +47,10 @@ class MLPDecoder(nn.Module):
 
 @NETWORKS.register("mlp")
 def build_mlp(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
-              cfg: ModelConfig) -> tuple[nn.Module, int, nn.Module]:
-    """(encoder, encoder feature width, decoder) for any data shape."""
-    encoder = MLPEncoder(data_shape, cfg.hidden, cfg.activation)
+              cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
+              ) -> tuple[nn.Module, int, nn.Module]:
+    """(encoder, encoder feature width, decoder) for any data shape; `encoder_input`, the encoder's input shape
+    when it differs from the data's (twice the width: the data beside their mask)."""
+    encoder = MLPEncoder(encoder_input or data_shape, cfg.hidden, cfg.activation)
     decoder = MLPDecoder(latent_dim, cfg.hidden, data_shape, params_per_element, cfg.activation)
     return encoder, cfg.hidden[-1], decoder

@@ -120,8 +120,10 @@ class ResNetDecoder(nn.Module):
 
 @NETWORKS.register("resnet")
 def build_resnet(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
-                 cfg: ModelConfig) -> tuple[nn.Module, int, nn.Module]:
-    """(encoder, feature width, decoder) for 1- or 3-channel images of 28x28, 32x32 or 64x64.
+                 cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
+                 ) -> tuple[nn.Module, int, nn.Module]:
+    """(encoder, feature width, decoder) for 1- or 3-channel images of 28x28, 32x32 or 64x64; `encoder_input`,
+    the encoder's input shape when it differs from the data's (twice the channels: the images beside their mask).
 
     Uses ``cfg.conv_channels`` (one width per stride-2 stage; extra entries are ignored), ``cfg.residual_blocks``
     and ``cfg.activation``::
@@ -141,7 +143,7 @@ def build_resnet(data_shape: tuple[int, ...], latent_dim: int, params_per_elemen
                           f"images, got {cfg.conv_channels}")
     channels = list(cfg.conv_channels[:stages])
     smallest = side // 2**stages
-    encoder = ResNetEncoder(data_shape[0], channels, cfg.residual_blocks, cfg.activation)
+    encoder = ResNetEncoder((encoder_input or data_shape)[0], channels, cfg.residual_blocks, cfg.activation)
     decoder = ResNetDecoder(latent_dim, tuple(data_shape), params_per_element, channels, smallest,
                             cfg.residual_blocks, cfg.activation)
     return encoder, channels[-1] * smallest**2, decoder

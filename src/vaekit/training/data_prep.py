@@ -22,6 +22,20 @@ class DeviceData:
     train_y: torch.Tensor | None = None   # labels on the device, for a conditional VAE
 
 
+def binarize(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """x ~ Bernoulli(pixel) for every pixel, a missing (NaN) pixel staying missing."""
+    missing = torch.isnan(x)
+    draws = torch.bernoulli(torch.where(missing, torch.zeros((), dtype=x.dtype, device=x.device), x),
+                            generator=generator)
+    return torch.where(missing, x, draws)
+
+
+def observed_values(data: Dataset) -> torch.Tensor:
+    """Every value of the train and test splits, flat, without the missing (NaN) ones."""
+    values = torch.cat([data.train_x.flatten(), data.test_x.flatten()])
+    return values[~torch.isnan(values)] if data.missing else values
+
+
 def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
     """Tensors on `device`. Static binarization draws x ~ Bernoulli(pixel) once with a seeded generator; dynamic
     binarization redraws every training batch, while the test set is binarized once (seeded) so that validation
@@ -31,12 +45,12 @@ def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
     test_x = data.test_x.to(device)
     if cfg.binarize != "none":
         generator = torch.Generator().manual_seed(cfg.split_seed)
-        test_x = torch.bernoulli(data.test_x, generator=generator).to(device)
+        test_x = binarize(data.test_x, generator).to(device)
         if cfg.binarize == "static":
-            train_x = torch.bernoulli(data.train_x, generator=generator).to(device)
+            train_x = binarize(data.train_x, generator).to(device)
     levels = None
     if cfg.dequantize:
-        levels = quantization_levels(torch.cat([data.train_x.flatten(), data.test_x.flatten()]))
+        levels = quantization_levels(observed_values(data))
         if levels is None:
             raise DataError(f"--dequantize needs discrete pixels (at most 256 evenly spaced levels in [0, 1]), but "
                             f"{data.name} has real values; train without --dequantize")

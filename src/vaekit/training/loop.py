@@ -48,7 +48,7 @@ from vaekit.run_dir import (
 from vaekit.run_lock import claim_run
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.controls import Controls
-from vaekit.training.data_prep import DeviceData, prepare
+from vaekit.training.data_prep import DeviceData, binarize, observed_values, prepare
 from vaekit.training.device import pick_device
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
 from vaekit.training.metrics_log import read_metrics, write_metrics
@@ -307,7 +307,7 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: b
         raise DataError(f"--dequantize is for continuous likelihoods ({densities}); the {likelihood} likelihood "
                         "scores discrete values itself, so train it without --dequantize")
     if part.levels is not None and binarize == "none":
-        levels = quantization_levels(torch.cat([data.train_x.flatten(), data.test_x.flatten()]))
+        levels = quantization_levels(observed_values(data))
         if levels not in (2, part.levels):
             raise DataError(f"the {likelihood} likelihood models {(part.levels - 1).bit_length()}-bit pixels (values "
                             f"k/{part.levels - 1}), but {data.name} "
@@ -315,7 +315,10 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: b
                             "continuous likelihood")
     support = constraints.unit_interval if binarize != "none" else part.data_support
     for split in (data.train_x, data.test_x):
-        if not bool((support.check(split) & torch.isfinite(split)).all()):
+        valid = support.check(split) & torch.isfinite(split)
+        if data.missing:  # NaN entries are missing values, which the model leaves out (data.missing: model)
+            valid = valid | torch.isnan(split)
+        if not bool(valid.all()):
             what = f"--binarize {binarize}" if binarize != "none" else f"the {likelihood} likelihood"
             values = torch.cat([data.train_x.flatten(), data.test_x.flatten()])
             remedy = ("use --likelihood gaussian (and --binarize none)" if bool(torch.isfinite(values).all())
@@ -374,7 +377,7 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
         # a conditional VAE sees the batch's labels through a view; an unconditional one is itself
         view = model.given(None if tensors.train_y is None else tensors.train_y.index_select(0, rows))
         if tensors.dynamic_binarization:
-            x = torch.bernoulli(x, generator=generator)
+            x = binarize(x, generator)
         elif tensors.dequantize_levels is not None:
             x = dequantize(x, tensors.dequantize_levels, generator)
         progress_epochs = epoch - 1 + start / n
