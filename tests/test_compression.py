@@ -23,7 +23,7 @@ def _train(out: Path, source: str, **model: object) -> vaekit.VAE:
     config = {"data": {"source": source, "binarize": model.pop("binarize", "none")},
               "model": {"hidden": [64], "latent_dim": 8, **model},
               "train": {"epochs": 2, "batch_size": 64, "seed": 0}}
-    vaekit.train(vaekit.Config.from_dict(config), out, progress=False)
+    vaekit.train(vaekit.Config.from_dict(config), out, progress=False, pictures=False)
     return vaekit.load(out)
 
 

@@ -12,6 +12,8 @@ table's mixed likelihood has no such alphabet and cannot be coded losslessly her
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 import torch
 from torch.distributions import Distribution, Independent, constraints
 
@@ -72,11 +74,21 @@ def from_symbols(symbols: torch.Tensor, levels: int) -> torch.Tensor:
     return symbols.to(torch.float32) / (levels - 1)
 
 
+@runtime_checkable
+class LevelTable(Protocol):
+    def level_probs(self) -> torch.Tensor:
+        """(*batch_shape, levels) float64 probabilities of every level of every element."""
+        ...
+
+
 def level_probabilities(px: Distribution, levels: int) -> torch.Tensor:
     """(N * D, levels) float64 table: p(x_i = k / (levels - 1) | z) for every element i of a batch, in the data's
-    flattened order. exp of the likelihood's own float32 log-probabilities, so compress and decompress (which
-    compute them from the same z) agree bit for bit; the coder normalises each row to its fixed precision."""
+    flattened order. A distribution that declares `level_probs` (the 8-bit ones) gives the table itself; for the
+    others, exp of its own float32 log-probabilities at each level. Either way compress and decompress (which
+    compute it from the same z) agree bit for bit; the coder normalises each row to its fixed precision."""
     base = _base(px)
+    if isinstance(base, LevelTable):
+        return base.level_probs().reshape(-1, levels).contiguous()
     values = torch.arange(levels, dtype=torch.float32) / (levels - 1)  # coding runs on the CPU
     pieces = []
     for start in range(0, levels, LEVELS_AT_ONCE):
