@@ -12,6 +12,7 @@ so it can fit any histogram, at the cost of 256 outputs per element::
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch.distributions import Categorical, Independent, constraints
 
 from vaekit.config import ModelConfig
@@ -46,6 +47,10 @@ class Categorical256(Categorical):
         shape = torch.broadcast_shapes(value.shape, self.batch_shape)
         index = to_level(value).expand(shape).unsqueeze(-1)
         return self.logits.expand(shape + (LEVELS,)).gather(-1, index).squeeze(-1)  # logits are normalised (log p)
+
+    def level_probs(self) -> torch.Tensor:
+        """(*batch_shape, 256) float64 probabilities of the levels, for an entropy coder (vaekit.compression)."""
+        return F.softmax(self.logits.double(), -1)
 
     @property
     def mean(self) -> torch.Tensor:

@@ -92,6 +92,20 @@ class DiscretizedLogisticMixture(Distribution):
         log_mass = _component_log_mass(level, y, self.loc, self.log_scale)
         return torch.logsumexp(log_mass + F.log_softmax(self.logits, -1), -1)
 
+    def level_probs(self) -> torch.Tensor:
+        """(*batch_shape, 256) float64 probabilities of the levels, from the mixture's CDF at the 255 edges between
+        bins: one sigmoid per edge instead of log_prob's work per level, for an entropy coder (vaekit.compression),
+        which needs every level's probability. In float64, so a tail bin's mass does not cancel to 0."""
+        edges = torch.arange(1, LEVELS, dtype=torch.float64, device=self.loc.device) * BIN - 1 - BIN / 2
+        weights = F.softmax(self.logits.double(), -1)
+        inv_scale = torch.exp(-self.log_scale.double())
+        cdf = torch.zeros(self.batch_shape + edges.shape, dtype=torch.float64, device=self.loc.device)
+        for k in range(self.loc.shape[-1]):  # one component at a time (a sum over a short last axis is slow), in place
+            step = (edges - self.loc[..., k:k + 1].double()).mul_(inv_scale[..., k:k + 1]).sigmoid_()  # (..., 255)
+            cdf.addcmul_(weights[..., k:k + 1], step)
+        ends = cdf.new_zeros(cdf.shape[:-1] + (1,))
+        return torch.diff(torch.cat([ends, cdf, ends + 1], -1), dim=-1).clamp(min=0)
+
     @property
     def mean(self) -> torch.Tensor:
         # Each component's mass below -1 sits on the lowest level and above +1 on the highest, so the mean is that of
