@@ -116,7 +116,7 @@ def markdown(results: dict) -> str:
              "(`--objective denoising`, Im et al. 2017) per noise and a plain VAE, output = the likelihood mean at "
              "the posterior mean (`vaekit denoise`). Peers with a parameter show each setting tried; **bold** is "
              "the best of each column (peer settings were picked on these test images).",
-             f"Command: `{COMMAND}`. Machine: {results['machine']}.", "",
+             "", f"Command: `{COMMAND}`. Machine: {results['machine']}.", "",
              "| method | gaussian sigma 0.3 | salt-and-pepper 10% |", "|---|---|---|"]
     best = {kind: max(scores.values()) for kind, scores in noise.items()}
     for row in rows:
@@ -132,8 +132,9 @@ def markdown(results: dict) -> str:
                      f"{theirs[1]} at {theirs[0]:.2f} dB ({ours[0] - theirs[0]:+.2f} dB); the denoising objective "
                      f"gains {ours[0] - plain:+.2f} dB over the plain VAE.")
     seconds = results["seconds"]
-    lines += ["", "Training seconds (one thread): " + ", ".join(
-        f"{name[6:]} {value:.0f}" for name, value in seconds.items() if name.startswith("train ")) + "."]
+    lines += ["", "Training seconds (one thread, on a machine shared with other jobs: not a speed measurement): " +
+              ", ".join(f"{name[6:]} {value:.0f}" for name, value in seconds.items() if name.startswith("train ")) +
+              "."]
     return "\n".join(lines)
 
 
