@@ -1,0 +1,109 @@
+"""`vaekit denoise`: the likelihood mean at the posterior mean of noisy inputs, in their order, with their ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+
+from vaekit.cli.counts import at_least
+from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _columns, _load, _values, data_labels
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+from vaekit.outputs import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_batch, save_table
+
+SUFFIXES = (*IMAGE_SUFFIXES, ".npy", *TABLE_SUFFIXES)
+PICTURE_COUNT = 64  # a picture shows this many examples unless -n says otherwise: a grid of thousands says nothing
+PER_ROW = 16
+
+
+@click.command()
+@RUN
+@DATA
+@SPLIT
+@click.option("--out", required=True, help="output .png (noisy inputs above denoised outputs), .npy (ids beside "
+              "it in NAME-ids.npy), .csv or .parquet (column id, then one column per data dimension)")
+@click.option("--add-noise", "noise", default=None, metavar="KIND:LEVEL",
+              help="corrupt the (clean) data first, to see the effect: gaussian:SIGMA, salt_pepper:P, mask:P or "
+              "replace:P, kept in the likelihood's data support")
+@click.option("--seed", default=0, show_default=True, help="seed of --add-noise")
+@click.option("--noisy-out", default=None, help="also write the inputs --add-noise made (.png, .npy, .csv, .parquet)")
+@click.option("-n", "--count", type=int, default=None, callback=at_least(1),
+              help=f"only the first N examples [default: all; a picture shows the first {PICTURE_COUNT}]")
+@DEVICE
+def denoise(run: str, source: str | None, split: str | None, out: str, noise: str | None, seed: int,
+            noisy_out: str | None, count: int | None, device: str) -> None:
+    """Denoise examples: encode each noisy input and decode the posterior mean (as reconstruct does), in the
+    data's order, with its ids. A run trained with --objective denoising learned to remove the noise.
+
+    \b
+    Example:
+      vaekit train --data fashion-mnist --objective denoising --corruption gaussian --corruption-level 0.3 \\
+        --out runs/denoiser
+      vaekit denoise runs/denoiser --data noisy.npy --out clean.npy
+      vaekit denoise runs/denoiser --add-noise salt_pepper:0.1 --noisy-out noisy.png --out clean.png
+    """
+    from vaekit.denoising import add_noise
+    from vaekit.denoising import denoise as denoise_examples
+    from vaekit.inference import select_data
+
+    paths = [Path(out)] + ([Path(noisy_out)] if noisy_out else [])
+    if noisy_out and noise is None:
+        raise VaekitError("--noisy-out writes the inputs that --add-noise makes; give --add-noise KIND:LEVEL too "
+                          "(without it the inputs are --data as it is)")
+    if noise is not None:
+        from vaekit.corruption import parse_noise
+
+        parse_noise(noise)  # a malformed --add-noise is refused before the model and the data are read
+    for path in paths:  # before the work, not after it
+        if path.suffix.lower() not in SUFFIXES:
+            raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")
+    model = _load(run, device)
+    for path in paths:
+        if path.suffix.lower() in IMAGE_SUFFIXES and not model.is_image:
+            raise VaekitError(f"{path}: this run models vectors, not images; write .npy, .csv or .parquet")
+    chosen = select_data(run, source, split)
+    picture = Path(out).suffix.lower() in IMAGE_SUFFIXES
+    shown = count or (PICTURE_COUNT if picture else len(chosen.x))
+    x, ids = chosen.x[:shown], chosen.ids[:shown]
+    labels = data_labels(model, chosen.y, shown)
+    noisy = add_noise(model, x, noise, seed) if noise is not None else x
+    clean = denoise_examples(model, noisy, labels)
+    _write(Path(out), clean, noisy, ids, run)
+    if noisy_out:
+        _write(Path(noisy_out), noisy, None, ids, run)
+    also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
+    click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
+
+
+def _write(path: Path, values: torch.Tensor, above: torch.Tensor | None, ids: np.ndarray, run: str) -> None:
+    """`values` in order: a picture (with `above` in the row over each row of values), an array with its ids
+    beside it, or a table whose first column is the id."""
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        save_batch(path, _pairs(above, values) if above is not None else values, ncol=min(PER_ROW, len(values)))
+    elif suffix == ".npy":
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            np.save(handle, values.numpy())
+        with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
+            np.save(handle, ids)
+    else:
+        save_table(path, values.reshape(len(values), -1).numpy(), _columns(run), column_values=_values(run),
+                   ids=ids)
+
+
+def _pairs(top: torch.Tensor, bottom: torch.Tensor) -> torch.Tensor:
+    """Rows of PER_ROW examples: a row of `top`, the same examples of `bottom` under it, and so on (the last
+    rows padded with blank images)."""
+    rows = []
+    for start in range(0, len(top), PER_ROW):
+        for part in (top, bottom):
+            row = part[start:start + PER_ROW]
+            width = min(PER_ROW, len(top))
+            rows.append(torch.cat([row, torch.zeros(width - len(row), *row.shape[1:])]) if len(row) < width else row)
+    return torch.cat(rows)
+
+
+COMMANDS = [denoise]
