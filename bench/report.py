@@ -14,14 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def machine() -> str:
-    """The CPU model, core count and torch build, for the line that says where numbers were measured."""
+    """The CPU model, core count, torch build and GPU (where there is one), for the line that says where numbers
+    were measured."""
     model = platform.processor() or "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
         found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
         model = found.group(1).strip() if found else model
     return (f"{model}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} threads, "
-            f"Python {platform.python_version()}")
+            f"Python {platform.python_version()}"
+            + (f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""))
 
 
 def write_results(name: str, results: dict, markdown: str) -> None:
