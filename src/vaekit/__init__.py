@@ -18,4 +18,13 @@ from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
            "VAEEmbedder", "VaekitError", "build_model", "evaluate", "load", "load_config_file", "load_dataset",
-           "resume", "train"]
+           "resume", "train", "VAEImputer"]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    """VAEImputer on first use: it imports scikit-learn, which takes a second, so `import vaekit` does not."""
+    if name == "VAEImputer":
+        from vaekit.imputer import VAEImputer
+
+        return VAEImputer
+    raise AttributeError(f"module 'vaekit' has no attribute {name!r}")

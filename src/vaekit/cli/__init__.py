@@ -45,9 +45,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from vaekit.cli import evaluate, info, outputs, plot, train
+    from vaekit.cli import evaluate, impute, info, outputs, plot, train
 
-    for module in (train, outputs, plot, info, evaluate):
+    for module in (train, outputs, plot, info, evaluate, impute):
         for command in module.COMMANDS:
             main.add_command(command)
 
