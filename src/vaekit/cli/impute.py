@@ -145,7 +145,7 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
     from vaekit.imputation import impute as impute_values
     from vaekit.imputation.masks import image_mask
     from vaekit.inference import select_data
-    from vaekit.plots.grid import image_grid
+    from vaekit.plots.inpainting import inpainting_grid
 
     path = Path(out or Path(run) / "inpainting.png")
     if path.suffix.lower() != ".png":
@@ -159,19 +159,10 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
     gaps = x.masked_fill(missing, float("nan"))
     filled = impute_values(model, gaps, method=method, k=k, iterations=iterations, seed=seed,
                            y=data_labels(model, chosen.y, count))
-    red = torch.tensor([0.9, 0.2, 0.2]).reshape(1, 3, 1, 1)
-    shown = torch.where(missing.any(1, keepdim=True), red, x.expand(-1, 3, -1, -1))  # the mask in red
-    columns = min(len(x), 16)
-    rows = []
-    for start in range(0, len(x), columns):
-        for part in (shown, filled.expand(-1, 3, -1, -1), x.expand(-1, 3, -1, -1)):
-            block = part[start:start + columns]
-            padding = torch.ones(columns - len(block), *block.shape[1:])
-            rows.append(torch.cat([block, padding]))
     import matplotlib.image
 
     with atomic_path(path) as tmp:
-        matplotlib.image.imsave(tmp, image_grid(torch.cat(rows), columns), format="png")
+        matplotlib.image.imsave(tmp, inpainting_grid(x, missing, [filled]), format="png")
     for name, array in ((f"{path.stem}.npy", filled.numpy()), (f"{path.stem}-mask.npy", missing.numpy())):
         with atomic_path(path.with_name(name)) as tmp, tmp.open("wb") as handle:
             np.save(handle, array)
