@@ -38,8 +38,8 @@ from vaekit.training.loop import train  # noqa: E402
 
 RATES = (0.2, 0.5)
 SEEDS = (0, 1, 2, 3, 4)
-STEPS = 3000  # training steps per table, whatever its size
-K = 5000      # importance samples per example for the imputation
+STEPS = 1500  # training steps per table, whatever its size
+K = 1000      # importance samples per example for the imputation
 
 
 def tables() -> dict[str, pd.DataFrame]:
