@@ -7,7 +7,6 @@
     x_new = model.sample(16)
 """
 
-from vaekit.anomaly_detector import VAEAnomalyDetector
 from vaekit.config import Config, DataConfig, ModelConfig, ObjectiveConfig, TrainConfig, load_config_file
 from vaekit.data import Dataset, load_dataset
 from vaekit.embedder import VAEEmbedder
@@ -18,5 +17,17 @@ from vaekit.run_dir import load
 from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
-           "VAEAnomalyDetector", "VAEEmbedder", "VaekitError", "build_model", "evaluate", "load", "load_config_file",
-           "load_dataset", "resume", "train"]
+           "VAEAnomalyDetector", "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
+           "load_config_file", "load_dataset", "resume", "train"]
+
+# scikit-learn style estimators, imported on first use: scikit-learn takes a second to import, so `import vaekit`
+# does not pay for it
+_ESTIMATORS = {"VAEAnomalyDetector": "vaekit.anomaly_detector", "VAEImputer": "vaekit.imputer"}
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name in _ESTIMATORS:
+        import importlib
+
+        return getattr(importlib.import_module(_ESTIMATORS[name]), name)
+    raise AttributeError(f"module 'vaekit' has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -41,9 +42,10 @@ def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: li
 
 def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
                extra: dict[str, np.ndarray] | None = None, column_values: list | None = None,
-               ids: np.ndarray | None = None) -> Path:
+               ids: np.ndarray | None = None, dtypes: dict[str, Any] | None = None) -> Path:
     """`values` as a table with the given column names, then the `extra` columns; `ids`, given, as a first
-    column "id"."""
+    column "id". `dtypes` (a source table's) turns numeric columns back to their integer or boolean type where
+    every value is whole."""
     import pandas as pd
 
     columns = columns if columns is not None and len(columns) == values.shape[1] else \
@@ -53,6 +55,11 @@ def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
         if known:  # a binary or categorical column: codes back to the values they stand for
             codes = np.clip(np.rint(frame[column].to_numpy()), 0, len(known) - 1).astype(int)
             frame[column] = pd.Series(np.asarray(known, dtype=object)[codes]).infer_objects()
+    for column, dtype in (dtypes or {}).items():
+        whole = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        if column in frame and whole and pd.api.types.is_float_dtype(frame[column]) and \
+                bool((frame[column] == frame[column].round()).all()):
+            frame[column] = frame[column].astype(dtype)
     for name, column in (extra or {}).items():
         frame[name] = column
     if ids is not None:

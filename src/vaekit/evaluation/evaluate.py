@@ -108,8 +108,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     stats = latent_statistics(model, x, seed=seed, y=labels)
     nll = _summary(offset - estimate.log_likelihood)
     squared = [((model.reconstruct(x[i:i + 1000].to(model.device),
-                                   y=None if labels is None else labels[i:i + 1000]).cpu() - x[i:i + 1000]) ** 2).sum()
-               for i in range(0, len(x), 1000)]
+                                   y=None if labels is None else labels[i:i + 1000]).cpu() - x[i:i + 1000]) ** 2
+                           ).nansum() for i in range(0, len(x), 1000)]  # missing (NaN) entries left out
     results: dict[str, Any] = {
         "split": split, "examples": len(x), "k": k, "seed": seed,
         "protocol": protocol(likelihood, x, levels), "dequantization_levels": levels,
@@ -119,7 +119,7 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         "active_units": active_units(stats["mean_variance"]), "active_threshold": ACTIVE_THRESHOLD,
         "latent_dim": model.latent_dim, "kl_per_dim": stats["kl_per_dim"].tolist(),
         "posterior_mean_variance": stats["mean_variance"].tolist(),
-        "reconstruction_mse": float(sum(squared) / (len(x) * dims)),
+        "reconstruction_mse": float(sum(squared) / int((~torch.isnan(x)).sum())),
     }
     # the probe is fitted on training codes and scored on test codes: only an evaluation of the test split has both
     if isinstance(data, Dataset) and split == "test" and data.train_y is not None and y is not None \

@@ -1,0 +1,173 @@
+"""`vaekit impute | inpaint`: fill in missing values of tables and arrays, or masked pixels of images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import torch
+
+from vaekit.cli.counts import at_least
+from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _load, data_labels
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+from vaekit.outputs import save_table
+
+METHOD = click.option("--method", type=click.Choice(["importance", "gibbs", "metropolis"]), default="importance",
+                      show_default=True, help="importance resampling (MIWAE), pseudo-Gibbs, or "
+                      "Metropolis-within-Gibbs (exact target whatever the encoder)")
+K = click.option("--k", "k", type=int, default=None, callback=at_least(1),
+                 help="importance samples (importance; default 1000) or chains averaged (gibbs, metropolis; "
+                 "default 100)")
+ITERATIONS = click.option("--iterations", default=100, show_default=True, callback=at_least(0),
+                          help="sweeps of the gibbs and metropolis chains")
+SEED = click.option("--seed", default=0, show_default=True, help="seed of the draws: the same seed repeats a result")
+
+
+@click.command()
+@RUN
+@DATA
+@SPLIT
+@click.option("--out", required=True, help="output .csv or .parquet (a table's columns, values and ids), or .npy")
+@METHOD
+@click.option("--draws", default=1, show_default=True, callback=at_least(1),
+              help="1: one imputation, the conditional mean (the most probable value of a binary or categorical "
+              "column); N > 1: N draws from p(x_miss | x_obs) for multiple imputation, written one after the other "
+              "in one table with a column `draw` (0..N-1), each draw every row in order, or as a .npy array "
+              "(N, examples, ...)")
+@K
+@ITERATIONS
+@SEED
+@DEVICE
+def impute(run: str, source: str | None, split: str | None, out: str, method: str, draws: int, k: int | None,
+           iterations: int, seed: int, device: str) -> None:
+    """Fill in the missing values (empty cells, NaN) of a table or an array with a trained run.
+
+    Observed values are written back unchanged; rows keep their order and ids, columns their names, types and
+    category values. Any run can impute; one trained with --missing model (its encoder reads which values are
+    observed) needs fewer draws.
+
+    \b
+    Example:
+      vaekit train --data with-gaps.csv --missing model --epochs 200 --out runs/gaps
+      vaekit impute runs/gaps --data with-gaps.csv --out filled.csv
+      vaekit impute runs/gaps --data with-gaps.csv --draws 5 --out draws.csv
+    """
+    from vaekit.imputation import impute as impute_values
+    from vaekit.inference import select_data
+    from vaekit.run_dir import read_run_config
+
+    path = Path(out)
+    if path.suffix.lower() not in (".npy", ".csv", ".parquet"):  # before the work, not after it
+        raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
+    model = _load(run, device)
+    chosen = select_data(run, source, split, missing=True)
+    labels = data_labels(model, chosen.y)
+    filled = impute_values(model, chosen.x, method=method, draws=draws, k=k, iterations=iterations, seed=seed,
+                           y=labels)
+    if path.suffix.lower() == ".npy":
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            np.save(handle, filled.numpy())
+    else:
+        config, info = read_run_config(run)
+        source_table = _source_table(chosen.data.source)
+        # float32 numbers written as float32 prints them (197.33456, not 197.33456420898438)
+        imputed = filled.reshape(draws, len(chosen.x), -1).numpy().astype(str).astype(np.float64)
+        values = _with_source_values(imputed,
+                                     source_table, chosen, info)
+        extra: dict[str, Any] = {}
+        if chosen.y is not None and config.data.label_column and info.get("class_names"):
+            extra[config.data.label_column] = np.tile(np.asarray(info["class_names"], dtype=object)[chosen.y], draws)
+        if draws > 1:
+            extra = {"draw": np.repeat(np.arange(draws), len(chosen.x)), **extra}
+        save_table(path, values.reshape(-1, values.shape[-1]), info.get("columns"), extra,
+                   column_values=info.get("column_values"), ids=np.tile(chosen.ids, draws),
+                   dtypes=None if source_table is None else source_table.dtypes.to_dict())
+    missing = int(torch.isnan(chosen.x).sum())
+    click.echo(f"filled {missing} missing values in {len(chosen.x)} examples ({method}"
+               f"{f', {draws} draws' if draws > 1 else ''}) and wrote {path}")
+
+
+def _source_table(location: str) -> Any:
+    """The table file the data came from, as pandas reads it (None for other data)."""
+    import pandas as pd
+
+    path = Path(location)
+    if not path.is_file() or path.suffix.lower() not in (".csv", ".parquet"):
+        return None
+    return pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+
+
+def _with_source_values(values: np.ndarray, table: Any, chosen: Any, info: dict[str, Any]) -> np.ndarray:
+    """(draws, N, D) imputed tables with the observed numbers of continuous columns taken from the file itself,
+    in float64: the data went through float32, which would round a number with more digits."""
+    columns, column_values = info.get("columns") or [], info.get("column_values") or []
+    if table is None or len(table) != len(chosen.data.train_x) + len(chosen.data.test_x):
+        return values
+    train_rows, test_rows = chosen.data.rows()
+    positions = {"train": train_rows, "test": test_rows}.get(chosen.split, np.arange(len(table)))
+    for j, (name, known) in enumerate(zip(columns, column_values)):
+        if known is None and name in table and np.issubdtype(table[name].dtype, np.number):
+            original = table[name].to_numpy(dtype=np.float64, na_value=np.nan)[positions]
+            values[:, :, j] = np.where(np.isnan(original), values[:, :, j], original)
+    return values
+
+
+@click.command()
+@RUN
+@DATA
+@SPLIT
+@click.option("--mask", "mask_spec", required=True,
+              help="missing pixels: lower-half, upper-half, left-half, right-half, center, random:P (each pixel "
+              "missing with probability P, seeded by --seed), or a .npy (1 = missing) or .png (non-black = missing) "
+              "file of shape (H, W), (C, H, W) or (N, C, H, W)")
+@click.option("-n", "--count", default=32, show_default=True, callback=at_least(1),
+              help="how many images from the start of the data")
+@click.option("--out", default=None, help="output picture: rows of inputs (missing pixels in red), inpainted images "
+              "and originals; the filled images go beside it as NAME.npy and the mask as NAME-mask.npy "
+              "[default: RUN/inpainting.png]")
+@METHOD
+@K
+@ITERATIONS
+@SEED
+@DEVICE
+def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, count: int, out: str | None,
+            method: str, k: int | None, iterations: int, seed: int, device: str) -> None:
+    """Fill in masked pixels of images with a trained run.
+
+    \b
+    Example:
+      vaekit inpaint runs/fashion --data fashion-mnist --mask lower-half -n 16 --out inpainted.png
+      vaekit inpaint runs/fashion --mask random:0.5 --method metropolis
+    """
+    from vaekit.imputation import impute as impute_values
+    from vaekit.imputation.masks import image_mask
+    from vaekit.inference import select_data
+    from vaekit.plots.inpainting import inpainting_grid
+
+    path = Path(out or Path(run) / "inpainting.png")
+    if path.suffix.lower() != ".png":
+        raise VaekitError(f"{path}: the inpainting picture is a .png (the arrays go beside it)")
+    model = _load(run, device)
+    if not model.is_image:
+        raise VaekitError(f"{run} models vectors, not images; fill in a table's missing values with vaekit impute")
+    chosen = select_data(run, source, split)
+    x = chosen.x[:count]
+    missing = image_mask(mask_spec, tuple(x.shape), seed)
+    gaps = x.masked_fill(missing, float("nan"))
+    filled = impute_values(model, gaps, method=method, k=k, iterations=iterations, seed=seed,
+                           y=data_labels(model, chosen.y, count))
+    import matplotlib.image
+
+    with atomic_path(path) as tmp:
+        matplotlib.image.imsave(tmp, inpainting_grid(x, missing, [filled]), format="png")
+    for name, array in ((f"{path.stem}.npy", filled.numpy()), (f"{path.stem}-mask.npy", missing.numpy())):
+        with atomic_path(path.with_name(name)) as tmp, tmp.open("wb") as handle:
+            np.save(handle, array)
+    click.echo(f"inpainted {int(missing.sum())} pixels of {len(x)} images ({method}); wrote {path} and "
+               f"{path.with_name(f'{path.stem}.npy')}")
+
+
+COMMANDS = [impute, inpaint]

@@ -1,0 +1,106 @@
+"""Imputation from the command line and from scikit-learn: `vaekit impute` keeps a mixed table's columns, types,
+categories, ids and observed values; `vaekit inpaint` writes its picture and arrays; VAEImputer works in a
+Pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import invoke
+
+MIXED = Path(__file__).parents[1] / "configs" / "data" / "diabetes-mixed.csv"
+
+
+@pytest.fixture(scope="module")
+def gappy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("impute")
+    table = pd.read_csv(MIXED).iloc[:200]
+    table["visits"] = np.arange(len(table)) % 7  # an integer column with no gaps: it stays integer
+    rng = np.random.default_rng(0)
+    for column in [c for c in table.columns if c != "visits"]:
+        table.loc[rng.random(len(table)) < 0.2, column] = np.nan
+    table["s5"] = table["s5"] + 1e-9  # more digits than float32 holds: observed values come back from the file
+    table.index = [f"p{i}" for i in range(len(table))]
+    table.to_csv(folder / "gaps.csv")
+    run = folder / "run"
+    code, output = invoke("train", "--data", folder / "gaps.csv", "--missing", "model", "--latent-dim", "3",
+                          "--hidden", "32", "--epochs", "3", "--out", run, "--quiet")
+    assert code == 0, output
+    return run, folder / "gaps.csv"
+
+
+def test_impute_keeps_columns_types_categories_ids_and_observed_values(gappy_run: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    run, data = gappy_run
+    code, output = invoke("impute", run, "--data", data, "--out", tmp_path / "filled.csv", "--k", "100")
+    assert code == 0, output
+    source = pd.read_csv(data, index_col=0)
+    filled = pd.read_csv(tmp_path / "filled.csv", index_col=0)
+    assert list(filled.columns) == list(source.columns) and list(filled.index) == list(source.index)
+    assert filled.notna().all().all()
+    assert filled.dtypes.equals(source.dtypes)  # visits stays int64, the categories text
+    observed = source.notna()
+    for column in source.columns:
+        assert (filled[column][observed[column]] == source[column][observed[column]]).all(), column
+    assert set(filled["sex"]) == {"female", "male"}
+    assert set(filled["age_band"]) <= set(source["age_band"].dropna())
+    # the same seed, the same file
+    invoke("impute", run, "--data", data, "--out", tmp_path / "again.csv", "--k", "100")
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "filled.csv").read_bytes()
+
+
+def test_multiple_imputation_writes_a_draw_column(gappy_run: tuple[Path, Path], tmp_path: Path) -> None:
+    run, data = gappy_run
+    code, output = invoke("impute", run, "--data", data, "--out", tmp_path / "draws.csv", "--draws", "3",
+                          "--method", "metropolis", "--k", "5", "--iterations", "3")
+    assert code == 0, output
+    draws = pd.read_csv(tmp_path / "draws.csv")
+    assert list(draws["draw"]) == [0] * 200 + [1] * 200 + [2] * 200
+    assert list(draws["id"][:200]) == list(draws["id"][200:400])
+    source = pd.read_csv(data, index_col=0)
+    gaps = source["bmi"].isna().to_numpy()
+    values = draws["bmi"].to_numpy().reshape(3, 200)
+    assert (values[0, gaps] != values[1, gaps]).any()  # draws differ where values are missing ...
+    assert (values[:, ~gaps] == source["bmi"].to_numpy()[~gaps]).all()  # ... and agree where observed
+
+
+def test_inpaint_writes_the_picture_and_arrays(digits_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "inpainted.png"
+    code, output = invoke("inpaint", digits_run, "--mask", "lower-half", "-n", "6", "--out", out, "--k", "50")
+    assert code == 0, output
+    filled, mask = np.load(tmp_path / "inpainted.npy"), np.load(tmp_path / "inpainted-mask.npy")
+    assert filled.shape == (6, 1, 8, 8) and mask.shape == (6, 1, 8, 8)
+    assert mask[:, :, 4:].all() and not mask[:, :, :4].any()
+    assert np.isfinite(filled).all() and ((filled >= 0) & (filled <= 1)).all()
+    from PIL import Image
+
+    assert Image.open(out).size[1] > 3 * 28  # three rows: masked inputs, inpainted, originals
+    np.save(tmp_path / "mask.npy", np.eye(8, dtype=bool))
+    code, output = invoke("inpaint", digits_run, "--mask", tmp_path / "mask.npy", "-n", "2", "--out",
+                          tmp_path / "diag.png", "--method", "gibbs", "--k", "5", "--iterations", "2")
+    assert code == 0, output
+    assert np.load(tmp_path / "diag-mask.npy")[:, 0].sum() == 16
+
+
+def test_vae_imputer_in_a_pipeline() -> None:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    from vaekit import VAEImputer
+
+    x, y = load_diabetes(return_X_y=True)
+    x, y = x[:150], y[:150]
+    gaps = x.copy()
+    gaps[np.random.default_rng(0).random(x.shape) < 0.2] = np.nan
+    pipeline = make_pipeline(VAEImputer(latent_dim=3, hidden=(32,), epochs=5, k=50), Ridge())
+    pipeline.fit(gaps, y)
+    assert np.isfinite(pipeline.predict(gaps)).all()
+    filled = pipeline[0].transform(gaps)
+    observed = ~np.isnan(gaps)
+    assert not np.isnan(filled).any() and np.array_equal(filled[observed], gaps[observed].astype(np.float32))
+    assert pipeline[0].get_params()["latent_dim"] == 3
