@@ -268,7 +268,8 @@ def main() -> None:
                        for name in next(iter(rows.values()))} for setting, rows in per_class.items()}
     best = max(((s, k) for s in setting_names for k in KINDS), key=lambda sk: means[sk[0]][sk[1]])
     print("means", json.dumps(means, indent=1), "best", best, flush=True)
-    command = " ".join(["python bench/anomaly.py", *sys.argv[1:]])
+    shown = [arg for arg, before in zip(sys.argv[1:], ["", *sys.argv[1:]]) if "partial" not in arg + before]
+    command = " ".join(["python bench/anomaly.py", *shown])
     results = {"classes": classes, "settings": setting_names, "k": K, "peer_epochs": args.peer_epochs,
                "per_class": per_class, "means": means, "best": list(best),
                "out_of_distribution": sorted(oods, key=lambda o: ood_names.index(o["setting"])),
