@@ -133,3 +133,19 @@ def test_a_row_or_column_with_every_value_missing_is_named(tmp_path: Path) -> No
     table.to_csv(tmp_path / "column.csv", index=False)
     with pytest.raises(DataError, match="column 'bmi'"):
         load_dataset(tmp_path / "column.csv", missing=True, column_types="bmi:continuous")
+
+
+def test_missing_pixels_are_drawn_red_in_picture_grids() -> None:
+    """A gap must not pass for a black pixel (nor reach TensorBoard's uint8 cast as NaN)."""
+    import warnings
+
+    from vaekit.plots.grid import image_grid
+
+    images = torch.full((2, 1, 4, 4), 0.5)
+    images[0, 0, 1, 2] = float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grid = image_grid(images, ncol=2, min_side=4)
+    assert np.isfinite(grid).all()
+    assert grid[1 + 1, 1 + 2].tolist() == [1.0, 0.0, 0.0]          # the missing pixel of the first tile
+    assert grid[1 + 1, 1 + 4 + 1 + 2].tolist() == [0.5, 0.5, 0.5]  # the same place in the second tile

@@ -12,10 +12,15 @@ def image_grid(images: torch.Tensor, ncol: int, pad: int = 1, min_side: int = 28
     """(N, C, H, W) in [0, 1] -> an (rows*H', ncol*W', 3) float array, tiles separated by `pad` white pixels.
 
     Tiles smaller than `min_side` are enlarged by whole pixels (nearest neighbour), so 8x8 digits stay visible.
+    Missing pixels (NaN, in data trained with missing: model) are drawn red, so a gap never passes for black.
     """
     images = images.detach().float().clamp(0, 1).cpu()
     if images.shape[1] == 1:
         images = images.expand(-1, 3, -1, -1)
+    missing = torch.isnan(images).any(1, keepdim=True)
+    if bool(missing.any()):
+        red = torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1)
+        images = torch.where(missing, red, images)
     n, _, height, width = images.shape
     zoom = max(1, math.ceil(min_side / max(height, width)))
     if zoom > 1:
