@@ -11,4 +11,7 @@ CASES = [
     Case("audit-score-background-without-likelihood-ratio",
          r"--background is read only by the likelihood_ratio score, not by iw",
          ["score", "{run}", "--kind", "iw", "--background", "{run}", "--out", OUT]),
+    Case("audit-denoise-noisy-out-is-out", r"--out and --noisy-out both name .*same\.npy: one would overwrite",
+         ["denoise", "{run}", "--add-noise", "gaussian:0.3", "--noisy-out", "{root}/same.npy", "--out",
+          "{root}/./same.npy"]),
 ]
