@@ -14,4 +14,6 @@ CASES = [
     Case("audit-denoise-noisy-out-is-out", r"--out and --noisy-out both name .*same\.npy: one would overwrite",
          ["denoise", "{run}", "--add-noise", "gaussian:0.3", "--noisy-out", "{root}/same.npy", "--out",
           "{root}/./same.npy"]),
+    Case("audit-compress-output-not-vkz", r"x\.npy: choose an output ending in \.vkz",
+         ["compress", "{run}", "--out", "{root}/x.npy"]),
 ]

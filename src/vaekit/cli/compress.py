@@ -40,7 +40,7 @@ def _as_dtype(x: torch.Tensor, levels: int, dtype: str) -> np.ndarray:
 
 @click.command()
 @RUN
-@click.option("--out", required=True, help="the compressed file to write (.vkz)")
+@click.option("--out", required=True, help="the compressed file to write, ending in .vkz")
 @click.option("--seed", default=0, show_default=True, help="seed of the initial words the coder starts with")
 @click.option("--latent-bits", default=None, type=int, callback=at_least(1),
               help="buckets per latent dimension, as a power of 2 (at most 16) [default: 10]")
@@ -68,6 +68,9 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
     from vaekit.inference import select_data
     from vaekit.run_dir import read_run_config
 
+    if Path(out).suffix.lower() != ".vkz":  # before the work; a .npy or .png name would hide what the file is
+        raise VaekitError(f"{out}: choose an output ending in .vkz (vaekit decompress turns it back into .npy, "
+                          ".png, .csv or .parquet)")
     config, _ = read_run_config(run)
     model = _load(run, "cpu")
     chosen = select_data(run, source, split)
