@@ -3,9 +3,17 @@ ignore, and the like; each now refused with one line before anything is written.
 
 from __future__ import annotations
 
-from bad_inputs.case import Case
+import torch
+
+import vaekit
+from bad_inputs.case import Case, Workspace
+from vaekit.compression import compress, decompress
 
 OUT = "{root}/s.csv"
+
+
+def _binary(w: Workspace) -> tuple[vaekit.VAE, torch.Tensor]:
+    return vaekit.load(w.run), (vaekit.load_dataset("digits").test_x[:3] > 0.5).float()
 
 CASES = [
     Case("audit-score-background-without-likelihood-ratio",
@@ -16,4 +24,10 @@ CASES = [
           "{root}/./same.npy"]),
     Case("audit-compress-output-not-vkz", r"x\.npy: choose an output ending in \.vkz",
          ["compress", "{run}", "--out", "{root}/x.npy"]),
+    Case("audit-compress-negative-seed", r"--seed must be at least 0, got -1",
+         ["compress", "{run}", "--seed", "-1", "--out", "{root}/x.vkz"]),
+    Case("audit-compress-api-negative-seed", r"seed must be a whole number 0 or more, got -1",
+         api=lambda w: compress(*_binary(w), seed=-1)),
+    Case("audit-decompress-api-file-name", r"decompress takes the compressed bytes, got str; .*read_bytes",
+         api=lambda w: decompress(vaekit.load(w.run), "x.vkz")),
 ]

@@ -41,7 +41,8 @@ def _as_dtype(x: torch.Tensor, levels: int, dtype: str) -> np.ndarray:
 @click.command()
 @RUN
 @click.option("--out", required=True, help="the compressed file to write, ending in .vkz")
-@click.option("--seed", default=0, show_default=True, help="seed of the initial words the coder starts with")
+@click.option("--seed", default=0, show_default=True, help="seed of the initial words the coder starts with",
+              callback=at_least(0))
 @click.option("--latent-bits", default=None, type=int, callback=at_least(1),
               help="buckets per latent dimension, as a power of 2 (at most 16) [default: 10]")
 @click.option("--batch-size", default=None, type=int, callback=at_least(1),

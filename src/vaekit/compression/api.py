@@ -60,6 +60,8 @@ def compress(model: torch.nn.Module, x: Any, seed: int = 0, latent_bits: int = L
     back) are stored in the header."""
     if not 1 <= latent_bits <= 16:
         raise VaekitError(f"latent_bits must be between 1 and 16, got {latent_bits}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:  # numpy's seeds are >= 0
+        raise VaekitError(f"seed must be a whole number 0 or more, got {seed!r}")
     x = as_data(x, model, move=False).to("cpu", torch.float32)
     if ids is not None and len(ids) != len(x):
         raise VaekitError(f"ids must be one per example: {len(ids)} ids for {len(x)} examples")
@@ -100,6 +102,9 @@ def decompress(model: torch.nn.Module, data: bytes, where: str = "the data") -> 
 def decompress_with_header(model: torch.nn.Module, data: bytes, where: str = "the data"
                            ) -> tuple[torch.Tensor, dict[str, Any]]:
     """(examples, header): `decompress` and what the file says about them (ids, dtype, coder settings)."""
+    if not isinstance(data, bytes | bytearray | memoryview):  # a file name would be refused as a foreign file
+        raise VaekitError(f"decompress takes the compressed bytes, got {type(data).__name__}; read a file with "
+                          "pathlib.Path(name).read_bytes()")
     header, words = unpack(data, where)
     if header.get("weights_sha256") != weights_sha256(model):
         raise DataError(f"{where} was compressed with another model (weights SHA-256 "
