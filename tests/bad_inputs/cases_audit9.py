@@ -9,6 +9,13 @@ import vaekit
 from bad_inputs.case import Case, Workspace
 from vaekit.compression import compress, decompress
 
+
+def _detector_on_text() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"age": [50.0, 61.0, 47.0], "sex": ["F", "M", "F"]})
+    vaekit.VAEAnomalyDetector(epochs=1).fit(frame)
+
 OUT = "{root}/s.csv"
 
 
@@ -30,4 +37,6 @@ CASES = [
          api=lambda w: compress(*_binary(w), seed=-1)),
     Case("audit-decompress-api-file-name", r"decompress takes the compressed bytes, got str; .*read_bytes",
          api=lambda w: decompress(vaekit.load(w.run), "x.vkz")),
+    Case("audit-detector-text-column", r"VAEAnomalyDetector takes numbers; code categories as numbers first",
+         api=lambda w: _detector_on_text()),
 ]
