@@ -10,6 +10,22 @@ from bad_inputs.case import Case, Workspace
 from vaekit.compression import compress, decompress
 
 
+def _table_run(w: Workspace) -> None:
+    """A tiny run on a table with a text column, and a .npy of as many columns."""
+    import numpy as np
+
+    rows = [f"r{i},{i % 7 + 0.5},{'ab'[i % 2]},{i % 3 * 1.5}" for i in range(40)]
+    w.write("table.csv", ",x,kind,y\n" + "\n".join(rows) + "\n")
+    vaekit.train({"data": {"source": str(w.path("table.csv"))}, "model": {"latent_dim": 2, "hidden": [8]},
+                  "train": {"epochs": 1}}, w.path("table-run"), progress=False, pictures=False)
+    np.save(w.path("three.npy"), np.zeros((4, 3), dtype=np.float32))
+
+
+def _empty_row_with_ids(w: Workspace) -> None:
+    w.write("gaps.csv", ",a,b\np1,1.0,2.0\np2,,\np3,3.0,\np4,2.0,1.0\n")
+    vaekit.load_dataset(str(w.path("gaps.csv")), missing=True)
+
+
 def _detector_on_text() -> None:
     import pandas as pd
 
@@ -39,4 +55,9 @@ CASES = [
          api=lambda w: decompress(vaekit.load(w.run), "x.vkz")),
     Case("audit-detector-text-column", r"VAEAnomalyDetector takes numbers; code categories as numbers first",
          api=lambda w: _detector_on_text()),
+    Case("audit-table-run-given-an-array", r"three\.npy is not a \.csv or \.parquet table, but this run was trained "
+         r"on a table \(x, kind, y\)", ["score", "{root}/table-run", "--data", "{root}/three.npy", "--out", OUT],
+         setup=_table_run),
+    Case("audit-empty-row-id-plain", r"every value of the example at id 'p2' of",
+         api=_empty_row_with_ids, changes=("gaps.csv",)),
 ]
