@@ -109,7 +109,7 @@ def decompress(run: str, file: str, out: str) -> None:
       vaekit decompress runs/binary-digits test.vkz --out test-back.npy
       vaekit decompress runs/binary-digits test.vkz --out test-back.png
     """
-    from vaekit.compression.api import decompress_with_header
+    from vaekit.compression.api import decompress_with_header, header_ids
     from vaekit.outputs import save_batch, save_table
 
     path = Path(out)
@@ -121,7 +121,7 @@ def decompress(run: str, file: str, out: str) -> None:
         raise VaekitError(f"cannot read {file}: {error.strerror or error}") from None
     model = _load(run, "cpu")
     x, header = decompress_with_header(model, data, file)
-    ids = np.asarray(header["ids"]) if header.get("ids") is not None else np.arange(len(x))
+    ids = header_ids(header)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
