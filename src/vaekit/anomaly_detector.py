@@ -121,7 +121,11 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
 
 def _as_examples(X: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """X as float32 (N, D) or (N, C, H, W), checked: finite, and of the fitted model's shape."""
-    x = np.asarray(X, dtype=np.float32)
+    try:
+        x = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError):  # text columns of a DataFrame, ragged lists
+        raise VaekitError("VAEAnomalyDetector takes numbers; code categories as numbers first (for example "
+                          "pandas.get_dummies or scikit-learn's OneHotEncoder)") from None
     if x.ndim not in (2, 4) or len(x) == 0:
         raise VaekitError(f"expected a table (examples, features) or images (examples, channels, height, width), "
                           f"got shape {x.shape}")

@@ -22,8 +22,8 @@ import torch
 from vaekit.checks import as_checked_data
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
-from vaekit.data.tables import UNNAMED_FIRST, align_columns
-from vaekit.errors import VaekitError
+from vaekit.data.tables import TABLE_SUFFIXES, UNNAMED_FIRST, align_columns
+from vaekit.errors import DataError, VaekitError
 from vaekit.model import VAE, rsample
 from vaekit.run_dir import read_run_config
 
@@ -80,6 +80,11 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     if run_info is not None and run_info.get("column_types") and run_info.get("columns"):
         # the run's own types, so a file where a column holds fewer values still reads as the run read it
         types = ",".join(f"{name}:{kind}" for name, kind in zip(run_info["columns"], run_info["column_types"]))
+    if source is not None and (types or cfg.label_column) and Path(source).suffix.lower() not in TABLE_SUFFIXES:
+        # else load_dataset blames the run's own column settings, as if the user had set them
+        columns = ", ".join((run_info or {}).get("columns") or []) or "its columns"
+        raise DataError(f"{source} is not a .csv or .parquet table, but this run was trained on a table ({columns}); "
+                        "give the data as a table with the same columns")
     # a run from before table ids took a CSV's unnamed index column as a feature: read the table as it did
     index_ids = UNNAMED_FIRST not in ((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,

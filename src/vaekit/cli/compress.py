@@ -40,8 +40,9 @@ def _as_dtype(x: torch.Tensor, levels: int, dtype: str) -> np.ndarray:
 
 @click.command()
 @RUN
-@click.option("--out", required=True, help="the compressed file to write (.vkz)")
-@click.option("--seed", default=0, show_default=True, help="seed of the initial words the coder starts with")
+@click.option("--out", required=True, help="the compressed file to write, ending in .vkz")
+@click.option("--seed", default=0, show_default=True, help="seed of the initial words the coder starts with",
+              callback=at_least(0))
 @click.option("--latent-bits", default=None, type=int, callback=at_least(1),
               help="buckets per latent dimension, as a power of 2 (at most 16) [default: 10]")
 @click.option("--batch-size", default=None, type=int, callback=at_least(1),
@@ -68,6 +69,9 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
     from vaekit.inference import select_data
     from vaekit.run_dir import read_run_config
 
+    if Path(out).suffix.lower() != ".vkz":  # before the work; a .npy or .png name would hide what the file is
+        raise VaekitError(f"{out}: choose an output ending in .vkz (vaekit decompress turns it back into .npy, "
+                          ".png, .csv or .parquet)")
     config, _ = read_run_config(run)
     model = _load(run, "cpu")
     chosen = select_data(run, source, split)
@@ -105,7 +109,7 @@ def decompress(run: str, file: str, out: str) -> None:
       vaekit decompress runs/binary-digits test.vkz --out test-back.npy
       vaekit decompress runs/binary-digits test.vkz --out test-back.png
     """
-    from vaekit.compression.api import decompress_with_header
+    from vaekit.compression.api import decompress_with_header, header_ids
     from vaekit.outputs import save_batch, save_table
 
     path = Path(out)
@@ -117,7 +121,7 @@ def decompress(run: str, file: str, out: str) -> None:
         raise VaekitError(f"cannot read {file}: {error.strerror or error}") from None
     model = _load(run, "cpu")
     x, header = decompress_with_header(model, data, file)
-    ids = np.asarray(header["ids"]) if header.get("ids") is not None else np.arange(len(x))
+    ids = header_ids(header)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:

@@ -57,6 +57,8 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
         from vaekit.corruption import parse_noise
 
         parse_noise(noise)  # a malformed --add-noise is refused before the model and the data are read
+    if noisy_out and Path(noisy_out).resolve() == Path(out).resolve():
+        raise VaekitError(f"--out and --noisy-out both name {out}: one would overwrite the other; give two files")
     for path in paths:  # before the work, not after it
         if path.suffix.lower() not in SUFFIXES:
             raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")

@@ -106,8 +106,11 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     model = _load(run, device)
     other = _load(background, device) if background is not None else None
     names = parse_kinds(kinds) if kinds is not None else _default_kinds(model, other)
-    for name in names:
-        check_kind(name, model, other)
+    parts = [check_kind(name, model, other) for name in names]
+    if other is not None and not any(part.needs_background for part in parts):
+        # refused rather than ignored, as the objectives refuse settings they would not read
+        raise VaekitError(f"--background is read only by the likelihood_ratio score, not by {','.join(names)}; "
+                          "add likelihood_ratio to --kind or leave out --background")
     chosen = select_data(run, source, split)
     x = _scored_data(run, chosen.x)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,

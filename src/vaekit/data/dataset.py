@@ -122,7 +122,8 @@ class Dataset:
         empty_rows = ~observed.flatten(1).any(1)
         if bool(empty_rows.any()):
             row = int(empty_rows.nonzero()[0])
-            which = f"id {ids[row]!r}" if self.ids is not None else f"data row {row + 1}"
+            found = ids[row].item() if isinstance(ids[row], np.generic) else ids[row]  # 'p7', not np.str_('p7')
+            which = f"id {found!r}" if self.ids is not None else f"data row {row + 1}"
             raise DataError(f"every value of the example at {which} of {self.source} is missing "
                             f"({int(empty_rows.sum())} such examples); drop them")
         empty_dims = ~observed.any(0)

@@ -2,7 +2,8 @@
 
     reconstruction(x) = sum_j (x_j - E[x_j | z = E_q[z|x]])^2
 
-summed over the data dimensions (in the data's units). Deterministic: no draws.
+summed over the data dimensions (in the data's units); a missing (NaN) entry of a run trained with missing
+values adds nothing, as in evaluate's reconstruction_mse. Deterministic: no draws.
 """
 
 from __future__ import annotations
@@ -20,4 +21,4 @@ class ReconstructionError(ScoreKind):
     def __call__(self, chunk: Chunk) -> torch.Tensor:
         model = chunk.model
         recon = model.decode(model.encode(chunk.x, chunk.y).mean, chunk.y).mean
-        return (chunk.x - recon).pow(2).flatten(1).sum(1).cpu().double()
+        return (chunk.x - recon).pow(2).flatten(1).nansum(1).cpu().double()  # NaN: a missing entry
