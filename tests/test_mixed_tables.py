@@ -146,7 +146,8 @@ def test_codes_keep_their_meaning_on_other_files_and_old_runs_read_numbers_only(
 
 
 def test_bad_table_settings_are_refused(tmp_path: Path) -> None:
-    ids = pd.DataFrame({"id": [f"row{i}" for i in range(150)], "x": np.arange(150.0)})
+    # (a first column named id would be read as the rows' ids: the refusal is of any other text column)
+    ids = pd.DataFrame({"name": [f"row{i}" for i in range(150)], "x": np.arange(150.0)})
     ids.to_csv(tmp_path / "ids.csv", index=False)
     with pytest.raises(DataError, match="too many for a categorical column"):
         load_dataset(str(tmp_path / "ids.csv"))

@@ -176,3 +176,22 @@ def test_a_run_from_before_ids_still_reads_a_csvs_index_as_the_feature_it_traine
     chosen = select_data(tmp_path / "run", split="all")
     assert chosen.x.shape == (40, 3) and chosen.data.columns == ["Unnamed: 0", "a", "b"]
     np.testing.assert_array_equal(chosen.x[:, 0].numpy(), np.arange(40.0))
+
+
+def test_a_table_vaekit_wrote_reads_back_with_its_ids(tmp_path: Path) -> None:
+    """The id column of vaekit's own table outputs is read as ids, not as a feature, so outputs chain: the output
+    of one command is the --data of the next, and a run whose table had an `id` feature keeps reading it so."""
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"]).to_csv(tmp_path / "train.csv", index=False)
+    code, output = invoke("train", "--data", tmp_path / "train.csv", "--latent-dim", "2", "--hidden", "8",
+                          "--epochs", "1", "--out", tmp_path / "run", "--quiet")
+    assert code == 0, output
+    held = pd.DataFrame(rng.normal(size=(12, 3)), columns=["a", "b", "c"], index=[f"s{i:02d}" for i in range(12)])
+    held.to_csv(tmp_path / "held.csv")
+    code, output = invoke("denoise", tmp_path / "run", "--data", tmp_path / "held.csv", "--out", tmp_path / "d.csv")
+    assert code == 0, output
+    assert list(pd.read_csv(tmp_path / "d.csv").columns) == ["id", "a", "b", "c"]
+    code, output = invoke("embed", tmp_path / "run", "--data", tmp_path / "d.csv", "--out", tmp_path / "z.csv")
+    assert code == 0, output
+    assert list(pd.read_csv(tmp_path / "z.csv")["id"]) == list(held.index)
+    assert load_dataset(str(tmp_path / "d.csv")).columns == ["a", "b", "c"]

@@ -22,7 +22,7 @@ import torch
 from vaekit.checks import as_checked_data
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
-from vaekit.data.tables import TABLE_SUFFIXES, UNNAMED_FIRST, align_columns
+from vaekit.data.tables import ID_FIRST, TABLE_SUFFIXES, align_columns
 from vaekit.errors import DataError, VaekitError
 from vaekit.model import VAE, rsample
 from vaekit.run_dir import read_run_config
@@ -86,7 +86,8 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
         raise DataError(f"{source} is not a .csv or .parquet table, but this run was trained on a table ({columns}); "
                         "give the data as a table with the same columns")
     # a run from before table ids took a CSV's unnamed index column as a feature: read the table as it did
-    index_ids = UNNAMED_FIRST not in ((run_info or {}).get("columns") or [])
+    # (or one whose first column was named id: it was a feature then, and stays one for this run)
+    index_ids = not set(ID_FIRST) & set((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
                         missing=cfg.missing == "model" if missing is None else missing)

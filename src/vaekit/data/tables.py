@@ -37,6 +37,8 @@ from vaekit.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 UNNAMED_FIRST = "Unnamed: 0"  # what pandas calls a CSV's first column when its header is empty
+ID_COLUMN = "id"  # the first column of vaekit's own table outputs (impute, denoise, score, embed): read back as ids
+ID_FIRST = (UNNAMED_FIRST, ID_COLUMN)
 MAX_CATEGORIES = 100  # more distinct values than this in a text column is an id or free text, not a category
 
 
@@ -94,8 +96,10 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
 
 def _index_ids(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The table without its index, and the index's values as ids (None when it has no index of its own)."""
-    if len(table.columns) and str(table.columns[0]) == UNNAMED_FIRST:
-        values, what = table[table.columns[0]], "the unnamed first column (the index)"
+    if len(table.columns) and str(table.columns[0]) in ID_FIRST:
+        values = table[table.columns[0]]
+        what = "the unnamed first column (the index)" if str(table.columns[0]) == UNNAMED_FIRST else \
+            f"the first column, {ID_COLUMN},"
         table = table.drop(columns=[table.columns[0]])
     elif not isinstance(table.index, pd.RangeIndex) or table.index.start != 0 or table.index.step != 1:
         values, what = table.index.to_series(), "the index"
