@@ -124,8 +124,10 @@ def test_split_indices_are_disjoint_complete_and_seeded() -> None:
     other, _ = split_indices(100, 0.25, seed=4)
     assert np.array_equal(train, again) and not np.array_equal(train, other)
     assert [len(part) for part in split_indices(2, 0.01, seed=0)] == [1, 1]  # each side gets one example
-    with pytest.raises(DataError, match="at least 2 examples"):
+    with pytest.raises(DataError, match="single example cannot be split.*at least 2"):
         split_indices(1, 0.5, seed=0)
+    with pytest.raises(DataError, match="no examples"):
+        split_indices(0, 0.5, seed=0)
 
 
 # ---------- digits ----------

@@ -13,8 +13,11 @@ from vaekit.errors import DataError
 
 def split_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Disjoint sorted train and test indices covering range(n); each split gets at least one example."""
+    if n < 1:
+        raise DataError("the data hold no examples")
     if n < 2:
-        raise DataError(f"need at least 2 examples to split into train and test, got {n}")
+        raise DataError("a single example cannot be split into train and test: give at least 2 (commands that use "
+                        "--data whole need 2 as well, for now)")
     n_test = min(n - 1, max(1, round(n * test_fraction)))
     # numpy's PCG64 generator gives the same permutation on every platform and numpy version, so a seed
     # names one split for good.
