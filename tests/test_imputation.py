@@ -116,6 +116,7 @@ def test_refusals() -> None:
     gaps[3] = float("nan")
     with pytest.raises(VaekitError, match="every value of example 3"):
         impute(model, gaps)
-    for bad in ({"draws": 0}, {"k": 0}, {"method": "mice"}, {"iterations": -1}):
+    for bad in ({"draws": 0}, {"k": 0}, {"method": "mice"}, {"iterations": -1},
+                {"method": "gibbs", "iterations": 0}, {"method": "metropolis", "iterations": 0}):
         with pytest.raises(VaekitError):
             impute(model, _with_gaps(x), **bad)

@@ -71,13 +71,18 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """X (N, D) with its missing values filled in, float32 (the model's type); observed values unchanged."""
+        """X (N, D) as float64 (as scikit-learn's imputers give it) with its missing values filled in; the observed
+        values are X's own, not rounded through the model's float32."""
         from vaekit.imputation import impute
 
         if not hasattr(self, "model_"):
             raise VaekitError("this VAEImputer is not fitted yet; call fit(X) first")
         x = _as_matrix(X, self.n_features_in_)
-        return impute(self.model_, x, method=self.method, k=self.k, iterations=self.iterations, seed=self.seed)
+        filled = impute(self.model_, x, method=self.method, k=self.k, iterations=self.iterations, seed=self.seed)
+        exact = np.array(X, dtype=np.float64)  # a copy: X itself is left as it was
+        missing = np.isnan(exact)
+        exact[missing] = filled[missing]
+        return exact
 
 
 def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:

@@ -45,7 +45,8 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     """
     if method not in METHODS:
         raise VaekitError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    draws, iterations = _count(draws, "draws", 1), _count(iterations, "iterations", 0)
+    # the chains need at least one sweep; importance resampling has none to make
+    draws, iterations = _count(draws, "draws", 1), _count(iterations, "iterations", int(method != "importance"))
     k = DEFAULT_K[method] if k is None else _count(k, "k", 1)
     as_numpy = isinstance(x, np.ndarray)
     original = torch.from_numpy(np.ascontiguousarray(x)) if as_numpy else x
