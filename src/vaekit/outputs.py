@@ -40,6 +40,19 @@ def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: li
     raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")
 
 
+def save_array_with_ids(path: Path, values: np.ndarray, ids: np.ndarray, labels: np.ndarray | None = None) -> Path:
+    """`values` as NAME.npy, in row order, with the rows' ids in NAME-ids.npy and their labels (if any) in
+    NAME-labels.npy beside it: an array has no column for them."""
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        np.save(handle, values)
+    with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
+        np.save(handle, ids)
+    if labels is not None:
+        with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
+            np.save(handle, labels)
+    return path
+
+
 def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
                extra: dict[str, np.ndarray] | None = None, column_values: list | None = None,
                ids: np.ndarray | None = None, dtypes: dict[str, Any] | None = None) -> Path:

@@ -11,8 +11,7 @@ import torch
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _columns, _load, _values, data_labels
 from vaekit.errors import VaekitError
-from vaekit.io import atomic_path
-from vaekit.outputs import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_batch, save_table
+from vaekit.outputs import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
 
 SUFFIXES = (*IMAGE_SUFFIXES, ".npy", *TABLE_SUFFIXES)
 PICTURE_COUNT = 64  # a picture shows this many examples unless -n says otherwise: a grid of thousands says nothing
@@ -87,10 +86,7 @@ def _write(path: Path, values: torch.Tensor, above: torch.Tensor | None, ids: np
     if suffix in IMAGE_SUFFIXES:
         save_batch(path, _pairs(above, values) if above is not None else values, ncol=min(PER_ROW, len(values)))
     elif suffix == ".npy":
-        with atomic_path(path) as tmp, tmp.open("wb") as handle:
-            np.save(handle, values.numpy())
-        with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
-            np.save(handle, ids)
+        save_array_with_ids(path, values.numpy(), ids)
     else:
         save_table(path, values.reshape(len(values), -1).numpy(), _columns(run), column_values=_values(run),
                    ids=ids)

@@ -11,9 +11,8 @@ import torch
 from vaekit.cli.counts import at_least
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
-from vaekit.io import atomic_path
 from vaekit.memory import check_output_fits
-from vaekit.outputs import save_batch, save_table
+from vaekit.outputs import save_array_with_ids, save_batch, save_table
 
 RUN = click.argument("run", type=RunDirectory())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
@@ -154,13 +153,7 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
     generator = torch.Generator(device=model.device).manual_seed(seed)
     codes = embed_codes(model, x, sample=draw, generator=generator, y=data_labels(model, y)).numpy()
     if path.suffix.lower() == ".npy":
-        with atomic_path(path) as tmp, tmp.open("wb") as handle:
-            np.save(handle, codes)
-        with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
-            np.save(handle, ids)
-        if y is not None:
-            with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
-                np.save(handle, y.numpy())
+        save_array_with_ids(path, codes, ids, None if y is None else y.numpy())
     else:
         extra = {} if y is None else {"label": y.numpy()}
         save_table(path, codes, [f"z{i}" for i in range(codes.shape[1])], extra, ids=ids)

@@ -12,8 +12,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
-from vaekit.io import atomic_path
-from vaekit.outputs import save_table
+from vaekit.outputs import save_array_with_ids, save_table
 
 SCORES_FILE = "scores.csv"  # the report page shows its histograms
 SUFFIXES = (".csv", ".parquet", ".npy")
@@ -48,13 +47,7 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
            y: torch.Tensor | None) -> None:
     values = np.stack([scores[name].numpy() for name in names], axis=1)
     if path.suffix.lower() == ".npy":
-        with atomic_path(path) as tmp, tmp.open("wb") as handle:
-            np.save(handle, values)
-        with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
-            np.save(handle, ids)
-        if y is not None:
-            with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
-                np.save(handle, y.numpy())
+        save_array_with_ids(path, values, ids, None if y is None else y.numpy())
     else:
         save_table(path, values, names, {} if y is None else {"label": y.numpy()}, ids=ids)
 
