@@ -182,3 +182,13 @@ def test_level_tables_are_the_likelihoods_probabilities(likelihood, outputs: int
     assert table.shape == (36, levels)
     assert torch.allclose(table, expected, rtol=1e-3, atol=1e-6)
     assert torch.allclose(table.sum(1), torch.ones(36, dtype=torch.float64), atol=1e-6)
+
+
+def test_a_model_of_data_with_missing_values_compresses_complete_data(binary: tuple) -> None:
+    """A run trained with missing: model scores p(x|z) through the observed-entries wrapper; complete data are
+    coded with p(x|z) itself, exactly."""
+    _, _, x = binary
+    torch.manual_seed(0)
+    model = vaekit.build_model(vaekit.ModelConfig(latent_dim=3, hidden=[16], encoder_mask=True), (1, 8, 8)).eval()
+    data = compress(model, x[:20], seed=1)
+    assert torch.equal(decompress(model, data), x[:20])

@@ -235,6 +235,11 @@ class Config:
             getattr(self, name).validate()
         if self.data.missing == "model":  # the model's own record of it: a run's model is built from its model section
             self.model.encoder_mask = True
+        if self.model.encoder_mask and self.objective.corruption != "none":
+            # a corruption writes values over the missing entries, which the encoder would then take as observed
+            raise ConfigError(f"corruption: {self.objective.corruption} would fill the missing entries with made-up "
+                              "values; a model of data with missing values (data.missing: model) trains without a "
+                              "corruption")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def gaussian(x: torch.Tensor, sigma: float, low: float | None = None, high: floa
     return _clamp(x + sigma * noise, low, high)
 
 
-def salt_pepper(x: torch.Tensor, p: float, low: float, high: float,
+def salt_pepper(x: torch.Tensor, p: float, low: float | torch.Tensor, high: float | torch.Tensor,
                 generator: torch.Generator | None = None) -> torch.Tensor:
     """Salt-and-pepper noise: each entry, with probability p, is set to low or high with equal odds:
 
@@ -42,7 +42,8 @@ def salt_pepper(x: torch.Tensor, p: float, low: float, high: float,
     """
     hit = _entries(x, p, generator)
     salt = torch.rand(x.shape, generator=generator, device=x.device) < 0.5
-    noise = torch.where(salt, torch.full_like(x, high), torch.full_like(x, low))
+    noise = torch.where(salt, torch.as_tensor(high, dtype=x.dtype, device=x.device),
+                        torch.as_tensor(low, dtype=x.dtype, device=x.device))
     return torch.where(hit, noise, x)
 
 
@@ -54,7 +55,8 @@ def mask(x: torch.Tensor, p: float, generator: torch.Generator | None = None) ->
     return torch.where(_entries(x, p, generator), torch.zeros_like(x), x)
 
 
-def replace(x: torch.Tensor, p: float, low: float, high: float, levels: int | None = None,
+def replace(x: torch.Tensor, p: float, low: float | torch.Tensor, high: float | torch.Tensor,
+            levels: int | None = None,
             generator: torch.Generator | None = None) -> torch.Tensor:
     """Each entry, with probability p, replaced by a uniform draw on the support (Ren et al. 2019's perturbation
     for the background model of the likelihood ratio):
@@ -90,8 +92,9 @@ def corrupt(x: torch.Tensor, kind: str, level: float, support: constraints.Const
     elif kind == "mask":
         noisy = mask(x, level, generator)
     else:
-        low = float(x.min()) if low is None else low  # one device sync; only where the support has no bound
-        high = float(x.max()) if high is None else high
+        # the batch's own range where the support has no bound, kept on the device (a float() would sync each step)
+        low = x.amin() if low is None else low
+        high = x.amax() if high is None else high
         noisy = (salt_pepper(x, level, low, high, generator) if kind == "salt_pepper"
                  else replace(x, level, low, high, levels, generator))
     if levels is not None:  # back on the likelihood's grid: x~ must be a value it can score

@@ -24,6 +24,8 @@ def _existing(w: Workspace) -> None:
 
 
 CASES = [
+    Case("denoise-with-missing-values", r"corruption: mask would fill the missing entries.*trains without",
+         [*TRAIN, "--objective", "denoising", "--corruption", "mask", "--missing", "model"]),
     Case("denoise-level-above-one", r"fraction p of entries corrupted: it must be in \[0, 1\], got 1.5",
          [*TRAIN, "--objective", "denoising", "--corruption", "mask", "--corruption-level", "1.5"]),
     Case("denoise-negative-sigma", r"standard deviation sigma: it must be zero or positive",

@@ -18,6 +18,7 @@ import torch
 from torch.distributions import Distribution, Independent, constraints
 
 from vaekit.errors import DataError, VaekitError
+from vaekit.likelihoods.observed import unwrapped
 from vaekit.registry import LIKELIHOODS
 
 # level log-probabilities are computed this many levels at a time: 256 levels of a 5-component logistic mixture
@@ -26,7 +27,9 @@ LEVELS_AT_ONCE = 32
 
 
 def _base(px: Distribution) -> Distribution:
-    """The per-element distribution under Independent (and under the affine map of a standardized model)."""
+    """The per-element distribution under Independent (and under the observed-entries wrapper of a model trained
+    on data with missing values: the data compressed here have none)."""
+    px = unwrapped(px)
     while isinstance(px, Independent):
         px = px.base_dist
     return px

@@ -59,7 +59,9 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     was_training = model.training
     model.eval()
     device = model.device
-    chunk = batch_size_for(model, k if draws == 1 else draws)
+    # importance resampling decodes k draws per example whatever `draws` is; the chains, one per draw (or k)
+    samples = k if method == "importance" or draws == 1 else draws
+    chunk = batch_size_for(model, samples, model.likelihood.params_per_element)
     parts = []
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
@@ -70,7 +72,7 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
             batch = PartialBatch.of(bound, checked[rows].to(device))
             parts.append(METHODS[method](batch, draws, k, iterations).cpu())
     model.train(was_training)
-    imputed = torch.cat(parts, dim=1)
+    imputed = torch.cat(parts, dim=1).to(original.device)  # beside x (and its mask), which may be on a GPU
     filled = original.unsqueeze(0).repeat(draws, *[1] * original.dim())
     filled[:, missing] = imputed[:, missing].to(filled.dtype)  # observed entries untouched, bit for bit
     result = filled[0] if draws == 1 else filled

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import torch
 
-from vaekit.imputation.partial import PartialBatch, posterior_draws, unwrapped
+from vaekit.imputation.partial import PartialBatch, posterior_draws
+from vaekit.likelihoods.observed import unwrapped
 
 # one move of the chains: (completed x (c*B, *shape), z (c, B, d)) -> the next z
 Step = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from vaekit.imputation.partial import PartialBatch, posterior_draws, unwrapped
+from vaekit.imputation.partial import PartialBatch, posterior_draws
+from vaekit.likelihoods.observed import unwrapped
 
 
 def importance_impute(batch: PartialBatch, draws: int, k: int, iterations: int) -> torch.Tensor:

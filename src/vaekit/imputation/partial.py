@@ -64,11 +64,6 @@ def posterior_draws(q: Distribution, k: int, like: torch.Tensor) -> tuple[torch.
     return q.reparameterize(standard_noise(q, torch.Size([k]), None, like))
 
 
-def unwrapped(px: Distribution) -> Distribution:
-    """p(x|z) itself, without the observed-entries wrapper of a model of missing values."""
-    return px.base if isinstance(px, ObservedEntries) else px
-
-
 def batch_size_for(model: torch.nn.Module, k: int, params: int = 1) -> int:
     """Examples per batch so that k decoded draws of each fit in BATCH_ELEMENTS floats."""
     elements = int(torch.tensor(model.data_shape).prod()) * max(1, params)

@@ -73,3 +73,9 @@ class ObservedEntries(Distribution):
 
     def sample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
         return self.base.sample(sample_shape)
+
+
+def unwrapped(px: Distribution) -> Distribution:
+    """p(x|z) itself, without the observed-entries wrapper of a model of missing values (what imputation draws
+    from and compression codes with: every entry, observed or not)."""
+    return px.base if isinstance(px, ObservedEntries) else px

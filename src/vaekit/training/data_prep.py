@@ -20,10 +20,14 @@ class DeviceData:
     dynamic_binarization: bool
     dequantize_levels: int | None = None  # set when training batches are dequantized: the pixels' level count
     train_y: torch.Tensor | None = None   # labels on the device, for a conditional VAE
+    missing: bool = False                 # the data may hold NaN entries (data.missing: model)
 
 
-def binarize(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """x ~ Bernoulli(pixel) for every pixel, a missing (NaN) pixel staying missing."""
+def binarize(x: torch.Tensor, generator: torch.Generator, missing_values: bool = True) -> torch.Tensor:
+    """x ~ Bernoulli(pixel) for every pixel, a missing (NaN) pixel staying missing. `missing_values=False` (data
+    that cannot hold NaN) skips the mask: the trainer binarizes every batch, and the mask costs three passes."""
+    if not missing_values:
+        return torch.bernoulli(x, generator=generator)
     missing = torch.isnan(x)
     draws = torch.bernoulli(torch.where(missing, torch.zeros((), dtype=x.dtype, device=x.device), x),
                             generator=generator)
@@ -58,4 +62,4 @@ def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
         test_x = dequantize(data.test_x, levels, generator).to(device)
     test_y = None if data.test_y is None else data.test_y.to(device)
     train_y = None if data.train_y is None else data.train_y.to(device)
-    return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic", levels, train_y)
+    return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic", levels, train_y, data.missing)

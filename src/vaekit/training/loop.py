@@ -377,7 +377,7 @@ def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, t
         # a conditional VAE sees the batch's labels through a view; an unconditional one is itself
         view = model.given(None if tensors.train_y is None else tensors.train_y.index_select(0, rows))
         if tensors.dynamic_binarization:
-            x = binarize(x, generator)
+            x = binarize(x, generator, tensors.missing)
         elif tensors.dequantize_levels is not None:
             x = dequantize(x, tensors.dequantize_levels, generator)
         progress_epochs = epoch - 1 + start / n
