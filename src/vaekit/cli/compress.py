@@ -68,6 +68,7 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
     from vaekit.compression.elbo_bits import neg_elbo_bits
     from vaekit.inference import select_data
     from vaekit.run_dir import read_run_config
+    from vaekit.training.data_prep import binarize
 
     if Path(out).suffix.lower() != ".vkz":  # before the work; a .npy or .png name would hide what the file is
         raise VaekitError(f"{out}: choose an output ending in .vkz (vaekit decompress turns it back into .npy, "
@@ -77,7 +78,7 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
     chosen = select_data(run, source, split)
     x = chosen.x
     if source is None and config.data.binarize != "none":  # the data the model learned, binarized as evaluate does
-        x = torch.bernoulli(x, generator=torch.Generator().manual_seed(config.data.split_seed))
+        x = binarize(x, torch.Generator().manual_seed(config.data.split_seed))
     data = api.compress(model, x, seed=seed, latent_bits=latent_bits or api.LATENT_BITS, batch_size=batch_size,
                         ids=chosen.ids, dtype=_source_dtype(source))
     header = api.read_header(data)

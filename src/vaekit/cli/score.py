@@ -40,7 +40,9 @@ def _scored_data(run: str, x: torch.Tensor) -> torch.Tensor:
     config, _ = read_run_config(run)
     if config.data.binarize == "none":
         return x
-    return torch.bernoulli(x, generator=torch.Generator().manual_seed(config.data.split_seed))
+    from vaekit.training.data_prep import binarize
+
+    return binarize(x, torch.Generator().manual_seed(config.data.split_seed))  # a missing pixel stays missing
 
 
 def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: np.ndarray,
