@@ -14,9 +14,8 @@ import torch
 
 from vaekit.config import ObjectiveConfig
 from vaekit.corruption import corrupt_for
-from vaekit.objectives.kl import kl_terms
+from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
-from vaekit.objectives.penalties import rate_penalty
 from vaekit.objectives.settings import CORRUPTION, RATE, SCHEDULE
 from vaekit.registry import OBJECTIVES
 
@@ -33,14 +32,10 @@ class Denoising:
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg
+        self.elbo = ELBO(cfg)
 
     def __call__(self, model: torch.nn.Module, x: torch.Tensor, beta: float = 1.0,
                  capacity: float = 0.0) -> ObjectiveOutput:
         x_tilde = corrupt_for(model, x, self.cfg.corruption, self.cfg.corruption_level)
-        q = model.encode(x_tilde)
-        z = q.rsample()
         target = x if self.cfg.denoising_target == "clean" else x_tilde
-        distortion = -model.decode(z).log_prob(target)
-        rate, kl_per_dim = kl_terms(q, model.prior, z, self.cfg.kl)
-        penalty = rate_penalty(self.cfg, rate, kl_per_dim, z.shape[-1], capacity)
-        return ObjectiveOutput(distortion.mean() + beta * penalty, distortion, rate, kl_per_dim, beta)
+        return self.elbo.bound(model, x_tilde, target, beta, capacity)

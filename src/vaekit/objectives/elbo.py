@@ -31,9 +31,15 @@ class ELBO:
 
     def __call__(self, model: torch.nn.Module, x: torch.Tensor, beta: float = 1.0,
                  capacity: float = 0.0) -> ObjectiveOutput:
-        q = model.encode(x)
+        return self.bound(model, x, x, beta, capacity)
+
+    def bound(self, model: torch.nn.Module, inputs: torch.Tensor, target: torch.Tensor, beta: float = 1.0,
+              capacity: float = 0.0) -> ObjectiveOutput:
+        """The terms with q(z|inputs) and p(target|z): the ELBO when both are x; the denoising bound when the
+        encoder reads a corrupted copy (objectives/denoising.py)."""
+        q = model.encode(inputs)
         z = q.rsample()
-        distortion = -model.decode(z).log_prob(x)
+        distortion = -model.decode(z).log_prob(target)
         rate, kl_per_dim = kl_terms(q, model.prior, z, self.cfg.kl)
         penalty = rate_penalty(self.cfg, rate, kl_per_dim, z.shape[-1], capacity)
         return ObjectiveOutput(distortion.mean() + beta * penalty, distortion, rate, kl_per_dim, beta)
