@@ -35,13 +35,10 @@ class PartialBatch:
     def of(cls, model: torch.nn.Module, x: torch.Tensor) -> PartialBatch:
         return cls(model, x, ~torch.isnan(x))
 
-    def encoder_input(self, completed: torch.Tensor | None = None) -> torch.Tensor:
+    def encoder_input(self) -> torch.Tensor:
         """What the encoder reads: the data with NaN where missing, for a model of missing values (it sees the
-        mask); for another model, the data with missing entries filled from `completed`, else with the decoded mean
-        at z = 0 (a complete-data encoder cannot read NaN; the importance weights or the chain correct the rough
-        start)."""
-        if completed is not None:
-            return completed
+        mask); for another model, the data with missing entries filled with the decoded mean at z = 0 (a
+        complete-data encoder cannot read NaN; the importance weights or the chain correct the rough start)."""
         if self.model.encoder_mask:
             return self.x
         z = torch.zeros(self.model.latent_dim, dtype=self.x.dtype, device=self.x.device)
