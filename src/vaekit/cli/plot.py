@@ -1,4 +1,4 @@
-"""`vaekit plot latent | manifold | reconstructions | samples RUN`."""
+"""`vaekit plot latent | manifold | reconstructions | samples | traversals RUN`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _load, data_labels, sample_labels
+from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _load, data_labels, sample_labels
 from vaekit.errors import VaekitError
 from vaekit.memory import check_output_fits
 
@@ -22,6 +22,7 @@ def plot() -> None:
     Examples:
       vaekit plot latent runs/digits --split all
       vaekit plot manifold runs/digits --out manifold.png
+      vaekit plot traversals runs/digits --example 3
     """
 
 
@@ -122,4 +123,61 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed, label=label)}")
 
 
+@plot.command()
+@RUN
+@click.option("--out", default=None, help="output .png [default: RUN/traversals.png, which the report shows]")
+@click.option("--example", default=0, show_default=True, callback=at_least(0),
+              help="index of the example in the split (in --data: its row number) whose code the others keep")
+@click.option("--dims", default=10, show_default=True, callback=at_least(1),
+              help="how many latent dimensions, those with the largest mean KL first")
+@click.option("--steps", default=9, show_default=True, callback=at_least(2), help="values per dimension")
+@click.option("--range", "spread", default=3.0, show_default=True,
+              help="sweep each dimension over the prior's mean +- RANGE standard deviations")
+@click.option("--hide-collapsed", is_flag=True, help="leave out collapsed (inactive) dimensions instead of "
+              "showing them last")
+@DATA
+@SPLIT
+@DEVICE
+def traversals(run: str, out: str | None, example: int, dims: int, steps: int, spread: float, hide_collapsed: bool,
+               source: str | None, split: str | None, device: str) -> None:
+    """Decode each latent dimension swept over the prior's range while the others stay at one example's code;
+    dimensions in order of their mean KL over the data (at most 2000 examples), largest first. Images: a grid,
+    one row per dimension; tables: a line chart per column.
+
+    \b
+    Example:
+      vaekit plot traversals runs/digits --example 3 --dims 6 --steps 11
+      vaekit plot traversals runs/wine --range 2 --out wine-traversals.png
+    """
+    from vaekit.inference import select_data
+    from vaekit.plots.traversals import dimension_order, save_traversals
+    from vaekit.plots.traversals import traversals as traverse
+    from vaekit.run_lock import claim_run
+
+    path = Path(out) if out is not None else Path(run) / "traversals.png"
+    if path.suffix.lower() != ".png":  # before the work, not after it
+        raise VaekitError(f"{path}: the traversal picture is a .png; choose an output ending in .png")
+    if not (spread > 0 and spread < float("inf")):
+        raise VaekitError(f"--range must be a positive number of prior standard deviations, got {spread}")
+    model = _load(run, device)
+    chosen = select_data(run, source, split)
+    if not 0 <= example < len(chosen.x):
+        where = f"the {chosen.split} split" if source is None else chosen.source
+        raise VaekitError(f"--example {example} is out of range: {where} has {len(chosen.x)} examples")
+    labels = data_labels(model, chosen.y)
+    order = dimension_order(model, chosen.x[:ORDER_EXAMPLES], None if labels is None else labels[:ORDER_EXAMPLES])
+    shown = order.top(dims, skip_collapsed=hide_collapsed)
+    check_output_fits(len(shown) * steps, model.data_shape, "traversal images")
+    result = traverse(model, chosen.x[example:example + 1], shown, steps, spread,
+                      None if labels is None else labels[example:example + 1])
+    columns = None if model.is_image else _columns(run)
+    if out is None:  # into the run: one writer at a time
+        with claim_run(run, "vaekit plot traversals"):
+            save_traversals(result, path, order, columns)
+    else:
+        save_traversals(result, path, order, columns)
+    click.echo(f"wrote traversals of {len(shown)} latent dimensions, {steps} steps each, to {path}")
+
+
+ORDER_EXAMPLES = 2000  # examples that measure each dimension's KL: plenty for a mean, quick on a CPU
 COMMANDS = [plot]
