@@ -66,10 +66,11 @@ class DimensionOrder:
                               "traverse; leave out --hide-collapsed to see them anyway")
         return dims[:count]
 
-    def label(self, j: int) -> str:
-        """`z3  KL 2.31` (or `z3  var 0.84` when the prior does not factorise), `collapsed` when inactive."""
+    def label(self, j: int, sep: str = " ") -> str:
+        """`z3 KL 2.31` (or `z3 var 0.84` when the prior does not factorise), `(collapsed)` when inactive, on as
+        many lines as `sep` makes."""
         value = f"KL {float(self.score[j]):.2f}" if self.kl is not None else f"var {float(self.score[j]):.2f}"
-        return f"z{j}  {value}" + ("  collapsed" if bool(self.collapsed[j]) else "")
+        return f"z{j}{sep}{value}" + (f"{sep}(collapsed)" if bool(self.collapsed[j]) else "")
 
 
 @torch.no_grad()
@@ -163,8 +164,8 @@ def save_traversals(result: Traversal, path: str | Path, order: DimensionOrder |
     return _save_chart(result, path, order, columns)
 
 
-def _row_label(order: DimensionOrder | None, j: int) -> str:
-    return f"z{j}" if order is None else order.label(j)
+def _row_label(order: DimensionOrder | None, j: int, sep: str = " ") -> str:
+    return f"z{j}" if order is None else order.label(j, sep)
 
 
 def _save_grid(result: Traversal, path: str | Path, order: DimensionOrder | None) -> Path:
@@ -182,7 +183,7 @@ def _save_grid(result: Traversal, path: str | Path, order: DimensionOrder | None
         left = (i * panel_w + LEFT_PX) / (n * panel_w)
         axes = fig.add_axes((left, BOTTOM_PX / panel_h, width * scale / (n * panel_w), height * scale / panel_h))
         axes.imshow(grid, interpolation="nearest", aspect="auto")
-        axes.set_yticks([(r + 0.5) * height / k for r in range(k)], [_row_label(order, j) for j in result.dims],
+        axes.set_yticks([(r + 0.5) * height / k for r in range(k)], [_row_label(order, j, "\n") for j in result.dims],
                         fontsize=8)
         values = result.values if same else result.values[i]
         rows_equal = bool(torch.allclose(values, values[:1].expand_as(values)))

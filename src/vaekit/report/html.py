@@ -26,7 +26,7 @@ from vaekit.training.metrics_log import read_metrics
 
 PICTURES = [("curves", "Training curves", "loss.png"), ("reconstructions", "Reconstructions", "reconstructions.png"),
             ("samples", "Samples from the prior", "samples.png"), ("latent", "Latent space", "latent.png"),
-            ("manifold", "Latent manifold", "manifold.png")]
+            ("manifold", "Latent manifold", "manifold.png"), ("traversals", "Latent traversals", "traversals.png")]
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{margin-bottom:0}section{margin:2em 0}table{border-collapse:collapse}td,th{padding:.3em .8em;
 border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}

@@ -278,7 +278,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: the best weights
     save_weights(model, run_dir / MODEL_FILE)
     if pictures:
-        write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names)
+        write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names,
+                       columns=data.columns)
     return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
                controls.stopping.reason(), stop.signal if interrupted else None)
 

@@ -16,12 +16,16 @@ from vaekit.plots import (
     save_reconstructions,
     save_samples,
 )
+from vaekit.plots.traversals import dimension_order, save_traversals, traversals
+
+TRAVERSED_DIMS = 10  # rows of traversals.png: the dimensions with the largest KL
 
 
 def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None, run_dir: Path,
                    metrics: list[dict[str, float]], class_names: list[str] | None = None,
-                   max_points: int = 10_000) -> list[Path]:
-    """reconstructions.png, samples.png, latent.png, manifold.png (image data only) and loss.png."""
+                   max_points: int = 10_000, columns: list[str] | None = None) -> list[Path]:
+    """reconstructions.png, samples.png, latent.png, manifold.png (image data only), traversals.png (of the first
+    test example; `columns` name a table's columns) and loss.png."""
     was_training = model.training
     model.eval()
     written = [save_reconstructions(model, test_x[:32], run_dir / "reconstructions.png",
@@ -32,6 +36,10 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
     written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
     if model.is_image:
         written.append(save_manifold(model, latent_directions(means.cpu()), run_dir / "manifold.png"))
+    labels = test_y[:2000] if model.num_classes is not None else None
+    order = dimension_order(model, test_x[:2000], labels)
+    result = traversals(model, test_x[:1], order.top(TRAVERSED_DIMS), y=None if labels is None else labels[:1])
+    written.append(save_traversals(result, run_dir / "traversals.png", order, columns))
     if metrics:
         written.append(save_loss_curves(metrics, run_dir / "loss.png"))
     model.train(was_training)
