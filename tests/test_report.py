@@ -12,8 +12,8 @@ import pytest
 from conftest import invoke
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SECTIONS = ["metrics", "curves", "reconstructions", "samples", "latent", "manifold", "kl", "config", "data",
-            "environment"]
+SECTIONS = ["metrics", "curves", "reconstructions", "samples", "latent", "manifold", "traversals", "kl", "config",
+            "data", "environment"]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_report_is_self_contained_with_every_section(report: Path) -> None:
     page = report.read_text()
     for section in SECTIONS:
         assert f'<section id="{section}">' in page, section
-    assert page.count('src="data:image/png;base64,') == 6  # the 5 run pictures and the KL chart, embedded
+    assert page.count('src="data:image/png;base64,') == 7  # the 6 run pictures and the KL chart, embedded
     assert not re.search(r'(src|href)="(https?:|//|file:)', page)
     assert "<script" not in page
     assert (report.parent / "evaluation.json").is_file()  # evaluated on the way, as the report needs it
