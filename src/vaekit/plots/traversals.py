@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 from matplotlib.figure import Figure
 
+from vaekit.checks import as_checked_data
 from vaekit.errors import VaekitError
 from vaekit.evaluation.diagnostics import ACTIVE_THRESHOLD, latent_statistics
 from vaekit.io import atomic_path
@@ -89,7 +90,8 @@ def dimension_order(model: VAE, x: torch.Tensor, y: torch.Tensor | None = None, 
 
 @dataclass(frozen=True)
 class Traversal:
-    """`decoded[i, r, c]` is the likelihood mean at example i's code with dimension dims[r] set to values[r, c];
+    """`decoded[i, r, c]` is the likelihood mean at example i's code with dimension dims[r] set to values[r, c]
+    (values[i, r, c] when a CVAE's prior differs by class);
     `offsets` (steps,) are the values in prior standard deviations from the prior's mean (linspace(-R, R, steps));
     `codes` (n, d) the examples' posterior means and `reconstructions` (n, *data_shape) their decoded means."""
 
@@ -135,11 +137,12 @@ def traversals(model: VAE, x: torch.Tensor, dims: Sequence[int] | None = None, s
     if not dims or bad:
         raise VaekitError(f"latent dimensions to traverse must be between 0 and {model.latent_dim - 1}, got "
                           f"{bad or 'none'}")
-    x = x.to(model.device)
+    x = as_checked_data(x, model)  # the model's shape, finite, inside the likelihood's support
     labels = None if y is None else y.to(model.device)
     codes = model.encode(x, labels).mean  # (n, d)
     mean, std = prior_moments(model.prior_given(labels), model.device)
-    mean, std = mean.expand_as(codes), std.expand_as(codes)  # one prior, or one per example (a CVAE's classes)
+    per_example = mean.dim() == 2  # a CVAE's prior per class: each example sweeps its own class's range
+    mean, std = mean.expand_as(codes), std.expand_as(codes)
     offsets = torch.linspace(-spread, spread, steps, device=codes.device, dtype=codes.dtype)
     index = torch.tensor(dims, device=codes.device)
     values = mean[:, index, None] + offsets * std[:, index, None]  # (n, k, steps)
@@ -150,8 +153,7 @@ def traversals(model: VAE, x: torch.Tensor, dims: Sequence[int] | None = None, s
     decode_labels = None if labels is None else labels.repeat_interleave(len(dims) * steps)
     decoded = model.decode(z.reshape(-1, model.latent_dim), decode_labels).mean
     reconstructions = model.decode(codes, labels).mean
-    # values are per example only for a per-class prior; otherwise every example sweeps the same values
-    return Traversal(dims, values[0].cpu() if labels is None else values.cpu(), offsets.cpu(), codes.cpu(),
+    return Traversal(dims, values.cpu() if per_example else values[0].cpu(), offsets.cpu(), codes.cpu(),
                      decoded.reshape(n, len(dims), steps, *model.data_shape).cpu(), reconstructions.cpu())
 
 
