@@ -16,8 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
+from vaekit.checks import as_checked_data
 from vaekit.errors import VaekitError
+from vaekit.inference import check_finite_outputs, embed
+from vaekit.model import VAE
 
 METHODS = ("kmeans", "gmm")
 
@@ -108,3 +112,59 @@ def cluster_codes(codes: np.ndarray, method: str, clusters: int, seed: int = 0
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Fit k-means or a diagonal Gaussian mixture on codes (N, d) and assign them: (cluster, probability)."""
     return assign(fit_codes(codes, method, clusters, seed), codes)
+
+
+@torch.no_grad()
+def class_probabilities(model: VAE, x: torch.Tensor, batch_size: int = 1000, y: torch.Tensor | None = None
+                        ) -> torch.Tensor:
+    """(N, K) q(c|x) of a model with a cluster variable (VAE.class_posterior), in batches, on the CPU."""
+    x = as_checked_data(x, model, move=False)
+    found = []
+    for start in range(0, len(x), batch_size):
+        labels = None if y is None else y[start:start + batch_size].to(model.device)
+        found.append(model.class_posterior(x[start:start + batch_size].to(model.device), labels).probs.cpu())
+    probs = torch.cat(found)
+    check_finite_outputs(probs, "cluster probabilities")
+    return probs
+
+
+def assign_clusters(model: VAE, x: torch.Tensor, method: str = "posterior", clusters: int | None = None,
+                    seed: int = 0, y: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(cluster (N,), probability (N,)) of each example: argmax q(c|x) and its probability (method "posterior",
+    a model with a cluster variable), or k-means / a diagonal Gaussian mixture with `clusters` components fitted
+    on the examples' posterior means (methods "kmeans", "gmm": any model; k-means' probability is 1).
+
+    >>> cluster, probability = assign_clusters(model, x)                       # VaDE: q(c|x)
+    >>> cluster, _ = assign_clusters(model, x, "kmeans", clusters=10, seed=0)  # any run
+    """
+    if method == "posterior":
+        if clusters is not None:
+            raise VaekitError("the number of clusters of q(c|x) is the model's own; --clusters is for --method "
+                              "kmeans or gmm")
+        if not model.has_cluster_variable:
+            model.class_posterior(x[:1].to(model.device))  # its one-line error, naming --method kmeans
+        probs = class_probabilities(model, x, y=y)
+        best = probs.max(-1)
+        return best.indices.numpy(), best.values.double().numpy()
+    if method not in METHODS:
+        raise VaekitError(f"unknown clustering method {method!r}; choose posterior, kmeans or gmm")
+    if clusters is None:
+        raise VaekitError(f"--method {method} needs the number of clusters: give --clusters K")
+    codes = embed(model, x, y=y).double().numpy()
+    return cluster_codes(codes, method, clusters, seed)
+
+
+def clustering_results(model: VAE, x: torch.Tensor, codes: np.ndarray, y: torch.Tensor,
+                       labels: torch.Tensor | None = None, seed: int = 0) -> dict[str, float]:
+    """What `vaekit evaluate` reports for labelled data: cluster_accuracy, cluster_nmi and cluster_ari of
+    argmax q(c|x) (a model with a cluster variable only), and kmeans_accuracy, kmeans_nmi, kmeans_ari of k-means
+    on the codes (N, d) with as many clusters as the data have classes (seeded, for any model)."""
+    truth = y.numpy()
+    found: dict[str, float] = {}
+    if model.has_cluster_variable:
+        assigned = class_probabilities(model, x, y=labels).argmax(-1).numpy()
+        found.update({f"cluster_{name}": value for name, value in clustering_scores(truth, assigned).items()})
+    classes = len(np.unique(truth[truth >= 0]))
+    kmeans = cluster_codes(codes, "kmeans", min(classes, len(codes)), seed)[0]
+    found.update({f"kmeans_{name}": value for name, value in clustering_scores(truth, kmeans).items()})
+    return found
