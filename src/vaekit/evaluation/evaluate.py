@@ -84,8 +84,9 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     """Negative ELBO, the k-sample importance-weighted estimate of -log p(x) (nats and bits per dimension, with
     standard errors), active units, KL per latent dimension, reconstruction error and, for labelled data, a
     linear-probe accuracy and clustering scores (accuracy, NMI, ARI of q(c|x) for a model with a cluster
-    variable, and of k-means on the codes for any model), on the `split` of a Dataset ("train", "test", or "all" of it in the source's order) or
-    on a tensor of examples. The probe (and the Frechet distance) need a training part: the "test" split only.
+    variable, and of k-means on the codes for any model), on the `split` of a Dataset ("train", "test", or "all"
+    of it in the source's order) or on a tensor of examples. The probe (and the Frechet distance) need a
+    training part: the "test" split only.
 
     For a continuous likelihood on discrete data (8-bit pixels, binary data) the likelihood numbers follow the
     uniform dequantization protocol, so they bound the discrete -log P(x); `dequantize` forces it on or off
