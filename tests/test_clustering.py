@@ -208,3 +208,17 @@ def test_evaluate_reports_clustering_scores(vade_run) -> None:
     assigned = model.class_posterior(chosen_x).probs.argmax(-1).numpy()
     assert results["cluster_accuracy"] == pytest.approx(clustering_scores(y, assigned)["accuracy"])
     assert 0 <= results["kmeans_accuracy"] <= 1 and -1 <= results["kmeans_ari"] <= 1
+
+
+def test_evaluate_compare_and_report_show_the_clustering_rows(vade_run) -> None:
+    import json
+
+    code, output = invoke("evaluate", vade_run, "--k", "2")
+    assert code == 0, output
+    saved = json.loads((vade_run / "evaluation.json").read_text())
+    assert f"{saved['cluster_accuracy']:.4g}" in output.split("q(c|x) clusters accuracy")[1].splitlines()[0]
+    code, output = invoke("compare", vade_run)
+    assert code == 0 and "k-means on codes ARI" in output, output
+    code, output = invoke("report", vade_run)
+    assert code == 0, output
+    assert "clusters of q(c|x): NMI" in (vade_run / "report.html").read_text()
