@@ -115,8 +115,8 @@ def table(found: dict[str, dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 training images, 1+1 epochs; writes nothing")
-    parser.add_argument("--pretrain", type=int, default=10, help="VaDE's autoencoder epochs")
-    parser.add_argument("--vade-epochs", type=int, default=15, help="VaDE's epochs after pretraining")
+    parser.add_argument("--pretrain", type=int, default=20, help="VaDE's autoencoder epochs")
+    parser.add_argument("--vade-epochs", type=int, default=10, help="VaDE's epochs after pretraining")
     parser.add_argument("--vae-epochs", type=int, default=20, help="the plain VAE's epochs")
     args = parser.parse_args()
     torch.set_num_threads(1)  # a shared machine: one core for this

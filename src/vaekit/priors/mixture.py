@@ -73,7 +73,9 @@ class MixturePrior(nn.Module):
     @torch.no_grad()
     def fit(self, codes: torch.Tensor, seed: int = 0) -> None:
         """Set means, scales and weights to those of scikit-learn's GaussianMixture (diagonal covariances, K
-        components, seeded) fitted on codes (N, d): VaDE's initialisation after pretraining."""
+        components, seeded) fitted on codes (N, d): VaDE's initialisation after pretraining. The best of 5 EM
+        restarts by likelihood: one restart's clusters vary with its k-means start (on Fashion-MNIST codes, test
+        accuracy 0.53 to 0.57 between seeds), and the restarts cost seconds on codes of 10 dimensions."""
         from sklearn.mixture import GaussianMixture
 
         k = self.logits.shape[0]
@@ -81,7 +83,7 @@ class MixturePrior(nn.Module):
             raise VaekitError(f"the mixture prior has {k} components but there are only {len(codes)} training "
                               "examples to fit them on; use fewer prior_components")
         values = codes.detach().double().cpu().numpy()
-        gmm = GaussianMixture(k, covariance_type="diag", reg_covar=1e-6, random_state=seed).fit(values)
+        gmm = GaussianMixture(k, covariance_type="diag", reg_covar=1e-6, n_init=5, random_state=seed).fit(values)
         like = self.means
         self.means.copy_(torch.as_tensor(gmm.means_, dtype=like.dtype, device=like.device))
         self.log_scales.copy_(torch.as_tensor(0.5 * np.log(gmm.covariances_), dtype=like.dtype, device=like.device))
