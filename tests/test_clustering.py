@@ -222,3 +222,25 @@ def test_evaluate_compare_and_report_show_the_clustering_rows(vade_run) -> None:
     code, output = invoke("report", vade_run)
     assert code == 0, output
     assert "clusters of q(c|x): NMI" in (vade_run / "report.html").read_text()
+
+
+def test_a_run_resumed_at_the_end_of_pretraining_fits_the_mixture_as_one_run_does(tmp_path) -> None:
+    from vaekit.training.loop import resume, train
+
+    config = {"data": {"source": "digits"}, "model": {"hidden": [16], "latent_dim": 2, "prior": "mixture",
+                                                      "prior_components": 3},
+              "objective": {"name": "vade", "pretrain_epochs": 2}, "train": {"epochs": 3, "batch_size": 256}}
+    whole = train(config, tmp_path / "whole", progress=False, pictures=False).model
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_pretraining(row: dict) -> None:
+        if row["epoch"] == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        train(config, tmp_path / "parts", progress=False, pictures=False, on_epoch=stop_after_pretraining)
+    resumed = resume(tmp_path / "parts", progress=False).model
+    for name, value in whole.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[name], value, rtol=0, atol=0, msg=name)
