@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
+import json
 import sys
 import tempfile
 import time
@@ -41,6 +42,15 @@ MNIST = Path("/work/shared/datasets/mnist")
 NETWORK = {"network": "mlp", "hidden": [500, 500], "latent_dim": 10, "likelihood": "bernoulli"}
 TRAIN = {"batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}
 COMMAND = "nice -n 10 .venv/bin/python bench/clustering.py"
+VADE = "vaekit: VaDE, argmax q(c|x)"
+DEFAULTS = {"pretrain": 20, "vade_epochs": 10, "vae_epochs": 20}
+# what was tried on the way to the goal (Fashion-MNIST, these settings, seed 0, test accuracy)
+TRIED = """What was tried (Fashion-MNIST, seed 0, test accuracy): 10 pretraining epochs then 15 of VaDE gave 0.531
+(the GaussianMixture start alone 0.518); 20 then 10 gave 0.573 (start 0.566). VaDE's own epochs add about 0.01
+to its start, so the autoencoder's codes decide most of it. On the same codes the diagonal GaussianMixture's start
+varies from 0.527 to 0.566 between seeds (hence the best of 5 restarts), and a full-covariance GaussianMixture
+reaches 0.595. In the confusion table of the 10-epoch run, shirt, pullover and coat share one cluster, and
+sandals, sneakers and ankle boots are spread over clusters that mix them."""
 
 
 def mnist_test_file() -> vaekit.Dataset:
@@ -115,10 +125,17 @@ def table(found: dict[str, dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 training images, 1+1 epochs; writes nothing")
-    parser.add_argument("--pretrain", type=int, default=20, help="VaDE's autoencoder epochs")
-    parser.add_argument("--vade-epochs", type=int, default=10, help="VaDE's epochs after pretraining")
-    parser.add_argument("--vae-epochs", type=int, default=20, help="the plain VAE's epochs")
+    parser.add_argument("--pretrain", type=int, default=DEFAULTS["pretrain"], help="VaDE's autoencoder epochs")
+    parser.add_argument("--vade-epochs", type=int, default=DEFAULTS["vade_epochs"],
+                        help="VaDE's epochs after pretraining")
+    parser.add_argument("--vae-epochs", type=int, default=DEFAULTS["vae_epochs"], help="the plain VAE's epochs")
+    parser.add_argument("--rewrite", action="store_true", help="render the BENCHMARKS.md section again from "
+                        "bench/results/clustering.json, running nothing")
     args = parser.parse_args()
+    if args.rewrite:
+        results = json.loads((ROOT / "bench" / "results" / "clustering.json").read_text())
+        write_results("clustering", results, markdown(results))
+        return
     torch.set_num_threads(1)  # a shared machine: one core for this
     pretrain, vade_epochs, vae_epochs = (1, 1, 1) if args.quick else (args.pretrain, args.vade_epochs,
                                                                        args.vae_epochs)
@@ -137,22 +154,35 @@ def main() -> None:
                                              vae_epochs)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     fashion_rows = results["fashion-mnist"]
-    vade = fashion_rows["vaekit: VaDE, argmax q(c|x)"]["accuracy"]
-    best_peer = max(row["accuracy"] for name, row in fashion_rows.items() if name != "vaekit: VaDE, argmax q(c|x)")
-    results["goal_met"] = bool(vade >= 0.62 and vade > best_peer)
+    best_peer = max(row["accuracy"] for name, row in fashion_rows.items() if name != VADE)
+    results["goal_met"] = bool(fashion_rows[VADE]["accuracy"] >= 0.62 and fashion_rows[VADE]["accuracy"] > best_peer)
+    text = markdown(results)
+    print(text)
+    if not args.quick:
+        write_results("clustering", results, text)
+
+
+def markdown(results: dict) -> str:
+    """The BENCHMARKS.md section of a run's results (`--rewrite` renders it again from the JSON)."""
+    fashion_rows = results["fashion-mnist"]
+    vade = fashion_rows[VADE]["accuracy"]
+    best_peer = max(row["accuracy"] for name, row in fashion_rows.items() if name != VADE)
     verdict = ("Goal met" if results["goal_met"] else "Goal NOT met") + (
         f": VaDE's accuracy {vade:.3f} against the goal of 0.62 and the best other method's {best_peer:.3f}.")
-    markdown = f"""## Clustering (Fashion-MNIST; MNIST test file for reference)
+    pretrain, vade_epochs, vae_epochs = results["pretrain_epochs"], results["vade_epochs"], results["vae_epochs"]
+    command = results["command"] + (f" --pretrain {pretrain}" if pretrain != DEFAULTS["pretrain"] else "")
+    return f"""## Clustering (Fashion-MNIST; MNIST test file for reference)
 
 Fitted on the train split, scored on the test split: accuracy under the best one-to-one matching of clusters to
 classes (Hungarian), NMI and ARI (`vaekit.evaluation.clustering.clustering_scores`). vaekit: MLP 784-500-500-10,
 Bernoulli likelihood on grey levels, Adam 1e-3, batch 128, seed 0, CPU with one thread. VaDE: prior mixture with
-10 components, objective vade, {pretrain} epochs of autoencoder pretraining, then the GaussianMixture fit and
-{vade_epochs} epochs of the VaDE bound; clusters by argmax q(c|x). Plain VAE: {vae_epochs} epochs, then k-means
-(n_init 10) on the posterior means. Peers: scikit-learn k-means (10 clusters, n_init 10) on pixels, and on 50 PCA
-components. One seed; seconds include training.
+10 components, objective vade, {pretrain} epochs of autoencoder pretraining, then the GaussianMixture fit (best of
+5 restarts) and {vade_epochs} epochs of the VaDE bound; clusters by argmax q(c|x). Plain VAE: {vae_epochs} epochs,
+then k-means (n_init 10) on the posterior means. Peers: scikit-learn k-means (10 clusters, n_init 10) on pixels,
+and on 50 PCA components. One seed; seconds include training.
 
-**{verdict}** (VaDE reports 0.945 on MNIST with its 784-500-500-2000-10 network and 300 epochs.)
+**{verdict}** (VaDE reports 0.945 on MNIST with its 784-500-500-2000-10 network and 300 epochs; CPU time here
+allows about a tenth of that.)
 
 Fashion-MNIST (60,000 train / 10,000 test):
 
@@ -162,11 +192,10 @@ MNIST test file (`{MNIST}/t10k-images-idx3-ubyte.gz`), split 9,000 / 1,000 by va
 
 {table(results["mnist-test-file"])}
 
-Run on {results["machine"]}; {results["wall_seconds"]:.0f} s wall in all. Reproduce: `{COMMAND}`
+{TRIED}
+
+Run on {results["machine"]}; {results["wall_seconds"]:.0f} s wall in all. Reproduce: `{command}`
 """
-    print(markdown)
-    if not args.quick:
-        write_results("clustering", results, markdown)
 
 
 if __name__ == "__main__":
