@@ -56,8 +56,8 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
 
     \b
     Example:
-      vaekit train --data fashion-mnist --prior mixture --objective vade --pretrain-epochs 10 --epochs 25 \\
-          --latent-dim 10 --out runs/vade
+      vaekit train --data fashion-mnist --prior mixture --objective vade --pretrain-epochs 20 --epochs 30 \\
+          --latent-dim 10 --hidden 500,500 --out runs/vade
       vaekit cluster runs/vade --out clusters.csv
       vaekit cluster runs/digits --method kmeans --clusters 10 --split all --out clusters.parquet
     """
