@@ -56,7 +56,7 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
 
     \b
     Example:
-      vaekit train --data fashion-mnist --prior mixture --objective vade --pretrain-epochs 20 --epochs 30 \\
+      vaekit train --data fashion-mnist --prior mixture --objective vade --pretrain-epochs 40 --epochs 50 \\
           --latent-dim 10 --hidden 500,500 --out runs/vade
       vaekit cluster runs/vade --out clusters.csv
       vaekit cluster runs/digits --method kmeans --clusters 10 --split all --out clusters.parquet
