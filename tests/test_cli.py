@@ -17,7 +17,7 @@ from conftest import invoke
 
 COMMANDS = [["train"], ["sample"], ["reconstruct"], ["embed"], ["interpolate"], ["info"], ["evaluate"], ["report"],
             ["compare"], ["plot"], ["plot", "latent"], ["plot", "manifold"], ["plot", "reconstructions"],
-            ["plot", "samples"], ["impute"], ["inpaint"]]
+            ["plot", "samples"], ["impute"], ["inpaint"], ["cluster"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -17,7 +17,7 @@ from vaekit.config import Config, ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError
 from vaekit.likelihoods.base import Likelihood, support_text
 from vaekit.model import build_model
-from vaekit.objectives.settings import CORRUPTION, SHARED
+from vaekit.objectives.settings import CORRUPTION, PRETRAIN, SHARED
 from vaekit.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
 from vaekit.run_dir import save_weights
 from vaekit.seeded import SeededPosterior, SeededPrior
@@ -65,12 +65,16 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
 
 def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
     """A ladder posterior needs the ladder prior and the reverse; the ladder's code is not one Gaussian, so
-    beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it."""
+    beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it; vade needs a prior with a cluster
+    variable."""
     network, posterior, prior, likelihood, objective = case
     if likelihood == "mixed" and network != "mlp":  # tables are vectors
         return None
     if objective == "beta_tcvae" and posterior != "diagonal_gaussian":  # its estimator needs Gaussian posteriors
         return None
+    if objective == "vade":  # VaDE's cluster is the mixture prior's component, q(z|x) one diagonal Gaussian
+        if not PRIORS.get(prior).cluster_variable or posterior != "diagonal_gaussian":
+            return None
     if "ladder" in (posterior, prior):
         if objective == "beta_tcvae":
             return None
@@ -179,8 +183,8 @@ def test_every_objective_declares_the_settings_it_reads(objective) -> None:
     assert honours <= fields and "beta" in honours
     for setting in sorted(SHARED - honours):  # a shared setting it would ignore is refused, naming the readers
         value = {"free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0, "corruption": "gaussian",
-                 "corruption_level": 0.5, "denoising_target": "corrupted"}[setting]
-        reader = "denoising" if setting in CORRUPTION else "elbo"
+                 "corruption_level": 0.5, "denoising_target": "corrupted", "kl": "mc", "pretrain_epochs": 2}[setting]
+        reader = "denoising" if setting in CORRUPTION else "vade" if setting in PRETRAIN else "elbo"
         with pytest.raises(ConfigError, match=rf"{setting} is not read by the {objective} objective.*{reader}"):
             Config.from_dict({"objective": {"name": objective, setting: value}})
 
@@ -210,3 +214,13 @@ def test_an_unknown_part_name_is_refused_when_the_config_is_read() -> None:
                                ("objective", "name", "objective")):
         with pytest.raises(ConfigError, match=rf"unknown {kind} 'nonsense'; choose one of: "):
             Config.from_dict({section: {key: "nonsense"}})
+
+
+@pytest.mark.parametrize("name", PRIORS.names())
+def test_every_prior_declares_whether_it_has_a_cluster_variable(name) -> None:
+    part = PRIORS.get(name)
+    assert isinstance(part.cluster_variable, bool)
+    if part.cluster_variable:  # VAE.class_posterior and the vade objective read p(c|z) from it
+        model = build_model(ModelConfig(latent_dim=3, hidden=[16], prior=name, prior_components=4), VECTOR, "vector")
+        probs = model.class_posterior(torch.rand(5, *VECTOR)).probs
+        torch.testing.assert_close(probs.sum(-1), torch.ones(5))

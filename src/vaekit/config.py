@@ -130,6 +130,8 @@ class ObjectiveConfig:
                                "beta * |KL - C|, C rising from 0 over capacity_epochs (0: off)")
     capacity_epochs: float = _setting(0.0, "epochs over which the capacity rises to its value (0: at once)")
     iw_samples: int = _setting(5, "iwae: importance samples k per example")
+    pretrain_epochs: int = _setting(0, "vade: epochs of training the networks as an autoencoder first; the mixture "
+                                    "prior is then fitted to the training codes (0: no pretraining)")
     mi_weight: float = _setting(1.0, "beta_tcvae: weight of the index-code mutual information (beta weighs the "
                                 "total correlation)")
     dim_kl_weight: float = _setting(1.0, "beta_tcvae: weight of the dimension-wise KL")
@@ -161,6 +163,8 @@ class ObjectiveConfig:
                               f"{self.cycle_ramp}")
         if not self.capacity >= 0 or not self.capacity_epochs >= 0:
             raise ConfigError("capacity and capacity_epochs must be zero or positive")
+        if self.pretrain_epochs < 0:
+            raise ConfigError(f"pretrain_epochs must be zero or positive, got {self.pretrain_epochs}")
         if self.iw_samples < 1:
             raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
         if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.distributions import Distribution
+from torch.distributions import Categorical, Distribution
 
 # importing the part packages registers every part under its name
 import vaekit.likelihoods  # noqa: F401
@@ -142,6 +142,31 @@ class VAE(nn.Module):
                 raise VaekitError("this model has a conditional prior: give the class labels too")
             return self.conditioning.prior(y, self.data_shift)
         return self.prior
+
+    @property
+    def has_cluster_variable(self) -> bool:
+        """Whether the model has a categorical latent variable c (a cluster) that class_posterior gives: the
+        component of a mixture prior (VaDE), as the prior part declares."""
+        return self.prior_module.cluster_variable
+
+    def class_posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Categorical:
+        """q(c|x) for a batch x: a Categorical with batch shape (B,) over the model's clusters.
+
+        For a mixture prior (VaDE) it is VaDE's gamma, q(c|x) = p(c|z) = p(c) p(z|c) / sum_c' p(c') p(z|c'), taken
+        at the posterior mean z = E[z|x] rather than at a draw: the assignment is then deterministic, repeatable
+        without a seed and does not change with the batch, and the mean is the most probable code of a Gaussian
+        posterior (VaDE's own code assigns at the mean too). Training (objectives/vade.py) takes it at the draw.
+
+        >>> model.class_posterior(x).probs.argmax(-1)   # each example's cluster
+        """
+        if not self.has_cluster_variable:
+            prior = type(self.prior_module).__name__
+            raise VaekitError(f"this run has no cluster variable: its prior ({prior}) has no categorical latent; "
+                              "train with --prior mixture --objective vade, or cluster its codes with --method "
+                              "kmeans")
+        q = self.encode(x, y)
+        with _float32(q.mean):
+            return self.prior_module.cluster_posterior(q.mean)
 
     @property
     def is_image(self) -> bool:

@@ -22,6 +22,11 @@ ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("
         ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim"),
         ("dequantization levels", "dequantization_levels")]
 
+# clustering against the labels (evaluation/clustering.py): q(c|x) of a run with a cluster variable, k-means for any
+CLUSTER_ROWS = [(f"{what} {name}", f"{key}_{metric}") for what, key in (("q(c|x) clusters", "cluster"),
+                                                                        ("k-means on codes", "kmeans"))
+                for name, metric in (("accuracy", "accuracy"), ("NMI", "nmi"), ("ARI", "ari"))]
+
 
 def _cell(value: Any) -> str:
     if isinstance(value, dict):  # a mean and its standard error
@@ -36,7 +41,7 @@ def _cell(value: Any) -> str:
 def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
-            ("Frechet distance (own features)", "frechet_distance"),
+            ("Frechet distance (own features)", "frechet_distance"), *CLUSTER_ROWS,
             ("data", "data"), ("split", "split"), ("examples", "examples"), ("k", "k")]
     width = max(len(label) for label, _ in rows)
     lines = [" " * width + "".join(f"  {name[-22:]:>22}" for name, _ in columns)]

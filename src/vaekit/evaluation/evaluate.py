@@ -16,6 +16,7 @@ from vaekit.data import Dataset
 from vaekit.data.quantization import dequantize as dequantize_pixels
 from vaekit.data.quantization import quantization_levels
 from vaekit.errors import VaekitError
+from vaekit.evaluation.clustering import clustering_results
 from vaekit.evaluation.diagnostics import ACTIVE_THRESHOLD, active_units, latent_statistics
 from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
@@ -82,8 +83,10 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
              dequantize: bool | None = None) -> dict[str, Any]:
     """Negative ELBO, the k-sample importance-weighted estimate of -log p(x) (nats and bits per dimension, with
     standard errors), active units, KL per latent dimension, reconstruction error and, for labelled data, a
-    linear-probe accuracy, on the `split` of a Dataset ("train", "test", or "all" of it in the source's order) or
-    on a tensor of examples. The probe (and the Frechet distance) need a training part: the "test" split only.
+    linear-probe accuracy and clustering scores (accuracy, NMI, ARI of q(c|x) for a model with a cluster
+    variable, and of k-means on the codes for any model), on the `split` of a Dataset ("train", "test", or "all"
+    of it in the source's order) or on a tensor of examples. The probe (and the Frechet distance) need a
+    training part: the "test" split only.
 
     For a continuous likelihood on discrete data (8-bit pixels, binary data) the likelihood numbers follow the
     uniform dequantization protocol, so they bound the discrete -log P(x); `dequantize` forces it on or off
@@ -121,6 +124,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         "posterior_mean_variance": stats["mean_variance"].tolist(),
         "reconstruction_mse": float(sum(squared) / int((~torch.isnan(x)).sum())),
     }
+    if y is not None and len(y[y >= 0].unique()) > 1:  # clustering needs no training part: any labelled split
+        results.update(clustering_results(model, x, stats["means"].numpy(), y, labels, seed))
     # the probe is fitted on training codes and scored on test codes: only an evaluation of the test split has both
     if isinstance(data, Dataset) and split == "test" and data.train_y is not None and y is not None \
             and len(data.train_y.unique()) > 1:

@@ -23,7 +23,9 @@ RATE = frozenset({"free_bits", "capacity", "capacity_epochs"})
 # the corruption of the inputs (vaekit.corruption): read by the denoising objective, refused by the others
 CORRUPTION = frozenset({"corruption", "corruption_level", "denoising_target"})
 # settings that are not one objective's own: every objective declares which of them it reads
-SHARED = SCHEDULE | RATE | CORRUPTION | {"kl"}
+# pretraining (an objective that honours it has `pretraining` and `after_pretraining`, see objectives/vade.py)
+PRETRAIN = frozenset({"pretrain_epochs"})
+SHARED = SCHEDULE | RATE | CORRUPTION | PRETRAIN | {"kl"}
 
 
 def check_honoured(cfg: ObjectiveConfig) -> None:

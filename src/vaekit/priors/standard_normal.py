@@ -19,6 +19,8 @@ class StandardNormalPrior(nn.Module):
     tensor(-1.8379)
     """
 
+    cluster_variable = False  # no categorical latent: VAE.class_posterior refuses (priors/mixture.py has one)
+
     def __init__(self, latent_dim: int) -> None:
         super().__init__()
         self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)

@@ -28,6 +28,9 @@ class VampPrior(nn.Module):
     >>> model.prior   # a MixtureSameFamily of 50 diagonal Gaussians
     """
 
+    # the pseudo-inputs are components of a density, not clusters: K = 500 of them say nothing of the classes
+    cluster_variable = False
+
     def __init__(self, latent_dim: int, data_shape: tuple[int, ...], components: int = 10) -> None:
         super().__init__()
         self.images = len(data_shape) == 3

@@ -93,6 +93,10 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
             ("reconstruction MSE", evaluation["reconstruction_mse"])]
     if "linear_probe_accuracy" in evaluation:
         rows.append(("linear probe accuracy", evaluation["linear_probe_accuracy"]))
+    for metric, name in (("accuracy", "accuracy (best one-to-one matching)"), ("nmi", "NMI"), ("ari", "ARI")):
+        for key, what in (("cluster", "clusters of q(c|x)"), ("kmeans", "k-means clusters of the codes")):
+            if f"{key}_{metric}" in evaluation:
+                rows.append((f"{what}: {name}", evaluation[f"{key}_{metric}"]))
     if "frechet_distance" in evaluation:
         rows.append(("Frechet distance in vaekit's classifier features (not Inception FID)",
                      evaluation["frechet_distance"]))

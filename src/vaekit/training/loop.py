@@ -195,6 +195,12 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
     _try_one_batch(model, objective, tensors)
+    # an objective that honours pretrain_epochs (the only kind allowed to have it set, objectives/settings.py)
+    # trains with its `pretraining` loss first, then initialises the model from the data (VaDE's mixture fit)
+    pretrain = config.objective.pretrain_epochs
+    if pretrain >= config.train.epochs:
+        raise ConfigError(f"pretrain_epochs ({pretrain}) leaves no epochs of the {config.objective.name} objective "
+                          f"in {config.train.epochs}; train for more epochs than that")
     step, first_epoch, metrics = 0, 1, []
     if state is None:
         if model.standardize:
@@ -224,10 +230,13 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         for epoch in range(first_epoch, last_epoch + 1):
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break
+            if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
+                objective.after_pretraining(model, tensors.train_x, config.train.seed)
             started = time.perf_counter()
             try:
                 with streams.active():
-                    train_terms, step, beta = _train_epoch(model, objective, optimizer, tensors, streams.data,
+                    train_terms, step, beta = _train_epoch(model, objective.pretraining if epoch <= pretrain
+                                                           else objective, optimizer, tensors, streams.data,
                                                            config, epoch, step, stop, progress)
                 seconds = time.perf_counter() - started
                 if not stop.stop:

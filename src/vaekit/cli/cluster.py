@@ -1,0 +1,92 @@
+"""`vaekit cluster RUN`: each example's cluster and its probability, from q(c|x) or k-means / a Gaussian mixture
+on the codes, written with the examples' ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from vaekit.cli.counts import at_least
+from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
+from vaekit.cli.run_argument import RunDirectory
+from vaekit.errors import VaekitError
+from vaekit.outputs import save_array_with_ids, save_table
+
+SUFFIXES = (".csv", ".parquet", ".npy")
+
+
+def _clusters(run: str, method: str, clusters: int | None) -> int | None:
+    """--clusters, or for k-means and a mixture on the codes the run's number of classes when it has labels."""
+    if method == "posterior" or clusters is not None:
+        return clusters
+    from vaekit.run_dir import read_run_config
+
+    classes = read_run_config(run)[1].get("num_classes")
+    if not classes:
+        raise VaekitError(f"--method {method} needs the number of clusters and this run's data have no classes to "
+                          "take it from: give --clusters K")
+    return int(classes)
+
+
+@click.command()
+@click.argument("run", type=RunDirectory())
+@click.option("--out", required=True, help="output .csv or .parquet (columns id, cluster, probability, and label "
+              "when the data have labels), or .npy (an (N, 2) array of cluster and probability; ids in "
+              "NAME-ids.npy, labels in NAME-labels.npy)")
+@click.option("--method", type=click.Choice(["posterior", "kmeans", "gmm"]), default="posterior",
+              show_default=True, help="posterior: argmax q(c|x) of a run with a cluster variable (prior mixture, "
+              "objective vade); kmeans or gmm (diagonal Gaussian mixture): fitted on the posterior means of the "
+              "examples, for any run")
+@click.option("--clusters", type=int, default=None, callback=at_least(2),
+              help="clusters of kmeans and gmm [default: the run's number of classes]")
+@click.option("--seed", default=0, show_default=True, help="seed of kmeans and gmm")
+@DATA
+@SPLIT
+@DEVICE
+def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, source: str | None,
+            split: str | None, device: str) -> None:
+    """Assign each example to a cluster, with the probability of that cluster.
+
+    A run with a cluster variable (a VaDE: --prior mixture --objective vade) gives argmax q(c|x) = p(c|z) at the
+    posterior mean. Any run can be clustered with --method kmeans or gmm on its posterior means. The rows keep
+    the data's order, with each example's id; with labelled data, accuracy (best one-to-one matching), NMI and
+    ARI against the labels are printed.
+
+    \b
+    Example:
+      vaekit train --data fashion-mnist --prior mixture --objective vade --pretrain-epochs 40 --epochs 50 \\
+          --latent-dim 10 --hidden 500,500 --out runs/vade
+      vaekit cluster runs/vade --out clusters.csv
+      vaekit cluster runs/digits --method kmeans --clusters 10 --split all --out clusters.parquet
+    """
+    from vaekit.evaluation.clustering import assign_clusters, clustering_scores
+    from vaekit.inference import select_data
+
+    path = Path(out)
+    if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
+        raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
+    model = _load(run, device)
+    if method == "posterior" and not model.has_cluster_variable:
+        raise VaekitError("this run has no cluster variable (its prior is not a mixture): use --method kmeans "
+                          "(or gmm) to cluster its codes, or train with --prior mixture --objective vade")
+    count = _clusters(run, method, clusters)
+    chosen = select_data(run, source, split)
+    assigned, probability = assign_clusters(model, chosen.x, method, count, seed, y=data_labels(model, chosen.y))
+    labels = None if chosen.y is None else chosen.y.numpy()
+    if path.suffix.lower() == ".npy":
+        save_array_with_ids(path, np.stack([assigned, probability], axis=1), chosen.ids, labels)
+    else:
+        frame_extra = {"cluster": assigned, "probability": probability}
+        if labels is not None:
+            frame_extra["label"] = labels
+        save_table(path, np.empty((len(assigned), 0)), [], frame_extra, ids=chosen.ids)
+    click.echo(f"wrote the clusters of {len(assigned)} examples ({len(np.unique(assigned))} clusters used) to {path}")
+    if labels is not None:
+        scores = clustering_scores(labels, assigned)
+        click.echo(f"against the labels: accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, "
+                   f"ARI {scores['ari']:.4f}")
+
+
+COMMANDS = [cluster]
