@@ -23,7 +23,7 @@ RATE = frozenset({"free_bits", "capacity", "capacity_epochs"})
 # the corruption of the inputs (vaekit.corruption): read by the denoising objective, refused by the others
 CORRUPTION = frozenset({"corruption", "corruption_level", "denoising_target"})
 # settings that are not one objective's own: every objective declares which of them it reads
-SHARED = SCHEDULE | RATE | CORRUPTION | {"kl"}
+SHARED = SCHEDULE | RATE | CORRUPTION | {"kl", "classifier_weight"}
 
 
 def check_honoured(cfg: ObjectiveConfig) -> None:
