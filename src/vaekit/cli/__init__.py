@@ -45,9 +45,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from vaekit.cli import compress, denoise, evaluate, impute, info, outputs, plot, score, train
+    from vaekit.cli import compress, denoise, evaluate, impute, info, outputs, plot, predict, score, train
 
-    for module in (train, outputs, plot, info, evaluate, score, impute, denoise, compress):
+    for module in (train, outputs, plot, info, evaluate, score, impute, denoise, compress, predict):
         for command in module.COMMANDS:
             main.add_command(command)
 
