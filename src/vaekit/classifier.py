@@ -136,7 +136,8 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """(N,) the most probable class of each row, from classes_."""
-        return self.classes_[self.predict_proba(X).argmax(1)]
+        probs = self.predict_proba(X)
+        return self.classes_[probs.argmax(1)]
 
 
 def _as_labels(y: Any, count: int) -> np.ndarray:

@@ -202,10 +202,12 @@ class VAE(nn.Module):
         if labels is not None and (labels.shape != (n,) or labels.is_floating_point()):
             raise VaekitError(f"labels must be {n} integers, one per sample; got {labels.dtype} "
                               f"{tuple(labels.shape)}")
+        if self.class_latent is not None:  # no class given (none, or -1): y ~ p(y), uniform
+            drawn = torch.randint(self.class_latent.num_classes, (n,), generator=generator,
+                                  device=generator.device if generator is not None else self.device)
+            labels = drawn if labels is None else torch.where(labels.to(drawn.device) < 0, drawn,
+                                                              labels.to(drawn.device))
         prior = self.prior_given(labels) if self.conditioning is not None else self.prior
-        if self.class_latent is not None and labels is None and self.class_latent.in_decoder:  # M2: y ~ p(y)
-            labels = torch.randint(self.class_latent.num_classes, (n,), generator=generator,
-                                   device=generator.device if generator is not None else self.device)
         # one Gaussian per label: one draw from each; a single prior: n draws
         z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
         px = self.decode(z, labels)
