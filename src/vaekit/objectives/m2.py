@@ -18,6 +18,8 @@ and the classifier also learns from the labels (the paper's J^alpha):
 and classifier read x once, the posterior head and the decoder run on (K, B) at once (VAE.encode_classes).
 beta weighs both KL terms (its warm-up and schedules apply); the logged rate of an unlabelled row is
 sum_y q(y|x) KL_y + KL(q(y|x) || p(y)), of a labelled row KL + log K, so that distortion + rate is the bound.
+The trainer's validation -ELBO of an M2 run is -L(x, y) on labelled test rows and -U(x) on the others (a GMVAE's:
+-U(x) everywhere, its clusters not being the data's labels).
 """
 
 from __future__ import annotations
