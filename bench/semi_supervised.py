@@ -164,7 +164,7 @@ def markdown(results: dict) -> str:
     best = max((key for key, _ in METHODS if key not in ("m1_m2", "m2")), key=means.get)  # the baselines
     reached = means["m1_m2"] > means[best]
     lines += ["", f"Goal (M1+M2 above every baseline at 100 labels): {'reached' if reached else 'not reached'}. "
-              f"M1+M2 {means['m1_m2']:.3f} against {best.replace('_', ' ')} {means[best]:.3f}."]
+              f"M1+M2 {means['m1_m2']:.3f} against {dict(METHODS)[best]} {means[best]:.3f}."]
     if not reached:
         lines += ["Logistic regression on the pixels is a strong baseline on Fashion-MNIST (0.71 with 100 labels), "
                   "and M1's codes are the bottleneck: logistic regression on them gets only 0.60 at 100 labels, "
