@@ -63,6 +63,11 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
     return sorted(_pair_ladders(case) for case in cases if _pair_ladders(case) is not None)
 
 
+def _needs_class_latent(objective: str) -> bool:
+    """Whether the objective declares that it needs a model with a class latent (M2)."""
+    return getattr(OBJECTIVES.get(objective), "class_latent", False)
+
+
 def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
     """A ladder posterior needs the ladder prior and the reverse; the ladder's code is not one Gaussian, so
     beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it; vade needs a prior with a cluster
@@ -75,6 +80,8 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
     if objective == "vade":  # VaDE's cluster is the mixture prior's component, q(z|x) one diagonal Gaussian
         if not PRIORS.get(prior).cluster_variable or posterior != "diagonal_gaussian":
             return None
+    if _needs_class_latent(objective) and (posterior, prior) != ("diagonal_gaussian", "standard_normal"):
+        return None  # a class latent sets p(z) itself and takes a Gaussian posterior head per class
     if "ladder" in (posterior, prior):
         if objective == "beta_tcvae":
             return None
@@ -87,14 +94,18 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
                                                       objective) -> None:
     torch.manual_seed(0)
     shape = IMAGE if network in ("conv", "resnet") else VECTOR
+    class_latent = _needs_class_latent(objective)  # M2: a class latent with 3 classes, some rows unlabelled
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if prior == "ladder" else [], network=network,
                       hidden=[16], conv_channels=[4, 8], posterior=posterior,
-                      prior=prior, likelihood=likelihood, prior_components=4)
+                      prior=prior, likelihood=likelihood, prior_components=4,
+                      class_latent="m2" if class_latent else "none")
     schema = SCHEMA if likelihood == "mixed" else None
-    model = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema)
+    model = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema,
+                        num_classes=3 if class_latent else None)
     x = _data(shape, likelihood)
+    labels = (torch.arange(len(x)) % 4 - 1) if class_latent else None
     loss_fn = OBJECTIVES.get(objective)(ObjectiveConfig(name=objective, iw_samples=3), dataset_size=60)
-    out = loss_fn(model, x, beta=1.0)
+    out = loss_fn(model.given(labels), x, beta=1.0)
     assert out.loss.ndim == 0 and torch.isfinite(out.loss)
     assert out.distortion.shape == out.rate.shape == (len(x),)
     assert all(torch.isfinite(v) for v in out.extras.values())
@@ -105,7 +116,8 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
     assert any(float(p.grad.abs().sum()) > 0 for p in model.parameters() if p.grad is not None)
 
     save_weights(model, tmp_path / "model.safetensors")
-    again = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema)
+    again = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema,
+                        num_classes=3 if class_latent else None)
     again.load_state_dict(load_file(str(tmp_path / "model.safetensors")))
     model.eval(), again.eval()
     with torch.no_grad():
@@ -183,8 +195,10 @@ def test_every_objective_declares_the_settings_it_reads(objective) -> None:
     assert honours <= fields and "beta" in honours
     for setting in sorted(SHARED - honours):  # a shared setting it would ignore is refused, naming the readers
         value = {"free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0, "corruption": "gaussian",
-                 "corruption_level": 0.5, "denoising_target": "corrupted", "kl": "mc", "pretrain_epochs": 2}[setting]
-        reader = "denoising" if setting in CORRUPTION else "vade" if setting in PRETRAIN else "elbo"
+                 "corruption_level": 0.5, "denoising_target": "corrupted", "kl": "mc", "pretrain_epochs": 2,
+                 "classifier_weight": 1.0}[setting]
+        reader = ("denoising" if setting in CORRUPTION else "vade" if setting in PRETRAIN
+                  else "m2" if setting == "classifier_weight" else "elbo")
         with pytest.raises(ConfigError, match=rf"{setting} is not read by the {objective} objective.*{reader}"):
             Config.from_dict({"objective": {"name": objective, setting: value}})
 

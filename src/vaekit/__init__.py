@@ -17,12 +17,14 @@ from vaekit.run_dir import load
 from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
-           "VAEAnomalyDetector", "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
+           "VAEAnomalyDetector", "VAEClassifier",
+           "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
            "load_config_file", "load_dataset", "resume", "train"]
 
 # scikit-learn style estimators, imported on first use: scikit-learn takes a second to import, so `import vaekit`
 # does not pay for it
-_ESTIMATORS = {"VAEAnomalyDetector": "vaekit.anomaly_detector", "VAEImputer": "vaekit.imputer"}
+_ESTIMATORS = {"VAEAnomalyDetector": "vaekit.anomaly_detector", "VAEImputer": "vaekit.imputer",
+               "VAEClassifier": "vaekit.classifier"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -28,9 +28,10 @@ from vaekit.seeded import diagonal_normal
 class LabelConditioning(nn.Module):
     """One-hot codes of labels and, with `conditional_prior`, the learned per-class prior (starting at N(0, I))."""
 
-    def __init__(self, num_classes: int, latent_dim: int, conditional_prior: bool) -> None:
+    def __init__(self, num_classes: int, latent_dim: int, conditional_prior: bool, in_decoder: bool = True) -> None:
         super().__init__()
         self.num_classes = num_classes
+        self.in_decoder = in_decoder  # whether p(x|z, y) reads y (a GMVAE's decoder does not)
         self.prior_table = nn.Embedding(num_classes, 2 * latent_dim) if conditional_prior else None
         if self.prior_table is not None:
             nn.init.zeros_(self.prior_table.weight)
@@ -51,6 +52,13 @@ class LabelConditioning(nn.Module):
         """p(z | y) for labels (B,), a batch of diagonal Gaussians."""
         mean, log_scale = self.prior_table(y.to(like.device).long()).chunk(2, dim=-1)
         return diagonal_normal(mean, log_scale.clamp(-7, 5).exp())
+
+    def mixture(self, like: torch.Tensor) -> Distribution:
+        """sum_y p(y) p(z|y) with equal weights p(y) = 1/K: the marginal prior of a GMVAE."""
+        from vaekit.priors.sampling import gaussian_mixture
+
+        mean, log_scale = self.prior_table.weight.to(like.device).chunk(2, dim=-1)
+        return gaussian_mixture(mean, log_scale.clamp(-7, 5).exp())
 
 
 class ConditionedVAE:

@@ -49,6 +49,9 @@ class DataConfig:
     column_types: str | None = _setting(None, "table column types that override the inferred ones, e.g. "
                                         "\"sex:binary,age:continuous\" (continuous, binary, categorical)")
     split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
+    labels_per_class: int = _setting(0, "semi-supervised learning: keep this many labels per class of the training "
+                                     "split, drawn with split_seed, and mark the rest unlabelled (-1); 0 keeps "
+                                     "every label")
     missing: str = _setting("refuse", "missing values (NaN entries, empty table cells): refuse them, or model them "
                             "(MIWAE: the likelihood scores observed entries only and the encoder sees which are "
                             "observed; sets model.encoder_mask)", choices=("refuse", "model"))
@@ -57,6 +60,8 @@ class DataConfig:
         if not 0.0 < self.test_fraction < 1.0:
             raise ConfigError(f"test_fraction must be between 0 and 1, got {self.test_fraction}")
         _check_seed("split_seed", self.split_seed)
+        if self.labels_per_class < 0:
+            raise ConfigError(f"labels_per_class must be 0 (every label) or a count, got {self.labels_per_class}")
         if self.dequantize and self.binarize != "none":
             raise ConfigError("dequantize and binarize exclude each other: binarized pixels are already discrete "
                               "data for a Bernoulli likelihood")
@@ -79,6 +84,11 @@ class ModelConfig:
     conditional: bool = _setting(False, "a conditional VAE (Sohn et al. 2015): class labels condition the encoder "
                                  "and decoder")
     conditional_prior: bool = _setting(False, "conditional VAE: a learned Gaussian prior per class, p(z|y)")
+    class_latent: str = _setting("none", "a categorical latent class y with a classifier q(y|x): m2 (Kingma et al. "
+                                 "2014: q(z|x,y), p(x|z,y); labels where given, the class summed out where a label "
+                                 "is -1) or gmvae (a clustering model: p(z|y) a learned Gaussian per class, p(x|z) "
+                                 "not reading y, trained without labels, prior_components classes); both train with "
+                                 "objective m2", choices=("none", "m2", "gmvae"))
     prior_components: int = _setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
     likelihood: str = _setting("auto", "likelihood p(x|z); auto: bernoulli for images, gaussian for vectors, mixed "
                                "for tables with binary or categorical columns", choices=("auto",), part="likelihood")
@@ -111,6 +121,9 @@ class ModelConfig:
             raise ConfigError(f"flow_steps must be at least 1, got {self.flow_steps}")
         if self.prior_components < 1:
             raise ConfigError(f"prior_components must be at least 1, got {self.prior_components}")
+        if self.class_latent != "none" and (self.conditional or self.conditional_prior):
+            raise ConfigError(f"class_latent {self.class_latent} makes the class a latent variable with its own "
+                              "q(z|x,y) and labels; leave conditional and conditional_prior off")
 
 
 @dataclass
@@ -141,6 +154,9 @@ class ObjectiveConfig:
     mmd_weight: float = _setting(100.0, "info_vae: weight of MMD(q(z), p(z)) added to the ELBO's terms")
     mmd_kernel: str = _setting("imq", "info_vae: MMD kernel, rbf or imq (inverse multiquadric)",
                                choices=("rbf", "imq"))
+    classifier_weight: float = _setting(0.1, "m2: weight of the classifier's -log q(y|x) on labelled rows, "
+                                        "alpha = classifier_weight * N / N_labelled per labelled row (Kingma et al. "
+                                        "2014 use 0.1)")
     corruption: str = _setting("none", "denoising: corruption of the encoder's inputs, c(x~|x): none, gaussian "
                                "(x + sigma * noise, clamped to the data support), salt_pepper (a fraction p set to "
                                "the support's low or high end), mask (a fraction p set to 0) or replace (a fraction "
@@ -169,6 +185,8 @@ class ObjectiveConfig:
             raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
         if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):
             raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
+        if not self.classifier_weight >= 0:
+            raise ConfigError(f"classifier_weight must be zero or positive, got {self.classifier_weight}")
         check_corruption(self.corruption, self.corruption_level)
         from vaekit.objectives.settings import check_honoured  # here, not at the top: the objectives import this
 
@@ -239,6 +257,9 @@ class Config:
             getattr(self, name).validate()
         if self.data.missing == "model":  # the model's own record of it: a run's model is built from its model section
             self.model.encoder_mask = True
+        if (self.model.class_latent != "none") != (self.objective.name == "m2"):
+            raise ConfigError("a class latent (model.class_latent m2 or gmvae) trains with objective m2, and objective "
+                              "m2 needs one: set both --class-latent and --objective m2")
         if self.model.encoder_mask and self.objective.corruption != "none":
             # a corruption writes values over the missing entries, which the encoder would then take as observed
             raise ConfigError(f"corruption: {self.objective.corruption} would fill the missing entries with made-up "

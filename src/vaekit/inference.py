@@ -93,6 +93,10 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
                         missing=cfg.missing == "model" if missing is None else missing)
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
+    if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole
+        from vaekit.data.partial_labels import keep_labels_per_class
+
+        data = keep_labels_per_class(data, cfg.labels_per_class, cfg.split_seed)
     return data
 
 

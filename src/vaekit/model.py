@@ -21,6 +21,7 @@ import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
 from vaekit.checks import as_checked_data, as_data, as_latent, check_count
+from vaekit.class_latent import ClassLatent
 from vaekit.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.errors import ConfigError, VaekitError
@@ -50,7 +51,7 @@ class VAE(nn.Module):
     def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
                  likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
                  standardize: bool = False, conditioning: LabelConditioning | None = None,
-                 encoder_mask: bool = False) -> None:
+                 encoder_mask: bool = False, class_latent: ClassLatent | None = None) -> None:
         super().__init__()
         if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
             raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
@@ -72,6 +73,8 @@ class VAE(nn.Module):
         # missing values (MIWAE): NaN entries are missing; the encoder reads the data with them set to 0 beside the
         # 0/1 mask of observed entries, and p(x|z) scores observed entries only (likelihoods/observed.py)
         self.encoder_mask = encoder_mask
+        # M2 or GMVAE: a categorical class y with a classifier q(y|x) beside the encoder (vaekit.class_latent)
+        self.class_latent = class_latent
 
     @property
     def num_classes(self) -> int | None:
@@ -79,22 +82,44 @@ class VAE(nn.Module):
         return None if self.conditioning is None else self.conditioning.num_classes
 
     def given(self, y: torch.Tensor | None) -> VAE | ConditionedVAE:
-        """The model with labels y bound (a CVAE), or the model itself when it is unconditional."""
+        """The model with labels y bound (a CVAE), or the model itself when it is unconditional. A GMVAE's
+        clusters are not the data's labels: it binds none."""
+        if self.class_latent is not None and not self.class_latent.observed:
+            y = None
         return self if self.conditioning is None else ConditionedVAE(self, y)
+
+    def encode_classes(self, x: torch.Tensor) -> tuple[Distribution, Categorical]:
+        """(q(z|x, y) for every class y at once, batch (K, B); q(y|x), batch (B,)) for a model with a class latent:
+        the encoder and the classifier read x once, only the posterior's head runs K times."""
+        if self.class_latent is None or self.conditioning is None:
+            raise VaekitError("this run has no cluster variable: train one with --class-latent m2 or gmvae "
+                              "(--objective m2)")
+        inputs = self._encoder_inputs(as_data(x, self))
+        features = self.encoder(inputs)
+        with _float32(features):
+            features = _widen(features)
+            k, batch = self.class_latent.num_classes, features.shape[0]
+            codes = torch.eye(k, dtype=features.dtype, device=features.device)[:, None, :].expand(k, batch, k)
+            both = torch.cat([features.expand(k, *features.shape), codes], dim=-1)
+            return self.posterior(both), self.class_latent.posterior(inputs)
+
+    def _encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """What the encoder network (and a classifier) reads: standardized, masked or one-hot coded data."""
+        if self.standardize:
+            x = (x - self.data_shift) / self.data_scale
+        if self.encoder_mask:
+            return self._with_mask(x)
+        return self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
         """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,)).
         A numpy array, another dtype or device is converted (checks.as_data: metadata only, no sync)."""
-        x = as_data(x, self)
-        if self.standardize:
-            x = (x - self.data_shift) / self.data_scale
-        if self.encoder_mask:
-            x = self._with_mask(x)
-        else:
-            x = self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
+        x = self._encoder_inputs(as_data(x, self))
         features = self.encoder(x)
         with _float32(features):
             features = _widen(features)
+            if self.class_latent is not None:  # where no class is given, the classifier's most probable one
+                y = self.class_latent.fill(y, x)
             if self.conditioning is not None:
                 features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
             if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
@@ -113,7 +138,7 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
         """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
         z = as_latent(z, self)
-        if self.conditioning is not None:
+        if self.conditioning is not None and self.conditioning.in_decoder:
             z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
         params = self.decoder(z)
         with _float32(params):
@@ -132,27 +157,33 @@ class VAE(nn.Module):
 
     @property
     def prior(self) -> Distribution:
-        """p(z). Priors that depend on the encoder (the VampPrior) receive it."""
+        """p(z). Priors that depend on the encoder (the VampPrior) receive it; a GMVAE's is the mixture of its
+        per-class Gaussians with equal weights, sum_y p(y) p(z|y)."""
+        if self.class_latent is not None and self.conditioning is not None and \
+                self.conditioning.prior_table is not None:
+            return self.conditioning.mixture(self.data_shift)
         return self.prior_module(self.encode)
 
     def prior_given(self, y: torch.Tensor | None) -> Distribution:
         """p(z|y) for a CVAE with a conditional prior (a batch of Gaussians, one per label), else p(z)."""
         if self.conditioning is not None and self.conditioning.prior_table is not None:
             if y is None:
+                if self.class_latent is not None:  # a GMVAE: the cluster summed out
+                    return self.prior
                 raise VaekitError("this model has a conditional prior: give the class labels too")
             return self.conditioning.prior(y, self.data_shift)
         return self.prior
 
     @property
     def has_cluster_variable(self) -> bool:
-        """Whether the model has a categorical latent variable c (a cluster) that class_posterior gives: the
-        component of a mixture prior (VaDE), as the prior part declares."""
-        return self.prior_module.cluster_variable
+        """Whether the model has a categorical latent variable c (a cluster or a class) that class_posterior
+        gives: a classifier q(y|x) (M2, GMVAE) or the component of a mixture prior (VaDE), as the prior declares."""
+        return self.class_latent is not None or self.prior_module.cluster_variable
 
     def class_posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Categorical:
         """q(c|x) for a batch x: a Categorical with batch shape (B,) over the model's clusters.
 
-        For a mixture prior (VaDE) it is VaDE's gamma, q(c|x) = p(c|z) = p(c) p(z|c) / sum_c' p(c') p(z|c'), taken
+        For a class latent (M2, GMVAE) it is the classifier q(y|x). For a mixture prior (VaDE) it is VaDE's gamma, q(c|x) = p(c|z) = p(c) p(z|c) / sum_c' p(c') p(z|c'), taken
         at the posterior mean z = E[z|x] rather than at a draw: the assignment is then deterministic, repeatable
         without a seed and does not change with the batch, and the mean is the most probable code of a Gaussian
         posterior (VaDE's own code assigns at the mean too). Training (objectives/vade.py) takes it at the draw.
@@ -162,8 +193,10 @@ class VAE(nn.Module):
         if not self.has_cluster_variable:
             prior = type(self.prior_module).__name__
             raise VaekitError(f"this run has no cluster variable: its prior ({prior}) has no categorical latent; "
-                              "train with --prior mixture --objective vade, or cluster its codes with --method "
-                              "kmeans")
+                              "train with --prior mixture --objective vade or --class-latent m2|gmvae --objective "
+                              "m2, or cluster its codes with --method kmeans")
+        if self.class_latent is not None:
+            return self.class_latent.posterior(self._encoder_inputs(as_data(x, self)))
         q = self.encode(x, y)
         with _float32(q.mean):
             return self.prior_module.cluster_posterior(q.mean)
@@ -183,11 +216,16 @@ class VAE(nn.Module):
         """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z).
         A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
         n = check_count(n)
-        if self.conditioning is not None and labels is None:
+        if self.conditioning is not None and labels is None and self.class_latent is None:
             raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
         if labels is not None and (labels.shape != (n,) or labels.is_floating_point()):
             raise VaekitError(f"labels must be {n} integers, one per sample; got {labels.dtype} "
                               f"{tuple(labels.shape)}")
+        if self.class_latent is not None:  # no class given (none, or -1): y ~ p(y), uniform
+            drawn = torch.randint(self.class_latent.num_classes, (n,), generator=generator,
+                                  device=generator.device if generator is not None else self.device)
+            labels = drawn if labels is None else torch.where(labels.to(drawn.device) < 0, drawn,
+                                                              labels.to(drawn.device))
         prior = self.prior_given(labels) if self.conditioning is not None else self.prior
         # one Gaussian per label: one draw from each; a single prior: n draws
         z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
@@ -199,6 +237,8 @@ class VAE(nn.Module):
                     generator: torch.Generator | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
         """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample); labels y for a CVAE."""
         x = as_checked_data(x, self)
+        if self.class_latent is not None and self.class_latent.in_decoder:  # M2 decodes with the class too
+            y = self.class_latent.fill(y, self._encoder_inputs(x))
         q = self.encode(x, y)
         z = rsample(q, generator) if sample_posterior else q.mean
         return self.decode(z, y).mean
@@ -207,6 +247,10 @@ class VAE(nn.Module):
              ) -> ObjectiveOutput:
         """Per-example distortion, rate and -ELBO (nats) of a batch, with one posterior sample."""
         x = as_checked_data(x, self)
+        if self.class_latent is not None:  # the class summed out where no label is given (objectives/m2.py)
+            from vaekit.objectives.m2 import class_bound
+
+            return class_bound(self, x, y, beta, kl)
         return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
 
     def score(self, x: torch.Tensor, kind: str = "iw", k: int = 100, seed: int = 0, batch_size: int = 100,
@@ -265,6 +309,8 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     else:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
     labels = 0
+    if cfg.class_latent != "none":
+        labels = _class_count(cfg, num_classes)
     if cfg.conditional:
         if not num_classes or num_classes < 2:
             raise ConfigError("a conditional VAE needs labelled data with at least two classes")
@@ -281,8 +327,9 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     if cfg.encoder_mask:  # the encoder reads the observed-entries mask beside the data: twice the channels or width
         inputs = (inputs[0] + data_shape[0], *inputs[1:])
     # the label's one-hot code joins the decoder's input and the posterior's features
+    decoder_labels = labels if cfg.class_latent in ("none", "m2") else 0  # a GMVAE's decoder reads z alone
     encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
-        tuple(data_shape), cfg.latent_dim + labels, likelihood.params_per_element, cfg,
+        tuple(data_shape), cfg.latent_dim + decoder_labels, likelihood.params_per_element, cfg,
         encoder_input=inputs if inputs != tuple(data_shape) else None)
     feature_dim += labels
     if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
@@ -290,6 +337,29 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
                           "path)")
     posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
-    conditioning = LabelConditioning(labels, cfg.latent_dim, cfg.conditional_prior) if labels else None
+    per_class_prior = cfg.conditional_prior or cfg.class_latent == "gmvae"
+    conditioning = LabelConditioning(labels, cfg.latent_dim, per_class_prior, in_decoder=decoder_labels > 0) \
+        if labels else None
+    class_latent = None if cfg.class_latent == "none" else \
+        ClassLatent(cfg.class_latent, labels, inputs, cfg.hidden, cfg.activation)
+    if cfg.class_latent == "gmvae":  # clusters apart from the start (the run's seed): equal means would stay equal
+        with torch.no_grad():
+            conditioning.prior_table.weight[:, :cfg.latent_dim].normal_()
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
-               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning, cfg.encoder_mask)
+               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning, cfg.encoder_mask,
+               class_latent)
+
+
+def _class_count(cfg: ModelConfig, num_classes: int | None) -> int:
+    """K of a class latent: the data's classes for M2, prior_components clusters for a GMVAE."""
+    if cfg.posterior != "diagonal_gaussian" or cfg.prior != "standard_normal":
+        raise ConfigError(f"class_latent {cfg.class_latent} takes posterior: diagonal_gaussian and prior: "
+                          "standard_normal (its p(z) is set by the class variable)")
+    if cfg.class_latent == "gmvae":
+        if cfg.prior_components < 2:
+            raise ConfigError("a GMVAE needs prior_components of at least 2 clusters")
+        return cfg.prior_components
+    if not num_classes or num_classes < 2:
+        raise ConfigError("class_latent m2 needs labelled data (labels for some rows, -1 for the rest) with at "
+                          "least two classes")
+    return num_classes

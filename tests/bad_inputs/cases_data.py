@@ -83,14 +83,14 @@ def _changed_data(w: Workspace) -> None:
 
 def _negative_labels(w: Workspace) -> Dataset:
     x = np.zeros((4, 3), np.float32)
-    return Dataset.from_arrays("t", x, x, np.array([0, 1, -1, 1]), np.array([0, 1, 0, 1]), "vector", "arrays")
+    return Dataset.from_arrays("t", x, x, np.array([0, 1, -2, 1]), np.array([0, 1, 0, 1]), "vector", "arrays")
 
 
 CASES = [
     # item 4: sizes refused, with the size, before anything is allocated
     Case("conditional-labels-huge", r"include 1000000000; .*1,000,000,001.*renumber",
          ["train", "--data", "{root}/labels.npz", "--conditional", *NEW], setup=_huge_labels),
-    Case("labels-negative-python-api", r"include -1; class labels are indices", api=_negative_labels),
+    Case("labels-negative-python-api", r"include -2; class labels are indices", api=_negative_labels),
     Case("hidden-huge", r"needs at least [\d.]+ GB to train .*--hidden", ["train", "--hidden", "2000000000", *NEW]),
     Case("latent-dim-huge", r"needs at least [\d.]+ GB to train .*--latent-dim",
          ["train", "--latent-dim", "1000000000", *NEW]),

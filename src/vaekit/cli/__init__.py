@@ -45,9 +45,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from vaekit.cli import cluster, compress, denoise, evaluate, impute, info, outputs, plot, score, train
+    from vaekit.cli import cluster, compress, denoise, evaluate, impute, info, outputs, plot, predict, score, train
 
-    for module in (train, outputs, plot, info, evaluate, score, impute, denoise, compress, cluster):
+    for module in (train, outputs, plot, info, evaluate, score, impute, denoise, compress, cluster, predict):
         for command in module.COMMANDS:
             main.add_command(command)
 

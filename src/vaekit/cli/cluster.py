@@ -69,8 +69,8 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
         raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
     model = _load(run, device)
     if method == "posterior" and not model.has_cluster_variable:
-        raise VaekitError("this run has no cluster variable (its prior is not a mixture): use --method kmeans "
-                          "(or gmm) to cluster its codes, or train with --prior mixture --objective vade")
+        raise VaekitError("this run has no cluster variable (no mixture prior, no class latent): use --method "
+                          "kmeans (or gmm) to cluster its codes, or train with --prior mixture --objective vade")
     count = _clusters(run, method, clusters)
     chosen = select_data(run, source, split)
     assigned, probability = assign_clusters(model, chosen.x, method, count, seed, y=data_labels(model, chosen.y))

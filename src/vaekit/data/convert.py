@@ -53,6 +53,9 @@ def as_examples(array: np.ndarray, where: str, missing: bool = False) -> tuple[n
     return _channels_first(images, where), "image"
 
 
+UNLABELLED = -1  # a row without a label (scikit-learn's semi-supervised convention)
+
+
 def as_labels(array: np.ndarray, count: int, where: str) -> np.ndarray:
     """int64 class labels (N,) from integer (or integer-valued float) labels, checked against N examples."""
     labels = np.asarray(array)
@@ -64,8 +67,9 @@ def as_labels(array: np.ndarray, count: int, where: str) -> np.ndarray:
             raise DataError(f"labels in {where} are not whole numbers; class labels must be integers")
     elif not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == np.bool_):
         raise DataError(f"labels in {where} are {labels.dtype}; class labels must be integers")
-    if len(labels) and labels.min() < 0:
-        raise DataError(f"labels in {where} include {labels.min()}; class labels must be 0 or more")
+    if len(labels) and labels.min() < UNLABELLED:
+        raise DataError(f"labels in {where} include {labels.min()}; class labels must be 0 or more (-1 marks an "
+                        "unlabelled row)")
     return labels.astype(np.int64)
 
 

@@ -90,10 +90,13 @@ class Dataset:
                                 f"{y.dtype} {tuple(y.shape)}")
             # the class count is the largest label + 1, and a conditional VAE builds one-hot codes and prior
             # tables that wide: labels are class indices 0..K-1, not ids
-            if len(y) and (int(y.min()) < 0 or int(y.max()) >= MAX_CLASSES):
+            # -1 marks an unlabelled row (semi-supervised learning); the trainer takes it only for a model that
+            # sums the class out
+            if len(y) and (int(y.min()) < -1 or int(y.max()) >= MAX_CLASSES):
                 low, high = int(y.min()), int(y.max())
-                bad = low if low < 0 else high
+                bad = low if low < -1 else high
                 raise DataError(f"{split} labels in {where} include {bad}; class labels are indices 0..K-1 "
+                                "(-1: unlabelled) "
                                 f"(the class count is the largest label + 1, here {high + 1:,}), K at most "
                                 f"{MAX_CLASSES:,}: renumber the classes 0, 1, 2, ...")
         total = len(self.train_x) + len(self.test_x)

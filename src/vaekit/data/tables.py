@@ -237,9 +237,8 @@ def _labels(table: pd.DataFrame, column: str, where: str) -> tuple[np.ndarray, l
                         f"{_names(table.columns)}")
     values = table[column]
     _check_flat(values, where)
-    if values.isna().any():
-        raise DataError(f"label column {column!r} in {where} has {int(values.isna().sum())} missing values; "
-                        f"every row needs a label")
+    # an empty cell is an unlabelled row: pandas codes it -1, scikit-learn's mark for one (semi-supervised
+    # learning; the trainer takes such rows only for a model that sums the class out)
     categories = pd.Categorical(values)
     return categories.codes.astype(np.int64), [str(category) for category in categories.categories]
 

@@ -25,7 +25,7 @@ CORRUPTION = frozenset({"corruption", "corruption_level", "denoising_target"})
 # settings that are not one objective's own: every objective declares which of them it reads
 # pretraining (an objective that honours it has `pretraining` and `after_pretraining`, see objectives/vade.py)
 PRETRAIN = frozenset({"pretrain_epochs"})
-SHARED = SCHEDULE | RATE | CORRUPTION | PRETRAIN | {"kl"}
+SHARED = SCHEDULE | RATE | CORRUPTION | PRETRAIN | {"kl", "classifier_weight"}
 
 
 def check_honoured(cfg: ObjectiveConfig) -> None:

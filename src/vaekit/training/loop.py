@@ -47,6 +47,7 @@ from vaekit.run_dir import (
 )
 from vaekit.run_lock import claim_run
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
+from vaekit.training.class_labels import check_class_labels, prepare_class_labels
 from vaekit.training.controls import Controls
 from vaekit.training.data_prep import DeviceData, binarize, observed_values, prepare
 from vaekit.training.device import pick_device
@@ -194,6 +195,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     optimizer = make_optimizer(model, config.train)
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
+    check_class_labels(model, tensors, data.name)  # labels with gaps: for a model that sums the class out only
     _try_one_batch(model, objective, tensors)
     # an objective that honours pretrain_epochs (the only kind allowed to have it set, objectives/settings.py)
     # trains with its `pretraining` loss first, then initialises the model from the data (VaDE's mixture fit)
@@ -211,6 +213,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         controls.load_state_dict(state.controls)
         step, first_epoch = state.step, state.epoch + 1
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
+    # labels with gaps: M2 only, its labelled rows repeated (after the standardization, which reads the data once)
+    tensors = prepare_class_labels(model, tensors)
 
     interrupted = False
     controls.start(run_dir)  # an MLflow store that refuses the run fails here, before the run directory is written

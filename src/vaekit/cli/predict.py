@@ -1,0 +1,69 @@
+"""`vaekit predict RUN`: the class of every example under a model with a class latent (M2, GMVAE), q(y|x)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+
+from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load
+from vaekit.cli.run_argument import RunDirectory
+from vaekit.errors import VaekitError
+
+SUFFIXES = (".csv", ".parquet")
+
+
+@click.command()
+@click.argument("run", type=RunDirectory())
+@click.option("--out", required=True, help="output .csv or .parquet: columns id, class (its name where the labels "
+              "had names), probability (of that class) and p_<class> for every class")
+@DATA
+@SPLIT
+@DEVICE
+def predict(run: str, out: str, source: str | None, split: str | None, device: str) -> None:
+    """Classify examples with the run's classifier q(y|x) (a run trained with --class-latent m2 or gmvae).
+
+    The rows keep the data's order and ids. Where the data have labels (-1: unlabelled rows, left out), the
+    accuracy on them is printed; for a GMVAE, whose clusters have no names, score clusters with `vaekit cluster`.
+
+    \b
+    Example:
+      vaekit train --data fashion-mnist --class-latent m2 --objective m2 --labels-per-class 10 --out runs/m2
+      vaekit predict runs/m2 --out predictions.csv
+      vaekit predict runs/m2 --data new-images.npz --out new-predictions.csv
+    """
+    import numpy as np
+
+    from vaekit.class_predictions import accuracy, check_labels, class_probabilities
+    from vaekit.inference import select_data
+    from vaekit.outputs import save_table
+    from vaekit.run_dir import read_run_config
+
+    path = Path(out)
+    if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
+        raise VaekitError(f"{path}: choose an output ending in .csv or .parquet")
+    model = _load(run, device)
+    if model.class_latent is None:
+        model.class_posterior(None)  # the one-line error of a run with no class variable
+    chosen = select_data(run, source, split)
+    if chosen.y is not None and model.class_latent.observed:  # checked before the work
+        check_labels(chosen.y, model.class_latent.num_classes, chosen.source)
+    probs = class_probabilities(model, chosen.x)
+    # a table's labels have names (class_names); a GMVAE's clusters and numbered classes are numbers
+    known = read_run_config(run)[1].get("class_names") if model.class_latent.observed else None
+    named = bool(known) and len(known) == probs.shape[1]
+    names = [str(name) for name in known] if named else [str(k) for k in range(probs.shape[1])]
+    best = probs.argmax(1).numpy()
+    columns = {"class": np.asarray(names, dtype=object)[best] if named else best,
+               "probability": probs.max(1).values.numpy(),
+               **{f"p_{name}": probs[:, k].numpy() for k, name in enumerate(names)}}
+    save_table(path, np.zeros((len(best), 0), dtype=np.float32), [], columns, ids=chosen.ids)
+    click.echo(f"wrote the classes of {len(best)} examples to {path}")
+    if chosen.y is not None and model.class_latent.observed:
+        found = accuracy(probs, chosen.y)
+        if not math.isnan(found):
+            click.echo(f"accuracy on the {int((chosen.y >= 0).sum())} labelled examples: {found:.4f}")
+
+
+COMMANDS = [predict]
