@@ -1,4 +1,4 @@
-"""Datasets for vaekit: named ones (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, dsprites) and files or folders.
+"""Datasets for vaekit: named ones (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, dsprites), files, folders.
 
     from vaekit.data import load_dataset, DATASET_NAMES
     ds = load_dataset("digits")
