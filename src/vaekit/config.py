@@ -140,6 +140,11 @@ class ObjectiveConfig:
     mmd_weight: float = _setting(100.0, "info_vae: weight of MMD(q(z), p(z)) added to the ELBO's terms")
     mmd_kernel: str = _setting("imq", "info_vae: MMD kernel, rbf or imq (inverse multiquadric)",
                                choices=("rbf", "imq"))
+    tc_weight: float = _setting(35.0, "factor_vae: weight gamma of the total correlation, estimated by a "
+                                "discriminator of q(z) against dimension-permuted codes (Kim and Mnih 2018)")
+    discriminator_lr: float = _setting(1e-4, "factor_vae: learning rate of the discriminator's own Adam optimizer")
+    discriminator_hidden: list[int] = _setting([1000] * 6, "factor_vae: hidden widths of the discriminator MLP "
+                                               "(the paper's: six layers of 1000)")
     corruption: str = _setting("none", "denoising: corruption of the encoder's inputs, c(x~|x): none, gaussian "
                                "(x + sigma * noise, clamped to the data support), salt_pepper (a fraction p set to "
                                "the support's low or high end), mask (a fraction p set to 0) or replace (a fraction "
@@ -166,6 +171,12 @@ class ObjectiveConfig:
             raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
         if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):
             raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
+        if not (self.tc_weight >= 0 and self.discriminator_lr > 0):
+            raise ConfigError(f"tc_weight must be zero or positive and discriminator_lr positive, got {self.tc_weight} "
+                              f"and {self.discriminator_lr}")
+        if not self.discriminator_hidden or any(width < 1 for width in self.discriminator_hidden):
+            raise ConfigError(f"discriminator_hidden must be one or more positive widths, got "
+                              f"{self.discriminator_hidden}")
         check_corruption(self.corruption, self.corruption_level)
         from vaekit.objectives.settings import check_honoured  # here, not at the top: the objectives import this
 
