@@ -14,7 +14,8 @@ never vary carry no information and are left out. Each metric, with z_j a code d
   more values than bins (32 positions) is binned the same way, so that a perfect code still scores about 1.
 - FactorVAE score (Kim and Mnih 2018): each vote fixes one factor k at one value, takes `batch` examples that
   share it, and finds the dimension argmin_j Var(z_j / s_j) (s_j: the code's standard deviation over all the data;
-  dimensions with a variance of their posterior mean below 0.01 are left out, as inactive units). A majority-vote
+  dimensions with a variance of their posterior mean below 0.01 are left out, as inactive units, unless all
+  are). A majority-vote
   classifier maps each dimension to the factor it was most often the argmin for; the score is its accuracy on
   votes it was not fitted on. Examples that share a factor value are drawn from the data given, not rendered.
 - DCI disentanglement (Eastwood and Williams 2018), from the feature importances of one gradient-boosted
@@ -107,10 +108,9 @@ def factor_vae_score(codes: np.ndarray, factors: np.ndarray, seed: int = 0, batc
     rng = np.random.default_rng(seed)
     scale = codes.std(0)
     active = codes.var(0) > ACTIVE_THRESHOLD
-    if not active.any():
-        raise VaekitError("no latent dimension is active (the posterior means barely vary): the FactorVAE score "
-                          "has no dimension to vote for")
-    normalized = codes[:, active] / scale[active]
+    if not active.any():  # a collapsed code: every dimension votes, and the score falls to about chance
+        active[:] = True
+    normalized = codes[:, active] / np.where(scale[active] > 0, scale[active], 1.0)
     dims = np.flatnonzero(active)
     groups = [[np.flatnonzero(factors[:, k] == value) for value in np.unique(factors[:, k])]
               for k in range(factors.shape[1])]
@@ -192,6 +192,11 @@ def sap(codes: np.ndarray, factors: np.ndarray, seed: int = 0) -> float:
             score[j, k] = max(0.0, 1 - residual / spread) if spread > 0 else 0.0
     top = np.sort(score, axis=0)[::-1]
     return float((top[0] - (top[1] if len(top) > 1 else 0.0)).mean())
+
+
+# the scores' keys in an evaluation and their labels, in the order tables show them (evaluate, compare, the report)
+LABELS = {"mig": "MIG", "factor_vae_score": "FactorVAE score", "dci_disentanglement": "DCI disentanglement",
+          "dci_completeness": "DCI completeness", "dci_informativeness": "DCI informativeness (R^2)", "sap": "SAP"}
 
 
 def disentanglement_scores(codes: np.ndarray, factors: np.ndarray, seed: int = 0) -> dict[str, Any]:
