@@ -194,7 +194,9 @@ def test_evaluate_reports_the_metrics_for_data_with_factors(tmp_path) -> None:
     data = vaekit.load_dataset("sprites:n=400,size=16")
     codes = embed(model, data.test_x).numpy()
     expected = disentanglement_scores(codes, data.factors("test").numpy(), seed=0)
+    gaps = expected.pop("mig_per_factor")
     assert {key: evaluation[key] for key in expected} == pytest.approx(expected)
+    assert evaluation["mig_per_factor"] == pytest.approx(gaps) and np.mean(gaps) == pytest.approx(expected["mig"])
     assert evaluation["factor_names"] == FACTOR_NAMES
     assert "MIG" in result.output and "FactorVAE score" in result.output
     compared = CliRunner().invoke(main, ["compare", str(tmp_path / "run")])
