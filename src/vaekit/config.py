@@ -36,7 +36,8 @@ def _setting(default: Any, help: str, flag: str | None = None, choices: tuple[st
 
 @dataclass
 class DataConfig:
-    source: str = _setting("digits", "dataset name (digits, mnist, fashion-mnist, kmnist, cifar10) or a path "
+    source: str = _setting("digits", "dataset name (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, "
+                           "dsprites; settings after a colon: sprites:n=20000,size=32,seed=0) or a path "
                            "to .npy/.npz/IDX/CSV/Parquet or a folder of images", flag="data")
     data_dir: str | None = _setting(None, "folder to look for (and download) dataset files")
     download: bool = _setting(True, "download a missing named dataset from its official mirror")
@@ -157,6 +158,11 @@ class ObjectiveConfig:
     classifier_weight: float = _setting(0.1, "m2: weight of the classifier's -log q(y|x) on labelled rows, "
                                         "alpha = classifier_weight * N / N_labelled per labelled row (Kingma et al. "
                                         "2014 use 0.1)")
+    tc_weight: float = _setting(35.0, "factor_vae: weight gamma of the total correlation, estimated by a "
+                                "discriminator of q(z) against dimension-permuted codes (Kim and Mnih 2018)")
+    discriminator_lr: float = _setting(1e-4, "factor_vae: learning rate of the discriminator's own Adam optimizer")
+    discriminator_hidden: list[int] = _setting([1000] * 6, "factor_vae: hidden widths of the discriminator MLP "
+                                               "(the paper's: six layers of 1000)")
     corruption: str = _setting("none", "denoising: corruption of the encoder's inputs, c(x~|x): none, gaussian "
                                "(x + sigma * noise, clamped to the data support), salt_pepper (a fraction p set to "
                                "the support's low or high end), mask (a fraction p set to 0) or replace (a fraction "
@@ -187,6 +193,12 @@ class ObjectiveConfig:
             raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
         if not self.classifier_weight >= 0:
             raise ConfigError(f"classifier_weight must be zero or positive, got {self.classifier_weight}")
+        if not (self.tc_weight >= 0 and self.discriminator_lr > 0):
+            raise ConfigError(f"tc_weight must be zero or positive and discriminator_lr positive, got {self.tc_weight} "
+                              f"and {self.discriminator_lr}")
+        if not self.discriminator_hidden or any(width < 1 for width in self.discriminator_hidden):
+            raise ConfigError(f"discriminator_hidden must be one or more positive widths, got "
+                              f"{self.discriminator_hidden}")
         check_corruption(self.corruption, self.corruption_level)
         from vaekit.objectives.settings import check_honoured  # here, not at the top: the objectives import this
 

@@ -183,7 +183,8 @@ class VAE(nn.Module):
     def class_posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Categorical:
         """q(c|x) for a batch x: a Categorical with batch shape (B,) over the model's clusters.
 
-        For a class latent (M2, GMVAE) it is the classifier q(y|x). For a mixture prior (VaDE) it is VaDE's gamma, q(c|x) = p(c|z) = p(c) p(z|c) / sum_c' p(c') p(z|c'), taken
+        For a class latent (M2, GMVAE) it is the classifier q(y|x). For a mixture prior (VaDE) it is VaDE's gamma,
+        q(c|x) = p(c|z) = p(c) p(z|c) / sum_c' p(c') p(z|c'), taken
         at the posterior mean z = E[z|x] rather than at a draw: the assignment is then deterministic, repeatable
         without a seed and does not change with the batch, and the mean is the most probable code of a Gaussian
         posterior (VaDE's own code assigns at the mean too). Training (objectives/vade.py) takes it at the draw.

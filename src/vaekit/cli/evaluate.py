@@ -14,6 +14,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, _load
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
+from vaekit.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.evaluation.estimates import estimate_text
 from vaekit.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
 
@@ -42,6 +43,7 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
             ("Frechet distance (own features)", "frechet_distance"), *CLUSTER_ROWS,
+            *((label, key) for key, label in DISENTANGLEMENT_LABELS.items() if any(key in r for _, r in columns)),
             ("data", "data"), ("split", "split"), ("examples", "examples"), ("k", "k")]
     width = max(len(label) for label, _ in rows)
     lines = [" " * width + "".join(f"  {name[-22:]:>22}" for name, _ in columns)]
@@ -51,7 +53,8 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
 
 
 def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | None, source: str | None,
-                  device: str, dequantize: str = "auto", out: str | None = None) -> dict[str, Any]:
+                  device: str, dequantize: str = "auto", out: str | None = None,
+                  disentanglement: str = "auto") -> dict[str, Any]:
     """Evaluate and write the results where evaluation_path says (RUN/evaluation.json for the run's own test
     split only), with what they measured: the data, its fingerprint and the weights' hash."""
     from vaekit.evaluation import evaluate as evaluate_model
@@ -70,6 +73,9 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
                         "--data")
     path = evaluation_path(run, source, chosen.split, out)  # checked before the long part
     data = chosen.data
+    if disentanglement == "on" and not data.has_factors:  # refused before the long part
+        raise VaekitError(f"--disentanglement on needs data that carry their generative factors (such as --data "
+                          f"sprites or dsprites); {data.name} has none")
     if config.data.binarize != "none":  # score the data the model learned: binarized as training did
         binarized = prepare(data, config.data, torch.device("cpu"))
         train_x = binarized.train_x
@@ -77,7 +83,8 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
             train_x = torch.bernoulli(data.train_x, generator=torch.Generator().manual_seed(config.data.split_seed))
         data = dataclasses.replace(data, train_x=train_x, test_x=binarized.test_x)
     results = evaluate_model(model, data, k, batch_size, seed, chosen.split, info.get("likelihood"), progress=True,
-                             dequantize={"auto": None, "on": True, "off": False}[dequantize])
+                             dequantize={"auto": None, "on": True, "off": False}[dequantize],
+                             disentanglement={"auto": None, "on": True, "off": False}[disentanglement])
     results.update(provenance(run, chosen.source, chosen.x, chosen.y))
     write_json(path, results)
     return results
@@ -96,12 +103,15 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
               "run's own test split, which compare and report show; RUN/evaluations/<data or split>.json otherwise]")
 @click.option("--dequantize", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="uniform dequantization of discrete pixels; auto: for continuous likelihoods on discrete data")
+@click.option("--disentanglement", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="MIG, FactorVAE score, DCI and SAP of the posterior means against the data's known factors; "
+              "auto: when the data carry factors (sprites, dsprites)")
 @DATA
 @DEVICE
 def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, out: str | None, source: str | None,
-             dequantize: str, device: str) -> None:
+             dequantize: str, disentanglement: str, device: str) -> None:
     """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
-    and a linear probe.
+    and a linear probe; on data with known generative factors (sprites, dsprites), the disentanglement metrics.
 
     The run's own test split is written to RUN/evaluation.json, the evaluation compare and report show. Data
     given with --data is scored whole (every row) and written to RUN/evaluations/<name>.json, as are other
@@ -112,8 +122,9 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
     Example:
       vaekit evaluate runs/digits --k 1000
       vaekit evaluate runs/digits --data held.npz      # -> runs/digits/evaluations/held.json
+      vaekit evaluate runs/sprites --k 100             # MIG, FactorVAE score, DCI, SAP too
     """
-    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out)
+    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out, disentanglement)
     click.echo(_table([(Path(run).name, results)]))
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {evaluation_path(run, source, results['split'], out)}")

@@ -29,6 +29,10 @@ ZIP_MAGIC = b"PK\x03\x04"  # .npz files are zip archives
 
 def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """A Dataset from a .npy (examples only) or .npz (examples, maybe labels and a split) file."""
+    from vaekit.data.dsprites import is_dsprites_file, load_dsprites_file  # here: dsprites imports this package
+
+    if path.suffix.lower() == ".npz" and is_dsprites_file(path):  # its arrays, with their factors
+        return load_dsprites_file(path, options, name=name)
     arrays = _read(path)
     where = str(path)
     if "x_train" in arrays:

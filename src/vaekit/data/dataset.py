@@ -61,6 +61,11 @@ class Dataset:
     own_split: bool = True
     # NaN entries are missing values to model (data.missing: model); otherwise they are refused
     missing: bool = False
+    # the known generative factors of each example (N, K) float32, for disentanglement metrics (procedural
+    # sprites, dSprites), kept row for row with train_x and test_x; factor_names names the K columns
+    train_factors: torch.Tensor | None = field(default=None, repr=False)
+    test_factors: torch.Tensor | None = field(default=None, repr=False)
+    factor_names: list[str] | None = None
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
@@ -99,6 +104,7 @@ class Dataset:
                                 "(-1: unlabelled) "
                                 f"(the class count is the largest label + 1, here {high + 1:,}), K at most "
                                 f"{MAX_CLASSES:,}: renumber the classes 0, 1, 2, ...")
+        self._check_factors()
         total = len(self.train_x) + len(self.test_x)
         if (self.train_rows is None) != (self.test_rows is None):
             raise DataError(f"{where} has source rows for one split only; give both or neither")
@@ -116,6 +122,41 @@ class Dataset:
                 raise DataError(f"the id {duplicated!r} occurs more than once in {where}; ids must be unique")
         if self.missing:
             self._check_observed()
+
+    def _check_factors(self) -> None:
+        if self.train_factors is None and self.test_factors is None and self.factor_names is None:
+            return
+        if self.train_factors is None or self.test_factors is None or self.factor_names is None:
+            raise DataError(f"{self.source} has factors for part of it only; give train_factors, test_factors and "
+                            "factor_names together, or none of them")
+        for split, x, factors in (("train", self.train_x, self.train_factors),
+                                  ("test", self.test_x, self.test_factors)):
+            if factors.dtype != torch.float32 or factors.shape != (len(x), len(self.factor_names)):
+                raise DataError(f"{split} factors in {self.source} must be float32 of shape "
+                                f"({len(x)}, {len(self.factor_names)}), got {factors.dtype} {tuple(factors.shape)}")
+            if not bool(torch.isfinite(factors).all()):
+                raise DataError(f"{split} factors in {self.source} contain NaN or infinite values")
+
+    @property
+    def has_factors(self) -> bool:
+        """Whether each example carries its known generative factors (disentanglement metrics need them)."""
+        return self.train_factors is not None
+
+    def factors(self, split: str = "all") -> torch.Tensor:
+        """(N, K) factors of the examples of `split`, row for row with examples(split); a DataError when the data
+        carry none."""
+        if self.train_factors is None or self.test_factors is None:
+            raise DataError(f"{self.name} carries no generative factors (disentanglement metrics need data that "
+                            "do, such as the sprites data set or dSprites)")
+        if split == "train":
+            return self.train_factors
+        if split == "test":
+            return self.test_factors
+        if split != "all":
+            raise DataError(f"split must be train, test or all, got {split!r}")
+        train_rows, test_rows = self.rows()
+        order = torch.from_numpy(np.argsort(np.concatenate([train_rows, test_rows]), kind="stable"))
+        return torch.cat([self.train_factors, self.test_factors])[order]
 
     def _check_observed(self) -> None:
         """With missing values kept, every example and every dimension (a table's column, an image's pixel) needs
@@ -188,10 +229,12 @@ class Dataset:
                     columns: list[str] | None = None, column_types: list[str] | None = None,
                     column_values: list[list[Any] | None] | None = None, rows: tuple[np.ndarray, np.ndarray] |
                     None = None, ids: np.ndarray | None = None, own_split: bool | None = None,
-                    missing: bool = False) -> Dataset:
+                    missing: bool = False, factors: tuple[np.ndarray, np.ndarray] | None = None,
+                    factor_names: list[str] | None = None) -> Dataset:
         """Build a Dataset from numpy arrays already scaled as they should be (images in [0, 1]). `rows` are the
         source positions of the train and test examples when they were split here (then `own_split` defaults to
-        False); `ids` the examples' ids in the source's order."""
+        False); `ids` the examples' ids in the source's order; `factors` the (train, test) generative factors, one
+        row per example, named by `factor_names`."""
         return cls(name=name, train_x=_tensor(train_x, np.float32), test_x=_tensor(test_x, np.float32),
                    train_y=None if train_y is None else _tensor(train_y, np.int64),
                    test_y=None if test_y is None else _tensor(test_y, np.int64),
@@ -200,7 +243,10 @@ class Dataset:
                    train_rows=None if rows is None else np.asarray(rows[0], dtype=np.int64),
                    test_rows=None if rows is None else np.asarray(rows[1], dtype=np.int64),
                    ids=None if ids is None else np.asarray(ids),
-                   own_split=rows is None if own_split is None else own_split, missing=missing)
+                   own_split=rows is None if own_split is None else own_split, missing=missing,
+                   train_factors=None if factors is None else _tensor(factors[0], np.float32),
+                   test_factors=None if factors is None else _tensor(factors[1], np.float32),
+                   factor_names=factor_names)
 
 
 def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:

@@ -9,11 +9,13 @@ A registered name wins over a file or folder of the same name; write "./mnist" t
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
 from vaekit.data.paths import load_path
+from vaekit.data.source_settings import parse_settings
 from vaekit.errors import DataError
 from vaekit.registry import DATASETS
 
@@ -33,14 +35,19 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
     options = LoadOptions(data_dir=data_dir, download=download, test_fraction=test_fraction, seed=seed,
                           label_column=label_column, column_types=column_types, numeric_only=numeric_only,
                           index_ids=index_ids, missing=missing)
-    if source in DATASETS:
+    # a generated source may carry settings after its name: "sprites:n=20000,size=32"
+    name, colon, settings = source.partition(":")
+    if source in DATASETS or (colon and name in DATASETS):
         if label_column is not None:
             raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "
                             f"dataset {source!r}; leave label_column unset")
         if column_types:
             raise DataError(f"column_types applies to .csv and .parquet tables only, not to the named dataset "
                             f"{source!r}; leave column_types (--column-types) unset")
-        return DATASETS.get(source)(options)
+        if source in DATASETS:
+            return DATASETS.get(source)(options)
+        parse_settings(name, settings)  # refuses settings for a source that takes none, before loading anything
+        return DATASETS.get(name)(replace(options, settings=settings))
     path = Path(source).expanduser()
     if not path.exists():
         raise DataError(f"no dataset named {source!r} and no such file or folder; known datasets: "

@@ -29,6 +29,8 @@ class LoadOptions:
     index_ids: bool = True
     # keep missing values (NaN, empty table cells) as NaN for a model of them (data.missing: model), else refuse them
     missing: bool = False
+    # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
+    settings: str = ""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

@@ -18,6 +18,7 @@ from vaekit.data.quantization import quantization_levels
 from vaekit.errors import VaekitError
 from vaekit.evaluation.clustering import clustering_results
 from vaekit.evaluation.diagnostics import ACTIVE_THRESHOLD, active_units, latent_statistics
+from vaekit.evaluation.disentanglement import disentanglement_scores
 from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
 from vaekit.evaluation.probe import linear_probe_accuracy
@@ -80,7 +81,7 @@ def _dequantization(likelihood: str, x: torch.Tensor, requested: bool | None) ->
 @torch.no_grad()
 def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size: int = 100, seed: int = 0,
              split: str = "test", likelihood: str | None = None, progress: bool = False,
-             dequantize: bool | None = None) -> dict[str, Any]:
+             dequantize: bool | None = None, disentanglement: bool | None = None) -> dict[str, Any]:
     """Negative ELBO, the k-sample importance-weighted estimate of -log p(x) (nats and bits per dimension, with
     standard errors), active units, KL per latent dimension, reconstruction error and, for labelled data, a
     linear-probe accuracy and clustering scores (accuracy, NMI, ARI of q(c|x) for a model with a cluster
@@ -90,11 +91,20 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
 
     For a continuous likelihood on discrete data (8-bit pixels, binary data) the likelihood numbers follow the
     uniform dequantization protocol, so they bound the discrete -log P(x); `dequantize` forces it on or off
-    (None: automatic). The dequantization noise is seeded by `seed`, like the importance samples."""
+    (None: automatic). The dequantization noise is seeded by `seed`, like the importance samples.
+
+    On a Dataset that carries generative factors (sprites, dsprites) the disentanglement metrics of the split's
+    posterior means are added (evaluation/disentanglement.py: mig, factor_vae_score, dci_*, sap);
+    `disentanglement` forces them on (a VaekitError for data without factors) or off (None: automatic)."""
     if isinstance(data, Dataset):
         x, y, _ = data.examples(split)
     else:
         x, y = data, None
+    factored = isinstance(data, Dataset) and data.has_factors
+    if disentanglement and not factored:
+        raise VaekitError("the disentanglement metrics need data that carry their generative factors (such as the "
+                          "sprites or dsprites data sets); these data have none")
+    factored = factored and disentanglement is not False
     x = as_checked_data(x, model, move=False).cpu()  # batches go to the model's device one at a time
     likelihood = likelihood or LIKELIHOODS.name_of(model.likelihood)
     levels = _dequantization(likelihood, x, dequantize)
@@ -126,6 +136,9 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     }
     if y is not None and len(y[y >= 0].unique()) > 1:  # clustering needs no training part: any labelled split
         results.update(clustering_results(model, x, stats["means"].numpy(), y, labels, seed))
+    if factored:
+        results.update(disentanglement_scores(stats["means"].numpy(), data.factors(split).numpy(), seed=seed))
+        results["factor_names"] = data.factor_names
     # the probe is fitted on training codes and scored on test codes: only an evaluation of the test split has both
     if isinstance(data, Dataset) and split == "test" and data.train_y is not None and y is not None \
             and len(data.train_y.unique()) > 1:

@@ -17,6 +17,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from vaekit.errors import VaekitError
+from vaekit.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.evaluation.estimates import estimate_text
 from vaekit.evaluation.provenance import stale_reason
 from vaekit.io import write_text
@@ -100,6 +101,7 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
     if "frechet_distance" in evaluation:
         rows.append(("Frechet distance in vaekit's classifier features (not Inception FID)",
                      evaluation["frechet_distance"]))
+    rows += [(label, evaluation[key]) for key, label in DISENTANGLEMENT_LABELS.items() if key in evaluation]
     if final is not None:
         rows.append(("epochs trained", final["epoch"]))
     body = "".join(f"<tr><th>{html.escape(label)}</th><td class=n>{cell(value)}</td></tr>" for label, value in rows)

@@ -29,21 +29,24 @@ class TrainingState:
     device_type: str        # the data generator lives on the training device: its state fits only that type
     # early stopping's and the learning-rate schedule's state, the MLflow run: JSON (training/controls.py)
     controls: dict[str, Any] = field(default_factory=dict)
+    # an objective's own trained state (objectives/stateful.py, FactorVAE's discriminator): {"module": tensors,
+    # "optimizer": its optimizer's state_dict}; empty for the others
+    objective: dict[str, Any] = field(default_factory=dict)
 
 
 def save_checkpoint(path: str | Path, state: TrainingState) -> None:
     tensors = {f"model.{name}": value.detach().cpu().contiguous() for name, value in state.model.items()}
     tensors.update({f"rng.{name}": value.cpu() for name, value in state.rng.items()})
-    scalar_state: dict[str, dict[str, Any]] = {}
-    for index, values in state.optimizer["state"].items():
-        for key, value in values.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
-            else:
-                scalar_state.setdefault(str(index), {})[key] = value
+    scalar_state = _flatten_optimizer(state.optimizer, "optimizer.", tensors)
     meta = {"epoch": state.epoch, "step": state.step, "param_groups": state.optimizer["param_groups"],
             "optimizer_scalars": scalar_state, "device_type": state.device_type, "format": 1,
             "controls": state.controls}
+    if state.objective:
+        tensors.update({f"objective.module.{name}": value.detach().cpu().contiguous()
+                        for name, value in state.objective["module"].items()})
+        meta["objective"] = {"param_groups": state.objective["optimizer"]["param_groups"],
+                             "optimizer_scalars": _flatten_optimizer(state.objective["optimizer"],
+                                                                     "objective.optimizer.", tensors)}
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"vaekit": json.dumps(meta)})
 
@@ -68,12 +71,38 @@ def load_checkpoint(path: str | Path) -> TrainingState:
                           f"({type(error).__name__}: {error})") from None
     model = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
     rng = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
-    optimizer_state: dict[int, dict[str, Any]] = {}
+    optimizer = _unflatten_optimizer(tensors, "optimizer.", param_groups, scalars)
+    objective: dict[str, Any] = {}
+    if "objective" in meta:
+        objective = {"module": {k.removeprefix("objective.module."): v for k, v in tensors.items()
+                                if k.startswith("objective.module.")},
+                     "optimizer": _unflatten_optimizer(tensors, "objective.optimizer.",
+                                                       meta["objective"]["param_groups"],
+                                                       dict(meta["objective"]["optimizer_scalars"]))}
+    return TrainingState(epoch, step, model, optimizer, rng, device_type, controls, objective)
+
+
+def _flatten_optimizer(optimizer: dict[str, Any], prefix: str, tensors: dict[str, torch.Tensor]
+                       ) -> dict[str, dict[str, Any]]:
+    """An optimizer's per-parameter state into `tensors` (as PREFIX<index>.<key>); its scalars, returned."""
+    scalar_state: dict[str, dict[str, Any]] = {}
+    for index, values in optimizer["state"].items():
+        for key, value in values.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{prefix}{index}.{key}"] = value.detach().cpu().contiguous()
+            else:
+                scalar_state.setdefault(str(index), {})[key] = value
+    return scalar_state
+
+
+def _unflatten_optimizer(tensors: dict[str, torch.Tensor], prefix: str, param_groups: list[dict[str, Any]],
+                         scalars: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The optimizer state_dict that _flatten_optimizer took apart."""
+    state: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():
-        if key.startswith("optimizer."):
-            _, index, name = key.split(".", 2)
-            optimizer_state.setdefault(int(index), {})[name] = value
+        if key.startswith(prefix):
+            index, name = key.removeprefix(prefix).split(".", 1)
+            state.setdefault(int(index), {})[name] = value
     for index, values in scalars.items():
-        optimizer_state.setdefault(int(index), {}).update(values)
-    optimizer = {"state": optimizer_state, "param_groups": param_groups}
-    return TrainingState(epoch, step, model, optimizer, rng, device_type, controls)
+        state.setdefault(int(index), {}).update(values)
+    return {"state": state, "param_groups": param_groups}

@@ -33,6 +33,7 @@ from vaekit.memory import allocation_error, check_training_fits
 from vaekit.model import VAE, build_model, resolve_likelihood
 from vaekit.objectives import ObjectiveOutput
 from vaekit.objectives.schedules import capacity, kl_weight
+from vaekit.objectives.stateful import StatefulObjective
 from vaekit.progress import bars_drawn
 from vaekit.registry import LIKELIHOODS, OBJECTIVES
 from vaekit.run_dir import (
@@ -209,7 +210,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             model.set_standardization(tensors.train_x)
         model.likelihood.fit_data(tensors.train_x)  # the mixed likelihood standardizes its continuous columns
     else:  # restore everything before touching the run directory, so a bad checkpoint changes nothing
-        _restore(state, model, optimizer, streams, device)
+        _restore(state, model, optimizer, streams, device, objective)
         controls.load_state_dict(state.controls)
         step, first_epoch = state.step, state.epoch + 1
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
@@ -227,7 +228,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                      "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-            _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict())
+            _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
@@ -274,7 +275,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                       None if tensors.test_y is None else tensors.test_y[:32])
             collapse.check(row, beta_warming_up(config.objective, row),
                            last_epoch=epoch == last_epoch or bool(stop_reason))
-            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict())
+            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(), objective)
             controls.log_epoch(row)
             if on_epoch is not None:
                 on_epoch(dict(row))
@@ -342,7 +343,7 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: b
 
 
 def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,
-             device: torch.device) -> None:
+             device: torch.device, objective: Any = None) -> None:
     if state.device_type != device.type:
         raise VaekitError(f"this run was trained on {state.device_type} and its random streams only resume there; "
                           f"resume with --device {state.device_type}")
@@ -350,16 +351,20 @@ def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer,
         model.load_state_dict(state.model)
         optimizer.load_state_dict(state.optimizer)
         streams.load_state_dict(state.rng)
+        if isinstance(objective, StatefulObjective):  # FactorVAE's discriminator and its optimizer
+            objective.load_training_state(state.objective)
     except (RuntimeError, ValueError, KeyError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise VaekitError(f"the checkpoint does not match this run's config ({first})") from None
 
 
 def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
-                streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None) -> None:
+                streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None,
+                objective: Any = None) -> None:
+    own = objective.training_state() if isinstance(objective, StatefulObjective) else {}
     save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
                                                              optimizer.state_dict(), streams.state_dict(),
-                                                             device.type, controls or {}))
+                                                             device.type, controls or {}, own))
 
 
 def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, tensors: DeviceData,
