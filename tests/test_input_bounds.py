@@ -108,7 +108,7 @@ def test_labels_are_class_indices_below_the_bound() -> None:
     x = np.zeros((2, 3), np.float32)
     data = Dataset.from_arrays("t", x, x, np.array([0, MAX_CLASSES - 1]), np.array([1, 0]), "vector", "here")
     assert data.num_classes == MAX_CLASSES
-    for bad in (MAX_CLASSES, -1):
+    for bad in (MAX_CLASSES, -2):  # -1 marks an unlabeled row (semi-supervised)
         with pytest.raises(DataError, match=f"include {bad}; class labels are indices 0..K-1"):
             Dataset.from_arrays("t", x, x, np.array([0, bad]), np.array([1, 0]), "vector", "here")
 

@@ -43,8 +43,8 @@ CASES = [
     Case("likelihood-unknown-lists-auto", r"unknown likelihood 'nonsense'; choose one of: auto, bernoulli, "
          r"categorical, continuous_bernoulli, discretized_logistic, gaussian, laplace, mixed",
          ["train", "--likelihood", "nonsense", "--out", "{root}/new"]),
-    Case("iwae-free-bits", r"free_bits.*iwae objective.*elbo, info_vae",
+    Case("iwae-free-bits", r"free_bits.*iwae objective.*elbo, factor_vae, info_vae",
          ["train", "--objective", "iwae", "--free-bits", "1", "--out", "{root}/new"]),
-    Case("beta-tcvae-capacity", r"capacity.*beta_tcvae objective.*elbo, info_vae",
+    Case("beta-tcvae-capacity", r"capacity.*beta_tcvae objective.*elbo, factor_vae, info_vae",
          ["train", "--objective", "beta_tcvae", "--capacity", "5", "--out", "{root}/new"]),
 ]
