@@ -45,7 +45,9 @@ def predict(run: str, out: str, source: str | None, split: str | None, device: s
         raise VaekitError(f"{path}: choose an output ending in .csv or .parquet")
     model = _load(run, device)
     if model.class_latent is None:
-        model.class_posterior(None)  # the one-line error of a run with no class variable
+        # a VaDE run's clusters are unnamed: `vaekit cluster` gives them; predict names classes
+        raise VaekitError("this run has no cluster variable that is a class (no classifier q(y|x)): train one with "
+                          "--class-latent m2 --objective m2, or use vaekit cluster for a mixture prior's clusters")
     chosen = select_data(run, source, split)
     if chosen.y is not None and model.class_latent.observed:  # checked before the work
         check_labels(chosen.y, model.class_latent.num_classes, chosen.source)
