@@ -25,6 +25,7 @@ from vaekit.config import Config
 from vaekit.data.dataset import Dataset
 from vaekit.data.split import split_arrays
 from vaekit.errors import VaekitError
+from vaekit.estimator_inputs import as_examples
 from vaekit.model import VAE, build_model
 
 
@@ -120,17 +121,4 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
 
 
 def _as_examples(X: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """X as float32 (N, D) or (N, C, H, W), checked: finite, and of the fitted model's shape."""
-    try:
-        x = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError):  # text columns of a DataFrame, ragged lists
-        raise VaekitError("VAEAnomalyDetector takes numbers; code categories as numbers first (for example "
-                          "pandas.get_dummies or scikit-learn's OneHotEncoder)") from None
-    if x.ndim not in (2, 4) or len(x) == 0:
-        raise VaekitError(f"expected a table (examples, features) or images (examples, channels, height, width), "
-                          f"got shape {x.shape}")
-    if shape is not None and tuple(x.shape[1:]) != tuple(shape):
-        raise VaekitError(f"expected examples of shape {tuple(shape)} as in fit, got {tuple(x.shape[1:])}")
-    if not np.isfinite(x).all():
-        raise VaekitError("the array contains NaN or infinite values")
-    return x
+    return as_examples(X, "VAEAnomalyDetector", shape)

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from vaekit.config import Config
 from vaekit.data.dataset import Dataset
 from vaekit.errors import VaekitError
+from vaekit.estimator_inputs import as_examples
 from vaekit.model import VAE
 
 VALIDATION_ROWS = 1000  # rows copied (not held out) for the trainer's per-epoch validation numbers
@@ -155,17 +156,4 @@ def _as_labels(y: Any, count: int) -> np.ndarray:
 
 
 def _as_examples(X: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """X as float32 (N, D) or (N, C, H, W), checked: finite, and of the fitted model's shape."""
-    try:
-        x = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError):  # text columns of a DataFrame, ragged lists
-        raise VaekitError("VAEClassifier takes numbers; code categories as numbers first (for example "
-                          "pandas.get_dummies or scikit-learn's OneHotEncoder)") from None
-    if x.ndim not in (2, 4) or len(x) == 0:
-        raise VaekitError(f"expected a table (examples, features) or images (examples, channels, height, width), "
-                          f"got shape {x.shape}")
-    if shape is not None and tuple(x.shape[1:]) != tuple(shape):
-        raise VaekitError(f"expected examples of shape {tuple(shape)} as in fit, got {tuple(x.shape[1:])}")
-    if not np.isfinite(x).all():
-        raise VaekitError("the array contains NaN or infinite values")
-    return np.ascontiguousarray(x)
+    return as_examples(X, "VAEClassifier", shape)
