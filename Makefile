@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/activate
 demo: $(VENV)/.installed
 	rm -rf runs/demo
 	$(BIN)/vaekit train --config configs/digits-2d.toml --out runs/demo
-	@echo "pictures: runs/demo/{reconstructions,samples,latent,manifold,loss}.png; TensorBoard: $(BIN)/tensorboard --logdir runs/demo/tensorboard"
+	@echo "pictures: runs/demo/{reconstructions,samples,latent,manifold,traversals,loss}.png; TensorBoard: $(BIN)/tensorboard --logdir runs/demo/tensorboard"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
