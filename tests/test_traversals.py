@@ -14,6 +14,7 @@ from torch import nn
 from torch.distributions import Independent, Normal
 
 from conftest import invoke
+from test_ppca import LinearDecoder
 from vaekit.likelihoods.gaussian import GaussianLikelihood
 from vaekit.model import VAE
 from vaekit.plots.traversals import dimension_order, save_traversals, traversals
@@ -22,15 +23,6 @@ from vaekit.priors.standard_normal import StandardNormalPrior
 from vaekit.seeded import DiagonalNormal
 
 D, d = 6, 3
-
-
-class LinearDecoder(nn.Module):
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
-        super().__init__()
-        self.weight, self.bias = weight, bias
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return (z @ self.weight.T + self.bias).unsqueeze(-2)  # (..., 1, D): one parameter per element
 
 
 class GivenPosterior(nn.Module):
