@@ -23,18 +23,14 @@ from vaekit.checks import describe_values
 from vaekit.config import Config
 from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
-from vaekit.data.quantization import dequantize, quantization_levels
+from vaekit.data.quantization import quantization_levels
 from vaekit.errors import ConfigError, DataError, VaekitError
-from vaekit.evaluation.diagnostics import active_units, code_variance
 from vaekit.inference import load_config_data
 from vaekit.io import WriteError
 from vaekit.likelihoods.base import support_text
 from vaekit.memory import allocation_error, check_training_fits
 from vaekit.model import VAE, build_model, resolve_likelihood
-from vaekit.objectives import ObjectiveOutput
-from vaekit.objectives.schedules import capacity, kl_weight
 from vaekit.objectives.stateful import StatefulObjective
-from vaekit.progress import bars_drawn
 from vaekit.registry import LIKELIHOODS, OBJECTIVES
 from vaekit.run_dir import (
     CHECKPOINT_FILE,
@@ -47,20 +43,22 @@ from vaekit.run_dir import (
     write_run_config,
 )
 from vaekit.run_lock import claim_run
+from vaekit.training.batches import DeviceBatches
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.class_labels import check_class_labels, prepare_class_labels
 from vaekit.training.controls import Controls
-from vaekit.training.data_prep import DeviceData, binarize, observed_values, prepare
+from vaekit.training.data_prep import DeviceData, observed_values, prepare
 from vaekit.training.device import pick_device
+from vaekit.training.epoch import train_epoch
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
 from vaekit.training.random_streams import RandomStreams
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
+from vaekit.training.step import TrainStep
 from vaekit.training.tensorboard import TensorBoardLog
-
-VALIDATION_BATCH = 1000
+from vaekit.training.validation import validate
 
 
 @dataclass
@@ -216,6 +214,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
     # labels with gaps: M2 only, its labelled rows repeated (after the standardization, which reads the data once)
     tensors = prepare_class_labels(model, tensors)
+    batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size)
+    train_step = TrainStep(model, optimizer, config.train, device)
 
     interrupted = False
     controls.start(run_dir)  # an MLflow store that refuses the run fails here, before the run directory is written
@@ -240,9 +240,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             started = time.perf_counter()
             try:
                 with streams.active():
-                    train_terms, step, beta = _train_epoch(model, objective.pretraining if epoch <= pretrain
-                                                           else objective, optimizer, tensors, streams.data,
-                                                           config, epoch, step, stop, progress)
+                    train_terms, step, beta = train_epoch(model, objective.pretraining if epoch <= pretrain
+                                                          else objective, train_step, batches, tensors,
+                                                          streams.data, config, epoch, step, stop, progress)
                 seconds = time.perf_counter() - started
                 if not stop.stop:
                     val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y)
@@ -365,96 +365,3 @@ def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: tor
     save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
                                                              optimizer.state_dict(), streams.state_dict(),
                                                              device.type, controls or {}, own))
-
-
-def _train_epoch(model: VAE, objective: Any, optimizer: torch.optim.Optimizer, tensors: DeviceData,
-                 generator: torch.Generator, config: Config, epoch: int, step: int, stop: _StopFlag,
-                 progress: bool) -> tuple[dict[str, float], int, float]:
-    """One pass over a fresh permutation of the training tensors; returns the epoch's mean terms."""
-    model.train()
-    train_x, batch_size = tensors.train_x, config.train.batch_size
-    n = len(train_x)
-    order = torch.randperm(n, generator=generator, device=train_x.device)
-    # sums of loss, distortion and rate stay on the device: no host sync inside the epoch but for the progress bar
-    sums = torch.zeros(3, device=train_x.device)
-    extras: dict[str, torch.Tensor] = {}  # the objective's own terms (iwae's bound, beta-TCVAE's parts), summed
-    # the first step whose loss was NaN or infinite, found on the device too (-1: none); read once per epoch
-    first_bad = torch.tensor(-1, device=train_x.device)
-    steps = math.ceil(n / batch_size)
-    # a bar only on a terminal: redrawn into a log or a CI console, each redraw would be a line of text
-    progress = progress and bars_drawn()
-    bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.train.epochs}", disable=not progress, leave=False)
-    refresh = max(1, steps // 10)
-    beta = config.objective.beta
-    # bf16: the networks' matrix products in bfloat16; the model builds its distributions in float32 itself
-    mixed_precision = torch.autocast(train_x.device.type, dtype=torch.bfloat16,
-                                     enabled=config.train.precision == "bf16")
-    for index, start in enumerate(range(0, n, batch_size)):
-        # index_select copies whole rows; about twice as fast as x[index] for a batch of images
-        rows = order[start:start + batch_size]
-        x = train_x.index_select(0, rows)
-        # a conditional VAE sees the batch's labels through a view; an unconditional one is itself
-        view = model.given(None if tensors.train_y is None else tensors.train_y.index_select(0, rows))
-        if tensors.dynamic_binarization:
-            x = binarize(x, generator, tensors.missing)
-        elif tensors.dequantize_levels is not None:
-            x = dequantize(x, tensors.dequantize_levels, generator)
-        progress_epochs = epoch - 1 + start / n
-        beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
-        with mixed_precision:
-            out: ObjectiveOutput = objective(view, x, beta, capacity(config.objective, progress_epochs))
-        optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
-        if config.train.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.train.grad_clip)
-        optimizer.step()
-        step += 1
-        with torch.no_grad():
-            sums += torch.stack([out.loss.detach() * len(x), out.distortion.sum(), out.rate.sum()])
-            for name, value in out.extras.items():
-                extras[name] = extras.get(name, 0) + value * len(x)
-            first_bad = torch.where((first_bad < 0) & ~torch.isfinite(out.loss.detach()), step, first_bad)
-        bar.update(1)
-        if progress and index % refresh == 0:  # .item() waits for the device: only when someone watches
-            bar.set_postfix(loss=f"{out.loss.item():.2f}")
-        if stop.stop:
-            break
-    bar.close()
-    loss, distortion, rate = (sums / n).tolist()
-    if int(first_bad) >= 0:
-        raise TrainingDiverged(int(first_bad), epoch)
-    return {"train_loss": loss, "train_neg_elbo": distortion + rate, "train_distortion": distortion,
-            "train_rate": rate, **{f"train_{name}": float(total) / n for name, total in extras.items()}}, step, beta
-
-
-@torch.no_grad()
-def validate(model: VAE, x: torch.Tensor, seed: int = 0, kl: str = "auto", y: torch.Tensor | None = None
-             ) -> dict[str, float]:
-    """Mean -ELBO, distortion and rate over x with beta = 1, one posterior sample each.
-
-    Runs on its own seeded random stream (fork_rng): the numbers are comparable between epochs, and validation
-    does not change the training run's random draws.
-    """
-    was_training = model.training
-    model.eval()
-    devices = [x.device] if x.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        sums = torch.zeros(2, device=x.device)
-        kl_sums = torch.zeros(model.latent_dim, device=x.device)
-        split = True  # whether the KL splits by dimension (not for a mixture or VampPrior)
-        means = []
-        for start in range(0, len(x), VALIDATION_BATCH):
-            batch = x[start:start + VALIDATION_BATCH]
-            labels = None if y is None else y[start:start + VALIDATION_BATCH]
-            out = model.elbo(batch, kl=kl, y=labels)
-            sums += torch.stack([out.distortion.sum(), out.rate.sum()])
-            if out.kl_per_dim is not None:
-                kl_sums += out.kl_per_dim.sum(0)
-            split = split and out.kl_per_dim is not None
-            means.append(model.given(labels).encode(batch).mean)
-    model.train(was_training)
-    distortion, rate = (sums / len(x)).tolist()
-    active = active_units(code_variance(torch.cat(means).cpu()))
-    return {"neg_elbo": distortion + rate, "distortion": distortion, "rate": rate, "active_units": active,
-            "kl_per_dim": (kl_sums / len(x)).tolist() if split else []}

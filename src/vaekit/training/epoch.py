@@ -1,0 +1,76 @@
+"""One training epoch: every batch of the source through one optimisation step, the terms summed on the device.
+
+    terms, step, beta = train_epoch(model, objective, TrainStep(...), DeviceBatches(...), tensors, generator,
+                                    config, epoch=1, step=0, stop=flag, progress=True)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+from tqdm.auto import tqdm
+
+from vaekit.config import Config
+from vaekit.data.quantization import dequantize
+from vaekit.model import VAE
+from vaekit.objectives.schedules import capacity, kl_weight
+from vaekit.progress import bars_drawn
+from vaekit.training.batches import DeviceBatches
+from vaekit.training.data_prep import DeviceData, binarize
+from vaekit.training.health import TrainingDiverged
+from vaekit.training.step import TrainStep
+
+
+class StopRequest(Protocol):
+    stop: bool  # set (by a signal handler) when the run should stop after the current step
+
+
+def train_epoch(model: VAE, objective: Any, train_step: TrainStep, batches: DeviceBatches, tensors: DeviceData,
+                generator: torch.Generator, config: Config, epoch: int, step: int, stop: StopRequest,
+                progress: bool) -> tuple[dict[str, float], int, float]:
+    """One pass over a fresh permutation of the training rows; returns the epoch's mean terms, the step count
+    after it and the last beta."""
+    model.train()
+    n, device = len(batches), tensors.train_x.device
+    # sums of loss, distortion and rate stay on the device: no host sync inside the epoch but for the progress bar
+    sums = torch.zeros(3, device=device)
+    extras: dict[str, torch.Tensor] = {}  # the objective's own terms (iwae's bound, beta-TCVAE's parts), summed
+    # the first step whose loss was NaN or infinite, found on the device too (-1: none); read once per epoch
+    first_bad = torch.tensor(-1, device=device)
+    steps = batches.steps
+    # a bar only on a terminal: redrawn into a log or a CI console, each redraw would be a line of text
+    progress = progress and bars_drawn()
+    bar = tqdm(total=steps, desc=f"epoch {epoch}/{config.train.epochs}", disable=not progress, leave=False)
+    refresh = max(1, steps // 10)
+    beta = config.objective.beta
+    for index, (start, x, y) in enumerate(batches.epoch(generator)):
+        # a conditional VAE sees the batch's labels through a view; an unconditional one is itself
+        view = model.given(y)
+        if tensors.dynamic_binarization:
+            x = binarize(x, generator, tensors.missing)
+        elif tensors.dequantize_levels is not None:
+            x = dequantize(x, tensors.dequantize_levels, generator)
+        progress_epochs = epoch - 1 + start / n
+        beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
+        out = train_step(objective, view, x, beta, capacity(config.objective, progress_epochs))
+        step += 1
+        with torch.no_grad():
+            sums += torch.stack([out.loss.detach() * len(x), out.distortion.sum(), out.rate.sum()])
+            for name, value in out.extras.items():
+                extras[name] = extras.get(name, 0) + value * len(x)
+            first_bad = torch.where((first_bad < 0) & ~torch.isfinite(out.loss.detach()), step, first_bad)
+        bar.update(1)
+        if progress and index % refresh == 0:  # .item() waits for the device: only when someone watches
+            bar.set_postfix(loss=f"{out.loss.item():.2f}")
+        if stop.stop:
+            break
+    bar.close()
+    loss, distortion, rate = (sums / n).tolist()
+    if int(first_bad) >= 0:
+        raise TrainingDiverged(int(first_bad), epoch)
+    return {"train_loss": loss, "train_neg_elbo": distortion + rate, "train_distortion": distortion,
+            "train_rate": rate, **{f"train_{name}": float(total) / n for name, total in extras.items()}}, step, beta
+
+
+
