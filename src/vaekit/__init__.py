@@ -7,29 +7,50 @@
     x_new = model.sample(16)
 """
 
-from vaekit.config import Config, DataConfig, ModelConfig, ObjectiveConfig, TrainConfig, load_config_file
-from vaekit.data import Dataset, load_dataset
-from vaekit.embedder import VAEEmbedder
-from vaekit.errors import VaekitError
-from vaekit.evaluation import evaluate
-from vaekit.model import VAE, build_model
-from vaekit.run_dir import load
-from vaekit.training.loop import Run, resume, train
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at run time they load on first use
+    from vaekit.anomaly_detector import VAEAnomalyDetector
+    from vaekit.classifier import VAEClassifier
+    from vaekit.config import Config, DataConfig, ModelConfig, ObjectiveConfig, TrainConfig, load_config_file
+    from vaekit.data import Dataset, load_dataset
+    from vaekit.embedder import VAEEmbedder
+    from vaekit.errors import VaekitError
+    from vaekit.evaluation import evaluate
+    from vaekit.imputer import VAEImputer
+    from vaekit.model import VAE, build_model
+    from vaekit.run_dir import load
+    from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
            "VAEAnomalyDetector", "VAEClassifier",
            "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
            "load_config_file", "load_dataset", "resume", "train"]
 
-# scikit-learn style estimators, imported on first use: scikit-learn takes a second to import, so `import vaekit`
-# does not pay for it
-_ESTIMATORS = {"VAEAnomalyDetector": "vaekit.anomaly_detector", "VAEImputer": "vaekit.imputer",
-               "VAEClassifier": "vaekit.classifier"}
+# Each public name and the module it lives in, imported on first use (PEP 562): `import vaekit`, and with it
+# `vaekit --help`, costs nothing, and a run imports torch, scikit-learn (the estimators), pandas (tables) or
+# matplotlib (pictures) only when it reaches them.
+_LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig": "vaekit.config",
+         "ObjectiveConfig": "vaekit.config", "TrainConfig": "vaekit.config", "load_config_file": "vaekit.config",
+         "Dataset": "vaekit.data", "load_dataset": "vaekit.data", "VAEEmbedder": "vaekit.embedder",
+         "VaekitError": "vaekit.errors", "evaluate": "vaekit.evaluation", "VAE": "vaekit.model",
+         "build_model": "vaekit.model", "load": "vaekit.run_dir", "Run": "vaekit.training.loop",
+         "resume": "vaekit.training.loop", "train": "vaekit.training.loop",
+         "VAEAnomalyDetector": "vaekit.anomaly_detector", "VAEImputer": "vaekit.imputer",
+         "VAEClassifier": "vaekit.classifier"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    if name in _ESTIMATORS:
+    if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_ESTIMATORS[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups are plain attribute reads
+        return value
     raise AttributeError(f"module 'vaekit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

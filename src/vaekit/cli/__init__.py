@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import warnings
 
@@ -11,7 +12,27 @@ from vaekit.errors import VaekitError
 
 
 class _Group(click.Group):
-    """Turns vaekit's input errors into `error: ...` on stderr and exit status 2, with no traceback."""
+    """Turns vaekit's input errors into `error: ...` on stderr and exit status 2, with no traceback; loads each
+    command's module only when that command is used (COMMANDS below)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(f"vaekit.cli.{COMMANDS[cmd_name][0]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # the short help from the table, shortened as click shortens a command's own help: no module is imported
+        stubs = {name: click.Command(name, help=text) for name, (_, text) in COMMANDS.items()}
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, (self.commands.get(name) or stubs[name]).get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         # warnings (a posterior collapse, say) print as one line, like errors; this process is ours to set up
@@ -44,12 +65,39 @@ def main() -> None:
     """
 
 
-def _register() -> None:
-    from vaekit.cli import cluster, compress, denoise, evaluate, impute, info, outputs, plot, predict, score, train
-
-    for module in (train, outputs, plot, info, evaluate, score, impute, denoise, compress, cluster, predict):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()
+# Each command's name, module and one-line help, so that `vaekit --help` lists them all without importing any
+# (a module imports torch, pandas or matplotlib as it needs); a command's module is imported when it runs or shows
+# its own --help. tests/test_startup.py checks this table against the modules' COMMANDS.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("train", "Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, "
+                       "pictures)."),
+    "sample": ("outputs", "Decode draws from the prior: new examples (of class --label, for a conditional VAE)."),
+    "reconstruct": ("outputs", "Encode examples and decode them again (at the posterior mean)."),
+    "embed": ("outputs", "Write latent codes (posterior means) of a data split, or of --data whole, in order, with "
+                         "ids and labels."),
+    "interpolate": ("outputs", "Decode the path between the latent codes of two examples."),
+    "plot": ("plot", "Draw a figure of a trained run."),
+    "info": ("info", "Print a run's settings, data, versions and final metrics."),
+    "evaluate": ("evaluate", "Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, "
+                             "reconstruction error and a linear probe; on data with known generative factors "
+                             "(sprites, dsprites), the disentanglement metrics."),
+    "report": ("evaluate", "Write RUN/report.html: metrics, curves, pictures, KL per dimension, config and "
+                           "environment in one self-contained page (evaluating the run first when it has no "
+                           "evaluation.json, or one made with other weights than its model.safetensors, e.g. "
+                           "before a resume)."),
+    "compare": ("evaluate", "Print the evaluations of several runs side by side (each RUN/evaluation.json: the "
+                            "run's own test split)."),
+    "score": ("score", "Score each example, higher = more anomalous: -ELBO, -log p(x), reconstruction error, rate, "
+                       "the complexity-corrected likelihood (images) or the likelihood ratio against a background "
+                       "model."),
+    "impute": ("impute", "Fill in the missing values (empty cells, NaN) of a table or an array with a trained run."),
+    "inpaint": ("impute", "Fill in masked pixels of images with a trained run."),
+    "denoise": ("denoise", "Denoise examples: encode each noisy input and decode the posterior mean (as reconstruct "
+                           "does), in the data's order, with its ids."),
+    "compress": ("compress", "Compress discrete data losslessly with the run's model (bits-back coding, BB-ANS)."),
+    "decompress": ("compress", "Give back exactly the examples `vaekit compress` compressed into FILE, with the "
+                               "same run."),
+    "cluster": ("cluster", "Assign each example to a cluster, with the probability of that cluster."),
+    "predict": ("predict", "Classify examples with the run's classifier q(y|x) (a run trained with --class-latent "
+                           "m2 or gmvae)."),
+}

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from vaekit.data.convert import MISSING_HINT
@@ -34,6 +33,9 @@ from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
 from vaekit.data.split import split_with_rows
 from vaekit.errors import DataError
+
+if TYPE_CHECKING:  # pandas is imported where a table is read (it takes a quarter second): not by `import vaekit`
+    import pandas as pd
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 UNNAMED_FIRST = "Unnamed: 0"  # what pandas calls a CSV's first column when its header is empty
@@ -54,6 +56,8 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
     >>> data = table_dataset(frame, LoadOptions(label_column="income"))
     >>> vaekit.train(config, data=data)
     """
+    import pandas as pd
+
     options = options or LoadOptions()
     table, ids = _index_ids(table, where) if options.index_ids else (table, None)
     labels, class_names = None, None
@@ -96,6 +100,8 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
 
 def _index_ids(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The table without its index, and the index's values as ids (None when it has no index of its own)."""
+    import pandas as pd
+
     if len(table.columns) and str(table.columns[0]) in ID_FIRST:
         values = table[table.columns[0]]
         what = "the unnamed first column (the index)" if str(table.columns[0]) == UNNAMED_FIRST else \
@@ -120,6 +126,8 @@ def _index_ids(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarra
 
 def infer_type(values: pd.Series) -> str:
     """continuous, binary or categorical, from a column's dtype and distinct values."""
+    import pandas as pd
+
     distinct = values.nunique()
     if distinct == 2:
         return "binary"
@@ -133,6 +141,8 @@ def encode_column(values: pd.Series, kind: str, where: str, strict: bool = True)
     """The column as float numbers (continuous) or as codes into its sorted distinct values. `strict` (an
     inferred type) asks for at least two values; a type given explicitly (a run's own) takes a column that
     happens to hold one value in this file."""
+    import pandas as pd
+
     if kind == "continuous":
         if not pd.api.types.is_numeric_dtype(values):
             raise DataError(f"column {values.name!r} in {where} is not numeric, so it cannot be continuous")
@@ -170,6 +180,8 @@ def _check_not_numbers_with_junk(values: pd.Series, where: str) -> None:
     "n/a" for a missing value, a typo): typed as categorical it would silently turn every distinct number into a
     category. That is refused, naming the entries, rather than guessed either way: the user knows whether the
     entries are errors to fix, or whether the column really is categorical (column_types name:categorical)."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or values.nunique() <= 2:
         return
     numbers = pd.to_numeric(values, errors="coerce")
@@ -222,6 +234,8 @@ def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, 
 
 
 def _read(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)
@@ -232,6 +246,8 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _labels(table: pd.DataFrame, column: str, where: str) -> tuple[np.ndarray, list[str]]:
+    import pandas as pd
+
     if column not in table.columns:
         raise DataError(f"label column {column!r} is not in {where}; its columns are: "
                         f"{_names(table.columns)}")

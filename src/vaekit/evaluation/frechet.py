@@ -19,7 +19,6 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from scipy import linalg
 from torch import nn
 
 from vaekit.data import Dataset
@@ -32,6 +31,8 @@ EPOCHS = 5
 
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     """||mu_r - mu_f||^2 + Tr(S_r + S_f - 2 (S_r S_f)^(1/2)) between two (N, F) feature sets."""
+    from scipy import linalg  # scipy takes most of a second to import: only a Frechet distance pays for it
+
     if not (np.isfinite(real).all() and np.isfinite(fake).all()):
         return float("nan")  # features of samples that overflowed: no distance (sqrtm would raise LinAlgError)
     mu_r, mu_f = real.mean(0), fake.mean(0)

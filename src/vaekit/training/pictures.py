@@ -8,15 +8,6 @@ import torch
 
 from vaekit.inference import embed
 from vaekit.model import VAE
-from vaekit.plots import (
-    latent_directions,
-    save_latent_scatter,
-    save_loss_curves,
-    save_manifold,
-    save_reconstructions,
-    save_samples,
-)
-from vaekit.plots.traversals import dimension_order, save_traversals, traversals
 
 TRAVERSED_DIMS = 10  # rows of traversals.png: the dimensions with the largest KL
 
@@ -26,6 +17,17 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
                    max_points: int = 10_000, columns: list[str] | None = None) -> list[Path]:
     """reconstructions.png, samples.png, latent.png, manifold.png (image data only), traversals.png (of the first
     test example; `columns` name a table's columns) and loss.png."""
+    # matplotlib is imported here, at the end of a run that draws pictures, not when training starts
+    from vaekit.plots import (
+        latent_directions,
+        save_latent_scatter,
+        save_loss_curves,
+        save_manifold,
+        save_reconstructions,
+        save_samples,
+    )
+    from vaekit.plots.traversals import dimension_order, save_traversals, traversals
+
     was_training = model.training
     model.eval()
     written = [save_reconstructions(model, test_x[:32], run_dir / "reconstructions.png",
