@@ -104,5 +104,8 @@ def _progress(total: int | None, label: str) -> Any:
         from tqdm import tqdm
     except ImportError:
         return _NoBar()
+    from vaekit.progress import bars_drawn
+
+    # bars_drawn, as every other bar: none into a log or a pipe, and none when there is no stderr at all
     return tqdm(total=total, unit="B", unit_scale=True, desc=label, file=sys.stderr, leave=False,
-                disable=not sys.stderr.isatty())
+                disable=not bars_drawn())
