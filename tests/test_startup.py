@@ -94,3 +94,17 @@ def test_a_command_runs_from_its_lazily_loaded_module(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["info", str(tmp_path / "missing")])
     assert result.exit_code == 2 and result.output.startswith("error: ")
     assert main.get_command(click.Context(main), "nonexistent") is None
+
+
+def test_unit_pixels_are_exactly_numpys_division_by_255() -> None:
+    import numpy as np
+
+    from vaekit.data.pixels import unit_pixels
+
+    images = np.arange(256, dtype=np.uint8).repeat(3).reshape(-1, 1, 4, 4)[:, :, :, :3]  # strided, writable
+    expected = images.astype(np.float32) / 255
+    for array in (images, np.frombuffer(images.tobytes(), np.uint8).reshape(images.shape)):  # and read-only
+        pixels = unit_pixels(array)
+        assert pixels.dtype == np.float32 and pixels.shape == images.shape
+        np.testing.assert_array_equal(pixels, expected)
+    assert unit_pixels(images[:0]).shape == (0, 1, 4, 3)

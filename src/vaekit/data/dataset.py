@@ -79,7 +79,7 @@ class Dataset:
                                 f"{tuple(x.shape)}")
             if len(x) == 0:
                 raise DataError(f"the {split} split of {where} is empty; it needs at least one example")
-            if not bool(torch.isfinite(x).all()) and (not self.missing or bool(torch.isinf(x).any())):
+            if not all_finite(x) and (not self.missing or bool(torch.isinf(x).any())):
                 raise DataError(f"data in {where} contains {'infinite' if self.missing else 'NaN or infinite'} "
                                 f"values; remove or fill them first{'' if self.missing else MISSING_HINT}")
         if self.train_x.shape[1:] != self.test_x.shape[1:]:
@@ -247,6 +247,14 @@ class Dataset:
                    train_factors=None if factors is None else _tensor(factors[0], np.float32),
                    test_factors=None if factors is None else _tensor(factors[1], np.float32),
                    factor_names=factor_names)
+
+
+def all_finite(x: torch.Tensor) -> bool:
+    """Whether every value of a non-empty float tensor is finite, from its minimum and maximum: one pass that
+    allocates nothing (a NaN anywhere makes both NaN, an infinity makes one infinite), where isfinite(x).all()
+    writes a mask as large as the data (47 million values for MNIST)."""
+    low, high = torch.aminmax(x)
+    return bool(torch.isfinite(low) & torch.isfinite(high))
 
 
 def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:

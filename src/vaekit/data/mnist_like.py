@@ -21,6 +21,7 @@ from vaekit.data.download import download
 from vaekit.data.idx import read_idx
 from vaekit.data.locate import download_folder, find_file, search_folders
 from vaekit.data.options import LoadOptions
+from vaekit.data.pixels import unit_pixels
 from vaekit.errors import DataError
 from vaekit.registry import DATASETS
 
@@ -148,6 +149,4 @@ def _read_split(images_path: Path, labels_path: Path, num_classes: int) -> tuple
     if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
         raise DataError(f"{labels_path} has labels outside 0..{num_classes - 1}; it is not a labels file of "
                         f"this dataset")
-    pixels = images[:, None].astype(np.float32)
-    pixels /= 255  # in place: the float copy of MNIST's train images is 188 MB, no need for a second one
-    return pixels, labels.astype(np.int64)
+    return unit_pixels(images[:, None]), labels.astype(np.int64)

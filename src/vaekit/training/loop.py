@@ -330,6 +330,8 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: b
                             "continuous likelihood")
     support = constraints.unit_interval if binarize != "none" else part.data_support
     for split in (data.train_x, data.test_x):
+        if _inside_interval(support, split):  # the common case, decided in one pass over the data
+            continue
         valid = support.check(split) & torch.isfinite(split)
         if data.missing:  # NaN entries are missing values, which the model leaves out (data.missing: model)
             valid = valid | torch.isnan(split)
@@ -340,6 +342,21 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: b
                       else "remove or fill those values first")
             raise DataError(f"{what} needs data in {support_text(support)}, but {data.name} "
                             f"{describe_values(values)}; {remedy}")
+
+
+# torch's interval constraints (real, unit_interval, positive, greater_than, ...): a set that holds the minimum and
+# the maximum of some values holds them all
+_INTERVALS = (constraints._Real, constraints._Interval, constraints._HalfOpenInterval, constraints._GreaterThan,
+              constraints._GreaterThanEq, constraints._LessThan)
+
+
+def _inside_interval(support: constraints.Constraint, x: torch.Tensor) -> bool:
+    """True when `support` is an interval and every value of x is finite and inside it; False means: look closer
+    (check_data_fits then finds and names the bad values)."""
+    if not isinstance(support, _INTERVALS) or support.event_dim != 0 or x.numel() == 0:
+        return False
+    ends = torch.stack(torch.aminmax(x))  # a NaN anywhere makes both NaN, which is neither finite nor inside
+    return bool((torch.isfinite(ends) & support.check(ends)).all())
 
 
 def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,
