@@ -67,6 +67,9 @@ PHASES = ["load_config_data", "check_data_fits", "check_training_fits", "prepare
 
 def probe(out_json: Path, train_args: list[str]) -> None:
     """Run `vaekit train train_args` in this process with its phases timed; write the seconds to out_json."""
+    import gc
+
+    gc.set_threshold(50_000, 20, 100)  # as the vaekit process sets them before it imports torch (cli._Group.main)
     started = time.perf_counter()
     import vaekit.cli.train  # noqa: F401  what `vaekit train` imports before it starts: torch, the parts
     import vaekit.training.loop as loop
@@ -91,7 +94,8 @@ def probe(out_json: Path, train_args: list[str]) -> None:
         setattr(loop.Controls, name, timed(f"controls.{name}", getattr(loop.Controls, name)))
     ran = time.perf_counter()
     try:
-        main(["train", *train_args], standalone_mode=False)
+        sys.argv = ["vaekit", "train", *train_args]  # as the vaekit process reads its command line (cli.main)
+        main(standalone_mode=False)
     finally:
         seconds["run"] = [time.perf_counter() - ran]
         seconds["process_after_start"] = [time.perf_counter() - started]

@@ -108,3 +108,15 @@ def test_unit_pixels_are_exactly_numpys_division_by_255() -> None:
         assert pixels.dtype == np.float32 and pixels.shape == images.shape
         np.testing.assert_array_equal(pixels, expected)
     assert unit_pixels(images[:0]).shape == (0, 1, 4, 3)
+
+
+def test_the_process_collects_garbage_rarely_and_freezes_at_exit_but_calls_from_python_do_not() -> None:
+    code = ("import gc, sys\nfrom click.testing import CliRunner\nfrom vaekit.cli import main\n"
+            "before = gc.get_threshold()\nCliRunner().invoke(main, ['--help'])\n"
+            "assert gc.get_threshold() == before and gc.get_freeze_count() == 0, 'a call from Python changed gc'\n"
+            "sys.argv = ['vaekit', '--help']\n"
+            "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0\n"
+            "assert gc.get_threshold() == (50_000, 20, 100), gc.get_threshold()\n"
+            "assert gc.get_freeze_count() > 0\n")
+    loaded = _loaded_after(code)
+    assert not any(loaded.values())
