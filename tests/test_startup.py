@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 import pytest
 
 import vaekit
@@ -97,8 +98,6 @@ def test_a_command_runs_from_its_lazily_loaded_module(tmp_path: Path) -> None:
 
 
 def test_unit_pixels_are_exactly_numpys_division_by_255() -> None:
-    import numpy as np
-
     from vaekit.data.pixels import unit_pixels
 
     images = np.arange(256, dtype=np.uint8).repeat(3).reshape(-1, 1, 4, 4)[:, :, :, :3]  # strided, writable
@@ -120,3 +119,18 @@ def test_the_process_collects_garbage_rarely_and_freezes_at_exit_but_calls_from_
             "assert gc.get_freeze_count() > 0\n")
     loaded = _loaded_after(code)
     assert not any(loaded.values())
+
+
+def test_the_digits_are_scikit_learns_without_importing_it() -> None:
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    from vaekit.data.digits import _digits_table
+
+    table, bunch = _digits_table(), sklearn_digits()
+    assert table.shape == (1797, 65)
+    np.testing.assert_array_equal(table[:, :-1], bunch.data)
+    np.testing.assert_array_equal(table[:, -1], bunch.target)
+    data = vaekit.load_dataset("digits")
+    assert (len(data.train_x), len(data.test_x)) == (1617, 180) and float(data.train_x.max()) == 1.0
+    loaded = _loaded_after("import vaekit\nvaekit.load_dataset('digits')")
+    assert loaded["torch"] and not loaded["sklearn"]
