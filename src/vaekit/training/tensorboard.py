@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 
 from vaekit.model import VAE
@@ -41,9 +44,27 @@ class TensorBoardLog:
             generator = torch.Generator(device=model.device).manual_seed(0)
             samples = model.sample(len(examples), generator=generator, labels=labels)
             model.train(was_training)
-            self.writer.add_image("reconstructions", image_grid(torch.cat([examples, recon]), 8), row["epoch"],
-                                  dataformats="HWC")
-            self.writer.add_image("samples", image_grid(samples, 8), row["epoch"], dataformats="HWC")
+            for tag, grid in (("reconstructions", image_grid(torch.cat([examples, recon]), 8)),
+                              ("samples", image_grid(samples, 8))):
+                self.writer.file_writer.add_summary(_image_summary(tag, grid), row["epoch"])
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _image_summary(tag: str, grid: np.ndarray) -> Any:
+    """An (H, W, 3) picture in [0, 1] as a TensorBoard image, as SummaryWriter.add_image makes it (the same uint8
+    pixels) but cheaper to encode: one channel where the picture is grey, and zlib level 1. add_image's RGB PNG at
+    the default level took 8 ms for a grid of 64 Fashion-MNIST images, most of the logging an epoch does; this
+    takes 1.6 ms (and the file is half the size)."""
+    from PIL import Image
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    pixels = (grid.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)  # add_image's scaling, truncated
+    grey = bool((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all())
+    image, encoded = Image.fromarray(pixels[..., 0] if grey else pixels), io.BytesIO()
+    image.save(encoded, format="PNG", compress_level=1)
+    height, width = pixels.shape[:2]
+    png = Summary.Image(height=height, width=width, colorspace=1 if grey else 3,
+                        encoded_image_string=encoded.getvalue())
+    return Summary(value=[Summary.Value(tag=tag, image=png)])
