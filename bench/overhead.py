@@ -124,7 +124,7 @@ def phases_of_a_run(folder: Path, epochs: int) -> tuple[float, dict[str, list[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 epoch, 1 round, no BENCHMARKS.md update")
-    parser.add_argument("--rounds", type=int, default=5, help="vaekit/canonical process pairs [default: 5]")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of the processes [default: 7]")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of each run [default: 3]")
     parser.add_argument("--before", default=BEFORE, help=f"commit whose vaekit runs beside, as 'before' "
                         f"(git archive of its src/; empty: none) [default: {BEFORE}]")
