@@ -126,6 +126,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 epoch, 1 round, no BENCHMARKS.md update")
     parser.add_argument("--rounds", type=int, default=7, help="rounds of the processes [default: 7]")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of each run [default: 3]")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads of every process started "
+                        "(OMP_NUM_THREADS) [default: torch's own choice]")
     parser.add_argument("--before", default=BEFORE, help=f"commit whose vaekit runs beside, as 'before' "
                         f"(git archive of its src/; empty: none) [default: {BEFORE}]")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
@@ -135,6 +137,9 @@ def main() -> None:
         return
     from report import machine, write_results
 
+    if args.threads is not None:  # every process started from here, vaekit's and the canonical one alike
+        for env in (ENV, os.environ):
+            env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(args.threads)
     epochs, rounds = (1, 1) if args.quick else (args.epochs, args.rounds)
     python = [sys.executable]
 
@@ -208,7 +213,7 @@ def main() -> None:
     canonical_epoch = statistics.median(s for r in their_phases for s in r["epoch_s"])
     our_epoch = statistics.median(s for run in our_epochs for s in run)
     results = {
-        "machine": machine(), "epochs": epochs, "rounds": rounds,
+        "machine": machine(), "epochs": epochs, "rounds": rounds, "threads": args.threads,
         "vaekit_help_seconds": helps, "import_vaekit_seconds": imports, "bare_python_seconds": bare,
         "vaekit_train_help_seconds": train_helps,
         "before": args.before, "before_help_seconds": before_helps, "before_import_seconds": before_imports,
@@ -244,6 +249,8 @@ def main() -> None:
     else:
         verdict = (f"**Not reached.** {needs}; the overhead left is listed above (pictures, data loading, imports, "
                    "the optimizer's import of torch._dynamo).")
+    threads_flag = "" if args.threads is None else f" --threads {args.threads}"
+    threads_text = "" if args.threads is None else f" (every process here with {args.threads} torch thread(s))"
     before_text = ""
     if befores:
         gains = [b / o for o, b in zip(ours, befores)]
@@ -261,8 +268,8 @@ process, start to finished run directory (config, weights, checkpoint, metrics, 
 the canonical example as a whole process (bench/canonical_process.py: import, read the IDX files, {epochs} epochs each
 followed by its test pass as in its main loop, save the model; its per-epoch sample pictures, drawn with
 torchvision, are left out). The two alternate, {rounds} rounds; the speed-up is the median of the per-round ratios.
-Command: `.venv/bin/python bench/overhead.py`. Machine: {results['machine']}; the machine was shared with other
-work while this ran.
+Command: `.venv/bin/python bench/overhead.py{threads_flag}`. Machine: {results['machine']}{threads_text}; the
+machine was shared with other work while this ran.
 
 | measure | value | target |
 |---|---|---|

@@ -134,3 +134,21 @@ def test_the_digits_are_scikit_learns_without_importing_it() -> None:
     assert (len(data.train_x), len(data.test_x)) == (1617, 180) and float(data.train_x.max()) == 1.0
     loaded = _loaded_after("import vaekit\nvaekit.load_dataset('digits')")
     assert loaded["torch"] and not loaded["sklearn"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 1.5, -0.5])
+def test_the_one_pass_data_checks_find_any_bad_value(bad: float) -> None:
+    import torch
+    from torch.distributions import constraints
+
+    from vaekit.data.dataset import all_finite
+    from vaekit.training.loop import _inside_interval
+
+    x = torch.rand(1000, 1, 4, 4)
+    assert all_finite(x) and _inside_interval(constraints.unit_interval, x) and _inside_interval(constraints.real, x)
+    x[537, 0, 2, 1] = bad
+    assert all_finite(x) == (abs(bad) < float("inf"))
+    assert not _inside_interval(constraints.unit_interval, x)
+    assert _inside_interval(constraints.real, x) == (abs(bad) < float("inf"))
+    # a support that is not an interval (discrete levels) is left to the full check
+    assert not _inside_interval(constraints.nonnegative_integer, torch.zeros(3))
