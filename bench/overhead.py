@@ -141,6 +141,7 @@ def main() -> None:
         for env in (ENV, os.environ):
             env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(args.threads)
     epochs, rounds = (1, 1) if args.quick else (args.epochs, args.rounds)
+    loads = [os.getloadavg()[0]]  # the machine's load average (1 minute) at the start and after each round
     python = [sys.executable]
 
     with tempfile.TemporaryDirectory() as folder:
@@ -175,6 +176,7 @@ def main() -> None:
             their_phases.append(json.loads(output.strip().splitlines()[-1]))
             if before_env:
                 befores.append(wall(vaekit_train(Path(folder) / f"before-{index}", epochs), before_env)[0])
+            loads.append(os.getloadavg()[0])
             print(f"round {index + 1}: vaekit {ours[-1]:.2f} s (epochs {sum(our_epochs[-1]):.2f} s), canonical "
                   f"{theirs[-1]:.2f} s (epochs {sum(their_phases[-1]['epoch_s']):.2f} s), before "
                   f"{befores[-1] if befores else float('nan'):.2f} s", flush=True)
@@ -213,7 +215,7 @@ def main() -> None:
     canonical_epoch = statistics.median(s for r in their_phases for s in r["epoch_s"])
     our_epoch = statistics.median(s for run in our_epochs for s in run)
     results = {
-        "machine": machine(), "epochs": epochs, "rounds": rounds, "threads": args.threads,
+        "machine": machine(), "epochs": epochs, "rounds": rounds, "threads": args.threads, "load_average": loads,
         "vaekit_help_seconds": helps, "import_vaekit_seconds": imports, "bare_python_seconds": bare,
         "vaekit_train_help_seconds": train_helps,
         "before": args.before, "before_help_seconds": before_helps, "before_import_seconds": before_imports,
@@ -233,9 +235,9 @@ def main() -> None:
     # what the whole-process ratio would be with no overhead at all, and what epoch time 2x needs
     canonical_whole = statistics.median(theirs)
     floor_ratio = canonical_whole / (total("imports") + total("make_optimizer") + epochs * our_epoch)
-    needed_epoch = (canonical_whole / 2 - (statistics.median(ours) - epochs * our_epoch)) / epochs
+    needed_epoch = (canonical_whole / 2 - outside) / epochs
     speedup_cell = f"{results['speedup']:.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
-    overhead_now = statistics.median(ours) - epochs * our_epoch
+    overhead_now = outside
     needs = (f"at this run's overhead ({overhead_now:.2f} s outside the epochs) 2x needs vaekit epochs of about "
              f"{needed_epoch:.2f} s, {canonical_epoch / max(needed_epoch, 1e-9):.1f}x the canonical loop's per-epoch "
              f"speed, against {canonical_epoch / our_epoch:.1f}x measured here")
@@ -267,9 +269,11 @@ The classic Fashion-MNIST configuration (`vaekit train {' '.join(CLASSIC)} --epo
 process, start to finished run directory (config, weights, checkpoint, metrics, TensorBoard, six pictures), against
 the canonical example as a whole process (bench/canonical_process.py: import, read the IDX files, {epochs} epochs each
 followed by its test pass as in its main loop, save the model; its per-epoch sample pictures, drawn with
-torchvision, are left out). The two alternate, {rounds} rounds; the speed-up is the median of the per-round ratios.
+torchvision, are left out). vaekit, the canonical process and (below) the same vaekit command at an earlier commit
+alternate, {rounds} rounds, so that a shared machine's slow spells fall on all alike; the speed-up is the median of
+the per-round ratios.
 Command: `.venv/bin/python bench/overhead.py{threads_flag}`. Machine: {results['machine']}{threads_text}; the
-machine was shared with other work while this ran.
+machine was shared with other work while this ran (load average {min(loads):.1f} to {max(loads):.1f} on its 2 cores).
 
 | measure | value | target |
 |---|---|---|
