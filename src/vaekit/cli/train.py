@@ -82,16 +82,17 @@ def train(ctx: click.Context, config_file: str | None, out: str | None, resume: 
             raise VaekitError("with --resume only --epochs and --device can change (the run keeps its settings)")
     if nproc is not None:
         _start_processes(ctx, nproc, overrides, config_file, out, resume)
-    from vaekit.training.distributed import ElsewhereError, launched
+    from vaekit.training.distributed import ElsewhereError, alike, launched
 
-    processes = launched()
+    processes = launched()  # under torchrun: this process's place in the run (training/distributed.py)
     try:
         if resume is not None:
             train_values = overrides.get("train", {})
             run = resume_run(resume, train_values.get("epochs"), train_values.get("device"), progress=not quiet)
         else:
-            base = load_config_file(config_file) if config_file else Config()
-            run = train_run(base.with_overrides(overrides), out, progress=not quiet)
+            with alike(processes):  # a bad setting is reported once, not by every process
+                config = (load_config_file(config_file) if config_file else Config()).with_overrides(overrides)
+            run = train_run(config, out, progress=not quiet)
     except ElsewhereError:  # another process of the run printed the message
         sys.exit(2)
     except RuntimeError as error:

@@ -144,8 +144,9 @@ def process_device(name: str, processes: Processes) -> torch.device:
                           f"use --device cuda, not {name}")
     count = torch.cuda.device_count()
     if processes.local_world > count:
+        remedy = f"use --nproc {count} or --device cpu" if count else "use --device cpu"
         raise ConfigError(f"{processes.local_world} processes on this machine need a GPU each, but it has {count}; "
-                          f"use --nproc {count}" + (" or --device cpu" if count else " with --device cpu"))
+                          f"{remedy}")
     return torch.device("cuda", processes.local_rank)
 
 
@@ -165,6 +166,18 @@ def joined(processes: Processes, device: torch.device) -> Iterator[None]:
         yield
     finally:
         dist.destroy_process_group()
+
+
+@contextlib.contextmanager
+def alike(processes: Processes) -> Iterator[None]:
+    """A block of checks every process makes alike before they join (settings, the environment, this machine's
+    GPUs): its error is printed by the first process of each machine; the others raise ElsewhereError."""
+    try:
+        yield
+    except VaekitError as error:
+        if processes.local_rank == 0 or isinstance(error, ElsewhereError):
+            raise
+        raise ElsewhereError(str(error)) from None
 
 
 @contextlib.contextmanager

@@ -56,6 +56,7 @@ from vaekit.training.distributed import (
     AgreedStop,
     Processes,
     SharedGradients,
+    alike,
     check_processes,
     joined,
     launched,
@@ -104,16 +105,17 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
     """
     config = Config.from_dict(config) if isinstance(config, dict) else config.validate()
     processes = launched()
-    if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
-        raise VaekitError("--out is empty; name a folder for the run, for example --out runs/demo")
-    if out_dir is None:
-        if processes.several:  # each process would make up its own name from its own clock
-            raise ConfigError("a run of several processes needs --out, the folder they share")
-        stem = Path(config.data.source).stem or "run"
-        out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    run_dir = Path(out_dir)
-    check_processes(config, processes.world, processes.local_world)
-    device = process_device(config.train.device, processes)
+    with alike(processes):  # checks each process makes alike: one message per machine
+        if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
+            raise VaekitError("--out is empty; name a folder for the run, for example --out runs/demo")
+        if out_dir is None:
+            if processes.several:  # each process would make up its own name from its own clock
+                raise ConfigError("a run of several processes needs --out, the folder they share")
+            stem = Path(config.data.source).stem or "run"
+            out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+        run_dir = Path(out_dir)
+        check_processes(config, processes.world, processes.local_world)
+        device = process_device(config.train.device, processes)
     with joined(processes, device), contextlib.ExitStack() as claimed:
         with together(processes, device):  # only process 0 claims and writes the run directory
             if processes.leader:
@@ -145,14 +147,16 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     config.json keeps the run's own count; fewer than it has done already are an error. So is data that changed
     since training (config.json records its fingerprint)."""
     processes = launched()
-    if not str(run_dir).strip():
-        raise VaekitError("--resume is empty; name the run directory to continue, for example --resume runs/demo")
-    config, _ = read_run_config(run_dir)  # the run's own message when it is not one
-    if device is not None:
-        config = config.with_overrides({"train": {"device": device}})
-    # any number of processes resumes any run (training/distributed.py says how the random streams continue)
-    check_processes(config, processes.world, processes.local_world)
-    run_device = process_device(config.train.device, processes)
+    with alike(processes):  # checks each process makes alike: one message per machine
+        if not str(run_dir).strip():
+            raise VaekitError("--resume is empty; name the run directory to continue, for example --resume "
+                              "runs/demo")
+        config, _ = read_run_config(run_dir)  # the run's own message when it is not one
+        if device is not None:
+            config = config.with_overrides({"train": {"device": device}})
+        # any number of processes resumes any run (training/distributed.py says how the random streams continue)
+        check_processes(config, processes.world, processes.local_world)
+        run_device = process_device(config.train.device, processes)
     with joined(processes, run_device), contextlib.ExitStack() as claimed:
         with together(processes, run_device):  # every process reads the run; process 0 alone claims it
             if processes.leader:
