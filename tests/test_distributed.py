@@ -1,0 +1,109 @@
+"""Training in several processes (training/distributed.py): two CPU processes with the gloo backend, started by
+torchrun, against one process with the same global batch; resuming with another number of processes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import vaekit
+from vaekit.training.batches import DeviceBatches
+from vaekit.training.distributed import global_rows, noise_seed
+
+SMALL = ["--data", "digits", "--hidden", "32", "--latent-dim", "4", "--quiet"]
+# VaDE's pretraining epochs are deterministic (an autoencoder at the posterior mean), so one process and two must
+# agree to rounding; plain SGD shows a wrongly weighted gradient (Adam would hide a constant factor); batch 101
+# splits 51/50, and the last batch of 1617 % 101 = 1 row leaves process 1 an empty slice
+DETERMINISTIC = [*SMALL, "--objective", "vade", "--prior", "mixture", "--pretrain-epochs", "2", "--epochs", "3",
+                 "--optimizer", "sgd", "--lr", "0.005", "--batch-size", "101"]
+
+
+def _vaekit(*arguments: str, torchrun: int = 0) -> subprocess.CompletedProcess[str]:
+    """`python -m vaekit ...`, or under `python -m torch.distributed.run` with `torchrun` processes."""
+    source = str(Path(vaekit.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1"}
+    launcher = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={torchrun}"] if torchrun else []
+    return subprocess.run([sys.executable, *launcher, "-m", "vaekit", *arguments], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def _metrics(run: Path) -> list[dict[str, float]]:
+    return [{key: float(value) for key, value in row.items() if value != ""}
+            for row in csv.DictReader((run / "metrics.csv").open())]
+
+
+def test_two_processes_follow_the_loss_curve_of_one(tmp_path: Path) -> None:
+    one = _vaekit("train", *DETERMINISTIC, "--out", str(tmp_path / "one"))
+    two = _vaekit("train", *DETERMINISTIC, "--out", str(tmp_path / "two"), torchrun=2)
+    assert one.returncode == 0, one.stderr
+    assert two.returncode == 0, two.stderr
+    a, b = _metrics(tmp_path / "one"), _metrics(tmp_path / "two")
+    assert [row["epoch"] for row in b] == [1, 2, 3] and [row["step"] for row in a] == [row["step"] for row in b]
+    for epoch in (0, 1):  # the deterministic epochs: the same numbers but for the order of float sums
+        for name in ("train_loss", "train_distortion", "val_neg_elbo", "val_distortion", "val_rate"):
+            assert b[epoch][name] == pytest.approx(a[epoch][name], rel=1e-5, abs=1e-5), (epoch, name)
+    assert a[1]["train_loss"] < a[0]["train_loss"]
+    assert all(torch.isfinite(torch.tensor(row["train_loss"])) for row in b)
+    # only process 0 writes the run and speaks: one summary line, no second copy of the run's files
+    assert two.stdout.count("run saved in") == 1 and "Traceback" not in two.stderr
+    for name in ("config.json", "model.safetensors", "checkpoint.safetensors", "model-best.safetensors"):
+        assert (tmp_path / "two" / name).is_file(), name
+
+
+def test_a_run_resumes_with_another_number_of_processes(tmp_path: Path) -> None:
+    settings = [*SMALL, "--batch-size", "64", "--epochs", "1"]
+    two = _vaekit("train", *settings, "--out", str(tmp_path / "two"), "--nproc", "2")
+    assert two.returncode == 0, two.stderr
+    shutil.copytree(tmp_path / "two", tmp_path / "two-again")
+    first = _metrics(tmp_path / "two")
+    # two processes' checkpoint, one process on: twice, with the same result (the streams are defined)
+    resumed = vaekit.resume(tmp_path / "two", epochs=2, progress=False)
+    again = vaekit.resume(tmp_path / "two-again", epochs=2, progress=False)
+    assert [row["epoch"] for row in resumed.metrics] == [1, 2]
+    assert resumed.metrics[0]["train_loss"] == pytest.approx(first[0]["train_loss"])
+    assert resumed.metrics[1]["step"] == 2 * first[0]["step"]
+    assert resumed.metrics[1]["val_neg_elbo"] == again.metrics[1]["val_neg_elbo"]
+    assert resumed.metrics[1]["val_neg_elbo"] < first[0]["val_neg_elbo"]
+
+    # one process's checkpoint, two processes on (through vaekit train --nproc, which starts torchrun)
+    vaekit.train(vaekit.Config.from_dict({"data": {"source": "digits"}, "model": {"latent_dim": 4, "hidden": [32]},
+                                          "train": {"epochs": 1, "batch_size": 64}}), tmp_path / "one",
+                 progress=False)
+    more = _vaekit("train", "--resume", str(tmp_path / "one"), "--epochs", "2", "--nproc", "2", "--quiet")
+    assert more.returncode == 0, more.stderr
+    rows = _metrics(tmp_path / "one")
+    assert [row["epoch"] for row in rows] == [1, 2] and rows[1]["step"] == 2 * rows[0]["step"]
+    assert rows[1]["val_neg_elbo"] < rows[0]["val_neg_elbo"]
+    assert more.stdout.count("run saved in") == 1
+
+
+def test_a_failure_in_one_process_is_one_line_and_ends_all(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")  # process 0 refuses the folder; process 1 has no say
+    result = _vaekit("train", *SMALL, "--epochs", "1", "--out", str(tmp_path / "taken"), "--nproc", "2")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and result.stderr.startswith("error: "), result.stderr
+    assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+
+
+def test_each_process_takes_its_slice_of_the_same_permutation() -> None:
+    x = torch.arange(23.0).unsqueeze(1)
+    one = [(start, rows.flatten()) for start, rows, _ in DeviceBatches(x, None, 5).epoch(torch.Generator().manual_seed(3))]
+    for world in (2, 3):
+        parts = [list(DeviceBatches(x, None, 5, rank=rank, world=world).epoch(torch.Generator().manual_seed(3)))
+                 for rank in range(world)]
+        for rank, part in enumerate(parts):
+            assert len(DeviceBatches(x, None, 5, rank=rank, world=world)) == sum(len(rows) for _, rows, _ in part)
+        for step, (start, rows) in enumerate(one):  # the slices put back together are one process's batch
+            assert all(part[step][0] == start for part in parts)
+            assert torch.equal(torch.cat([part[step][1].flatten() for part in parts]), rows)
+            assert global_rows(5, 23, start) == len(rows)
+    assert len({noise_seed(0, rank, step) for rank in range(3) for step in (0, 10)}) == 6
