@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 
 import vaekit
+from vaekit.cli import main
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.distributed import global_rows, noise_seed
 
@@ -41,10 +43,10 @@ def _metrics(run: Path) -> list[dict[str, float]]:
 
 
 def test_two_processes_follow_the_loss_curve_of_one(tmp_path: Path) -> None:
-    one = _vaekit("train", *DETERMINISTIC, "--out", str(tmp_path / "one"))
     two = _vaekit("train", *DETERMINISTIC, "--out", str(tmp_path / "two"), torchrun=2)
-    assert one.returncode == 0, one.stderr
     assert two.returncode == 0, two.stderr
+    one = CliRunner().invoke(main, ["train", *DETERMINISTIC, "--out", str(tmp_path / "one")])
+    assert one.exit_code == 0, one.output
     a, b = _metrics(tmp_path / "one"), _metrics(tmp_path / "two")
     assert [row["epoch"] for row in b] == [1, 2, 3] and [row["step"] for row in a] == [row["step"] for row in b]
     for epoch in (0, 1):  # the deterministic epochs: the same numbers but for the order of float sums
@@ -60,28 +62,26 @@ def test_two_processes_follow_the_loss_curve_of_one(tmp_path: Path) -> None:
 
 def test_a_run_resumes_with_another_number_of_processes(tmp_path: Path) -> None:
     settings = [*SMALL, "--batch-size", "64", "--epochs", "1"]
-    two = _vaekit("train", *settings, "--out", str(tmp_path / "two"), "--nproc", "2")
+    two = _vaekit("train", *settings, "--out", str(tmp_path / "run"), "--nproc", "2")
     assert two.returncode == 0, two.stderr
-    shutil.copytree(tmp_path / "two", tmp_path / "two-again")
-    first = _metrics(tmp_path / "two")
+    shutil.copytree(tmp_path / "run", tmp_path / "again")
+    first = _metrics(tmp_path / "run")
     # two processes' checkpoint, one process on: twice, with the same result (the streams are defined)
-    resumed = vaekit.resume(tmp_path / "two", epochs=2, progress=False)
-    again = vaekit.resume(tmp_path / "two-again", epochs=2, progress=False)
+    resumed = vaekit.resume(tmp_path / "run", epochs=2, progress=False)
+    again = vaekit.resume(tmp_path / "again", epochs=2, progress=False)
     assert [row["epoch"] for row in resumed.metrics] == [1, 2]
     assert resumed.metrics[0]["train_loss"] == pytest.approx(first[0]["train_loss"])
     assert resumed.metrics[1]["step"] == 2 * first[0]["step"]
     assert resumed.metrics[1]["val_neg_elbo"] == again.metrics[1]["val_neg_elbo"]
     assert resumed.metrics[1]["val_neg_elbo"] < first[0]["val_neg_elbo"]
-
-    # one process's checkpoint, two processes on (through vaekit train --nproc, which starts torchrun)
-    vaekit.train(vaekit.Config.from_dict({"data": {"source": "digits"}, "model": {"latent_dim": 4, "hidden": [32]},
-                                          "train": {"epochs": 1, "batch_size": 64}}), tmp_path / "one",
-                 progress=False)
-    more = _vaekit("train", "--resume", str(tmp_path / "one"), "--epochs", "2", "--nproc", "2", "--quiet")
+    # one process's checkpoint, two processes on (vaekit train --nproc starts torchrun)
+    more = _vaekit("train", "--resume", str(tmp_path / "run"), "--epochs", "3", "--nproc", "2", "--quiet")
     assert more.returncode == 0, more.stderr
-    rows = _metrics(tmp_path / "one")
-    assert [row["epoch"] for row in rows] == [1, 2] and rows[1]["step"] == 2 * rows[0]["step"]
-    assert rows[1]["val_neg_elbo"] < rows[0]["val_neg_elbo"]
+    rows = _metrics(tmp_path / "run")
+    assert [row["epoch"] for row in rows] == [1, 2, 3] and rows[2]["step"] == 3 * rows[0]["step"]
+    kept = _metrics(tmp_path / "again")[1]  # the rows before it are kept
+    assert (rows[1]["train_loss"], rows[1]["val_neg_elbo"]) == (kept["train_loss"], kept["val_neg_elbo"])
+    assert rows[2]["val_neg_elbo"] < rows[0]["val_neg_elbo"]
     assert more.stdout.count("run saved in") == 1
 
 
@@ -96,7 +96,8 @@ def test_a_failure_in_one_process_is_one_line_and_ends_all(tmp_path: Path) -> No
 
 def test_each_process_takes_its_slice_of_the_same_permutation() -> None:
     x = torch.arange(23.0).unsqueeze(1)
-    one = [(start, rows.flatten()) for start, rows, _ in DeviceBatches(x, None, 5).epoch(torch.Generator().manual_seed(3))]
+    batches = DeviceBatches(x, None, 5).epoch(torch.Generator().manual_seed(3))
+    one = [(start, rows.flatten()) for start, rows, _ in batches]
     for world in (2, 3):
         parts = [list(DeviceBatches(x, None, 5, rank=rank, world=world).epoch(torch.Generator().manual_seed(3)))
                  for rank in range(world)]
