@@ -51,13 +51,13 @@ def _setting_options(command: Any) -> Any:
 @click.option("--resume", type=click.Path(), help="continue the run in this directory from its last checkpoint "
               "(only --epochs and --device may change)")
 @click.option("--quiet", is_flag=True, help="no progress bar or per-epoch lines")
-@click.option("--nproc", type=int, default=None, help="train in this many processes, started by torchrun on this "
+@click.option("--nproc", default=None, metavar="N", help="train in this many processes, started by torchrun on this "
               "machine (DistributedDataParallel; one GPU each on CUDA); the same as `torchrun --nproc-per-node N "
               "-m vaekit train ...`")
 @_setting_options
 @click.pass_context
 def train(ctx: click.Context, config_file: str | None, out: str | None, resume: str | None, quiet: bool,
-          nproc: int | None, **settings: Any) -> None:
+          nproc: str | None, **settings: Any) -> None:
     """Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, pictures).
 
     \b
@@ -81,7 +81,9 @@ def train(ctx: click.Context, config_file: str | None, out: str | None, resume: 
         if changed or config_file or out:
             raise VaekitError("with --resume only --epochs and --device can change (the run keeps its settings)")
     if nproc is not None:
-        _start_processes(ctx, nproc, overrides, config_file, out, resume)
+        if not nproc.strip().isdigit():
+            raise VaekitError(f"--nproc must be a whole number of processes, got {nproc!r}")
+        _start_processes(ctx, int(nproc), overrides, config_file, out, resume)
     from vaekit.training.distributed import ElsewhereError, alike, launched
 
     processes = launched()  # under torchrun: this process's place in the run (training/distributed.py)
