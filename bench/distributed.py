@@ -1,0 +1,142 @@
+"""Two processes (torchrun, gloo, DistributedDataParallel) against one, on the CPU.
+
+The classic Fashion-MNIST configuration (MLP 784-400-20, Bernoulli, Adam 1e-3, global batch 128, 10 epochs) is
+trained by the `vaekit train` command three ways, whole runs alternating over two rounds so that each side sees
+the same spells of a shared machine:
+  - one process with 2 threads (all the cores);
+  - two processes with 1 thread each, `vaekit train --nproc 2` (torchrun, gloo);
+  - one process with 1 thread: what one of the two processes would do alone.
+It reports the final validation -ELBO of each (the same within tolerance: the two runs draw different posterior
+noise, so they agree statistically, not bit for bit), examples per second in total and per process, and the
+exactness check of tests/test_distributed.py on digits (VaDE's deterministic pretraining epochs, plain SGD,
+unequal slices): the largest relative difference of the loss between one and two processes.
+
+    python bench/distributed.py            # writes bench/results/distributed.json and the BENCHMARKS.md section
+    python bench/distributed.py --quick    # 2 epochs, one round: a smoke run, does not touch BENCHMARKS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import ROOT, machine, write_results  # noqa: E402
+
+CLASSIC = ["--data", "fashion-mnist", "--no-download", "--network", "mlp", "--hidden", "400", "--latent-dim", "20",
+           "--activation", "relu", "--likelihood", "bernoulli", "--batch-size", "128", "--lr", "1e-3",
+           "--optimizer", "adam", "--seed", "0", "--device", "cpu", "--quiet"]
+EXACT = ["--data", "digits", "--hidden", "32", "--latent-dim", "4", "--objective", "vade", "--prior", "mixture",
+         "--pretrain-epochs", "2", "--epochs", "3", "--optimizer", "sgd", "--lr", "0.005", "--batch-size", "101",
+         "--quiet"]
+TOLERANCE = 1.0  # nats per image: final validation -ELBO of two processes against one (different noise draws)
+SIDES = {"one process, 2 threads": (1, 2), "two processes, 1 thread each": (2, 1), "one process, 1 thread": (1, 1)}
+
+
+def vaekit_train(arguments: list[str], out: Path, nproc: int, threads: int) -> tuple[list[dict[str, float]], float]:
+    """`python -m vaekit train` (with --nproc when nproc > 1); its metrics rows and whole-process seconds."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads),
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "vaekit", "train", *arguments, "--out", str(out)]
+    if nproc > 1:
+        command += ["--nproc", str(nproc)]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+    rows = [{key: float(value) for key, value in row.items() if value != ""}
+            for row in csv.DictReader((out / "metrics.csv").open())]
+    return rows, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 epochs, one round; BENCHMARKS.md is not touched")
+    options = parser.parse_args()
+    epochs, rounds = (2, 1) if options.quick else (10, 2)
+    runs: dict[str, list[tuple[list[dict[str, float]], float]]] = {side: [] for side in SIDES}
+    with tempfile.TemporaryDirectory() as folder:
+        for round_ in range(rounds):
+            for side, (nproc, threads) in SIDES.items():
+                out = Path(folder) / f"{nproc}x{threads}-{round_}"
+                runs[side].append(vaekit_train([*CLASSIC, "--epochs", str(epochs)], out, nproc, threads))
+                print(f"round {round_ + 1}: {side}: final validation -ELBO {runs[side][-1][0][-1]['val_neg_elbo']:.2f}"
+                      f", {runs[side][-1][1]:.1f} s", flush=True)
+        one, _ = vaekit_train(EXACT, Path(folder) / "exact-1", 1, 2)
+        two, _ = vaekit_train(EXACT, Path(folder) / "exact-2", 2, 1)
+    exact = max(abs(b[name] - a[name]) / abs(a[name]) for a, b in zip(one[:2], two[:2], strict=True)
+                for name in ("train_loss", "val_neg_elbo"))
+
+    results: dict = {"machine": machine(), "epochs": epochs, "rounds": rounds, "tolerance_nats": TOLERANCE,
+                     "exact_max_relative_difference": exact, "sides": {}}
+    for side, (nproc, threads) in SIDES.items():
+        # examples per second from the run's own per-epoch timing, epochs after the first (warm), all rounds
+        speeds = [row["examples_per_s"] for rows, _ in runs[side] for row in rows[1:] or rows]
+        results["sides"][side] = {
+            "processes": nproc, "threads_per_process": threads,
+            "final_val_neg_elbo": [rows[-1]["val_neg_elbo"] for rows, _ in runs[side]],
+            "final_train_loss": [rows[-1]["train_loss"] for rows, _ in runs[side]],
+            "examples_per_s": statistics.median(speeds),
+            "examples_per_s_per_process": statistics.median(speeds) / nproc,
+            "whole_process_seconds": [seconds for _, seconds in runs[side]]}
+    base, two_side = results["sides"]["one process, 2 threads"], results["sides"]["two processes, 1 thread each"]
+    gap = max(abs(a - b) for a, b in zip(base["final_val_neg_elbo"], two_side["final_val_neg_elbo"], strict=True))
+    results["final_val_gap_nats"] = gap
+    results["same_final_loss"] = gap <= TOLERANCE
+    print(results)
+    if options.quick:
+        return
+
+    def row(side: str) -> str:
+        data = results["sides"][side]
+        finals = ", ".join(f"{value:.2f}" for value in data["final_val_neg_elbo"])
+        walls = ", ".join(f"{value:.0f}" for value in data["whole_process_seconds"])
+        return (f"| {side} | {finals} | {data['examples_per_s']:.0f} | {data['examples_per_s_per_process']:.0f} | "
+                f"{walls} |")
+
+    single = results["sides"]["one process, 1 thread"]["examples_per_s"]
+    per_process = two_side["examples_per_s_per_process"] / single
+    total = two_side["examples_per_s"] / base["examples_per_s"]
+    verdict = ("On this CPU, threads in one process are the faster way to use one machine's cores; several "
+               "processes are for several GPUs or machines." if total < 1 else
+               "On this CPU two processes are also the faster way to use both cores.")
+    markdown = f"""
+## Two processes against one (issue 11: torchrun, DistributedDataParallel, gloo on the CPU)
+
+Classic Fashion-MNIST configuration (MLP 784-400-20, Bernoulli, Adam 1e-3, global batch 128, {epochs} epochs, seed
+0) trained by `vaekit train` as whole processes, {rounds} rounds alternating the three sides below; the two-process
+side is `vaekit train --nproc 2` (torchrun, gloo, each process one slice of every batch of 128).
+Command: `.venv/bin/python bench/distributed.py`. Machine: {results['machine']}; the machine was shared with
+other work while this ran, so the speeds are indicative.
+
+| side | final validation -ELBO per round (nats) | examples/s in total (median, epochs 2+) | examples/s per process \
+| whole process (s) per round |
+|---|---|---|---|---|
+{row("one process, 2 threads")}
+{row("two processes, 1 thread each")}
+{row("one process, 1 thread")}
+
+- Same final loss: two processes end {gap:.2f} nats from one process (tolerance {TOLERANCE:g} nats):
+  **{"yes" if results["same_final_loss"] else "no"}**. The runs draw different posterior noise (each process has
+  its own stream, training/distributed.py), so they agree statistically, not bit for bit.
+- Exactness where nothing is random (VaDE's pretraining epochs on digits, plain SGD, batch 101 split 51/50 with an
+  empty slice in the last batch): the largest relative difference of the training loss and validation -ELBO
+  between one and two processes is {exact:.1e}.
+- Throughput per process: each of the two processes trains {two_side['examples_per_s_per_process']:.0f} examples/s,
+  against {single:.0f} for one process with one thread alone ({per_process:.2f}x); in total two processes give
+  {total:.2f}x the examples/s of one process that uses both cores with threads. {verdict}
+"""
+    write_results("distributed", results, markdown)
+
+
+if __name__ == "__main__":
+    main()
