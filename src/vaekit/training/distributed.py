@@ -22,7 +22,10 @@ A run of W processes computes what one process computes with the same global bat
   split by chunks of fixed rows, each with its own seed (training/validation.py), so its numbers do not depend on
   the number of processes;
 - process 0 alone writes the run directory (config, metrics, checkpoints, TensorBoard, pictures, MLflow, the run
-  lock) and prints; the others keep the same weights, optimizer and schedule state in step.
+  lock) and prints; the others keep the same weights, optimizer and schedule state in step (with early stopping,
+  the Run that train() returns in them holds the last epoch's weights; the run directory holds the best);
+- a stop request (Ctrl-C, SIGTERM, which torchrun passes on) takes effect at the end of the epoch, once every
+  process has seen it (AgreedStop): a step cannot stop alone while the others wait for it in an all-reduce.
 
 Random streams with W > 1: the data generator is shared (above). The noise of the posterior samples, of dynamic
 binarization and of dequantization is each process's own, re-seeded at the start of every epoch from
