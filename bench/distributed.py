@@ -1,6 +1,6 @@
 """Two processes (torchrun, gloo, DistributedDataParallel) against one, on the CPU.
 
-The classic Fashion-MNIST configuration (MLP 784-400-20, Bernoulli, Adam 1e-3, global batch 128, 10 epochs) is
+The classic Fashion-MNIST configuration (MLP 784-400-20, Bernoulli, Adam 1e-3, global batch 128, 5 epochs) is
 trained by the `vaekit train` command three ways, whole runs alternating over two rounds so that each side sees
 the same spells of a shared machine:
   - one process with 2 threads (all the cores);
@@ -62,7 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 epochs, one round; BENCHMARKS.md is not touched")
     options = parser.parse_args()
-    epochs, rounds = (2, 1) if options.quick else (10, 2)
+    epochs, rounds = (2, 1) if options.quick else (5, 2)
     runs: dict[str, list[tuple[list[dict[str, float]], float]]] = {side: [] for side in SIDES}
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(rounds):

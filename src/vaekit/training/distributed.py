@@ -279,6 +279,14 @@ def _weighted_sum(weight, bucket):  # type: ignore[no-untyped-def]  # DDP checks
     return dist.all_reduce(buffer, async_op=True).get_future().then(lambda done: done.value()[0])
 
 
+def check_shareable(model: torch.nn.Module) -> None:
+    """Refuse a model with batch normalisation: its batch statistics would be each process's slice's (no network
+    of vaekit's has it today; nn/resnet.py normalises each example on its own)."""
+    if any(isinstance(part, torch.nn.modules.batchnorm._BatchNorm) for part in model.modules()):
+        raise ConfigError("this model has batch normalisation, whose statistics would be each process's own; train "
+                          "it in one process (leave out --nproc)")
+
+
 class SharedGradients:
     """The model under DistributedDataParallel: `objective(fn)` is fn run through DDP, so the backward pass of its
     loss all-reduces the gradients, weighted by `weigh(rows, batch_rows)` of the coming step.
@@ -289,9 +297,7 @@ class SharedGradients:
     """
 
     def __init__(self, model: torch.nn.Module, processes: Processes, device: torch.device) -> None:
-        if any(isinstance(part, torch.nn.modules.batchnorm._BatchNorm) for part in model.modules()):
-            raise ConfigError("this model has batch normalisation, whose statistics are per process; train it in one "
-                              "process (leave out --nproc)")
+        check_shareable(model)
         self.processes, self.weight = processes, _Weight()
         # forward_sync_buffers off: buffers (standardization) are set before training and never change
         self.ddp = torch.nn.parallel.DistributedDataParallel(

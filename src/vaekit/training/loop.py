@@ -58,6 +58,7 @@ from vaekit.training.distributed import (
     SharedGradients,
     alike,
     check_processes,
+    check_shareable,
     joined,
     launched,
     noise_seed,
@@ -354,6 +355,8 @@ def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress
             model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
         except (MemoryError, RuntimeError) as error:
             raise allocation_error(error) or error from None
+    if processes.several:
+        check_shareable(model)
     optimizer = make_optimizer(model, config.train)
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
