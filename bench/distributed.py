@@ -13,6 +13,7 @@ unequal slices): the largest relative difference of the loss between one and two
 
     python bench/distributed.py            # writes bench/results/distributed.json and the BENCHMARKS.md section
     python bench/distributed.py --quick    # 2 epochs, one round: a smoke run, does not touch BENCHMARKS.md
+    python bench/distributed.py --cuda     # on a machine with 2 or more GPUs: one GPU against all (NCCL)
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def vaekit_train(arguments: list[str], out: Path, nproc: int, threads: int) -> t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 epochs, one round; BENCHMARKS.md is not touched")
+    parser.add_argument("--cuda", action="store_true", help="one GPU against all of this machine's GPUs (NCCL)")
     options = parser.parse_args()
     epochs, rounds = (2, 1) if options.quick else (5, 2)
+    if options.cuda:
+        return compare_gpus(epochs, rounds, options.quick)
     runs: dict[str, list[tuple[list[dict[str, float]], float]]] = {side: [] for side in SIDES}
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(rounds):
@@ -136,6 +140,48 @@ other work while this ran, so the speeds are indicative.
   {total:.2f}x the examples/s of one process that uses both cores with threads. {verdict}
 """
     write_results("distributed", results, markdown)
+
+
+def compare_gpus(epochs: int, rounds: int, quick: bool) -> None:
+    """The classic configuration on one GPU and on every GPU of this machine (vaekit train --nproc N --device cuda,
+    NCCL), whole runs alternating; the BENCHMARKS.md section `distributed_cuda`."""
+    import torch
+
+    gpus = torch.cuda.device_count()
+    if gpus < 2:
+        raise SystemExit(f"--cuda compares one GPU with several, and this machine has {gpus}")
+    sides = {"one GPU": 1, f"{gpus} GPUs": gpus}
+    runs: dict[str, list[list[dict[str, float]]]] = {side: [] for side in sides}
+    arguments = [*(a if a != "cpu" else "cuda" for a in CLASSIC), "--epochs", str(epochs)]
+    with tempfile.TemporaryDirectory() as folder:
+        for round_ in range(rounds):
+            for side, nproc in sides.items():
+                rows, seconds = vaekit_train(arguments, Path(folder) / f"gpu{nproc}-{round_}", nproc, 4)
+                runs[side].append(rows)
+                print(f"round {round_ + 1}: {side}: final validation -ELBO {rows[-1]['val_neg_elbo']:.2f}, "
+                      f"{seconds:.1f} s", flush=True)
+    results: dict = {"machine": machine(), "epochs": epochs, "rounds": rounds, "sides": {}}
+    for side, nproc in sides.items():
+        speeds = [row["examples_per_s"] for rows in runs[side] for row in rows[1:] or rows]
+        results["sides"][side] = {"processes": nproc, "examples_per_s": statistics.median(speeds),
+                                  "examples_per_s_per_process": statistics.median(speeds) / nproc,
+                                  "final_val_neg_elbo": [rows[-1]["val_neg_elbo"] for rows in runs[side]]}
+    print(results)
+    if quick:
+        return
+    lines = "\n".join(f"| {side} | {', '.join(f'{v:.2f}' for v in data['final_val_neg_elbo'])} | "
+                      f"{data['examples_per_s']:.0f} | {data['examples_per_s_per_process']:.0f} |"
+                      for side, data in results["sides"].items())
+    write_results("distributed_cuda", results, f"""
+## One GPU against several (issue 11: torchrun, DistributedDataParallel, NCCL)
+
+Classic Fashion-MNIST configuration, global batch 128, {epochs} epochs, {rounds} rounds alternating.
+Command: `.venv/bin/python bench/distributed.py --cuda`. Machine: {results['machine']}.
+
+| side | final validation -ELBO per round (nats) | examples/s in total (median, epochs 2+) | examples/s per GPU |
+|---|---|---|---|
+{lines}
+""")
 
 
 if __name__ == "__main__":

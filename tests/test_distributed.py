@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import vaekit
 from vaekit.cli import main
 from vaekit.training.batches import DeviceBatches
-from vaekit.training.distributed import global_rows, noise_seed
+from vaekit.training.distributed import Processes, global_rows, launched, noise_seed, process_device
 
 SMALL = ["--data", "digits", "--hidden", "32", "--latent-dim", "4", "--quiet"]
 # VaDE's pretraining epochs are deterministic (an autoencoder at the posterior mean), so one process and two must
@@ -108,3 +108,14 @@ def test_each_process_takes_its_slice_of_the_same_permutation() -> None:
             assert torch.equal(torch.cat([part[step][1].flatten() for part in parts]), rows)
             assert global_rows(5, 23, start) == len(rows)
     assert len({noise_seed(0, rank, step) for rank in range(3) for step in (0, 10)}) == 6
+
+
+def test_each_process_takes_the_gpu_of_its_local_rank(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    for name in ("auto", "cuda"):
+        assert process_device(name, Processes(3, 4, 1, 2)) == torch.device("cuda", 1)
+    assert process_device("cpu", Processes(3, 4, 1, 2)) == torch.device("cpu")
+    for name, value in {"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"}.items():
+        monkeypatch.setenv(name, value)
+    assert launched() == Processes(3, 4, 1, 2) and launched().several and not launched().leader
