@@ -119,3 +119,12 @@ def test_each_process_takes_the_gpu_of_its_local_rank(monkeypatch: pytest.Monkey
     for name, value in {"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"}.items():
         monkeypatch.setenv(name, value)
     assert launched() == Processes(3, 4, 1, 2) and launched().several and not launched().leader
+
+
+def test_every_objective_says_whether_its_loss_splits_over_processes() -> None:
+    from vaekit.registry import OBJECTIVES
+
+    declared = {name: OBJECTIVES.get(name).per_example for name in OBJECTIVES.names()}
+    assert all(isinstance(value, bool) for value in declared.values()), declared
+    # their losses read the whole batch: beta-TCVAE's q(z) estimate, the MMD, FactorVAE's permuted codes
+    assert {name for name, value in declared.items() if not value} == {"beta_tcvae", "info_vae", "factor_vae"}
