@@ -185,11 +185,14 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
 class _StopFlag:
     """Ctrl-C (SIGINT) or SIGTERM (what a scheduler or `docker stop` sends) sets a flag that the loop checks
     between steps, so it stops on a whole step and saves; a second signal interrupts at once. `signal` is the
-    first signal received."""
+    first signal received. With several processes (`patient`) a second signal is ignored: the same request often
+    arrives twice (from a scheduler and from torchrun, which passes it on), and torchrun ends processes that do not
+    stop in time itself."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
+    def __init__(self, patient: bool = False) -> None:
+        self.patient = patient
         self.stop = False
         self.signal: int | None = None
         self._previous: dict[int, Any] = {}
@@ -203,6 +206,8 @@ class _StopFlag:
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop and self.patient:
+            return
         if self.stop:
             raise KeyboardInterrupt
         self.stop, self.signal = True, signum
@@ -232,8 +237,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     noise: torch.Generator | None = None  # several processes: each one's binarization noise (distributed.py)
 
     interrupted = False
-    with _StopFlag() as stop_flag:  # from the first file written on: Ctrl-C finishes the step, then saves
-        # several processes stop together, at the end of an epoch
+    # from the first file written on: Ctrl-C finishes the step, then saves; several processes stop together, at
+    # the end of an epoch
+    with _StopFlag(patient=processes.several) as stop_flag:
         stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
         if leader:
             _start_run_dir(run_dir, config, data, likelihood, state, step, model, optimizer, streams, device,
