@@ -241,10 +241,11 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     # the end of an epoch
     with _StopFlag(patient=processes.several) as stop_flag:
         stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
-        if leader:
-            _start_run_dir(run_dir, config, data, likelihood, state, step, model, optimizer, streams, device,
-                           controls, objective, metrics)
-        log = TensorBoardLog(run_dir / "tensorboard") if leader else _NoLog()
+        with together(processes, device):  # process 0 could not write (a full disk): every process stops
+            if leader:
+                _start_run_dir(run_dir, config, data, likelihood, state, step, model, optimizer, streams, device,
+                               controls, objective, metrics)
+            log = TensorBoardLog(run_dir / "tensorboard") if leader else _NoLog()
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
         for epoch in range(first_epoch, last_epoch + 1):
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
