@@ -49,7 +49,7 @@ def _setting_options(command: Any) -> Any:
               "model, objective and train; flags override it")
 @click.option("--out", type=click.Path(), help="run directory to create [default: runs/<data>-<time>]")
 @click.option("--resume", type=click.Path(), help="continue the run in this directory from its last checkpoint "
-              "(only --epochs and --device may change)")
+              "(only --epochs, --device and --nproc may change)")
 @click.option("--quiet", is_flag=True, help="no progress bar or per-epoch lines")
 @click.option("--nproc", default=None, metavar="N", help="train in this many processes, started by torchrun on this "
               "machine (DistributedDataParallel; one GPU each on CUDA); the same as `torchrun --nproc-per-node N "
