@@ -6,6 +6,7 @@ import dataclasses
 import signal
 import sys
 import typing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,15 @@ def _setting_options(command: Any) -> Any:
               "model, objective and train; flags override it")
 @click.option("--out", type=click.Path(), help="run directory to create [default: runs/<data>-<time>]")
 @click.option("--resume", type=click.Path(), help="continue the run in this directory from its last checkpoint "
-              "(only --epochs and --device may change)")
+              "(only --epochs, --device and --nproc may change)")
 @click.option("--quiet", is_flag=True, help="no progress bar or per-epoch lines")
+@click.option("--nproc", default=None, metavar="N", help="train in this many processes, started by torchrun on this "
+              "machine (DistributedDataParallel; one GPU each on CUDA); the same as `torchrun --nproc-per-node N "
+              "-m vaekit train ...`")
 @_setting_options
-def train(config_file: str | None, out: str | None, resume: str | None, quiet: bool, **settings: Any) -> None:
+@click.pass_context
+def train(ctx: click.Context, config_file: str | None, out: str | None, resume: str | None, quiet: bool,
+          nproc: str | None, **settings: Any) -> None:
     """Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, pictures).
 
     \b
@@ -60,6 +66,7 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
       vaekit train --data fashion-mnist --hidden 400 --latent-dim 20 --epochs 10
       vaekit train --config configs/vae.yaml --beta 4 --warmup-epochs 5
       vaekit train --resume runs/digits --epochs 60
+      vaekit train --nproc 2 --data digits --epochs 10 --out runs/two
     """
     from vaekit.training.loop import resume as resume_run
     from vaekit.training.loop import train as train_run
@@ -73,11 +80,29 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
         changed = {f"{s}.{k}" for s, values in overrides.items() for k in values} - {"train.epochs", "train.device"}
         if changed or config_file or out:
             raise VaekitError("with --resume only --epochs and --device can change (the run keeps its settings)")
-        train_values = overrides.get("train", {})
-        run = resume_run(resume, train_values.get("epochs"), train_values.get("device"), progress=not quiet)
-    else:
-        base = load_config_file(config_file) if config_file else Config()
-        run = train_run(base.with_overrides(overrides), out, progress=not quiet)
+    if nproc is not None:
+        if not nproc.strip().isdigit():
+            raise VaekitError(f"--nproc must be a whole number of processes, got {nproc!r}")
+        _start_processes(ctx, int(nproc), overrides, config_file, out, resume)
+    from vaekit.training.distributed import ElsewhereError, alike, launched
+
+    processes = launched()  # under torchrun: this process's place in the run (training/distributed.py)
+    try:
+        if resume is not None:
+            train_values = overrides.get("train", {})
+            run = resume_run(resume, train_values.get("epochs"), train_values.get("device"), progress=not quiet)
+        else:
+            with alike(processes):  # a bad setting is reported once, not by every process
+                config = (load_config_file(config_file) if config_file else Config()).with_overrides(overrides)
+            run = train_run(config, out, progress=not quiet)
+    except ElsewhereError:  # another process of the run printed the message
+        sys.exit(2)
+    except RuntimeError as error:
+        if processes.several and _lost_peer(error):  # a peer failed (and printed why) or was killed
+            sys.exit(1)
+        raise
+    if not processes.leader:  # process 0 of several speaks for the run
+        sys.exit(130 if run.interrupted else 0)
     if run.interrupted and run.stop_signal == signal.SIGTERM:  # a scheduler's or `docker stop`'s request
         click.echo(f"terminated (SIGTERM): weights and pictures saved in {run.path}; continue with "
                    f"`vaekit train --resume {run.path}`", err=True)
@@ -87,6 +112,51 @@ def train(config_file: str | None, out: str | None, resume: str | None, quiet: b
                    f"`vaekit train --resume {run.path}`", err=True)
         sys.exit(130)
     click.echo(f"run saved in {Path(run.path)}{_summary(run)}")
+
+
+def _start_processes(ctx: click.Context, nproc: int, overrides: dict[str, dict[str, Any]], config_file: str | None,
+                     out: str | None, resume: str | None) -> None:
+    """--nproc: check what can be checked here, then run this command line without --nproc under torchrun in nproc
+    processes and exit with their status. --nproc 1 trains in this process, as without it."""
+    from vaekit.run_dir import read_run_config
+    from vaekit.training.distributed import check_processes, launched
+    from vaekit.training.launch import start_torchrun
+
+    if launched().several:
+        raise VaekitError("--nproc starts torchrun, but this command already runs under torchrun (WORLD_SIZE is "
+                          "set); leave out --nproc")
+    if resume is not None:
+        config, _ = read_run_config(resume)
+        device = overrides.get("train", {}).get("device")
+        if device is not None:
+            config = config.with_overrides({"train": {"device": device}})
+    else:
+        config = (load_config_file(config_file) if config_file else Config()).with_overrides(overrides)
+    check_processes(config, nproc)
+    if nproc == 1:
+        return
+    arguments = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if param.name == "nproc" or value is None or not isinstance(param, click.Option):
+            continue
+        if param.is_flag:  # --quiet, or a setting's --flag / --no-flag
+            arguments += [param.opts[0]] if value else param.secondary_opts[:1]
+        else:
+            arguments += [param.opts[0], str(value)]
+    if resume is None and out is None:  # one name for all processes, which would each make up their own
+        stem = Path(config.data.source).stem or "run"
+        arguments += ["--out", str(Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}")]
+    sys.exit(start_torchrun(nproc, arguments))
+
+
+def _lost_peer(error: RuntimeError) -> bool:
+    """Whether a collective operation failed because another process of the run is gone."""
+    import torch.distributed as dist
+
+    text = str(error).lower()
+    return isinstance(error, dist.DistError) or any(
+        words in text for words in ("connection closed", "connection reset", "broken pipe", "gloo"))
 
 
 def _summary(run: Any) -> str:

@@ -74,6 +74,8 @@ class BetaTCVAE:
     # beta weighs the total correlation; the KL is split in three weighted terms, so free bits and a capacity (which
     # act on the whole KL) have no one meaning here (kl only chooses how the logged rate is computed)
     honours = SCHEDULE | {"kl", "mi_weight", "dim_kl_weight", "tc_estimator"}
+    # not a mean of per-example terms (training/distributed.py): each example's q(z) estimate reads the batch
+    per_example = False
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         if dataset_size is None or dataset_size < 1:

@@ -29,6 +29,7 @@ class Denoising:
     """
 
     honours = SCHEDULE | RATE | CORRUPTION | {"kl"}  # the ObjectiveConfig fields it reads (objectives/settings.py)
+    per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -25,6 +25,7 @@ class ELBO:
     """
 
     honours = SCHEDULE | RATE | {"kl"}  # the ObjectiveConfig fields it reads (see objectives/settings.py)
+    per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

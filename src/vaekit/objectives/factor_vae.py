@@ -63,6 +63,8 @@ class FactorVAE(StatefulObjective):
     """
 
     honours = SCHEDULE | RATE | {"kl", "tc_weight", "discriminator_lr", "discriminator_hidden"}
+    # not per example (training/distributed.py): the discriminator reads codes permuted across the batch
+    per_example = False
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         super().__init__()

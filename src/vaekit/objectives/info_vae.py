@@ -28,6 +28,7 @@ class InfoVAE:
     """
 
     honours = SCHEDULE | RATE | {"kl", "mmd_weight", "mmd_kernel"}
+    per_example = False  # the MMD compares the batch's codes with the prior (training/distributed.py)
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -46,6 +46,7 @@ class M2:
     """
 
     honours = SCHEDULE | {"kl", "classifier_weight"}
+    per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     class_latent = True  # it needs a model with a class latent (model.class_latent), which it is given as a view
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:

@@ -64,6 +64,7 @@ class VaDE:
     """
 
     honours = SCHEDULE | PRETRAIN  # the KL terms are not one Gaussian KL: free bits and a capacity do not apply
+    per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -55,10 +55,10 @@ class Controls:
         if self.config.train.mlflow:
             self.mlflow = MlflowLog.start(self.config, run_dir, self._mlflow_state)
 
-    def end_epoch(self, row: dict[str, Any], model: VAE, run_dir: Path) -> str:
-        """Track the best epoch (row gets "best_epoch"; a new best is saved), step the schedule; returns why the
-        run stops here ('' to go on)."""
-        if self.stopping.update(int(row["epoch"]), row["val_neg_elbo"]):
+    def end_epoch(self, row: dict[str, Any], model: VAE, run_dir: Path | None) -> str:
+        """Track the best epoch (row gets "best_epoch"; a new best is saved, unless run_dir is None: a process
+        other than 0 of several), step the schedule; returns why the run stops here ('' to go on)."""
+        if self.stopping.update(int(row["epoch"]), row["val_neg_elbo"]) and run_dir is not None:
             save_weights(model, run_dir / BEST_MODEL_FILE)
         row["best_epoch"] = self.stopping.best_epoch
         step_schedule(self.schedule, row["val_neg_elbo"])

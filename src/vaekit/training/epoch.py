@@ -2,6 +2,11 @@
 
     terms, step, beta = train_epoch(model, objective, TrainStep(...), DeviceBatches(...), tensors, generator,
                                     config, epoch=1, step=0, stop=flag, progress=True)
+
+With several processes (training/distributed.py) `shared` runs the objective through DistributedDataParallel,
+weighting each process's gradient by its share of the global batch, and the epoch's sums are added across the
+processes once at its end; `noise` is then the process's own generator of binarization and dequantization noise
+(the data generator, shared by all processes, only shuffles).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from vaekit.objectives.schedules import capacity, kl_weight
 from vaekit.progress import bars_drawn
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.data_prep import DeviceData, binarize
+from vaekit.training.distributed import SharedGradients, add_across, global_rows, max_across
 from vaekit.training.health import TrainingDiverged
 from vaekit.training.step import TrainStep
 
@@ -28,11 +34,18 @@ class StopRequest(Protocol):
 
 def train_epoch(model: VAE, objective: Any, train_step: TrainStep, batches: DeviceBatches, tensors: DeviceData,
                 generator: torch.Generator, config: Config, epoch: int, step: int, stop: StopRequest,
-                progress: bool) -> tuple[dict[str, float], int, float]:
+                progress: bool, shared: SharedGradients | None = None, noise: torch.Generator | None = None
+                ) -> tuple[dict[str, float], int, float]:
     """One pass over a fresh permutation of the training rows; returns the epoch's mean terms, the step count
     after it and the last beta."""
     model.train()
-    n, device = len(batches), tensors.train_x.device
+    device = tensors.train_x.device
+    n = len(batches)  # examples of the epoch in all processes: the KL schedule's progress and the terms' means
+    if shared is not None:
+        n = int(add_across(torch.tensor([n], device=device), shared.processes))
+    noise = generator if noise is None else noise
+    step_objective = objective if shared is None else shared.objective(objective)
+    last: tuple[torch.Tensor, torch.Tensor | None] | None = None  # the last non-empty slice (see below)
     # sums of loss, distortion and rate stay on the device: no host sync inside the epoch but for the progress bar
     sums = torch.zeros(3, device=device)
     extras: dict[str, torch.Tensor] = {}  # the objective's own terms (iwae's bound, beta-TCVAE's parts), summed
@@ -45,27 +58,40 @@ def train_epoch(model: VAE, objective: Any, train_step: TrainStep, batches: Devi
     refresh = max(1, steps // 10)
     beta = config.objective.beta
     for index, (start, x, y) in enumerate(batches.epoch(generator)):
+        rows = len(x)
+        if shared is not None:
+            # a process with no rows of the last global batch still joins the gradients' all-reduce: it steps on
+            # its previous slice with weight 0 (the first batch has rows for every process, check_processes)
+            x, y = (x, y) if rows or last is None else last
+            last = (x, y)
+            shared.weigh(rows, global_rows(config.train.batch_size, n, start))
         # a conditional VAE sees the batch's labels through a view; an unconditional one is itself
         view = model.given(y)
         if tensors.dynamic_binarization:
-            x = binarize(x, generator, tensors.missing)
+            x = binarize(x, noise, tensors.missing)
         elif tensors.dequantize_levels is not None:
-            x = dequantize(x, tensors.dequantize_levels, generator)
+            x = dequantize(x, tensors.dequantize_levels, noise)
         progress_epochs = epoch - 1 + start / n
         beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
-        out = train_step(objective, view, x, beta, capacity(config.objective, progress_epochs))
+        out = train_step(step_objective, view, x, beta, capacity(config.objective, progress_epochs))
         step += 1
-        with torch.no_grad():
-            sums += torch.stack([out.loss.detach() * len(x), out.distortion.sum(), out.rate.sum()])
-            for name, value in out.extras.items():
-                extras[name] = extras.get(name, 0) + value * len(x)
-            first_bad = torch.where((first_bad < 0) & ~torch.isfinite(out.loss.detach()), step, first_bad)
+        if rows:
+            with torch.no_grad():
+                sums += torch.stack([out.loss.detach() * rows, out.distortion.sum(), out.rate.sum()])
+                for name, value in out.extras.items():
+                    extras[name] = extras.get(name, 0) + value * rows
+                first_bad = torch.where((first_bad < 0) & ~torch.isfinite(out.loss.detach()), step, first_bad)
         bar.update(1)
         if progress and index % refresh == 0:  # .item() waits for the device: only when someone watches
             bar.set_postfix(loss=f"{out.loss.item():.2f}")
         if stop.stop:
             break
     bar.close()
+    if shared is not None:  # one all-reduce of every sum, one of the first bad step
+        names = list(extras)
+        packed = add_across(torch.cat([sums, *(extras[name].reshape(1) for name in names)]), shared.processes)
+        sums, extras = packed[:3], dict(zip(names, packed[3:], strict=True))
+        first_bad = max_across(first_bad, shared.processes)
     loss, distortion, rate = (sums / n).tolist()
     if int(first_bad) >= 0:
         raise TrainingDiverged(int(first_bad), epoch)

@@ -2,10 +2,14 @@
 
     run = train(Config.from_dict({"data": {"source": "digits"}, "train": {"epochs": 5}}), "runs/digits")
     run = resume("runs/digits", epochs=10)
+
+Started by torchrun (WORLD_SIZE > 1) both train in every process, as training/distributed.py describes: process 0
+writes the run directory and prints, the others train their slices of each batch alongside.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import time
@@ -48,7 +52,21 @@ from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_chec
 from vaekit.training.class_labels import check_class_labels, prepare_class_labels
 from vaekit.training.controls import Controls
 from vaekit.training.data_prep import DeviceData, observed_values, prepare
-from vaekit.training.device import pick_device
+from vaekit.training.distributed import (
+    AgreedStop,
+    Processes,
+    SharedGradients,
+    alike,
+    check_processes,
+    check_shareable,
+    joined,
+    launched,
+    noise_seed,
+    process_device,
+    raise_once,
+    share_weights,
+    together,
+)
 from vaekit.training.epoch import train_epoch
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
 from vaekit.training.metrics_log import read_metrics, write_metrics
@@ -87,19 +105,32 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
     is saved (time spent there is not counted in the epoch's seconds).
     """
     config = Config.from_dict(config) if isinstance(config, dict) else config.validate()
-    if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
-        raise VaekitError("--out is empty; name a folder for the run, for example --out runs/demo")
-    if out_dir is None:
-        stem = Path(config.data.source).stem or "run"
-        out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    run_dir = Path(out_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise VaekitError(f"--out {run_dir} is a file, not a directory")
-    with claim_run(run_dir, "vaekit train", create=True, hint="wait for it to finish or use another --out"):
-        check_fresh(run_dir)
+    processes = launched()
+    with alike(processes):  # checks each process makes alike: one message per machine
+        if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
+            raise VaekitError("--out is empty; name a folder for the run, for example --out runs/demo")
+        if out_dir is None:
+            if processes.several:  # each process would make up its own name from its own clock
+                raise ConfigError("a run of several processes needs --out, the folder they share")
+            stem = Path(config.data.source).stem or "run"
+            out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+        run_dir = Path(out_dir)
+        check_processes(config, processes.world, processes.local_world)
+        device = process_device(config.train.device, processes)
+    with joined(processes, device), contextlib.ExitStack() as claimed:
+        with together(processes, device):  # only process 0 claims and writes the run directory
+            if processes.leader:
+                if run_dir.exists() and not run_dir.is_dir():
+                    raise VaekitError(f"--out {run_dir} is a file, not a directory")
+                claimed.enter_context(claim_run(run_dir, "vaekit train", create=True,
+                                                hint="wait for it to finish or use another --out"))
+                check_fresh(run_dir)
         try:
-            return _run(config, run_dir, None, progress, data, pictures, on_epoch)
+            return _run(config, run_dir, None, progress, data, pictures, on_epoch, processes=processes,
+                        device=device)
         except BaseException as error:
+            if not processes.leader:
+                raise
             if not (run_dir / CHECKPOINT_FILE).is_file():  # nothing to resume: leave the folder as it was
                 remove_run_files(run_dir)
                 if isinstance(error, WriteError):
@@ -116,25 +147,37 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     More epochs than the run was given extend it (config.json records the new count); fewer stop early and
     config.json keeps the run's own count; fewer than it has done already are an error. So is data that changed
     since training (config.json records its fingerprint)."""
-    if not str(run_dir).strip():
-        raise VaekitError("--resume is empty; name the run directory to continue, for example --resume runs/demo")
-    read_run_config(run_dir)  # the run's own message when it is not one
-    with claim_run(run_dir, "vaekit train --resume"):
-        config, info = read_run_config(run_dir)
-        run_dir = Path(run_dir)
-        state = load_checkpoint(run_dir / CHECKPOINT_FILE)
-        check_history(state, read_metrics(run_dir / METRICS_FILE), config, run_dir)
-        until = epochs_to_run(state, config, epochs, run_dir)
-        overrides: dict[str, Any] = {}
-        if until > config.train.epochs:
-            overrides["epochs"] = until
+    processes = launched()
+    with alike(processes):  # checks each process makes alike: one message per machine
+        if not str(run_dir).strip():
+            raise VaekitError("--resume is empty; name the run directory to continue, for example --resume "
+                              "runs/demo")
+        config, _ = read_run_config(run_dir)  # the run's own message when it is not one
         if device is not None:
-            overrides["device"] = device
-        config = config.with_overrides({"train": overrides})
-        data = load_config_data(config, run_info=info)  # a table coded as this run coded it
-        check_same_data(info, data, run_dir)
+            config = config.with_overrides({"train": {"device": device}})
+        # any number of processes resumes any run (training/distributed.py says how the random streams continue)
+        check_processes(config, processes.world, processes.local_world)
+        run_device = process_device(config.train.device, processes)
+    with joined(processes, run_device), contextlib.ExitStack() as claimed:
+        with together(processes, run_device):  # every process reads the run; process 0 alone claims it
+            if processes.leader:
+                claimed.enter_context(claim_run(run_dir, "vaekit train --resume"))
+            config, info = read_run_config(run_dir)
+            run_dir = Path(run_dir)
+            state = load_checkpoint(run_dir / CHECKPOINT_FILE)
+            check_history(state, read_metrics(run_dir / METRICS_FILE), config, run_dir)
+            until = epochs_to_run(state, config, epochs, run_dir)
+            overrides: dict[str, Any] = {}
+            if until > config.train.epochs:
+                overrides["epochs"] = until
+            if device is not None:
+                overrides["device"] = device
+            config = config.with_overrides({"train": overrides})
+            data = load_config_data(config, run_info=info)  # a table coded as this run coded it
+            check_same_data(info, data, run_dir)
         try:
-            return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until)
+            return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until,
+                        processes=processes, device=run_device)
         except WriteError as error:
             raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
 
@@ -142,11 +185,14 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
 class _StopFlag:
     """Ctrl-C (SIGINT) or SIGTERM (what a scheduler or `docker stop` sends) sets a flag that the loop checks
     between steps, so it stops on a whole step and saves; a second signal interrupts at once. `signal` is the
-    first signal received."""
+    first signal received. With several processes (`patient`) a second signal is ignored: the same request often
+    arrives twice (from a scheduler and from torchrun, which passes it on), and torchrun ends processes that do not
+    stop in time itself."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
+    def __init__(self, patient: bool = False) -> None:
+        self.patient = patient
         self.stop = False
         self.signal: int | None = None
         self._previous: dict[int, Any] = {}
@@ -160,6 +206,8 @@ class _StopFlag:
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop and self.patient:
+            return
         if self.stop:
             raise KeyboardInterrupt
         self.stop, self.signal = True, signum
@@ -170,14 +218,137 @@ class _StopFlag:
 
 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
-         pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None) -> Run:
+         pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None,
+         processes: Processes | None = None, device: torch.device | None = None) -> Run:
     # `until`: the epoch to stop after when it is not the config's own (resume, stopping early)
+    processes = processes or Processes()
+    device = device or process_device(config.train.device, processes)
+    leader = processes.leader  # process 0 writes the run directory and prints (training/distributed.py)
+    progress = progress and leader
+    with together(processes, device):  # an error in any process's set-up is reported once, and all stop
+        model, optimizer, controls, objective, tensors, streams, data, likelihood, step, first_epoch, metrics = \
+            _set_up(config, run_dir, state, progress, data, processes, device)
     last_epoch = config.train.epochs if until is None else until
-    device = pick_device(config.train.device)
+    pretrain = config.objective.pretrain_epochs
+    batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size, rank=processes.rank,
+                            world=processes.world)
+    train_step = TrainStep(model, optimizer, config.train, device)
+    shared = SharedGradients(model, processes, device) if processes.several else None
+    noise: torch.Generator | None = None  # several processes: each one's binarization noise (distributed.py)
+
+    interrupted = False
+    # from the first file written on: Ctrl-C finishes the step, then saves; several processes stop together, at
+    # the end of an epoch
+    with _StopFlag(patient=processes.several) as stop_flag:
+        stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
+        with together(processes, device):  # process 0 could not write (a full disk): every process stops
+            if leader:
+                _start_run_dir(run_dir, config, data, likelihood, state, step, model, optimizer, streams, device,
+                               controls, objective, metrics)
+            log = TensorBoardLog(run_dir / "tensorboard") if leader else _NoLog()
+        collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
+        for epoch in range(first_epoch, last_epoch + 1):
+            if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
+                break
+            if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
+                objective.after_pretraining(model, tensors.train_x, config.train.seed)
+                share_weights(model, processes)
+            if processes.several:  # each process's noise, from (seed, rank, step): see training/distributed.py
+                streams.reseed_noise(noise_seed(config.train.seed, processes.rank, step))
+                noise = torch.Generator(device=device).manual_seed(
+                    noise_seed(config.train.seed, processes.rank, step, "data"))
+            started = time.perf_counter()
+            try:
+                with streams.active():
+                    train_terms, step, beta = train_epoch(model, objective.pretraining if epoch <= pretrain
+                                                          else objective, train_step, batches, tensors,
+                                                          streams.data, config, epoch, step, stop, progress,
+                                                          shared=shared, noise=noise)
+                seconds = time.perf_counter() - started
+                if not stop.stop:
+                    val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y,
+                                   processes)
+                    if not (math.isfinite(val["distortion"]) and math.isfinite(val["rate"])):
+                        raise TrainingDiverged(step, epoch, "the validation loss")
+            except TrainingDiverged as diverged:
+                # keep the last good state: the checkpoint stays, and the weights file gets its weights
+                log.close()
+                if leader:
+                    controls.finish(model, run_dir, "FAILED")
+                    model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
+                    save_weights(model, run_dir / MODEL_FILE)
+                if epoch == 1 and state is None:  # a new run with nothing trained to keep: leave no run behind
+                    if leader:
+                        remove_run_files(run_dir)
+                    raise_once(VaekitError(f"{diverged}, in the first epoch, so nothing was kept; train again with "
+                                           "a lower --lr or --grad-clip"), processes)
+                raise_once(VaekitError(f"{diverged}; {run_dir} keeps the last good checkpoint (epoch {epoch - 1}) and "
+                                       "its weights; --resume keeps this run's settings, so try a lower --lr or "
+                                       "--grad-clip in a new run"), processes)
+            if stop.stop:
+                interrupted = True
+                break
+            kl_per_dim = val.pop("kl_per_dim")
+            row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
+                   "beta": beta, "lr": optimizer.param_groups[0]["lr"],
+                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
+            # best weights, LR schedule, early stopping: in every process alike (from the shared validation)
+            stop_reason = controls.end_epoch(row, model, run_dir if leader else None)
+            metrics.append(row)
+            if leader:
+                write_metrics(run_dir / METRICS_FILE, metrics)
+                log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
+                          None if tensors.test_y is None else tensors.test_y[:32])
+                collapse.check(row, beta_warming_up(config.objective, row),
+                               last_epoch=epoch == last_epoch or bool(stop_reason))
+                _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
+                            objective)
+                controls.log_epoch(row)
+                if on_epoch is not None:
+                    on_epoch(dict(row))
+            if progress:
+                tqdm.write(f"epoch {epoch}: train -ELBO {row['train_neg_elbo']:.2f}  validation -ELBO "
+                           f"{row['val_neg_elbo']:.2f} (distortion {row['val_distortion']:.2f} + rate "
+                           f"{row['val_rate']:.2f}) nats  {row['examples_per_s']:.0f} examples/s")
+            if stop_reason:
+                break
+            if isinstance(stop, AgreedStop) and stop.agree():  # after a whole epoch, saved: resume goes on from it
+                interrupted = True
+                break
+    log.close()
+    for line in (collapse.final(metrics[-1]) if metrics else "", controls.stopping.reason()):
+        if progress and line and not interrupted:
+            tqdm.write(line)
+    if leader:
+        controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: the best weights
+        save_weights(model, run_dir / MODEL_FILE)
+        if pictures:
+            write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names,
+                           columns=data.columns)
+    return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
+               controls.stopping.reason(), stop.signal if interrupted else None)
+
+
+class _NoLog:
+    """The TensorBoard log of a process other than 0, which writes nothing."""
+
+    def epoch(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None,
+            processes: Processes, device: torch.device) -> tuple[Any, ...]:
+    """Everything before the first file is written: data, model, optimizer, objective, the restored state."""
     if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
         raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
     if data is None:
         data = load_config_data(config)
+    if processes.several and len(data.train_x) < processes.world:
+        raise DataError(f"{data.name} has {len(data.train_x)} training rows, fewer than the {processes.world} "
+                        "processes; train it in one process")
     likelihood = resolve_likelihood(config.model, data.kind, data.column_types)
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
@@ -191,6 +362,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
         except (MemoryError, RuntimeError) as error:
             raise allocation_error(error) or error from None
+    if processes.several:
+        check_shareable(model)
     optimizer = make_optimizer(model, config.train)
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
@@ -214,88 +387,26 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
     # labels with gaps: M2 only, its labelled rows repeated (after the standardization, which reads the data once)
     tensors = prepare_class_labels(model, tensors)
-    batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size)
-    train_step = TrainStep(model, optimizer, config.train, device)
+    if processes.leader:  # an MLflow store that refuses the run fails here, before the run directory is written
+        controls.start(run_dir)
+    return model, optimizer, controls, objective, tensors, streams, data, likelihood, step, first_epoch, metrics
 
-    interrupted = False
-    controls.start(run_dir)  # an MLflow store that refuses the run fails here, before the run directory is written
-    with _StopFlag() as stop:  # from the first file written on: Ctrl-C finishes the step, then saves
-        run_dir.mkdir(parents=True, exist_ok=True)
-        data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
-                     "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
-                     "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
-                     "num_classes": data.num_classes, "column_types": data.column_types,
-                     "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
-        write_run_config(run_dir, config, data_info)
-        if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-            _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)
-            write_metrics(run_dir / METRICS_FILE, metrics)
-        log = TensorBoardLog(run_dir / "tensorboard")
-        collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
-        for epoch in range(first_epoch, last_epoch + 1):
-            if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
-                break
-            if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
-                objective.after_pretraining(model, tensors.train_x, config.train.seed)
-            started = time.perf_counter()
-            try:
-                with streams.active():
-                    train_terms, step, beta = train_epoch(model, objective.pretraining if epoch <= pretrain
-                                                          else objective, train_step, batches, tensors,
-                                                          streams.data, config, epoch, step, stop, progress)
-                seconds = time.perf_counter() - started
-                if not stop.stop:
-                    val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y)
-                    if not (math.isfinite(val["distortion"]) and math.isfinite(val["rate"])):
-                        raise TrainingDiverged(step, epoch, "the validation loss")
-            except TrainingDiverged as diverged:
-                # keep the last good state: the checkpoint stays, and the weights file gets its weights
-                log.close()
-                controls.finish(model, run_dir, "FAILED")
-                model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
-                save_weights(model, run_dir / MODEL_FILE)
-                if epoch == 1 and state is None:  # a new run with nothing trained to keep: leave no run behind
-                    remove_run_files(run_dir)
-                    raise VaekitError(f"{diverged}, in the first epoch, so nothing was kept; train again with a "
-                                      "lower --lr or --grad-clip") from None
-                raise VaekitError(f"{diverged}; {run_dir} keeps the last good checkpoint (epoch {epoch - 1}) and its "
-                                  "weights; --resume keeps this run's settings, so try a lower --lr or --grad-clip "
-                                  "in a new run") from None
-            if stop.stop:
-                interrupted = True
-                break
-            kl_per_dim = val.pop("kl_per_dim")
-            row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
-                   "beta": beta, "lr": optimizer.param_groups[0]["lr"],
-                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
-            stop_reason = controls.end_epoch(row, model, run_dir)  # best weights, LR schedule, early stopping
-            metrics.append(row)
-            write_metrics(run_dir / METRICS_FILE, metrics)
-            log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
-                      None if tensors.test_y is None else tensors.test_y[:32])
-            collapse.check(row, beta_warming_up(config.objective, row),
-                           last_epoch=epoch == last_epoch or bool(stop_reason))
-            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(), objective)
-            controls.log_epoch(row)
-            if on_epoch is not None:
-                on_epoch(dict(row))
-            if progress:
-                tqdm.write(f"epoch {epoch}: train -ELBO {row['train_neg_elbo']:.2f}  validation -ELBO "
-                           f"{row['val_neg_elbo']:.2f} (distortion {row['val_distortion']:.2f} + rate "
-                           f"{row['val_rate']:.2f}) nats  {row['examples_per_s']:.0f} examples/s")
-            if stop_reason:
-                break
-    log.close()
-    for line in (collapse.final(metrics[-1]) if metrics else "", controls.stopping.reason()):
-        if progress and line and not interrupted:
-            tqdm.write(line)
-    controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: the best weights
-    save_weights(model, run_dir / MODEL_FILE)
-    if pictures:
-        write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names,
-                       columns=data.columns)
-    return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
-               controls.stopping.reason(), stop.signal if interrupted else None)
+
+def _start_run_dir(run_dir: Path, config: Config, data: Dataset, likelihood: str, state: TrainingState | None,
+                   step: int, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,
+                   device: torch.device, controls: Controls, objective: Any, metrics: list[dict[str, float]]
+                   ) -> None:
+    """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
+                 "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
+                 "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
+                 "num_classes": data.num_classes, "column_types": data.column_types,
+                 "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
+    write_run_config(run_dir, config, data_info)
+    if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
+        _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)
+        write_metrics(run_dir / METRICS_FILE, metrics)
 
 
 def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:

@@ -45,6 +45,14 @@ class RandomStreams:
                 if self._cuda is not None:
                     self._cuda = torch.cuda.get_rng_state(self.device)
 
+    def reseed_noise(self, seed: int) -> None:
+        """Restart the run's global random state (posterior samples) from `seed`, the data generator untouched:
+        each process's own noise in a run of several (training/distributed.py)."""
+        with torch.random.fork_rng(devices=self._cuda_devices()):
+            torch.manual_seed(seed)
+            self._torch = torch.get_rng_state()
+            self._cuda = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
+
     def state_dict(self) -> dict[str, torch.Tensor]:
         states = {"torch": self._torch.clone(), "data": self.data.get_state()}
         if self._cuda is not None:
