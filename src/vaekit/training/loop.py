@@ -24,8 +24,8 @@ from vaekit.config import Config
 from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
 from vaekit.data.quantization import quantization_levels
+from vaekit.data.streamed import StreamedData, load_training_data
 from vaekit.errors import ConfigError, DataError, VaekitError
-from vaekit.inference import load_config_data
 from vaekit.io import WriteError
 from vaekit.likelihoods.base import support_text
 from vaekit.memory import allocation_error, check_training_fits
@@ -57,6 +57,7 @@ from vaekit.training.pictures import write_pictures
 from vaekit.training.random_streams import RandomStreams
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
 from vaekit.training.step import TrainStep
+from vaekit.training.stream_batches import StreamBatches
 from vaekit.training.tensorboard import TensorBoardLog
 from vaekit.training.validation import validate
 
@@ -131,10 +132,10 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         if device is not None:
             overrides["device"] = device
         config = config.with_overrides({"train": overrides})
-        data = load_config_data(config, run_info=info)  # a table coded as this run coded it
+        data, stream = load_training_data(config, run_info=info)  # a table coded as this run coded it
         check_same_data(info, data, run_dir)
         try:
-            return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until)
+            return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until, stream=stream)
         except WriteError as error:
             raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
 
@@ -170,14 +171,16 @@ class _StopFlag:
 
 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
-         pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None) -> Run:
+         pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None,
+         stream: StreamedData | None = None) -> Run:
     # `until`: the epoch to stop after when it is not the config's own (resume, stopping early)
     last_epoch = config.train.epochs if until is None else until
     device = pick_device(config.train.device)
     if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
         raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
-    if data is None:
-        data = load_config_data(config)
+    if data is None:  # streamed data (data/streamed.py): `data` holds bounded samples, `stream` every example
+        data, stream = load_training_data(config)
+    n_train = len(data.train_x) if stream is None else len(stream)
     likelihood = resolve_likelihood(config.model, data.kind, data.column_types)
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
@@ -193,7 +196,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             raise allocation_error(error) or error from None
     optimizer = make_optimizer(model, config.train)
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
-    objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
+    objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=n_train)
     check_class_labels(model, tensors, data.name)  # labels with gaps: for a model that sums the class out only
     _try_one_batch(model, objective, tensors)
     # an objective that honours pretrain_epochs (the only kind allowed to have it set, objectives/settings.py)
@@ -214,7 +217,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
     # labels with gaps: M2 only, its labelled rows repeated (after the standardization, which reads the data once)
     tensors = prepare_class_labels(model, tensors)
-    batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size)
+    batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size) if stream is None else \
+        StreamBatches(stream, config.train.batch_size, device, config.data.workers, config.data.shuffle_buffer)
     train_step = TrainStep(model, optimizer, config.train, device)
 
     interrupted = False
@@ -222,7 +226,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     with _StopFlag() as stop:  # from the first file written on: Ctrl-C finishes the step, then saves
         run_dir.mkdir(parents=True, exist_ok=True)
         data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
-                     "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
+                     "kind": data.kind, "n_train": n_train, "n_test": len(data.test_x),
                      "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
                      "num_classes": data.num_classes, "column_types": data.column_types,
                      "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
@@ -267,7 +271,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             kl_per_dim = val.pop("kl_per_dim")
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
-                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
+                   "examples_per_s": n_train / seconds, "epoch_seconds": seconds}
             stop_reason = controls.end_epoch(row, model, run_dir)  # best weights, LR schedule, early stopping
             metrics.append(row)
             write_metrics(run_dir / METRICS_FILE, metrics)
