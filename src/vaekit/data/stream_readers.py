@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import tarfile
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,10 @@ class RowReader:
 
 
 class NpyRows(RowReader):
-    """A C-ordered .npy file, its header read by numpy's memory map; blocks are read with plain file reads, so
-    the pages read leave the process's memory with the block. `labels` (small, in memory) go with the rows."""
+    """A C-ordered .npy file, its header read through numpy's memory map (np.load(mmap_mode="r"): nothing else
+    is read); blocks and rows are read with plain file reads, so the pages read leave the process's memory with
+    them (a map keeps every page it touched counted as the process's). `labels` (small, in memory) go with the
+    rows."""
 
     def __init__(self, path: Path, labels: np.ndarray | None = None, where: str | None = None) -> None:
         self.path, self.where = path, where or str(path)
@@ -100,12 +104,24 @@ class NpyRows(RowReader):
             raw = np.fromfile(file, dtype=self.dtype, count=count * math.prod(self.raw_shape))
         if len(raw) != count * math.prod(self.raw_shape):
             raise DataError(f"{self.path} is truncated at row {start + len(raw) // max(1, math.prod(self.raw_shape))}")
-        x, _ = as_examples(raw.reshape(count, *self.raw_shape), self.where)
+        raw = raw.reshape(count, *self.raw_shape)
+        # float32 vectors are used as read (as_examples would only copy them); others convert as in memory
+        x = raw if self.kind == "vector" and raw.dtype == np.float32 else as_examples(raw, self.where)[0]
         return x, None if self.labels is None else self.labels[start:start + count]
 
     def take(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        # random rows through the memory map: only their pages are read, and the map goes with the function
-        x, _ = as_examples(np.asarray(_memmap(self.path)[rows]), self.where)
+        # row by row with positioned reads, not through the memory map: a map counts every page it touches as
+        # this process's memory while it is open, and a sample spread over the file touches most of them
+        elements = math.prod(self.raw_shape)
+        raw = np.empty((len(rows), elements), dtype=self.dtype)
+        with open(self.path, "rb") as file:
+            descriptor = file.fileno()
+            for index, row in enumerate(rows):
+                data = os.pread(descriptor, self.row_bytes, self.offset + int(row) * self.row_bytes)
+                if len(data) != self.row_bytes:
+                    raise DataError(f"{self.path} is truncated at row {int(row)}")
+                raw[index] = np.frombuffer(data, dtype=self.dtype)
+        x, _ = as_examples(raw.reshape(len(rows), *self.raw_shape), self.where)
         return x, None if self.labels is None else self.labels[rows]
 
 
@@ -117,7 +133,7 @@ def _memmap(path: Path) -> np.ndarray:
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except DataError:
         raise
-    except (ValueError, OSError, EOFError, SyntaxError) as error:
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as error:  # numpy parses it as Python
         raise DataError(f"cannot read {path}: its .npy header is damaged ({' '.join(str(error).split())})") from None
 
 
@@ -139,7 +155,8 @@ class ParquetRows(RowReader):
         for name in self.columns:
             kind = schema.field(name).type
             if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
-                raise DataError(f"column {name!r} of {path} holds {kind} values; streaming reads numeric columns "
+                what = "text" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else kind
+                raise DataError(f"column {name!r} of {path} holds {what} values; streaming reads numeric columns "
                                 "only: code it as numbers, or train with --streaming off (which codes it as a "
                                 "category)")
         if not self.columns:

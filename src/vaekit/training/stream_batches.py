@@ -32,7 +32,8 @@ from vaekit.data.streamed import StreamedData
 from vaekit.errors import ConfigError, DataError
 from vaekit.training.batches import Batch
 
-FULL, REST, ERROR = 0, 1, 2  # what a worker sends: a full batch, its last partial batch, or a DataError's line
+FULL, REST, ERROR = 0, 1, 2  # what a worker sends: whole batches, its last partial batch, or a DataError's line
+CHUNK_BATCHES = 8  # whole batches per message from a worker
 
 
 class StreamBatches:
@@ -66,8 +67,10 @@ class StreamBatches:
             if kind == REST:
                 rest.append((x, y))
                 continue
-            yield start, x.to(self.device, non_blocking=cuda), None if y is None else y.to(self.device)
-            start += len(x)
+            for first in range(0, len(x), self.batch_size):  # views of the chunk, one batch each
+                yield (start, x[first:first + self.batch_size].to(self.device, non_blocking=cuda),
+                       None if y is None else y[first:first + self.batch_size].to(self.device))
+                start += min(self.batch_size, len(x) - first)
         if rest:  # the workers' last partial batches, joined into full ones and one partial
             x = torch.cat([part[0] for part in rest])
             y = None if rest[0][1] is None else torch.cat([part[1] for part in rest])
@@ -90,24 +93,38 @@ class _ShuffledRows(IterableDataset):
         order = np.random.default_rng(self.seed).permutation(len(blocks))[worker::workers]
         rng = np.random.default_rng([self.seed, worker + 1])  # each worker's own draws, from the epoch's seed
         keep = max(1, self.shuffle_buffer // workers)
-        pool_x: np.ndarray | None = None
+        pool_x: np.ndarray | None = None  # the pool: rows [0, size) of arrays allocated once, at the first block
         pool_y: np.ndarray | None = None
+        size = 0
         try:
             for index in order:
                 x, y = self._training_rows(blocks[index])
-                pool_x = x if pool_x is None else np.concatenate([pool_x, x])
-                pool_y = y if pool_y is None or y is None else np.concatenate([pool_y, y])
-                sent = max(0, (len(pool_x) - keep) // self.batch_size) * self.batch_size
-                if sent:  # a random `sent` rows of the pool leave it, in batches; the others stay
-                    picked = rng.permutation(len(pool_x))
-                    yield from self._batches(pool_x[picked[:sent]], None if pool_y is None else pool_y[picked[:sent]])
-                    pool_x = pool_x[picked[sent:]]
-                    pool_y = None if pool_y is None else pool_y[picked[sent:]]
+                if pool_x is None:
+                    room = keep + self.batch_size + max(block[1] for block in blocks)
+                    pool_x = np.empty((room, *x.shape[1:]), dtype=x.dtype)
+                    pool_y = None if y is None else np.empty(room, dtype=y.dtype)
+                pool_x[size:size + len(x)] = x
+                if pool_y is not None and y is not None:
+                    pool_y[size:size + len(y)] = y
+                size += len(x)
+                sent = max(0, (size - keep) // self.batch_size) * self.batch_size
+                if sent:  # `sent` random rows of the pool leave it, in batches
+                    picked = rng.permutation(size)[:sent]
+                    yield from self._batches(pool_x[picked], None if pool_y is None else pool_y[picked])
+                    # the rows left close up: those past the new end move into the holes before it
+                    left = np.ones(size, dtype=bool)
+                    left[picked] = False
+                    size -= sent
+                    holes = picked[picked < size]
+                    tail = np.flatnonzero(left[size:]) + size
+                    pool_x[holes] = pool_x[tail]
+                    if pool_y is not None:
+                        pool_y[holes] = pool_y[tail]
         except DataError as error:
             yield ERROR, str(error), None
             return
-        if pool_x is not None and len(pool_x):
-            picked = rng.permutation(len(pool_x))
+        if size:
+            picked = rng.permutation(size)
             yield from self._batches(pool_x[picked], None if pool_y is None else pool_y[picked])
 
     def _training_rows(self, block: tuple[int, int, Any]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -124,7 +141,15 @@ class _ShuffledRows(IterableDataset):
         return x, y
 
     def _batches(self, x: np.ndarray, y: np.ndarray | None) -> Iterator[tuple[int, Any, Any]]:
-        for first in range(0, len(x), self.batch_size):
-            part = torch.from_numpy(np.ascontiguousarray(x[first:first + self.batch_size]))
-            labels = None if y is None else torch.from_numpy(np.ascontiguousarray(y[first:first + self.batch_size]))
-            yield (FULL if len(part) == self.batch_size else REST), part, labels
+        """Whole batches, CHUNK_BATCHES to a message (fewer, larger messages between processes), then the
+        partial batch left over."""
+        whole = len(x) // self.batch_size * self.batch_size
+        chunk = CHUNK_BATCHES * self.batch_size
+        for first in range(0, len(x), chunk):
+            last = min(first + chunk, whole) if first < whole else len(x)
+            yield ((FULL if first < whole else REST), torch.from_numpy(np.ascontiguousarray(x[first:last])),
+                   None if y is None else torch.from_numpy(np.ascontiguousarray(y[first:last])))
+            if last == whole and whole < len(x):
+                yield REST, torch.from_numpy(np.ascontiguousarray(x[whole:])), \
+                    None if y is None else torch.from_numpy(np.ascontiguousarray(y[whole:]))
+                return
