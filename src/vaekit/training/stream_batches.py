@@ -58,8 +58,11 @@ class StreamBatches:
         seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
         rows = _ShuffledRows(self.stream, seed, self.batch_size, self.shuffle_buffer)
         cuda = self.device.type == "cuda"
+        # the loader's own generator: without one it draws its workers' base seed from the global random state,
+        # which is the run's (rsample noise), and a streamed run would no longer match an in-memory one
         loader = DataLoader(rows, batch_size=None, num_workers=self.workers, pin_memory=cuda,
-                            prefetch_factor=4 if self.workers else None)
+                            prefetch_factor=4 if self.workers else None,
+                            generator=torch.Generator().manual_seed(seed))
         start, rest = 0, []
         for kind, x, y in loader:
             if kind == ERROR:
