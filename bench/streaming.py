@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROWS, SUBSET, STEPS, ROUNDS, WORKERS = 680_000, 60_000, 2_000, 2, 1
+ROWS, SUBSET, STEPS, ROUNDS, WORKERS = 680_000, 60_000, 2_000, 4, 1
 CLASSIC = {"model": {"network": "mlp", "hidden": [400], "latent_dim": 20, "activation": "relu",
                      "likelihood": "bernoulli"},
            "train": {"batch_size": 128, "lr": 1e-3, "optimizer": "adam", "seed": 0, "device": "cpu"}}

@@ -204,6 +204,7 @@ def test_tar_shards_stream_every_sample_with_its_label(tmp_path: Path) -> None:
     x, y = reader.read(reader.blocks[1])
     assert np.array_equal(x[3, 0], images[15] / np.float32(255)) and y[3] == 3
     data, stream = load_training_data(config(tmp_path / "shards"))
+    assert load_training_data(config(tmp_path / "shards", "auto"))[1] is not None  # only streaming reads tar
     xs, ys = epoch_rows(StreamBatches(stream, 5, torch.device("cpu"), workers=2, shuffle_buffer=8))
     everything, labels = reader.take(np.arange(36))
     train_rows = np.flatnonzero(stream.train_mask)
@@ -229,3 +230,17 @@ def test_a_compressed_idx_file_is_decompressed_once(tmp_path: Path, monkeypatch:
     assert isinstance(second, np.memmap) and np.array_equal(second, first) and np.array_equal(first, images)
     assert copy.stat().st_mtime_ns == written
     assert streamed_module.SAMPLE_ROWS >= 270  # the matching test above relies on the sample holding every row
+
+
+def test_a_named_idx_data_set_streams_from_its_decompressed_copy(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    data, stream = load_training_data(Config.from_dict({"data": {"source": "fashion-mnist", "download": False,
+                                                                 "streaming": "on"}}))
+    copies = sorted(p.name.split("-")[0] for p in (tmp_path / "home/.cache/vaekit/decompressed").iterdir())
+    assert copies == ["t10k", "t10k", "train", "train"]
+    assert len(stream) == 60_000 and stream.train_mask is None and data.class_names[0] == "T-shirt/top"
+    assert len(data.train_x) == streamed_module.SAMPLE_ROWS and data.test_x.shape == (10_000, 1, 28, 28)
+    x, y = stream.reader.read(stream.reader.blocks[0])
+    images = cached_idx(Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    assert np.array_equal(x[:, 0], images[:len(x)] / np.float32(255)) and y.dtype == np.int64

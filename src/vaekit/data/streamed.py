@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from vaekit.config import Config
-from vaekit.data.cache import cached_idx
+from vaekit.data.cache import cache_path, cached_idx
 from vaekit.data.dataset import Dataset
 from vaekit.data.image_folder import IMAGE_SUFFIXES
 from vaekit.data.split import split_indices
@@ -71,7 +71,8 @@ def load_training_data(config: Config, run_info: dict[str, Any] | None = None) -
                               "kmnist); train it with --streaming off (or auto)")
         return load_config_data(config, run_info=run_info), None
     train, test = reader
-    if cfg.streaming == "auto":
+    # tar shards have no in-memory reader: auto streams them whatever their size
+    if cfg.streaming == "auto" and not isinstance(train, TarShards):
         from vaekit.memory import host_memory
 
         memory = host_memory()
@@ -97,11 +98,9 @@ def open_streamable(config: Config) -> tuple[RowReader, RowReader | None] | None
         readers = []
         for image_file, label_file in ((FILES[0], FILES[1]), (FILES[2], FILES[3])):
             cached_idx(images[image_file])  # decompressed once; the reader streams the copy
-            from vaekit.data.cache import cache_path
-
             copy = cache_path(images[image_file]) if images[image_file].suffix == ".gz" else images[image_file]
-            if copy.suffix != ".npy":
-                return None  # an unpacked IDX file: read it whole
+            if copy.suffix != ".npy" or not copy.is_file():
+                return None  # an unpacked IDX file, or a cache that could not be written: read it whole
             labels = np.asarray(cached_idx(images[label_file])).astype(np.int64)
             readers.append(NpyRows(copy, labels, where=origin))
         for reader in readers:

@@ -132,6 +132,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         if device is not None:
             overrides["device"] = device
         config = config.with_overrides({"train": overrides})
+        if "streamed" in info:  # read the data as the run read them, whatever this machine's memory says
+            config = config.with_overrides({"data": {"streaming": "on" if info["streamed"] else "off"}})
         data, stream = load_training_data(config, run_info=info)  # a table coded as this run coded it
         check_same_data(info, data, run_dir)
         try:
@@ -229,7 +231,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                      "kind": data.kind, "n_train": n_train, "n_test": len(data.test_x),
                      "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
                      "num_classes": data.num_classes, "column_types": data.column_types,
-                     "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
+                     "column_values": data.column_values, "fingerprint": data_fingerprint(data),
+                     "streamed": stream is not None}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
             _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)
