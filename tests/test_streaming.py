@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from click.testing import CliRunner
 from PIL import Image
 from sklearn.datasets import load_digits
 
 import vaekit
+from vaekit.cli import main
 from vaekit.config import Config
 from vaekit.data import cache as cache_module
 from vaekit.data import load_dataset
@@ -244,3 +246,13 @@ def test_a_named_idx_data_set_streams_from_its_decompressed_copy(tmp_path: Path,
     x, y = stream.reader.read(stream.reader.blocks[0])
     images = cached_idx(Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
     assert np.array_equal(x[:, 0], images[:len(x)] / np.float32(255)) and y.dtype == np.int64
+
+
+def test_the_command_line_streams_and_records_it(tmp_path: Path) -> None:
+    source = digits_npy(tmp_path / "d.npy")
+    result = CliRunner().invoke(main, ["train", "--data", str(source), "--streaming", "on", "--workers", "1",
+                                       "--shuffle-buffer", "100", "--epochs", "1", "--hidden", "16", "--quiet",
+                                       "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    info = read_run_config(tmp_path / "run")[1]
+    assert info["streamed"] is True and info["n_train"] == 270 and info["n_test"] == 30
