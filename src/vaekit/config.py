@@ -56,6 +56,14 @@ class DataConfig:
     missing: str = _setting("refuse", "missing values (NaN entries, empty table cells): refuse them, or model them "
                             "(MIWAE: the likelihood scores observed entries only and the encoder sees which are "
                             "observed; sets model.encoder_mask)", choices=("refuse", "model"))
+    streaming: str = _setting("auto", "read the training data from disk in batches instead of holding it in memory: "
+                              "on, off, or auto (on when the data would take more than a quarter of this "
+                              "machine's memory); .npy, .parquet, image folders, tar shards and IDX data sets",
+                              choices=("auto", "on", "off"))
+    workers: int = _setting(2, "streaming: worker processes that read and shuffle the data (0: in the training "
+                            "process)")
+    shuffle_buffer: int = _setting(10_000, "streaming: examples each epoch's shuffle draws from at a time (more: a "
+                                   "better shuffle, more memory)")
 
     def validate(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:
@@ -66,6 +74,9 @@ class DataConfig:
         if self.dequantize and self.binarize != "none":
             raise ConfigError("dequantize and binarize exclude each other: binarized pixels are already discrete "
                               "data for a Bernoulli likelihood")
+        if self.workers < 0 or self.shuffle_buffer < 1:
+            raise ConfigError(f"data.workers must be 0 or more and data.shuffle_buffer at least 1, got "
+                              f"{self.workers} and {self.shuffle_buffer}")
 
 
 @dataclass

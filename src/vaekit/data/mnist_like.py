@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vaekit.data.cache import cached_idx
 from vaekit.data.dataset import Dataset
 from vaekit.data.download import download
-from vaekit.data.idx import read_idx
 from vaekit.data.locate import download_folder, find_file, search_folders
 from vaekit.data.options import LoadOptions
 from vaekit.data.pixels import unit_pixels
@@ -139,7 +139,7 @@ def _locate_or_download(source: IdxSource, options: LoadOptions) -> tuple[dict[s
 
 
 def _read_split(images_path: Path, labels_path: Path, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = read_idx(images_path), read_idx(labels_path)
+    images, labels = cached_idx(images_path), cached_idx(labels_path)  # decompressed once, then mapped
     if images.ndim != 3 or images.dtype != np.uint8:
         raise DataError(f"{images_path} should hold uint8 images (N, H, W), but holds {images.dtype} "
                         f"{images.shape}; is it a labels file?")

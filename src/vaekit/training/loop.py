@@ -28,8 +28,8 @@ from vaekit.config import Config
 from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
 from vaekit.data.quantization import quantization_levels
+from vaekit.data.streamed import StreamedData, load_training_data
 from vaekit.errors import ConfigError, DataError, VaekitError
-from vaekit.inference import load_config_data
 from vaekit.io import WriteError
 from vaekit.likelihoods.base import support_text
 from vaekit.memory import allocation_error, check_training_fits
@@ -75,6 +75,7 @@ from vaekit.training.pictures import write_pictures
 from vaekit.training.random_streams import RandomStreams
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
 from vaekit.training.step import TrainStep
+from vaekit.training.stream_batches import StreamBatches
 from vaekit.training.tensorboard import TensorBoardLog
 from vaekit.training.validation import validate
 
@@ -173,11 +174,13 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
             if device is not None:
                 overrides["device"] = device
             config = config.with_overrides({"train": overrides})
-            data = load_config_data(config, run_info=info)  # a table coded as this run coded it
+            if "streamed" in info:  # read the data as the run read them, whatever this machine's memory says
+                config = config.with_overrides({"data": {"streaming": "on" if info["streamed"] else "off"}})
+            data, stream = load_training_data(config, run_info=info)  # a table coded as this run coded it
             check_same_data(info, data, run_dir)
         try:
             return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until,
-                        processes=processes, device=run_device)
+                        processes=processes, device=run_device, stream=stream)
         except WriteError as error:
             raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
 
@@ -219,19 +222,22 @@ class _StopFlag:
 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
          pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None,
-         processes: Processes | None = None, device: torch.device | None = None) -> Run:
+         processes: Processes | None = None, device: torch.device | None = None,
+         stream: StreamedData | None = None) -> Run:
     # `until`: the epoch to stop after when it is not the config's own (resume, stopping early)
     processes = processes or Processes()
     device = device or process_device(config.train.device, processes)
     leader = processes.leader  # process 0 writes the run directory and prints (training/distributed.py)
     progress = progress and leader
     with together(processes, device):  # an error in any process's set-up is reported once, and all stop
-        model, optimizer, controls, objective, tensors, streams, data, likelihood, step, first_epoch, metrics = \
-            _set_up(config, run_dir, state, progress, data, processes, device)
+        model, optimizer, controls, objective, tensors, streams, data, stream, likelihood, step, first_epoch, \
+            metrics = _set_up(config, run_dir, state, progress, data, stream, processes, device)
+    n_train = len(data.train_x) if stream is None else len(stream)  # streamed: data holds a bounded sample
     last_epoch = config.train.epochs if until is None else until
     pretrain = config.objective.pretrain_epochs
     batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size, rank=processes.rank,
-                            world=processes.world)
+                            world=processes.world) if stream is None else \
+        StreamBatches(stream, config.train.batch_size, device, config.data.workers, config.data.shuffle_buffer)
     train_step = TrainStep(model, optimizer, config.train, device)
     shared = SharedGradients(model, processes, device) if processes.several else None
     noise: torch.Generator | None = None  # several processes: each one's binarization noise (distributed.py)
@@ -243,8 +249,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
         with together(processes, device):  # process 0 could not write (a full disk): every process stops
             if leader:
-                _start_run_dir(run_dir, config, data, likelihood, state, step, model, optimizer, streams, device,
-                               controls, objective, metrics)
+                _start_run_dir(run_dir, config, data, stream, likelihood, state, step, model, optimizer, streams,
+                               device, controls, objective, metrics)
             log = TensorBoardLog(run_dir / "tensorboard") if leader else _NoLog()
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
         for epoch in range(first_epoch, last_epoch + 1):
@@ -291,7 +297,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             kl_per_dim = val.pop("kl_per_dim")
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
-                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
+                   "examples_per_s": n_train / seconds, "epoch_seconds": seconds}
             # best weights, LR schedule, early stopping: in every process alike (from the shared validation)
             stop_reason = controls.end_epoch(row, model, run_dir if leader else None)
             metrics.append(row)
@@ -340,12 +346,16 @@ class _NoLog:
 
 
 def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None,
-            processes: Processes, device: torch.device) -> tuple[Any, ...]:
+            stream: StreamedData | None, processes: Processes, device: torch.device) -> tuple[Any, ...]:
     """Everything before the first file is written: data, model, optimizer, objective, the restored state."""
     if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
         raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
-    if data is None:
-        data = load_config_data(config)
+    if data is None:  # streamed data (data/streamed.py): `data` holds bounded samples, `stream` every example
+        data, stream = load_training_data(config)
+    if processes.several and stream is not None:
+        raise ConfigError(f"{data.name} is streamed from disk, which trains in one process for now; train it with "
+                          "one process, or with --streaming off if it fits in memory")
+    n_train = len(data.train_x) if stream is None else len(stream)
     if processes.several and len(data.train_x) < processes.world:
         raise DataError(f"{data.name} has {len(data.train_x)} training rows, fewer than the {processes.world} "
                         "processes; train it in one process")
@@ -366,7 +376,7 @@ def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress
         check_shareable(model)
     optimizer = make_optimizer(model, config.train)
     controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
-    objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=len(data.train_x))
+    objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=n_train)
     check_class_labels(model, tensors, data.name)  # labels with gaps: for a model that sums the class out only
     _try_one_batch(model, objective, tensors)
     # an objective that honours pretrain_epochs (the only kind allowed to have it set, objectives/settings.py)
@@ -389,20 +399,23 @@ def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress
     tensors = prepare_class_labels(model, tensors)
     if processes.leader:  # an MLflow store that refuses the run fails here, before the run directory is written
         controls.start(run_dir)
-    return model, optimizer, controls, objective, tensors, streams, data, likelihood, step, first_epoch, metrics
+    return (model, optimizer, controls, objective, tensors, streams, data, stream, likelihood, step, first_epoch,
+            metrics)
 
 
-def _start_run_dir(run_dir: Path, config: Config, data: Dataset, likelihood: str, state: TrainingState | None,
-                   step: int, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,
-                   device: torch.device, controls: Controls, objective: Any, metrics: list[dict[str, float]]
-                   ) -> None:
+def _start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: StreamedData | None, likelihood: str,
+                   state: TrainingState | None, step: int, model: VAE, optimizer: torch.optim.Optimizer,
+                   streams: RandomStreams, device: torch.device, controls: Controls, objective: Any,
+                   metrics: list[dict[str, float]]) -> None:
     """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
     run_dir.mkdir(parents=True, exist_ok=True)
     data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
-                 "kind": data.kind, "n_train": len(data.train_x), "n_test": len(data.test_x),
+                 "kind": data.kind, "n_train": len(data.train_x) if stream is None else len(stream),
+                 "n_test": len(data.test_x),
                  "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
                  "num_classes": data.num_classes, "column_types": data.column_types,
-                 "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
+                 "column_values": data.column_values, "fingerprint": data_fingerprint(data),
+                 "streamed": stream is not None}
     write_run_config(run_dir, config, data_info)
     if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
         _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)

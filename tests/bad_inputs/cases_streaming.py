@@ -1,0 +1,76 @@
+"""Streamed data (data.streaming): a damaged .npy header, a truncated tar shard, a Parquet text column, shards whose
+samples differ in shape, a source that cannot stream, and settings that need the whole data in memory."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from bad_inputs.case import Case, Workspace
+
+STREAM = ["--streaming", "on", "--workers", "0", "--epochs", "1", "--out", "{root}/new"]
+
+
+def png(size: int, seed: int) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 256, (size, size), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def write_shard(path: object, size: int, count: int, first: int = 0) -> None:
+    with tarfile.open(path, "w") as archive:
+        for index in range(first, first + count):
+            data = png(size, index)
+            info = tarfile.TarInfo(f"{index:05d}.png")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def _bad_header(w: Workspace) -> None:
+    w.write("bad.npy", b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'fortran_order': Fal" + b"\n" * 30)
+
+
+def _truncated_tar(w: Workspace) -> None:
+    w.path("shards").mkdir()
+    write_shard(w.path("shards/a.tar"), 8, 4)
+    data = w.path("shards/a.tar").read_bytes()
+    w.path("shards/a.tar").write_bytes(data[:900])
+
+
+def _text_column(w: Workspace) -> None:
+    pd.DataFrame({"a": [0.5, 1.5, 2.5, 3.5], "name": ["x", "y", "z", "w"]}).to_parquet(w.path("t.parquet"))
+
+
+def _two_shapes(w: Workspace) -> None:
+    w.path("shards").mkdir()
+    write_shard(w.path("shards/a.tar"), 8, 3)
+    write_shard(w.path("shards/b.tar"), 9, 3, first=3)
+
+
+def _numbers(w: Workspace) -> None:
+    np.save(w.path("x.npy"), np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32))
+
+
+CASES = [
+    Case("stream-npy-bad-header", r"cannot read .*bad\.npy: its \.npy header is damaged",
+         ["train", "--data", "{root}/bad.npy", *STREAM], setup=_bad_header),
+    Case("stream-tar-truncated", r"cannot read tar shard .*a\.tar: it is damaged or truncated",
+         ["train", "--data", "{root}/shards", *STREAM], setup=_truncated_tar),
+    Case("stream-parquet-text-column", r"column 'name' of .* holds text values; streaming reads numeric columns",
+         ["train", "--data", "{root}/t.parquet", *STREAM], setup=_text_column),
+    Case("stream-shards-differ-in-shape", r"samples of .*b\.tar differ in shape .*every shard must hold one kind",
+         ["train", "--data", "{root}/shards", *STREAM], setup=_two_shapes),
+    Case("stream-csv-cannot-stream", r"cannot be streamed.*--streaming off",
+         ["train", "--data", "{root}/t.csv", *STREAM],
+         setup=lambda w: w.write("t.csv", "a,b\n1,2\n3,4\n5,6\n")),
+    Case("stream-static-binarization", r"--binarize static needs the whole training set in memory.*dynamic",
+         ["train", "--data", "{root}/x.npy", "--binarize", "static", *STREAM], setup=_numbers),
+    Case("stream-workers-negative", r"data.workers must be 0 or more",
+         ["train", "--data", "{root}/x.npy", "--streaming", "on", "--workers", "-1", "--out", "{root}/new"],
+         setup=_numbers),
+]
