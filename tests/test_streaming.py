@@ -77,7 +77,8 @@ class Replay:
 
     recorded: list[list[tuple[int, torch.Tensor]]] = []
 
-    def __init__(self, x: torch.Tensor, y: torch.Tensor | None, batch_size: int) -> None:
+    def __init__(self, x: torch.Tensor, y: torch.Tensor | None, batch_size: int, rank: int = 0,
+                 world: int = 1) -> None:
         self.n, self.batch_size, self.epochs = len(x), batch_size, iter(Replay.recorded)
 
     def __len__(self) -> int:

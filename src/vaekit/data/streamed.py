@@ -35,7 +35,7 @@ from vaekit.data.dataset import Dataset
 from vaekit.data.image_folder import IMAGE_SUFFIXES
 from vaekit.data.split import split_indices
 from vaekit.data.stream_readers import ImageFolderRows, NpyRows, ParquetRows, RowReader, TarShards, tar_shards
-from vaekit.errors import ConfigError, DataError
+from vaekit.errors import ConfigError, DataError, VaekitError
 from vaekit.registry import DATASETS
 
 SAMPLE_ROWS = 20_000      # training examples held in memory for the whole-data steps
@@ -63,7 +63,14 @@ def load_training_data(config: Config, run_info: dict[str, Any] | None = None) -
     cfg = config.data
     if cfg.streaming == "off":
         return load_config_data(config, run_info=run_info), None
-    reader = open_streamable(config)
+    try:
+        reader = open_streamable(config)
+    except VaekitError:
+        if cfg.streaming == "on":
+            raise
+        # auto: a source that cannot be streamed (a Parquet list column, say) is read whole, with that reader's
+        # own messages
+        reader = None
     if reader is None:
         if cfg.streaming == "on":
             raise ConfigError(f"{cfg.source} cannot be streamed: streaming reads .npy files, .parquet tables, "
