@@ -216,6 +216,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     tensors = prepare_class_labels(model, tensors)
     batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size)
     train_step = TrainStep(model, optimizer, config.train, device)
+    if state is not None:
+        train_step.load_state_dict(state.scaler)  # fp16: the gradient scale where the run stopped
 
     interrupted = False
     controls.start(run_dir)  # an MLflow store that refuses the run fails here, before the run directory is written
@@ -228,7 +230,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                      "column_values": data.column_values, "fingerprint": data_fingerprint(data)}
         write_run_config(run_dir, config, data_info)
         if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-            _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)
+            _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective,
+                        train_step.state_dict())
             write_metrics(run_dir / METRICS_FILE, metrics)
         log = TensorBoardLog(run_dir / "tensorboard")
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
@@ -237,13 +240,15 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 break
             if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
                 objective.after_pretraining(model, tensors.train_x, config.train.seed)
-            started = time.perf_counter()
+            started, compiled_before = time.perf_counter(), train_step.compile_seconds
             try:
                 with streams.active():
                     train_terms, step, beta = train_epoch(model, objective.pretraining if epoch <= pretrain
                                                           else objective, train_step, batches, tensors,
                                                           streams.data, config, epoch, step, stop, progress)
-                seconds = time.perf_counter() - started
+                # --compile: the steps that compiled are timed apart (compile_seconds), not in the epoch's seconds
+                compile_seconds = train_step.compile_seconds - compiled_before
+                seconds = time.perf_counter() - started - compile_seconds
                 if not stop.stop:
                     val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y)
                     if not (math.isfinite(val["distortion"]) and math.isfinite(val["rate"])):
@@ -267,7 +272,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             kl_per_dim = val.pop("kl_per_dim")
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
-                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds}
+                   "examples_per_s": len(tensors.train_x) / seconds, "epoch_seconds": seconds,
+                   **({"compile_seconds": compile_seconds} if config.train.compile else {})}
             stop_reason = controls.end_epoch(row, model, run_dir)  # best weights, LR schedule, early stopping
             metrics.append(row)
             write_metrics(run_dir / METRICS_FILE, metrics)
@@ -275,7 +281,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                       None if tensors.test_y is None else tensors.test_y[:32])
             collapse.check(row, beta_warming_up(config.objective, row),
                            last_epoch=epoch == last_epoch or bool(stop_reason))
-            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(), objective)
+            _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(), objective,
+                        train_step.state_dict())
             controls.log_epoch(row)
             if on_epoch is not None:
                 on_epoch(dict(row))
@@ -360,8 +367,8 @@ def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer,
 
 def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
                 streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None,
-                objective: Any = None) -> None:
+                objective: Any = None, scaler: dict[str, Any] | None = None) -> None:
     own = objective.training_state() if isinstance(objective, StatefulObjective) else {}
     save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
                                                              optimizer.state_dict(), streams.state_dict(),
-                                                             device.type, controls or {}, own))
+                                                             device.type, controls or {}, own, scaler or {}))
