@@ -3,7 +3,7 @@
 torch.compile traces `objective(view, x, beta, capacity)` into one graph (TorchDynamo), AOTAutograd derives the
 backward graph from it, and Inductor turns both into fused kernels (C++ on a CPU, Triton on a GPU). The optimizer
 step stays outside: fused Adam is one kernel already. Inductor's FX-graph and AOTAutograd caches keep the compiled
-kernels under a vaekit folder (~/.cache/vaekit/compile, or $VAEKIT_COMPILE_CACHE), so a second run of the same
+kernels under a vaekit folder (~/.cache/vaekit/compile, or $VAEKIT_CACHE/compile), so a second run of the same
 configuration only re-traces (seconds) instead of generating and compiling code again.
 
 Shapes are static (dynamic=False): the last batch of an epoch is smaller when the batch size does not divide the
@@ -32,16 +32,11 @@ import torch
 from vaekit.objectives import ObjectiveOutput
 from vaekit.training.precision import notice
 
-CACHE_VARIABLE = "VAEKIT_COMPILE_CACHE"
-
 
 def compile_cache_dir() -> Path:
-    """Where compiled kernels are kept between runs: $VAEKIT_COMPILE_CACHE, else $XDG_CACHE_HOME/vaekit/compile
-    (~/.cache/vaekit/compile)."""
-    if os.environ.get(CACHE_VARIABLE):
-        return Path(os.environ[CACHE_VARIABLE])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "vaekit" / "compile"
+    """Where compiled kernels are kept between runs: the compile folder of vaekit's cache ($VAEKIT_CACHE, else
+    ~/.cache/vaekit), beside the other things vaekit caches."""
+    return Path(os.environ.get("VAEKIT_CACHE", Path.home() / ".cache" / "vaekit")) / "compile"
 
 
 def compile_unavailable(device: torch.device) -> str | None:
@@ -60,6 +55,16 @@ def compile_unavailable(device: torch.device) -> str | None:
     return f"torch.compile is not used on {device.type} devices"
 
 
+def _use_cache_dir() -> None:
+    """Inductor's cache in vaekit's folder, unless the user named one (TORCHINDUCTOR_CACHE_DIR). Importing
+    torch._dynamo may already have set the variable to Inductor's default (a temporary folder, emptied on
+    reboot): that one is replaced. Inductor reads the variable whenever it opens its cache."""
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    if os.environ.get("TORCHINDUCTOR_CACHE_DIR") in (None, "", os.path.abspath(default_cache_dir())):
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(compile_cache_dir())
+
+
 def _terms(objective: Any, view: Any, x: torch.Tensor, beta: float, capacity: float) -> tuple[Any, ...]:
     """The objective's tensors as a tuple: what the compiled graph returns."""
     out = objective(view, x, beta, capacity)
@@ -71,20 +76,25 @@ class CompiledLoss:
     compile (an objective TorchDynamo cannot trace) prints a notice and runs uncompiled from then on."""
 
     def __init__(self, device: torch.device) -> None:
-        # before the first compilation: Inductor reads the folder when it first needs it
-        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(compile_cache_dir()))
+        _use_cache_dir()
         self.cuda_graphs = device.type == "cuda"
         self.function: Any = torch.compile(_terms, dynamic=False,
                                            mode="reduce-overhead" if self.cuda_graphs else None)
         self.failed = False
+        # beta and the capacity move every step of a warm-up: as Python numbers each new value would be a new
+        # graph; as 0-d tensors on the device (updated in place, no copy from the host) they are graph inputs
+        self.beta = torch.zeros((), device=device)
+        self.capacity = torch.zeros((), device=device)
 
     def __call__(self, objective: Any, view: Any, x: torch.Tensor, beta: float, capacity: float) -> ObjectiveOutput:
         if self.failed:
             return objective(view, x, beta, capacity)
         if self.cuda_graphs:  # the previous step's graph outputs are done with: their memory may be reused
             torch.compiler.cudagraph_mark_step_begin()
+        self.beta.fill_(beta)
+        self.capacity.fill_(capacity)
         try:
-            loss, distortion, rate, kl_per_dim, extras = self.function(objective, view, x, beta, capacity)
+            loss, distortion, rate, kl_per_dim, extras = self.function(objective, view, x, self.beta, self.capacity)
         except Exception as error:  # noqa: BLE001 - any compiler failure: say so in one line, train uncompiled
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             notice(f"torch.compile could not compile the training step ({type(error).__name__}: {first[:200]}); "

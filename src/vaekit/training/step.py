@@ -40,7 +40,7 @@ class TrainStep:
     def __call__(self, objective: Any, view: VAE, x: torch.Tensor, beta: float, capacity: float) -> ObjectiveOutput:
         if self.loss is None:
             return self._step(objective, view, x, beta, capacity)
-        key = (id(objective), x.shape, x.dtype, getattr(view, "y", None) is None)
+        key = (id(objective), x.shape, x.dtype)
         if key in self._compiled_for:
             return self._step(objective, view, x, beta, capacity)
         # a new graph compiles in this step: time it apart (its first backward compiles too)
