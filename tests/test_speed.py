@@ -141,3 +141,31 @@ def test_speed_flags_are_in_the_train_help() -> None:
 
     text = CliRunner().invoke(main, ["train", "--help"]).output
     assert "--precision" in text and "fp16" in text and "--compile" in text
+
+
+class _FailingBackward(torch.autograd.Function):
+    """The identity, whose backward pass fails as a backward graph that does not compile would."""
+
+    @staticmethod
+    def forward(ctx, t: torch.Tensor) -> torch.Tensor:
+        return t.clone()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("backward compilation failed")
+
+
+def test_a_backward_that_fails_to_compile_reruns_the_step_uncompiled(capsys) -> None:
+    model, step, objective = _step(compile=True)
+
+    def compiled(objective, view, x, beta, capacity):
+        out = objective(view, x, float(beta), float(capacity))
+        return _FailingBackward.apply(out.loss), out.distortion, out.rate, out.kl_per_dim, out.extras
+
+    step.loss.function = compiled
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    out = step(objective, model, torch.rand(8, 1, 8, 8), 1.0, 0.0)
+    assert torch.isfinite(out.loss) and step.loss.failed
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())  # the step was taken
+    assert capsys.readouterr().err == ("notice: torch.compile could not compile the training step (RuntimeError: "
+                                       "backward compilation failed); training without --compile\n")

@@ -59,9 +59,13 @@ def _use_cache_dir() -> None:
     """Inductor's cache in vaekit's folder, unless the user named one (TORCHINDUCTOR_CACHE_DIR). Importing
     torch._dynamo may already have set the variable to Inductor's default (a temporary folder, emptied on
     reboot): that one is replaced. Inductor reads the variable whenever it opens its cache."""
-    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+    try:
+        from torch._inductor.runtime.cache_dir_utils import default_cache_dir
 
-    if os.environ.get("TORCHINDUCTOR_CACHE_DIR") in (None, "", os.path.abspath(default_cache_dir())):
+        default = os.path.abspath(default_cache_dir())
+    except ImportError:  # an older torch keeps it elsewhere: only an unset variable is vaekit's to set
+        default = None
+    if os.environ.get("TORCHINDUCTOR_CACHE_DIR") in (None, "", default):
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(compile_cache_dir())
 
 
@@ -77,7 +81,8 @@ class CompiledLoss:
 
     def __init__(self, device: torch.device) -> None:
         _use_cache_dir()
-        self.cuda_graphs = device.type == "cuda"
+        # CUDA graphs need static shapes (dynamic=False) and a step marker (torch 2.2 and later)
+        self.cuda_graphs = device.type == "cuda" and hasattr(torch.compiler, "cudagraph_mark_step_begin")
         self.function: Any = torch.compile(_terms, dynamic=False,
                                            mode="reduce-overhead" if self.cuda_graphs else None)
         self.failed = False
@@ -96,9 +101,13 @@ class CompiledLoss:
         try:
             loss, distortion, rate, kl_per_dim, extras = self.function(objective, view, x, self.beta, self.capacity)
         except Exception as error:  # noqa: BLE001 - any compiler failure: say so in one line, train uncompiled
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            notice(f"torch.compile could not compile the training step ({type(error).__name__}: {first[:200]}); "
-                   "training without --compile")
-            self.failed = True
+            self.give_up(error)
             return objective(view, x, beta, capacity)
         return ObjectiveOutput(loss, distortion, rate, kl_per_dim, beta, dict(extras))
+
+    def give_up(self, error: Exception) -> None:
+        """One notice line for a compiler failure; the calls from now on run uncompiled."""
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        notice(f"torch.compile could not compile the training step ({type(error).__name__}: {first[:200]}); "
+               "training without --compile")
+        self.failed = True

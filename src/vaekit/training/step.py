@@ -47,17 +47,25 @@ class TrainStep:
         self._compiled_for.add(key)
         self._synchronize()
         started = time.perf_counter()
-        out = self._step(objective, view, x, beta, capacity)
+        try:
+            out = self._step(objective, view, x, beta, capacity)
+        except Exception as error:  # noqa: BLE001 - the backward graph compiles in the first backward pass
+            if self.loss.failed:  # it failed uncompiled too: the objective's own error
+                raise
+            self.loss.give_up(error)
+            out = self._step(objective, view, x, beta, capacity)
         self._synchronize()
         self.compile_seconds += time.perf_counter() - started
         return out
 
     def _step(self, objective: Any, view: VAE, x: torch.Tensor, beta: float, capacity: float) -> ObjectiveOutput:
         scaler = self.arithmetic.scaler  # fp16 only; otherwise each call below passes straight through
+        # the last step's gradients go before the forward pass: with CUDA graphs they live in the graphs' memory,
+        # which this step's replay reuses
+        self.optimizer.zero_grad(set_to_none=True)
         with self.arithmetic.autocast:
             out: ObjectiveOutput = (objective(view, x, beta, capacity) if self.loss is None
                                     else self.loss(objective, view, x, beta, capacity))
-        self.optimizer.zero_grad(set_to_none=True)
         scaler.scale(out.loss).backward()
         if self.grad_clip > 0:
             scaler.unscale_(self.optimizer)  # clip the true gradients, not the scaled ones
