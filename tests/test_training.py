@@ -123,4 +123,4 @@ def test_bf16_mixed_precision_trains_the_networks_in_bfloat16_and_keeps_the_numb
     assert hidden.dtype == torch.bfloat16  # the network ran in bfloat16 ...
     assert q.mean.dtype == torch.float32 and log_px.dtype == torch.float32  # ... the distributions did not
     with pytest.raises(VaekitError, match="precision must be one of"):
-        _config(precision="fp16")
+        _config(precision="fp8")

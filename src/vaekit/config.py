@@ -228,7 +228,12 @@ class TrainConfig:
     device: str = _setting("auto", "device: auto (cuda if present), cpu, cuda, cuda:1, mps")
     precision: str = _setting("fp32", "network arithmetic in training: fp32, or bf16 (mixed precision: the networks' "
                               "matrix products in bfloat16; distributions, losses and weights in float32; faster "
-                              "on CPUs and GPUs with native bfloat16, see BENCHMARKS.md)", choices=("fp32", "bf16"))
+                              "on CPUs and GPUs with native bfloat16, see BENCHMARKS.md), or fp16 (float16 with a "
+                              "gradient scaler, for GPUs without fast bfloat16; on a CPU it trains in fp32 with a "
+                              "notice)", choices=("fp32", "bf16", "fp16"))
+    compile: bool = _setting(False, "compile the training step with torch.compile (compiled code cached on disk "
+                             "under ~/.cache/vaekit/compile, so a second run skips most of the compiling; on CUDA "
+                             "also CUDA graphs); falls back with a notice where it cannot")
     early_stopping: int = _setting(0, "early stopping: stop when the validation -ELBO has not improved by more than "
                                    "min_delta for this many epochs; model.safetensors then holds the best epoch's "
                                    "weights (0: off; model-best.safetensors is kept either way)")

@@ -32,6 +32,8 @@ class TrainingState:
     # an objective's own trained state (objectives/stateful.py, FactorVAE's discriminator): {"module": tensors,
     # "optimizer": its optimizer's state_dict}; empty for the others
     objective: dict[str, Any] = field(default_factory=dict)
+    # the fp16 gradient scaler's scale and growth counter (training/precision.py): JSON; empty unless fp16
+    scaler: dict[str, Any] = field(default_factory=dict)
 
 
 def save_checkpoint(path: str | Path, state: TrainingState) -> None:
@@ -41,6 +43,8 @@ def save_checkpoint(path: str | Path, state: TrainingState) -> None:
     meta = {"epoch": state.epoch, "step": state.step, "param_groups": state.optimizer["param_groups"],
             "optimizer_scalars": scalar_state, "device_type": state.device_type, "format": 1,
             "controls": state.controls}
+    if state.scaler:
+        meta["scaler"] = state.scaler
     if state.objective:
         tensors.update({f"objective.module.{name}": value.detach().cpu().contiguous()
                         for name, value in state.objective["module"].items()})
@@ -64,6 +68,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
         epoch, step, device_type = int(meta["epoch"]), int(meta["step"]), str(meta["device_type"])
         param_groups, scalars = meta["param_groups"], dict(meta["optimizer_scalars"])
         controls = dict(meta.get("controls", {}))  # a checkpoint from before early stopping has none
+        scaler = dict(meta.get("scaler", {}))  # only an fp16 run's checkpoint has one
         if epoch < 0 or step < 0 or (epoch > 0 and step == 0):  # every epoch takes at least one step
             raise ValueError(f"epoch {epoch} and step {step} are not counts of a run")
     except (SafetensorError, OSError, KeyError, ValueError, TypeError) as error:
@@ -79,7 +84,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
                      "optimizer": _unflatten_optimizer(tensors, "objective.optimizer.",
                                                        meta["objective"]["param_groups"],
                                                        dict(meta["objective"]["optimizer_scalars"]))}
-    return TrainingState(epoch, step, model, optimizer, rng, device_type, controls, objective)
+    return TrainingState(epoch, step, model, optimizer, rng, device_type, controls, objective, scaler)
 
 
 def _flatten_optimizer(optimizer: dict[str, Any], prefix: str, tensors: dict[str, torch.Tensor]

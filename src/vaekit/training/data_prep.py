@@ -40,18 +40,27 @@ def observed_values(data: Dataset) -> torch.Tensor:
     return values[~torch.isnan(values)] if data.missing else values
 
 
+def to_device(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """x on `device`. Host to GPU, the copy goes through pinned (page-locked) memory without blocking: the GPU's
+    copy engine reads it directly (no staging copy by the driver) while the host goes on preparing the next
+    split; work queued on the GPU later waits for it, and the pinned buffer is kept until the copy is done."""
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)
+
+
 def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
     """Tensors on `device`. Static binarization draws x ~ Bernoulli(pixel) once with a seeded generator; dynamic
     binarization redraws every training batch, while the test set is binarized once (seeded) so that validation
     numbers stay comparable between epochs and runs (it is seeded by the split seed, not the training seed).
     Dequantization works the same way: fresh noise for every training batch, the test set dequantized once."""
-    train_x = data.train_x.to(device)
-    test_x = data.test_x.to(device)
+    train_x = to_device(data.train_x, device)
+    test_x = to_device(data.test_x, device)
     if cfg.binarize != "none":
         generator = torch.Generator().manual_seed(cfg.split_seed)
-        test_x = binarize(data.test_x, generator).to(device)
+        test_x = to_device(binarize(data.test_x, generator), device)
         if cfg.binarize == "static":
-            train_x = binarize(data.train_x, generator).to(device)
+            train_x = to_device(binarize(data.train_x, generator), device)
     levels = None
     if cfg.dequantize:
         levels = quantization_levels(observed_values(data))
@@ -59,7 +68,7 @@ def prepare(data: Dataset, cfg: DataConfig, device: torch.device) -> DeviceData:
             raise DataError(f"--dequantize needs discrete pixels (at most 256 evenly spaced levels in [0, 1]), but "
                             f"{data.name} has real values; train without --dequantize")
         generator = torch.Generator().manual_seed(cfg.split_seed)
-        test_x = dequantize(data.test_x, levels, generator).to(device)
-    test_y = None if data.test_y is None else data.test_y.to(device)
-    train_y = None if data.train_y is None else data.train_y.to(device)
+        test_x = to_device(dequantize(data.test_x, levels, generator), device)
+    test_y = None if data.test_y is None else to_device(data.test_y, device)
+    train_y = None if data.train_y is None else to_device(data.train_y, device)
     return DeviceData(train_x, test_x, test_y, cfg.binarize == "dynamic", levels, train_y, data.missing)

@@ -72,6 +72,7 @@ from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pictures import write_pictures
+from vaekit.training.precision import notice
 from vaekit.training.random_streams import RandomStreams
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
 from vaekit.training.step import TrainStep
@@ -238,7 +239,13 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     batches = DeviceBatches(tensors.train_x, tensors.train_y, config.train.batch_size, rank=processes.rank,
                             world=processes.world) if stream is None else \
         StreamBatches(stream, config.train.batch_size, device, config.data.workers, config.data.shuffle_buffer)
+    if config.train.compile and processes.several:  # DDP's hooks and the compiled step are not tried together yet
+        if leader:
+            notice("--compile trains in one process for now; these processes train without it")
+        config = config.with_overrides({"train": {"compile": False}})
     train_step = TrainStep(model, optimizer, config.train, device)
+    if state is not None:
+        train_step.load_state_dict(state.scaler)  # fp16: the gradient scale where the run stopped
     shared = SharedGradients(model, processes, device) if processes.several else None
     noise: torch.Generator | None = None  # several processes: each one's binarization noise (distributed.py)
 
@@ -250,7 +257,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         with together(processes, device):  # process 0 could not write (a full disk): every process stops
             if leader:
                 _start_run_dir(run_dir, config, data, stream, likelihood, state, step, model, optimizer, streams,
-                               device, controls, objective, metrics)
+                               device, controls, objective, metrics, train_step.state_dict())
             log = TensorBoardLog(run_dir / "tensorboard") if leader else _NoLog()
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
         for epoch in range(first_epoch, last_epoch + 1):
@@ -263,14 +270,16 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 streams.reseed_noise(noise_seed(config.train.seed, processes.rank, step))
                 noise = torch.Generator(device=device).manual_seed(
                     noise_seed(config.train.seed, processes.rank, step, "data"))
-            started = time.perf_counter()
+            started, compiled_before = time.perf_counter(), train_step.compile_seconds
             try:
                 with streams.active():
                     train_terms, step, beta = train_epoch(model, objective.pretraining if epoch <= pretrain
                                                           else objective, train_step, batches, tensors,
                                                           streams.data, config, epoch, step, stop, progress,
                                                           shared=shared, noise=noise)
-                seconds = time.perf_counter() - started
+                # --compile: the steps that compiled are timed apart (compile_seconds), not in the epoch's seconds
+                compile_seconds = train_step.compile_seconds - compiled_before
+                seconds = time.perf_counter() - started - compile_seconds
                 if not stop.stop:
                     val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y,
                                    processes)
@@ -297,7 +306,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             kl_per_dim = val.pop("kl_per_dim")
             row = {"epoch": epoch, "step": step, **train_terms, **{f"val_{k}": v for k, v in val.items()},
                    "beta": beta, "lr": optimizer.param_groups[0]["lr"],
-                   "examples_per_s": n_train / seconds, "epoch_seconds": seconds}
+                   "examples_per_s": n_train / seconds, "epoch_seconds": seconds,
+                   **({"compile_seconds": compile_seconds} if config.train.compile else {})}
             # best weights, LR schedule, early stopping: in every process alike (from the shared validation)
             stop_reason = controls.end_epoch(row, model, run_dir if leader else None)
             metrics.append(row)
@@ -308,7 +318,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 collapse.check(row, beta_warming_up(config.objective, row),
                                last_epoch=epoch == last_epoch or bool(stop_reason))
                 _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
-                            objective)
+                            objective, train_step.state_dict())
                 controls.log_epoch(row)
                 if on_epoch is not None:
                     on_epoch(dict(row))
@@ -406,7 +416,7 @@ def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress
 def _start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: StreamedData | None, likelihood: str,
                    state: TrainingState | None, step: int, model: VAE, optimizer: torch.optim.Optimizer,
                    streams: RandomStreams, device: torch.device, controls: Controls, objective: Any,
-                   metrics: list[dict[str, float]]) -> None:
+                   metrics: list[dict[str, float]], scaler: dict[str, Any]) -> None:
     """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
     run_dir.mkdir(parents=True, exist_ok=True)
     data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
@@ -418,7 +428,7 @@ def _start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streame
                  "streamed": stream is not None}
     write_run_config(run_dir, config, data_info)
     if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-        _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective)
+        _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective, scaler)
         write_metrics(run_dir / METRICS_FILE, metrics)
 
 
@@ -501,8 +511,8 @@ def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer,
 
 def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
                 streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None,
-                objective: Any = None) -> None:
+                objective: Any = None, scaler: dict[str, Any] | None = None) -> None:
     own = objective.training_state() if isinstance(objective, StatefulObjective) else {}
     save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
                                                              optimizer.state_dict(), streams.state_dict(),
-                                                             device.type, controls or {}, own))
+                                                             device.type, controls or {}, own, scaler or {}))
