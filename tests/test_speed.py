@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -14,7 +15,7 @@ from vaekit.config import Config
 from vaekit.model import build_model
 from vaekit.registry import OBJECTIVES
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
-from vaekit.training.compiled import CompiledLoss
+from vaekit.training.compiled import CompiledLoss, compile_unavailable
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.precision import Arithmetic
 from vaekit.training.step import TrainStep
@@ -107,6 +108,7 @@ def test_a_step_that_fails_to_compile_runs_uncompiled_with_a_notice(capsys) -> N
     assert loss.failed
 
 
+@pytest.mark.skipif(compile_unavailable(CPU) is not None, reason="torch.compile cannot compile here (no C++ compiler)")
 def test_compiled_training_is_seeded_resumes_exactly_caches_kernels_and_saves_plain_weights(tmp_path,
                                                                                              monkeypatch) -> None:
     monkeypatch.setenv("VAEKIT_CACHE", str(tmp_path / "cache"))
