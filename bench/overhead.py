@@ -68,7 +68,7 @@ def epoch_seconds(run_dir: Path) -> list[float]:
 
 # ---- the phase probe: runs inside a `vaekit train` process of its own ----------------------------------------------
 
-PHASES = ["load_config_data", "check_data_fits", "check_training_fits", "prepare", "build_model", "make_optimizer",
+PHASES = ["load_training_data", "check_data_fits", "check_training_fits", "prepare", "build_model", "make_optimizer",
           "_try_one_batch", "data_fingerprint", "write_run_config", "train_epoch", "validate", "write_metrics",
           "_checkpoint", "save_weights", "write_pictures"]
 
@@ -196,7 +196,7 @@ def main() -> None:
     }
     once = {
         "imports (vaekit.cli.train, the training loop, torch)": total("imports"),
-        "load the data (IDX parse, float conversion, Dataset checks)": total("load_config_data"),
+        "load the data (IDX parse, float conversion, Dataset checks)": total("load_training_data"),
         "data checks (support, levels)": total("check_data_fits"),
         "memory check": total("check_training_fits"),
         "device tensors": total("prepare"),
