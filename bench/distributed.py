@@ -148,9 +148,9 @@ speeds below say more about contention than about vaekit; rerun on an idle machi
   {two['examples_per_s_per_process'] / single['examples_per_s']:.2f}x of one process with one thread alone
   ({single['examples_per_s']:.0f}); in total the two processes gave
   {two['examples_per_s'] / base['examples_per_s']:.2f}x the examples/s of one process with two threads. Fastest
-  here: {fastest}. Two threads (or two processes) on 2 cores that other jobs also use wait for each other at every
-  step, which is why the one-thread process led on this shared machine; several processes are meant for several
-  GPUs or machines (`bench/distributed.py --cuda` is prepared for a machine with 2 or more GPUs).
+  here: {fastest}. On one CPU, two processes split the same cores and add an all-reduce of every gradient (gloo,
+  one per step), so they are not expected to beat one process with all the cores; several processes are meant for
+  several GPUs or machines (`bench/distributed.py --cuda` is prepared for a machine with 2 or more GPUs).
 """
 
 
