@@ -57,6 +57,8 @@ def _numbers(w: Workspace) -> None:
 
 
 CASES = [
+    Case("stream-missing-file", r"no dataset named '.*missing\.npy' and no such file or folder",
+         ["train", "--data", "{root}/missing.npy", *STREAM]),
     Case("stream-npy-bad-header", r"cannot read .*bad\.npy: its \.npy header is damaged",
          ["train", "--data", "{root}/bad.npy", *STREAM], setup=_bad_header),
     Case("stream-tar-truncated", r"cannot read tar shard .*a\.tar: it is damaged or truncated",

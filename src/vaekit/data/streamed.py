@@ -72,6 +72,8 @@ def load_training_data(config: Config, run_info: dict[str, Any] | None = None) -
         # own messages
         reader = None
     if reader is None:
+        if cfg.streaming == "on" and cfg.source not in DATASETS and not Path(cfg.source).expanduser().exists():
+            return load_config_data(config, run_info=run_info), None  # its own one line for a missing file
         if cfg.streaming == "on":
             raise ConfigError(f"{cfg.source} cannot be streamed: streaming reads .npy files, .parquet tables, "
                               "folders of images, .tar shards and the named IDX data sets (mnist, fashion-mnist, "
