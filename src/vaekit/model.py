@@ -51,7 +51,8 @@ class VAE(nn.Module):
     def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
                  likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
                  standardize: bool = False, conditioning: LabelConditioning | None = None,
-                 encoder_mask: bool = False, class_latent: ClassLatent | None = None) -> None:
+                 encoder_mask: bool = False, class_latent: ClassLatent | None = None, data_kind: str | None = None
+                 ) -> None:
         super().__init__()
         if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
             raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
@@ -75,6 +76,9 @@ class VAE(nn.Module):
         self.encoder_mask = encoder_mask
         # M2 or GMVAE: a categorical class y with a classifier q(y|x) beside the encoder (vaekit.class_latent)
         self.class_latent = class_latent
+        # the kind of data (data/kinds.py: image, vector, ...), which says how outputs are written; by the shape
+        # where the builder did not say
+        self.data_kind = data_kind or ("image" if len(self.data_shape) == 3 else "vector")
 
     @property
     def num_classes(self) -> int | None:
@@ -348,7 +352,7 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
             conditioning.prior_table.weight[:, :cfg.latent_dim].normal_()
     return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
                resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning, cfg.encoder_mask,
-               class_latent)
+               class_latent, data_kind)
 
 
 def _class_count(cfg: ModelConfig, num_classes: int | None) -> int:

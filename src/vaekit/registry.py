@@ -1,4 +1,5 @@
-"""One place that maps names to parts: networks, posteriors, priors, likelihoods, objectives, datasets.
+"""One place that maps names to parts: networks, posteriors, priors, likelihoods, objectives, datasets,
+score kinds and data kinds.
 
 Each kind of part has its own :class:`Registry`; a part registers itself with a decorator::
 
@@ -58,3 +59,4 @@ LIKELIHOODS = Registry("likelihood")
 OBJECTIVES = Registry("objective")
 DATASETS = Registry("dataset")
 SCORES = Registry("score kind")
+DATA_KINDS = Registry("data kind")

@@ -20,7 +20,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from vaekit.config import Config
-from vaekit.data.dataset import KINDS, MAX_CLASSES
+from vaekit.data.dataset import MAX_CLASSES
+from vaekit.data.kinds import data_kind, kind_names
 from vaekit.errors import VaekitError
 from vaekit.io import atomic_path, is_temporary, write_json
 from vaekit.memory import FLOAT_BYTES, GB, host_memory, parameter_count
@@ -145,12 +146,13 @@ def check_data_info(data: dict[str, Any]) -> None:
     """A ValueError naming the first field of config.json's "data" that no run could have written: the
     example shape, the data kind, the class count and the table's column lists."""
     shape, kind = data["shape"], data["kind"]
-    if kind not in KINDS:
-        raise ValueError(f"data kind {kind!r} is not one of {', '.join(KINDS)}")
-    if not isinstance(shape, list) or len(shape) != {"image": 3, "vector": 1}[kind] or not all(
+    if kind not in kind_names():
+        raise ValueError(f"data kind {kind!r} is not one of {', '.join(kind_names())}")
+    expected = data_kind(kind)
+    if not isinstance(shape, list) or len(shape) != expected.example_ndim or not all(
             isinstance(size, int) and not isinstance(size, bool) and size >= 1 for size in shape):
-        raise ValueError(f"data shape {shape!r} is not a list of positive integers, (C, H, W) for images or (D,) "
-                         "for vectors")
+        raise ValueError(f"data shape {shape!r} is not a list of positive integers, {expected.shape_text} for "
+                         f"{kind} data")
     classes = data.get("num_classes")
     if classes is not None and (not isinstance(classes, int) or isinstance(classes, bool)
                                 or not 1 <= classes <= MAX_CLASSES):

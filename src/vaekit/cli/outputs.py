@@ -12,7 +12,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
 from vaekit.memory import check_output_fits
-from vaekit.outputs import save_array_with_ids, save_batch, save_table
+from vaekit.outputs import save_array_with_ids, save_table
 
 RUN = click.argument("run", type=RunDirectory())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
@@ -58,6 +58,21 @@ def _columns(run: str) -> list[str] | None:
     return read_run_config(run)[1].get("columns")
 
 
+def _info(run: str) -> dict:
+    """The run's data description (config.json's "data") with "run_dir" added: what a kind needs to write its
+    examples (data/kinds.py)."""
+    from vaekit.run_dir import read_run_config
+
+    return {**read_run_config(run)[1], "run_dir": Path(run)}
+
+
+def _kind(run: str):  # type: ignore[no-untyped-def]
+    """The run's kind of data (data/kinds.py): how its outputs are named and written."""
+    from vaekit.data.kinds import data_kind
+
+    return data_kind(_info(run)["kind"])
+
+
 def _values(run: str) -> list | None:
     """What the codes of a table's binary and categorical columns stand for (None for other data)."""
     from vaekit.run_dir import read_run_config
@@ -86,9 +101,9 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     check_output_fits(count, model.data_shape, "samples")
     generator = torch.Generator(device=model.device).manual_seed(seed)
     samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label))
-    default = "samples.png" if model.is_image else "samples.csv"
-    path = save_batch(out or Path(run) / default, samples, ncol=int(np.ceil(np.sqrt(count))), columns=_columns(run),
-               column_values=_values(run))
+    kind = _kind(run)
+    path = kind.save(Path(out or Path(run) / kind.default_output("samples")), samples, _info(run),
+                     ncol=int(np.ceil(np.sqrt(count))))
     click.echo(f"wrote {count} samples to {path}")
 
 
@@ -114,10 +129,8 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     chosen = select_data(run, source, split)
     x, y = chosen.x[:count], chosen.y
     recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count)).cpu()
-    path = Path(out or Path(run) / ("reconstructions.png" if model.is_image else "reconstructions.csv"))
-    batch = torch.cat([x, recon]) if path.suffix.lower() in (".png", ".jpg", ".jpeg") else recon
-    save_batch(path, batch, columns=_columns(run),
-               column_values=_values(run))
+    kind = _kind(run)
+    path = kind.save(Path(out or Path(run) / kind.default_output("reconstructions")), recon, _info(run), inputs=x)
     click.echo(f"wrote {len(x)} reconstructions to {path}")
 
 
@@ -196,9 +209,8 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     check_output_fits(steps, model.data_shape, "interpolation steps")
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends)
-    path = Path(out or Path(run) / ("interpolation.png" if model.is_image else "interpolation.csv"))
-    save_batch(path, decoded, ncol=steps, columns=_columns(run),
-               column_values=_values(run))
+    kind = _kind(run)
+    path = kind.save(Path(out or Path(run) / kind.default_output("interpolation")), decoded, _info(run), ncol=steps)
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")
 
 

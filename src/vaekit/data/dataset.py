@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 from vaekit.data.convert import MISSING_HINT
+from vaekit.data.kinds import kind_names
 from vaekit.errors import DataError
 
-KINDS = ("image", "vector")
 MAX_CLASSES = 100_000  # more classes than this are ids, not classes (ImageNet-21k has 21,841)
 
 
@@ -71,8 +71,8 @@ class Dataset:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
         # an empty split, whoever builds it.
         where = self.source
-        if self.kind not in KINDS:
-            raise DataError(f"dataset kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.kind not in kind_names():  # each kind is a registered part (data/kinds.py)
+            raise DataError(f"dataset kind must be one of {', '.join(kind_names())}, got {self.kind!r}")
         for split, x in (("train", self.train_x), ("test", self.test_x)):
             if x.dtype != torch.float32 or x.ndim < 2:
                 raise DataError(f"{split} data in {where} must be a float32 tensor (N, ...), got {x.dtype} "

@@ -27,6 +27,7 @@ from vaekit.checks import describe_values
 from vaekit.config import Config
 from vaekit.data import Dataset
 from vaekit.data.fingerprint import data_fingerprint
+from vaekit.data.kinds import data_kind
 from vaekit.data.quantization import quantization_levels
 from vaekit.data.streamed import StreamedData, load_training_data
 from vaekit.errors import ConfigError, DataError, VaekitError
@@ -426,6 +427,9 @@ def _start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streame
                  "num_classes": data.num_classes, "column_types": data.column_types,
                  "column_values": data.column_values, "fingerprint": data_fingerprint(data),
                  "streamed": stream is not None}
+    kind = data_kind(data.kind)  # what this kind of data keeps about itself: a text's vocabulary, say
+    data_info.update(kind.run_info(data))
+    kind.write_run_files(run_dir, data)
     write_run_config(run_dir, config, data_info)
     if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
         _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective, scaler)

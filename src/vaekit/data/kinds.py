@@ -1,0 +1,94 @@
+"""What each kind of data is, as a part: the shape of one example, where an output goes by default, how a batch of
+examples is written to a file, and what a run records about the data. Code elsewhere asks the kind instead of
+branching on its name, so a new kind of data (text, audio) registers one class and every command writes it.
+
+    kind = data_kind("image")
+    kind.example_ndim                                   # 3: one example is (C, H, W)
+    kind.default_output("samples")                      # 'samples.png'
+    kind.save(Path("new.png"), samples, info)           # a grid picture (or .npy, by the suffix)
+    kind.save(Path("recon.png"), recon, info, inputs=x) # inputs above their reconstructions
+
+`info` is the "data" section of the run's config.json (read_run_config), with "run_dir" added where a run is at
+hand: a kind keeps there what it needs to write its examples (a table's column names, a text's vocabulary file).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from vaekit.registry import DATA_KINDS
+
+# Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
+# does not import every kind's readers.
+KIND_MODULES: tuple[str, ...] = ()
+
+
+class DataKind:
+    """One kind of data. Subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str]
+    example_ndim: ClassVar[int]  # axes of one example: 3 for (C, H, W), 1 for (D,)
+    default_suffix: ClassVar[str]  # the file type of an output written without --out
+    shape_text: ClassVar[str]  # one example's shape in words, for errors
+
+    def default_output(self, stem: str) -> str:
+        """The file name an output called `stem` ("samples", "reconstructions") gets in the run directory."""
+        return f"{stem}{self.default_suffix}"
+
+    def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,
+             inputs: torch.Tensor | None = None) -> Path:
+        """Write a batch of examples (N, *shape) to `path`; `inputs` (N, *shape), given, are the examples the
+        batch reconstructs, written beside them where the file type can show both (a picture: above them)."""
+        from vaekit.outputs import IMAGE_SUFFIXES, save_batch
+
+        if inputs is not None and Path(path).suffix.lower() in IMAGE_SUFFIXES:
+            batch = torch.cat([inputs.to(batch.device), batch])
+        return save_batch(path, batch, ncol=ncol, columns=info.get("columns"),
+                          column_values=info.get("column_values"))
+
+    def run_info(self, data: Any) -> dict[str, Any]:
+        """Facts about the data (a Dataset) that the run's config.json keeps beside the shape and kind, as JSON
+        values; what `save` and a reload of the data need later."""
+        return {}
+
+    def write_run_files(self, run_dir: Path, data: Any) -> None:
+        """Files the run directory keeps about the data beside config.json (written atomically), such as a
+        vocabulary; nothing for images and vectors."""
+
+
+@DATA_KINDS.register("image")
+class ImageKind(DataKind):
+    """Channels-first pictures (C, H, W) with values in [0, 1]: outputs are grid pictures."""
+
+    name = "image"
+    example_ndim = 3
+    default_suffix = ".png"
+    shape_text = "(C, H, W)"
+
+
+@DATA_KINDS.register("vector")
+class VectorKind(DataKind):
+    """Rows of numbers (D,), such as a table's: outputs are CSV tables with the data's column names."""
+
+    name = "vector"
+    example_ndim = 1
+    default_suffix = ".csv"
+    shape_text = "(D,)"
+
+
+def data_kind(name: str) -> DataKind:
+    """The registered kind called `name` (a ConfigError listing the kinds for another name)."""
+    for module in KIND_MODULES:
+        importlib.import_module(module)
+    return DATA_KINDS.get(name)()
+
+
+def kind_names() -> list[str]:
+    """Every registered kind's name."""
+    for module in KIND_MODULES:
+        importlib.import_module(module)
+    return DATA_KINDS.names()
