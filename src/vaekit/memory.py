@@ -30,12 +30,13 @@ GB = 1e9
 
 
 def parameter_count(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_classes: int | None = None,
-                    schema: tuple[list[str], list[Any]] | None = None) -> int | None:
+                    schema: tuple[list[str], list[Any]] | None = None, vocabulary_size: int | None = None
+                    ) -> int | None:
     """Parameters and buffers of the model `build_model` would build, counted on the meta device (no memory);
     None when a part cannot be built there (the real build then has the last word)."""
     try:
         with torch.device("meta"):
-            model = build_model(cfg, tuple(shape), kind, num_classes, schema)
+            model = build_model(cfg, tuple(shape), kind, num_classes, schema, vocabulary_size)
     except ConfigError:
         raise  # parts that do not go together: the same error the real build would give, only sooner
     except Exception:  # noqa: BLE001  (a part that needs real memory to be built: skip the estimate)
@@ -82,7 +83,8 @@ def host_memory() -> int | None:
 def check_training_fits(config: Config, data: Dataset, schema: tuple[list[str], list[Any]] | None,
                         device: torch.device) -> None:
     """A ConfigError, with the sizes, when training this model on this device needs more memory than it has."""
-    parameters = parameter_count(config.model, data.shape, data.kind, data.num_classes, schema)
+    parameters = parameter_count(config.model, data.shape, data.kind, data.num_classes, schema,
+                                 data.vocabulary_size)
     memory = device_memory(device)
     if parameters is None or memory is None:
         return

@@ -305,11 +305,17 @@ def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str
 
 
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
-                num_classes: int | None = None, schema: tuple[list[str], list[Any]] | None = None) -> VAE:
+                num_classes: int | None = None, schema: tuple[list[str], list[Any]] | None = None,
+                vocabulary_size: int | None = None) -> VAE:
     """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
-    (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values)."""
+    (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values); a
+    likelihood over tokens, the vocabulary's size."""
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
-    if likelihood_cls.needs_schema:
+    if likelihood_cls.needs_vocabulary:
+        if not vocabulary_size:
+            raise ConfigError(f"the {cfg.likelihood} likelihood models tokens: it needs text data (a vocabulary)")
+        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, vocabulary_size=vocabulary_size)
+    elif likelihood_cls.needs_schema:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, schema=schema)
     else:
         likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)

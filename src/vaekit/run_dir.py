@@ -121,13 +121,14 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str =
         raise VaekitError(f"run directory {run_dir} has no model in it ({MODEL_FILE} is missing)")
     schema = (data["column_types"], data["column_values"]) if data.get("column_types") else None
     shape, kind, num_classes = tuple(data["shape"]), data["kind"], data.get("num_classes")
-    parameters = parameter_count(config.model, shape, kind, num_classes, schema)
+    vocabulary_size = data.get("vocabulary_size")  # text: token ids 0..V-1
+    parameters = parameter_count(config.model, shape, kind, num_classes, schema, vocabulary_size)
     have = host_memory()
     if parameters is not None and have is not None and parameters * FLOAT_BYTES > have:
         raise VaekitError(f"{Path(run_dir) / CONFIG_FILE} describes a model of {parameters:,} parameters "
                           f"({parameters * FLOAT_BYTES / GB:.1f} GB), more than this machine's memory; is it "
                           "damaged?")
-    model = build_model(config.model, shape, kind, num_classes, schema)
+    model = build_model(config.model, shape, kind, num_classes, schema, vocabulary_size)
     try:
         tensors = load_file(str(weights_path))
         model.load_state_dict(tensors)

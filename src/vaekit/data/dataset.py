@@ -66,6 +66,8 @@ class Dataset:
     train_factors: torch.Tensor | None = field(default=None, repr=False)
     test_factors: torch.Tensor | None = field(default=None, repr=False)
     factor_names: list[str] | None = None
+    # text: the tokens the ids 0..V-1 of the examples stand for (built on the training split, data/kinds.py)
+    vocabulary: list[str] | None = None
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
@@ -182,6 +184,11 @@ class Dataset:
     def shape(self) -> tuple[int, ...]:
         """The shape of one example, e.g. (1, 28, 28) or (D,)."""
         return tuple(self.train_x.shape[1:])
+
+    @property
+    def vocabulary_size(self) -> int | None:
+        """V for token data (ids 0..V-1), None for other data."""
+        return None if self.vocabulary is None else len(self.vocabulary)
 
     @property
     def num_classes(self) -> int | None:

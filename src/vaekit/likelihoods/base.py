@@ -38,6 +38,7 @@ class Likelihood(nn.Module):
     levels: int | None = None
     location_scale: bool = False
     needs_schema: bool = False
+    needs_vocabulary: bool = False  # from_config(..., vocabulary_size=V): a likelihood over token ids 0..V-1
 
     def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """What the encoder reads for data x (..., *data_shape): x itself, unless the likelihood codes it (a

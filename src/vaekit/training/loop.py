@@ -380,7 +380,8 @@ def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress
     streams = RandomStreams(config.train.seed, device)
     with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
         try:
-            model = build_model(config.model, data.shape, data.kind, data.num_classes, schema).to(device)
+            model = build_model(config.model, data.shape, data.kind, data.num_classes, schema,
+                                data.vocabulary_size).to(device)
         except (MemoryError, RuntimeError) as error:
             raise allocation_error(error) or error from None
     if processes.several:
