@@ -53,3 +53,16 @@ def test_info_shows_a_run_whose_versions_entry_is_damaged(digits_run: Path, tmp_
     code, output = invoke("info", run)
     assert code == 0, output
     assert "versions: not recorded" in output
+
+
+def test_outputs_that_overflow_mid_epoch_end_in_one_line_and_keep_the_last_good_epoch(tmp_path: Path) -> None:
+    """SGD this fast drives VaDE's posterior to overflow in its first epoch after pretraining; the mixture's q(c|z)
+    refused the NaN logits mid-epoch with torch's ValueError and a traceback, before the epoch's NaN check."""
+    code, output = invoke("train", "--data", "digits", "--prior", "mixture", "--objective", "vade",
+                          "--pretrain-epochs", "2", "--optimizer", "sgd", "--lr", "0.1", "--epochs", "4",
+                          "--out", tmp_path / "run")
+    assert code == 2 and "Traceback" not in output
+    assert "error: the model's outputs became NaN or infinite at step" in output and "(epoch 3)" in output
+    assert "keeps the last good checkpoint (epoch 2)" in output
+    rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 3  # the header and epochs 1 and 2

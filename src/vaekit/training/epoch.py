@@ -73,7 +73,14 @@ def train_epoch(model: VAE, objective: Any, train_step: TrainStep, batches: Devi
             x = dequantize(x, tensors.dequantize_levels, noise)
         progress_epochs = epoch - 1 + start / n
         beta = kl_weight(config.objective, config.train.epochs, progress_epochs)
-        out = train_step(step_objective, view, x, beta, capacity(config.objective, progress_epochs))
+        try:
+            out = train_step(step_objective, view, x, beta, capacity(config.objective, progress_epochs))
+        except ValueError as error:
+            # torch's argument validation refusing a distribution built from NaN or infinite network outputs (an
+            # overflowing step, weights gone to NaN) before the epoch's end could see a NaN loss: the same stop
+            if "found invalid values" in str(error):
+                raise TrainingDiverged(step + 1, epoch, "the model's outputs") from None
+            raise
         step += 1
         if rows:
             with torch.no_grad():
