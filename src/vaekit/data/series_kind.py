@@ -1,0 +1,62 @@
+"""The data kind "series": real-valued time series (T, C + 1), the last channel marking the real steps
+(vaekit.data.series). Outputs are written in the file form, the padding as NaN again.
+
+    kind = data_kind("series")
+    kind.default_output("samples")                 # 'samples.npy': (N, T, C), NaN after each series' end
+    kind.save(Path("samples.csv"), batch, info)    # a long table: series, step, x0..x{C-1}, real steps only
+    kind.save(Path("recon.csv"), recon, info, inputs=x)   # inputs and reconstructions, told apart by "source"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vaekit.data.kinds import DataKind
+from vaekit.data.series import with_nan_padding
+from vaekit.errors import VaekitError
+from vaekit.io import atomic_path
+from vaekit.outputs import save_table
+from vaekit.registry import DATA_KINDS
+
+
+def _long_table(batch: torch.Tensor, source: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(values of the real steps (M, C), extra columns series, step[, source]) of a batch (N, T, C + 1)."""
+    array = batch.detach().cpu().numpy()
+    series, step = np.nonzero(array[..., -1] > 0.5)
+    extra: dict[str, np.ndarray] = {"series": series, "step": step}
+    if source is not None:
+        extra["source"] = np.full(len(series), source)
+    return array[series, step, :-1], extra
+
+
+@DATA_KINDS.register("series")
+class SeriesKind(DataKind):
+    """Time series (T, C + 1): outputs are .npy arrays (N, T, C) with NaN padding, or long CSV tables."""
+
+    name = "series"
+    example_ndim = 2
+    default_suffix = ".npy"
+    shape_text = "(T, C + 1)"
+
+    def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,
+             inputs: torch.Tensor | None = None) -> Path:
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".npy":  # the batch alone, as the loader reads it
+            with atomic_path(path) as tmp, tmp.open("wb") as handle:
+                np.save(handle, with_nan_padding(batch.detach().cpu().numpy()))
+            return path
+        if suffix != ".csv":
+            raise VaekitError(f"{path}: choose an output ending in .npy or .csv for series")
+        values, extra = _long_table(batch, None if inputs is None else "output")
+        if inputs is not None:
+            before, before_extra = _long_table(inputs, "input")
+            values = np.concatenate([before, values])
+            extra = {key: np.concatenate([before_extra[key], extra[key]]) for key in extra}
+        columns = [f"x{i}" for i in range(values.shape[1])]
+        table = save_table(path, values, columns, extra=extra)
+        return table
