@@ -37,6 +37,18 @@ from vaekit.registry import LIKELIHOODS
 STRATEGIES = ("greedy", "sample", "beam")
 
 
+class _TokenIds(constraints._IntegerGreaterThan):
+    """Whole numbers from 0: token ids, which the run's vocabulary bounds above."""
+
+    text = "token ids (whole numbers 0..V-1 of a vocabulary: text data)"
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+
+TOKEN_IDS = _TokenIds()
+
+
 class TokenSequence(SequenceDistribution):
     """p(x|z) over token sequences (T,) for a batch of decoder contexts; see the module docstring.
 
@@ -86,7 +98,7 @@ class TokenAutoregressiveLikelihood(RecurrentDecoder):
     """The recurrent decoder over a vocabulary of V tokens; needs a sequence network (rnn, conv1d) for the encoder
     and the context, and text data (token ids (T,), V from the vocabulary)."""
 
-    data_support = constraints.nonnegative_integer  # token ids; the vocabulary's size bounds them per run
+    data_support = TOKEN_IDS  # the vocabulary's size bounds them per run
     density = False  # exact probabilities of token sequences: no dequantization
     needs_vocabulary = True
 
