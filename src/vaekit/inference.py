@@ -12,12 +12,14 @@ x_train/x_test) can be asked for one part.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch.distributions import Distribution
 
 from vaekit.checks import as_checked_data
 from vaekit.config import Config
@@ -131,8 +133,10 @@ def check_finite_outputs(values: torch.Tensor, what: str) -> None:
 
 @torch.no_grad()
 def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int = 10,
-                spherical: bool = False, y_from: int | None = None, y_to: int | None = None) -> torch.Tensor:
-    """(steps, *shape) likelihood means decoded along the path between the posterior means of two inputs.
+                spherical: bool = False, y_from: int | None = None, y_to: int | None = None,
+                decode: Callable[[Distribution], torch.Tensor] | None = None) -> torch.Tensor:
+    """(steps, *shape) likelihood means decoded along the path between the posterior means of two inputs, or what
+    `decode` reads from each p(x|z) (text: a decoding strategy; the sentences are Bowman et al.'s homotopy).
 
     Linear by default; spherical (slerp) keeps the codes at a typical distance from the origin under N(0, I).
     A conditional VAE encodes each end with its label and decodes the whole path in the first one's class.
@@ -148,4 +152,5 @@ def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int
         z = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
     else:
         z = (1 - t) * ends[0] + t * ends[1]
-    return model.decode(z, None if labels is None else labels[:1].expand(steps)).mean.cpu()
+    px = model.decode(z, None if labels is None else labels[:1].expand(steps))
+    return (px.mean if decode is None else decode(px)).cpu()
