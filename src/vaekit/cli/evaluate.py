@@ -80,6 +80,8 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
     from vaekit.training.resume_checks import check_same_data
 
     config, info = read_run_config(run)
+    if baseline is not None and info.get("vocabulary_size") is None:  # before the long part
+        raise VaekitError("--baseline compares a text run with a language model run; this run is not a text run")
     model = _load(run, device)
     chosen = select_data(run, source, split)
     if source is None:  # the run's own split, by name: only if it still holds what the run was trained on
@@ -115,8 +117,6 @@ def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source:
     from vaekit.inference import select_data
     from vaekit.run_dir import read_run_config
 
-    if "neg_log_likelihood_per_token" not in results:
-        raise VaekitError("--baseline compares a text run with a language model run; this run is not a text run")
     config, info = read_run_config(baseline)
     lm = select_data(baseline, source, chosen.split)
     if lm.x.shape != chosen.x.shape or not torch.equal(lm.x, chosen.x):
