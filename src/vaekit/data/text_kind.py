@@ -40,6 +40,7 @@ class TextKind(DataKind):
     example_ndim = 1
     default_suffix = ".txt"
     shape_text = "(T,)"
+    pictured = False  # a run's samples and reconstructions are sentences: samples.txt, reconstructions.tsv
 
     def default_output(self, stem: str) -> str:
         return f"{stem}.tsv" if stem in PAIRED else f"{stem}{self.default_suffix}"
