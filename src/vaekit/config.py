@@ -102,6 +102,16 @@ class ModelConfig:
     activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
+    cell: str = _setting("gru", "sequences: the recurrent cell of the rnn encoder and of the autoregressive decoder",
+                         choices=("gru", "lstm"))
+    rnn_hidden: int = _setting(256, "sequences: width of the recurrent state (encoder and decoder)")
+    embedding_dim: int = _setting(128, "text: width of the token embeddings")
+    word_dropout: float = _setting(0.0, "text: share of the decoder's input tokens replaced by <unk> while training "
+                                   "(Bowman et al. 2016); 1 gives the decoder none of its earlier tokens")
+    latent_inputs: bool = _setting(True, "autoregressive decoders: z joins every step's input beside setting the "
+                                   "initial state (off: the initial state only, as in Bowman et al.)")
+    language_model: bool = _setting(False, "the autoregressive decoder alone, without a latent code (rate 0, -ELBO "
+                                    "= -log p(x)): the baseline that tells whether a text VAE uses its code")
     posterior: str = _setting("diagonal_gaussian", "posterior q(z|x) (ladder goes with prior: ladder)",
                               part="posterior")
     flow_steps: int = _setting(4, "flow steps of a planar or iaf posterior")
@@ -138,6 +148,11 @@ class ModelConfig:
             raise ConfigError(f"hidden must be one or more positive widths, got {self.hidden}")
         if not self.conv_channels or any(width < 1 for width in self.conv_channels):
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
+        if self.rnn_hidden < 1 or self.embedding_dim < 1:
+            raise ConfigError(f"rnn_hidden and embedding_dim must be at least 1, got {self.rnn_hidden} and "
+                              f"{self.embedding_dim}")
+        if not 0.0 <= self.word_dropout <= 1.0:
+            raise ConfigError(f"word_dropout is a share of tokens, between 0 and 1; got {self.word_dropout}")
         if not self.fixed_scale > 0:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
         if self.logistic_components < 1 or self.residual_blocks < 1:
