@@ -38,6 +38,7 @@ from vaekit.evaluation.sequence import compare_language_model  # noqa: E402
 from vaekit.inference import interpolate  # noqa: E402
 
 COMMAND = "nice -n 10 .venv/bin/python bench/text_vae.py"
+SOURCE = "fortunes:max_tokens=20"
 MODEL = {"network": "rnn", "cell": "gru", "embedding_dim": 128, "rnn_hidden": 256, "latent_dim": 32}
 EPOCHS = 12
 WARMUP = 6  # epochs of KL annealing
@@ -49,7 +50,7 @@ HOMOTOPY = (0, 1, 7)  # test sentences from, to, and the steps of the path
 def config(epochs: int, language_model: bool) -> vaekit.Config:
     objective = {"name": "elbo"} if language_model else {"name": "elbo", "warmup_epochs": WARMUP}
     model = {**MODEL, "language_model": language_model, "word_dropout": 0.0 if language_model else WORD_DROPOUT}
-    return vaekit.Config.from_dict({"data": {"source": "fortunes", "min_count": 2}, "model": model,
+    return vaekit.Config.from_dict({"data": {"source": SOURCE, "min_count": 2}, "model": model,
                                     "objective": objective,
                                     "train": {"epochs": epochs, "batch_size": 64, "lr": 1e-3, "seed": 0,
                                               "device": "cpu"}})
@@ -71,7 +72,7 @@ def main() -> None:
                                       progress=False, pictures=False)
             results["seconds"][f"train {name}"] = round(time.perf_counter() - started, 1)
             print(f"trained the {name} in {results['seconds'][f'train {name}']:.0f} s", flush=True)
-        data = vaekit.load_dataset("fortunes", text=text_options(config(1, False).data))
+        data = vaekit.load_dataset(SOURCE, text=text_options(config(1, False).data))
         results["data"] = {"train": len(data.train_x), "test": len(data.test_x), "vocabulary": data.vocabulary_size,
                            "max_length": data.shape[0] - 1}
         scored = {}

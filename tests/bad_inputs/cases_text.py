@@ -3,7 +3,14 @@ options on a run that is not text, text settings on data that is not text."""
 
 from __future__ import annotations
 
-from bad_inputs.case import Case, Workspace
+import functools
+import tempfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bad_inputs.case import Case, Workspace, copy_run
+from vaekit.cli import main
 from vaekit.data import load_dataset
 from vaekit.data.text_options import TextOptions
 
@@ -13,6 +20,26 @@ LINES = "The cat sat on the mat.\nA dog ran.\nThe dog sat.\n"
 
 def _lines(w: Workspace) -> None:
     w.write("lines.txt", LINES)
+
+
+@functools.cache
+def _trained_text_run() -> Path:
+    """A tiny text run, trained once for the cases that need one (each copies it into its workspace)."""
+    folder = Path(tempfile.mkdtemp(prefix="vaekit-text-case-"))
+    (folder / "lines.txt").write_text(LINES * 4)
+    result = CliRunner().invoke(main, ["train", "--data", str(folder / "lines.txt"), "--network", "rnn",
+                                       "--rnn-hidden", "8", "--embedding-dim", "4", "--latent-dim", "2", "--epochs",
+                                       "1", "--out", str(folder / "run"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+def _text_run(w: Workspace, vocabulary: str | None = None, delete: bool = False) -> None:
+    run = copy_run(_trained_text_run(), w.path("text"))
+    if vocabulary is not None:
+        (run / "vocabulary.json").write_text(vocabulary)
+    if delete:
+        (run / "vocabulary.json").unlink()
 
 
 def _corrupt_vocabulary(w: Workspace) -> None:
@@ -42,6 +69,16 @@ CASES = [
                                                                 *NEW], setup=_lines),
     Case("text-fortunes-setting", r"fortunes: max_tokens must be at least 1",
          ["train", "--data", "fortunes:max_tokens=0", *NEW]),
+    Case("text-run-corrupt-vocabulary", r"vocabulary .*text/vocabulary\.json is corrupt",
+         ["sample", "{root}/text", "-n", "2"], setup=lambda w: _text_run(w, '{"tokens": ["<pad>", "<unk>"]}')),
+    Case("text-run-vocabulary-not-json", r"vocabulary .*text/vocabulary\.json is corrupt \(JSONDecodeError",
+         ["reconstruct", "{root}/text", "-n", "2"], setup=lambda w: _text_run(w, "{not json")),
+    Case("text-run-missing-vocabulary", r"vocabulary .*text/vocabulary\.json does not exist",
+         ["embed", "{root}/text", "--out", "codes.csv"], setup=lambda w: _text_run(w, delete=True)),
+    Case("text-other-data-too-long",
+         r"line 2 of long\.txt has 10 tokens, more than max_length 7 .*trained on at most 7: shorten",
+         ["reconstruct", "{root}/text", "--data", "long.txt"],
+         setup=lambda w: (_text_run(w), w.write("long.txt", "the cat sat .\nthe dog sat on the mat on the mat .\n"))),
     Case("text-decode-image-run", r"--decode is for text runs", ["sample", "{run}", "--decode", "beam", "-n", "2"]),
     Case("text-decode-reconstruct-image-run", r"--decode is for text runs",
          ["reconstruct", "{run}", "--decode", "greedy", "-n", "2"]),

@@ -120,9 +120,10 @@ def _fit_length(sentences: list[list[str]], text: TextOptions, where: str, place
         return sentences
     if not text.truncate:
         first = long[0]
+        remedy = (f"the run {text.run} was trained on at most {text.max_length}: shorten or drop them" if text.run
+                  else "raise max_length (--max-length) or cut them with truncate (--truncate)")
         raise DataError(f"{places[first]} of {where} has {len(sentences[first])} tokens, more than max_length "
-                        f"{text.max_length} ({len(long)} such); raise max_length (--max-length) or cut them with "
-                        "truncate (--truncate)")
+                        f"{text.max_length} ({len(long)} such); {remedy}")
     _notice(f"{where}: cut {len(long)} examples longer than max_length to their first {text.max_length} tokens")
     return [sentence[:text.max_length] for sentence in sentences]
 

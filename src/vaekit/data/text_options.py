@@ -31,6 +31,7 @@ class TextOptions:
     max_length: int = 0  # 0: the longest line of the data
     truncate: bool = False
     vocabulary: str | None = None
+    run: str | None = None  # the trained run whose settings these are (its max_length cannot change)
 
     def __post_init__(self) -> None:
         if self.min_count < 1 or self.max_length < 0 or self.max_vocabulary < 0 or 0 < self.max_vocabulary <= 4:
@@ -43,11 +44,12 @@ def text_options(cfg: DataConfig, run_info: dict[str, Any] | None = None) -> Tex
     """The text settings of a run's DataConfig. For a trained text run (`run_info`: its config.json "data", with
     "run_dir" added), its data are read as it read them: with its max_length and its own vocabulary.json, so any
     text, the run's own or other, gets the ids the model was trained on."""
-    vocabulary, max_length = cfg.vocabulary, cfg.max_length
+    vocabulary, max_length, run = cfg.vocabulary, cfg.max_length, None
     if run_info is not None and run_info.get("kind") == "text":
         max_length = run_info.get("max_length", max_length)
         if run_info.get("run_dir") is not None and run_info.get("vocabulary"):
             vocabulary = str(Path(run_info["run_dir"]) / run_info["vocabulary"])
+            run = str(run_info["run_dir"])
     return TextOptions(column=cfg.text_column, lowercase=cfg.lowercase, min_count=cfg.min_count,
                        max_vocabulary=cfg.max_vocabulary, max_length=max_length, truncate=cfg.truncate,
-                       vocabulary=vocabulary)
+                       vocabulary=vocabulary, run=run)
