@@ -49,6 +49,18 @@ class DataConfig:
     label_column: str | None = _setting(None, "table column holding class labels (CSV/Parquet)")
     column_types: str | None = _setting(None, "table column types that override the inferred ones, e.g. "
                                         "\"sex:binary,age:continuous\" (continuous, binary, categorical)")
+    text_column: str | None = _setting(None, "text: the table column (CSV/Parquet) holding one sentence or document "
+                                       "per row")
+    lowercase: bool = _setting(True, "text: lowercase before splitting into words and punctuation")
+    min_count: int = _setting(2, "text: keep tokens seen at least this often in the training split; the rest read "
+                              "as <unk>")
+    max_vocabulary: int = _setting(0, "text: at most this many tokens in the vocabulary, the 4 special ones "
+                                   "included (0: no limit)")
+    max_length: int = _setting(0, "text: tokens per sentence at most (end of sentence not counted); a longer line "
+                               "is an error unless truncate (0: the longest line of the data)")
+    truncate: bool = _setting(False, "text: cut lines longer than max_length instead of refusing them")
+    vocabulary: str | None = _setting(None, "text: a vocabulary.json to use instead of building one on the "
+                                      "training split (a run's own vocabulary is used for any reload of its data)")
     split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
     labels_per_class: int = _setting(0, "semi-supervised learning: keep this many labels per class of the training "
                                      "split, drawn with split_seed, and mark the rest unlabelled (-1); 0 keeps "
@@ -74,6 +86,9 @@ class DataConfig:
         if self.dequantize and self.binarize != "none":
             raise ConfigError("dequantize and binarize exclude each other: binarized pixels are already discrete "
                               "data for a Bernoulli likelihood")
+        from vaekit.data.text_options import text_options
+
+        text_options(self)  # the text settings' own checks
         if self.workers < 0 or self.shuffle_buffer < 1:
             raise ConfigError(f"data.workers must be 0 or more and data.shuffle_buffer at least 1, got "
                               f"{self.workers} and {self.shuffle_buffer}")

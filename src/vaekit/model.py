@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -218,8 +219,10 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
-               labels: torch.Tensor | None = None) -> torch.Tensor:
-        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z).
+               labels: torch.Tensor | None = None, decode: Callable[[Distribution], torch.Tensor] | None = None
+               ) -> torch.Tensor:
+        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z), or read
+        from p(x|z) by `decode` (text: px -> px.decode("beam", beam_width=5)).
         A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
         n = check_count(n)
         if self.conditioning is not None and labels is None and self.class_latent is None:
@@ -236,18 +239,23 @@ class VAE(nn.Module):
         # one Gaussian per label: one draw from each; a single prior: n draws
         z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
         px = self.decode(z, labels)
+        if decode is not None:
+            return decode(px)
         return px.mean if mean else px.sample()
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
-                    generator: torch.Generator | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
-        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample); labels y for a CVAE."""
+                    generator: torch.Generator | None = None, y: torch.Tensor | None = None,
+                    decode: Callable[[Distribution], torch.Tensor] | None = None) -> torch.Tensor:
+        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample), or what `decode` reads
+        from p(x|z) (text: a decoding strategy); labels y for a CVAE."""
         x = as_checked_data(x, self)
         if self.class_latent is not None and self.class_latent.in_decoder:  # M2 decodes with the class too
             y = self.class_latent.fill(y, self._encoder_inputs(x))
         q = self.encode(x, y)
         z = rsample(q, generator) if sample_posterior else q.mean
-        return self.decode(z, y).mean
+        px = self.decode(z, y)
+        return px.mean if decode is None else decode(px)
 
     def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto", y: torch.Tensor | None = None
              ) -> ObjectiveOutput:

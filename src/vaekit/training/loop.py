@@ -178,7 +178,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
             config = config.with_overrides({"train": overrides})
             if "streamed" in info:  # read the data as the run read them, whatever this machine's memory says
                 config = config.with_overrides({"data": {"streaming": "on" if info["streamed"] else "off"}})
-            data, stream = load_training_data(config, run_info=info)  # a table coded as this run coded it
+            # a table coded as this run coded it; a text in the ids of the run's vocabulary.json
+            data, stream = load_training_data(config, run_info={**info, "run_dir": run_dir})
             check_same_data(info, data, run_dir)
         try:
             return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until,
