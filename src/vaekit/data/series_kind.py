@@ -3,7 +3,7 @@
 
     kind = data_kind("series")
     kind.default_output("samples")                 # 'samples.npy': (N, T, C), NaN after each series' end
-    kind.save(Path("samples.csv"), batch, info)    # a long table: series, step, x0..x{C-1}, real steps only
+    kind.save(Path("samples.csv"), batch, info)    # a long table: id, x0..x{C-1}, step; real steps only
     kind.save(Path("recon.csv"), recon, info, inputs=x)   # inputs and reconstructions, told apart by "source"
 """
 
@@ -23,14 +23,16 @@ from vaekit.outputs import save_table
 from vaekit.registry import DATA_KINDS
 
 
-def _long_table(batch: torch.Tensor, source: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(values of the real steps (M, C), extra columns series, step[, source]) of a batch (N, T, C + 1)."""
+def _long_table(batch: torch.Tensor, ids: np.ndarray, source: str | None = None
+                ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(values of the real steps (M, C), each step's example id (M,), extra columns step[, source]) of a batch
+    (N, T, C + 1) whose examples have `ids`."""
     array = batch.detach().cpu().numpy()
-    series, step = np.nonzero(array[..., -1] > 0.5)
-    extra: dict[str, np.ndarray] = {"series": series, "step": step}
+    example, step = np.nonzero(array[..., -1] > 0.5)
+    extra: dict[str, np.ndarray] = {"step": step}
     if source is not None:
-        extra["source"] = np.full(len(series), source)
-    return array[series, step, :-1], extra
+        extra["source"] = np.full(len(example), source)
+    return array[example, step, :-1], np.asarray(ids)[example], extra
 
 
 @DATA_KINDS.register("series")
@@ -41,6 +43,11 @@ class SeriesKind(DataKind):
     example_ndim = 2
     default_suffix = ".npy"
     shape_text = "(T, C + 1)"
+    pictured = False  # a run's samples and reconstructions are written by `save`: samples.npy, reconstructions.csv
+
+    def default_output(self, stem: str) -> str:
+        # a reconstruction beside its input: the long table has room for both (a "source" column)
+        return f"{stem}.csv" if stem == "reconstructions" else f"{stem}{self.default_suffix}"
 
     def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,
              inputs: torch.Tensor | None = None) -> Path:
@@ -52,11 +59,11 @@ class SeriesKind(DataKind):
             return path
         if suffix != ".csv":
             raise VaekitError(f"{path}: choose an output ending in .npy or .csv for series")
-        values, extra = _long_table(batch, None if inputs is None else "output")
+        # each row is one real step of one example, named by the example's id (its position where none is known)
+        ids = np.asarray(info["ids"]) if info.get("ids") is not None else np.arange(len(batch))
+        values, row_ids, extra = _long_table(batch, ids, None if inputs is None else "output")
         if inputs is not None:
-            before, before_extra = _long_table(inputs, "input")
-            values = np.concatenate([before, values])
+            before, before_ids, before_extra = _long_table(inputs, ids, "input")
+            values, row_ids = np.concatenate([before, values]), np.concatenate([before_ids, row_ids])
             extra = {key: np.concatenate([before_extra[key], extra[key]]) for key in extra}
-        columns = [f"x{i}" for i in range(values.shape[1])]
-        table = save_table(path, values, columns, extra=extra)
-        return table
+        return save_table(path, values, [f"x{i}" for i in range(values.shape[1])], extra=extra, ids=row_ids)

@@ -148,11 +148,12 @@ class TokenAutoregressiveLikelihood(RecurrentDecoder):
             dropped[:, 0] = False  # BOS stays: it tells the decoder where the sentence starts
             previous = torch.where(dropped & (previous != PAD), torch.full_like(previous, UNK), previous)
         outputs, _ = self.run(self.embedding(previous), context, self.start(context))
-        logits = self.output(outputs).float() + self.allowed
-        # ignore_index: padding scores 0, so a sentence's score does not depend on how much of it follows
-        nll = F.cross_entropy(logits.reshape(-1, self.vocabulary_size), targets.reshape(-1), ignore_index=PAD,
-                              reduction="none")
-        return -nll.view(targets.shape).sum(-1)
+        # the output layer, the costliest part (V logits a step), runs on the real tokens only: padding scores 0,
+        # so a sentence's score does not depend on how much of it follows
+        rows, steps = (targets != PAD).nonzero(as_tuple=True)
+        logits = self.output(outputs[rows, steps]).float() + self.allowed[steps]
+        log_p = -F.cross_entropy(logits, targets[rows, steps], reduction="none")
+        return torch.zeros(len(targets), dtype=log_p.dtype, device=log_p.device).index_add(0, rows, log_p)
 
     def step(self, previous: torch.Tensor, state: State, t: int, context: torch.Tensor
              ) -> tuple[torch.Tensor, State]:
