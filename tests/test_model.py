@@ -64,7 +64,8 @@ def test_any_latent_size_and_depth() -> None:
 
 
 def test_unknown_part_names_list_the_choices() -> None:
-    with pytest.raises(ConfigError, match="unknown likelihood 'poisson'; choose one of: autoregressive, autoregressive_gaussian, bernoulli"):
+    with pytest.raises(ConfigError, match="unknown likelihood 'poisson'; choose one of: autoregressive, "
+                                          "autoregressive_gaussian, bernoulli"):
         build_model(ModelConfig(likelihood="poisson"), (4,))
 
 
