@@ -152,8 +152,9 @@ def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source:
 def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, out: str | None, source: str | None,
              dequantize: str, disentanglement: str, baseline: str | None, device: str) -> None:
     """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
-    and a linear probe; on data with known generative factors (sprites, dsprites), the disentanglement metrics;
-    on text, the numbers per token and the perplexities, and with --baseline a language model's beside them.
+    and a linear probe; on data with known generative factors (sprites, dsprites), the disentanglement metrics.
+
+    On text, the numbers per token and the perplexities, and with --baseline a language model's beside them.
 
     The run's own test split is written to RUN/evaluation.json, the evaluation compare and report show. Data
     given with --data is scored whole (every row) and written to RUN/evaluations/<name>.json, as are other

@@ -94,8 +94,9 @@ def _values(run: str) -> list | None:
 @DEVICE
 def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, decode: str | None,
            beam_width: int | None, device: str) -> None:
-    """Decode draws from the prior: new examples (of class --label, for a conditional VAE); for text, sentences,
-    one a line.
+    """Decode draws from the prior: new examples (of class --label, for a conditional VAE).
+
+    For text, sentences, one a line (--decode chooses how they are read from p(x|z)).
 
     \b
     Example:
@@ -205,8 +206,9 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
 @DEVICE
 def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical: bool, out: str | None,
                 source: str | None, split: str, decode: str | None, beam_width: int | None, device: str) -> None:
-    """Decode the path between the latent codes of two examples; for text, the sentences along it, one a line
-    (the homotopies of Bowman et al. 2016).
+    """Decode the path between the latent codes of two examples.
+
+    For text, the sentences along the path, one a line (the homotopies of Bowman et al. 2016).
 
     \b
     Example:
