@@ -38,6 +38,19 @@ def _sentences(length: int) -> list[list[int]]:
     return [[*body, EOS] for n in range(length) for body in itertools.product(words, repeat=n)]
 
 
+def _by_steps(model, z: torch.Tensor, x: torch.Tensor, read_unk: bool = False) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    """log p(x|z) as the sum of the decoder's step-by-step log-probabilities of x's real tokens, each step reading
+    the previous token of x (or UNK, `read_unk`: what word dropout 1 gives the decoder)."""
+    context = model.decoder(z)
+    likelihood, targets = model.likelihood, x.long()
+    state, previous, total = likelihood.start(context), torch.full((len(x),), 2), torch.zeros(len(x))
+    for t in range(x.shape[1]):
+        log_probs, state = likelihood.step(previous, state, t, context)
+        total += torch.where(targets[:, t] != PAD, log_probs.gather(1, targets[:, t:t + 1])[:, 0], 0.0)
+        previous = torch.full((len(x),), UNK) if read_unk else targets[:, t]
+    return total
+
+
 def _padded(sentences: list[list[int]], length: int) -> torch.Tensor:
     return torch.tensor([s + [PAD] * (length - len(s)) for s in sentences], dtype=torch.float32)
 
@@ -88,16 +101,7 @@ def test_the_token_decoder_is_a_distribution_over_every_sentence(cell) -> None:
     with torch.no_grad():
         log_p = model.decode(z).log_prob(x)  # (2, 40): each z against every sentence
         torch.testing.assert_close(log_p.double().exp().sum(-1), torch.ones(2, dtype=torch.float64))
-        likelihood = model.likelihood
-        context = model.decoder(z[0].expand(len(x), 3))
-        state, previous = likelihood.start(context), torch.full((len(x),), 2)
-        by_steps = torch.zeros(len(x))
-        for t in range(length):
-            log_probs, state = likelihood.step(previous, state, t, context)
-            token = x[:, t].long()
-            by_steps += torch.where(token != PAD, log_probs.gather(1, token.clamp(min=0)[:, None])[:, 0], 0.0)
-            previous = token
-        torch.testing.assert_close(log_p[0], by_steps)
+        torch.testing.assert_close(log_p[0], _by_steps(model, z[0].expand(len(x), 3), x))
         # a sentence with no EOS within T, or a word after PAD, is outside the support: probability 0
         assert model.decode(z[0]).log_prob(torch.tensor([[4.0, 4.0, 4.0, 4.0]])).item() == -math.inf
 
@@ -160,14 +164,7 @@ def test_word_dropout_acts_while_training_only() -> None:
         every = _text_model(6, word_dropout=1.0).train()
         read_from_unk = every.likelihood.score(every.decoder(z), x)
         every.eval()
-        context = every.decoder(z)
-        targets = x.long()
-        state, previous, manual = every.likelihood.start(context), torch.full((2,), 2), torch.zeros(2)
-        for t in range(6):
-            log_probs, state = every.likelihood.step(previous, state, t, context)
-            manual += torch.where(targets[:, t] != PAD, log_probs.gather(1, targets[:, t:t + 1])[:, 0], 0.0)
-            previous = torch.full((2,), UNK)
-        torch.testing.assert_close(read_from_unk, manual)
+        torch.testing.assert_close(read_from_unk, _by_steps(every, z, x, read_unk=True))
 
 
 def test_a_language_model_has_rate_zero_and_its_bounds_are_its_exact_likelihood() -> None:
