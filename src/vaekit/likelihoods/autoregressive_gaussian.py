@@ -82,6 +82,11 @@ class GaussianAutoregressiveLikelihood(RecurrentDecoder):
                               f"marks the real steps (data kind series); got examples of shape {tuple(data_shape)}")
         return cls(data_shape[0], data_shape[1] - 1, cfg)
 
+    @classmethod
+    def scores(cls, binary: bool) -> str | None:
+        return ("log-densities of each series' real steps plus the log-probability of its length (nats per series; "
+                "padding not scored)")
+
     @property
     def outputs_per_row(self) -> int:
         return self.length * (2 * self.channels + 1 + self.rnn.hidden)
