@@ -116,5 +116,8 @@ def test_a_series_vae_trains_samples_and_reconstructs_from_the_command_line(tmp_
     for row, steps in inputs.groupby("id"):  # the id is the series' row in the file; its real steps, no padding
         np.testing.assert_allclose(steps[["x0", "x1"]].to_numpy(), values[row, :len(steps)], rtol=1e-6)
         assert len(steps) == int((~np.isnan(values[row, :, 0])).sum())
+    result = runner.invoke(main, ["sample", str(run), "-n", "6", "--out", str(tmp_path / "samples.png")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = runner.invoke(main, ["evaluate", str(run), "--k", "4"])
     assert result.exit_code == 0, result.output

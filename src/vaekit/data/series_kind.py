@@ -5,6 +5,7 @@
     kind.default_output("samples")                 # 'samples.npy': (N, T, C), NaN after each series' end
     kind.save(Path("samples.csv"), batch, info)    # a long table: id, x0..x{C-1}, step; real steps only
     kind.save(Path("recon.csv"), recon, info, inputs=x)   # inputs and reconstructions, told apart by "source"
+    kind.save(Path("recon.png"), recon, info, inputs=x)   # a panel per series, the inputs dashed beneath
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _long_table(batch: torch.Tensor, ids: np.ndarray, source: str | None = None
 
 @DATA_KINDS.register("series")
 class SeriesKind(DataKind):
-    """Time series (T, C + 1): outputs are .npy arrays (N, T, C) with NaN padding, or long CSV tables."""
+    """Time series (T, C + 1): outputs are .npy arrays (N, T, C) with NaN padding, long CSV tables or pictures."""
 
     name = "series"
     example_ndim = 2
@@ -57,8 +58,12 @@ class SeriesKind(DataKind):
             with atomic_path(path) as tmp, tmp.open("wb") as handle:
                 np.save(handle, with_nan_padding(batch.detach().cpu().numpy()))
             return path
+        if suffix == ".png":  # a panel per series; reconstructions over their inputs
+            from vaekit.plots.series import save_series_picture
+
+            return save_series_picture(path, batch, ncol, inputs)
         if suffix != ".csv":
-            raise VaekitError(f"{path}: choose an output ending in .npy or .csv for series")
+            raise VaekitError(f"{path}: choose an output ending in .npy, .csv or .png for series")
         # each row is one real step of one example, named by the example's id (its position where none is known)
         ids = np.asarray(info["ids"]) if info.get("ids") is not None else np.arange(len(batch))
         values, row_ids, extra = _long_table(batch, ids, None if inputs is None else "output")
