@@ -95,6 +95,8 @@ def test_csv_column_and_folder_of_documents(tmp_path: Path) -> None:
     frame.to_csv(tmp_path / "reviews.csv")
     data = load_dataset(tmp_path / "reviews.csv", text=TextOptions(column="review", min_count=1))
     assert data.examples("all")[2].tolist() == ["r1", "r3", "r4"]  # the index as ids; the empty review skipped
+    labelled = load_dataset(tmp_path / "reviews.csv", label_column="stars", text=TextOptions(column="review"))
+    assert labelled.class_names == ["1", "4", "5"] and labelled.examples("all")[1].tolist() == [2, 0, 1]
     with pytest.raises(DataError, match="no column 'text'"):
         load_dataset(tmp_path / "reviews.csv", text=TextOptions(column="text"))
     folder = tmp_path / "letters"

@@ -2,7 +2,7 @@
 files (one document each), read into a Dataset of kind "text".
 
     ds = load_dataset("quotes.txt")                                   # one sentence per line
-    ds = load_dataset("reviews.csv", text=TextOptions(column="review"))
+    ds = load_dataset("reviews.csv", text=TextOptions(column="review"))  # label_column= gives classes too
     ds = load_dataset("letters/")                                     # a folder of .txt files: one document each
     ds.train_x[0]        # tensor([ 57., 9., 812., 3., 0., 0., ...]): token ids, EOS (3), then PAD (0)
     ds.vocabulary[57]    # the token id 57 stands for
@@ -63,11 +63,13 @@ def load_text_folder(path: Path, options: LoadOptions, name: str | None = None) 
 
 
 def load_text_column(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
-    """A text Dataset of a .csv or .parquet table's column options.text.column, with the table's index as ids."""
-    from vaekit.data.tables import _index_ids, _read
+    """A text Dataset of a .csv or .parquet table's column options.text.column, with the table's index as ids and
+    options.label_column, given, as class labels (a sentence's topic or sentiment, for a conditional VAE)."""
+    from vaekit.data.tables import _index_ids, _labels, _read
 
     column = options.text.column
     table, ids = _index_ids(_read(path), str(path))
+    labels, class_names = _labels(table, options.label_column, str(path)) if options.label_column else (None, None)
     if column not in table.columns:
         raise DataError(f"{path} has no column {column!r} (text_column); its columns: "
                         f"{', '.join(str(c) for c in table.columns)}")
@@ -80,13 +82,16 @@ def load_text_column(path: Path, options: LoadOptions, name: str | None = None) 
     rows = np.flatnonzero(~blank)
     kept_ids = rows if ids is None else ids[rows]
     return text_dataset(values.astype(str).to_numpy()[rows].tolist(), kept_ids, options, name or str(path),
-                        str(path), [f"data row {row + 1}" for row in rows])
+                        str(path), [f"data row {row + 1}" for row in rows],
+                        None if labels is None else labels[rows], class_names)
 
 
 def text_dataset(texts: list[str], ids: np.ndarray | None, options: LoadOptions, name: str, where: str,
-                 places: list[str] | None = None) -> Dataset:
+                 places: list[str] | None = None, labels: np.ndarray | None = None,
+                 class_names: list[str] | None = None) -> Dataset:
     """Tokenize `texts` (one example each, `places` naming them for errors), split them by options.seed, build
-    the vocabulary on the training split (or read options.text.vocabulary) and code them as (N, T) token ids."""
+    the vocabulary on the training split (or read options.text.vocabulary) and code them as (N, T) token ids;
+    `labels` (N,), given, are class indices into `class_names`."""
     text = options.text
     tokens = None if text.vocabulary is None else read_vocabulary(text.vocabulary)
     sentences = [tokenize(item, text.lowercase) for item in texts]
@@ -96,8 +101,9 @@ def text_dataset(texts: list[str], ids: np.ndarray | None, options: LoadOptions,
         tokens = build_vocabulary((sentences[row] for row in train_rows), text.min_count, text.max_vocabulary)
     length = text.max_length or max(len(sentence) for sentence in sentences)
     x = encode_sentences(sentences, {token: i for i, token in enumerate(tokens)}, length)
-    data = Dataset.from_arrays(name, x[train_rows], x[test_rows], None, None, kind="text", source=where,
-                               rows=(train_rows, test_rows), ids=ids)
+    data = Dataset.from_arrays(name, x[train_rows], x[test_rows], None if labels is None else labels[train_rows],
+                               None if labels is None else labels[test_rows], kind="text", source=where,
+                               class_names=class_names, rows=(train_rows, test_rows), ids=ids)
     return dataclasses.replace(data, vocabulary=tokens)
 
 
