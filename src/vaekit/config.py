@@ -49,6 +49,18 @@ class DataConfig:
     label_column: str | None = _setting(None, "table column holding class labels (CSV/Parquet)")
     column_types: str | None = _setting(None, "table column types that override the inferred ones, e.g. "
                                         "\"sex:binary,age:continuous\" (continuous, binary, categorical)")
+    text_column: str | None = _setting(None, "text: the table column (CSV/Parquet) holding one sentence or document "
+                                       "per row")
+    lowercase: bool = _setting(True, "text: lowercase before splitting into words and punctuation")
+    min_count: int = _setting(2, "text: keep tokens seen at least this often in the training split; the rest read "
+                              "as <unk>")
+    max_vocabulary: int = _setting(0, "text: at most this many tokens in the vocabulary, the 4 special ones "
+                                   "included (0: no limit)")
+    max_length: int = _setting(0, "text: tokens per sentence at most (end of sentence not counted); a longer line "
+                               "is an error unless truncate (0: the longest line of the data)")
+    truncate: bool = _setting(False, "text: cut lines longer than max_length instead of refusing them")
+    vocabulary: str | None = _setting(None, "text: a vocabulary.json to use instead of building one on the "
+                                      "training split (a run's own vocabulary is used for any reload of its data)")
     split_seed: int = _setting(0, "seed of the train/test split for data that has no split of its own")
     labels_per_class: int = _setting(0, "semi-supervised learning: keep this many labels per class of the training "
                                      "split, drawn with split_seed, and mark the rest unlabelled (-1); 0 keeps "
@@ -74,6 +86,9 @@ class DataConfig:
         if self.dequantize and self.binarize != "none":
             raise ConfigError("dequantize and binarize exclude each other: binarized pixels are already discrete "
                               "data for a Bernoulli likelihood")
+        from vaekit.data.text_options import text_options
+
+        text_options(self)  # the text settings' own checks
         if self.workers < 0 or self.shuffle_buffer < 1:
             raise ConfigError(f"data.workers must be 0 or more and data.shuffle_buffer at least 1, got "
                               f"{self.workers} and {self.shuffle_buffer}")
@@ -87,6 +102,16 @@ class ModelConfig:
     activation: str = _setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = _setting([32, 64, 128, 256], "conv channels per stride-2 stage")
+    cell: str = _setting("gru", "sequences: the recurrent cell of the rnn encoder and of the autoregressive decoder",
+                         choices=("gru", "lstm"))
+    rnn_hidden: int = _setting(256, "sequences: width of the recurrent state (encoder and decoder)")
+    embedding_dim: int = _setting(128, "text: width of the token embeddings")
+    word_dropout: float = _setting(0.0, "text: share of the decoder's input tokens replaced by <unk> while training "
+                                   "(Bowman et al. 2016); 1 gives the decoder none of its earlier tokens")
+    latent_inputs: bool = _setting(True, "autoregressive decoders: z joins every step's input beside setting the "
+                                   "initial state (off: the initial state only, as in Bowman et al.)")
+    language_model: bool = _setting(False, "the autoregressive decoder alone, without a latent code (rate 0, -ELBO "
+                                    "= -log p(x)): the baseline that tells whether a text VAE uses its code")
     posterior: str = _setting("diagonal_gaussian", "posterior q(z|x) (ladder goes with prior: ladder)",
                               part="posterior")
     flow_steps: int = _setting(4, "flow steps of a planar or iaf posterior")
@@ -123,6 +148,11 @@ class ModelConfig:
             raise ConfigError(f"hidden must be one or more positive widths, got {self.hidden}")
         if not self.conv_channels or any(width < 1 for width in self.conv_channels):
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
+        if self.rnn_hidden < 1 or self.embedding_dim < 1:
+            raise ConfigError(f"rnn_hidden and embedding_dim must be at least 1, got {self.rnn_hidden} and "
+                              f"{self.embedding_dim}")
+        if not 0.0 <= self.word_dropout <= 1.0:
+            raise ConfigError(f"word_dropout is a share of tokens, between 0 and 1; got {self.word_dropout}")
         if not self.fixed_scale > 0:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
         if self.logistic_components < 1 or self.residual_blocks < 1:

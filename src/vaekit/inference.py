@@ -12,17 +12,20 @@ x_train/x_test) can be asked for one part.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch.distributions import Distribution
 
 from vaekit.checks import as_checked_data
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
 from vaekit.data.tables import ID_FIRST, TABLE_SUFFIXES, align_columns
+from vaekit.data.text_options import text_options
 from vaekit.errors import DataError, VaekitError
 from vaekit.model import VAE, rsample
 from vaekit.run_dir import read_run_config
@@ -47,7 +50,8 @@ def select_data(run_dir: str | Path, source: str | None = None, split: str | Non
     source's order), or of `source` instead: whole, in its order, unless it has a split of its own to pick from.
     `missing` keeps NaN entries (True: imputation) or refuses them (False); None: as the run's data.missing says."""
     config, info = read_run_config(run_dir)
-    data = load_config_data(config, source, info, missing)
+    # run_dir: where a text run keeps the vocabulary every reload of its data uses
+    data = load_config_data(config, source, {**info, "run_dir": Path(run_dir)}, missing)
     if list(data.shape) != list(info["shape"]):
         raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
                           f"{info['shape']}")
@@ -90,7 +94,8 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     index_ids = not set(ID_FIRST) & set((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
-                        missing=cfg.missing == "model" if missing is None else missing)
+                        missing=cfg.missing == "model" if missing is None else missing,
+                        text=text_options(cfg, run_info))
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole
@@ -128,8 +133,10 @@ def check_finite_outputs(values: torch.Tensor, what: str) -> None:
 
 @torch.no_grad()
 def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int = 10,
-                spherical: bool = False, y_from: int | None = None, y_to: int | None = None) -> torch.Tensor:
-    """(steps, *shape) likelihood means decoded along the path between the posterior means of two inputs.
+                spherical: bool = False, y_from: int | None = None, y_to: int | None = None,
+                decode: Callable[[Distribution], torch.Tensor] | None = None) -> torch.Tensor:
+    """(steps, *shape) likelihood means decoded along the path between the posterior means of two inputs, or what
+    `decode` reads from each p(x|z) (text: a decoding strategy; the sentences are Bowman et al.'s homotopy).
 
     Linear by default; spherical (slerp) keeps the codes at a typical distance from the origin under N(0, I).
     A conditional VAE encodes each end with its label and decodes the whole path in the first one's class.
@@ -145,4 +152,5 @@ def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int
         z = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
     else:
         z = (1 - t) * ends[0] + t * ends[1]
-    return model.decode(z, None if labels is None else labels[:1].expand(steps)).mean.cpu()
+    px = model.decode(z, None if labels is None else labels[:1].expand(steps))
+    return (px.mean if decode is None else decode(px)).cpu()

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -28,6 +29,7 @@ from vaekit.errors import ConfigError, VaekitError
 from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.likelihoods.base import Likelihood, observed_moments
 from vaekit.likelihoods.observed import ObservedEntries
+from vaekit.nn.sequence_language_model import language_model_parts
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
@@ -217,8 +219,10 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
-               labels: torch.Tensor | None = None) -> torch.Tensor:
-        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z).
+               labels: torch.Tensor | None = None, decode: Callable[[Distribution], torch.Tensor] | None = None
+               ) -> torch.Tensor:
+        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z), or read
+        from p(x|z) by `decode` (text: px -> px.decode("beam", beam_width=5)).
         A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
         n = check_count(n)
         if self.conditioning is not None and labels is None and self.class_latent is None:
@@ -235,18 +239,23 @@ class VAE(nn.Module):
         # one Gaussian per label: one draw from each; a single prior: n draws
         z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
         px = self.decode(z, labels)
+        if decode is not None:
+            return decode(px)
         return px.mean if mean else px.sample()
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
-                    generator: torch.Generator | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
-        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample); labels y for a CVAE."""
+                    generator: torch.Generator | None = None, y: torch.Tensor | None = None,
+                    decode: Callable[[Distribution], torch.Tensor] | None = None) -> torch.Tensor:
+        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample), or what `decode` reads
+        from p(x|z) (text: a decoding strategy); labels y for a CVAE."""
         x = as_checked_data(x, self)
         if self.class_latent is not None and self.class_latent.in_decoder:  # M2 decodes with the class too
             y = self.class_latent.fill(y, self._encoder_inputs(x))
         q = self.encode(x, y)
         z = rsample(q, generator) if sample_posterior else q.mean
-        return self.decode(z, y).mean
+        px = self.decode(z, y)
+        return px.mean if decode is None else decode(px)
 
     def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto", y: torch.Tensor | None = None
              ) -> ObjectiveOutput:
@@ -281,13 +290,19 @@ def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.
     return q.rsample_seeded(torch.Size(), generator)
 
 
+SEQUENCE_LIKELIHOODS = {"text": "autoregressive", "series": "autoregressive_gaussian"}
+
+
 def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
-    """The likelihood name: as configured, or for "auto" Bernoulli on images, the mixed likelihood on tables
-    with binary or categorical columns, and Gaussian on other vectors."""
+    """The likelihood name: as configured, or for "auto" Bernoulli on images, the autoregressive decoders on text
+    and series, the mixed likelihood on tables with binary or categorical columns, and Gaussian on other
+    vectors."""
     if cfg.likelihood != "auto":
         return cfg.likelihood
     if data_kind == "image":
         return "bernoulli"
+    if data_kind in SEQUENCE_LIKELIHOODS:  # text and series: an autoregressive decoder (likelihoods/autoregressive*)
+        return SEQUENCE_LIKELIHOODS[data_kind]
     return "mixed" if column_types and set(column_types) != {"continuous"} else "gaussian"
 
 
@@ -339,7 +354,15 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
         inputs = (inputs[0] + data_shape[0], *inputs[1:])
     # the label's one-hot code joins the decoder's input and the posterior's features
     decoder_labels = labels if cfg.class_latent in ("none", "m2") else 0  # a GMVAE's decoder reads z alone
-    encoder, feature_dim, decoder = NETWORKS.get(cfg.network)(
+    network = NETWORKS.get(cfg.network)
+    if likelihood.autoregressive != getattr(network, "reads_sequences", False):  # nn/sequence.py
+        raise ConfigError(f"the {cfg.network} network and the {resolve_likelihood(cfg, data_kind)} likelihood do not "
+                          "go together: an autoregressive likelihood (sequences) takes network rnn or conv1d, "
+                          "and those networks take an autoregressive likelihood")
+    if cfg.language_model and not likelihood.autoregressive:
+        raise ConfigError("language_model is the autoregressive decoder without a latent code: it needs text or "
+                          "series data and an autoregressive likelihood")
+    encoder, feature_dim, decoder = network(
         tuple(data_shape), cfg.latent_dim + decoder_labels, likelihood.params_per_element, cfg,
         encoder_input=inputs if inputs != tuple(data_shape) else None)
     feature_dim += labels
@@ -347,6 +370,8 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
         raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
                           "path)")
     posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
+    if cfg.language_model:  # no latent code: q(z|x) = p(z), the rate exactly 0 (nn/sequence_language_model.py)
+        encoder, posterior = language_model_parts(cfg, tuple(data_shape))
     prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
     per_class_prior = cfg.conditional_prior or cfg.class_latent == "gmvae"
     conditioning = LabelConditioning(labels, cfg.latent_dim, per_class_prior, in_decoder=decoder_labels > 0) \

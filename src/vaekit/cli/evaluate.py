@@ -39,8 +39,21 @@ def _cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+# text runs (evaluation/sequence.py), shown when a column has them
+TEXT_ROWS = [("-ELBO per token (nats)", "neg_elbo_per_token"),
+             ("-log p(x) per token, IW", "neg_log_likelihood_per_token"),
+             ("perplexity bound, exp(-ELBO/token)", "perplexity_bound"), ("perplexity, IW", "perplexity"),
+             ("tokens per sentence", "tokens_per_sentence"),
+             ("greedy reconstruction token accuracy", "token_accuracy"),
+             ("language model -log p(x) (nats)", "baseline_neg_log_likelihood"),
+             ("  per token", "baseline_neg_log_likelihood_per_token"), ("  perplexity", "baseline_perplexity"),
+             ("-ELBO above the language model", "neg_elbo_over_baseline"),
+             ("IW -log p(x) above the language model", "neg_log_likelihood_over_baseline")]
+
+
 def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
-    rows = [*ROWS, ("active units", "active_units"), ("latent dimensions", "latent_dim"),
+    rows = [*ROWS, *((label, key) for label, key in TEXT_ROWS if any(key in r for _, r in columns)),
+            ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
             ("Frechet distance (own features)", "frechet_distance"), *CLUSTER_ROWS,
             *((label, key) for key, label in DISENTANGLEMENT_LABELS.items() if any(key in r for _, r in columns)),
@@ -54,9 +67,10 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
 
 def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | None, source: str | None,
                   device: str, dequantize: str = "auto", out: str | None = None,
-                  disentanglement: str = "auto") -> dict[str, Any]:
+                  disentanglement: str = "auto", baseline: str | None = None) -> dict[str, Any]:
     """Evaluate and write the results where evaluation_path says (RUN/evaluation.json for the run's own test
-    split only), with what they measured: the data, its fingerprint and the weights' hash."""
+    split only), with what they measured: the data, its fingerprint and the weights' hash; with the language model
+    run `baseline` evaluated on the same sentences beside it (text)."""
     from vaekit.evaluation import evaluate as evaluate_model
     from vaekit.evaluation.provenance import provenance
     from vaekit.inference import select_data
@@ -66,6 +80,8 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
     from vaekit.training.resume_checks import check_same_data
 
     config, info = read_run_config(run)
+    if baseline is not None and info.get("vocabulary_size") is None:  # before the long part
+        raise VaekitError("--baseline compares a text run with a language model run; this run is not a text run")
     model = _load(run, device)
     chosen = select_data(run, source, split)
     if source is None:  # the run's own split, by name: only if it still holds what the run was trained on
@@ -85,9 +101,31 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
     results = evaluate_model(model, data, k, batch_size, seed, chosen.split, info.get("likelihood"), progress=True,
                              dequantize={"auto": None, "on": True, "off": False}[dequantize],
                              disentanglement={"auto": None, "on": True, "off": False}[disentanglement])
+    if baseline is not None:
+        results.update(_language_model(baseline, results, chosen, source, batch_size, seed, device))
     results.update(provenance(run, chosen.source, chosen.x, chosen.y))
     write_json(path, results)
     return results
+
+
+def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source: str | None, batch_size: int,
+                    seed: int, device: str) -> dict[str, Any]:
+    """The language model run `baseline` evaluated on the sentences the VAE was (`chosen`), and the comparison.
+    A model without a latent code has rate 0 and -ELBO = -log p(x) exactly, so one sample (k = 1) measures it."""
+    from vaekit.evaluation import evaluate as evaluate_model
+    from vaekit.evaluation.sequence import compare_language_model
+    from vaekit.inference import select_data
+    from vaekit.run_dir import read_run_config
+
+    config, info = read_run_config(baseline)
+    lm = select_data(baseline, source, chosen.split)
+    if lm.x.shape != chosen.x.shape or not torch.equal(lm.x, chosen.x):
+        raise VaekitError(f"the baseline {baseline} reads these sentences into other token ids (another vocabulary, "
+                          "max_length or split); train it on the same data with the same text settings")
+    model = _load(baseline, device)
+    k = 1 if config.model.language_model else 100
+    scored = evaluate_model(model, lm.data, k, batch_size, seed, lm.split, info.get("likelihood"))
+    return compare_language_model(results, scored, baseline)
 
 
 @click.command()
@@ -106,12 +144,17 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
 @click.option("--disentanglement", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="MIG, FactorVAE score, DCI and SAP of the posterior means against the data's known factors; "
               "auto: when the data carry factors (sprites, dsprites)")
+@click.option("--baseline", type=RunDirectory(), default=None,
+              help="text: a language model run (train --language-model) on the same data, evaluated on the same "
+              "sentences beside this run: its -log p(x) and perplexity, and how far this run's -ELBO lies above it")
 @DATA
 @DEVICE
 def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, out: str | None, source: str | None,
-             dequantize: str, disentanglement: str, device: str) -> None:
+             dequantize: str, disentanglement: str, baseline: str | None, device: str) -> None:
     """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
     and a linear probe; on data with known generative factors (sprites, dsprites), the disentanglement metrics.
+
+    On text, the numbers per token and the perplexities, and with --baseline a language model's beside them.
 
     The run's own test split is written to RUN/evaluation.json, the evaluation compare and report show. Data
     given with --data is scored whole (every row) and written to RUN/evaluations/<name>.json, as are other
@@ -123,8 +166,10 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
       vaekit evaluate runs/digits --k 1000
       vaekit evaluate runs/digits --data held.npz      # -> runs/digits/evaluations/held.json
       vaekit evaluate runs/sprites --k 100             # MIG, FactorVAE score, DCI, SAP too
+      vaekit evaluate runs/text-vae --k 100 --baseline runs/text-lm   # perplexities, rate, against the LM
     """
-    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out, disentanglement)
+    results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out, disentanglement,
+                            baseline)
     click.echo(_table([(Path(run).name, results)]))
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {evaluation_path(run, source, results['split'], out)}")

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
+from vaekit.cli.decoding import BEAM_WIDTH, DECODE, decoder
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.errors import VaekitError
 from vaekit.memory import check_output_fits
@@ -86,21 +87,28 @@ def _values(run: str) -> list | None:
 @click.option("--seed", default=0, show_default=True, help="seed of the prior draws")
 @click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
 @LABEL
-@click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/samples.png, or "
-              "samples.csv for tables]")
+@click.option("--out", default=None, help="output .png, .npy, .csv or .parquet, or .txt for text [default: "
+              "RUN/samples.png, samples.csv for tables, samples.txt for text]")
+@DECODE
+@BEAM_WIDTH
 @DEVICE
-def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, device: str) -> None:
+def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, decode: str | None,
+           beam_width: int | None, device: str) -> None:
     """Decode draws from the prior: new examples (of class --label, for a conditional VAE).
+
+    For text, sentences, one a line (--decode chooses how they are read from p(x|z)).
 
     \b
     Example:
       vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png
       vaekit sample runs/cvae --label 3 -n 16
+      vaekit sample runs/fortunes -n 10 --decode beam --beam-width 5   # -> runs/fortunes/samples.txt
     """
     model = _load(run, device)
     check_output_fits(count, model.data_shape, "samples")
     generator = torch.Generator(device=model.device).manual_seed(seed)
-    samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label))
+    samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label),
+                           decode=decoder(model, decode, beam_width, seed))
     kind = _kind(run)
     path = kind.save(Path(out or Path(run) / kind.default_output("samples")), samples, _info(run),
                      ncol=int(np.ceil(np.sqrt(count))))
@@ -111,26 +119,33 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
 @RUN
 @click.option("-n", "--count", default=32, show_default=True, help="how many examples from the start of the split",
               callback=at_least(1))
-@click.option("--out", default=None, help="output .png (inputs above reconstructions), .npy, .csv or .parquet "
-              "[default: RUN/reconstructions.png, or .csv for tables]")
+@click.option("--out", default=None, help="output .png (inputs above reconstructions), .npy, .csv or .parquet; "
+              "for text .tsv (id, input, output) or .txt (outputs) [default: RUN/reconstructions.png, .csv for "
+              "tables, .tsv for text]")
 @DATA
 @SPLIT
+@DECODE
+@BEAM_WIDTH
 @DEVICE
-def reconstruct(run: str, count: int, out: str | None, source: str | None, split: str, device: str) -> None:
+def reconstruct(run: str, count: int, out: str | None, source: str | None, split: str, decode: str | None,
+                beam_width: int | None, device: str) -> None:
     """Encode examples and decode them again (at the posterior mean).
 
     \b
     Example:
       vaekit reconstruct runs/digits -n 16 --out recon.png
+      vaekit reconstruct runs/fortunes -n 20 --decode beam   # -> runs/fortunes/reconstructions.tsv
     """
     from vaekit.inference import select_data
 
     model = _load(run, device)
     chosen = select_data(run, source, split)
     x, y = chosen.x[:count], chosen.y
-    recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count)).cpu()
+    recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count),
+                              decode=decoder(model, decode, beam_width)).cpu()
     kind = _kind(run)
-    path = kind.save(Path(out or Path(run) / kind.default_output("reconstructions")), recon, _info(run), inputs=x)
+    info = {**_info(run), "ids": chosen.ids[:count]}  # a text's table names each input by its id
+    path = kind.save(Path(out or Path(run) / kind.default_output("reconstructions")), recon, info, inputs=x)
     click.echo(f"wrote {len(x)} reconstructions to {path}")
 
 
@@ -182,18 +197,23 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
 @click.option("--steps", default=10, show_default=True, help="points along the path, ends included",
               callback=at_least(2))
 @click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
-@click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/interpolation.png, "
-              "or .csv for tables]")
+@click.option("--out", default=None, help="output .png, .npy, .csv or .parquet, or .txt for text [default: "
+              "RUN/interpolation.png, .csv for tables, .txt for text]")
 @DATA
 @SPLIT
+@DECODE
+@BEAM_WIDTH
 @DEVICE
 def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical: bool, out: str | None,
-                source: str | None, split: str, device: str) -> None:
+                source: str | None, split: str, decode: str | None, beam_width: int | None, device: str) -> None:
     """Decode the path between the latent codes of two examples.
+
+    For text, the sentences along the path, one a line (the homotopies of Bowman et al. 2016).
 
     \b
     Example:
       vaekit interpolate runs/digits --from 3 --to 8 --steps 12 --out path.png
+      vaekit interpolate runs/fortunes --from 0 --to 1 --steps 7   # -> runs/fortunes/interpolation.txt
     """
     from vaekit.inference import interpolate as interpolate_codes
     from vaekit.inference import select_data
@@ -208,7 +228,8 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     labels = data_labels(model, y)
     check_output_fits(steps, model.data_shape, "interpolation steps")
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
-    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends)
+    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends,
+                                decode=decoder(model, decode, beam_width))
     kind = _kind(run)
     path = kind.save(Path(out or Path(run) / kind.default_output("interpolation")), decoded, _info(run), ncol=steps)
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")

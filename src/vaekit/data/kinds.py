@@ -24,7 +24,7 @@ from vaekit.registry import DATA_KINDS
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
 # does not import every kind's readers.
-KIND_MODULES: tuple[str, ...] = ()
+KIND_MODULES: tuple[str, ...] = ("vaekit.data.text_kind", "vaekit.data.series_kind")
 
 
 class DataKind:
@@ -34,6 +34,9 @@ class DataKind:
     example_ndim: ClassVar[int]  # axes of one example: 3 for (C, H, W), 1 for (D,)
     default_suffix: ClassVar[str]  # the file type of an output written without --out
     shape_text: ClassVar[str]  # one example's shape in words, for errors
+    # whether its examples can be drawn (the run's samples.png, reconstructions.png, traversals.png); a kind that
+    # cannot (text) gets its samples and reconstructions written by `save` instead
+    pictured: ClassVar[bool] = True
 
     def default_output(self, stem: str) -> str:
         """The file name an output called `stem` ("samples", "reconstructions") gets in the run directory."""

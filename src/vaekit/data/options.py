@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vaekit.data.text_options import TextOptions
 from vaekit.errors import ConfigError
 
 
@@ -16,6 +17,7 @@ class LoadOptions:
     test_fraction, seed: the held-out share and the seed of the split, for data that has no split of its own.
     label_column: the table column (CSV/Parquet) that holds class labels.
     column_types: overrides of inferred table column types, "name:type,..." (continuous, binary, categorical).
+    text: how text is read into token ids (a table's text column, vocabulary, max_length).
     """
 
     data_dir: str | None = None
@@ -31,6 +33,8 @@ class LoadOptions:
     missing: bool = False
     # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
     settings: str = ""
+    # text: the column, tokenizer, vocabulary and length settings (data/text_options.py)
+    text: TextOptions = TextOptions()
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

@@ -4,6 +4,8 @@
     load_path(Path("t.csv"), options)      # .csv / .parquet      -> tables.py
     load_path(Path("imgs/"), options)      # folder of PNG/JPEG   -> image_folder.py
     load_path(Path("a-ubyte.gz"), options) # one IDX file         -> idx.py, split here
+    load_path(Path("lines.txt"), options)  # one sentence a line  -> text.py (also a folder of .txt files, and a
+                                           #                         table's options.text.column)
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from vaekit.data.image_folder import load_image_folder
 from vaekit.data.options import LoadOptions
 from vaekit.data.split import split_with_rows
 from vaekit.data.tables import TABLE_SUFFIXES, load_table
+from vaekit.data.text import TEXT_SUFFIXES, load_text_column, load_text_file, load_text_folder
 from vaekit.errors import DataError
 
 ARRAY_SUFFIXES = (".npy", ".npz")
 # train-images-idx3-ubyte, train-images.idx3-ubyte, data.idx, each optionally .gz
 IDX_NAME = re.compile(r"(ubyte|\.idx\d*)(\.gz)?$", re.IGNORECASE)
-SUPPORTED = ".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz) or a folder of PNG/JPEG images"
+SUPPORTED = (".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz), .txt (one sentence a line), a folder "
+             "of PNG/JPEG images or a folder of .txt files")
 
 
 def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
@@ -37,8 +41,17 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
     if options.column_types and (path.is_dir() or suffix not in TABLE_SUFFIXES):
         raise DataError(f"column_types applies to .csv and .parquet tables only, but {path} is not one; leave "
                         "column_types (--column-types) unset")
+    if options.text.column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"text_column applies to .csv and .parquet tables only, but {path} is not one; leave "
+                        "text_column unset")
     if path.is_dir():
+        if any(item.suffix.lower() in TEXT_SUFFIXES for item in path.iterdir()):
+            return load_text_folder(path, options, name)
         return load_image_folder(path, options, name)
+    if suffix in TEXT_SUFFIXES:
+        return load_text_file(path, options, name)
+    if suffix in TABLE_SUFFIXES and options.text.column is not None:
+        return load_text_column(path, options, name)
     if suffix in ARRAY_SUFFIXES:
         return load_array_file(path, options, name)
     if suffix in TABLE_SUFFIXES:

@@ -22,6 +22,7 @@ from vaekit.evaluation.disentanglement import disentanglement_scores
 from vaekit.evaluation.frechet import FEATURES, frechet_distance_for
 from vaekit.evaluation.importance import importance_weighted_bound
 from vaekit.evaluation.probe import linear_probe_accuracy
+from vaekit.evaluation.sequence import sequence_results
 from vaekit.inference import check_finite_outputs, embed
 from vaekit.likelihoods.base import Likelihood
 from vaekit.model import VAE
@@ -85,7 +86,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     """Negative ELBO, the k-sample importance-weighted estimate of -log p(x) (nats and bits per dimension, with
     standard errors), active units, KL per latent dimension, reconstruction error and, for labelled data, a
     linear-probe accuracy and clustering scores (accuracy, NMI, ARI of q(c|x) for a model with a cluster
-    variable, and of k-means on the codes for any model), on the `split` of a Dataset ("train", "test", or "all"
+    variable, and of k-means on the codes for any model), for text the per-token numbers and perplexities
+    (evaluation/sequence.py), on the `split` of a Dataset ("train", "test", or "all"
     of it in the source's order) or on a tensor of examples. The probe (and the Frechet distance) need a
     training part: the "test" split only.
 
@@ -120,9 +122,10 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     check_finite_outputs(estimate.elbo, "ELBO values")
     stats = latent_statistics(model, x, seed=seed, y=labels)
     nll = _summary(offset - estimate.log_likelihood)
-    squared = [((model.reconstruct(x[i:i + 1000].to(model.device),
-                                   y=None if labels is None else labels[i:i + 1000]).cpu() - x[i:i + 1000]) ** 2
-                           ).nansum() for i in range(0, len(x), 1000)]  # missing (NaN) entries left out
+    tokens = _part(likelihood).needs_vocabulary  # text: per-token numbers instead of per-dimension ones
+    squared = [] if tokens else [((model.reconstruct(x[i:i + 1000].to(model.device),
+                                  y=None if labels is None else labels[i:i + 1000]).cpu() - x[i:i + 1000]) ** 2
+                                  ).nansum() for i in range(0, len(x), 1000)]  # missing (NaN) entries left out
     results: dict[str, Any] = {
         "split": split, "examples": len(x), "k": k, "seed": seed,
         "protocol": protocol(likelihood, x, levels), "dequantization_levels": levels,
@@ -134,6 +137,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         "posterior_mean_variance": stats["mean_variance"].tolist(),
         "reconstruction_mse": float(sum(squared) / int((~torch.isnan(x)).sum())),
     }
+    if tokens:
+        results.update(sequence_results(model, x, estimate))
     if y is not None and len(y[y >= 0].unique()) > 1:  # clustering needs no training part: any labelled split
         results.update(clustering_results(model, x, stats["means"].numpy(), y, labels, seed))
     if factored:

@@ -39,6 +39,9 @@ class Likelihood(nn.Module):
     location_scale: bool = False
     needs_schema: bool = False
     needs_vocabulary: bool = False  # from_config(..., vocabulary_size=V): a likelihood over token ids 0..V-1
+    # a sequence model that reads its own earlier elements (likelihoods/autoregressive*.py): it runs its recurrent
+    # decoder itself from the context a sequence network's decoder makes of z (nn/sequence.py), and takes one
+    autoregressive: bool = False
 
     def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """What the encoder reads for data x (..., *data_shape): x itself, unless the likelihood codes it (a

@@ -178,7 +178,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
             config = config.with_overrides({"train": overrides})
             if "streamed" in info:  # read the data as the run read them, whatever this machine's memory says
                 config = config.with_overrides({"data": {"streaming": "on" if info["streamed"] else "off"}})
-            data, stream = load_training_data(config, run_info=info)  # a table coded as this run coded it
+            # a table coded as this run coded it; a text in the ids of the run's vocabulary.json
+            data, stream = load_training_data(config, run_info={**info, "run_dir": run_dir})
             check_same_data(info, data, run_dir)
         try:
             return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until,
@@ -316,8 +317,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 write_metrics(run_dir / METRICS_FILE, metrics)
                 log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
                           None if tensors.test_y is None else tensors.test_y[:32])
-                collapse.check(row, beta_warming_up(config.objective, row),
-                               last_epoch=epoch == last_epoch or bool(stop_reason))
+                if not config.model.language_model:  # a language model has no code to collapse, by design
+                    collapse.check(row, beta_warming_up(config.objective, row),
+                                   last_epoch=epoch == last_epoch or bool(stop_reason))
                 _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
                             objective, train_step.state_dict())
                 controls.log_epoch(row)
