@@ -64,6 +64,15 @@ class DataConfig:
                             "process)")
     shuffle_buffer: int = _setting(10_000, "streaming: examples each epoch's shuffle draws from at a time (more: a "
                                    "better shuffle, more memory)")
+    # audio (a folder of .wav recordings, fsdd): how recordings become log-mel spectrograms (data/spectrogram.py)
+    sample_rate: int = _setting(0, "audio: sample rate in Hz the recordings are resampled to (0: their own, the most "
+                                "common one)")
+    n_fft: int = _setting(512, "audio: samples per spectrogram window (Hann)")
+    hop_length: int = _setting(128, "audio: samples between spectrogram frames")
+    n_mels: int = _setting(40, "audio: mel bands of the log-mel spectrogram")
+    mel_floor: float = _setting(1e-6, "audio: the smallest mel power; the log-mel spectrogram is ln max(floor, power)")
+    max_seconds: float = _setting(0.0, "audio: recordings longer than this are cut to it, said once (0: none is "
+                                  "cut; the examples are as long as the longest recording)")
 
     def validate(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:
@@ -77,6 +86,9 @@ class DataConfig:
         if self.workers < 0 or self.shuffle_buffer < 1:
             raise ConfigError(f"data.workers must be 0 or more and data.shuffle_buffer at least 1, got "
                               f"{self.workers} and {self.shuffle_buffer}")
+        from vaekit.data.spectrogram import settings_of
+
+        settings_of(self)  # the audio settings, checked together (a ConfigError naming what is wrong)
 
 
 @dataclass

@@ -59,7 +59,8 @@ def _list_images(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str]
     if loose:
         return loose, None, None
     if not classes:
-        raise DataError(f"{folder} has no {'/'.join(IMAGE_SUFFIXES)} images, directly or in class subfolders")
+        raise DataError(f"{folder} has no {'/'.join(IMAGE_SUFFIXES)} images (nor .wav recordings), directly or in "
+                        "class subfolders")
     files, labels = [], []
     for label, sub in enumerate(classes):
         images = _images_in(sub)

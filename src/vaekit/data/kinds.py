@@ -24,7 +24,7 @@ from vaekit.registry import DATA_KINDS
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
 # does not import every kind's readers.
-KIND_MODULES: tuple[str, ...] = ()
+KIND_MODULES: tuple[str, ...] = ("vaekit.data.audio_kind",)
 
 
 class DataKind:
@@ -34,6 +34,9 @@ class DataKind:
     example_ndim: ClassVar[int]  # axes of one example: 3 for (C, H, W), 1 for (D,)
     default_suffix: ClassVar[str]  # the file type of an output written without --out
     shape_text: ClassVar[str]  # one example's shape in words, for errors
+    # examples of different lengths padded with NaN (audio frames): the model reads the mask and scores the
+    # real entries only (model.encoder_mask), and a position may be padding in every example of a data set
+    padded: ClassVar[bool] = False
 
     def default_output(self, stem: str) -> str:
         """The file name an output called `stem` ("samples", "reconstructions") gets in the run directory."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vaekit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vaekit.data.spectrogram import SpectrogramSettings
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class LoadOptions:
     missing: bool = False
     # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
     settings: str = ""
+    # audio: how recordings become log-mel spectrograms (data/spectrogram.py; None: the defaults)
+    spectrogram: SpectrogramSettings | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

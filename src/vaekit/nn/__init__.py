@@ -1,3 +1,3 @@
 """Plain nn.Module networks. Importing this package registers them."""
 
-from vaekit.nn import conv, mlp, resnet  # noqa: F401
+from vaekit.nn import conv, mlp, resnet, spectrogram  # noqa: F401

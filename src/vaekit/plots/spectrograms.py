@@ -1,0 +1,54 @@
+"""Log-mel spectrograms as one picture: a grid of tiles, low frequencies at the bottom, time to the right.
+
+    picture = spectrogram_grid(batch, ncol=8, floor=math.log(1e-6))   # (N, C, n_mels, T) -> (rows, cols, 3) RGB
+    save_spectrograms(Path("samples.png"), batch, ncol=8, floor=...)
+
+Every tile shares one colour scale (magma), from the floor (silence, black) to the loudest value in the batch, so
+tiles compare with each other; padding frames (NaN) are drawn light grey, so the end of a recording shows.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaekit.io import atomic_path
+
+PADDING_GREY = (0.85, 0.85, 0.85)
+
+
+def spectrogram_grid(batch: torch.Tensor, ncol: int, floor: float, zoom: int = 3, pad: int = 2) -> np.ndarray:
+    """(N, C, M, T) or (N, M, T) log-mel values -> an RGB array of the tiles (channels averaged)."""
+    import matplotlib
+
+    values = batch.detach().float().cpu()
+    if values.ndim == 4:
+        values = values.mean(1)
+    finite = values[torch.isfinite(values)]
+    top = float(finite.max()) if finite.numel() else floor + 1
+    scaled = ((values - floor) / max(top - floor, 1e-6)).clamp(0, 1).flip(1)  # low mels at the bottom
+    colours = matplotlib.colormaps["magma"](np.nan_to_num(scaled.numpy()))[..., :3]
+    colours[np.isnan(scaled.numpy())] = PADDING_GREY
+    n, mels, frames = values.shape
+    colours = colours.repeat(zoom, axis=1).repeat(zoom, axis=2)
+    height, width = mels * zoom, frames * zoom
+    rows = math.ceil(n / ncol)
+    grid = np.ones((rows * (height + pad) + pad, min(n, ncol) * (width + pad) + pad, 3))
+    for index in range(n):
+        top_px = pad + (index // ncol) * (height + pad)
+        left = pad + (index % ncol) * (width + pad)
+        grid[top_px:top_px + height, left:left + width] = colours[index]
+    return grid
+
+
+def save_spectrograms(path: str | Path, batch: torch.Tensor, ncol: int, floor: float) -> Path:
+    """The grid picture of spectrogram_grid, written atomically."""
+    import matplotlib.image
+
+    with atomic_path(path) as tmp:
+        matplotlib.image.imsave(tmp, spectrogram_grid(batch, ncol, floor), format=Path(path).suffix.lstrip(".")
+                                or "png")
+    return Path(path)
