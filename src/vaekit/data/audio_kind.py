@@ -49,9 +49,9 @@ class AudioKind(DataKind):
         path = Path(path)
         settings = run_settings(info)
         batch = batch.detach().float().cpu()
-        if inputs is not None:  # a reconstruction is as long as its input: the padding frames were never scored
+        if inputs is not None:
             inputs = inputs.detach().float().cpu()
-            batch = torch.where(torch.isnan(inputs), torch.full_like(batch, float("nan")), batch)
+            batch = _as_long_as(batch, inputs)
         floor = math.log(settings.floor)
         suffix = path.suffix.lower()
         shown = batch if inputs is None else torch.cat([inputs, batch])
@@ -73,9 +73,26 @@ class AudioKind(DataKind):
         save_spectrograms(path / PICTURE, shown, ncol, floor)
         return path
 
+    def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> np.ndarray:
+        """Spectrogram tiles on one colour scale from the batch's quietest value; reconstructions cut to their
+        inputs' lengths, below them."""
+        from vaekit.plots.spectrograms import spectrogram_grid
+
+        batch = batch.detach().float().cpu()
+        if inputs is not None:
+            inputs = inputs.detach().float().cpu()
+            batch = torch.cat([inputs, _as_long_as(batch, inputs)])
+        finite = batch[torch.isfinite(batch)]
+        return spectrogram_grid(batch, ncol, float(finite.min()) if finite.numel() else 0.0)
+
     def run_info(self, data: Any) -> dict[str, Any]:
         """The resolved spectrogram settings (sample rate, frames, ...): what reloads and the inverse use."""
         return {} if data.spectrogram is None else {"spectrogram": data.spectrogram.to_dict()}
+
+
+def _as_long_as(batch: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """Reconstructions with their inputs' padding frames (NaN) set to NaN: those frames were never scored."""
+    return torch.where(torch.isnan(inputs), torch.full_like(batch, float("nan")), batch)
 
 
 def run_settings(info: dict[str, Any]) -> SpectrogramSettings:

@@ -53,6 +53,13 @@ class DataKind:
         return save_batch(path, batch, ncol=ncol, columns=info.get("columns"),
                           column_values=info.get("column_values"))
 
+    def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> Any:
+        """The examples (N, *shape) as one RGB array (tiles of `ncol` columns) for a run's pictures; `inputs`,
+        given, above the batch that reconstructs them. A grid of images here."""
+        from vaekit.plots.grid import image_grid
+
+        return image_grid(batch if inputs is None else torch.cat([inputs.to(batch.device), batch]), ncol)
+
     def run_info(self, data: Any) -> dict[str, Any]:
         """Facts about the data (a Dataset) that the run's config.json keeps beside the shape and kind, as JSON
         values; what `save` and a reload of the data need later."""
