@@ -93,7 +93,7 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
 def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posterior, prior, likelihood,
                                                       objective) -> None:
     torch.manual_seed(0)
-    shape = IMAGE if network in ("conv", "resnet") else VECTOR
+    shape = IMAGE if network in ("conv", "resnet", "spectrogram") else VECTOR
     class_latent = _needs_class_latent(objective)  # M2: a class latent with 3 classes, some rows unlabelled
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if prior == "ladder" else [], network=network,
                       hidden=[16], conv_channels=[4, 8], posterior=posterior,

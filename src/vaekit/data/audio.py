@@ -27,7 +27,7 @@ import numpy as np
 
 from vaekit.data.dataset import Dataset
 from vaekit.data.options import LoadOptions
-from vaekit.data.spectrogram import SpectrogramSettings, log_mel
+from vaekit.data.spectrogram import SpectrogramSettings, audio_library, log_mel
 from vaekit.data.split import split_with_rows
 from vaekit.errors import DataError
 
@@ -100,8 +100,7 @@ def pad_frames(features: list[np.ndarray], frames: int) -> np.ndarray:
 def read_recordings(files: list[Path], sample_rate: int = 0) -> tuple[list[np.ndarray], int]:
     """The recordings as mono float32 waveforms at one sample rate: `sample_rate`, or (0) the most common one
     among the files. Others are resampled and several channels mixed down, each said once."""
-    import soundfile
-
+    soundfile = audio_library("soundfile")
     read = []
     for file in files:
         try:
@@ -124,9 +123,7 @@ def read_recordings(files: list[Path], sample_rate: int = 0) -> tuple[list[np.nd
     for wave, rate in read:
         mono = wave.mean(axis=1) if wave.shape[1] > 1 else wave[:, 0]
         if rate != target:
-            import librosa
-
-            mono = librosa.resample(mono, orig_sr=rate, target_sr=target, res_type="soxr_hq")
+            mono = audio_library("librosa").resample(mono, orig_sr=rate, target_sr=target, res_type="soxr_hq")
         waves.append(np.ascontiguousarray(mono, dtype=np.float32))
     return waves, target
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from vaekit.data.kinds import DataKind
-from vaekit.data.spectrogram import SpectrogramSettings, to_audio, valid_frames
+from vaekit.data.spectrogram import SpectrogramSettings, audio_library, to_audio, valid_frames
 from vaekit.errors import VaekitError
 from vaekit.io import atomic_path
 from vaekit.registry import DATA_KINDS
@@ -113,8 +113,6 @@ def example_audio(example: torch.Tensor, settings: SpectrogramSettings) -> np.nd
 
 def write_wav(path: Path, wave: np.ndarray, sample_rate: int) -> Path:
     """A 16-bit PCM .wav file, written atomically."""
-    import soundfile
-
     with atomic_path(path) as tmp:
-        soundfile.write(tmp, wave, sample_rate, subtype="PCM_16", format="WAV")
+        audio_library("soundfile").write(tmp, wave, sample_rate, subtype="PCM_16", format="WAV")
     return path

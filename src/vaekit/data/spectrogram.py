@@ -21,6 +21,7 @@ librosa is imported inside the functions: `import vaekit` stays light.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -81,10 +82,19 @@ class SpectrogramSettings:
         return replace(self, sample_rate=self.sample_rate or sample_rate, frames=self.frames or frames)
 
 
+def audio_library(name: str) -> Any:
+    """The module `name` (soundfile, librosa), imported now; a ConfigError saying how to install it if absent."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ConfigError(f"audio data needs the {name} package: pip install 'vaekit[audio]' (soundfile and "
+                          "librosa)") from None
+
+
 def _mel_filters(settings: SpectrogramSettings) -> np.ndarray:
     import warnings
 
-    import librosa
+    librosa = audio_library("librosa")
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # librosa warns of mel filters that hold no frequency bin
@@ -98,7 +108,7 @@ def _mel_filters(settings: SpectrogramSettings) -> np.ndarray:
 
 def log_mel(wave: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
     """(n_mels, 1 + len(wave) // hop_length) log-mel power of a mono float waveform at settings.sample_rate."""
-    import librosa
+    librosa = audio_library("librosa")
 
     if not settings.sample_rate:
         raise ConfigError("log_mel needs the sample rate: resolve the settings first")
@@ -114,7 +124,7 @@ def to_audio(features: np.ndarray, settings: SpectrogramSettings, n_iter: int = 
     """A waveform (float32, about (frames - 1) * hop_length samples) whose log-mel spectrogram is close to
     `features` (n_mels, frames): mel power -> linear magnitude (NNLS) -> phase by Griffin-Lim. NaN frames
     (padding) must be cut off first."""
-    import librosa
+    librosa = audio_library("librosa")
 
     features = np.asarray(features, dtype=np.float64)
     if features.ndim != 2 or features.shape[0] != settings.n_mels:
