@@ -87,7 +87,7 @@ def _values(run: str) -> list | None:
 @click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
 @LABEL
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/samples.png, or "
-              "samples.csv for tables]")
+              "samples.csv for tables, a folder RUN/samples of .wav files for audio]")
 @DEVICE
 def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, device: str) -> None:
     """Decode draws from the prior: new examples (of class --label, for a conditional VAE).
@@ -112,7 +112,7 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
 @click.option("-n", "--count", default=32, show_default=True, help="how many examples from the start of the split",
               callback=at_least(1))
 @click.option("--out", default=None, help="output .png (inputs above reconstructions), .npy, .csv or .parquet "
-              "[default: RUN/reconstructions.png, or .csv for tables]")
+              "[default: RUN/reconstructions.png, or .csv for tables, a folder of .wav files for audio]")
 @DATA
 @SPLIT
 @DEVICE
@@ -183,7 +183,7 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
               callback=at_least(2))
 @click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet [default: RUN/interpolation.png, "
-              "or .csv for tables]")
+              "or .csv for tables, a folder of .wav files for audio]")
 @DATA
 @SPLIT
 @DEVICE
