@@ -126,7 +126,8 @@ class ModelConfig:
                                   "entries as 0) and the likelihood scores observed entries only; set by "
                                   "data.missing: model, recorded so that the run loads again")
     standardize: str = _setting("auto", "model standardized data, reported in the data's units: on, off, or auto "
-                                "(on for a gaussian likelihood on vectors)", choices=("auto", "on", "off"))
+                                "(on for a gaussian or laplace likelihood on vectors and spectrograms)",
+                                choices=("auto", "on", "off"))
 
     def validate(self) -> None:
         if self.latent_dim < 1:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from vaekit.data.dataset import Dataset
+from vaekit.data.file_folders import files_in, labelled_files
 from vaekit.data.options import LoadOptions
 from vaekit.data.spectrogram import SpectrogramSettings, audio_library, log_mel
 from vaekit.data.split import split_with_rows
@@ -46,14 +47,15 @@ def notice(text: str) -> None:
 
 def is_audio_folder(folder: Path) -> bool:
     """Whether a folder holds .wav recordings, directly or in its subfolders (one level down)."""
-    if _recordings_in(folder):
+    if files_in(folder, AUDIO_SUFFIXES):
         return True
-    return any(sub.is_dir() and _recordings_in(sub) for sub in folder.iterdir())
+    return any(sub.is_dir() and files_in(sub, AUDIO_SUFFIXES) for sub in folder.iterdir())
 
 
 def load_audio_folder(folder: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """An audio Dataset of every .wav in folder (or in its class subfolders), as padded log-mel spectrograms."""
-    files, labels, class_names = _list_recordings(folder)
+    files, labels, class_names = labelled_files(folder, AUDIO_SUFFIXES, ".wav recordings", missing=(
+        f"{folder} has no .wav recordings, directly or in class subfolders"))
     settings = options.spectrogram or SpectrogramSettings()
     waves, rate = read_recordings(files, settings.sample_rate)
     settings = settings.resolved(rate, 0)
@@ -152,27 +154,3 @@ def _fsdd_labels(files: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str], 
 def speaker_names(ids: np.ndarray) -> list[str]:
     """The sorted speaker names of FSDD-named recordings (the speaker factor's values 0..S-1 stand for them)."""
     return sorted({FSDD_NAME.match(Path(str(file)).name)["speaker"] for file in ids})
-
-
-def _list_recordings(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str] | None]:
-    loose = _recordings_in(folder)
-    classes = [sub for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
-    classes = [sub for sub in classes if _recordings_in(sub)]
-    if loose and classes:
-        raise DataError(f"{folder} has .wav recordings both directly inside and in subfolders ({classes[0].name}/ "
-                        "...); put every recording in a class subfolder, or none")
-    if loose:
-        return loose, None, None
-    if not classes:
-        raise DataError(f"{folder} has no .wav recordings, directly or in class subfolders")
-    files, labels = [], []
-    for label, sub in enumerate(classes):
-        found = _recordings_in(sub)
-        files += found
-        labels += [label] * len(found)
-    return files, np.array(labels, dtype=np.int64), [sub.name for sub in classes]
-
-
-def _recordings_in(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.iterdir() if path.suffix.lower() in AUDIO_SUFFIXES
-                  and path.is_file() and not path.name.startswith("."))

@@ -40,6 +40,7 @@ class AudioKind(DataKind):
     default_suffix = ""  # a folder of .wav files
     shape_text = "(1, n_mels, frames)"
     padded = True
+    standardized = True  # log-mel powers: some -14 to 4 nats, each mel band and frame on its own scale
 
     def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,
              inputs: torch.Tensor | None = None) -> Path:

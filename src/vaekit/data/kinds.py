@@ -37,6 +37,9 @@ class DataKind:
     # examples of different lengths padded with NaN (audio frames): the model reads the mask and scores the
     # real entries only (model.encoder_mask), and a position may be padding in every example of a data set
     padded: ClassVar[bool] = False
+    # values in arbitrary units (a table's, log-mel powers): a location-scale likelihood models them standardized
+    # unless model.standardize says otherwise
+    standardized: ClassVar[bool] = False
 
     def default_output(self, stem: str) -> str:
         """The file name an output called `stem` ("samples", "reconstructions") gets in the run directory."""
@@ -88,6 +91,7 @@ class VectorKind(DataKind):
     example_ndim = 1
     default_suffix = ".csv"
     shape_text = "(D,)"
+    standardized = True
 
 
 def data_kind(name: str) -> DataKind:
