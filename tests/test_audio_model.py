@@ -36,7 +36,7 @@ def test_the_spectrogram_network_takes_any_number_of_frames(frames: int) -> None
 def test_padding_frames_never_change_the_likelihood(likelihood: str, family: type) -> None:
     torch.manual_seed(0)
     cfg = ModelConfig(latent_dim=3, network="spectrogram", conv_channels=[8, 8], likelihood=likelihood,
-                      encoder_mask=True)
+                      encoder_mask=True, standardize="off")  # p(x|z) is the likelihood's own distribution
     model = build_model(cfg, (1, 6, 10), "audio")
     x = torch.randn(2, 1, 6, 10)
     x[0, :, :, 7:] = float("nan")  # a recording of 7 frames, padded to 10
@@ -87,6 +87,9 @@ def test_an_audio_run_records_its_spectrogram_settings_and_reloads(audio_run) ->
     assert config["config"]["model"]["encoder_mask"] is True  # padding is scored as unobserved
     model = vaekit.load(run)
     assert model.data_kind == "audio" and model.encoder_mask
+    assert model.standardize  # log-mel values in their own units: standardized by default (standardize: auto)
+    shift = model.data_shift[0, :, 0]  # each mel band's mean over the training recordings' first frames
+    assert bool((shift < 0).all()) and float(shift.std()) > 0
     for picture in ("reconstructions.png", "samples.png", "latent.png"):
         assert (run / picture).stat().st_size > 0
 
