@@ -151,3 +151,19 @@ def test_interpolate_and_embed_on_an_audio_run(audio_run) -> None:
     ids = [line.split(",")[0] for line in lines[1:]]
     assert ids == list(select_data(run).ids) and ids[0] == "0_ann_0.wav"
     assert np.isfinite([float(v) for line in lines[1:] for v in line.split(",")[1:4]]).all()
+
+
+def test_training_on_mixed_rates_and_channels_says_each_once(tmp_path) -> None:
+    for index in range(4):
+        write_wav(tmp_path / "clips" / f"{index}.wav", tone(8000, 0.2, 500.0 + 100 * index), 8000)
+    write_wav(tmp_path / "clips" / "wide.wav", tone(16000, 0.2, 700.0), 16000)
+    write_wav(tmp_path / "clips" / "stereo.wav", tone(8000, 0.2, 800.0), 8000, channels=2)
+    result = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "clips"), *SMALL, "--network", "spectrogram",
+                                       "--conv-channels", "4", "--latent-dim", "2", "--epochs", "1", "--quiet",
+                                       "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    notices = [line for line in result.stderr.splitlines() if line.startswith("notice:")]
+    assert notices == ["notice: 1 of 6 recordings have 2 channels or more: mixed down to mono (their mean)",
+                       "notice: 1 of 6 recordings are not at 8000 Hz (1 at 16000 Hz): resampled to 8000 Hz "
+                       "(data.sample_rate)"]
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["data"]["spectrogram"]["sample_rate"] == 8000
