@@ -80,7 +80,9 @@ def reconstruction_mse(model: vaekit.VAE, x: torch.Tensor) -> float:
 
 
 def train_one(data: vaekit.Dataset, likelihood: str, epochs: int, k: int, out: Path) -> tuple[dict, dict]:
-    config = vaekit.Config.from_dict({"model": {**NETWORK, "likelihood": likelihood},
+    # the data come in memory; the config names them too, so that the run directory reloads them
+    config = vaekit.Config.from_dict({"data": {"source": str(FSDD), "max_seconds": SPECTROGRAM.max_seconds},
+                                      "model": {**NETWORK, "likelihood": likelihood},
                                       "train": {**TRAIN, "epochs": epochs}})
     start = time.perf_counter()
     run = vaekit.train(config, out / likelihood, progress=False, data=data, pictures=False)

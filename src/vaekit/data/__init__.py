@@ -1,9 +1,10 @@
-"""Datasets for vaekit: named ones (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, dsprites), files, folders.
+"""Datasets for vaekit: named ones (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, dsprites, fsdd), files,
+folders (of images, or of .wav recordings).
 
     from vaekit.data import load_dataset, DATASET_NAMES
     ds = load_dataset("digits")
     ds.train_x.shape, ds.test_x.shape, ds.kind      # (1617, 1, 8, 8), (180, 1, 8, 8), "image"
-    DATASET_NAMES()    # ['cifar10', 'digits', 'dsprites', 'fashion-mnist', 'kmnist', 'mnist', 'sprites']
+    DATASET_NAMES()    # ['cifar10', 'digits', 'dsprites', 'fashion-mnist', 'fsdd', 'kmnist', 'mnist', 'sprites']
 
 Each named dataset registers its loader in vaekit.registry.DATASETS when its module is imported below; a
 loader takes a LoadOptions and returns a Dataset.
