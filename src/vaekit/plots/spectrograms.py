@@ -9,19 +9,20 @@ tiles compare with each other; padding frames (NaN) are drawn light grey, so the
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from vaekit.io import atomic_path
+from vaekit.plots.grid import image_grid
 
 PADDING_GREY = (0.85, 0.85, 0.85)
 
 
 def spectrogram_grid(batch: torch.Tensor, ncol: int, floor: float, zoom: int = 3, pad: int = 2) -> np.ndarray:
-    """(N, C, M, T) or (N, M, T) log-mel values -> an RGB array of the tiles (channels averaged)."""
+    """(N, C, M, T) or (N, M, T) log-mel values -> an RGB array of the tiles (channels averaged), each `zoom`
+    pixels a value, tiled as plots.grid.image_grid tiles pictures."""
     import matplotlib
 
     values = batch.detach().float().cpu()
@@ -29,19 +30,11 @@ def spectrogram_grid(batch: torch.Tensor, ncol: int, floor: float, zoom: int = 3
         values = values.mean(1)
     finite = values[torch.isfinite(values)]
     top = float(finite.max()) if finite.numel() else floor + 1
-    scaled = ((values - floor) / max(top - floor, 1e-6)).clamp(0, 1).flip(1)  # low mels at the bottom
-    colours = matplotlib.colormaps["magma"](np.nan_to_num(scaled.numpy()))[..., :3]
-    colours[np.isnan(scaled.numpy())] = PADDING_GREY
-    n, mels, frames = values.shape
+    scaled = ((values - floor) / max(top - floor, 1e-6)).clamp(0, 1).flip(1).numpy()  # low mels at the bottom
+    colours = matplotlib.colormaps["magma"](np.nan_to_num(scaled))[..., :3]
+    colours[np.isnan(scaled)] = PADDING_GREY
     colours = colours.repeat(zoom, axis=1).repeat(zoom, axis=2)
-    height, width = mels * zoom, frames * zoom
-    rows = math.ceil(n / ncol)
-    grid = np.ones((rows * (height + pad) + pad, min(n, ncol) * (width + pad) + pad, 3))
-    for index in range(n):
-        top_px = pad + (index // ncol) * (height + pad)
-        left = pad + (index % ncol) * (width + pad)
-        grid[top_px:top_px + height, left:left + width] = colours[index]
-    return grid
+    return image_grid(torch.from_numpy(colours).permute(0, 3, 1, 2), ncol, pad=pad)
 
 
 def save_spectrograms(path: str | Path, batch: torch.Tensor, ncol: int, floor: float) -> Path:
