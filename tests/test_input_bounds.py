@@ -136,7 +136,7 @@ def test_frechet_distance_of_non_finite_features_is_nan_not_an_exception() -> No
     ({"shape": "abc"}, "shape 'abc' is not a list of positive integers"),
     ({"shape": [1, 0, 8]}, r"shape \[1, 0, 8\]"),
     ({"shape": [64]}, r"shape \[64\]"),  # images have three dimensions
-    ({"kind": "audio"}, "kind 'audio'"),
+    ({"kind": "smell"}, "kind 'smell'"),
     ({"num_classes": 10**9}, "num_classes 1000000000"),
     ({"num_classes": True}, "num_classes True"),
     ({"columns": "a,b"}, "columns 'a,b' is not a list"),

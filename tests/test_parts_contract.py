@@ -42,7 +42,7 @@ def _shape(network: str, likelihood: str) -> tuple[int, ...]:
     part = LIKELIHOODS.get(likelihood)
     if part.autoregressive:
         return TOKENS if part.needs_vocabulary else SERIES
-    return IMAGE if network in ("conv", "resnet") else VECTOR
+    return IMAGE if network in ("conv", "resnet", "spectrogram") else VECTOR
 
 
 def _kind(shape: tuple[int, ...], likelihood: str) -> str:

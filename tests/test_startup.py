@@ -18,7 +18,8 @@ import vaekit
 from vaekit.cli import COMMANDS, main
 
 SRC = Path(vaekit.__file__).resolve().parents[1]
-HEAVY = ["matplotlib", "sklearn", "pandas", "pyarrow", "scipy", "tensorboard", "mlflow", "constriction"]
+HEAVY = ["matplotlib", "sklearn", "pandas", "pyarrow", "scipy", "tensorboard", "mlflow", "constriction", "librosa",
+         "soundfile"]
 
 
 def _loaded_after(code: str) -> dict[str, bool]:

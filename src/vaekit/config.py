@@ -37,8 +37,8 @@ def _setting(default: Any, help: str, flag: str | None = None, choices: tuple[st
 @dataclass
 class DataConfig:
     source: str = _setting("digits", "dataset name (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, "
-                           "dsprites; settings after a colon: sprites:n=20000,size=32,seed=0) or a path "
-                           "to .npy/.npz/IDX/CSV/Parquet or a folder of images", flag="data")
+                           "dsprites, fsdd; settings after a colon: sprites:n=20000,size=32,seed=0) or a path "
+                           "to .npy/.npz/IDX/CSV/Parquet or a folder of images or of .wav recordings", flag="data")
     data_dir: str | None = _setting(None, "folder to look for (and download) dataset files")
     download: bool = _setting(True, "download a missing named dataset from its official mirror")
     binarize: str = _setting("none", "binarize pixels: none, dynamic (resampled each epoch) or static (once, seeded)",
@@ -76,6 +76,15 @@ class DataConfig:
                             "process)")
     shuffle_buffer: int = _setting(10_000, "streaming: examples each epoch's shuffle draws from at a time (more: a "
                                    "better shuffle, more memory)")
+    # audio (a folder of .wav recordings, fsdd): how recordings become log-mel spectrograms (data/spectrogram.py)
+    sample_rate: int = _setting(0, "audio: sample rate in Hz the recordings are resampled to (0: their own, the most "
+                                "common one)")
+    n_fft: int = _setting(512, "audio: samples per spectrogram window (Hann)")
+    hop_length: int = _setting(128, "audio: samples between spectrogram frames")
+    n_mels: int = _setting(40, "audio: mel bands of the log-mel spectrogram")
+    mel_floor: float = _setting(1e-6, "audio: the smallest mel power; the log-mel spectrogram is ln max(floor, power)")
+    max_seconds: float = _setting(0.0, "audio: recordings longer than this are cut to it, said once (0: none is "
+                                  "cut; the examples are as long as the longest recording)")
 
     def validate(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:
@@ -92,6 +101,9 @@ class DataConfig:
         if self.workers < 0 or self.shuffle_buffer < 1:
             raise ConfigError(f"data.workers must be 0 or more and data.shuffle_buffer at least 1, got "
                               f"{self.workers} and {self.shuffle_buffer}")
+        from vaekit.data.spectrogram import settings_of
+
+        settings_of(self)  # the audio settings, checked together (a ConfigError naming what is wrong)
 
 
 @dataclass
@@ -139,7 +151,8 @@ class ModelConfig:
                                   "entries as 0) and the likelihood scores observed entries only; set by "
                                   "data.missing: model, recorded so that the run loads again")
     standardize: str = _setting("auto", "model standardized data, reported in the data's units: on, off, or auto "
-                                "(on for a gaussian likelihood on vectors)", choices=("auto", "on", "off"))
+                                "(on for a gaussian or laplace likelihood on vectors and spectrograms)",
+                                choices=("auto", "on", "off"))
 
     def validate(self) -> None:
         if self.latent_dim < 1:

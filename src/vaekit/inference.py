@@ -24,6 +24,7 @@ from torch.distributions import Distribution
 from vaekit.checks import as_checked_data
 from vaekit.config import Config
 from vaekit.data import Dataset, load_dataset
+from vaekit.data.spectrogram import settings_of
 from vaekit.data.tables import ID_FIRST, TABLE_SUFFIXES, align_columns
 from vaekit.data.text_options import text_options
 from vaekit.errors import DataError, VaekitError
@@ -95,7 +96,7 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
                         missing=cfg.missing == "model" if missing is None else missing,
-                        text=text_options(cfg, run_info))
+                        text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info))
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole

@@ -17,6 +17,7 @@ from torch import nn
 from torch.distributions import Categorical, Distribution
 
 # importing the part packages registers every part under its name
+import vaekit.data.kinds as kinds
 import vaekit.likelihoods  # noqa: F401
 import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
@@ -307,8 +308,8 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str]
 
 
 def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
-    """Standardize for "auto" when a Gaussian models vectors (tables in arbitrary units), never for images or
-    for likelihoods on [0, 1]."""
+    """Standardize for "auto" when a location-scale likelihood (Gaussian, Laplace) models data in arbitrary units
+    (tables, spectrograms: the kinds that declare `standardized`), never for images or for likelihoods on [0, 1]."""
     location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types)).location_scale
     if cfg.standardize == "on" and not location_scale:
         names = " or ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale)
@@ -316,7 +317,7 @@ def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str
                           "standardize)")
     if cfg.standardize != "auto":
         return cfg.standardize == "on"
-    return data_kind == "vector" and location_scale
+    return kinds.data_kind(data_kind).standardized and location_scale
 
 
 def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",

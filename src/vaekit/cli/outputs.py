@@ -88,7 +88,8 @@ def _values(run: str) -> list | None:
 @click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
 @LABEL
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet, or .txt for text [default: "
-              "RUN/samples.png, samples.csv for tables, samples.txt for text]")
+              "RUN/samples.png, samples.csv for tables, samples.txt for text, a folder RUN/samples of .wav files "
+              "for audio]")
 @DECODE
 @BEAM_WIDTH
 @DEVICE
@@ -121,7 +122,7 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
               callback=at_least(1))
 @click.option("--out", default=None, help="output .png (inputs above reconstructions), .npy, .csv or .parquet; "
               "for text .tsv (id, input, output) or .txt (outputs) [default: RUN/reconstructions.png, .csv for "
-              "tables, .tsv for text]")
+              "tables, .tsv for text, a folder of .wav files for audio]")
 @DATA
 @SPLIT
 @DECODE
@@ -198,7 +199,7 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
               callback=at_least(2))
 @click.option("--spherical", is_flag=True, help="spherical (slerp) instead of linear interpolation")
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet, or .txt for text [default: "
-              "RUN/interpolation.png, .csv for tables, .txt for text]")
+              "RUN/interpolation.png, .csv for tables, .txt for text, a folder of .wav files for audio]")
 @DATA
 @SPLIT
 @DECODE

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from vaekit.data.convert import MISSING_HINT
-from vaekit.data.kinds import kind_names
+from vaekit.data.kinds import data_kind, kind_names
 from vaekit.errors import DataError
 
 MAX_CLASSES = 100_000  # more classes than this are ids, not classes (ImageNet-21k has 21,841)
@@ -68,6 +68,8 @@ class Dataset:
     factor_names: list[str] | None = None
     # text: the tokens the ids 0..V-1 of the examples stand for (built on the training split, data/kinds.py)
     vocabulary: list[str] | None = None
+    # audio: the log-mel settings the examples were made with, resolved (data/spectrogram.py SpectrogramSettings)
+    spectrogram: Any = None
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
@@ -173,7 +175,7 @@ class Dataset:
             raise DataError(f"every value of the example at {which} of {self.source} is missing "
                             f"({int(empty_rows.sum())} such examples); drop them")
         empty_dims = ~observed.any(0)
-        if bool(empty_dims.any()):
+        if bool(empty_dims.any()) and not data_kind(self.kind).padded:  # padding frames may all be padding
             index = tuple(int(i) for i in empty_dims.nonzero()[0])
             which = (f"column {self.columns[index[0]]!r}" if self.columns and len(index) == 1
                      else f"dimension {index if len(index) > 1 else index[0]}")

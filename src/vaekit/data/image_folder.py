@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from vaekit.data.dataset import Dataset
+from vaekit.data.file_folders import labelled_files
 from vaekit.data.options import LoadOptions
 from vaekit.data.split import split_with_rows
 from vaekit.errors import DataError
@@ -50,27 +51,8 @@ def load_image_folder(folder: Path, options: LoadOptions, name: str | None = Non
 
 
 def _list_images(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str] | None]:
-    loose = _images_in(folder)
-    classes = [sub for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
-    classes = [sub for sub in classes if _images_in(sub)]
-    if loose and classes:
-        raise DataError(f"{folder} has images both directly inside and in subfolders "
-                        f"({classes[0].name}/ ...); put every image in a class subfolder, or none")
-    if loose:
-        return loose, None, None
-    if not classes:
-        raise DataError(f"{folder} has no {'/'.join(IMAGE_SUFFIXES)} images, directly or in class subfolders")
-    files, labels = [], []
-    for label, sub in enumerate(classes):
-        images = _images_in(sub)
-        files += images
-        labels += [label] * len(images)
-    return files, np.array(labels, dtype=np.int64), [sub.name for sub in classes]
-
-
-def _images_in(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES
-                  and path.is_file() and not path.name.startswith("."))
+    return labelled_files(folder, IMAGE_SUFFIXES, "images", missing=(
+        f"{folder} has no {'/'.join(IMAGE_SUFFIXES)} images (nor .wav recordings), directly or in class subfolders"))
 
 
 def _probe(file: Path) -> tuple[tuple[int, int], str]:

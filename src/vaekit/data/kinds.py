@@ -24,7 +24,7 @@ from vaekit.registry import DATA_KINDS
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
 # does not import every kind's readers.
-KIND_MODULES: tuple[str, ...] = ("vaekit.data.text_kind", "vaekit.data.series_kind")
+KIND_MODULES: tuple[str, ...] = ("vaekit.data.text_kind", "vaekit.data.series_kind", "vaekit.data.audio_kind")
 
 
 class DataKind:
@@ -37,6 +37,12 @@ class DataKind:
     # whether its examples can be drawn (the run's samples.png, reconstructions.png, traversals.png); a kind that
     # cannot (text) gets its samples and reconstructions written by `save` instead
     pictured: ClassVar[bool] = True
+    # examples of different lengths padded with NaN (audio frames): the model reads the mask and scores the
+    # real entries only (model.encoder_mask), and a position may be padding in every example of a data set
+    padded: ClassVar[bool] = False
+    # values in arbitrary units (a table's, log-mel powers): a location-scale likelihood models them standardized
+    # unless model.standardize says otherwise
+    standardized: ClassVar[bool] = False
 
     def default_output(self, stem: str) -> str:
         """The file name an output called `stem` ("samples", "reconstructions") gets in the run directory."""
@@ -52,6 +58,13 @@ class DataKind:
             batch = torch.cat([inputs.to(batch.device), batch])
         return save_batch(path, batch, ncol=ncol, columns=info.get("columns"),
                           column_values=info.get("column_values"))
+
+    def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> Any:
+        """The examples (N, *shape) as one RGB array (tiles of `ncol` columns) for a run's pictures; `inputs`,
+        given, above the batch that reconstructs them. A grid of images here."""
+        from vaekit.plots.grid import image_grid
+
+        return image_grid(batch if inputs is None else torch.cat([inputs.to(batch.device), batch]), ncol)
 
     def run_info(self, data: Any) -> dict[str, Any]:
         """Facts about the data (a Dataset) that the run's config.json keeps beside the shape and kind, as JSON
@@ -81,6 +94,7 @@ class VectorKind(DataKind):
     example_ndim = 1
     default_suffix = ".csv"
     shape_text = "(D,)"
+    standardized = True
 
 
 def data_kind(name: str) -> DataKind:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vaekit.data.text_options import TextOptions
 from vaekit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vaekit.data.spectrogram import SpectrogramSettings
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class LoadOptions:
     settings: str = ""
     # text: the column, tokenizer, vocabulary and length settings (data/text_options.py)
     text: TextOptions = TextOptions()
+    # audio: how recordings become log-mel spectrograms (data/spectrogram.py; None: the defaults)
+    spectrogram: SpectrogramSettings | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_fraction < 1.0:

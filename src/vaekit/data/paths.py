@@ -3,6 +3,7 @@
     load_path(Path("x.npz"), options)      # .npy / .npz          -> arrays.py
     load_path(Path("t.csv"), options)      # .csv / .parquet      -> tables.py
     load_path(Path("imgs/"), options)      # folder of PNG/JPEG   -> image_folder.py
+    load_path(Path("clips/"), options)     # folder of .wav       -> audio.py
     load_path(Path("a-ubyte.gz"), options) # one IDX file         -> idx.py, split here
     load_path(Path("lines.txt"), options)  # one sentence a line  -> text.py (also a folder of .txt files, and a
                                            #                         table's options.text.column)
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 
 from vaekit.data.arrays import load_array_file
+from vaekit.data.audio import is_audio_folder, load_audio_folder
 from vaekit.data.convert import as_examples
 from vaekit.data.dataset import Dataset
 from vaekit.data.idx import read_idx
@@ -28,7 +30,7 @@ ARRAY_SUFFIXES = (".npy", ".npz")
 # train-images-idx3-ubyte, train-images.idx3-ubyte, data.idx, each optionally .gz
 IDX_NAME = re.compile(r"(ubyte|\.idx\d*)(\.gz)?$", re.IGNORECASE)
 SUPPORTED = (".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz), .txt (one sentence a line), a folder "
-             "of PNG/JPEG images or a folder of .txt files")
+             "of PNG/JPEG images, a folder of .txt files or a folder of .wav recordings")
 
 
 def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
@@ -45,6 +47,8 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
         raise DataError(f"text_column applies to .csv and .parquet tables only, but {path} is not one; leave "
                         "text_column unset")
     if path.is_dir():
+        if is_audio_folder(path):
+            return load_audio_folder(path, options, name)
         if any(item.suffix.lower() in TEXT_SUFFIXES for item in path.iterdir()):
             return load_text_folder(path, options, name)
         return load_image_folder(path, options, name)

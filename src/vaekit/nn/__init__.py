@@ -1,3 +1,3 @@
 """Plain nn.Module networks. Importing this package registers them."""
 
-from vaekit.nn import conv, mlp, resnet, sequence  # noqa: F401
+from vaekit.nn import conv, mlp, resnet, sequence, spectrogram  # noqa: F401

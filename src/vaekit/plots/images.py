@@ -8,8 +8,9 @@ from pathlib import Path
 import torch
 from matplotlib.figure import Figure
 
+from vaekit.data.kinds import data_kind
 from vaekit.model import VAE
-from vaekit.plots.grid import image_grid, rows_as_image
+from vaekit.plots.grid import rows_as_image
 from vaekit.plots.save import save_figure
 
 
@@ -34,7 +35,8 @@ def save_reconstructions(model: VAE, x: torch.Tensor, path: str | Path, ncol: in
     recon = model.reconstruct(x, y=y)
     if model.is_image:
         fig = Figure(figsize=(ncol, 2.4 * math.ceil(len(x) / ncol)))
-        _show(fig, image_grid(torch.cat([x, recon]), ncol), "inputs (top) and reconstructions (bottom)")
+        _show(fig, data_kind(model.data_kind).picture(recon, ncol, inputs=x), "inputs (top) and reconstructions "
+              "(bottom)")
     else:
         fig = Figure(figsize=(8, 6))
         _show(fig, rows_as_image(x), "inputs", 211, image=False)
@@ -59,7 +61,7 @@ def save_samples(model: VAE, path: str | Path, n: int = 64, seed: int = 0, ncol:
     samples = model.sample(n, generator=generator, labels=labels)
     fig = Figure(figsize=(ncol, ncol * math.ceil(n / ncol) / ncol + 0.4))
     if model.is_image:
-        _show(fig, image_grid(samples, ncol), title)
+        _show(fig, data_kind(model.data_kind).picture(samples, ncol), title)
     else:
         _show(fig, rows_as_image(samples), title, image=False)
     return save_figure(fig, path)
@@ -93,6 +95,6 @@ def save_manifold(model: VAE, directions: torch.Tensor, path: str | Path, steps:
     images = manifold_images(model, directions, steps, label)
     fig = Figure(figsize=(10, 10 if directions.shape[0] > 1 else 1.5))
     which = f", class {label or 0}" if model.num_classes is not None else ""
-    _show(fig, image_grid(images, steps), "decoded at norm.ppf(linspace(0.05, 0.95, 15)) along the leading "
-          f"latent directions{which}")
+    _show(fig, data_kind(model.data_kind).picture(images, steps), "decoded at norm.ppf(linspace(0.05, 0.95, 15)) "
+          f"along the leading latent directions{which}")
     return save_figure(fig, path)

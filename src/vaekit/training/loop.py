@@ -377,6 +377,8 @@ def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
     schema = None if data.column_types is None else (data.column_types, data.column_values)
+    if data_kind(data.kind).padded:  # NaN padding: the encoder reads the mask, the likelihood scores real entries
+        config.model.encoder_mask = True
     check_training_fits(config, data, schema, device)  # sizes are checked before anything big is allocated
     tensors = prepare(data, config.data, device)
     streams = RandomStreams(config.train.seed, device)

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaekit.data.kinds import data_kind
 from vaekit.model import VAE
-from vaekit.plots.grid import image_grid
 
 SCALARS = {"loss/train": "train_loss", "neg_elbo/train": "train_neg_elbo", "neg_elbo/validation": "val_neg_elbo",
            "distortion/train": "train_distortion", "distortion/validation": "val_distortion",
@@ -44,8 +44,9 @@ class TensorBoardLog:
             generator = torch.Generator(device=model.device).manual_seed(0)
             samples = model.sample(len(examples), generator=generator, labels=labels)
             model.train(was_training)
-            for tag, grid in (("reconstructions", image_grid(torch.cat([examples, recon]), 8)),
-                              ("samples", image_grid(samples, 8))):
+            kind = data_kind(model.data_kind)  # how this kind of data is drawn: images, spectrograms
+            for tag, grid in (("reconstructions", kind.picture(recon, 8, inputs=examples)),
+                              ("samples", kind.picture(samples, 8))):
                 self.writer.file_writer.add_summary(_image_summary(tag, grid), row["epoch"])
 
     def close(self) -> None:
