@@ -36,6 +36,7 @@ import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
 from vaekit.data.text_kind import run_vocabulary, sentences  # noqa: E402
 from vaekit.data.text_options import text_options  # noqa: E402
+from vaekit.data.tokens import PAD, UNK  # noqa: E402
 from vaekit.evaluation.sequence import compare_language_model  # noqa: E402
 from vaekit.inference import interpolate  # noqa: E402
 
@@ -47,7 +48,8 @@ WARMUP = 3  # epochs of KL annealing
 WORD_DROPOUT = 0.1
 FREE_BITS = 0.07  # nats per latent dimension: 2.24 nats over the 32 dimensions
 K = 20  # importance samples per test sentence
-HOMOTOPY = (0, 1, 7)  # test sentences from, to, and the steps of the path
+HOMOTOPY_STEPS = 7
+HOMOTOPY_LENGTHS = (6, 12)  # the path's ends: the first two test sentences of 6 to 12 tokens without <unk>
 
 
 def config(epochs: int, language_model: bool) -> vaekit.Config:
@@ -92,9 +94,11 @@ def main() -> None:
         results["comparison"] = compare_language_model(scored["text VAE"], scored["language model"], "language model")
         tokens = run_vocabulary({"run_dir": runs["text VAE"].path, "vocabulary": "vocabulary.json"})
         model = runs["text VAE"].model
-        start, end, steps = HOMOTOPY
-        path = interpolate(model, data.test_x[start], data.test_x[end], steps, decode=lambda px: px.decode("greedy"))
-        results["homotopy"] = {"from": sentences(data.test_x[start:start + 1], tokens)[0],
+        start, end = homotopy_ends(data.test_x)
+        path = interpolate(model, data.test_x[start], data.test_x[end], HOMOTOPY_STEPS,
+                           decode=lambda px: px.decode("greedy"))
+        results["homotopy"] = {"from_index": start, "to_index": end,
+                               "from": sentences(data.test_x[start:start + 1], tokens)[0],
                                "to": sentences(data.test_x[end:end + 1], tokens)[0], "path": sentences(path, tokens)}
         generator = torch.Generator().manual_seed(0)
         drawn = model.sample(5, generator=generator, decode=lambda px: px.decode("beam", beam_width=5))
@@ -102,6 +106,14 @@ def main() -> None:
     print(results["comparison"], flush=True)
     if not args.quick:
         write_results("text_vae", results, markdown(results))
+
+
+def homotopy_ends(x: torch.Tensor) -> tuple[int, int]:
+    """The test indices of the first two sentences of HOMOTOPY_LENGTHS tokens (EOS not counted) without <unk>."""
+    lengths = (x != PAD).sum(1) - 1
+    low, high = HOMOTOPY_LENGTHS
+    chosen = ((lengths >= low) & (lengths <= high) & ~(x == UNK).any(1)).nonzero().flatten().tolist()
+    return chosen[0], chosen[1]
 
 
 def _numbers(values: dict) -> dict:
@@ -127,7 +139,7 @@ def markdown(results: dict) -> str:
              f"word dropout {results['word_dropout']}, free bits {results['free_bits']} nats per dimension (so the "
              "training loss charges no rate below "
              f"{results['free_bits'] * results['model']['latent_dim']:.2f} nats; the numbers below are the true "
-             "ELBO and KL). Test split; IW with k = {results['k']} for the VAE, the "
+             f"ELBO and KL). Test split; IW with k = {results['k']} for the VAE, the "
              "language model's -ELBO is its exact -log p(x).", "",
              f"Command: `{COMMAND}`. Machine: {results['machine']}.", "",
              "| model | -ELBO (nats/sentence) | rate (KL) | IW -log p(x) | -ELBO per token | perplexity bound | "
@@ -144,7 +156,8 @@ def markdown(results: dict) -> str:
               f"{100 * comparison['neg_log_likelihood_over_baseline']:+.1f}%): "
               f"**{'reached' if reached else 'not reached'}**.", "",
               f"Homotopy (greedy decoding along the line between the posterior means of two test sentences, "
-              f"`vaekit interpolate RUN --from {HOMOTOPY[0]} --to {HOMOTOPY[1]} --steps {HOMOTOPY[2]}`):", "",
+              f"`vaekit interpolate RUN --from {results['homotopy']['from_index']} --to "
+              f"{results['homotopy']['to_index']} --steps {HOMOTOPY_STEPS}`):", "",
               f"    from: {results['homotopy']['from']}"]
     lines += [f"    {line}" for line in results["homotopy"]["path"]]
     lines += [f"    to:   {results['homotopy']['to']}", "", "Prior samples (beam search, width 5):", ""]
