@@ -14,8 +14,10 @@ from vaekit.run_dir import load, save_weights, write_run_config
 CASES = [("mlp", (1, 8, 8)), ("mlp", (5,)), ("conv", (1, 28, 28)), ("conv", (3, 32, 32)), ("conv", (1, 64, 64))]
 
 
-# the mixed likelihood needs a table's column types: test_parts_contract.py and test_mixed_tables.py cover it
-@pytest.mark.parametrize("likelihood", [name for name in LIKELIHOODS.names() if name != "mixed"])
+# the mixed likelihood needs a table's column types: test_parts_contract.py and test_mixed_tables.py cover it; the
+# autoregressive ones need sequences: test_parts_contract.py and test_sequence_models.py
+@pytest.mark.parametrize("likelihood", [name for name in LIKELIHOODS.names()
+                                        if name != "mixed" and not LIKELIHOODS.get(name).autoregressive])
 @pytest.mark.parametrize("network, shape", CASES)
 def test_gradients_flow_and_save_load_is_exact(tmp_path, network: str, shape: tuple, likelihood: str) -> None:
     torch.manual_seed(0)
@@ -62,7 +64,8 @@ def test_any_latent_size_and_depth() -> None:
 
 
 def test_unknown_part_names_list_the_choices() -> None:
-    with pytest.raises(ConfigError, match="unknown likelihood 'poisson'; choose one of: bernoulli"):
+    with pytest.raises(ConfigError, match="unknown likelihood 'poisson'; choose one of: autoregressive, "
+                                          "autoregressive_gaussian, bernoulli"):
         build_model(ModelConfig(likelihood="poisson"), (4,))
 
 

@@ -23,14 +23,50 @@ from vaekit.run_dir import save_weights
 from vaekit.seeded import SeededPosterior, SeededPrior
 
 IMAGE, VECTOR = (1, 28, 28), (7,)
+# sequences (nn/sequence.py, likelihoods/autoregressive*.py): token ids (T,) of a vocabulary of VOCABULARY ids, and
+# series (T, C + 1) whose last channel marks the real steps
+TOKENS, SERIES, VOCABULARY = (6,), (6, 3), 9
 
 
 # a mixed table of the VECTOR shape: three continuous, two binary and two categorical (3 values) columns
 SCHEMA = (["continuous"] * 3 + ["binary"] * 2 + ["categorical"] * 2, [None] * 3 + [[0, 1]] * 2 + [["a", "b", "c"]] * 2)
 
 
+def _reads_sequences(network: str) -> bool:
+    return getattr(NETWORKS.get(network), "reads_sequences", False)
+
+
+def _shape(network: str, likelihood: str) -> tuple[int, ...]:
+    """The example shape a case's parts take: tokens or series for an autoregressive likelihood, images for the
+    image networks, vectors otherwise."""
+    part = LIKELIHOODS.get(likelihood)
+    if part.autoregressive:
+        return TOKENS if part.needs_vocabulary else SERIES
+    return IMAGE if network in ("conv", "resnet") else VECTOR
+
+
+def _kind(shape: tuple[int, ...], likelihood: str) -> str:
+    if LIKELIHOODS.get(likelihood).autoregressive:
+        return "text" if LIKELIHOODS.get(likelihood).needs_vocabulary else "series"
+    return "image" if len(shape) == 3 else "vector"
+
+
+def _sequences(shape: tuple[int, ...], likelihood: str, generator: torch.Generator) -> torch.Tensor:
+    """Six sentences (words 4..V-1, EOS, PAD) or series (values, then 0 with mask 0) of lengths 1..T."""
+    lengths = torch.tensor([1, 2, 3, 4, 5, 6]).clamp(max=shape[0])
+    real = torch.arange(shape[0])[None, :] < lengths[:, None]
+    if LIKELIHOODS.get(likelihood).needs_vocabulary:
+        words = torch.randint(4, VOCABULARY, (6, *shape), generator=generator)
+        ends = real & ~(torch.arange(shape[0])[None, :] < (lengths - 1)[:, None])
+        return torch.where(ends, 3, torch.where(real, words, 0)).float()
+    values = torch.randn(6, shape[0], shape[1] - 1, generator=generator) * real[..., None]
+    return torch.cat([values, real[..., None].float()], dim=-1)
+
+
 def _data(shape: tuple[int, ...], likelihood: str) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
+    if LIKELIHOODS.get(likelihood).autoregressive:
+        return _sequences(shape, likelihood, generator)
     x = torch.rand(6, *shape, generator=generator)
     if likelihood == "mixed":
         x[:, 3:5] = torch.bernoulli(x[:, 3:5], generator=generator)
@@ -60,7 +96,11 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
         cases.add(("mlp", "diagonal_gaussian", "standard_normal", "mixed", objective))  # (k, B) parameters
         for posterior in POSTERIORS.names():  # flows and ladders score only the samples they drew
             cases.add(("mlp", posterior, "standard_normal", "bernoulli", objective))
-    return sorted(_pair_ladders(case) for case in cases if _pair_ladders(case) is not None)
+    for network in filter(_reads_sequences, NETWORKS.names()):  # sequence networks with each sequence likelihood
+        for likelihood in (name for name in LIKELIHOODS.names() if LIKELIHOODS.get(name).autoregressive):
+            for objective in ("elbo", "iwae"):  # iwae decodes (k, B, d) latents into (k, B) sequence scores
+                cases.add((network, "diagonal_gaussian", "standard_normal", likelihood, objective))
+    return sorted({_pair_ladders(case) for case in cases} - {None})  # pairing may give a case twice
 
 
 def _needs_class_latent(objective: str) -> bool:
@@ -73,6 +113,13 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
     beta-TCVAE (which needs a diagonal Gaussian posterior) does not take it; vade needs a prior with a cluster
     variable."""
     network, posterior, prior, likelihood, objective = case
+    if _reads_sequences(network) != LIKELIHOODS.get(likelihood).autoregressive:
+        # a sequence network reads sequences for an autoregressive likelihood, and that likelihood needs one
+        network, likelihood = ("rnn", likelihood) if LIKELIHOODS.get(likelihood).autoregressive else \
+            (network, "autoregressive")
+        case = (network, posterior, prior, likelihood, objective)
+    if LIKELIHOODS.get(likelihood).autoregressive and (prior == "vamp" or _needs_class_latent(objective)):
+        return None  # pseudo-inputs of token ids mean nothing; sequence networks take no class labels
     if likelihood == "mixed" and network != "mlp":  # tables are vectors
         return None
     if objective == "beta_tcvae" and posterior != "diagonal_gaussian":  # its estimator needs Gaussian posteriors
@@ -93,15 +140,16 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
 def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posterior, prior, likelihood,
                                                       objective) -> None:
     torch.manual_seed(0)
-    shape = IMAGE if network in ("conv", "resnet") else VECTOR
+    shape = _shape(network, likelihood)
     class_latent = _needs_class_latent(objective)  # M2: a class latent with 3 classes, some rows unlabelled
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if prior == "ladder" else [], network=network,
                       hidden=[16], conv_channels=[4, 8], posterior=posterior,
                       prior=prior, likelihood=likelihood, prior_components=4,
                       class_latent="m2" if class_latent else "none")
     schema = SCHEMA if likelihood == "mixed" else None
-    model = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema,
-                        num_classes=3 if class_latent else None)
+    vocabulary = VOCABULARY if LIKELIHOODS.get(likelihood).needs_vocabulary else None
+    model = build_model(cfg, shape, _kind(shape, likelihood), schema=schema,
+                        num_classes=3 if class_latent else None, vocabulary_size=vocabulary)
     x = _data(shape, likelihood)
     labels = (torch.arange(len(x)) % 4 - 1) if class_latent else None
     loss_fn = OBJECTIVES.get(objective)(ObjectiveConfig(name=objective, iw_samples=3), dataset_size=60)
@@ -116,8 +164,8 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
     assert any(float(p.grad.abs().sum()) > 0 for p in model.parameters() if p.grad is not None)
 
     save_weights(model, tmp_path / "model.safetensors")
-    again = build_model(cfg, shape, "image" if len(shape) == 3 else "vector", schema=schema,
-                        num_classes=3 if class_latent else None)
+    again = build_model(cfg, shape, _kind(shape, likelihood), schema=schema,
+                        num_classes=3 if class_latent else None, vocabulary_size=vocabulary)
     again.load_state_dict(load_file(str(tmp_path / "model.safetensors")))
     model.eval(), again.eval()
     with torch.no_grad():
@@ -142,7 +190,7 @@ def test_every_likelihood_declares_what_it_supports(name) -> None:
     assert isinstance(part.needs_schema, bool)
     assert part.levels is None or (isinstance(part.levels, int) and part.levels >= 2 and not part.density)
     assert support_text(part.data_support)  # an error message can say what the data must be
-    shape = VECTOR if name == "mixed" else IMAGE
+    shape = VECTOR if name == "mixed" else _shape("conv", name)
     x = _data(shape, name)
     assert bool(part.data_support.check(x).all()), "the contract test's data must lie in the declared support"
 
@@ -152,7 +200,8 @@ def test_likelihood_declarations_say_what_the_names_used_to() -> None:
     assert {n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale} == {"gaussian", "laplace"}
     assert {n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).levels} == {"categorical", "discretized_logistic"}
     assert {n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).density} == {"gaussian", "laplace",
-                                                                             "continuous_bernoulli"}
+                                                                             "continuous_bernoulli",
+                                                                             "autoregressive_gaussian"}
     assert LIKELIHOODS.get("bernoulli").data_support.check(torch.tensor([0.0, 0.5, 1.0])).all()
     assert not LIKELIHOODS.get("bernoulli").data_support.check(torch.tensor(1.5))
 
@@ -220,7 +269,7 @@ def test_every_registered_name_is_listed_in_train_help() -> None:
         listed = re.search(rf"{flag} \S+ .*?choices: ([\w, ]+)", text)
         assert listed is not None, flag
         assert set(_built_in(registry)) <= set(listed.group(1).replace(",", " ").split()), flag
-    assert "choices: auto, bernoulli, categorical" in text
+    assert "choices: auto, autoregressive, autoregressive_gaussian, bernoulli, categorical" in text
 
 
 def test_an_unknown_part_name_is_refused_when_the_config_is_read() -> None:

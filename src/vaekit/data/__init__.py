@@ -10,7 +10,7 @@ Each named dataset registers its loader in vaekit.registry.DATASETS when its mod
 loader takes a LoadOptions and returns a Dataset.
 """
 
-from vaekit.data import cifar10, digits, dsprites, fortunes, mnist_like, sprites  # noqa: F401  (imported to register their loaders)
+from vaekit.data import cifar10, digits, dsprites, fortunes, mnist_like, series, sprites  # noqa: F401  (imported to register their loaders)
 from vaekit.data.dataset import Dataset
 from vaekit.data.load import dataset_names as DATASET_NAMES  # noqa: N812  (the name other modules import)
 from vaekit.data.load import load_dataset

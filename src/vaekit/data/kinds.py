@@ -24,7 +24,7 @@ from vaekit.registry import DATA_KINDS
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
 # does not import every kind's readers.
-KIND_MODULES: tuple[str, ...] = ("vaekit.data.text_kind",)
+KIND_MODULES: tuple[str, ...] = ("vaekit.data.text_kind", "vaekit.data.series_kind")
 
 
 class DataKind:

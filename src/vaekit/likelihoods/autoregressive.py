@@ -37,6 +37,18 @@ from vaekit.registry import LIKELIHOODS
 STRATEGIES = ("greedy", "sample", "beam")
 
 
+class _TokenIds(constraints._IntegerGreaterThan):
+    """Whole numbers from 0: token ids, which the run's vocabulary bounds above."""
+
+    text = "token ids (whole numbers 0..V-1 of a vocabulary: text data)"
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+
+TOKEN_IDS = _TokenIds()
+
+
 class TokenSequence(SequenceDistribution):
     """p(x|z) over token sequences (T,) for a batch of decoder contexts; see the module docstring.
 
@@ -86,7 +98,7 @@ class TokenAutoregressiveLikelihood(RecurrentDecoder):
     """The recurrent decoder over a vocabulary of V tokens; needs a sequence network (rnn, conv1d) for the encoder
     and the context, and text data (token ids (T,), V from the vocabulary)."""
 
-    data_support = constraints.nonnegative_integer  # token ids; the vocabulary's size bounds them per run
+    data_support = TOKEN_IDS  # the vocabulary's size bounds them per run
     density = False  # exact probabilities of token sequences: no dequantization
     needs_vocabulary = True
 
@@ -136,11 +148,12 @@ class TokenAutoregressiveLikelihood(RecurrentDecoder):
             dropped[:, 0] = False  # BOS stays: it tells the decoder where the sentence starts
             previous = torch.where(dropped & (previous != PAD), torch.full_like(previous, UNK), previous)
         outputs, _ = self.run(self.embedding(previous), context, self.start(context))
-        logits = self.output(outputs).float() + self.allowed
-        # ignore_index: padding scores 0, so a sentence's score does not depend on how much of it follows
-        nll = F.cross_entropy(logits.reshape(-1, self.vocabulary_size), targets.reshape(-1), ignore_index=PAD,
-                              reduction="none")
-        return -nll.view(targets.shape).sum(-1)
+        # the output layer, the costliest part (V logits a step), runs on the real tokens only: padding scores 0,
+        # so a sentence's score does not depend on how much of it follows
+        rows, steps = (targets != PAD).nonzero(as_tuple=True)
+        logits = self.output(outputs[rows, steps]).float() + self.allowed[steps]
+        log_p = -F.cross_entropy(logits, targets[rows, steps], reduction="none")
+        return torch.zeros(len(targets), dtype=log_p.dtype, device=log_p.device).index_add(0, rows, log_p)
 
     def step(self, previous: torch.Tensor, state: State, t: int, context: torch.Tensor
              ) -> tuple[torch.Tensor, State]:

@@ -90,3 +90,10 @@ class RecurrentDecoder(Likelihood):
             code = context[:, self.state_width:].unsqueeze(1).expand(-1, inputs.shape[1], -1)
             inputs = torch.cat([inputs, code.to(inputs.dtype)], dim=-1)
         return self.rnn(inputs, state)
+
+
+
+def generator_device(generator: torch.Generator | None, device: torch.device) -> torch.device:
+    """Where a draw is made: on the generator's device when one is given (a CPU generator for a model on a GPU
+    gives the same numbers whatever the model's device), else on `device`."""
+    return device if generator is None else generator.device

@@ -19,6 +19,7 @@ from typing import Protocol
 import torch
 
 from vaekit.data.tokens import BOS, EOS, PAD
+from vaekit.likelihoods.autoregressive_base import generator_device
 from vaekit.nn.sequence_cells import State
 
 
@@ -65,7 +66,8 @@ def sample(decoder: Stepper, context: torch.Tensor, length: int, generator: torc
     makes it repeatable."""
     def draw(log_probs: torch.Tensor) -> torch.Tensor:
         probs = torch.softmax(log_probs / temperature, dim=-1)
-        return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        where = generator_device(generator, probs.device)
+        return torch.multinomial(probs.to(where), 1, generator=generator).to(probs.device).squeeze(-1)
 
     return _left_to_right(decoder, context, length, draw)
 

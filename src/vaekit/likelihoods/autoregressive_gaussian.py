@@ -26,7 +26,7 @@ from torch.distributions import Normal, constraints
 
 from vaekit.config import ModelConfig
 from vaekit.errors import ConfigError, VaekitError
-from vaekit.likelihoods.autoregressive_base import RecurrentDecoder, SequenceDistribution
+from vaekit.likelihoods.autoregressive_base import RecurrentDecoder, SequenceDistribution, generator_device
 from vaekit.registry import LIKELIHOODS
 
 # sigma = softplus(raw) + MIN_SCALE: a decoder that fits a constant series exactly cannot drive the density to
@@ -82,6 +82,11 @@ class GaussianAutoregressiveLikelihood(RecurrentDecoder):
                               f"marks the real steps (data kind series); got examples of shape {tuple(data_shape)}")
         return cls(data_shape[0], data_shape[1] - 1, cfg)
 
+    @classmethod
+    def scores(cls, binary: bool) -> str | None:
+        return ("log-densities of each series' real steps plus the log-probability of its length (nats per series; "
+                "padding not scored)")
+
     @property
     def outputs_per_row(self) -> int:
         return self.length * (2 * self.channels + 1 + self.rnn.hidden)
@@ -126,12 +131,17 @@ class GaussianAutoregressiveLikelihood(RecurrentDecoder):
             mean, scale, go_on = self._heads(outputs[:, 0])
             if t > 0:
                 probability = torch.sigmoid(go_on)
-                goes_on = torch.bernoulli(probability, generator=generator) > 0.5 if draw else probability > 0.5
+                if draw:
+                    where = generator_device(generator, probability.device)
+                    goes_on = torch.bernoulli(probability.to(where), generator=generator).to(probability.device) > 0.5
+                else:
+                    goes_on = probability > 0.5
                 alive = alive & goes_on
             if not bool(alive.any()):
                 break
             if draw:
-                noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+                where = generator_device(generator, mean.device)
+                noise = torch.randn(mean.shape, generator=generator, device=where, dtype=mean.dtype).to(mean.device)
                 mean = mean + temperature * scale * noise
             value = torch.where(alive.unsqueeze(-1), mean.to(context.dtype), torch.zeros((), dtype=context.dtype,
                                                                            device=context.device))

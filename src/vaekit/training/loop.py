@@ -317,8 +317,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 write_metrics(run_dir / METRICS_FILE, metrics)
                 log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
                           None if tensors.test_y is None else tensors.test_y[:32])
-                collapse.check(row, beta_warming_up(config.objective, row),
-                               last_epoch=epoch == last_epoch or bool(stop_reason))
+                if not config.model.language_model:  # a language model has no code to collapse, by design
+                    collapse.check(row, beta_warming_up(config.objective, row),
+                                   last_epoch=epoch == last_epoch or bool(stop_reason))
                 _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
                             objective, train_step.state_dict())
                 controls.log_epoch(row)
