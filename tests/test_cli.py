@@ -203,7 +203,8 @@ def test_the_installed_command_exits_2_on_bad_input(tmp_path: Path) -> None:
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: no dataset named 'nowhere' and no such file or folder; known datasets: "
-                                     "cifar10, digits, dsprites, fashion-mnist, fortunes, fsdd, kmnist, mnist, sprites")
+                                     "cifar10, digits, dsprites, fashion-mnist, fortunes, fsdd, kmnist, mnist, "
+                                     "series, sprites")
 
 
 def test_ctrl_c_in_the_first_epoch_saves_and_the_run_resumes_exactly(tmp_path: Path) -> None:

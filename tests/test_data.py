@@ -155,12 +155,13 @@ def test_digits_values_split_and_determinism() -> None:
 
 def test_dataset_names_and_unknown_source() -> None:
     assert DATASET_NAMES() == ["cifar10", "digits", "dsprites", "fashion-mnist", "fortunes", "fsdd", "kmnist", "mnist",
-                               "sprites"]
+                               "series", "sprites"]
     with pytest.raises(DataError) as excinfo:
         load_dataset("no-such-thing")
     message = one_line_error(excinfo)
     assert "no dataset named 'no-such-thing' and no such file or folder" in message
-    assert "known datasets: cifar10, digits, dsprites, fashion-mnist, fortunes, fsdd, kmnist, mnist, sprites" in message
+    assert "known datasets: cifar10, digits, dsprites, fashion-mnist, fortunes, fsdd, kmnist, mnist, series, " \
+        "sprites" in message
 
 
 def test_bad_settings_are_rejected() -> None:

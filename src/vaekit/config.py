@@ -37,8 +37,9 @@ def _setting(default: Any, help: str, flag: str | None = None, choices: tuple[st
 @dataclass
 class DataConfig:
     source: str = _setting("digits", "dataset name (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, "
-                           "dsprites, fsdd; settings after a colon: sprites:n=20000,size=32,seed=0) or a path "
-                           "to .npy/.npz/IDX/CSV/Parquet or a folder of images or of .wav recordings", flag="data")
+                           "dsprites, fortunes, fsdd; settings after a colon: sprites:n=20000,size=32,seed=0) or a "
+                           "path to .npy/.npz/IDX/CSV/Parquet, a .txt file (one sentence a line), a folder of images, "
+                           "of .txt files or of .wav recordings", flag="data")
     data_dir: str | None = _setting(None, "folder to look for (and download) dataset files")
     download: bool = _setting(True, "download a missing named dataset from its official mirror")
     binarize: str = _setting("none", "binarize pixels: none, dynamic (resampled each epoch) or static (once, seeded)",

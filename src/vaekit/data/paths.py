@@ -19,7 +19,7 @@ from vaekit.data.audio import is_audio_folder, load_audio_folder
 from vaekit.data.convert import as_examples
 from vaekit.data.dataset import Dataset
 from vaekit.data.idx import read_idx
-from vaekit.data.image_folder import load_image_folder
+from vaekit.data.image_folder import IMAGE_SUFFIXES, load_image_folder
 from vaekit.data.options import LoadOptions
 from vaekit.data.split import split_with_rows
 from vaekit.data.tables import TABLE_SUFFIXES, load_table
@@ -49,7 +49,7 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
     if path.is_dir():
         if is_audio_folder(path):
             return load_audio_folder(path, options, name)
-        if any(item.suffix.lower() in TEXT_SUFFIXES for item in path.iterdir()):
+        if is_text_folder(path):
             return load_text_folder(path, options, name)
         return load_image_folder(path, options, name)
     if suffix in TEXT_SUFFIXES:
@@ -71,3 +71,11 @@ def load_idx_file(path: Path, options: LoadOptions, name: str | None = None) -> 
     train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
     return Dataset.from_arrays(name or str(path), train_x, test_x, None, None, kind=kind, source=str(path),
                                rows=rows)
+
+
+def is_text_folder(path: Path) -> bool:
+    """A folder of .txt files (documents) rather than of images: .txt files, and no images or class subfolders
+    (an image folder may hold a stray notes.txt)."""
+    items = list(path.iterdir())
+    texts = any(item.suffix.lower() in TEXT_SUFFIXES for item in items)
+    return texts and not any(item.is_dir() or item.suffix.lower() in IMAGE_SUFFIXES for item in items)

@@ -37,7 +37,8 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
     pictured = data_kind(model.data_kind).pictured
     written = [save_reconstructions(model, test_x[:EXAMPLES], run_dir / "reconstructions.png",
                                     y=None if test_y is None else test_y[:EXAMPLES]),
-               save_samples(model, run_dir / "samples.png")] if pictured else _examples_as_kind(model, test_x, run_dir)
+               save_samples(model, run_dir / "samples.png")] if pictured else \
+        _examples_as_kind(model, test_x, test_y, run_dir)
     means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
     labels = None if test_y is None else test_y[:max_points]
     written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
@@ -55,12 +56,16 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
 
 
 @torch.no_grad()
-def _examples_as_kind(model: VAE, test_x: torch.Tensor, run_dir: Path) -> list[Path]:
-    """The first test examples' reconstructions beside them, and prior samples (seed 0), written by the data kind."""
+def _examples_as_kind(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None, run_dir: Path) -> list[Path]:
+    """The first test examples' reconstructions beside them, and prior samples (seed 0; a conditional model's of
+    each class in turn), written by the data kind."""
     kind = data_kind(model.data_kind)
     x = test_x[:EXAMPLES]
-    recon = model.reconstruct(x.to(model.device)).cpu()
-    samples = model.sample(EXAMPLES, generator=torch.Generator(device=model.device).manual_seed(0)).cpu()
+    conditional = model.num_classes is not None
+    recon = model.reconstruct(x.to(model.device), y=test_y[:EXAMPLES] if conditional else None).cpu()
+    labels = torch.arange(EXAMPLES) % model.num_classes if conditional else None
+    samples = model.sample(EXAMPLES, generator=torch.Generator(device=model.device).manual_seed(0),
+                           labels=labels).cpu()
     info = {"run_dir": run_dir}
     return [kind.save(run_dir / kind.default_output("reconstructions"), recon, info, inputs=x),
             kind.save(run_dir / kind.default_output("samples"), samples, info)]
