@@ -40,8 +40,9 @@ CASES = [
     Case("api-evaluate-wrong-shape", r"x must have shape \(N, 1, 8, 8\)",
          api=lambda w: vaekit.evaluate(_model(w), torch.rand(4, 1, 28, 28), k=2)),
     Case("api-encode-complex", r"complex", api=lambda w: _model(w).encode(_digits().to(torch.complex64))),
-    Case("likelihood-unknown-lists-auto", r"unknown likelihood 'nonsense'; choose one of: auto, bernoulli, "
-         r"categorical, continuous_bernoulli, discretized_logistic, gaussian, laplace, mixed",
+    Case("likelihood-unknown-lists-auto", r"unknown likelihood 'nonsense'; choose one of: auto, autoregressive, "
+         r"autoregressive_gaussian, bernoulli, categorical, continuous_bernoulli, discretized_logistic, gaussian, "
+         r"laplace, mixed",
          ["train", "--likelihood", "nonsense", "--out", "{root}/new"]),
     Case("iwae-free-bits", r"free_bits.*iwae objective.*elbo, factor_vae, info_vae",
          ["train", "--objective", "iwae", "--free-bits", "1", "--out", "{root}/new"]),
