@@ -39,6 +39,8 @@ class DiscretePosterior(nn.Module):
     @classmethod
     def positions(cls, cfg: ModelConfig, name: str = "") -> int:
         """M, the code positions: latent_dim / code_width, refused when it does not divide."""
+        if cfg.prior != CODE_PRIOR:  # the prior holds the codebook and the count of the codes used
+            raise ConfigError(f"the {name or cls.__name__} posterior needs prior: {CODE_PRIOR}, not {cfg.prior}")
         width = cls.code_width(cfg)
         if cfg.latent_dim % width:
             raise ConfigError(f"the {name or cls.__name__} posterior's latent_dim ({cfg.latent_dim}) must be a "
