@@ -21,7 +21,6 @@ from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ModelConfig
 from vaekit.errors import ConfigError
-from vaekit.posteriors.discrete import CODE_PRIOR, discrete_posterior
 from vaekit.priors.code_autoregressive import CodeGRU
 from vaekit.registry import PRIORS
 
@@ -38,7 +37,7 @@ def usage_and_perplexity(counts: torch.Tensor) -> dict[str, float]:
     return {"codebook_usage": float((counts > 0).double().mean()), "codebook_perplexity": float(entropy.exp())}
 
 
-@PRIORS.register(CODE_PRIOR)
+@PRIORS.register("codes")  # posteriors/discrete.py's CODE_PRIOR
 class CodesPrior(nn.Module):
     """p(k) over M positions of K codes, and z = lookup(k).
 
@@ -69,9 +68,11 @@ class CodesPrior(nn.Module):
 
     @classmethod
     def from_config(cls, cfg: ModelConfig, data_shape: tuple[int, ...]) -> CodesPrior:
+        from vaekit.posteriors.discrete import discrete_posterior  # here: the posteriors import this module
+
         part = discrete_posterior(cfg.posterior)
         if part is None:
-            raise ConfigError(f"prior {CODE_PRIOR} goes with posterior vq or gumbel_softmax, not {cfg.posterior}")
+            raise ConfigError(f"prior codes goes with posterior vq or gumbel_softmax, not {cfg.posterior}")
         width = part.code_width(cfg)
         return cls(part.positions(cfg, cfg.posterior), cfg.codebook_size, width if part.learned_codebook else None,
                    cfg.code_prior_hidden)
