@@ -191,3 +191,13 @@ def test_the_vq_objective_refuses_a_continuous_code() -> None:
     model = build_model(cfg.model, (7,), "vector")
     with pytest.raises(ConfigError, match="the vq objective trains a VQ-VAE"):
         OBJECTIVES.get("vq")(cfg.objective)(model, torch.rand(3, 7))
+
+
+def test_several_processes_are_refused_for_a_moving_average_codebook() -> None:
+    from vaekit.training.distributed import check_shareable
+
+    model = build_model(Config.from_dict({"model": VQ, "objective": {"name": "vq"}}).model, (7,), "vector")
+    with pytest.raises(ConfigError, match="codebook follows moving averages .* train it in one process"):
+        check_shareable(model)
+    gumbel = {**VQ, "posterior": "gumbel_softmax", "latent_dim": 10}
+    check_shareable(build_model(Config.from_dict({"model": gumbel}).model, (7,), "vector"))  # no moving averages

@@ -62,6 +62,8 @@ class CodesPrior(nn.Module):
         else:  # gumbel_softmax: the codes are the one-hots
             self.register_buffer("codebook", torch.eye(codes), persistent=False)
         self.learned = code_dim is not None
+        # the codebook follows moving averages of the batches: several processes would each follow their own
+        self.moving_averages = self.learned
         self.register_buffer("usage", torch.zeros(codes), persistent=False)  # codes used this epoch, counted
         self.register_buffer("fitted", torch.tensor(False))
         self.autoregressive = CodeGRU(codes, hidden).requires_grad_(False)  # trained by fit_code_prior only
