@@ -170,6 +170,13 @@ def test_training_logs_usage_and_perplexity_and_the_constant_rate(tmp_path) -> N
         assert float(row["train_commitment"]) > 0
     assert float(rows[-1]["train_codebook_usage"]) >= 0.75  # data-dependent start and restarts keep codes in use
     assert run.metrics[-1]["train_codebook_usage"] == float(rows[-1]["train_codebook_usage"])
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    logged = events.Scalars("objective/codebook_perplexity")
+    assert [event.step for event in logged] == [1, 2]
+    assert logged[-1].value == pytest.approx(float(rows[-1]["train_codebook_perplexity"]))
 
 
 @pytest.mark.parametrize("settings, message", [
