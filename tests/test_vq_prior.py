@@ -125,3 +125,17 @@ def test_a_gumbel_softmax_run_fits_the_prior_too(tmp_path: Path) -> None:
     assert report["train_bits"] < report["uniform_bits"] == pytest.approx(3 * 2.0)
     out = run.model.elbo(select_data(path, None, "test").x[:50])
     assert torch.isfinite(out.rate).all() and (out.rate >= -1e-5).all()  # the KL to the fitted prior, one draw
+
+
+def test_a_fit_repeats_with_its_seed_and_leaves_the_callers_random_state(vq_run: Path) -> None:
+    from vaekit.inference import select_data
+
+    model = load(vq_run)
+    x = select_data(vq_run, None, "train").x[:400]
+    torch.manual_seed(11)
+    expected_next = torch.rand(3)
+    torch.manual_seed(11)
+    first = fit_code_prior(model, x, epochs=1, seed=4)
+    torch.testing.assert_close(torch.rand(3), expected_next, rtol=0, atol=0)
+    assert fit_code_prior(model, x, epochs=1, seed=4) == first
+    assert fit_code_prior(model, x, epochs=1, seed=5) != first

@@ -37,8 +37,6 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
       vaekit fit-prior runs/vq --epochs 10
       vaekit sample runs/vq -n 64
     """
-    import torch
-
     from vaekit.inference import select_data
     from vaekit.io import write_json
     from vaekit.priors.code_fit import code_prior_of, fit_code_prior
@@ -51,8 +49,7 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
     code_prior_of(model)  # a run with continuous codes is refused before the data are read
     train_x = select_data(run, None, "train").x
     test_x = select_data(run, None, "test").x
-    with torch.random.fork_rng():
-        report = fit_code_prior(model, train_x, test_x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    report = fit_code_prior(model, train_x, test_x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
     save_weights(model, Path(run) / MODEL_FILE)
     write_json(Path(run) / PRIOR_REPORT, {**report, "epochs": epochs, "batch_size": batch_size, "lr": lr,
                                           "seed": seed, "train_examples": len(train_x)})

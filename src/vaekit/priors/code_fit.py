@@ -63,8 +63,9 @@ def fit_code_prior(model: VAE, train_x: torch.Tensor, test_x: torch.Tensor | Non
     train_codes = encode_codes(model, train_x, generator)
     test_codes = None if test_x is None or len(test_x) == 0 else encode_codes(model, test_x, generator)
     net = prior.autoregressive
-    torch.manual_seed(seed)  # fresh weights: a second fit repeats the first
-    net.reset_parameters()
+    with torch.random.fork_rng(devices=[]):  # fresh weights from the seed, the caller's random state untouched
+        torch.manual_seed(seed)
+        net.reset_parameters()
     net.requires_grad_(True)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     order = torch.Generator().manual_seed(seed)
