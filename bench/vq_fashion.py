@@ -129,7 +129,8 @@ posterior mean:
   needs {prior_test:.1f} bits per test image ({prior_train:.1f} on the training codes) instead of the uniform prior's
   {BITS:.0f}: a code length, where the Gaussian's rate is a KL (bits-back), so "the same compression" holds for the
   rates the two objectives pay, not for file sizes.
-- Short runs on a shared machine: the numbers compare the two models under one budget; neither has converged.
+- Short runs: the numbers compare the two models under one budget; neither has converged. Training seconds are
+  wall-clock, on the machine as it was (this run shared 2 cores with other jobs, load average about 7).
 """
     write_results("vq_fashion", results, markdown)
 
