@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
@@ -102,6 +103,7 @@ def main() -> None:
     v, g = vq_terms, gaussian_terms
     usage_goal = "reached" if v["codebook_usage"] > 0.9 else "NOT reached"
     fitted_seconds = v["fitted_prior"]["seconds"]
+    load = os.getloadavg()[0]  # other jobs on the machine stretch the seconds
     prior_test, prior_train = v["fitted_prior"]["test_bits"], v["fitted_prior"]["train_bits"]
     table = "\n".join([
         f"| model | rate (bits/image) | BCE (nats/image) | squared error/image | codebook usage | perplexity (of "
@@ -130,7 +132,7 @@ posterior mean:
   {BITS:.0f}: a code length, where the Gaussian's rate is a KL (bits-back), so "the same compression" holds for the
   rates the two objectives pay, not for file sizes.
 - Short runs: the numbers compare the two models under one budget; neither has converged. Training seconds are
-  wall-clock, on the machine as it was (this run shared 2 cores with other jobs, load average about 7).
+  wall-clock, on the machine as it was (load average {load:.1f} on {os.cpu_count()} cores at the end of the run).
 """
     write_results("vq_fashion", results, markdown)
 
