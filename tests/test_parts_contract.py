@@ -18,6 +18,7 @@ from vaekit.errors import ConfigError
 from vaekit.likelihoods.base import Likelihood, support_text
 from vaekit.model import build_model
 from vaekit.objectives.settings import CORRUPTION, PRETRAIN, SHARED
+from vaekit.posteriors.discrete import discrete_posterior
 from vaekit.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
 from vaekit.run_dir import save_weights
 from vaekit.seeded import SeededPosterior, SeededPrior
@@ -26,6 +27,8 @@ IMAGE, VECTOR = (1, 28, 28), (7,)
 # sequences (nn/sequence.py, likelihoods/autoregressive*.py): token ids (T,) of a vocabulary of VOCABULARY ids, and
 # series (T, C + 1) whose last channel marks the real steps
 TOKENS, SERIES, VOCABULARY = (6,), (6, 3), 9
+
+CODES = {"codebook_size": 3, "code_dim": 1}  # discrete codes of latent_dim 3: vq 3 x 1 numbers, gumbel 1 x 3 classes
 
 
 # a mixed table of the VECTOR shape: three continuous, two binary and two categorical (3 values) columns
@@ -90,6 +93,8 @@ def _cases() -> list[tuple[str, str, str, str, str]]:
     for prior in PRIORS.names():  # priors meet every objective: the KL has no closed form for some pairs
         for objective in OBJECTIVES.names():
             cases.add(("mlp", "diagonal_gaussian", prior, "gaussian", objective))
+    for posterior in ("vq", "gumbel_softmax"):  # discrete codes through an image network too
+        cases.add(("conv", posterior, "codes", "bernoulli", "vq" if posterior == "vq" else "elbo"))
     for objective in OBJECTIVES.names():  # iwae decodes (k, B, d) latents: image networks must take them
         cases.add(("conv", "diagonal_gaussian", "vamp", "bernoulli", objective))
         cases.add(("conv", "ladder", "ladder", "bernoulli", objective))
@@ -122,6 +127,11 @@ def _pair_ladders(case: tuple[str, ...]) -> tuple[str, ...] | None:
         return None  # pseudo-inputs of token ids mean nothing; sequence networks take no class labels
     if likelihood == "mixed" and network != "mlp":  # tables are vectors
         return None
+    discrete = discrete_posterior(posterior)  # a discrete code takes the codes prior and the objectives it names
+    if discrete is not None:
+        return (network, posterior, "codes", likelihood, objective) if objective in discrete.objectives else None
+    if prior == "codes" or objective == "vq":  # a prior over codes, or the VQ-VAE's objective, with a continuous code
+        return None
     if objective == "beta_tcvae" and posterior != "diagonal_gaussian":  # its estimator needs Gaussian posteriors
         return None
     if objective == "vade":  # VaDE's cluster is the mixture prior's component, q(z|x) one diagonal Gaussian
@@ -145,7 +155,7 @@ def test_every_part_trains_a_step_and_saves_and_loads(tmp_path, network, posteri
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if prior == "ladder" else [], network=network,
                       hidden=[16], conv_channels=[4, 8], posterior=posterior,
                       prior=prior, likelihood=likelihood, prior_components=4,
-                      class_latent="m2" if class_latent else "none")
+                      class_latent="m2" if class_latent else "none", **CODES)
     schema = SCHEMA if likelihood == "mixed" else None
     vocabulary = VOCABULARY if LIKELIHOODS.get(likelihood).needs_vocabulary else None
     model = build_model(cfg, shape, _kind(shape, likelihood), schema=schema,
@@ -210,8 +220,9 @@ def test_likelihood_declarations_say_what_the_names_used_to() -> None:
 def test_every_posterior_draws_with_a_generator_and_scores_its_draws(posterior) -> None:
     torch.manual_seed(0)
     ladder = posterior == "ladder"
+    prior = "ladder" if ladder else "codes" if discrete_posterior(posterior) else "standard_normal"
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if ladder else [], hidden=[16], posterior=posterior,
-                      prior="ladder" if ladder else "standard_normal")
+                      prior=prior, **CODES)
     model = build_model(cfg, VECTOR, "vector")
     q = model.encode(_data(VECTOR, "gaussian"))
     assert isinstance(q, SeededPosterior)
@@ -228,8 +239,9 @@ def test_every_posterior_draws_with_a_generator_and_scores_its_draws(posterior) 
 def test_every_prior_draws_with_a_generator(prior) -> None:
     torch.manual_seed(0)
     ladder = prior == "ladder"
+    posterior = "ladder" if ladder else "vq" if prior == "codes" else "diagonal_gaussian"
     cfg = ModelConfig(latent_dim=3, latent_layers=[2, 1] if ladder else [], hidden=[16], prior=prior,
-                      posterior="ladder" if ladder else "diagonal_gaussian", prior_components=4)
+                      posterior=posterior, prior_components=4, **CODES)
     p = build_model(cfg, VECTOR, "vector").prior
     assert isinstance(p, SeededPrior)
     draws = [p.rsample_seeded(torch.Size([5]), torch.Generator().manual_seed(2)) for _ in range(2)]
@@ -241,9 +253,11 @@ def test_every_prior_draws_with_a_generator(prior) -> None:
 def test_every_objective_declares_the_settings_it_reads(objective) -> None:
     honours = OBJECTIVES.get(objective).honours
     fields = {item.name for item in dataclasses.fields(ObjectiveConfig)}
-    assert honours <= fields and "beta" in honours
+    # every objective weighs its rate with beta, but the VQ-VAE's, whose rate M log K is a constant
+    assert honours <= fields and ("beta" in honours) != (objective == "vq")
     for setting in sorted(SHARED - honours):  # a shared setting it would ignore is refused, naming the readers
-        value = {"free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0, "corruption": "gaussian",
+        value = {"beta": 2.0, "warmup_epochs": 1.0, "beta_schedule": "cyclical", "cycles": 2, "cycle_ramp": 0.25,
+                 "free_bits": 1.0, "capacity": 5.0, "capacity_epochs": 2.0, "corruption": "gaussian",
                  "corruption_level": 0.5, "denoising_target": "corrupted", "kl": "mc", "pretrain_epochs": 2,
                  "classifier_weight": 1.0}[setting]
         reader = ("denoising" if setting in CORRUPTION else "vade" if setting in PRETRAIN

@@ -128,6 +128,18 @@ class ModelConfig:
     posterior: str = _setting("diagonal_gaussian", "posterior q(z|x) (ladder goes with prior: ladder)",
                               part="posterior")
     flow_steps: int = _setting(4, "flow steps of a planar or iaf posterior")
+    codebook_size: int = _setting(16, "vq and gumbel_softmax posteriors: K, the codes (classes) each of the M code "
+                                  "positions takes; the uniform prior's rate is M log K")
+    code_dim: int = _setting(4, "vq: D, the size of one code vector; latent_dim = M * D (gumbel_softmax: "
+                             "latent_dim = M * K, the M one-hots side by side)")
+    commitment: float = _setting(0.25, "vq: weight beta of the commitment loss ||z_e - sg(e)||^2 (van den Oord et al. "
+                                 "2017)")
+    ema_decay: float = _setting(0.99, "vq: decay of the exponential moving averages that update the codebook")
+    dead_code_steps: int = _setting(20, "vq: a code that no example used for this many training steps restarts at a "
+                                    "random encoder output of the batch (0: never)")
+    temperature: float = _setting(1.0, "gumbel_softmax: temperature of the relaxed one-hot samples in training")
+    code_prior_hidden: int = _setting(64, "vq and gumbel_softmax: GRU width of the prior over codes that vaekit "
+                                      "fit-prior fits after training")
     latent_layers: list[int] = _setting([], "ladder: sizes of the stochastic layers, bottom first, adding up to "
                                         "latent_dim (empty: latent_dim split in two)")
     prior: str = _setting("standard_normal", "prior p(z) (ladder goes with posterior: ladder)", part="prior")
@@ -175,6 +187,14 @@ class ModelConfig:
             raise ConfigError("conditional_prior needs conditional: true")
         if self.flow_steps < 1:
             raise ConfigError(f"flow_steps must be at least 1, got {self.flow_steps}")
+        if self.codebook_size < 2:
+            raise ConfigError(f"codebook_size must be at least 2 (one code carries no information: log 1 = 0), got "
+                              f"{self.codebook_size}")
+        if self.code_dim < 1 or self.dead_code_steps < 0 or self.code_prior_hidden < 1:
+            raise ConfigError("code_dim and code_prior_hidden must be at least 1 and dead_code_steps 0 or more")
+        if not (self.commitment >= 0 and 0 <= self.ema_decay < 1 and self.temperature > 0):
+            raise ConfigError(f"commitment must be 0 or more, ema_decay in [0, 1) and temperature positive, got "
+                              f"{self.commitment}, {self.ema_decay} and {self.temperature}")
         if self.prior_components < 1:
             raise ConfigError(f"prior_components must be at least 1, got {self.prior_components}")
         if self.class_latent != "none" and (self.conditional or self.conditional_prior):
@@ -337,6 +357,9 @@ class Config:
             raise ConfigError(f"corruption: {self.objective.corruption} would fill the missing entries with made-up "
                               "values; a model of data with missing values (data.missing: model) trains without a "
                               "corruption")
+        from vaekit.posteriors.discrete import check_code_settings  # here: the parts import this module
+
+        check_code_settings(self)  # a discrete code's prior, objective and sizes go together
         return self
 
     def to_dict(self) -> dict[str, Any]:

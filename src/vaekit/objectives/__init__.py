@@ -7,7 +7,7 @@ The trainer passes the training set's size (beta-TCVAE's estimator needs it) and
 and capacity (see schedules.py).
 """
 
-from vaekit.objectives import beta_tcvae, denoising, elbo, factor_vae, info_vae, iwae, m2, vade  # noqa: F401
+from vaekit.objectives import beta_tcvae, denoising, elbo, factor_vae, info_vae, iwae, m2, vade, vq  # noqa: F401
 from vaekit.objectives.output import ObjectiveOutput
 
 __all__ = ["ObjectiveOutput"]

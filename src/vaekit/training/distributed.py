@@ -285,6 +285,9 @@ def check_shareable(model: torch.nn.Module) -> None:
     if any(isinstance(part, torch.nn.modules.batchnorm._BatchNorm) for part in model.modules()):
         raise ConfigError("this model has batch normalisation, whose statistics would be each process's own; train "
                           "it in one process (leave out --nproc)")
+    if any(getattr(part, "moving_averages", False) for part in model.modules()):  # a vq codebook (priors/codes.py)
+        raise ConfigError("this model's codebook follows moving averages of the batches, which would be each "
+                          "process's own; train it in one process (leave out --nproc)")
 
 
 class SharedGradients:

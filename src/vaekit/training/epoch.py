@@ -25,6 +25,7 @@ from vaekit.training.batches import DeviceBatches
 from vaekit.training.data_prep import DeviceData, binarize
 from vaekit.training.distributed import SharedGradients, add_across, global_rows, max_across
 from vaekit.training.health import TrainingDiverged
+from vaekit.training.part_terms import epoch_terms
 from vaekit.training.step import TrainStep
 
 
@@ -103,7 +104,8 @@ def train_epoch(model: VAE, objective: Any, train_step: TrainStep, batches: Devi
     if int(first_bad) >= 0:
         raise TrainingDiverged(int(first_bad), epoch)
     return {"train_loss": loss, "train_neg_elbo": distortion + rate, "train_distortion": distortion,
-            "train_rate": rate, **{f"train_{name}": float(total) / n for name, total in extras.items()}}, step, beta
+            "train_rate": rate, **{f"train_{name}": float(total) / n for name, total in extras.items()},
+            **epoch_terms(model)}, step, beta  # what the parts log themselves (the codes' usage, say)
 
 
 
