@@ -244,3 +244,16 @@ def test_series_decoding_keeps_the_mask_and_its_scores_match_the_steps() -> None
         densities = torch.distributions.Normal(mean, scale).log_prob(torch.zeros(1)).sum(-1)[0]  # (6,)
         length_terms = lengths - torch.cumsum(densities, 0)
         torch.testing.assert_close(length_terms.double().exp().sum(), torch.tensor(1.0, dtype=torch.float64))
+
+
+def test_token_ids_beyond_the_vocabulary_are_refused_in_one_line() -> None:
+    """An id of V or more would index past the embedding; the API checks the ids against this run's V."""
+    model = _text_model(4)
+    vocabulary = model.likelihood.vocabulary_size
+    good = _padded([[4, 5]], 4)
+    assert torch.isfinite(model.elbo(good).negative_elbo).all()
+    bad = good.clone()
+    bad[0, 0] = vocabulary
+    with pytest.raises(VaekitError, match=rf"needs data in token ids \(whole numbers 0\.\.{vocabulary - 1} of this "
+                                          r"run's vocabulary\)"):
+        model.elbo(bad)

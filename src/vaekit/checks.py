@@ -94,7 +94,7 @@ def as_checked_data(x: Any, model: Any, name: str = "x", move: bool = True, miss
     call, so not for the training step."""
     original = _tensor(x, name)
     checked = as_data(original, model, name, move)
-    support = type(model.likelihood).data_support
+    support = model.likelihood.data_support  # the part's own: a token likelihood's ids stop at its vocabulary
     valid = support.check(checked) & torch.isfinite(checked)
     nan_is_missing = model.encoder_mask if missing is None else missing
     if nan_is_missing:  # NaN entries are missing values, not wrong

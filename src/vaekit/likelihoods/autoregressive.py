@@ -42,8 +42,15 @@ class _TokenIds(constraints._IntegerGreaterThan):
 
     text = "token ids (whole numbers 0..V-1 of a vocabulary: text data)"
 
-    def __init__(self) -> None:
+    def __init__(self, vocabulary_size: int | None = None) -> None:
         super().__init__(0)
+        self.vocabulary_size = vocabulary_size
+        if vocabulary_size is not None:
+            self.text = f"token ids (whole numbers 0..{vocabulary_size - 1} of this run's vocabulary)"
+
+    def check(self, value: torch.Tensor) -> torch.Tensor:
+        inside = super().check(value)
+        return inside if self.vocabulary_size is None else inside & (value < self.vocabulary_size)
 
 
 TOKEN_IDS = _TokenIds()
@@ -109,6 +116,8 @@ class TokenAutoregressiveLikelihood(RecurrentDecoder):
                               f"and sentences of at least one token; got V={vocabulary_size}, T={length}")
         self.length = length
         self.vocabulary_size = vocabulary_size
+        # this model's ids stop at V - 1: an id beyond would index past the embedding (the checks read the instance)
+        self.data_support = _TokenIds(vocabulary_size)
         self.params_per_element = vocabulary_size  # what a sequence network reads as the vocabulary's size
         self.word_dropout = cfg.word_dropout
         self.embedding = nn.Embedding(vocabulary_size, cfg.embedding_dim, padding_idx=PAD)
