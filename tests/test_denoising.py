@@ -115,6 +115,8 @@ def test_every_likelihood_gets_corrupted_data_it_can_score() -> None:
         part = LIKELIHOODS.get(name)
         if part.needs_schema:  # a table's likelihood: the contract test builds it from a schema
             continue
+        if part.needs_vocabulary:  # token ids are not corrupted (corrupt_for refuses them; see the test below)
+            continue
         x = torch.rand(8, D, generator=_seeded(4))
         if part.levels is not None:
             x = (x * (part.levels - 1)).round() / (part.levels - 1)
@@ -236,3 +238,14 @@ def test_cli_denoise_writes_every_example_in_order_with_its_ids(digits_run, tmp_
     assert code == 0 and "wrote 20 denoised examples" in output, output
     height, width = matplotlib.image.imread(tmp_path / "grid.png").shape[:2]
     assert width > 3 * height  # rows of 16: noisy above denoised, two pairs of rows for 20 examples
+
+
+def test_token_ids_are_not_corrupted_word_dropout_is_their_corruption(tmp_path) -> None:
+    from conftest import invoke
+
+    (tmp_path / "tiny.txt").write_text("the cat sat\nthe dog ran\na cat ran\nthe dog sat\n")
+    code, output = invoke("train", "--data", tmp_path / "tiny.txt", "--min-count", "1", "--network", "rnn",
+                          "--objective", "denoising", "--corruption", "gaussian", "--epochs", "1",
+                          "--out", tmp_path / "run")
+    assert code == 2 and "error: the gaussian corruption changes values, and token ids are names of words" in output
+    assert "--word-dropout" in output and not (tmp_path / "run").exists()

@@ -105,7 +105,10 @@ def corrupt(x: torch.Tensor, kind: str, level: float, support: constraints.Const
 def corrupt_for(model: torch.nn.Module, x: torch.Tensor, kind: str, level: float,
                 generator: torch.Generator | None = None) -> torch.Tensor:
     """`corrupt` within what the model's likelihood declares: its data support and its levels."""
-    part = type(model.likelihood)
+    part = model.likelihood
+    if part.needs_vocabulary and kind != "none":  # ids name words: noise on their numbers means nothing
+        raise ConfigError(f"the {kind} corruption changes values, and token ids are names of words, not values; a "
+                          "text VAE's corruption of its inputs is word dropout (--word-dropout)")
     return corrupt(x, kind, level, part.data_support, part.levels, generator)
 
 

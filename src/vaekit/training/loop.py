@@ -10,6 +10,7 @@ writes the run directory and prints, the others train their slices of each batch
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import signal
 import time
@@ -107,7 +108,8 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
     `pictures=False` skips the figures; `on_epoch(row)` is called with each epoch's metrics once its checkpoint
     is saved (time spent there is not counted in the epoch's seconds).
     """
-    config = Config.from_dict(config) if isinstance(config, dict) else config.validate()
+    # a copy: what training settles (padded audio reads the mask, model.encoder_mask) is the run's, not the caller's
+    config = Config.from_dict(config) if isinstance(config, dict) else copy.deepcopy(config).validate()
     processes = launched()
     with alike(processes):  # checks each process makes alike: one message per machine
         if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
