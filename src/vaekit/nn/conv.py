@@ -17,15 +17,22 @@ from vaekit.registry import NETWORKS
 STAGES = {28: 2, 32: 3, 64: 4}
 
 
+def strided_stages(layer: type[nn.Module], in_channels: int, channels: list[int], activation: str,
+                   kernel_size: int, padding: int) -> nn.Sequential:
+    """One stride-2 convolution (Conv2d over images, Conv1d over time) and activation per entry of `channels`,
+    then the features flattened: the encoder stack of the image and spectrogram networks."""
+    layers: list[nn.Module] = []
+    for c_in, c_out in zip([in_channels, *channels[:-1]], channels):
+        layers += [layer(c_in, c_out, kernel_size=kernel_size, stride=2, padding=padding), ACTIVATIONS[activation]()]
+    return nn.Sequential(*layers, nn.Flatten())
+
+
 class ConvEncoder(nn.Module):
     """(B, C, H, W) -> (B, channels[-1] * s * s) features."""
 
     def __init__(self, in_channels: int, channels: list[int], activation: str) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        for c_in, c_out in zip([in_channels, *channels[:-1]], channels):
-            layers += [nn.Conv2d(c_in, c_out, kernel_size=4, stride=2, padding=1), ACTIVATIONS[activation]()]
-        self.layers = nn.Sequential(*layers, nn.Flatten())
+        self.layers = strided_stages(nn.Conv2d, in_channels, channels, activation, kernel_size=4, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lead = x.shape[:-3]

@@ -25,6 +25,7 @@ from torch import nn
 from vaekit.config import ModelConfig
 from vaekit.errors import ConfigError
 from vaekit.nn.activations import ACTIVATIONS
+from vaekit.nn.conv import strided_stages
 from vaekit.registry import NETWORKS
 
 
@@ -33,10 +34,7 @@ class TimeConvEncoder(nn.Module):
 
     def __init__(self, in_channels: int, channels: list[int], activation: str) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        for c_in, c_out in zip([in_channels, *channels[:-1]], channels):
-            layers += [nn.Conv1d(c_in, c_out, kernel_size=5, stride=2, padding=2), ACTIVATIONS[activation]()]
-        self.layers = nn.Sequential(*layers, nn.Flatten())
+        self.layers = strided_stages(nn.Conv1d, in_channels, channels, activation, kernel_size=5, padding=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lead = x.shape[:-3]
