@@ -84,5 +84,11 @@ CASES = [
          ["reconstruct", "{run}", "--decode", "greedy", "-n", "2"]),
     Case("text-beam-width-without-beam", r"--beam-width applies to --decode beam",
          ["interpolate", "{run}", "--beam-width", "3"]),
+    Case("text-run-vocabulary-of-another-size", r"vocabulary .*text/vocabulary\.json has 5 tokens but its run was "
+         r"trained on \d+: it does not belong to this run",
+         ["embed", "{root}/text", "--out", "codes.csv"],
+         setup=lambda w: _text_run(w, '{"tokens": ["<pad>", "<unk>", "<s>", "</s>", "the"]}')),
+    Case("text-draw-and-decode", r"--draw and --decode both choose", ["sample", "{root}/text", "--draw", "--decode",
+                                                                      "beam", "-n", "2"], setup=_text_run),
     Case("text-baseline-image-run", r"--baseline compares a text run", ["evaluate", "{run}", "--baseline", "{run}"]),
 ]

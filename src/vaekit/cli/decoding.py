@@ -22,9 +22,9 @@ from torch.distributions import Distribution
 
 from vaekit.cli.counts import at_least
 from vaekit.errors import VaekitError
+from vaekit.likelihoods.autoregressive import STRATEGIES
 from vaekit.model import VAE
 
-STRATEGIES = ("greedy", "sample", "beam")
 DEFAULT_BEAM_WIDTH = 5
 
 DECODE = click.option("--decode", type=click.Choice(STRATEGIES), default=None,

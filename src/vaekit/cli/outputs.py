@@ -108,6 +108,9 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     model = _load(run, device)
     check_output_fits(count, model.data_shape, "samples")
     generator = torch.Generator(device=model.device).manual_seed(seed)
+    if draw and decode is not None:  # both say how x is read from p(x|z)
+        raise VaekitError("--draw and --decode both choose how sentences are read from p(x|z); --decode sample "
+                          "draws each token in turn, so give one of them")
     samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label),
                            decode=decoder(model, decode, beam_width, seed))
     kind = _kind(run)

@@ -93,7 +93,7 @@ def text_dataset(texts: list[str], ids: np.ndarray | None, options: LoadOptions,
     the vocabulary on the training split (or read options.text.vocabulary) and code them as (N, T) token ids;
     `labels` (N,), given, are class indices into `class_names`."""
     text = options.text
-    tokens = None if text.vocabulary is None else read_vocabulary(text.vocabulary)
+    tokens = None if text.vocabulary is None else read_vocabulary(text.vocabulary, text.vocabulary_size)
     sentences = [tokenize(item, text.lowercase) for item in texts]
     sentences = _fit_length(sentences, text, where, places or [f"example {i + 1}" for i in range(len(texts))])
     train_rows, test_rows = split_indices(len(sentences), options.test_fraction, options.seed)

@@ -80,7 +80,7 @@ def run_vocabulary(info: dict[str, Any]) -> list[str]:
     """The tokens of a run's vocabulary.json (info: config.json's "data" section with "run_dir" added)."""
     if info.get("run_dir") is None:
         raise VaekitError("writing text needs the run's vocabulary: give the run directory as info['run_dir']")
-    return read_vocabulary(Path(info["run_dir"]) / info.get("vocabulary", VOCABULARY_FILE))
+    return read_vocabulary(Path(info["run_dir"]) / info.get("vocabulary", VOCABULARY_FILE), info.get("vocabulary_size"))
 
 
 def sentences(batch: torch.Tensor, tokens: list[str]) -> list[str]:

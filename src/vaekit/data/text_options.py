@@ -32,6 +32,7 @@ class TextOptions:
     truncate: bool = False
     vocabulary: str | None = None
     run: str | None = None  # the trained run whose settings these are (its max_length cannot change)
+    vocabulary_size: int | None = None  # the run's V, which its vocabulary.json must still have
 
     def __post_init__(self) -> None:
         if self.min_count < 1 or self.max_length < 0 or self.max_vocabulary < 0 or 0 < self.max_vocabulary <= 4:
@@ -52,4 +53,5 @@ def text_options(cfg: DataConfig, run_info: dict[str, Any] | None = None) -> Tex
             run = str(run_info["run_dir"])
     return TextOptions(column=cfg.text_column, lowercase=cfg.lowercase, min_count=cfg.min_count,
                        max_vocabulary=cfg.max_vocabulary, max_length=max_length, truncate=cfg.truncate,
-                       vocabulary=vocabulary, run=run)
+                       vocabulary=vocabulary, run=run,
+                       vocabulary_size=run_info.get("vocabulary_size") if run is not None else None)

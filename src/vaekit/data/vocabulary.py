@@ -47,8 +47,9 @@ def save_vocabulary(path: str | Path, tokens: list[str]) -> None:
     write_json(path, {"format": FORMAT, "version": 1, "tokens": list(tokens)})
 
 
-def read_vocabulary(path: str | Path) -> list[str]:
-    """The tokens in id order of a vocabulary.json, or a one-line DataError when it is missing or not one."""
+def read_vocabulary(path: str | Path, size: int | None = None) -> list[str]:
+    """The tokens in id order of a vocabulary.json, or a one-line DataError when it is missing or not one, or
+    (given a trained run's `size`) when it no longer has the run's V tokens."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"the vocabulary {path} does not exist; a text run keeps its vocabulary there (train again, "
@@ -62,4 +63,7 @@ def read_vocabulary(path: str | Path) -> list[str]:
             tuple(tokens[:len(SPECIAL)]) != SPECIAL or len(set(tokens)) != len(tokens):
         raise DataError(f"the vocabulary {path} is corrupt: it must list distinct tokens, starting with "
                         f"{', '.join(SPECIAL)}")
+    if size is not None and len(tokens) != size:
+        raise DataError(f"the vocabulary {path} has {len(tokens):,} tokens but its run was trained on {size:,}: it "
+                        "does not belong to this run (restore the run's own vocabulary.json)")
     return tokens

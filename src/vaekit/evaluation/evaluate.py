@@ -123,7 +123,9 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     stats = latent_statistics(model, x, seed=seed, y=labels)
     nll = _summary(offset - estimate.log_likelihood)
     tokens = _part(likelihood).needs_vocabulary  # text: per-token numbers instead of per-dimension ones
-    squared = [] if tokens else [((model.reconstruct(x[i:i + 1000].to(model.device),
+    # sequences (tokens, series): padded steps and a series' mask channel are no data dimensions to average over
+    sequence = _part(likelihood).autoregressive
+    squared = [] if sequence else [((model.reconstruct(x[i:i + 1000].to(model.device),
                                   y=None if labels is None else labels[i:i + 1000]).cpu() - x[i:i + 1000]) ** 2
                                   ).nansum() for i in range(0, len(x), 1000)]  # missing (NaN) entries left out
     results: dict[str, Any] = {
@@ -139,6 +141,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     }
     if tokens:
         results.update(sequence_results(model, x, estimate))
+    elif sequence:  # a series: no per-dimension figures (its numbers are per series, the length term included)
+        results.update({"bits_per_dim": None, "reconstruction_mse": None})
     if y is not None and len(y[y >= 0].unique()) > 1:  # clustering needs no training part: any labelled split
         results.update(clustering_results(model, x, stats["means"].numpy(), y, labels, seed))
     if factored:

@@ -52,6 +52,8 @@ class SequenceDistribution(Distribution):
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """log p(x|z) summed over the sequence's real steps, (batch shape broadcast with value's)."""
         shape, context, rows = self._rows(value)
+        if torch.is_grad_enabled():  # training keeps every chunk's graph until backward: chunks would save nothing
+            return self.decoder.score(context, rows).reshape(shape)
         step = max(1, CHUNK_OUTPUTS // self.decoder.outputs_per_row)
         scores = [self.decoder.score(context[i:i + step], rows[i:i + step]) for i in range(0, len(context), step)]
         return torch.cat(scores).reshape(shape) if scores else context.new_zeros(shape)
