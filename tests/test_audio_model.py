@@ -114,6 +114,9 @@ def test_sample_writes_wav_files_at_the_runs_rate_and_a_spectrogram_picture(audi
     assert names == ["0000.wav", "0001.wav", "0002.wav", "spectrograms.png"]
     info = soundfile.info(run / "samples" / "0001.wav")
     assert (info.samplerate, info.channels, info.frames) == (8000, 1, (1 + 2080 // 64 - 1) * 64)
+    # fewer samples into the same folder: the earlier third sound does not stay behind as if it were one of them
+    assert CliRunner().invoke(main, ["sample", str(run), "--count", "2"]).exit_code == 0
+    assert sorted(path.name for path in (run / "samples").iterdir()) == ["0000.wav", "0001.wav", "spectrograms.png"]
 
 
 def test_reconstruct_writes_each_reconstruction_as_long_as_its_input_beside_it(audio_run) -> None:

@@ -69,6 +69,10 @@ class AudioKind(DataKind):
         if inputs is not None:
             sounds.update({f"{row:04d}_input.wav": example_audio(example, settings)
                            for row, example in enumerate(inputs)})
+        # the sounds of an earlier, larger output in this folder would sit beside these as if they were theirs
+        for stale in path.glob("[0-9][0-9][0-9][0-9]*.wav") if path.is_dir() else ():
+            if stale.name not in sounds and stale.stem.split("_")[0].isdigit():
+                stale.unlink()
         for name in sorted(sounds):
             write_wav(path / name, sounds[name], settings.sample_rate)
         save_spectrograms(path / PICTURE, shown, ncol, floor)

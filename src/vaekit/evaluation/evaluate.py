@@ -111,6 +111,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     likelihood = likelihood or LIKELIHOODS.name_of(model.likelihood)
     levels = _dequantization(likelihood, x, dequantize)
     dims = math.prod(model.data_shape)
+    # the entries p(x|z) scores per example: missing values and audio's padding frames (NaN) are not among them
+    scored_dims = float((~torch.isnan(x)).sum()) / len(x)
     scored, offset = x, 0.0
     if levels is not None:  # drawn for the whole split at once, so the batch size cannot change it
         scored = dequantize_pixels(x, levels, torch.Generator().manual_seed(seed))
@@ -133,7 +135,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
         "protocol": protocol(likelihood, x, levels), "dequantization_levels": levels,
         "neg_elbo": _summary(offset - estimate.elbo), "distortion": _summary(offset + estimate.distortion),
         "rate": _summary(estimate.rate), "neg_log_likelihood": nll,
-        "bits_per_dim": {"mean": nll["mean"] / (dims * math.log(2)), "se": nll["se"] / (dims * math.log(2))},
+        "bits_per_dim": {"mean": nll["mean"] / (scored_dims * math.log(2)),
+                         "se": nll["se"] / (scored_dims * math.log(2))},
         "active_units": active_units(stats["mean_variance"]), "active_threshold": ACTIVE_THRESHOLD,
         "latent_dim": model.latent_dim, "kl_per_dim": stats["kl_per_dim"].tolist(),
         "posterior_mean_variance": stats["mean_variance"].tolist(),
