@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Normal, constraints, register_kl
+from torch.distributions import Distribution, constraints, register_kl
 from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ModelConfig
@@ -44,6 +44,7 @@ class RelaxedCodes(Distribution):
     def __init__(self, logits: torch.Tensor, temperature: float, hard: bool) -> None:
         self.log_probs = F.log_softmax(logits, dim=-1)
         self.temperature, self.hard = temperature, hard
+        self.drawn: torch.Tensor | None = None  # the codes of the last draw (reparameterize)
         positions, codes = logits.shape[-2:]
         super().__init__(logits.shape[:-2], torch.Size([positions * codes]), validate_args=False)
 
@@ -57,9 +58,10 @@ class RelaxedCodes(Distribution):
         return one_hot_codes(self.log_probs.argmax(-1), self.log_probs.shape[-1], self.log_probs).flatten(-2)
 
     def reparameterize(self, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        uniform = Normal(0.0, 1.0).cdf(noise).clamp(_TINY, 1 - _TINY).unflatten(-1, self.log_probs.shape[-2:])
+        uniform = torch.special.ndtr(noise).clamp(_TINY, 1 - _TINY).unflatten(-1, self.log_probs.shape[-2:])
         scores = self.log_probs - torch.log(-torch.log(uniform))
-        indices = scores.argmax(-1)
+        indices = scores.argmax(-1)  # an exact draw from q(k|x) (the Gumbel-max trick)
+        self.drawn = indices  # the KL to a fitted prior conditions on this draw: seeded wherever the draw was
         if self.hard:
             z = one_hot_codes(indices, scores.shape[-1], scores)
         else:
@@ -91,7 +93,11 @@ class RelaxedCodes(Distribution):
 def _kl_relaxed_codes(q: RelaxedCodes, p: CodePrior) -> torch.Tensor:
     """sum_m KL(q(k_m|x) || p(k_m | k_<m)): exact for the uniform prior; for the fitted autoregressive prior the
     earlier codes k_<m are one draw from q (the chain rule of the KL), an unbiased one-draw estimate."""
-    prefix = q.code_indices() if p.fitted else q.log_probs.argmax(-1)  # the uniform prior ignores the prefix
+    if not p.fitted:  # the uniform prior ignores the prefix
+        prefix = q.log_probs.argmax(-1)
+    else:  # the draw the bound's distortion used (seeded with it), or a fresh one where none was made
+        drawn = q.drawn
+        prefix = drawn if drawn is not None and drawn.shape == q.log_probs.shape[:-1] else q.code_indices()
     log_p = p.index_log_probs(prefix)
     return (q.probs * (q.log_probs - log_p)).sum((-2, -1))
 
