@@ -4,7 +4,7 @@
   resolves names with; a name that moves to another module moves here too.
 - Command line: one page per command of `vaekit.cli.main` (its lazily loaded commands included), each rendered by
   mkdocs-click.
-- Parts: every registry (`vaekit.parts.REGISTRIES` and the other registries of `vaekit.registry`), each part's
+- Parts: every registry (`vaekit.parts.REGISTRIES` and the other registries beside them), each part's
   name, the first paragraph of its docstring and the attributes it declares.
 - Settings: the fields of the config sections of `vaekit.Config`, with the flag `vaekit train` gives each.
 - Benchmarks: `{{ benchmark NAME }}` includes the section between BENCHMARKS.md's `<!-- NAME:start -->` and
@@ -93,12 +93,14 @@ def _registries() -> dict[str, Any]:
     """Every registry: the parts' (in the order vaekit.parts gives them), then the others of vaekit.registry."""
     _import_everything()
     import vaekit.parts
-    import vaekit.registry
 
+    registry_class = vaekit.parts.Registry
+    where = importlib.import_module(registry_class.__module__)  # the module that defines the registries
     found = {kind: vaekit.parts.registry(kind) for kind in vaekit.parts.REGISTRIES}
-    for value in vars(vaekit.registry).values():
-        if isinstance(value, vaekit.registry.Registry) and value not in found.values():
-            found[value.kind] = value
+    for module in (vaekit.parts, where):
+        for value in vars(module).values():
+            if isinstance(value, registry_class) and value not in found.values():
+                found[value.kind] = value
     return found
 
 
