@@ -16,7 +16,7 @@ One mechanism changes what runs: an HTML comment on the line just before a block
 - `<!-- test: write FILE -->`: the block (a YAML or TOML file, say) is written to FILE in the page's folder.
 
 And one rule keeps the whole suite fast: the epochs of every run are capped at MAX_EPOCHS (`--epochs N` on a
-`vaekit` line, `epochs=N` and `"epochs": N` in Python). Runs are seeded, so the same `vaekit train` command line
+`vaekit` line, a `vaekit train` from a config file, `epochs=N` and `"epochs": N` in Python). Runs are seeded, so the same `vaekit train` command line
 (on the same input files) trains the same run; it is trained once per test session and copied to later pages.
 """
 
@@ -152,6 +152,8 @@ def run_vaekit(args: list[str], cwd: Path, cache: Path, where: str) -> None:
 
     from vaekit.cli import main
 
+    if args[:1] == ["train"] and "--resume" not in args and "--epochs" not in args:
+        args = [*args, "--epochs", str(MAX_EPOCHS)]  # the epochs of a config file are capped too
     key, out = _train_key(args, cwd) if args[:1] == ["train"] else ("", None)
     if key and key in _TRAINED and not (cwd / out).exists():
         shutil.copytree(_TRAINED[key], cwd / out)
