@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
 from vaekit.data.dataset import Dataset  # noqa: E402
-from vaekit.data.idx import read_idx  # noqa: E402
-from vaekit.scoring import score_many  # noqa: E402
+from vaekit.data.image.idx import read_idx  # noqa: E402
+from vaekit.tasks.scoring import score_many  # noqa: E402
 
 FASHION = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 MNIST = Path(os.environ.get("MNIST_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist")))

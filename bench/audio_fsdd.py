@@ -14,7 +14,7 @@ Peers on the same split:
   - no latent code: one independent Gaussian per spectrogram entry, fitted to the training split's real values
     (its exact -log p(x) and its mean as the "reconstruction" of every recording);
   - raw features: the log-mel spectrogram averaged over each recording's real frames (40 numbers), probed by the
-    same logistic regression (vaekit.evaluation.probe: standardised, scikit-learn's LogisticRegression).
+    same logistic regression (vaekit.tasks.evaluation.probe: standardised, scikit-learn's LogisticRegression).
 
     nice -n 10 python bench/audio_fsdd.py            # writes bench/results/audio_fsdd.json, its BENCHMARKS.md section
                                                      # and docs/fsdd-latent.png
@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import ROOT, machine, write_results  # noqa: E402
-from vaekit.data.audio import speaker_names  # noqa: E402
-from vaekit.data.spectrogram import SpectrogramSettings  # noqa: E402
-from vaekit.evaluation.evaluate import evaluate  # noqa: E402
-from vaekit.evaluation.probe import linear_probe_accuracy  # noqa: E402
-from vaekit.inference import embed  # noqa: E402
+from vaekit.data.audio.folder import speaker_names  # noqa: E402
+from vaekit.data.audio.spectrogram import SpectrogramSettings  # noqa: E402
+from vaekit.tasks.evaluation.evaluate import evaluate  # noqa: E402
+from vaekit.tasks.evaluation.probe import linear_probe_accuracy  # noqa: E402
+from vaekit.tasks.outputs import embed  # noqa: E402
 
 FSDD = Path("/work/shared/datasets/fsdd/recordings")
 COMMAND = "nice -n 10 .venv/bin/python bench/audio_fsdd.py"

@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import ROOT, machine, write_results  # noqa: E402
-from vaekit.evaluation.clustering import class_probabilities, clustering_scores, fit_codes  # noqa: E402
-from vaekit.inference import embed  # noqa: E402
-from vaekit.outputs import save_batch  # noqa: E402
+from vaekit.data.writers import save_batch  # noqa: E402
+from vaekit.tasks.evaluation.clustering import class_probabilities, clustering_scores, fit_codes  # noqa: E402
+from vaekit.tasks.outputs import embed  # noqa: E402
 
 MNIST = Path("/work/shared/datasets/mnist")
 NETWORK = {"network": "mlp", "hidden": [500, 500], "latent_dim": 10, "likelihood": "bernoulli"}
@@ -175,7 +175,7 @@ def markdown(results: dict) -> str:
     return f"""## Clustering (Fashion-MNIST; MNIST test file for reference)
 
 Fitted on the train split, scored on the test split: accuracy under the best one-to-one matching of clusters to
-classes (Hungarian), NMI and ARI (`vaekit.evaluation.clustering.clustering_scores`). vaekit: MLP 784-500-500-10,
+classes (Hungarian), NMI and ARI (`vaekit.tasks.evaluation.clustering.clustering_scores`). vaekit: MLP 784-500-500-10,
 Bernoulli likelihood on grey levels, Adam 1e-3, batch 128, seed 0, CPU with one thread. VaDE: prior mixture with
 10 components, objective vade, {pretrain} epochs of autoencoder pretraining, then the GaussianMixture fit (best of
 5 restarts) and {vade_epochs} epochs of the VaDE bound; clusters by argmax q(c|x). Plain VAE: {vae_epochs} epochs,

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
-from vaekit.compression import compress, decompress, neg_elbo_bits, read_header  # noqa: E402
+from vaekit.tasks.compression import compress, decompress, neg_elbo_bits, read_header  # noqa: E402
 
 COMMAND = "nice python bench/compression.py"
 BINARY = {"model": {"network": "mlp", "hidden": [500], "latent_dim": 40, "likelihood": "bernoulli"},

@@ -21,9 +21,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
-from vaekit.anomaly_detector import VAEAnomalyDetector  # noqa: E402
-from vaekit.imputation import impute  # noqa: E402
-from vaekit.scoring import score_many  # noqa: E402
+from vaekit.estimators.anomaly_detector import VAEAnomalyDetector  # noqa: E402
+from vaekit.tasks.imputation import impute  # noqa: E402
+from vaekit.tasks.scoring import score_many  # noqa: E402
 
 OUT = Path(os.environ.get("OUT", Path(__file__).resolve().parent / "results"))
 OUT.mkdir(parents=True, exist_ok=True)

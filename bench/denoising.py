@@ -1,10 +1,10 @@
 """Denoising Fashion-MNIST test images: PSNR of each method's output against the clean image, in one run.
 
-Noise (vaekit.corruption, seeded, once for all methods): gaussian sigma 0.3 clamped to [0, 1], and salt-and-pepper
+Noise (vaekit.data.corruption, seeded, once for all methods): gaussian sigma 0.3 clamped to [0, 1], and salt-and-pepper
 on 10% of the pixels. Methods, on the same noisy images:
   - vaekit, a denoising VAE (objective: denoising, Im et al. 2017) trained on that noise, and one trained on the
     other noise; a plain VAE (objective: elbo). All MLP 784-400-20, Bernoulli on grey levels, Adam 1e-3, batch 128,
-    10 epochs, seed 0: `vaekit.denoising.denoise`, the likelihood mean at the posterior mean;
+    10 epochs, seed 0: `vaekit.tasks.denoising.denoise`, the likelihood mean at the posterior mean;
   - scipy.ndimage median filter (3x3, 5x5) and Gaussian filter (sigma 0.5, 1.0);
   - scikit-learn PCA reconstruction (fit on the clean training images; 20 and 50 components);
   - the noisy image itself.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
-from vaekit.denoising import add_noise, denoise  # noqa: E402
+from vaekit.tasks.denoising import add_noise, denoise  # noqa: E402
 
 NOISES = {"gaussian": "gaussian:0.3", "salt_pepper": "salt_pepper:0.1"}
 MODEL = {"data": {"source": "fashion-mnist", "download": False},
@@ -110,7 +110,7 @@ def markdown(results: dict) -> str:
     rows = list(noise["gaussian"])
     lines = ["## Denoising Fashion-MNIST (issue 9)", "",
              f"PSNR (dB, mean over the {results['test_images']:,} test images, pixels in [0, 1]) of each method's "
-             "output against the clean image. Noise drawn once (seed 0, vaekit.corruption): gaussian sigma 0.3 "
+             "output against the clean image. Noise drawn once (seed 0, vaekit.data.corruption): gaussian sigma 0.3 "
              "clamped to [0, 1]; salt-and-pepper on 10% of the pixels. vaekit models: MLP 784-400-20, Bernoulli "
              f"on grey levels, Adam 1e-3, batch 128, {results['epochs']} epochs, seed 0; a denoising VAE "
              "(`--objective denoising`, Im et al. 2017) per noise and a plain VAE, output = the likelihood mean at "

@@ -1,4 +1,4 @@
-"""Disentanglement on the procedural sprites (dSprites-style, vaekit.data.sprites): MIG, FactorVAE score, DCI
+"""Disentanglement on the procedural sprites (dSprites-style, vaekit.data.image.sprites): MIG, FactorVAE score, DCI
 disentanglement and SAP of four objectives, 3 seeds each, in one run, on the same data.
 
 Models (the same MLP for all, a smaller cousin of beta-TCVAE's dSprites MLP of 1200-1200): encoder
@@ -9,7 +9,7 @@ sprites:n=30000,size=32 (27,000 train / 3,000 test), one thread, CPU only:
   - beta-tcvae  objective beta_tcvae, beta 6 on the total correlation (Chen et al. 2018), minibatch-weighted
                 sampling as the paper prints it (tc_estimator mws)
   - factor-vae  objective factor_vae, gamma (tc_weight) 35, discriminator MLP 4 x 256, its Adam lr 1e-3
-The metrics (vaekit.evaluation.disentanglement, seed = the training seed) read the posterior means of all 30,000
+The metrics (vaekit.tasks.evaluation.disentanglement, seed = the training seed) read the posterior means of all 30,000
 examples against their known factors (shape, scale, orientation, x, y).
 
     nice -n 10 python bench/disentanglement.py             # writes bench/results/disentanglement.json + BENCHMARKS.md
@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
-from vaekit.data.sprites import FACTOR_NAMES as FACTORS  # noqa: E402
-from vaekit.evaluation.disentanglement import LABELS, disentanglement_scores  # noqa: E402
-from vaekit.inference import embed  # noqa: E402
+from vaekit.data.image.sprites import FACTOR_NAMES as FACTORS  # noqa: E402
+from vaekit.tasks.evaluation.disentanglement import LABELS, disentanglement_scores  # noqa: E402
+from vaekit.tasks.outputs import embed  # noqa: E402
 
 SOURCE = "sprites:n=30000,size=32"
 EPOCHS = 15

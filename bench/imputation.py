@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import ROOT, machine, write_results  # noqa: E402
 from vaekit.config import Config  # noqa: E402
 from vaekit.data import table_dataset  # noqa: E402
-from vaekit.data.options import LoadOptions  # noqa: E402
-from vaekit.imputation import impute  # noqa: E402
+from vaekit.data.common.options import LoadOptions  # noqa: E402
+from vaekit.tasks.imputation import impute  # noqa: E402
 from vaekit.training.loop import train  # noqa: E402
 
 RATES = (0.2, 0.5)

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import ROOT, machine, write_results  # noqa: E402
 from vaekit.config import Config  # noqa: E402
 from vaekit.data import Dataset, load_dataset  # noqa: E402
-from vaekit.imputation import impute  # noqa: E402
-from vaekit.imputation.masks import image_mask  # noqa: E402
 from vaekit.plots.inpainting import inpainting_grid  # noqa: E402
+from vaekit.tasks.imputation import impute  # noqa: E402
+from vaekit.tasks.imputation.masks import image_mask  # noqa: E402
 from vaekit.training.loop import train  # noqa: E402
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"

@@ -1,4 +1,4 @@
-"""What the Python API's input checks (vaekit.checks) cost a training epoch: the classic 784-400-20 MLP VAE,
+"""What the Python API's input checks (vaekit.model.input_checks) cost a training epoch: the classic 784-400-20 MLP VAE,
 Bernoulli likelihood, batch 128, Adam, one epoch over 8-bit-like data of MNIST's size, with the checks and with
 them replaced by pass-throughs, alternating in one process.
 
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import torch
 
-import vaekit.model
+import vaekit.model.vae
 from report import machine, write_results
-from vaekit.checks import as_data, as_latent
 from vaekit.config import ModelConfig, ObjectiveConfig
-from vaekit.model import build_model
+from vaekit.model.input_checks import as_data, as_latent
+from vaekit.model.vae import build_model
 from vaekit.objectives.elbo import ELBO
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
@@ -94,12 +94,12 @@ def main() -> None:
         # which of the pair runs first alternates: the first epoch of a pair ran measurably slower on a shared machine
         for checks in ((True, False) if round_ % 2 == 0 else (False, True)):
             if not checks:  # the same epoch with encode's and decode's checks replaced by pass-throughs
-                vaekit.model.as_data = lambda x, model, *a, **k: x
-                vaekit.model.as_latent = lambda z, model, *a, **k: z
+                vaekit.model.vae.as_data = lambda x, model, *a, **k: x
+                vaekit.model.vae.as_latent = lambda z, model, *a, **k: z
             try:
                 (checked if checks else unchecked).append(_epoch(x, args.batch_size, seed=round_))
             finally:
-                vaekit.model.as_data, vaekit.model.as_latent = as_data, as_latent
+                vaekit.model.vae.as_data, vaekit.model.vae.as_latent = as_data, as_latent
         print(f"round {round_ + 1}: with checks {checked[-1]:.3f} s, without {unchecked[-1]:.3f} s")
 
     with_checks, without = statistics.median(checked), statistics.median(unchecked)

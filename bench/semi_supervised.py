@@ -36,8 +36,8 @@ from report import machine, write_results  # noqa: E402
 from vaekit import VAEClassifier  # noqa: E402
 from vaekit.config import Config  # noqa: E402
 from vaekit.data import Dataset, load_dataset  # noqa: E402
-from vaekit.data.partial_labels import keep_labels_per_class  # noqa: E402
-from vaekit.inference import embed  # noqa: E402
+from vaekit.data.common.partial_labels import keep_labels_per_class  # noqa: E402
+from vaekit.tasks.outputs import embed  # noqa: E402
 from vaekit.training.loop import train  # noqa: E402
 
 PER_CLASS = (10, 100)

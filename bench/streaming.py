@@ -58,11 +58,11 @@ def child(path: str, streaming: bool, steps: int, workers: int) -> dict:
     import torch
 
     from vaekit.config import Config
-    from vaekit.data.streamed import load_training_data
-    from vaekit.model import build_model
-    from vaekit.registry import OBJECTIVES
+    from vaekit.core.registry import OBJECTIVES
+    from vaekit.model.vae import build_model
     from vaekit.training.batches import DeviceBatches
     from vaekit.training.data_prep import prepare
+    from vaekit.training.data_source import load_training_data
     from vaekit.training.optimizers import make_optimizer
     from vaekit.training.step import TrainStep
     from vaekit.training.stream_batches import StreamBatches

@@ -23,7 +23,7 @@ import vaekit  # noqa: E402
 from report import ROOT, machine, write_results  # noqa: E402
 from vaekit.config import load_config_file  # noqa: E402
 from vaekit.data import table_dataset  # noqa: E402
-from vaekit.outputs import save_table  # noqa: E402
+from vaekit.data.writers import save_table  # noqa: E402
 
 TABLE = ROOT / "configs" / "data" / "diabetes-mixed.csv"
 SAMPLES = 5000

@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
-from vaekit.data.text_kind import run_vocabulary, sentences  # noqa: E402
-from vaekit.data.text_options import text_options  # noqa: E402
-from vaekit.data.tokens import PAD, UNK  # noqa: E402
-from vaekit.evaluation.sequence import compare_language_model  # noqa: E402
-from vaekit.inference import interpolate  # noqa: E402
+from vaekit.data.text.kind import run_vocabulary, sentences  # noqa: E402
+from vaekit.data.text.options import text_options  # noqa: E402
+from vaekit.data.text.tokens import PAD, UNK  # noqa: E402
+from vaekit.tasks.evaluation.sequence import compare_language_model  # noqa: E402
+from vaekit.tasks.outputs import interpolate  # noqa: E402
 
 COMMAND = "nice -n 10 .venv/bin/python bench/text_vae.py"
 SOURCE = "fortunes:max_tokens=20"

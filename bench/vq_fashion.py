@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vaekit  # noqa: E402
 from report import machine, write_results  # noqa: E402
-from vaekit.priors.code_fit import encode_codes, fit_code_prior  # noqa: E402
 from vaekit.priors.codes import usage_and_perplexity  # noqa: E402
+from vaekit.tasks.code_prior_fit import encode_codes, fit_code_prior  # noqa: E402
 
 POSITIONS, CODE_DIM, CODES = 16, 4, 32
 BITS = POSITIONS * math.log2(CODES)

@@ -1,5 +1,5 @@
-"""The Python API checks what it is given (vaekit.checks): misuse is a one-line VaekitError naming what was expected,
-numpy arrays and other dtypes are converted and give the same results as the float32 tensor."""
+"""The Python API checks what it is given (vaekit.model.input_checks): misuse is a one-line VaekitError naming what was
+expected; numpy arrays and other dtypes are converted and give the same results as the float32 tensor."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import torch
 
 import vaekit
 from vaekit.config import ModelConfig
-from vaekit.errors import VaekitError
-from vaekit.inference import embed
-from vaekit.model import build_model
+from vaekit.core.errors import VaekitError
+from vaekit.model.vae import build_model
+from vaekit.tasks.outputs import embed
 
 SHAPE = (1, 8, 8)
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from vaekit.core.errors import DataError
 from vaekit.data import load_dataset
-from vaekit.data.audio import pad_frames
-from vaekit.data.spectrogram import SpectrogramSettings, log_mel
-from vaekit.errors import DataError
+from vaekit.data.audio.folder import pad_frames
+from vaekit.data.audio.spectrogram import SpectrogramSettings, log_mel
 from wav_files import tone, write_digits, write_wav
 
 FSDD = Path("/work/shared/datasets/fsdd")
@@ -129,7 +129,7 @@ def test_recordings_both_loose_and_in_subfolders_are_refused(tmp_path) -> None:
 def test_the_fsdd_source_is_looked_for_in_the_data_folders(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("VAEKIT_DATA", str(tmp_path / "data"))
-    monkeypatch.setattr("vaekit.data.locate.SYSTEM_DATA_DIR", tmp_path / "system")
+    monkeypatch.setattr("vaekit.data.common.locate.SYSTEM_DATA_DIR", tmp_path / "system")
     with pytest.raises(DataError, match="Free Spoken Digit Dataset is not on this machine.*clone"):
         load_dataset("fsdd")
     write_digits(tmp_path / "data" / "fsdd" / "recordings", digits=2, per_speaker=6)

@@ -15,9 +15,9 @@ from torch.distributions import Laplace, Normal
 import vaekit
 from vaekit.cli import main
 from vaekit.config import ModelConfig
-from vaekit.inference import select_data
-from vaekit.model import build_model
-from vaekit.registry import NETWORKS
+from vaekit.core.registry import NETWORKS
+from vaekit.model.vae import build_model
+from vaekit.tasks.outputs import select_data
 from wav_files import tone, write_digits, write_wav
 
 SMALL = ["--n-fft", "256", "--hop-length", "64", "--n-mels", "24"]

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from vaekit.config import DataConfig
-from vaekit.data.spectrogram import SpectrogramSettings, log_mel, settings_of, to_audio, valid_frames
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.data.audio.spectrogram import SpectrogramSettings, log_mel, settings_of, to_audio, valid_frames
 from wav_files import tone
 
 SETTINGS = SpectrogramSettings(sample_rate=8000, n_fft=256, hop_length=64, n_mels=32)

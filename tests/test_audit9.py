@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ModelConfig
-from vaekit.model import build_model
-from vaekit.scoring import score_many
+from vaekit.model.vae import build_model
+from vaekit.tasks.scoring import score_many
 
 
 def test_reconstruction_score_of_a_missing_values_run_leaves_missing_entries_out() -> None:
@@ -31,8 +31,8 @@ def test_consecutive_ids_are_stored_as_their_first_and_come_back(digits_run) -> 
     import numpy as np
 
     import vaekit
-    from vaekit.compression import compress
-    from vaekit.compression.api import header_ids, read_header
+    from vaekit.tasks.compression import compress
+    from vaekit.tasks.compression.api import header_ids, read_header
 
     model = vaekit.load(digits_run)
     x = (vaekit.load_dataset("digits").test_x[:40] > 0.5).float()

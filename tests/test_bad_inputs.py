@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import bad_inputs
 from bad_inputs.case import Case, Workspace, copy_run, snapshot
 from vaekit.cli import main
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 CASES: list[Case] = [
     case

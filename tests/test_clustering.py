@@ -15,11 +15,12 @@ from torch.distributions import Normal, kl_divergence
 import vaekit
 from conftest import invoke
 from vaekit.config import ModelConfig, ObjectiveConfig
-from vaekit.errors import VaekitError
-from vaekit.evaluation.clustering import assign_clusters, clustering_scores, matching_accuracy
-from vaekit.model import build_model
+from vaekit.core.errors import VaekitError
+from vaekit.model.vae import build_model
 from vaekit.objectives.vade import VaDE, vade_terms
 from vaekit.priors.mixture import MixturePrior
+from vaekit.tasks.evaluation.clustering import assign_clusters, clustering_scores, matching_accuracy
+from vaekit.tasks.outputs import embed
 
 VADE = ["--prior", "mixture", "--prior-components", "4", "--objective", "vade", "--latent-dim", "3",
         "--hidden", "32", "--batch-size", "64", "--seed", "0", "--quiet"]
@@ -137,7 +138,7 @@ def test_after_pretraining_fits_the_mixture_to_the_training_codes() -> None:
     torch.manual_seed(0)
     model = build_model(ModelConfig(latent_dim=2, hidden=[16], prior="mixture", prior_components=3), (7,), "vector")
     x = torch.rand(60, 7)
-    VaDE.after_pretraining(model, x, seed=1)
+    VaDE.after_pretraining(model, embed(model, x), seed=1)
     codes = model.encode(x).mean.detach().double().numpy()
     gmm = GaussianMixture(3, covariance_type="diag", reg_covar=1e-6, n_init=5, random_state=1).fit(codes)
     np.testing.assert_allclose(model.prior_module.means.detach().numpy(), gmm.means_, rtol=1e-5, atol=1e-6)
@@ -176,7 +177,7 @@ def test_cluster_command_writes_q_c_given_x_in_input_order(vade_run, tmp_path) -
     assert list(table.columns) == ["id", "cluster", "probability", "label"]
     assert table["id"].tolist() == list(range(len(table)))       # digits' ids are its row numbers, in order
     model = vaekit.load(vade_run)
-    chosen = vaekit.inference.select_data(vade_run, split="all")
+    chosen = vaekit.tasks.outputs.select_data(vade_run, split="all")
     probs = model.class_posterior(chosen.x).probs.detach()
     np.testing.assert_array_equal(table["cluster"].to_numpy(), probs.argmax(-1).numpy())
     np.testing.assert_allclose(table["probability"].to_numpy(), probs.max(-1).values.numpy(), rtol=1e-6)
@@ -188,7 +189,7 @@ def test_cluster_command_kmeans_on_any_run(digits_run, tmp_path) -> None:
     code, output = invoke("cluster", digits_run, "--method", "kmeans", "--clusters", "5", "--out", out)
     assert code == 0, output
     values, ids = np.load(out), np.load(tmp_path / "k-ids.npy")
-    chosen = vaekit.inference.select_data(digits_run)
+    chosen = vaekit.tasks.outputs.select_data(digits_run)
     assert values.shape == (len(chosen.x), 2) and (values[:, 1] == 1).all()
     np.testing.assert_array_equal(ids, chosen.ids)
     expected, _ = assign_clusters(vaekit.load(digits_run), chosen.x, "kmeans", 5, seed=0)
@@ -199,7 +200,7 @@ def test_cluster_command_kmeans_on_any_run(digits_run, tmp_path) -> None:
 
 
 def test_evaluate_reports_clustering_scores(vade_run) -> None:
-    from vaekit.evaluation import evaluate
+    from vaekit.tasks.evaluation import evaluate
 
     model = vaekit.load(vade_run)
     data = vaekit.load_dataset("digits")

@@ -1,4 +1,4 @@
-"""Lossless compression with bits-back coding (vaekit.compression): exact round trips, a code length close to the
+"""Lossless compression with bits-back coding (vaekit.tasks.compression): exact round trips, a code length close to the
 -ELBO, and files that are not what they claim to be refused."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import torch
 
 import vaekit
 from conftest import invoke
-from vaekit.compression import compress, decompress, neg_elbo_bits, read_header
-from vaekit.compression.alphabet import level_probabilities
-from vaekit.compression.bbans import chunk_sizes
-from vaekit.compression.latent_buckets import LatentBuckets
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 from vaekit.likelihoods.bernoulli import BernoulliLikelihood
 from vaekit.likelihoods.categorical import Categorical256Likelihood
 from vaekit.likelihoods.discretized_logistic import DiscretizedLogisticLikelihood
+from vaekit.tasks.compression import compress, decompress, neg_elbo_bits, read_header
+from vaekit.tasks.compression.alphabet import level_probabilities
+from vaekit.tasks.compression.bbans import chunk_sizes
+from vaekit.tasks.compression.latent_buckets import LatentBuckets
 
 
 def _train(out: Path, source: str, **model: object) -> vaekit.VAE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vaekit.config import Config, load_config_file
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
 
 
 def test_round_trip_through_dict_keeps_every_setting() -> None:

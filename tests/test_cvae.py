@@ -10,8 +10,8 @@ import torch
 
 from conftest import invoke
 from vaekit.config import ModelConfig, ObjectiveConfig
-from vaekit.errors import ConfigError, VaekitError
-from vaekit.model import build_model
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.model.vae import build_model
 from vaekit.objectives.elbo import ELBO
 
 

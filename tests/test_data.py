@@ -16,11 +16,13 @@ import pytest
 import torch
 from PIL import Image
 
-from vaekit.data import DATASET_NAMES, Dataset, cifar10, load_dataset, locate, mnist_like
-from vaekit.data.download import download
-from vaekit.data.idx import read_idx
-from vaekit.data.split import split_indices
-from vaekit.errors import ConfigError, DataError
+from vaekit.core.errors import ConfigError, DataError
+from vaekit.data import DATASET_NAMES, Dataset, load_dataset
+from vaekit.data.common import locate
+from vaekit.data.common.download import download
+from vaekit.data.common.split import split_indices
+from vaekit.data.image import cifar10, mnist_like
+from vaekit.data.image.idx import read_idx
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHARED_MNIST = SHARED / "datasets" / "mnist"

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
+from vaekit.core.errors import ConfigError
 from vaekit.data.kinds import data_kind, kind_names
-from vaekit.errors import ConfigError
-from vaekit.run_dir import check_data_info
+from vaekit.runs.directory import check_data_info
 
 
 def test_image_and_vector_are_registered_with_their_example_shapes() -> None:

@@ -1,4 +1,4 @@
-"""Corruptions (vaekit.corruption), the denoising objective (Im et al. 2017) and `vaekit denoise`: statistics of
+"""Corruptions (vaekit.data.corruption), the denoising objective (Im et al. 2017) and `vaekit denoise`: statistics of
 each corruption, the objective's terms against a direct computation, exact repeatability and resume, a denoising
 VAE against a plain one on noisy digits, and the command's files."""
 
@@ -15,15 +15,16 @@ from torch.distributions import constraints
 import vaekit
 from conftest import invoke
 from vaekit.config import Config, ModelConfig, ObjectiveConfig
-from vaekit.corruption import corrupt, corrupt_for, gaussian, mask, parse_noise, replace, salt_pepper
-from vaekit.denoising import add_noise, denoise
-from vaekit.errors import ConfigError
-from vaekit.inference import select_data
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import LIKELIHOODS
+from vaekit.data.corruption import corrupt, corrupt_for, gaussian, mask, parse_noise, replace, salt_pepper
 from vaekit.likelihoods.discretized_logistic import eight_bit
-from vaekit.model import build_model
+from vaekit.model.vae import build_model
 from vaekit.objectives.denoising import Denoising
 from vaekit.objectives.elbo import ELBO
-from vaekit.registry import LIKELIHOODS
+from vaekit.parts import check_config
+from vaekit.tasks.denoising import add_noise, denoise
+from vaekit.tasks.outputs import select_data
 
 N, D = 400, 64
 
@@ -134,11 +135,11 @@ def test_settings_are_validated_and_refused_where_ignored() -> None:
             ({"corruption": "blur"}, r"objective.corruption must be one of none, gaussian, salt_pepper"),
             ({"corruption": "none"}, r"the denoising objective trains on corrupted inputs: set corruption")):
         with pytest.raises(ConfigError, match=message):
-            Config.from_dict({"objective": {"name": "denoising", **values}})
+            check_config(Config.from_dict({"objective": {"name": "denoising", **values}}))
     with pytest.raises(ConfigError, match=r"corruption is not read by the iwae objective.*applies to denoising"):
-        Config.from_dict({"objective": {"name": "iwae", "corruption": "gaussian"}})
+        check_config(Config.from_dict({"objective": {"name": "iwae", "corruption": "gaussian"}}))
     with pytest.raises(ConfigError, match=r"denoising_target is not read by the elbo objective"):
-        Config.from_dict({"objective": {"denoising_target": "corrupted"}})
+        check_config(Config.from_dict({"objective": {"denoising_target": "corrupted"}}))
     assert parse_noise("salt_pepper:0.1") == ("salt_pepper", 0.1)
     for text, message in (("gaussian", "must be KIND:LEVEL"), ("mask:x", "not a number"), ("blur:0.1", "unknown"),
                           ("mask:2", r"\[0, 1\]")):

@@ -14,11 +14,11 @@ from torch.distributions import Normal
 
 from conftest import invoke
 from test_ppca import GivenPosterior, LinearDecoder
-from vaekit.data.quantization import dequantize, quantization_levels
-from vaekit.evaluation import evaluate
+from vaekit.data.image.quantization import dequantize, quantization_levels
 from vaekit.likelihoods.gaussian import GaussianLikelihood
-from vaekit.model import VAE
+from vaekit.model.vae import VAE
 from vaekit.priors.standard_normal import StandardNormalPrior
+from vaekit.tasks.evaluation import evaluate
 
 
 def test_levels_are_found_for_discrete_pixels_and_not_for_real_values() -> None:

@@ -8,9 +8,9 @@ import torch
 from scipy import stats
 
 from vaekit.config import ModelConfig
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.categorical import Categorical256, Categorical256Likelihood
 from vaekit.likelihoods.discretized_logistic import DiscretizedLogisticLikelihood, DiscretizedLogisticMixture
-from vaekit.registry import LIKELIHOODS
 
 SHAPE = (2, 3, 2)
 LEVELS = torch.arange(256, dtype=torch.float64) / 255

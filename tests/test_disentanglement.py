@@ -10,10 +10,10 @@ import pytest
 import torch
 
 import vaekit
-from vaekit.data.dsprites import FILE, KEYS
-from vaekit.data.sprites import FACTOR_NAMES, render_sprites, sample_factors
-from vaekit.errors import DataError, VaekitError
-from vaekit.evaluation.disentanglement import (
+from vaekit.core.errors import DataError, VaekitError
+from vaekit.data.image.dsprites import FILE, KEYS
+from vaekit.data.image.sprites import FACTOR_NAMES, render_sprites, sample_factors
+from vaekit.tasks.evaluation.disentanglement import (
     _dci_disentanglement,
     dci,
     disentanglement_scores,
@@ -21,7 +21,7 @@ from vaekit.evaluation.disentanglement import (
     mig,
     sap,
 )
-from vaekit.inference import embed
+from vaekit.tasks.outputs import embed
 
 N = 4000
 
@@ -173,7 +173,7 @@ def test_dsprites_file_by_path_and_by_name(tmp_path) -> None:
 
 def test_dsprites_missing_is_not_downloaded(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr("vaekit.data.locate.SYSTEM_DATA_DIR", tmp_path / "none")
+    monkeypatch.setattr("vaekit.data.common.locate.SYSTEM_DATA_DIR", tmp_path / "none")
     monkeypatch.delenv("VAEKIT_DATA", raising=False)
     with pytest.raises(DataError, match="vaekit does not download it"):
         vaekit.load_dataset("dsprites", data_dir=str(tmp_path))

@@ -122,7 +122,7 @@ def test_each_process_takes_the_gpu_of_its_local_rank(monkeypatch: pytest.Monkey
 
 
 def test_every_objective_says_whether_its_loss_splits_over_processes() -> None:
-    from vaekit.registry import OBJECTIVES
+    from vaekit.core.registry import OBJECTIVES
 
     declared = {name: OBJECTIVES.get(name).per_example for name in OBJECTIVES.names()}
     assert all(isinstance(value, bool) for value in declared.values()), declared

@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import load_file
 
 import vaekit
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 from vaekit.training import loop
 from vaekit.training.checkpoint import load_checkpoint
 from vaekit.training.early_stopping import EarlyStopping

@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from vaekit import VAEEmbedder
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 
 def test_fit_transform_inverse_transform_on_a_table() -> None:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from test_ppca import _ppca, _vae
-from vaekit.evaluation import evaluate, importance_weighted_bound
+from vaekit.tasks.evaluation import evaluate, importance_weighted_bound
 
 
 def _perturbed_ppca():
@@ -44,7 +44,7 @@ def test_same_seed_same_numbers_and_batch_size_changes_nothing() -> None:
 
 
 def test_small_chunks_give_the_same_estimate(monkeypatch) -> None:
-    from vaekit.evaluation import importance
+    from vaekit.tasks.evaluation import importance
 
     x, _, model = _perturbed_ppca()
     whole = importance_weighted_bound(model, x[:8], k=200, seed=1)

@@ -8,8 +8,8 @@ import torch
 from torch.autograd.functional import jacobian
 
 from test_evaluation import _perturbed_ppca
-from vaekit.evaluation import importance_weighted_bound
 from vaekit.posteriors.flows import IAFPosterior, PlanarFlowPosterior, base_and_steps
+from vaekit.tasks.evaluation import importance_weighted_bound
 
 POSTERIORS = {"planar": PlanarFlowPosterior, "iaf": IAFPosterior}
 

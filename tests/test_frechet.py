@@ -8,8 +8,8 @@ import torch
 
 import vaekit
 from vaekit.config import ModelConfig
-from vaekit.evaluation.frechet import _cache_path, frechet_distance, frechet_distance_for
-from vaekit.model import build_model
+from vaekit.model.vae import build_model
+from vaekit.tasks.evaluation.frechet import _cache_path, frechet_distance, frechet_distance_for
 
 
 def test_frechet_distance_matches_the_gaussian_closed_form() -> None:

@@ -10,9 +10,10 @@ import torch
 from torch.distributions import Categorical, RelaxedOneHotCategorical, kl_divergence
 
 from vaekit.config import Config
-from vaekit.errors import ConfigError
-from vaekit.model import build_model
+from vaekit.core.errors import ConfigError
+from vaekit.model.vae import build_model
 from vaekit.objectives.kl import kl_terms
+from vaekit.parts import check_config
 from vaekit.posteriors.gumbel_softmax import GumbelSoftmaxPosterior, RelaxedCodes
 from vaekit.priors.codes import CodesPrior
 from vaekit.training.loop import train
@@ -109,10 +110,10 @@ def test_a_gumbel_softmax_vae_trains_with_the_elbo_and_logs_usage(tmp_path) -> N
 
 def test_a_gumbel_softmax_code_needs_whole_categoricals_and_an_objective_that_serves_it() -> None:
     with pytest.raises(ConfigError, match=r"latent_dim \(10\) must be a multiple of 4"):
-        Config.from_dict({"model": {**GUMBEL, "latent_dim": 10}})
+        check_config(Config.from_dict({"model": {**GUMBEL, "latent_dim": 10}}))
     with pytest.raises(ConfigError, match="trains with objective elbo or denoising, not iwae"):
-        Config.from_dict({"model": GUMBEL, "objective": {"name": "iwae"}})
+        check_config(Config.from_dict({"model": GUMBEL, "objective": {"name": "iwae"}}))
     with pytest.raises(ConfigError, match="temperature positive"):
-        Config.from_dict({"model": {**GUMBEL, "temperature": 0.0}})
+        check_config(Config.from_dict({"model": {**GUMBEL, "temperature": 0.0}}))
     model = build_model(Config.from_dict({"model": GUMBEL}).model, (7,), "vector")
     assert model.latent_dim == 12 and model.prior.event_shape == (12,)

@@ -7,9 +7,9 @@ import torch
 from safetensors.torch import load_file
 
 import vaekit
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
+from vaekit.core.registry import OBJECTIVES
 from vaekit.objectives.elbo import ELBO
-from vaekit.registry import OBJECTIVES
 from vaekit.training.checkpoint import load_checkpoint
 from vaekit.training.health import PosteriorCollapseWarning
 

@@ -12,12 +12,12 @@ from torch import nn
 from torch.distributions import Normal
 
 from test_ppca import SIGMA, D, LinearDecoder, _ppca, d
-from vaekit.errors import VaekitError
-from vaekit.imputation import impute
+from vaekit.core.errors import VaekitError
+from vaekit.core.seeded import DiagonalNormal
 from vaekit.likelihoods.gaussian import GaussianLikelihood
-from vaekit.model import VAE
+from vaekit.model.vae import VAE
 from vaekit.priors.standard_normal import StandardNormalPrior
-from vaekit.seeded import DiagonalNormal
+from vaekit.tasks.imputation import impute
 
 
 class MaskedPPCAPosterior(nn.Module):

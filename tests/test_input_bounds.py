@@ -16,13 +16,12 @@ import torch
 import vaekit
 from conftest import invoke
 from vaekit.config import ModelConfig, load_config_file
+from vaekit.core.errors import ConfigError, DataError, VaekitError
+from vaekit.core.io import write_json
 from vaekit.data import LoadOptions, load_dataset, table_dataset
+from vaekit.data.common.fingerprint import data_fingerprint
 from vaekit.data.dataset import MAX_CLASSES, Dataset
-from vaekit.data.fingerprint import data_fingerprint
-from vaekit.errors import ConfigError, DataError, VaekitError
-from vaekit.evaluation.frechet import frechet_distance
-from vaekit.io import write_json
-from vaekit.memory import (
+from vaekit.model.size import (
     FLOAT_BYTES,
     check_output_fits,
     check_training_fits,
@@ -30,8 +29,9 @@ from vaekit.memory import (
     parameter_count,
     training_bytes,
 )
-from vaekit.model import build_model
-from vaekit.run_dir import check_data_info
+from vaekit.model.vae import build_model
+from vaekit.runs.directory import check_data_info
+from vaekit.tasks.evaluation.frechet import frechet_distance
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 
 
@@ -78,7 +78,7 @@ def test_training_bytes_counts_weights_four_times_the_data_and_a_batch() -> None
 def test_training_that_does_not_fit_is_refused_with_both_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     config, data = _config(), load_dataset("digits")
     check_training_fits(config, data, None, torch.device("cpu"))  # a small model fits
-    monkeypatch.setattr("vaekit.memory.host_memory", lambda: 10**5)
+    monkeypatch.setattr("vaekit.core.system.host_memory", lambda: 10**5)
     with pytest.raises(ConfigError, match=r"needs at least 0\.0 GB .*more than the 0\.0 GB of this machine"):
         check_training_fits(config, data, None, torch.device("cpu"))
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ModelConfig
-from vaekit.evaluation import importance_weighted_bound
-from vaekit.model import build_model
+from vaekit.model.vae import build_model
 from vaekit.posteriors.ladder import _merge
+from vaekit.tasks.evaluation import importance_weighted_bound
 
 
 def _model() -> torch.nn.Module:

@@ -120,7 +120,7 @@ def test_on_a_terminal_the_bar_is_drawn(tmp_path, monkeypatch) -> None:
 
 
 def test_the_collapse_warning_suggests_only_settings_the_objective_reads() -> None:
-    from vaekit.registry import OBJECTIVES
+    from vaekit.core.registry import OBJECTIVES
     from vaekit.training.health import collapse_remedies
 
     assert collapse_remedies(OBJECTIVES.get("elbo").honours) == "--warmup-epochs, --free-bits or a smaller --beta"

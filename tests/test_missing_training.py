@@ -15,9 +15,9 @@ from torch.distributions import Normal
 import vaekit
 from conftest import invoke
 from vaekit.config import Config, ModelConfig
+from vaekit.core.errors import DataError
 from vaekit.data import load_dataset
-from vaekit.errors import DataError
-from vaekit.model import build_model
+from vaekit.model.vae import build_model
 
 MIXED = Path(__file__).parents[1] / "configs" / "data" / "diabetes-mixed.csv"
 

@@ -12,8 +12,8 @@ import torch
 from scipy import stats
 
 from conftest import invoke
+from vaekit.core.errors import DataError
 from vaekit.data import load_dataset
-from vaekit.errors import DataError
 from vaekit.likelihoods.mixed import MixedLikelihood
 
 
@@ -120,7 +120,7 @@ def test_codes_keep_their_meaning_on_other_files_and_old_runs_read_numbers_only(
     blue_less = tmp_path / "no-blue.csv"
     frame = pd.read_csv(table)
     frame[frame["colour"] != "blue"].to_csv(blue_less, index=False)
-    from vaekit.inference import run_data
+    from vaekit.tasks.outputs import run_data
 
     _, x, _ = run_data(run, str(blue_less), "all")
     codes = x[:, 2].unique().tolist()

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import vaekit
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
 from vaekit.training import loop
 from vaekit.training.checkpoint import load_checkpoint
 from vaekit.training.metrics_log import read_metrics

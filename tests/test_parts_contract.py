@@ -14,14 +14,15 @@ from torch.distributions import constraints
 
 from vaekit.cli import main
 from vaekit.config import Config, ModelConfig, ObjectiveConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
+from vaekit.core.seeded import SeededPosterior, SeededPrior
 from vaekit.likelihoods.base import Likelihood, support_text
-from vaekit.model import build_model
+from vaekit.model.vae import build_model
 from vaekit.objectives.settings import CORRUPTION, PRETRAIN, SHARED
-from vaekit.posteriors.discrete import discrete_posterior
-from vaekit.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
-from vaekit.run_dir import save_weights
-from vaekit.seeded import SeededPosterior, SeededPrior
+from vaekit.parts import check_config
+from vaekit.priors.discrete_code import discrete_posterior
+from vaekit.runs.directory import save_weights
 
 IMAGE, VECTOR = (1, 28, 28), (7,)
 # sequences (nn/sequence.py, likelihoods/autoregressive*.py): token ids (T,) of a vocabulary of VOCABULARY ids, and
@@ -263,7 +264,7 @@ def test_every_objective_declares_the_settings_it_reads(objective) -> None:
         reader = ("denoising" if setting in CORRUPTION else "vade" if setting in PRETRAIN
                   else "m2" if setting == "classifier_weight" else "elbo")
         with pytest.raises(ConfigError, match=rf"{setting} is not read by the {objective} objective.*{reader}"):
-            Config.from_dict({"objective": {"name": objective, setting: value}})
+            check_config(Config.from_dict({"objective": {"name": objective, setting: value}}))
 
 
 def test_free_bits_and_capacity_are_read_by_the_elbo_like_objectives_only() -> None:
@@ -291,7 +292,7 @@ def test_an_unknown_part_name_is_refused_when_the_config_is_read() -> None:
                                ("model", "prior", "prior"), ("model", "likelihood", "likelihood"),
                                ("objective", "name", "objective")):
         with pytest.raises(ConfigError, match=rf"unknown {kind} 'nonsense'; choose one of: "):
-            Config.from_dict({section: {key: "nonsense"}})
+            check_config(Config.from_dict({section: {key: "nonsense"}}))
 
 
 @pytest.mark.parametrize("name", PRIORS.names())

@@ -11,11 +11,11 @@ from torch import nn
 from torch.distributions import Independent, MultivariateNormal, Normal
 
 from vaekit.config import ObjectiveConfig
+from vaekit.core.seeded import DiagonalNormal
 from vaekit.likelihoods.gaussian import GaussianLikelihood
-from vaekit.model import VAE
+from vaekit.model.vae import VAE
 from vaekit.objectives.elbo import ELBO
 from vaekit.priors.standard_normal import StandardNormalPrior
-from vaekit.seeded import DiagonalNormal
 
 D, d, SIGMA = 6, 2, 0.5
 

@@ -1,4 +1,4 @@
-"""Progress bars only on a terminal: every bar vaekit draws asks vaekit.progress.bars_drawn, so logs and CI get
+"""Progress bars only on a terminal: every bar vaekit draws asks vaekit.core.progress.bars_drawn, so logs and CI get
 plain lines (training's per-epoch lines are checked in test_messages.py)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import vaekit
-from vaekit.data.download import _progress
-from vaekit.progress import bars_drawn
+from vaekit.core.progress import bars_drawn
+from vaekit.data.common.download import _progress
 
 SRC = Path(vaekit.__file__).resolve().parent
 

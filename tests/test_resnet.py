@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import NETWORKS
 from vaekit.nn.resnet import ResidualBlock, build_resnet
-from vaekit.registry import NETWORKS
 
 
 def _cfg(channels: list[int], blocks: int = 1, activation: str = "relu") -> ModelConfig:

@@ -18,10 +18,10 @@ from sklearn.datasets import load_digits
 
 import vaekit
 from conftest import invoke
+from vaekit.core.errors import DataError
 from vaekit.data import load_dataset
-from vaekit.errors import DataError
-from vaekit.evaluation.provenance import data_sha256, evaluation_path
 from vaekit.report import write_report
+from vaekit.tasks.evaluation.provenance import data_sha256, evaluation_path
 
 
 def _held_digits(path: Path, count: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +162,7 @@ def test_a_resume_makes_the_evaluation_stale_compare_refuses_it_and_report_redoe
 
 
 def test_a_run_from_before_ids_still_reads_a_csvs_index_as_the_feature_it_trained_on(tmp_path: Path) -> None:
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import select_data
 
     rng = np.random.default_rng(1)
     pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"]).to_csv(tmp_path / "t.csv")  # index written

@@ -21,8 +21,8 @@ from safetensors.torch import load_file
 import vaekit
 import vaekit.training.checkpoint
 from conftest import invoke
-from vaekit.io import TEMP_MARK, atomic_path, write_text
-from vaekit.run_lock import HOLDER_FILE, LOCK_FILE, check_not_busy, claim_run, writer_of
+from vaekit.core.io import TEMP_MARK, atomic_path, write_text
+from vaekit.runs.lock import HOLDER_FILE, LOCK_FILE, check_not_busy, claim_run, writer_of
 
 SLOW = ["--data", "digits", "--hidden", "16", "--batch-size", "1", "--epochs", "1", "--quiet"]  # 1617 steps
 

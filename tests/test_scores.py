@@ -16,8 +16,8 @@ from PIL import Image
 
 import vaekit
 from conftest import invoke
-from vaekit.evaluation import importance_weighted_bound
-from vaekit.scoring import score_many
+from vaekit.tasks.evaluation import importance_weighted_bound
+from vaekit.tasks.scoring import score, score_many
 
 KINDS = ["elbo", "iw", "reconstruction", "rate", "complexity"]
 
@@ -30,20 +30,20 @@ def model_and_x(digits_run: Path) -> tuple[vaekit.VAE, torch.Tensor]:
 def test_iw_is_the_importance_weighted_bound(model_and_x) -> None:
     model, x = model_and_x
     expected = -importance_weighted_bound(model, x, k=64, seed=3).log_likelihood
-    torch.testing.assert_close(model.score(x, kind="iw", k=64, seed=3), expected, rtol=0, atol=1e-5)
+    torch.testing.assert_close(score(model, x, kind="iw", k=64, seed=3), expected, rtol=0, atol=1e-5)
 
 
 def test_elbo_of_many_samples_is_the_mean_of_model_elbo(model_and_x) -> None:
     model, x = model_and_x
     x = x[:10]
-    found = model.score(x, kind="elbo", samples=4000)
+    found = score(model, x, kind="elbo", samples=4000)
     torch.manual_seed(0)
     repeats = 4000
     out = model.elbo(x.repeat(repeats, 1, 1, 1))  # one unseeded draw per copy
     draws = (out.distortion + out.rate).detach().double().reshape(repeats, len(x))
     standard_error = draws.std(0) / math.sqrt(repeats)
     assert bool(((found - draws.mean(0)).abs() < 5 * standard_error + 1e-3).all()), (found, draws.mean(0))
-    single = model.score(x, kind="elbo")  # one draw: noisy, but the same expectation
+    single = score(model, x, kind="elbo")  # one draw: noisy, but the same expectation
     assert not torch.allclose(single, found)
 
 
@@ -52,14 +52,14 @@ def test_rate_is_the_analytic_kl(model_and_x) -> None:
     q = model.encode(x)
     mean, variance = q.mean.detach().double(), q.variance.detach().double()
     kl = 0.5 * (mean.pow(2) + variance - 1 - variance.log()).sum(-1)  # KL(N(m, s^2) || N(0, 1)), by hand
-    torch.testing.assert_close(model.score(x, kind="rate"), kl, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(score(model, x, kind="rate"), kl, rtol=1e-5, atol=1e-5)
 
 
 def test_reconstruction_is_the_squared_error_at_the_posterior_mean(model_and_x) -> None:
     model, x = model_and_x
     recon = model.reconstruct(x).double()
     expected = (x.double() - recon).pow(2).sum((1, 2, 3))
-    torch.testing.assert_close(model.score(x, kind="reconstruction"), expected, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(score(model, x, kind="reconstruction"), expected, rtol=1e-6, atol=1e-6)
 
 
 def test_complexity_is_iw_bits_minus_png_bits(model_and_x, tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_complexity_is_iw_bits_minus_png_bits(model_and_x, tmp_path: Path) -> No
         png.append(8 * path.stat().st_size)
     nll = -importance_weighted_bound(model, x, k=32, seed=0).log_likelihood
     expected = nll / math.log(2) - torch.tensor(png, dtype=torch.float64)
-    torch.testing.assert_close(model.score(x, kind="complexity", k=32), expected, rtol=0, atol=1e-4)
+    torch.testing.assert_close(score(model, x, kind="complexity", k=32), expected, rtol=0, atol=1e-4)
 
 
 def test_likelihood_ratio_is_the_difference_of_the_two_iw_bounds(model_and_x) -> None:
@@ -81,10 +81,10 @@ def test_likelihood_ratio_is_the_difference_of_the_two_iw_bounds(model_and_x) ->
     background = vaekit.build_model(vaekit.ModelConfig(latent_dim=2, hidden=[16]), (1, 8, 8))
     expected = (importance_weighted_bound(background, x, k=16, seed=2).log_likelihood
                 - importance_weighted_bound(model, x, k=16, seed=2).log_likelihood)
-    found = model.score(x, kind="likelihood_ratio", k=16, seed=2, background=background)
+    found = score(model, x, kind="likelihood_ratio", k=16, seed=2, background=background)
     torch.testing.assert_close(found, expected, rtol=0, atol=1e-4)
     assert bool((found.abs() > 1).all())  # two different models: far from zero
-    self_ratio = model.score(x, kind="likelihood_ratio", k=16, background=model)
+    self_ratio = score(model, x, kind="likelihood_ratio", k=16, background=model)
     torch.testing.assert_close(self_ratio, torch.zeros_like(self_ratio), rtol=0, atol=1e-9)
 
 
@@ -104,7 +104,7 @@ def test_seeded_and_the_batch_size_changes_nothing(model_and_x) -> None:
 
 
 def test_png_bits_match_pillow_files() -> None:
-    from vaekit.scoring.complexity import png_bits
+    from vaekit.tasks.scoring.complexity import png_bits
 
     flat, noisy = torch.zeros(1, 1, 16, 16), torch.rand(1, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     bits = png_bits(torch.cat([flat, noisy]))
@@ -126,7 +126,7 @@ def _folder(root: Path) -> Path:
 
 
 def test_cli_writes_rows_in_the_inputs_order_with_its_ids(digits_run: Path, tmp_path: Path) -> None:
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import select_data
 
     folder = _folder(tmp_path)
     code, output = invoke("score", digits_run, "--data", folder, "--kind", "iw,rate", "--k", "20",
@@ -137,8 +137,8 @@ def test_cli_writes_rows_in_the_inputs_order_with_its_ids(digits_run: Path, tmp_
     assert list(table["id"]) == [f"{c}.png" for c in "abcdefgh"]
     chosen = select_data(digits_run, str(folder))
     model = vaekit.load(digits_run)
-    np.testing.assert_allclose(table["iw"], model.score(chosen.x, kind="iw", k=20).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(table["rate"], model.score(chosen.x, kind="rate").numpy(), rtol=1e-6)
+    np.testing.assert_allclose(table["iw"], score(model, chosen.x, kind="iw", k=20).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(table["rate"], score(model, chosen.x, kind="rate").numpy(), rtol=1e-6)
 
     code, output = invoke("score", digits_run, "--data", folder, "--kind", "rate,iw", "--k", "20",
                           "--out", tmp_path / "s.npy")

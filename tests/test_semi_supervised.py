@@ -16,10 +16,10 @@ from torch.distributions import Normal, kl_divergence
 from vaekit.cli import main
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.data import load_dataset
-from vaekit.data.partial_labels import keep_labels_per_class
-from vaekit.inference import select_data
-from vaekit.model import build_model
+from vaekit.data.common.partial_labels import keep_labels_per_class
+from vaekit.model.vae import build_model
 from vaekit.objectives.m2 import M2, class_bound
+from vaekit.tasks.outputs import select_data
 
 
 def _model(kind: str):  # type: ignore[no-untyped-def]

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from vaekit.config import ModelConfig, ObjectiveConfig
-from vaekit.data.tokens import EOS, PAD, UNK
-from vaekit.errors import ConfigError, VaekitError
-from vaekit.evaluation.importance import importance_weighted_bound
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.data.text.tokens import EOS, PAD, UNK
 from vaekit.likelihoods import autoregressive_base
-from vaekit.model import build_model
+from vaekit.model.vae import build_model
 from vaekit.objectives.elbo import ELBO
+from vaekit.tasks.evaluation.importance import importance_weighted_bound
 
 V = 6  # the 4 special tokens and two words, 4 and 5
 

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 import vaekit
 from vaekit.cli import main
 from vaekit.data.dataset import Dataset
-from vaekit.data.series import padded_series, with_nan_padding
-from vaekit.data.tokens import EOS, PAD, SPECIAL
-from vaekit.evaluation.importance import importance_weighted_bound
+from vaekit.data.series.reader import padded_series, with_nan_padding
+from vaekit.data.text.tokens import EOS, PAD, SPECIAL
+from vaekit.tasks.evaluation.importance import importance_weighted_bound
 from vaekit.training.health import PosteriorCollapseWarning
 
 LENGTH = 8  # 7 words at most, then EOS

@@ -12,8 +12,8 @@ from safetensors.torch import load_file
 
 import vaekit
 from vaekit.config import Config
-from vaekit.model import build_model
-from vaekit.registry import OBJECTIVES
+from vaekit.core.registry import OBJECTIVES
+from vaekit.model.vae import build_model
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.compiled import CompiledLoss, compile_unavailable
 from vaekit.training.optimizers import make_optimizer

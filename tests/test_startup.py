@@ -44,7 +44,7 @@ def test_vaekit_help_lists_every_command_without_importing_them() -> None:
 
 def test_training_imports_no_table_figure_or_estimator_library_before_it_needs_one() -> None:
     # the training loop and the train command's module: what a run imports before its first epoch
-    loaded = _loaded_after("import vaekit.training.loop, vaekit.cli.train, vaekit.evaluation, vaekit.data")
+    loaded = _loaded_after("import vaekit.training.loop, vaekit.cli.train, vaekit.tasks.evaluation, vaekit.data")
     assert loaded["torch"]
     assert not any(loaded[name] for name in HEAVY), loaded
 
@@ -99,7 +99,7 @@ def test_a_command_runs_from_its_lazily_loaded_module(tmp_path: Path) -> None:
 
 
 def test_unit_pixels_are_exactly_numpys_division_by_255() -> None:
-    from vaekit.data.pixels import unit_pixels
+    from vaekit.data.image.pixels import unit_pixels
 
     images = np.arange(256, dtype=np.uint8).repeat(3).reshape(-1, 1, 4, 4)[:, :, :, :3]  # strided, writable
     expected = images.astype(np.float32) / 255
@@ -125,7 +125,7 @@ def test_the_process_collects_garbage_rarely_and_freezes_at_exit_but_calls_from_
 def test_the_digits_are_scikit_learns_without_importing_it() -> None:
     from sklearn.datasets import load_digits as sklearn_digits
 
-    from vaekit.data.digits import _digits_table
+    from vaekit.data.image.digits import _digits_table
 
     table, bunch = _digits_table(), sklearn_digits()
     assert table.shape == (1797, 65)

@@ -20,14 +20,14 @@ from sklearn.datasets import load_digits
 import vaekit
 from vaekit.cli import main
 from vaekit.config import Config
-from vaekit.data import cache as cache_module
 from vaekit.data import load_dataset
-from vaekit.data import streamed as streamed_module
-from vaekit.data.cache import cache_path, cached_idx
-from vaekit.data.stream_readers import ParquetRows, TarShards
-from vaekit.data.streamed import load_training_data
-from vaekit.run_dir import read_run_config
+from vaekit.data.image import idx_cache as cache_module
+from vaekit.data.image.idx_cache import cache_path, cached_idx
+from vaekit.data.streaming.readers import ParquetRows, TarShards
+from vaekit.runs.directory import read_run_config
+from vaekit.training import data_source as streamed_module
 from vaekit.training import loop
+from vaekit.training.data_source import load_training_data
 from vaekit.training.stream_batches import StreamBatches
 
 TINY = {"model": {"hidden": [16], "latent_dim": 3}, "train": {"batch_size": 64, "epochs": 2, "seed": 3}}
@@ -134,9 +134,9 @@ def test_a_streamed_run_resumes_exactly(tmp_path: Path) -> None:
 def test_auto_streams_only_data_that_would_not_fit_comfortably(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     source = digits_npy(tmp_path / "d.npy")  # 300 x 64 float32: 76,800 bytes
-    monkeypatch.setattr("vaekit.memory.host_memory", lambda: 10**9)
+    monkeypatch.setattr("vaekit.core.system.host_memory", lambda: 10**9)
     assert load_training_data(config(source, "auto"))[1] is None
-    monkeypatch.setattr("vaekit.memory.host_memory", lambda: 200_000)
+    monkeypatch.setattr("vaekit.core.system.host_memory", lambda: 200_000)
     assert load_training_data(config(source, "auto"))[1] is not None
     assert load_training_data(config(source, "off"))[1] is None
 
@@ -235,6 +235,8 @@ def test_a_compressed_idx_file_is_decompressed_once(tmp_path: Path, monkeypatch:
     assert streamed_module.SAMPLE_ROWS >= 270  # the matching test above relies on the sample holding every row
 
 
+@pytest.mark.skipif(not Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").exists(),
+                    reason="needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
 def test_a_named_idx_data_set_streams_from_its_decompressed_copy(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

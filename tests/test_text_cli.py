@@ -12,12 +12,12 @@ import pytest
 import torch
 
 from conftest import invoke
-from vaekit.data.fortunes import FORTUNES_DIR
-from vaekit.data.tokenize import detokenize
-from vaekit.data.tokens import UNK
-from vaekit.data.vocabulary import read_vocabulary
-from vaekit.inference import select_data
-from vaekit.run_dir import load
+from vaekit.data.text.fortunes import FORTUNES_DIR
+from vaekit.data.text.tokenize import detokenize
+from vaekit.data.text.tokens import UNK
+from vaekit.data.text.vocabulary import read_vocabulary
+from vaekit.runs.directory import load
+from vaekit.tasks.outputs import select_data
 
 WORDS = "the a cat dog sat ran on in mat park big small red".split()
 TINY = ["--network", "rnn", "--rnn-hidden", "24", "--embedding-dim", "8", "--latent-dim", "3", "--batch-size", "32",

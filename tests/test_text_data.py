@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 import torch
 
+from vaekit.core.errors import DataError
 from vaekit.data import load_dataset
-from vaekit.data.fortunes import FORTUNES_DIR, fortune_entries
+from vaekit.data.common.split import split_indices
 from vaekit.data.kinds import data_kind
-from vaekit.data.split import split_indices
-from vaekit.data.text_options import TextOptions
-from vaekit.data.tokenize import tokenize
-from vaekit.data.tokens import EOS, PAD, SPECIAL, UNK
-from vaekit.data.vocabulary import build_vocabulary, read_vocabulary, save_vocabulary
-from vaekit.errors import DataError
+from vaekit.data.text.fortunes import FORTUNES_DIR, fortune_entries
+from vaekit.data.text.options import TextOptions
+from vaekit.data.text.tokenize import tokenize
+from vaekit.data.text.tokens import EOS, PAD, SPECIAL, UNK
+from vaekit.data.text.vocabulary import build_vocabulary, read_vocabulary, save_vocabulary
 
 LINES = ["The cat sat on the mat.", "", "A dog ran in the park!", "the cat ran.", "A cat, a dog.", "The dog sat.",
          "Don't panic."]

@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 import vaekit
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 from vaekit.objectives.schedules import linear_warmup
 
 

@@ -15,12 +15,13 @@ from torch.distributions import Independent, Normal
 
 from conftest import invoke
 from test_ppca import LinearDecoder
+from vaekit.core.seeded import DiagonalNormal
 from vaekit.likelihoods.gaussian import GaussianLikelihood
-from vaekit.model import VAE
-from vaekit.plots.traversals import dimension_order, save_traversals, traversals
+from vaekit.model.vae import VAE
+from vaekit.plots.traversals import save_traversals
 from vaekit.priors.mixture import MixturePrior
 from vaekit.priors.standard_normal import StandardNormalPrior
-from vaekit.seeded import DiagonalNormal
+from vaekit.tasks.traversals import dimension_order, traversals
 
 D, d = 6, 3
 
@@ -118,8 +119,8 @@ def test_dimensions_are_ordered_by_their_kl_with_collapsed_ones_last() -> None:
 
 def test_a_conditional_vae_needs_the_label() -> None:
     from vaekit.config import ModelConfig
-    from vaekit.errors import VaekitError
-    from vaekit.model import build_model
+    from vaekit.core.errors import VaekitError
+    from vaekit.model.vae import build_model
 
     model = build_model(ModelConfig(latent_dim=2, hidden=[16], conditional=True), (1, 8, 8), "image",
                         num_classes=3).eval()
@@ -166,7 +167,7 @@ def test_training_writes_traversals_and_the_command_rewrites_them_in_the_run(dig
 def test_a_table_run_gets_a_chart_per_column(tmp_path: Path) -> None:
     from sklearn.datasets import load_wine
 
-    from vaekit.run_dir import load
+    from vaekit.runs.directory import load
 
     table = tmp_path / "wine.csv"
     load_wine(as_frame=True).frame.to_csv(table, index=False)

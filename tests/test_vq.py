@@ -11,8 +11,10 @@ import pytest
 import torch
 
 from vaekit.config import Config
-from vaekit.errors import ConfigError
-from vaekit.model import build_model
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import OBJECTIVES
+from vaekit.model.vae import build_model
+from vaekit.parts import check_config
 from vaekit.posteriors.vector_quantized import (
     LAPLACE_EPSILON,
     QuantizedCode,
@@ -21,7 +23,6 @@ from vaekit.posteriors.vector_quantized import (
     restart_dead_codes,
 )
 from vaekit.priors.codes import CodesPrior, nearest_codes, usage_and_perplexity
-from vaekit.registry import OBJECTIVES
 from vaekit.training.loop import train
 
 VQ = {"posterior": "vq", "prior": "codes", "latent_dim": 8, "code_dim": 2, "codebook_size": 5, "hidden": [16]}
@@ -190,7 +191,7 @@ def test_training_logs_usage_and_perplexity_and_the_constant_rate(tmp_path) -> N
 ])
 def test_settings_that_do_not_go_with_a_vq_code_are_refused(settings, message) -> None:
     with pytest.raises(ConfigError, match=message):
-        Config.from_dict(settings)
+        check_config(Config.from_dict(settings))
 
 
 def test_the_vq_objective_refuses_a_continuous_code() -> None:

@@ -15,9 +15,9 @@ from safetensors.torch import load_file
 
 from conftest import invoke
 from vaekit.priors.code_autoregressive import CodeGRU
-from vaekit.priors.code_fit import encode_codes, fit_code_prior
 from vaekit.priors.codes import CodesPrior
-from vaekit.run_dir import load
+from vaekit.runs.directory import load
+from vaekit.tasks.code_prior_fit import encode_codes, fit_code_prior
 from vaekit.training.loop import train
 
 VQ_RUN = {"data": {"source": "digits"},
@@ -70,7 +70,7 @@ def test_ancestral_samples_follow_the_autoregressive_probabilities() -> None:
 
 
 def test_fitting_learns_the_training_codes_and_sampling_draws_from_it(vq_run: Path) -> None:
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import select_data
 
     model = load(vq_run)
     train_x, test_x = select_data(vq_run, None, "train").x, select_data(vq_run, None, "test").x
@@ -119,7 +119,7 @@ def test_a_gumbel_softmax_run_fits_the_prior_too(tmp_path: Path) -> None:
     run = train({"data": {"source": "digits"},
                  "model": {"posterior": "gumbel_softmax", "prior": "codes", "latent_dim": 12, "codebook_size": 4,
                            "hidden": [32]}, "train": {"epochs": 2}}, path, progress=False, pictures=False)
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import select_data
 
     report = fit_code_prior(run.model, select_data(path, None, "train").x, epochs=2)
     assert report["train_bits"] < report["uniform_bits"] == pytest.approx(3 * 2.0)
@@ -128,7 +128,7 @@ def test_a_gumbel_softmax_run_fits_the_prior_too(tmp_path: Path) -> None:
 
 
 def test_a_fit_repeats_with_its_seed_and_leaves_the_callers_random_state(vq_run: Path) -> None:
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import select_data
 
     model = load(vq_run)
     x = select_data(vq_run, None, "train").x[:400]

@@ -5,6 +5,7 @@
     model = vaekit.load(run.path)
     q = model.encode(x)                  # q(z|x), a torch Distribution
     x_new = model.sample(16)
+    vaekit.score(model, x, kind="iw")    # per-example anomaly scores, higher = more anomalous
 """
 
 from __future__ import annotations
@@ -12,34 +13,36 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at run time they load on first use
-    from vaekit.anomaly_detector import VAEAnomalyDetector
-    from vaekit.classifier import VAEClassifier
     from vaekit.config import Config, DataConfig, ModelConfig, ObjectiveConfig, TrainConfig, load_config_file
+    from vaekit.core.errors import VaekitError
     from vaekit.data import Dataset, load_dataset
-    from vaekit.embedder import VAEEmbedder
-    from vaekit.errors import VaekitError
-    from vaekit.evaluation import evaluate
-    from vaekit.imputer import VAEImputer
-    from vaekit.model import VAE, build_model
-    from vaekit.run_dir import load
+    from vaekit.estimators.anomaly_detector import VAEAnomalyDetector
+    from vaekit.estimators.classifier import VAEClassifier
+    from vaekit.estimators.embedder import VAEEmbedder
+    from vaekit.estimators.imputer import VAEImputer
+    from vaekit.model.vae import VAE, build_model
+    from vaekit.runs.directory import load
+    from vaekit.tasks.evaluation import evaluate
+    from vaekit.tasks.scoring import score, score_many
     from vaekit.training.loop import Run, resume, train
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
            "VAEAnomalyDetector", "VAEClassifier",
            "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
-           "load_config_file", "load_dataset", "resume", "train"]
+           "load_config_file", "load_dataset", "resume", "score", "score_many", "train"]
 
 # Each public name and the module it lives in, imported on first use (PEP 562): `import vaekit`, and with it
 # `vaekit --help`, costs nothing, and a run imports torch, scikit-learn (the estimators), pandas (tables) or
 # matplotlib (pictures) only when it reaches them.
 _LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig": "vaekit.config",
          "ObjectiveConfig": "vaekit.config", "TrainConfig": "vaekit.config", "load_config_file": "vaekit.config",
-         "Dataset": "vaekit.data", "load_dataset": "vaekit.data", "VAEEmbedder": "vaekit.embedder",
-         "VaekitError": "vaekit.errors", "evaluate": "vaekit.evaluation", "VAE": "vaekit.model",
-         "build_model": "vaekit.model", "load": "vaekit.run_dir", "Run": "vaekit.training.loop",
+         "Dataset": "vaekit.data", "load_dataset": "vaekit.data", "VAEEmbedder": "vaekit.estimators.embedder",
+         "VaekitError": "vaekit.core.errors", "evaluate": "vaekit.tasks.evaluation", "VAE": "vaekit.model.vae",
+         "build_model": "vaekit.model.vae", "load": "vaekit.runs.directory", "Run": "vaekit.training.loop",
          "resume": "vaekit.training.loop", "train": "vaekit.training.loop",
-         "VAEAnomalyDetector": "vaekit.anomaly_detector", "VAEImputer": "vaekit.imputer",
-         "VAEClassifier": "vaekit.classifier"}
+         "VAEAnomalyDetector": "vaekit.estimators.anomaly_detector", "VAEImputer": "vaekit.estimators.imputer",
+         "VAEClassifier": "vaekit.estimators.classifier", "score": "vaekit.tasks.scoring",
+         "score_many": "vaekit.tasks.scoring"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import torch
 
 import vaekit
 from bad_inputs.case import Case
-from vaekit.inference import embed
+from vaekit.tasks.outputs import embed
 
 
 def _model(w):  # the workspace's trained digits run: a Bernoulli model of (1, 8, 8) images, latent size 2

@@ -33,7 +33,7 @@ def _mixed_layout(w: Workspace) -> None:
 def _no_fsdd(w: Workspace) -> None:
     w.monkeypatch.setenv("HOME", str(w.root))
     w.monkeypatch.delenv("VAEKIT_DATA", raising=False)
-    w.monkeypatch.setattr("vaekit.data.locate.SYSTEM_DATA_DIR", w.root / "none")
+    w.monkeypatch.setattr("vaekit.data.common.locate.SYSTEM_DATA_DIR", w.root / "none")
 
 
 def _no_soundfile(w: Workspace) -> None:

@@ -7,7 +7,7 @@ import torch
 
 import vaekit
 from bad_inputs.case import Case, Workspace
-from vaekit.compression import compress, decompress
+from vaekit.tasks.compression import compress, decompress
 
 
 def _table_run(w: Workspace) -> None:

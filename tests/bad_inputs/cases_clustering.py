@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from bad_inputs.case import Case, Workspace
-from vaekit.evaluation.clustering import assign_clusters, cluster_codes, clustering_scores
-from vaekit.run_dir import load
+from vaekit.runs.directory import load
+from vaekit.tasks.evaluation.clustering import assign_clusters, cluster_codes, clustering_scores
 
 TRAIN = ["train", "--data", "digits", "--epochs", "2", "--out", "{root}/new"]
 CLUSTER = ["cluster", "{run}"]

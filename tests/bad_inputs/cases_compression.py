@@ -22,7 +22,7 @@ def binary(w: Workspace) -> None:
 def compressed(w: Workspace, perturb: float = 0.0) -> bytes:
     """binary.npy compressed with the run's model (with every decoder weight moved by `perturb`)."""
     import vaekit
-    from vaekit.compression import compress
+    from vaekit.tasks.compression import compress
 
     binary(w)
     model = vaekit.load(w.run)

@@ -8,7 +8,7 @@ import numpy as np
 
 import vaekit
 from bad_inputs.case import Case, Workspace
-from vaekit.evaluation.disentanglement import disentanglement_scores
+from vaekit.tasks.evaluation.disentanglement import disentanglement_scores
 
 TRAIN = ["train", "--epochs", "1", "--out", "{root}/new"]
 FACTOR_VAE = [*TRAIN, "--data", "digits", "--objective", "factor_vae"]
@@ -25,7 +25,7 @@ def _not_dsprites(w: Workspace) -> None:
 def _no_dsprites(w: Workspace) -> None:
     w.monkeypatch.setenv("HOME", str(w.root))
     w.monkeypatch.delenv("VAEKIT_DATA", raising=False)
-    w.monkeypatch.setattr("vaekit.data.locate.SYSTEM_DATA_DIR", w.root / "none")
+    w.monkeypatch.setattr("vaekit.data.common.locate.SYSTEM_DATA_DIR", w.root / "none")
 
 
 def _evaluate_digits(w: Workspace) -> None:

@@ -8,8 +8,8 @@ import pandas as pd
 import torch
 
 from bad_inputs.case import Case, Workspace
-from vaekit.imputation import impute
-from vaekit.run_dir import load
+from vaekit.runs.directory import load
+from vaekit.tasks.imputation import impute
 
 NEW = ["--epochs", "1", "--out", "{root}/new"]
 

@@ -19,7 +19,7 @@ _HELD: list[Any] = []  # claims held by a case's setup (as another process would
 def _hold(folder: str = "run", command: str = "vaekit train"):  # type: ignore[no-untyped-def]
     """Setup that claims a run directory the way a running `vaekit train` does, and keeps it."""
     def setup(w: Workspace) -> None:
-        from vaekit.run_lock import claim_run
+        from vaekit.runs.lock import claim_run
 
         claim = claim_run(w.path(folder), command)
         claim.__enter__()
@@ -60,11 +60,11 @@ def _safetensors_disk_full(w: Workspace) -> None:
         raise SafetensorError('Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No '
                               'space left on device" })')
 
-    import vaekit.run_dir
+    import vaekit.runs.directory
     import vaekit.training.checkpoint
 
     w.monkeypatch.setattr(vaekit.training.checkpoint, "save_file", save_file)
-    w.monkeypatch.setattr(vaekit.run_dir, "save_file", save_file)
+    w.monkeypatch.setattr(vaekit.runs.directory, "save_file", save_file)
 
 
 def _resume_api(w: Workspace) -> Any:

@@ -8,6 +8,7 @@ import torch
 
 import vaekit
 from bad_inputs.case import Case, Workspace
+from vaekit.tasks.scoring import score
 
 OUT = "{root}/s.csv"
 
@@ -38,24 +39,24 @@ CASES = [
     Case("score-likelihood-ratio-without-background", r"likelihood_ratio score .* give one \(--background RUN",
          ["score", "{run}", "--kind", "iw,likelihood_ratio", "--out", OUT]),
     Case("score-complexity-of-a-table", r"complexity score is for images .* vectors of shape \[5\]",
-         api=lambda w: _table_model().score(torch.zeros(3, 5), kind="complexity")),
+         api=lambda w: score(_table_model(), torch.zeros(3, 5), kind="complexity")),
     Case("score-background-of-another-shape", r"background model takes examples of shape \[5\] but the model "
          r"takes \[1, 8, 8\]", ["score", "{run}", "--kind", "likelihood_ratio", "--background",
                                 "{root}/table-run", "--out", OUT], setup=vector_run),
     Case("score-api-background-of-another-shape", r"background model takes examples of shape \[5\]",
-         api=lambda w: _digits(w)[0].score(_digits(w)[1], kind="likelihood_ratio", background=_table_model())),
+         api=lambda w: score(_digits(w)[0], _digits(w)[1], kind="likelihood_ratio", background=_table_model())),
     Case("score-k-zero", r"--k must be at least 1, got 0", ["score", "{run}", "--k", "0", "--out", OUT]),
     Case("score-api-k-zero", r"k must be a whole number of at least 1, got 0",
-         api=lambda w: _digits(w)[0].score(_digits(w)[1], kind="iw", k=0)),
+         api=lambda w: score(_digits(w)[0], _digits(w)[1], kind="iw", k=0)),
     Case("score-samples-zero", r"--samples must be at least 1", ["score", "{run}", "--samples", "0", "--out", OUT]),
     Case("score-unknown-kind", r"unknown score kind 'density'; choose one of: complexity, elbo, iw",
          ["score", "{run}", "--kind", "iw,density", "--out", OUT]),
     Case("score-kind-named-twice", r"a score kind is named twice", ["score", "{run}", "--kind", "iw,iw"]),
     Case("score-empty-kind", r"give score kinds as names separated by commas", ["score", "{run}", "--kind", "iw,"]),
     Case("score-api-several-kinds-to-score", r"score takes one kind \(use score_many",
-         api=lambda w: _digits(w)[0].score(_digits(w)[1], kind="iw,rate")),
+         api=lambda w: score(_digits(w)[0], _digits(w)[1], kind="iw,rate")),
     Case("score-output-of-unknown-suffix", r"s\.txt: choose an output ending in \.csv, \.parquet or \.npy",
          ["score", "{run}", "--out", "{root}/s.txt"]),
     Case("score-api-wrong-shape", r"x must have shape \(N, 1, 8, 8\)",
-         api=lambda w: _digits(w)[0].score(torch.zeros(3, 64), kind="rate")),
+         api=lambda w: score(_digits(w)[0], torch.zeros(3, 64), kind="rate")),
 ]

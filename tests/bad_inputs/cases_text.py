@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bad_inputs.case import Case, Workspace, copy_run
 from vaekit.cli import main
 from vaekit.data import load_dataset
-from vaekit.data.text_options import TextOptions
+from vaekit.data.text.options import TextOptions
 
 NEW = ["--epochs", "1", "--out", "{root}/new"]
 LINES = "The cat sat on the mat.\nA dog ran.\nThe dog sat.\n"

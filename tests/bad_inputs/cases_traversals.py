@@ -10,8 +10,8 @@ import torch
 import vaekit
 from bad_inputs.case import Case, Workspace
 from vaekit.config import ModelConfig
-from vaekit.model import build_model
-from vaekit.plots.traversals import dimension_order, traversals
+from vaekit.model.vae import build_model
+from vaekit.tasks.traversals import dimension_order, traversals
 
 PLOT = ["plot", "traversals", "{run}"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 
 class _Group(click.Group):
@@ -60,7 +60,7 @@ class _Group(click.Group):
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
         except OSError as error:  # the operating system refused: a full or read-only disk, a folder for a file
-            from vaekit.io import write_error
+            from vaekit.core.io import write_error
 
             where = error.filename if error.filename is not None else "a file"
             click.echo(f"error: {write_error(error, where, 'use')}", err=True)

@@ -11,8 +11,8 @@ import numpy as np
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
 from vaekit.cli.run_argument import RunDirectory
-from vaekit.errors import VaekitError
-from vaekit.outputs import save_array_with_ids, save_table
+from vaekit.core.errors import VaekitError
+from vaekit.data.writers import save_array_with_ids, save_table
 
 SUFFIXES = (".csv", ".parquet", ".npy")
 
@@ -21,7 +21,7 @@ def _clusters(run: str, method: str, clusters: int | None) -> int | None:
     """--clusters, or for k-means and a mixture on the codes the run's number of classes when it has labels."""
     if method == "posterior" or clusters is not None:
         return clusters
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
 
     classes = read_run_config(run)[1].get("num_classes")
     if not classes:
@@ -61,8 +61,8 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
       vaekit cluster runs/vade --out clusters.csv
       vaekit cluster runs/digits --method kmeans --clusters 10 --split all --out clusters.parquet
     """
-    from vaekit.evaluation.clustering import assign_clusters, clustering_scores
-    from vaekit.inference import select_data
+    from vaekit.tasks.evaluation.clustering import assign_clusters, clustering_scores
+    from vaekit.tasks.outputs import select_data
 
     path = Path(out)
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it

@@ -1,5 +1,5 @@
 """`vaekit compress RUN --out file.vkz` and `vaekit decompress RUN file.vkz --out X2.npy`: lossless compression of
-discrete data with a trained run (bits-back coding with ANS, vaekit.compression)."""
+discrete data with a trained run (bits-back coding with ANS, vaekit.tasks.compression)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import torch
 
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, RUN, SPLIT, _columns, _load
-from vaekit.errors import VaekitError
-from vaekit.io import atomic_path
+from vaekit.core.errors import VaekitError
+from vaekit.core.io import atomic_path
 
 OUTPUT_SUFFIXES = (".npy", ".png", ".csv", ".parquet")
 
@@ -64,10 +64,10 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
       vaekit compress runs/mnist8 --data images.npy --out images.vkz
       vaekit decompress runs/mnist8 images.vkz --out images-back.npy
     """
-    from vaekit.compression import api
-    from vaekit.compression.elbo_bits import neg_elbo_bits
-    from vaekit.inference import select_data
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
+    from vaekit.tasks.compression import api
+    from vaekit.tasks.compression.elbo_bits import neg_elbo_bits
+    from vaekit.tasks.outputs import select_data
     from vaekit.training.data_prep import binarize
 
     if Path(out).suffix.lower() != ".vkz":  # before the work; a .npy or .png name would hide what the file is
@@ -110,8 +110,8 @@ def decompress(run: str, file: str, out: str) -> None:
       vaekit decompress runs/binary-digits test.vkz --out test-back.npy
       vaekit decompress runs/binary-digits test.vkz --out test-back.png
     """
-    from vaekit.compression.api import decompress_with_header, header_ids
-    from vaekit.outputs import save_batch, save_table
+    from vaekit.data.writers import save_batch, save_table
+    from vaekit.tasks.compression.api import decompress_with_header, header_ids
 
     path = Path(out)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:  # before the work, not after it

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 
 def at_least(low: int) -> Callable[[click.Context, click.Parameter, Any], Any]:

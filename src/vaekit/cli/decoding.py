@@ -21,9 +21,9 @@ import torch
 from torch.distributions import Distribution
 
 from vaekit.cli.counts import at_least
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 from vaekit.likelihoods.autoregressive import STRATEGIES
-from vaekit.model import VAE
+from vaekit.model.vae import VAE
 
 DEFAULT_BEAM_WIDTH = 5
 

@@ -10,8 +10,8 @@ import torch
 
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _columns, _load, _values, data_labels
-from vaekit.errors import VaekitError
-from vaekit.outputs import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
+from vaekit.core.errors import VaekitError
+from vaekit.data.writers import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
 
 SUFFIXES = (*IMAGE_SUFFIXES, ".npy", *TABLE_SUFFIXES)
 PICTURE_COUNT = 64  # a picture shows this many examples unless -n says otherwise: a grid of thousands says nothing
@@ -44,16 +44,16 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
       vaekit denoise runs/denoiser --data noisy.npy --out clean.npy
       vaekit denoise runs/denoiser --add-noise salt_pepper:0.1 --noisy-out noisy.png --out clean.png
     """
-    from vaekit.denoising import add_noise
-    from vaekit.denoising import denoise as denoise_examples
-    from vaekit.inference import select_data
+    from vaekit.tasks.denoising import add_noise
+    from vaekit.tasks.denoising import denoise as denoise_examples
+    from vaekit.tasks.outputs import select_data
 
     paths = [Path(out)] + ([Path(noisy_out)] if noisy_out else [])
     if noisy_out and noise is None:
         raise VaekitError("--noisy-out writes the inputs that --add-noise makes; give --add-noise KIND:LEVEL too "
                           "(without it the inputs are --data as it is)")
     if noise is not None:
-        from vaekit.corruption import parse_noise
+        from vaekit.data.corruption import parse_noise
 
         parse_noise(noise)  # a malformed --add-noise is refused before the model and the data are read
     if noisy_out and Path(noisy_out).resolve() == Path(out).resolve():

@@ -13,10 +13,10 @@ import torch
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, _load
 from vaekit.cli.run_argument import RunDirectory
-from vaekit.errors import VaekitError
-from vaekit.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
-from vaekit.evaluation.estimates import estimate_text
-from vaekit.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
+from vaekit.core.errors import VaekitError
+from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
+from vaekit.tasks.evaluation.estimates import estimate_text
+from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
 
 WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
 ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
@@ -71,11 +71,11 @@ def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | Non
     """Evaluate and write the results where evaluation_path says (RUN/evaluation.json for the run's own test
     split only), with what they measured: the data, its fingerprint and the weights' hash; with the language model
     run `baseline` evaluated on the same sentences beside it (text)."""
-    from vaekit.evaluation import evaluate as evaluate_model
-    from vaekit.evaluation.provenance import provenance
-    from vaekit.inference import select_data
-    from vaekit.io import write_json
-    from vaekit.run_dir import read_run_config
+    from vaekit.core.io import write_json
+    from vaekit.runs.directory import read_run_config
+    from vaekit.tasks.evaluation import evaluate as evaluate_model
+    from vaekit.tasks.evaluation.provenance import provenance
+    from vaekit.tasks.outputs import select_data
     from vaekit.training.data_prep import prepare
     from vaekit.training.resume_checks import check_same_data
 
@@ -112,10 +112,10 @@ def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source:
                     seed: int, device: str) -> dict[str, Any]:
     """The language model run `baseline` evaluated on the sentences the VAE was (`chosen`), and the comparison.
     A model without a latent code has rate 0 and -ELBO = -log p(x) exactly, so one sample (k = 1) measures it."""
-    from vaekit.evaluation import evaluate as evaluate_model
-    from vaekit.evaluation.sequence import compare_language_model
-    from vaekit.inference import select_data
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
+    from vaekit.tasks.evaluation import evaluate as evaluate_model
+    from vaekit.tasks.evaluation.sequence import compare_language_model
+    from vaekit.tasks.outputs import select_data
 
     config, info = read_run_config(baseline)
     lm = select_data(baseline, source, chosen.split)
@@ -190,7 +190,7 @@ def report(run: str, k: int, device: str) -> None:
       vaekit report runs/digits && xdg-open runs/digits/report.html
     """
     from vaekit.report import write_report
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
 
     read_run_config(run)
     evaluation = None

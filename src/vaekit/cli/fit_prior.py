@@ -8,7 +8,7 @@ import click
 
 from vaekit.cli.counts import at_least
 from vaekit.cli.run_argument import RunDirectory
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 PRIOR_REPORT = "code-prior.json"
 
@@ -37,10 +37,10 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
       vaekit fit-prior runs/vq --epochs 10
       vaekit sample runs/vq -n 64
     """
-    from vaekit.inference import select_data
-    from vaekit.io import write_json
-    from vaekit.priors.code_fit import code_prior_of, fit_code_prior
-    from vaekit.run_dir import MODEL_FILE, load, save_weights
+    from vaekit.core.io import write_json
+    from vaekit.runs.directory import MODEL_FILE, load, save_weights
+    from vaekit.tasks.code_prior_fit import code_prior_of, fit_code_prior
+    from vaekit.tasks.outputs import select_data
     from vaekit.training.device import pick_device
 
     if not lr > 0:

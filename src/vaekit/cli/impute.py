@@ -11,9 +11,9 @@ import torch
 
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _load, data_labels
-from vaekit.errors import VaekitError
-from vaekit.io import atomic_path
-from vaekit.outputs import save_table
+from vaekit.core.errors import VaekitError
+from vaekit.core.io import atomic_path
+from vaekit.data.writers import save_table
 
 METHOD = click.option("--method", type=click.Choice(["importance", "gibbs", "metropolis"]), default="importance",
                       show_default=True, help="importance resampling (MIWAE), pseudo-Gibbs, or "
@@ -55,9 +55,9 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
       vaekit impute runs/gaps --data with-gaps.csv --out filled.csv
       vaekit impute runs/gaps --data with-gaps.csv --draws 5 --out draws.csv
     """
-    from vaekit.imputation import impute as impute_values
-    from vaekit.inference import select_data
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
+    from vaekit.tasks.imputation import impute as impute_values
+    from vaekit.tasks.outputs import select_data
 
     path = Path(out)
     if path.suffix.lower() not in (".npy", ".csv", ".parquet"):  # before the work, not after it
@@ -142,10 +142,10 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
       vaekit inpaint runs/fashion --data fashion-mnist --mask lower-half -n 16 --out inpainted.png
       vaekit inpaint runs/fashion --mask random:0.5 --method metropolis
     """
-    from vaekit.imputation import impute as impute_values
-    from vaekit.imputation.masks import image_mask
-    from vaekit.inference import select_data
     from vaekit.plots.inpainting import inpainting_grid
+    from vaekit.tasks.imputation import impute as impute_values
+    from vaekit.tasks.imputation.masks import image_mask
+    from vaekit.tasks.outputs import select_data
 
     path = Path(out or Path(run) / "inpainting.png")
     if path.suffix.lower() != ".png":

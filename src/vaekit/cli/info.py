@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vaekit.run_lock import writer_of
+from vaekit.runs.lock import writer_of
 
 # info reads only files that are replaced whole, so it may look at a run while it trains: it says so instead
 RUN = click.argument("run", type=click.Path())
@@ -23,7 +23,7 @@ def info(run: str, as_json: bool) -> None:
     Example:
       vaekit info runs/digits
     """
-    from vaekit.run_dir import CONFIG_FILE, METRICS_FILE, MODEL_FILE, read_run_config
+    from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE, MODEL_FILE, read_run_config
     from vaekit.training.metrics_log import read_metrics
 
     read_run_config(run)  # checks the directory is a run

@@ -11,9 +11,9 @@ import torch
 from vaekit.cli.counts import at_least
 from vaekit.cli.decoding import BEAM_WIDTH, DECODE, decoder
 from vaekit.cli.run_argument import RunDirectory
-from vaekit.errors import VaekitError
-from vaekit.memory import check_output_fits
-from vaekit.outputs import save_array_with_ids, save_table
+from vaekit.core.errors import VaekitError
+from vaekit.data.writers import save_array_with_ids, save_table
+from vaekit.model.size import check_output_fits
 
 RUN = click.argument("run", type=RunDirectory())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
@@ -47,14 +47,14 @@ def data_labels(model, y: torch.Tensor | None, count: int | None = None):  # typ
 
 
 def _load(run: str, device: str):  # type: ignore[no-untyped-def]
-    from vaekit.run_dir import load
+    from vaekit.runs.directory import load
     from vaekit.training.device import pick_device
 
     return load(run, pick_device(device))
 
 
 def _columns(run: str) -> list[str] | None:
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
 
     return read_run_config(run)[1].get("columns")
 
@@ -62,7 +62,7 @@ def _columns(run: str) -> list[str] | None:
 def _info(run: str) -> dict:
     """The run's data description (config.json's "data") with "run_dir" added: what a kind needs to write its
     examples (data/kinds.py)."""
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
 
     return {**read_run_config(run)[1], "run_dir": Path(run)}
 
@@ -76,7 +76,7 @@ def _kind(run: str):  # type: ignore[no-untyped-def]
 
 def _values(run: str) -> list | None:
     """What the codes of a table's binary and categorical columns stand for (None for other data)."""
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
 
     return read_run_config(run)[1].get("column_values")
 
@@ -140,7 +140,7 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
       vaekit reconstruct runs/digits -n 16 --out recon.png
       vaekit reconstruct runs/fortunes -n 20 --decode beam   # -> runs/fortunes/reconstructions.tsv
     """
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import select_data
 
     model = _load(run, device)
     chosen = select_data(run, source, split)
@@ -173,8 +173,8 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
       vaekit embed runs/digits --split all --out codes.csv
       vaekit embed runs/digits --data held.npz --out held-codes.npy
     """
-    from vaekit.inference import embed as embed_codes
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import embed as embed_codes
+    from vaekit.tasks.outputs import select_data
 
     model = _load(run, device)
     chosen = select_data(run, source, split)
@@ -219,8 +219,8 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
       vaekit interpolate runs/digits --from 3 --to 8 --steps 12 --out path.png
       vaekit interpolate runs/fortunes --from 0 --to 1 --steps 7   # -> runs/fortunes/interpolation.txt
     """
-    from vaekit.inference import interpolate as interpolate_codes
-    from vaekit.inference import select_data
+    from vaekit.tasks.outputs import interpolate as interpolate_codes
+    from vaekit.tasks.outputs import select_data
 
     model = _load(run, device)
     chosen = select_data(run, source, split)

@@ -8,8 +8,8 @@ import click
 
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _load, data_labels, sample_labels
-from vaekit.errors import VaekitError
-from vaekit.memory import check_output_fits
+from vaekit.core.errors import VaekitError
+from vaekit.model.size import check_output_fits
 
 OUT = click.option("--out", default=None, help="output picture [default: RUN/<kind>.png]")
 
@@ -39,8 +39,8 @@ def latent(run: str, out: str | None, source: str | None, split: str, device: st
     Example:
       vaekit plot latent runs/digits --split all --out latent-all.png
     """
-    from vaekit.inference import embed, run_data
     from vaekit.plots import save_latent_scatter
+    from vaekit.tasks.outputs import embed, run_data
 
     model = _load(run, device)
     data, x, y = run_data(run, source, split)
@@ -63,8 +63,9 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
     Example:
       vaekit plot manifold runs/digits --steps 20 --out manifold-20.png
     """
-    from vaekit.inference import embed, run_data
-    from vaekit.plots import latent_directions, save_manifold
+    from vaekit.plots import latent_directions
+    from vaekit.tasks.images import save_manifold
+    from vaekit.tasks.outputs import embed, run_data
 
     model = _load(run, device)
     if not model.is_image:
@@ -91,8 +92,8 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
     Example:
       vaekit plot reconstructions runs/digits -n 16 --split train
     """
-    from vaekit.inference import run_data
-    from vaekit.plots import save_reconstructions
+    from vaekit.tasks.images import save_reconstructions
+    from vaekit.tasks.outputs import run_data
 
     model = _load(run, device)
     _, x, y = run_data(run, source, split)
@@ -115,7 +116,7 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     Example:
       vaekit plot samples runs/digits -n 100 --seed 2 --out samples-100.png
     """
-    from vaekit.plots import save_samples
+    from vaekit.tasks.images import save_samples
 
     model = _load(run, device)
     sample_labels(model, 1, label)  # checks --label against the model
@@ -149,10 +150,11 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
       vaekit plot traversals runs/digits --example 3 --dims 6 --steps 11
       vaekit plot traversals runs/wine --range 2 --out wine-traversals.png
     """
-    from vaekit.inference import select_data
-    from vaekit.plots.traversals import dimension_order, save_traversals
-    from vaekit.plots.traversals import traversals as traverse
-    from vaekit.run_lock import claim_run
+    from vaekit.plots.traversals import save_traversals
+    from vaekit.runs.lock import claim_run
+    from vaekit.tasks.outputs import select_data
+    from vaekit.tasks.traversals import dimension_order
+    from vaekit.tasks.traversals import traversals as traverse
 
     path = Path(out) if out is not None else Path(run) / "traversals.png"
     if path.suffix.lower() != ".png":  # before the work, not after it

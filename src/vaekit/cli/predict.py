@@ -9,7 +9,7 @@ import click
 
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load
 from vaekit.cli.run_argument import RunDirectory
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -35,10 +35,10 @@ def predict(run: str, out: str, source: str | None, split: str | None, device: s
     """
     import numpy as np
 
-    from vaekit.class_predictions import accuracy, check_labels, class_probabilities
-    from vaekit.inference import select_data
-    from vaekit.outputs import save_table
-    from vaekit.run_dir import read_run_config
+    from vaekit.data.writers import save_table
+    from vaekit.runs.directory import read_run_config
+    from vaekit.tasks.class_predictions import accuracy, check_labels, class_probabilities
+    from vaekit.tasks.outputs import select_data
 
     path = Path(out)
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it

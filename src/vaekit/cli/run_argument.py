@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from vaekit.errors import VaekitError
-from vaekit.run_dir import CONFIG_FILE
-from vaekit.run_lock import check_not_busy, claim_run
+from vaekit.core.errors import VaekitError
+from vaekit.runs.directory import CONFIG_FILE
+from vaekit.runs.lock import check_not_busy, claim_run
 
 
 def command_name(ctx: click.Context) -> str:

@@ -11,8 +11,8 @@ import torch
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
 from vaekit.cli.run_argument import RunDirectory
-from vaekit.errors import VaekitError
-from vaekit.outputs import save_array_with_ids, save_table
+from vaekit.core.errors import VaekitError
+from vaekit.data.writers import save_array_with_ids, save_table
 
 SCORES_FILE = "scores.csv"  # the report page shows its histograms
 SUFFIXES = (".csv", ".parquet", ".npy")
@@ -20,7 +20,7 @@ SUFFIXES = (".csv", ".parquet", ".npy")
 
 def _default_kinds(model, background) -> list[str]:  # type: ignore[no-untyped-def]
     """Every kind this model (and background) can give, in the registry's order."""
-    from vaekit.scoring import SCORES, check_kind
+    from vaekit.tasks.scoring import SCORES, check_kind
 
     kinds = []
     for name in SCORES.names():
@@ -35,7 +35,7 @@ def _default_kinds(model, background) -> list[str]:  # type: ignore[no-untyped-d
 def _scored_data(run: str, x: torch.Tensor) -> torch.Tensor:
     """The examples as the model learned them: binarized once (seeded by the split seed) when the run trained on
     binarized data, as `vaekit evaluate` scores them."""
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
 
     config, _ = read_run_config(run)
     if config.data.binarize == "none":
@@ -90,10 +90,10 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
       vaekit score runs/fashion --data mnist --split test --kind likelihood_ratio --background runs/bg --out o.npy
       vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
     """
-    from vaekit.inference import select_data
-    from vaekit.run_lock import claim_run
-    from vaekit.scoring import parse_kinds, score_many
-    from vaekit.scoring.kind import check_kind
+    from vaekit.runs.lock import claim_run
+    from vaekit.tasks.outputs import select_data
+    from vaekit.tasks.scoring import parse_kinds, score_many
+    from vaekit.tasks.scoring.kind import check_kind
 
     path = Path(out) if out is not None else Path(run) / SCORES_FILE
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from vaekit.config import SECTIONS, Config, load_config_file
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 from vaekit.parts import choices
 
 
@@ -119,7 +119,7 @@ def _start_processes(ctx: click.Context, nproc: int, overrides: dict[str, dict[s
                      out: str | None, resume: str | None) -> None:
     """--nproc: check what can be checked here, then run this command line without --nproc under torchrun in nproc
     processes and exit with their status. --nproc 1 trains in this process, as without it."""
-    from vaekit.run_dir import read_run_config
+    from vaekit.runs.directory import read_run_config
     from vaekit.training.distributed import check_processes, launched
     from vaekit.training.launch import start_torchrun
 

@@ -7,15 +7,19 @@ fsdd), files, folders (of images, of .txt files, or of .wav recordings).
     DATASET_NAMES()    # ['cifar10', 'digits', 'dsprites', 'fashion-mnist', 'fortunes', 'fsdd', 'kmnist', 'mnist',
                        #  'sprites']
 
-Each named dataset registers its loader in vaekit.registry.DATASETS when its module is imported below; a
+Each named dataset registers its loader in vaekit.core.registry.DATASETS when its module is imported below; a
 loader takes a LoadOptions and returns a Dataset.
 """
 
-from vaekit.data import cifar10, digits, dsprites, fortunes, fsdd, mnist_like, series, sprites  # noqa: F401  (imported to register their loaders)
+# imported to register their loaders
+from vaekit.data.audio import fsdd  # noqa: F401
+from vaekit.data.common.options import LoadOptions
 from vaekit.data.dataset import Dataset
-from vaekit.data.load import dataset_names as DATASET_NAMES  # noqa: N812  (the name other modules import)
-from vaekit.data.load import load_dataset
-from vaekit.data.options import LoadOptions
-from vaekit.data.tables import table_dataset
+from vaekit.data.image import cifar10, digits, dsprites, mnist_like, sprites  # noqa: F401
+from vaekit.data.series import reader  # noqa: F401
+from vaekit.data.sources.load import dataset_names as DATASET_NAMES  # noqa: N812  (the name other modules import)
+from vaekit.data.sources.load import load_dataset
+from vaekit.data.table.reader import table_dataset
+from vaekit.data.text import fortunes  # noqa: F401
 
 __all__ = ["DATASET_NAMES", "Dataset", "LoadOptions", "load_dataset", "table_dataset"]

@@ -22,9 +22,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from vaekit.data.convert import MISSING_HINT
+from vaekit.core.errors import DataError
 from vaekit.data.kinds import data_kind, kind_names
-from vaekit.errors import DataError
+
+# said after "remove or fill them first" wherever missing values are refused
+MISSING_HINT = ", or model them as missing values with --missing model (data.missing: model)"
 
 MAX_CLASSES = 100_000  # more classes than this are ids, not classes (ImageNet-21k has 21,841)
 

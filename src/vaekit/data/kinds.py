@@ -20,11 +20,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from vaekit.registry import DATA_KINDS
+from vaekit.core.registry import DATA_KINDS
+from vaekit.data.writers import IMAGE_SUFFIXES, save_batch
+from vaekit.plots.grid import image_grid
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
 # does not import every kind's readers.
-KIND_MODULES: tuple[str, ...] = ("vaekit.data.text_kind", "vaekit.data.series_kind", "vaekit.data.audio_kind")
+KIND_MODULES: tuple[str, ...] = ("vaekit.data.text.kind", "vaekit.data.series.kind", "vaekit.data.audio.kind")
 
 
 class DataKind:
@@ -52,8 +54,6 @@ class DataKind:
              inputs: torch.Tensor | None = None) -> Path:
         """Write a batch of examples (N, *shape) to `path`; `inputs` (N, *shape), given, are the examples the
         batch reconstructs, written beside them where the file type can show both (a picture: above them)."""
-        from vaekit.outputs import IMAGE_SUFFIXES, save_batch
-
         if inputs is not None and Path(path).suffix.lower() in IMAGE_SUFFIXES:
             batch = torch.cat([inputs.to(batch.device), batch])
         return save_batch(path, batch, ncol=ncol, columns=info.get("columns"),
@@ -62,8 +62,6 @@ class DataKind:
     def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> Any:
         """The examples (N, *shape) as one RGB array (tiles of `ncol` columns) for a run's pictures; `inputs`,
         given, above the batch that reconstructs them. A grid of images here."""
-        from vaekit.plots.grid import image_grid
-
         return image_grid(batch if inputs is None else torch.cat([inputs.to(batch.device), batch]), ncol)
 
     def run_info(self, data: Any) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch.distributions import AffineTransform, Distribution, TransformedDistribution
 
+from vaekit.likelihoods.observed import entry_log_prob
+
 
 class AffineDistribution(TransformedDistribution):
     """shift + scale * X for X ~ base, over the base's event dimensions, with mean and stddev available."""
@@ -22,8 +24,6 @@ class AffineDistribution(TransformedDistribution):
     def entry_log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x_i|z) of each entry in the data's units: the base's entry at (x_i - shift_i) / scale_i, minus
         log scale_i (its share of the Jacobian)."""
-        from vaekit.likelihoods.observed import entry_log_prob  # here: that module reads this class's method
-
         return entry_log_prob(self.base_dist, (x - self.shift) / self.scale) - self.scale.log()
 
     @property

@@ -3,7 +3,7 @@
     p(x|z) = prod_{t < |x|} p(x_t | x_<t, z),   p(x_t | x_<t, z) = softmax(W h_t + b),
     h_t = RNN(h_{t-1}, [embed(x_{t-1}), z]),    h_0 = tanh(A z + c),   x_{-1} = BOS
 
-x is a sentence's tokens then EOS then PAD (vaekit.data.tokens); the product runs over the real tokens, EOS
+x is a sentence's tokens then EOS then PAD (vaekit.data.text.tokens); the product runs over the real tokens, EOS
 included, so padding never changes a score. PAD and BOS are never emitted and the last position can only be EOS:
 the probabilities of every sentence of at most T - 1 words plus its EOS sum to exactly 1. The network's decoder
 gives the context [h_0, z] (nn/sequence.py); this module holds the embedding, the recurrence and the output layer.
@@ -27,12 +27,12 @@ from torch import nn
 from torch.distributions import constraints
 
 from vaekit.config import ModelConfig
-from vaekit.data.tokens import BOS, EOS, PAD, UNK
-from vaekit.errors import ConfigError, VaekitError
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.core.registry import LIKELIHOODS
+from vaekit.data.text.tokens import BOS, EOS, PAD, UNK
 from vaekit.likelihoods import autoregressive_decoding as decoding
 from vaekit.likelihoods.autoregressive_base import RecurrentDecoder, SequenceDistribution
 from vaekit.nn.sequence_cells import State
-from vaekit.registry import LIKELIHOODS
 
 STRATEGIES = ("greedy", "sample", "beam")
 

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import torch
 
-from vaekit.data.tokens import BOS, EOS, PAD
+from vaekit.data.text.tokens import BOS, EOS, PAD
 from vaekit.likelihoods.autoregressive_base import generator_device
 from vaekit.nn.sequence_cells import State
 

@@ -1,7 +1,7 @@
 """An autoregressive Gaussian likelihood over real-valued time series of any length up to T.
 
 A series example is (T, C + 1): C values per step and a last channel m_t that is 1 on the series' steps and 0 on
-the padding after them (vaekit.data.series). The decoder models the values and the length:
+the padding after them (vaekit.data.series.reader). The decoder models the values and the length:
 
     p(x|z) = prod_{t < n} N(x_t; mu_t, sigma_t^2) * prod_{1 <= t <= min(n, T - 1)} p(m_t | x_<t, z)
     [mu_t, log sigma_t, logit of m_t] = W h_t + b,   h_t = RNN(h_{t-1}, [x_{t-1}, 1{t = 0}, z]),   h_0 = tanh(A z + c)
@@ -25,9 +25,9 @@ from torch import nn
 from torch.distributions import Normal, constraints
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError, VaekitError
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.autoregressive_base import RecurrentDecoder, SequenceDistribution, generator_device
-from vaekit.registry import LIKELIHOODS
 
 # sigma = softplus(raw) + MIN_SCALE: a decoder that fits a constant series exactly cannot drive the density to
 # infinity

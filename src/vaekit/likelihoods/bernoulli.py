@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch.distributions import Bernoulli
 
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.logits import LogitLikelihood
-from vaekit.registry import LIKELIHOODS
 
 
 @LIKELIHOODS.register("bernoulli")

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch.distributions import Categorical, Independent, constraints
 
 from vaekit.config import ModelConfig
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.base import Likelihood
 from vaekit.likelihoods.discretized_logistic import LEVELS, eight_bit, to_level
-from vaekit.registry import LIKELIHOODS
 
 
 class Categorical256(Categorical):
@@ -49,7 +49,7 @@ class Categorical256(Categorical):
         return self.logits.expand(shape + (LEVELS,)).gather(-1, index).squeeze(-1)  # logits are normalised (log p)
 
     def level_probs(self) -> torch.Tensor:
-        """(*batch_shape, 256) float64 probabilities of the levels, for an entropy coder (vaekit.compression)."""
+        """(*batch_shape, 256) float64 probabilities of the levels, for an entropy coder (vaekit.tasks.compression)."""
         return F.softmax(self.logits.double(), -1)
 
     @property

@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from torch.distributions import Categorical, Distribution, Independent, constraints
 
 from vaekit.config import ModelConfig
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.base import Likelihood
-from vaekit.registry import LIKELIHOODS
 
 LEVELS = 256
 BIN = 2.0 / (LEVELS - 1)  # bin width on [-1, 1]
@@ -94,8 +94,9 @@ class DiscretizedLogisticMixture(Distribution):
 
     def level_probs(self) -> torch.Tensor:
         """(*batch_shape, 256) float64 probabilities of the levels, from the mixture's CDF at the 255 edges between
-        bins: one sigmoid per edge instead of log_prob's work per level, for an entropy coder (vaekit.compression),
-        which needs every level's probability. In float64, so a tail bin's mass does not cancel to 0."""
+        bins: one sigmoid per edge instead of log_prob's work per level, for an entropy coder
+        (vaekit.tasks.compression), which needs every level's probability. In float64, so a tail bin's mass does
+        not cancel to 0."""
         edges = torch.arange(1, LEVELS, dtype=torch.float64, device=self.loc.device) * BIN - 1 - BIN / 2
         weights = F.softmax(self.logits.double(), -1)
         inv_scale = torch.exp(-self.log_scale.double())

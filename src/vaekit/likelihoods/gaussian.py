@@ -9,8 +9,8 @@ from torch import nn
 from torch.distributions import Independent, Laplace, Normal
 
 from vaekit.config import ModelConfig
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.base import Likelihood
-from vaekit.registry import LIKELIHOODS
 
 # A learned scale that shrinks toward 0 on data with constant pixels would drive log_prob to +inf; a floor of
 # exp(-7) ~ 1e-3 (far below one grey level, 1/255) keeps the density finite.

@@ -24,9 +24,9 @@ from torch import nn
 from torch.distributions import Distribution, constraints
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import LIKELIHOODS
 from vaekit.likelihoods.base import Likelihood, observed_moments
-from vaekit.registry import LIKELIHOODS
 
 COLUMN_TYPES = ("continuous", "binary", "categorical")
 MIN_LOG_SCALE = -7.0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch.distributions import Distribution, Independent
 
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
 
 
 def entry_log_prob(px: Distribution, x: torch.Tensor) -> torch.Tensor:

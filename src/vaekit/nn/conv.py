@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
-from vaekit.registry import NETWORKS
 
 # image side -> number of stride-2 stages, chosen so the smallest feature map is 7x7 or 4x4
 STAGES = {28: 2, 32: 3, 64: 4}

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
+from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
-from vaekit.registry import NETWORKS
 
 
 def _stack(widths: list[int], activation: str) -> list[nn.Module]:

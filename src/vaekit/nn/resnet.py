@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
 from vaekit.nn.conv import STAGES
-from vaekit.registry import NETWORKS
 
 
 def group_norm(channels: int) -> nn.GroupNorm:

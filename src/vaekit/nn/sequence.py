@@ -23,10 +23,10 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
 from vaekit.nn.sequence_cells import Recurrent, StepReader, last_step
-from vaekit.registry import NETWORKS
 
 
 def context_widths(cfg: ModelConfig, latent_dim: int | None = None) -> tuple[int, int]:

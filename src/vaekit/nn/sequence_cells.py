@@ -6,7 +6,7 @@ sequence data as step inputs with the mask of real steps.
     outputs, state = rnn(inputs, rnn.unflatten(flat_state))   # inputs (N, T, 32) -> outputs (N, T, 64)
     rnn.state_width                                           # 64 (an LSTM's: 128, its h and c)
 
-Sequence data come in two forms (vaekit.data.tokens, vaekit.data.series):
+Sequence data come in two forms (vaekit.data.text.tokens, vaekit.data.series.reader):
 - token ids (N, T), PAD = 0 after the sentence's EOS: the real steps are x != PAD;
 - real vectors (N, T, C + 1) whose last channel is 1 on real steps and 0 on padding (and the values 0 there).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaekit.data.tokens import PAD
+from vaekit.data.text.tokens import PAD
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 

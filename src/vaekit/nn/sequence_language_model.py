@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
-from vaekit.seeded import DiagonalNormal, diagonal_normal
+from vaekit.core.errors import ConfigError
+from vaekit.core.seeded import DiagonalNormal, diagonal_normal
 
 
 class NoFeatures(nn.Module):

@@ -25,11 +25,12 @@ import torch
 from torch.distributions import Independent, Normal
 
 from vaekit.config import ObjectiveConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.settings import SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 def _log_weights(batch: int, dataset_size: int, estimator: str, like: torch.Tensor) -> torch.Tensor:
@@ -63,7 +64,7 @@ def kl_decomposition(q: Independent, prior: torch.distributions.Distribution, z:
 
 
 @OBJECTIVES.register("beta_tcvae")
-class BetaTCVAE:
+class BetaTCVAE(Objective):
     """loss = mean_x [distortion + mi_weight * MI + beta * TC + dim_kl_weight * dimension-wise KL].
     The three terms are logged as mutual_information, total_correlation and dimension_kl (nats); the logged
     rate is the usual KL, so the -ELBO stays comparable with other objectives.

@@ -1,5 +1,5 @@
 """The denoising variational bound (Im et al. 2017, "Denoising criterion for variational auto-encoding
-framework"): the encoder sees a corrupted x~ ~ c(x~|x) (vaekit.corruption) and the decoder is scored on the
+framework"): the encoder sees a corrupted x~ ~ c(x~|x) (vaekit.data.corruption) and the decoder is scored on the
 clean x,
 
     -L_dvae(x) = E_c(x~|x) E_q(z|x~) [-log p(x|z)] + KL(q(z|x~) || p(z)) = distortion + rate,
@@ -13,15 +13,16 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ObjectiveConfig
-from vaekit.corruption import corrupt_for
+from vaekit.core.registry import OBJECTIVES
+from vaekit.data.corruption import corrupt_for
+from vaekit.objectives.base import Objective
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.settings import CORRUPTION, RATE, SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("denoising")
-class Denoising:
+class Denoising(Objective):
     """loss = mean_x distortion + beta * rate penalty, as the ELBO, with q(z|x~) for a corrupted x~. The corruption
     noise comes from torch's global random state, like rsample's, so the trainer's seeded stream repeats it.
 

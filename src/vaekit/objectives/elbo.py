@@ -8,15 +8,16 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ObjectiveConfig
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.penalties import rate_penalty
 from vaekit.objectives.settings import RATE, SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("elbo")
-class ELBO:
+class ELBO(Objective):
     """loss = mean_x distortion + beta * rate penalty (the mean KL, with free bits or a capacity target when set;
     see `rate_penalty`). With beta > 1 this is the beta-VAE (Higgins et al. 2017).
 

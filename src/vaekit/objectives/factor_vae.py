@@ -26,12 +26,12 @@ from torch.func import functional_call
 from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ObjectiveConfig
+from vaekit.core.registry import OBJECTIVES
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.penalties import rate_penalty
 from vaekit.objectives.settings import RATE, SCHEDULE
 from vaekit.objectives.stateful import StatefulObjective
-from vaekit.registry import OBJECTIVES
 
 FROM_Q, PERMUTED = 0, 1  # the discriminator's two classes
 

@@ -12,16 +12,17 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ObjectiveConfig
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.mmd import mmd
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.penalties import rate_penalty
 from vaekit.objectives.settings import RATE, SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("info_vae")
-class InfoVAE:
+class InfoVAE(Objective):
     """The MMD term is logged as `mmd`; distortion and rate are the ELBO's.
 
     >>> out = InfoVAE(ObjectiveConfig(name="info_vae", mmd_weight=100))(model, x)

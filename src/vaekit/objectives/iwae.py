@@ -14,14 +14,15 @@ import torch
 from torch.distributions import Independent
 
 from vaekit.config import ObjectiveConfig
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.settings import SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("iwae")
-class IWAE:
+class IWAE(Objective):
     """loss = -mean_x IW_k(x), k = cfg.iw_samples; beta weighs log p(z) - log q(z|x) inside the weights.
     Logged distortion and rate are those of the first sample (an ELBO, comparable with other objectives); the
     bound itself is logged as `iw_bound` (nats, the negative of the loss at beta = 1).

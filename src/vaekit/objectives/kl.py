@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.distributions import Distribution, Independent, kl_divergence
 
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
 
 
 def _factorised_bases(q: Distribution, p: Distribution) -> tuple[Distribution, Distribution] | None:

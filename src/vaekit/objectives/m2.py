@@ -29,15 +29,16 @@ import math
 import torch
 
 from vaekit.config import ObjectiveConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.settings import SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("m2")
-class M2:
+class M2(Objective):
     """loss = mean over the batch of -L(x, y) + alpha (-log q(y|x)) for labelled rows and -U(x) for the others;
     for a model with a class latent (model.class_latent m2 or gmvae).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
 
 
 def kernel(a: torch.Tensor, b: torch.Tensor, name: str = "imq") -> torch.Tensor:

@@ -12,10 +12,11 @@ from typing import Any
 
 import torch
 
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
+from vaekit.objectives.base import Objective
 
 
-class StatefulObjective(torch.nn.Module):
+class StatefulObjective(Objective, torch.nn.Module):
     """A torch Module holding the objective's own networks, and `optimizer`, the optimizer that trains them."""
 
     optimizer: torch.optim.Optimizer | None = None

@@ -17,10 +17,11 @@ import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
 from vaekit.config import ObjectiveConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.settings import PRETRAIN, SCHEDULE
-from vaekit.registry import OBJECTIVES
 
 
 def _mixture(model: torch.nn.Module):  # type: ignore[no-untyped-def]
@@ -53,7 +54,7 @@ def vade_terms(q: Normal, z: torch.Tensor, prior: torch.nn.Module) -> tuple[torc
 
 
 @OBJECTIVES.register("vade")
-class VaDE:
+class VaDE(Objective):
     """loss = mean_x distortion + beta * rate (VaDE's KL terms above). With objective.pretrain_epochs = N the
     trainer first runs N epochs of `pretraining` (an autoencoder: -log p(x|z) at the posterior mean, the
     paper's pretraining), then calls `after_pretraining`, which fits the mixture prior to the training codes
@@ -90,12 +91,7 @@ class VaDE:
 
     @staticmethod
     @torch.no_grad()
-    def after_pretraining(model: torch.nn.Module, train_x: torch.Tensor, seed: int = 0) -> None:
-        """Fit the mixture prior (means, scales, weights) to the posterior means of the training data."""
-        from vaekit.inference import embed
-
-        was_training = model.training
-        model.eval()
-        codes = embed(model, train_x, batch_size=1000)
-        model.train(was_training)
+    def after_pretraining(model: torch.nn.Module, codes: torch.Tensor, seed: int = 0) -> None:
+        """Fit the mixture prior (means, scales, weights) to `codes` (N, d), the posterior means of the training
+        data, which the trainer encodes (in eval mode) and passes here."""
         _mixture(model).fit(codes, seed)

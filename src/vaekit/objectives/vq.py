@@ -13,15 +13,16 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ObjectiveConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import OBJECTIVES
+from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.posteriors.vector_quantized import QuantizedCode
-from vaekit.registry import OBJECTIVES
 
 
 @OBJECTIVES.register("vq")
-class VQObjective:
+class VQObjective(Objective):
     """The commitment term is logged as `commitment` (nats-free: squared distance times the weight).
 
     >>> out = VQObjective(ObjectiveConfig(name="vq"))(model, x)   # model: posterior vq, prior codes

@@ -1,5 +1,5 @@
-"""Figures of a trained model: image grids, latent scatter, manifold, traversals, training curves (matplotlib,
-Agg: plots/save.py sets it)."""
+"""Figures from arrays: image grids, latent scatter, traversal grids and charts, training curves (matplotlib, Agg:
+plots/save.py sets it). This layer knows no model: vaekit.tasks computes what is drawn."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from vaekit.plots.curves import save_loss_curves
-    from vaekit.plots.images import save_manifold, save_reconstructions, save_samples
     from vaekit.plots.latent import latent_directions, save_latent_scatter
-    from vaekit.plots.traversals import dimension_order, save_traversals, traversals
+    from vaekit.plots.traversals import save_traversals
 
-__all__ = ["dimension_order", "latent_directions", "save_latent_scatter", "save_loss_curves", "save_manifold",
-           "save_reconstructions", "save_samples", "save_traversals", "traversals"]
+__all__ = ["latent_directions", "save_latent_scatter", "save_loss_curves", "save_traversals"]
 
 # Imported on first use (PEP 562): vaekit.plots.grid, which TensorBoard's image grids use every epoch, does not
 # import matplotlib; the figures do, when a run draws them.
-_LAZY = {"save_loss_curves": "curves", "save_manifold": "images", "save_reconstructions": "images",
-         "save_samples": "images", "latent_directions": "latent", "save_latent_scatter": "latent",
-         "dimension_order": "traversals", "save_traversals": "traversals", "traversals": "traversals"}
+_LAZY = {"save_loss_curves": "curves", "latent_directions": "latent", "save_latent_scatter": "latent",
+         "save_traversals": "traversals"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

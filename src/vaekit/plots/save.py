@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from vaekit.io import atomic_path
+from vaekit.core.io import atomic_path
 
 matplotlib.use("Agg")  # files only; never open a window or need a display (every figure module imports this one)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaekit.io import atomic_path
+from vaekit.core.io import atomic_path
 from vaekit.plots.grid import image_grid
 
 PADDING_GREY = (0.85, 0.85, 0.85)

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.registry import POSTERIORS
-from vaekit.seeded import DiagonalNormal, diagonal_normal
+from vaekit.core.registry import POSTERIORS
+from vaekit.core.seeded import DiagonalNormal, diagonal_normal
 
 # exp(0.5 * log_var) overflows float32 near log_var = 177 and underflows to a zero scale near -207; the clamp keeps
 # a diverging encoder from producing inf/0 scales (and NaN log-probs) long before that.

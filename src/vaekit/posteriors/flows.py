@@ -25,9 +25,9 @@ from torch.distributions import Independent, Normal, TransformedDistribution, co
 from torch.distributions.transforms import Transform
 
 from vaekit.config import ModelConfig
+from vaekit.core.registry import POSTERIORS
+from vaekit.core.seeded import standard_noise
 from vaekit.posteriors.diagonal_gaussian import DiagonalGaussianPosterior
-from vaekit.registry import POSTERIORS
-from vaekit.seeded import standard_noise
 
 
 class FlowPosterior(TransformedDistribution):

@@ -24,10 +24,10 @@ from torch.distributions import Distribution, constraints, register_kl
 from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ModelConfig
-from vaekit.posteriors.discrete import DiscretePosterior
+from vaekit.core.registry import POSTERIORS
+from vaekit.core.seeded import standard_noise
 from vaekit.priors.codes import CodePrior, CodesPrior, one_hot_codes
-from vaekit.registry import POSTERIORS
-from vaekit.seeded import standard_noise
+from vaekit.priors.discrete_code import DiscretePosterior
 
 _TINY = 1e-7  # keeps the uniform draws inside (0, 1): log(-log u) stays finite
 
@@ -35,7 +35,7 @@ _TINY = 1e-7  # keeps the uniform draws inside (0, 1): log(-log u) stays finite
 class RelaxedCodes(Distribution):
     """q(z|x) for logits (B, M, K): relaxed one-hot draws at `temperature`, or hard ones (`hard`, eval mode);
     event shape (M * K,). Draws come from standard normal noise turned into uniforms by the normal CDF, so the
-    seeded interface of every posterior (vaekit.seeded) applies."""
+    seeded interface of every posterior (vaekit.core.seeded) applies."""
 
     arg_constraints: dict[str, constraints.Constraint] = {}
     support = constraints.real_vector

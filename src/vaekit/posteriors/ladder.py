@@ -16,10 +16,10 @@ from torch import nn
 from torch.distributions import Distribution, Normal, constraints
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import POSTERIORS
+from vaekit.core.seeded import standard_noise
 from vaekit.priors.ladder import GaussianLayer, LadderPrior, latent_layers
-from vaekit.registry import POSTERIORS
-from vaekit.seeded import standard_noise
 
 
 def _merge(mean_hat: torch.Tensor, scale_hat: torch.Tensor, mean_p: torch.Tensor, scale_p: torch.Tensor

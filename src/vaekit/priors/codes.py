@@ -20,9 +20,10 @@ from torch.distributions import Distribution, constraints
 from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import PRIORS
 from vaekit.priors.code_autoregressive import CodeGRU
-from vaekit.registry import PRIORS
+from vaekit.priors.discrete_code import discrete_posterior
 
 
 def usage_and_perplexity(counts: torch.Tensor) -> dict[str, float]:
@@ -37,7 +38,7 @@ def usage_and_perplexity(counts: torch.Tensor) -> dict[str, float]:
     return {"codebook_usage": float((counts > 0).double().mean()), "codebook_perplexity": float(entropy.exp())}
 
 
-@PRIORS.register("codes")  # posteriors/discrete.py's CODE_PRIOR
+@PRIORS.register("codes")  # priors/discrete_code.py's CODE_PRIOR
 class CodesPrior(nn.Module):
     """p(k) over M positions of K codes, and z = lookup(k).
 
@@ -70,8 +71,6 @@ class CodesPrior(nn.Module):
 
     @classmethod
     def from_config(cls, cfg: ModelConfig, data_shape: tuple[int, ...]) -> CodesPrior:
-        from vaekit.posteriors.discrete import discrete_posterior  # here: the posteriors import this module
-
         part = discrete_posterior(cfg.posterior)
         if part is None:
             raise ConfigError(f"prior codes goes with posterior vq or gumbel_softmax, not {cfg.posterior}")

@@ -13,8 +13,8 @@ from torch import nn
 from torch.distributions import Distribution, Normal, constraints
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
-from vaekit.registry import PRIORS
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import PRIORS
 
 LOG_VAR_MIN, LOG_VAR_MAX = -30.0, 20.0
 

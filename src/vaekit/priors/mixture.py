@@ -14,9 +14,9 @@ from torch import nn
 from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
 
 from vaekit.config import ModelConfig
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
+from vaekit.core.registry import PRIORS
 from vaekit.priors.sampling import gaussian_mixture
-from vaekit.registry import PRIORS
 
 
 @PRIORS.register("mixture")

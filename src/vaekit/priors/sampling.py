@@ -5,14 +5,14 @@ from __future__ import annotations
 import torch
 from torch.distributions import Distribution, MixtureSameFamily
 
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
+from vaekit.core.seeded import SeededPrior
 from vaekit.priors.gaussian_mixture import DiagonalGaussianMixture
-from vaekit.seeded import SeededPrior
 
 
 def sample_prior(prior: Distribution, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """n draws (n, d) from a prior, repeatable with a generator: every prior distribution draws with one itself
-    (vaekit.seeded)."""
+    (vaekit.core.seeded)."""
     if not isinstance(prior, SeededPrior):
         raise VaekitError(f"cannot sample a {type(prior).__name__} prior with a generator (it has no rsample_seeded)")
     return prior.rsample_seeded(torch.Size([n]), generator)

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.registry import PRIORS
-from vaekit.seeded import DiagonalNormal, diagonal_normal
+from vaekit.core.registry import PRIORS
+from vaekit.core.seeded import DiagonalNormal, diagonal_normal
 
 
 @PRIORS.register("standard_normal")

@@ -14,9 +14,9 @@ from torch import nn
 from torch.distributions import Independent, MixtureSameFamily, Normal
 
 from vaekit.config import ModelConfig
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
+from vaekit.core.registry import PRIORS
 from vaekit.priors.sampling import gaussian_mixture
-from vaekit.registry import PRIORS
 
 
 @PRIORS.register("vamp")

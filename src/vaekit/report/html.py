@@ -16,13 +16,13 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from vaekit.errors import VaekitError
-from vaekit.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
-from vaekit.evaluation.estimates import estimate_text
-from vaekit.evaluation.provenance import stale_reason
-from vaekit.io import write_text
+from vaekit.core.errors import VaekitError
+from vaekit.core.io import write_text
 from vaekit.plots.save import save_figure
-from vaekit.run_dir import CONFIG_FILE, METRICS_FILE
+from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE
+from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
+from vaekit.tasks.evaluation.estimates import estimate_text
+from vaekit.tasks.evaluation.provenance import stale_reason
 from vaekit.training.metrics_log import read_metrics
 
 PICTURES = [("curves", "Training curves", "loss.png"), ("reconstructions", "Reconstructions", "reconstructions.png"),

@@ -15,8 +15,8 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from vaekit.errors import VaekitError
-from vaekit.io import atomic_path
+from vaekit.core.errors import VaekitError
+from vaekit.core.io import atomic_path
 
 
 @dataclass

@@ -15,8 +15,8 @@ import dataclasses
 
 import torch
 
-from vaekit.errors import DataError
-from vaekit.model import VAE
+from vaekit.core.errors import DataError
+from vaekit.model.vae import VAE
 from vaekit.training.data_prep import DeviceData
 
 

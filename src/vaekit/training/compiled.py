@@ -29,8 +29,8 @@ from typing import Any
 
 import torch
 
+from vaekit.core.notices import notice
 from vaekit.objectives import ObjectiveOutput
-from vaekit.training.precision import notice
 
 
 def compile_cache_dir() -> Path:

@@ -21,8 +21,8 @@ import torch
 from safetensors.torch import load_file
 
 from vaekit.config import Config
-from vaekit.model import VAE
-from vaekit.run_dir import BEST_MODEL_FILE, save_weights
+from vaekit.model.vae import VAE
+from vaekit.runs.directory import BEST_MODEL_FILE, save_weights
 from vaekit.training.early_stopping import EarlyStopping
 from vaekit.training.lr_schedules import load_schedule, make_schedule, step_schedule
 from vaekit.training.mlflow_log import MlflowLog

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import torch
 
 from vaekit.config import DataConfig
+from vaekit.core.errors import DataError
 from vaekit.data import Dataset
-from vaekit.data.quantization import dequantize, quantization_levels
-from vaekit.errors import DataError
+from vaekit.data.image.quantization import dequantize, quantization_levels
 
 
 @dataclass

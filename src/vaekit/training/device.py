@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from vaekit.errors import ConfigError
+from vaekit.core.errors import ConfigError
 
 
 def pick_device(name: str = "auto") -> torch.device:

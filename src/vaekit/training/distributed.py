@@ -55,7 +55,9 @@ import torch
 import torch.distributed as dist
 
 from vaekit.config import Config
-from vaekit.errors import ConfigError, VaekitError
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.core.registry import OBJECTIVES
+from vaekit.training.device import pick_device
 
 
 class ElsewhereError(VaekitError):
@@ -110,8 +112,6 @@ def check_processes(config: Config, world: int, local_world: int | None = None) 
         raise ConfigError(f"--nproc must be at least 1, got {world}")
     if world == 1:
         return
-    from vaekit.registry import OBJECTIVES
-
     name, objective = config.objective.name, config.objective
     if not OBJECTIVES.get(name).per_example:
         raise ConfigError(f"objective {name} uses the whole batch in its loss of each example, which a process's "
@@ -128,8 +128,6 @@ def check_processes(config: Config, world: int, local_world: int | None = None) 
 def process_device(name: str, processes: Processes) -> torch.device:
     """The device of this process: cuda:LOCAL_RANK where the run is on CUDA (device auto with a GPU, or cuda),
     else the CPU. One process keeps the device as named."""
-    from vaekit.training.device import pick_device
-
     if not processes.several:
         return pick_device(name)
     if name == "auto":

@@ -17,10 +17,10 @@ import torch
 from tqdm.auto import tqdm
 
 from vaekit.config import Config
-from vaekit.data.quantization import dequantize
-from vaekit.model import VAE
+from vaekit.core.progress import bars_drawn
+from vaekit.data.image.quantization import dequantize
+from vaekit.model.vae import VAE
 from vaekit.objectives.schedules import capacity, kl_weight
-from vaekit.progress import bars_drawn
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.data_prep import DeviceData, binarize
 from vaekit.training.distributed import SharedGradients, add_across, global_rows, max_across

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from vaekit.config import ObjectiveConfig
-from vaekit.errors import VaekitError
+from vaekit.core.errors import VaekitError
 
 
 class TrainingDiverged(VaekitError):

@@ -24,21 +24,22 @@ import torch
 from torch.distributions import constraints
 from tqdm.auto import tqdm
 
-from vaekit.checks import describe_values
 from vaekit.config import Config
+from vaekit.core.errors import ConfigError, DataError, VaekitError
+from vaekit.core.io import WriteError
+from vaekit.core.notices import notice
+from vaekit.core.registry import LIKELIHOODS, OBJECTIVES
 from vaekit.data import Dataset
-from vaekit.data.fingerprint import data_fingerprint
+from vaekit.data.common.fingerprint import data_fingerprint
+from vaekit.data.image.quantization import quantization_levels
 from vaekit.data.kinds import data_kind
-from vaekit.data.quantization import quantization_levels
-from vaekit.data.streamed import StreamedData, load_training_data
-from vaekit.errors import ConfigError, DataError, VaekitError
-from vaekit.io import WriteError
 from vaekit.likelihoods.base import support_text
-from vaekit.memory import allocation_error, check_training_fits
-from vaekit.model import VAE, build_model, resolve_likelihood
+from vaekit.model.input_checks import describe_values
+from vaekit.model.size import allocation_error, check_training_fits
+from vaekit.model.vae import VAE, build_model, resolve_likelihood
 from vaekit.objectives.stateful import StatefulObjective
-from vaekit.registry import LIKELIHOODS, OBJECTIVES
-from vaekit.run_dir import (
+from vaekit.parts import check_config
+from vaekit.runs.directory import (
     CHECKPOINT_FILE,
     METRICS_FILE,
     MODEL_FILE,
@@ -48,12 +49,14 @@ from vaekit.run_dir import (
     save_weights,
     write_run_config,
 )
-from vaekit.run_lock import claim_run
+from vaekit.runs.lock import claim_run
+from vaekit.tasks.run_pictures import write_pictures
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.class_labels import check_class_labels, prepare_class_labels
 from vaekit.training.controls import Controls
 from vaekit.training.data_prep import DeviceData, observed_values, prepare
+from vaekit.training.data_source import StreamedData, load_training_data
 from vaekit.training.distributed import (
     AgreedStop,
     Processes,
@@ -73,8 +76,7 @@ from vaekit.training.epoch import train_epoch
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.optimizers import make_optimizer
-from vaekit.training.pictures import write_pictures
-from vaekit.training.precision import notice
+from vaekit.training.pretraining import training_codes
 from vaekit.training.random_streams import RandomStreams
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
 from vaekit.training.step import TrainStep
@@ -109,7 +111,7 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
     is saved (time spent there is not counted in the epoch's seconds).
     """
     # a copy: what training settles (padded audio reads the mask, model.encoder_mask) is the run's, not the caller's
-    config = Config.from_dict(config) if isinstance(config, dict) else copy.deepcopy(config).validate()
+    config = check_config(Config.from_dict(config) if isinstance(config, dict) else copy.deepcopy(config).validate())
     processes = launched()
     with alike(processes):  # checks each process makes alike: one message per machine
         if out_dir is not None and not str(out_dir).strip():  # Path("") is the current directory: never meant
@@ -268,7 +270,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break
             if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
-                objective.after_pretraining(model, tensors.train_x, config.train.seed)
+                objective.after_pretraining(model, training_codes(model, tensors.train_x), config.train.seed)
                 share_weights(model, processes)
             if processes.several:  # each process's noise, from (seed, rank, step): see training/distributed.py
                 streams.reseed_noise(noise_seed(config.train.seed, processes.rank, step))

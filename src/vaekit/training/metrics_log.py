@@ -6,8 +6,8 @@ import csv
 import io
 from pathlib import Path
 
-from vaekit.errors import VaekitError
-from vaekit.io import write_text
+from vaekit.core.errors import VaekitError
+from vaekit.core.io import write_text
 
 COLUMNS = ["epoch", "step", "train_loss", "train_neg_elbo", "train_distortion", "train_rate", "val_neg_elbo",
            "val_distortion", "val_rate", "val_active_units", "beta", "lr", "examples_per_s", "epoch_seconds"]

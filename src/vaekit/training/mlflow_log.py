@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from vaekit.config import MLFLOW_SCHEMES, Config
-from vaekit.errors import ConfigError, VaekitError
+from vaekit.core.errors import ConfigError, VaekitError
 
 INSTALL = "pip install 'vaekit[mlflow]'"
 

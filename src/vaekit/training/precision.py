@@ -14,18 +14,16 @@ overflowed (inf or NaN) is skipped and S halves, and after `growth_interval` goo
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import torch
+
+from vaekit.core.notices import notice
 
 # autocast's type for each mixed precision; fp32 has none
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def notice(text: str) -> None:
-    """A one-line notice on stderr: a speed option that cannot apply here, and what runs instead."""
-    print(f"notice: {text}", file=sys.stderr, flush=True)
 
 
 def train_precision(precision: str, device: torch.device) -> str:

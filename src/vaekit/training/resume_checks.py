@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from vaekit.config import Config, coerce
+from vaekit.core.errors import ConfigError, DataError, VaekitError
 from vaekit.data import Dataset
-from vaekit.data.fingerprint import data_fingerprint
-from vaekit.errors import ConfigError, DataError, VaekitError
+from vaekit.data.common.fingerprint import data_fingerprint
 from vaekit.training.checkpoint import TrainingState
 
 

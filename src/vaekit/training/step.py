@@ -13,10 +13,11 @@ from typing import Any
 import torch
 
 from vaekit.config import TrainConfig
-from vaekit.model import VAE
+from vaekit.core.notices import notice
+from vaekit.model.vae import VAE
 from vaekit.objectives import ObjectiveOutput
 from vaekit.training.compiled import CompiledLoss, compile_unavailable
-from vaekit.training.precision import Arithmetic, notice, train_precision
+from vaekit.training.precision import Arithmetic, train_precision
 
 
 class TrainStep:

@@ -1,5 +1,5 @@
-"""The batch source of streamed data (vaekit.data.streamed): blocks read from disk by DataLoader worker processes,
-shuffled through a buffer, batched in the workers and copied to the training device.
+"""The batch source of streamed data (vaekit.training.data_source): blocks read from disk by DataLoader worker
+processes, shuffled through a buffer, batched in the workers and copied to the training device.
 
     source = StreamBatches(stream, batch_size=128, device=torch.device("cuda"), workers=2, shuffle_buffer=10_000)
     for start, x, y in source.epoch(generator):    # the interface of training/batches.py's DeviceBatches
@@ -28,9 +28,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from vaekit.data.streamed import StreamedData
-from vaekit.errors import ConfigError, DataError
+from vaekit.core.errors import ConfigError, DataError
 from vaekit.training.batches import Batch
+from vaekit.training.data_source import StreamedData
 
 FULL, REST, ERROR = 0, 1, 2  # what a worker sends: whole batches, its last partial batch, or a DataError's line
 CHUNK_BATCHES = 8  # whole batches per message from a worker

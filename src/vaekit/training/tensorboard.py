@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from vaekit.data.kinds import data_kind
-from vaekit.model import VAE
+from vaekit.model.vae import VAE
 
 SCALARS = {"loss/train": "train_loss", "neg_elbo/train": "train_neg_elbo", "neg_elbo/validation": "val_neg_elbo",
            "distortion/train": "train_distortion", "distortion/validation": "val_distortion",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from vaekit.evaluation.diagnostics import active_units, code_variance
-from vaekit.model import VAE
+from vaekit.model.vae import VAE
+from vaekit.tasks.evaluation.diagnostics import active_units, code_variance
 from vaekit.training.distributed import Processes, add_across, noise_seed
 
 VALIDATION_BATCH = 1000

@@ -1,0 +1,105 @@
+"""Settings as dataclass fields that carry their help, and the checks every section shares: unknown keys refused
+with a suggestion, values coerced to the declared type, allowed values enforced.
+
+    coerce("3", int, "train.epochs")        # 3
+    coerce("a", int, "train.epochs")        # ConfigError: train.epochs must be an integer, got 'a'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import field
+from typing import Any
+
+from vaekit.core.errors import ConfigError
+
+
+def setting(default: Any, help: str, flag: str | None = None, choices: tuple[str, ...] | None = None,
+            part: str | None = None) -> Any:
+    """A dataclass field that carries its command-line help, flag name and allowed values. `part` names the kind of
+    part the setting chooses ("likelihood", ...): its allowed values are the registered names of that kind (and
+    `choices`, such as "auto"), checked by vaekit.parts.check_config, so they are never listed here."""
+    meta = {"help": help, "flag": flag, "choices": choices, "part": part}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def check_seed(name: str, value: int) -> None:
+    if not 0 <= value < 2**63:
+        raise ConfigError(f"{name} must be between 0 and 2**63 - 1, got {value}")
+
+
+def reject_unknown(values: dict[str, Any], known: dict[str, Any], prefix: str) -> None:
+    for key in values:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else f"; known: {', '.join(known)}"
+            raise ConfigError(f"unknown setting {prefix}{key}{hint}")
+
+
+
+
+def section_from_dict(kind: type, values: Any, section: str) -> Any:
+    """One section's dataclass from a mapping: unknown keys refused, values coerced, fixed choices enforced (the
+    names of parts are checked against the registries by vaekit.parts.check_config)."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"config section {section} must be a mapping, got {type(values).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    reject_unknown(values, fields, f"{section}.")
+    hints = typing.get_type_hints(kind)
+    checked = {key: coerce(value, hints[key], f"{section}.{key}") for key, value in values.items()}
+    for key, value in checked.items():
+        choices, part = fields[key].metadata.get("choices"), fields[key].metadata.get("part")
+        if part is None and choices and value not in choices:
+            raise ConfigError(f"{section}.{key} must be one of {', '.join(choices)}; got {value!r}")
+    return kind(**checked)
+
+
+def _number(value: Any, parse: type, accepted: tuple[type, ...], name: str, noun: str) -> Any:
+    """A number given as one (booleans refused) or as text that parses as one (from a flag or a file)."""
+    if isinstance(value, str):
+        try:
+            value = parse(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be {noun}, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, accepted):
+        raise ConfigError(f"{name} must be {noun}, got {value!r}")
+    return value
+
+
+def coerce(value: Any, hint: Any, name: str) -> Any:
+    """Check (and where lossless, convert) a value to the type a setting declares."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return coerce(value, inner, name)
+    if typing.get_origin(hint) is list:
+        if isinstance(value, str):
+            value = [part for part in value.replace(" ", "").split(",") if part]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{name} must be a list, got {value!r}")
+        return [coerce(item, args[0], name) for item in value]
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.lower() in ("true", "yes", "1")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        return _number(value, int, (int,), name, "an integer")
+    if hint is float:
+        value = float(_number(value, float, (int, float), name, "a number"))
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{name} must be a finite number, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, got {value!r}")
+        return value
+    raise TypeError(f"no coercion for {hint}")

@@ -1,0 +1,83 @@
+"""The train section: epochs, batches, optimizer, device and arithmetic, early stopping, schedules, MLflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaekit.config.fields import check_seed, setting
+from vaekit.core.errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = setting(10, "number of passes over the training data")
+    batch_size: int = setting(128, "examples per step")
+    lr: float = setting(1e-3, "learning rate")
+    optimizer: str = setting("adam", "optimizer", choices=("adam", "adamw", "rmsprop", "sgd"))
+    weight_decay: float = setting(0.0, "weight decay")
+    grad_clip: float = setting(0.0, "clip the gradient norm to this value (0: off)")
+    seed: int = setting(0, "random seed: the same seed repeats a CPU run bit for bit")
+    device: str = setting("auto", "device: auto (cuda if present), cpu, cuda, cuda:1, mps")
+    precision: str = setting("fp32", "network arithmetic in training: fp32, or bf16 (mixed precision: the networks' "
+                              "matrix products in bfloat16; distributions, losses and weights in float32; faster "
+                              "on CPUs and GPUs with native bfloat16, see BENCHMARKS.md), or fp16 (float16 with a "
+                              "gradient scaler, for GPUs without fast bfloat16; on a CPU it trains in fp32 with a "
+                              "notice)", choices=("fp32", "bf16", "fp16"))
+    compile: bool = setting(False, "compile the training step with torch.compile (compiled code cached on disk "
+                             "under ~/.cache/vaekit/compile, so a second run skips most of the compiling; on CUDA "
+                             "also CUDA graphs); falls back with a notice where it cannot")
+    early_stopping: int = setting(0, "early stopping: stop when the validation -ELBO has not improved by more than "
+                                   "min_delta for this many epochs; model.safetensors then holds the best epoch's "
+                                   "weights (0: off; model-best.safetensors is kept either way)")
+    min_delta: float = setting(0.0, "nats by which the validation -ELBO must fall to count as an improvement")
+    lr_schedule: str = setting("none", "learning-rate schedule, stepped each epoch: none, cosine (to 0 over the "
+                                "epochs), step (times lr_gamma every lr_step_epochs) or plateau (times lr_gamma "
+                                "when the validation -ELBO stalls for lr_patience epochs)",
+                                choices=("none", "cosine", "step", "plateau"))
+    lr_step_epochs: int = setting(10, "step schedule: epochs between learning-rate drops")
+    lr_gamma: float = setting(0.1, "step and plateau schedules: factor in (0, 1) applied at each drop")
+    lr_patience: int = setting(3, "plateau schedule: epochs without improvement before a drop")
+    mlflow: bool = setting(False, "also log params and per-epoch metrics to MLflow (pip install 'vaekit[mlflow]')")
+    mlflow_uri: str = setting("", "MLflow tracking URI, or a folder for a local store (FOLDER/mlflow.db); "
+                               "default: $MLFLOW_TRACKING_URI, else ./mlflow.db")
+    mlflow_experiment: str = setting("vaekit", "MLflow experiment the run is logged under")
+
+    def validate(self) -> None:
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not self.weight_decay >= 0 or not self.grad_clip >= 0:
+            raise ConfigError("weight_decay and grad_clip must be zero or positive")
+        check_seed("seed", self.seed)
+        _check_controls(self)
+
+
+def _check_controls(cfg: TrainConfig) -> None:
+    """Early stopping, learning-rate schedule and MLflow settings (training/early_stopping.py, lr_schedules.py,
+    mlflow_log.py use them)."""
+    if cfg.early_stopping < 0:
+        raise ConfigError(f"early_stopping must be 0 (off) or a number of epochs, got {cfg.early_stopping}")
+    if not cfg.min_delta >= 0:
+        raise ConfigError(f"min_delta must be zero or positive nats, got {cfg.min_delta}")
+    if cfg.lr_step_epochs < 1:
+        raise ConfigError(f"lr_step_epochs must be at least 1, got {cfg.lr_step_epochs}")
+    if not 0 < cfg.lr_gamma < 1:
+        raise ConfigError(f"lr_gamma must be between 0 and 1 (the factor of each learning-rate drop), got "
+                          f"{cfg.lr_gamma}")
+    if cfg.lr_patience < 0:
+        raise ConfigError(f"lr_patience must be zero or positive, got {cfg.lr_patience}")
+    if cfg.mlflow_uri and not cfg.mlflow:
+        raise ConfigError("mlflow_uri is set but MLflow logging is off; add --mlflow (train.mlflow: true)")
+    scheme = cfg.mlflow_uri.split(":", 1)[0].lower() if ":" in cfg.mlflow_uri else ""
+    if len(scheme) > 1 and scheme not in MLFLOW_SCHEMES:  # one letter: a Windows drive, so a folder
+        raise ConfigError(f"mlflow_uri {cfg.mlflow_uri!r} is neither a folder nor a URI MLflow can use "
+                          f"({', '.join(f'{s}:' for s in MLFLOW_SCHEMES)})")
+    if cfg.mlflow and not cfg.mlflow_experiment.strip():
+        raise ConfigError("mlflow_experiment must name an experiment, got an empty name")
+
+
+# the tracking stores MLflow reaches by URI scheme (a plain folder path is turned into a file: URI)
+MLFLOW_SCHEMES = ("file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks")

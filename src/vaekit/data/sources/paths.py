@@ -1,0 +1,81 @@
+"""Load a dataset from a path, choosing the reader by what the path is.
+
+    load_path(Path("x.npz"), options)      # .npy / .npz          -> arrays.py
+    load_path(Path("t.csv"), options)      # .csv / .parquet      -> tables.py
+    load_path(Path("imgs/"), options)      # folder of PNG/JPEG   -> image_folder.py
+    load_path(Path("clips/"), options)     # folder of .wav       -> audio.py
+    load_path(Path("a-ubyte.gz"), options) # one IDX file         -> idx.py, split here
+    load_path(Path("lines.txt"), options)  # one sentence a line  -> text.py (also a folder of .txt files, and a
+                                           #                         table's options.text.column)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from vaekit.core.errors import DataError
+from vaekit.data.audio.folder import is_audio_folder, load_audio_folder
+from vaekit.data.common.convert import as_examples
+from vaekit.data.common.options import LoadOptions
+from vaekit.data.common.split import split_with_rows
+from vaekit.data.dataset import Dataset
+from vaekit.data.image.folder import IMAGE_SUFFIXES, load_image_folder
+from vaekit.data.image.idx import read_idx
+from vaekit.data.sources.arrays import load_array_file
+from vaekit.data.table.reader import TABLE_SUFFIXES, load_table
+from vaekit.data.text.reader import TEXT_SUFFIXES, load_text_column, load_text_file, load_text_folder
+
+ARRAY_SUFFIXES = (".npy", ".npz")
+# train-images-idx3-ubyte, train-images.idx3-ubyte, data.idx, each optionally .gz
+IDX_NAME = re.compile(r"(ubyte|\.idx\d*)(\.gz)?$", re.IGNORECASE)
+SUPPORTED = (".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz), .txt (one sentence a line), a folder "
+             "of PNG/JPEG images, a folder of .txt files or a folder of .wav recordings")
+
+
+def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
+    """A Dataset from a file or folder; name defaults to the path as given."""
+    name = name or str(path)
+    suffix = path.suffix.lower()
+    if options.label_column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"label_column applies to .csv and .parquet tables only, but {path} is not one; "
+                        f"leave label_column unset")
+    if options.column_types and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"column_types applies to .csv and .parquet tables only, but {path} is not one; leave "
+                        "column_types (--column-types) unset")
+    if options.text.column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"text_column applies to .csv and .parquet tables only, but {path} is not one; leave "
+                        "text_column unset")
+    if path.is_dir():
+        if is_audio_folder(path):
+            return load_audio_folder(path, options, name)
+        if is_text_folder(path):
+            return load_text_folder(path, options, name)
+        return load_image_folder(path, options, name)
+    if suffix in TEXT_SUFFIXES:
+        return load_text_file(path, options, name)
+    if suffix in TABLE_SUFFIXES and options.text.column is not None:
+        return load_text_column(path, options, name)
+    if suffix in ARRAY_SUFFIXES:
+        return load_array_file(path, options, name)
+    if suffix in TABLE_SUFFIXES:
+        return load_table(path, options, name)
+    if IDX_NAME.search(path.name):
+        return load_idx_file(path, options, name)
+    raise DataError(f"cannot tell how to read {path} from its name; supported: {SUPPORTED}")
+
+
+def load_idx_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
+    """One IDX file of examples (images if 3-D, 8-bit values scaled to [0, 1]), unlabelled, split by seed."""
+    x, kind = as_examples(read_idx(path), str(path))
+    train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
+    return Dataset.from_arrays(name or str(path), train_x, test_x, None, None, kind=kind, source=str(path),
+                               rows=rows)
+
+
+def is_text_folder(path: Path) -> bool:
+    """A folder of .txt files (documents) rather than of images: .txt files, and no images or class subfolders
+    (an image folder may hold a stray notes.txt)."""
+    items = list(path.iterdir())
+    texts = any(item.suffix.lower() in TEXT_SUFFIXES for item in items)
+    return texts and not any(item.is_dir() or item.suffix.lower() in IMAGE_SUFFIXES for item in items)

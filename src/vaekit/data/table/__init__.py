@@ -1,0 +1,1 @@
+"""Tables (.csv, .parquet) as typed vectors: continuous, binary and categorical columns, missing cells."""

@@ -1,0 +1,123 @@
+"""A scikit-learn style anomaly detector with PyOD's conventions: a VAE trained on (mostly) normal data, scoring
+each example by how unlikely the model finds it.
+
+    from vaekit import VAEAnomalyDetector
+    detector = VAEAnomalyDetector(contamination=0.05, epochs=30).fit(X_train)   # (N, D) table or (N, C, H, W) images
+    detector.decision_scores_, detector.threshold_, detector.labels_           # as PyOD: training scores, cut, 0/1
+    detector.decision_function(X_new)   # higher = more abnormal (PyOD)
+    detector.predict(X_new)             # 1 = outlier, 0 = inlier (PyOD)
+    detector.score_samples(X_new)       # scikit-learn's sign: higher = more normal
+
+The score is one of vaekit.tasks.scoring's kinds ("iw", -log p(x), by default); threshold_ is the (1 - contamination)
+quantile of the training scores, so a fraction `contamination` of the training data is labelled outlying.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, OutlierMixin
+
+from vaekit.config import Config
+from vaekit.core.errors import VaekitError
+from vaekit.data.common.split import split_arrays
+from vaekit.data.dataset import Dataset
+from vaekit.estimators.inputs import as_examples
+from vaekit.model.vae import VAE, build_model
+from vaekit.tasks.scoring import check_kind, score
+from vaekit.training.loop import train
+
+
+class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
+    """fit / decision_function / predict / score_samples over tables (N, D) or images (N, C, H, W) in [0, 1].
+
+    contamination: the expected fraction of outliers in the training data, in (0, 0.5]; score: a score kind of
+    vaekit.tasks.scoring (iw, elbo, reconstruction, rate, complexity for images); k: importance samples of iw and
+    complexity. latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized columns
+    for tables), epochs, batch_size, lr and seed set the VAE and its training; `config` takes any other setting
+    as config sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if
+    there is one).
+    """
+
+    def __init__(self, contamination: float = 0.1, score: str = "iw", k: int = 100, latent_dim: int = 16,
+                 hidden: tuple[int, ...] = (400, 200), likelihood: str = "auto", epochs: int = 30,
+                 batch_size: int = 128, lr: float = 1e-3, seed: int = 0, device: str = "auto",
+                 config: dict[str, dict[str, Any]] | None = None, progress: bool = False) -> None:
+        self.contamination = contamination
+        self.score = score
+        self.k = k
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.likelihood = likelihood
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.seed = seed
+        self.device = device
+        self.config = config
+        self.progress = progress
+
+    def _config(self) -> Config:
+        sections: dict[str, dict[str, Any]] = {name: dict(values) for name, values in (self.config or {}).items()}
+        sections.setdefault("data", {})["source"] = "array"
+        sections.setdefault("model", {}).update(latent_dim=self.latent_dim, hidden=list(self.hidden),
+                                                likelihood=self.likelihood)
+        sections.setdefault("train", {}).update(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                                                seed=self.seed, device=self.device)
+        config = Config.from_dict(sections)
+        if config.model.conditional:  # decision_function gets no labels, so a CVAE could not score
+            raise VaekitError("VAEAnomalyDetector makes unconditional models; leave model.conditional off")
+        return config
+
+    def fit(self, X: Any, y: Any = None) -> VAEAnomalyDetector:
+        """Train a VAE on X (y is ignored, as in PyOD: unsupervised), then score X: decision_scores_, threshold_
+        and labels_."""
+        if isinstance(self.contamination, bool) or not 0 < float(self.contamination) <= 0.5:
+            raise VaekitError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
+        config = self._config()
+        x = _as_examples(X)
+        kind = "image" if x.ndim == 4 else "vector"
+        check_kind(self.score, build_model(config.model, x.shape[1:], kind), None)  # refused before training
+        train_x, valid_x, _, _ = split_arrays(x, None, config.data.test_fraction, config.data.split_seed)
+        data = Dataset.from_arrays("array", train_x, valid_x, None, None, kind, "in-memory array")
+        with tempfile.TemporaryDirectory() as folder:
+            self.model_: VAE = train(config, folder, self.progress, data=data, pictures=False).model
+        self.n_features_in_ = int(np.prod(x.shape[1:]))
+        self.decision_scores_ = self._scores(x)
+        self.threshold_ = float(np.quantile(self.decision_scores_, 1 - float(self.contamination)))
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+        return self
+
+    def _fitted(self) -> VAE:
+        model = getattr(self, "model_", None)
+        if model is None:
+            raise VaekitError("this VAEAnomalyDetector is not fitted yet; call fit(X) first")
+        return model
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        model = self._fitted()
+        return score(model, torch.from_numpy(x), kind=self.score, k=self.k, seed=self.seed,
+                     progress=self.progress).numpy()
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """(N,) anomaly scores, higher = more abnormal (PyOD's sign)."""
+        model = self._fitted()
+        return self._scores(_as_examples(X, model.data_shape))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """(N,) 1 for an outlier (score above threshold_), 0 for an inlier (PyOD's labels)."""
+        return (self.decision_function(X) > self.threshold_).astype(int)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """(N,) -decision_function: scikit-learn's sign, higher = more normal."""
+        return -self.decision_function(X)
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        return self.fit(X).labels_
+
+
+def _as_examples(X: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    return as_examples(X, "VAEAnomalyDetector", shape)

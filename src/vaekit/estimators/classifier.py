@@ -1,0 +1,156 @@
+"""A scikit-learn semi-supervised classifier: Kingma et al.'s M2 (2014), or M1+M2 with `m1=True`, trained on rows
+of which only some are labelled (-1 marks an unlabelled row, as in sklearn.semi_supervised).
+
+    from vaekit import VAEClassifier
+    clf = VAEClassifier(epochs=50).fit(X, y)        # X: (N, D) or images (N, C, H, W); y: classes, -1 unlabelled
+    clf.predict(X_test), clf.predict_proba(X_test)  # classes_[argmax q(y|x)], q(y|x) rows summing to 1
+    clf.score(X_test, y_test)                       # accuracy
+    make_pipeline(StandardScaler(), VAEClassifier(likelihood="gaussian")).fit(X, y)
+
+M1+M2 first trains an unsupervised VAE (M1) on every row, then M2 on its posterior means: the classes separate
+better in M1's code than in the pixels (the paper's 96.7% against M2's 88.0% on MNIST with 100 labels).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from vaekit.config import Config
+from vaekit.core.errors import VaekitError
+from vaekit.data.dataset import Dataset
+from vaekit.estimators.inputs import as_examples
+from vaekit.model.vae import VAE
+from vaekit.tasks.class_predictions import class_probabilities
+from vaekit.tasks.outputs import embed
+from vaekit.training.loop import train
+
+VALIDATION_ROWS = 1000  # rows copied (not held out) for the trainer's per-epoch validation numbers
+
+
+class VAEClassifier(ClassifierMixin, BaseEstimator):
+    """fit(X, y) / predict / predict_proba / score for tables (N, D) or images (N, C, H, W) in [0, 1].
+
+    y holds the classes of the labelled rows and -1 for the others (at least one labelled row of each of two
+    classes or more). latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized
+    columns for tables), epochs, batch_size and lr set M2 and its training; classifier_weight is the paper's
+    alpha / N (0.1). m1=True trains M1 first (m1_latent_dim, m1_hidden, m1_epochs, m1_likelihood) and M2 on its
+    codes. `config` takes any other setting of M2 as config sections, e.g. {"train": {"lr_schedule": "cosine"}}.
+    The VAEs learn from every row given to fit (their validation numbers are on a copy of some of them).
+    """
+
+    def __init__(self, latent_dim: int = 50, hidden: tuple[int, ...] = (500,), likelihood: str = "auto",
+                 epochs: int = 50, batch_size: int = 100, lr: float = 1e-3, classifier_weight: float = 0.1,
+                 m1: bool = False, m1_latent_dim: int = 50, m1_hidden: tuple[int, ...] = (600, 600),
+                 m1_epochs: int | None = None, m1_likelihood: str = "auto", seed: int = 0, device: str = "auto",
+                 config: dict[str, dict[str, Any]] | None = None, progress: bool = False) -> None:
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.likelihood = likelihood
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.classifier_weight = classifier_weight
+        self.m1 = m1
+        self.m1_latent_dim = m1_latent_dim
+        self.m1_hidden = m1_hidden
+        self.m1_epochs = m1_epochs
+        self.m1_likelihood = m1_likelihood
+        self.seed = seed
+        self.device = device
+        self.config = config
+        self.progress = progress
+
+    def _m2_config(self, likelihood: str) -> Config:
+        sections: dict[str, dict[str, Any]] = {name: dict(values) for name, values in (self.config or {}).items()}
+        sections.setdefault("data", {})["source"] = "array"
+        sections.setdefault("model", {}).update(latent_dim=self.latent_dim, hidden=list(self.hidden),
+                                                likelihood=likelihood, class_latent="m2")
+        sections.setdefault("objective", {}).update(name="m2", classifier_weight=self.classifier_weight)
+        sections.setdefault("train", {}).update(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                                                seed=self.seed, device=self.device)
+        return Config.from_dict(sections)
+
+    def _m1_config(self) -> Config:
+        return Config.from_dict({
+            "data": {"source": "array"},
+            "model": {"latent_dim": self.m1_latent_dim, "hidden": list(self.m1_hidden),
+                      "likelihood": self.m1_likelihood},
+            "train": {"epochs": self.m1_epochs or self.epochs, "batch_size": self.batch_size, "lr": self.lr,
+                      "seed": self.seed, "device": self.device}})
+
+    def fit(self, X: Any, y: Any) -> VAEClassifier:
+        """Train on the rows of X, labelled by y where y is not -1."""
+        x = _as_examples(X)
+        labels = _as_labels(y, len(x))
+        labelled = labels != -1
+        self.classes_ = np.unique(labels[labelled])
+        if len(self.classes_) < 2:
+            raise VaekitError(f"VAEClassifier needs labelled rows of at least two classes (-1: unlabelled), got "
+                              f"{len(self.classes_)} class{'' if len(self.classes_) == 1 else 'es'}")
+        codes = np.where(labelled, np.searchsorted(self.classes_, labels), -1).astype(np.int64)
+        m2_config = self._m2_config(self.likelihood)  # checked before any training
+        self.n_features_in_ = int(np.prod(x.shape[1:]))
+        self.m1_model_: VAE | None = None
+        if self.m1:
+            self.m1_model_ = self._train(self._m1_config(), x, None, train)
+            x = self._codes(x)
+            m2_config = self._m2_config("gaussian" if self.likelihood == "auto" else self.likelihood)
+        self.model_: VAE = self._train(m2_config, x, codes, train)
+        return self
+
+    def _train(self, config: Config, x: np.ndarray, labels: np.ndarray | None, train: Any) -> VAE:
+        """A VAE trained on every row of x; validation on a seeded copy of up to VALIDATION_ROWS rows, unlabelled."""
+        rows = np.random.default_rng(self.seed).permutation(len(x))[:VALIDATION_ROWS]
+        kind = "image" if x.ndim == 4 else "vector"
+        valid_y = None if labels is None else np.full(len(rows), -1, dtype=np.int64)
+        data = Dataset.from_arrays("array", x, x[rows], labels, valid_y, kind, "in-memory array")
+        with tempfile.TemporaryDirectory() as folder:
+            return train(config, folder, self.progress, data=data, pictures=False).model
+
+    def _codes(self, x: np.ndarray) -> np.ndarray:
+        """M1's posterior means of x (M1+M2), or x itself."""
+        if self.m1_model_ is None:
+            return x
+        return embed(self.m1_model_, torch.from_numpy(x)).numpy()
+
+    def _fitted(self) -> VAE:
+        model = getattr(self, "model_", None)
+        if model is None:
+            raise VaekitError("this VAEClassifier is not fitted yet; call fit(X, y) first")
+        return model
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """(N, n_classes) q(y|x), columns in the order of classes_, each row summing to 1."""
+        model = self._fitted()
+        shape = self.m1_model_.data_shape if self.m1_model_ is not None else model.data_shape
+        x = self._codes(_as_examples(X, shape))
+        probs = class_probabilities(model, torch.from_numpy(x)).double().numpy()
+        return probs / probs.sum(1, keepdims=True)  # float32 rounding: rows sum to 1 in float64
+
+    def predict(self, X: Any) -> np.ndarray:
+        """(N,) the most probable class of each row, from classes_."""
+        probs = self.predict_proba(X)
+        return self.classes_[probs.argmax(1)]
+
+
+def _as_labels(y: Any, count: int) -> np.ndarray:
+    """y as int64 (N,): class labels, -1 for unlabelled rows."""
+    labels = np.asarray(y)
+    if labels.ndim != 1 or len(labels) != count:
+        raise VaekitError(f"y must hold one label per row of X ({count}), got shape {labels.shape}")
+    if not (np.issubdtype(labels.dtype, np.integer) or
+            (np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels)))):
+        raise VaekitError(f"y must hold whole-number class labels (-1: unlabelled), got {labels.dtype}")
+    labels = labels.astype(np.int64)
+    if labels.min() < -1:
+        raise VaekitError(f"y includes {labels.min()}; class labels are 0 or more, and -1 marks an unlabelled row")
+    return labels
+
+
+def _as_examples(X: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    return as_examples(X, "VAEClassifier", shape)

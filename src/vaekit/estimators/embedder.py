@@ -1,0 +1,120 @@
+"""A scikit-learn style transformer: a VAE as a learned, invertible dimensionality reduction.
+
+    from vaekit import VAEEmbedder
+    embedder = VAEEmbedder(latent_dim=2, epochs=50).fit(X)   # X: (N, D) array or DataFrame
+    Z = embedder.transform(X)                                  # posterior means, (N, 2)
+    X_hat = embedder.inverse_transform(Z)                      # likelihood means, (N, D)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vaekit.config import SECTIONS, Config
+from vaekit.core.errors import VaekitError
+from vaekit.data.common.split import split_arrays
+from vaekit.data.dataset import Dataset
+from vaekit.model.vae import VAE
+from vaekit.training.loop import train
+
+
+class VAEEmbedder:
+    """fit / transform / inverse_transform / fit_transform over arrays and tables of numbers.
+
+    Keyword settings are those of vaekit's config sections (latent_dim, hidden, likelihood, beta, epochs,
+    batch_size, lr, seed, ...); `out_dir` keeps the run directory (weights, config, metrics), otherwise the model
+    lives in memory only.
+    """
+
+    def __init__(self, latent_dim: int = 2, epochs: int = 30, out_dir: str | Path | None = None,
+                 progress: bool = False, **settings: Any) -> None:
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.out_dir = out_dir
+        self.progress = progress
+        self.settings = settings
+        self.model_: VAE | None = None
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's settings (scikit-learn's clone, grid search and pipelines use this)."""
+        return {"latent_dim": self.latent_dim, "epochs": self.epochs, "out_dir": self.out_dir,
+                "progress": self.progress, **self.settings}
+
+    def set_params(self, **params: Any) -> VAEEmbedder:
+        for key, value in params.items():
+            if key in ("latent_dim", "epochs", "out_dir", "progress"):
+                setattr(self, key, value)
+            else:
+                self.settings[key] = value
+        return self
+
+    def _config(self) -> Config:
+        sections: dict[str, dict[str, Any]] = {"model": {"latent_dim": self.latent_dim},
+                                               "train": {"epochs": self.epochs}, "data": {"source": "array"}}
+        for key, value in self.settings.items():
+            section = next((name for name, kind in SECTIONS.items()
+                            if key in {f.name for f in dataclasses.fields(kind)}), None)
+            if section is None:
+                raise VaekitError(f"VAEEmbedder has no setting {key!r}")
+            sections.setdefault(section, {})[key] = value
+        config = Config.from_dict(sections)
+        if config.model.conditional:  # transform() gets no labels, so a CVAE could not encode
+            raise VaekitError("VAEEmbedder makes unconditional models; train a conditional VAE with vaekit.train")
+        return config
+
+    def fit(self, X: Any, y: Any = None) -> VAEEmbedder:
+        config = self._config()
+        x = _as_matrix(X)
+        labels = None if y is None else np.asarray(y).astype(np.int64)
+        train_x, test_x, train_y, test_y = split_arrays(x, labels, config.data.test_fraction, config.data.split_seed)
+        columns = [str(c) for c in X.columns] if hasattr(X, "columns") else None
+        data = Dataset.from_arrays("array", train_x, test_x, train_y, test_y, "vector", "in-memory array",
+                                   columns=columns)
+        if self.out_dir is not None:
+            self.model_ = train(config, self.out_dir, self.progress, data=data).model
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                self.model_ = train(config, folder, self.progress, data=data, pictures=False).model
+        self.model_.cpu()
+        return self
+
+    def _fitted(self) -> VAE:
+        if self.model_ is None:
+            raise VaekitError("this VAEEmbedder is not fitted yet; call fit(X) first")
+        return self.model_
+
+    @torch.no_grad()
+    def transform(self, X: Any) -> np.ndarray:
+        """(N, latent_dim) posterior means."""
+        model = self._fitted()
+        x = torch.from_numpy(_as_matrix(X, model.data_shape[0]))
+        return model.encode(x).mean.numpy()
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        return self.fit(X, y).transform(X)
+
+    @torch.no_grad()
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """(N, D) likelihood means decoded from latent codes."""
+        model = self._fitted()
+        z = torch.as_tensor(np.asarray(Z, dtype=np.float32))
+        if z.ndim != 2 or z.shape[1] != model.latent_dim:
+            raise VaekitError(f"latent codes must have shape (N, {model.latent_dim}), got {tuple(z.shape)}")
+        return model.decode(z).mean.numpy()
+
+
+def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:
+    x = np.asarray(X, dtype=np.float32)
+    if x.ndim != 2:
+        raise VaekitError(f"expected a 2-D array (examples, features), got shape {x.shape}")
+    if width is not None and x.shape[1] != width:
+        raise VaekitError(f"expected {width} features per example, got {x.shape[1]}")
+    if not np.isfinite(x).all():
+        raise VaekitError("the array contains NaN or infinite values")
+    return x

@@ -1,0 +1,97 @@
+"""A scikit-learn imputer: a VAE trained on the rows it is given, missing values and all (MIWAE), that fills in
+missing values by importance resampling (or a Gibbs or Metropolis-within-Gibbs chain).
+
+    from sklearn.pipeline import make_pipeline
+    from vaekit import VAEImputer
+
+    imputer = VAEImputer(latent_dim=4, epochs=200).fit(X)     # X: (N, D) array or DataFrame, NaN where missing
+    X_filled = imputer.transform(X)                            # observed values as they were
+    make_pipeline(VAEImputer(), LogisticRegression()).fit(X, y)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from vaekit.config import Config
+from vaekit.core.errors import VaekitError
+from vaekit.data.dataset import Dataset
+from vaekit.model.vae import VAE
+from vaekit.tasks.imputation import impute
+from vaekit.training.loop import train
+
+
+class VAEImputer(TransformerMixin, BaseEstimator):
+    """fit(X) trains a VAE on X with missing values (data.missing: model: observed entries only, the encoder
+    reads the mask; objective iwae with `iw_samples` draws, which is the MIWAE bound); transform(X) returns X with
+    its NaN entries filled by `vaekit.tasks.imputation.impute(method, k, iterations, seed)`.
+
+    The VAE learns from every row it is given (its validation numbers are on those rows too): an imputer has no
+    held-out data to spare. Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
+    """
+
+    def __init__(self, latent_dim: int = 4, hidden: tuple[int, ...] = (128, 128), epochs: int = 200,
+                 batch_size: int = 64, lr: float = 1e-3, iw_samples: int = 20, likelihood: str = "gaussian",
+                 method: str = "importance", k: int = 1000, iterations: int = 100, seed: int = 0,
+                 progress: bool = False) -> None:
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.iw_samples = iw_samples
+        self.likelihood = likelihood
+        self.method = method
+        self.k = k
+        self.iterations = iterations
+        self.seed = seed
+        self.progress = progress
+
+    def _config(self) -> Config:
+        return Config.from_dict({
+            "data": {"source": "array", "missing": "model"},
+            "model": {"latent_dim": self.latent_dim, "hidden": list(self.hidden), "likelihood": self.likelihood},
+            "objective": {"name": "iwae" if self.iw_samples > 1 else "elbo", "iw_samples": self.iw_samples},
+            "train": {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "seed": self.seed}})
+
+    def fit(self, X: Any, y: Any = None) -> VAEImputer:
+        """Train the VAE on the rows of X (N, D), NaN where values are missing."""
+        config = self._config()
+        x = _as_matrix(X)
+        columns = [str(c) for c in X.columns] if hasattr(X, "columns") else None
+        data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array", columns=columns,
+                                   missing=True)
+        with tempfile.TemporaryDirectory() as folder:
+            self.model_: VAE = train(config, folder, self.progress, data=data, pictures=False).model.cpu()
+        self.n_features_in_ = x.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """X (N, D) as float64 (as scikit-learn's imputers give it) with its missing values filled in; the observed
+        values are X's own, not rounded through the model's float32."""
+        if not hasattr(self, "model_"):
+            raise VaekitError("this VAEImputer is not fitted yet; call fit(X) first")
+        x = _as_matrix(X, self.n_features_in_)
+        filled = impute(self.model_, x, method=self.method, k=self.k, iterations=self.iterations, seed=self.seed)
+        exact = np.array(X, dtype=np.float64)  # a copy: X itself is left as it was
+        missing = np.isnan(exact)
+        exact[missing] = filled[missing]
+        return exact
+
+
+def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:
+    try:
+        x = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise VaekitError("VAEImputer takes numbers (NaN where missing); code categories as numbers first") from None
+    if x.ndim != 2:
+        raise VaekitError(f"expected a 2-D array (examples, features), got shape {x.shape}")
+    if width is not None and x.shape[1] != width:
+        raise VaekitError(f"expected {width} features per example, got {x.shape[1]}")
+    if np.isinf(x).any():
+        raise VaekitError("the array contains infinite values; only NaN marks a missing value")
+    return x

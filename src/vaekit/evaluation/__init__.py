@@ -1,6 +1,0 @@
-"""Evaluation of a trained model: likelihood bounds and estimates, latent diagnostics, probes."""
-
-from vaekit.evaluation.evaluate import evaluate
-from vaekit.evaluation.importance import LikelihoodEstimate, importance_weighted_bound
-
-__all__ = ["LikelihoodEstimate", "evaluate", "importance_weighted_bound"]

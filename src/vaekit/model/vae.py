@@ -1,0 +1,387 @@
+"""The one VAE: a composition of encoder network, posterior, prior, decoder network and likelihood.
+
+    model = build_model(ModelConfig(latent_dim=2), data_shape=(1, 28, 28), data_kind="image")
+    q = model.encode(x)            # q(z|x), a torch Distribution
+    px = model.decode(q.rsample()) # p(x|z), a Distribution whose event dims are the data dims
+    model.prior                    # p(z)
+    model.sample(16, generator=torch.Generator().manual_seed(0))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.distributions import Categorical, Distribution
+
+# importing the part packages registers every part under its name
+import vaekit.data.kinds as kinds
+import vaekit.likelihoods  # noqa: F401
+import vaekit.nn  # noqa: F401
+import vaekit.posteriors  # noqa: F401
+import vaekit.priors  # noqa: F401
+from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.core.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
+from vaekit.likelihoods.affine import AffineDistribution
+from vaekit.likelihoods.base import Likelihood, observed_moments
+from vaekit.likelihoods.observed import ObservedEntries
+from vaekit.model.class_latent import ClassLatent
+from vaekit.model.conditioning import ConditionedVAE, LabelConditioning
+from vaekit.model.input_checks import as_checked_data, as_data, as_latent, check_count
+from vaekit.nn.sequence_language_model import language_model_parts
+from vaekit.objectives.elbo import ELBO
+from vaekit.objectives.m2 import class_bound
+from vaekit.objectives.output import ObjectiveOutput
+
+
+def _float32(like: torch.Tensor) -> torch.autocast:
+    """Distributions are built in float32 even when the trainer runs the networks in bfloat16 (train.precision):
+    a log-density summed over hundreds of data dimensions needs more than bfloat16's three significant digits,
+    and posterior heads, flows and priors are too small to gain from it."""
+    return torch.autocast(like.device.type, enabled=False)
+
+
+def _widen(features: torch.Tensor) -> torch.Tensor:
+    """bfloat16 or float16 network outputs as float32; float32 and float64 (a model.double()) as they are."""
+    return features.float() if features.dtype in (torch.bfloat16, torch.float16) else features
+
+
+class VAE(nn.Module):
+    """Inference (encode) and generation (decode, prior) as separate steps; objectives combine them."""
+
+    def __init__(self, encoder: nn.Module, posterior: nn.Module, prior: nn.Module, decoder: nn.Module,
+                 likelihood: nn.Module, data_shape: tuple[int, ...], latent_dim: int,
+                 standardize: bool = False, conditioning: LabelConditioning | None = None,
+                 encoder_mask: bool = False, class_latent: ClassLatent | None = None, data_kind: str | None = None
+                 ) -> None:
+        super().__init__()
+        if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
+            raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
+                              "vaekit.likelihoods.base.Likelihood, which declares its data support and the rest")
+        self.encoder = encoder
+        self.posterior = posterior
+        self.prior_module = prior
+        self.decoder = decoder
+        self.likelihood = likelihood
+        self.data_shape = tuple(data_shape)
+        self.latent_dim = latent_dim
+        # Standardization for data in arbitrary units (tables): the networks see (x - shift) / scale and p(x|z)
+        # is mapped back to the data's units. The trainer sets the statistics from the training split; they are
+        # saved with the weights.
+        self.standardize = standardize
+        self.register_buffer("data_shift", torch.zeros(data_shape))
+        self.register_buffer("data_scale", torch.ones(data_shape))
+        self.conditioning = conditioning  # a CVAE's labels: one-hot inputs and the per-class prior
+        # missing values (MIWAE): NaN entries are missing; the encoder reads the data with them set to 0 beside the
+        # 0/1 mask of observed entries, and p(x|z) scores observed entries only (likelihoods/observed.py)
+        self.encoder_mask = encoder_mask
+        # M2 or GMVAE: a categorical class y with a classifier q(y|x) beside the encoder (vaekit.model.class_latent)
+        self.class_latent = class_latent
+        # the kind of data (data/kinds.py: image, vector, ...), which says how outputs are written; by the shape
+        # where the builder did not say
+        self.data_kind = data_kind or ("image" if len(self.data_shape) == 3 else "vector")
+
+    @property
+    def num_classes(self) -> int | None:
+        """The number of classes a conditional VAE takes; None for an unconditional one."""
+        return None if self.conditioning is None else self.conditioning.num_classes
+
+    def given(self, y: torch.Tensor | None) -> VAE | ConditionedVAE:
+        """The model with labels y bound (a CVAE), or the model itself when it is unconditional. A GMVAE's
+        clusters are not the data's labels: it binds none."""
+        if self.class_latent is not None and not self.class_latent.observed:
+            y = None
+        return self if self.conditioning is None else ConditionedVAE(self, y)
+
+    def encode_classes(self, x: torch.Tensor) -> tuple[Distribution, Categorical]:
+        """(q(z|x, y) for every class y at once, batch (K, B); q(y|x), batch (B,)) for a model with a class latent:
+        the encoder and the classifier read x once, only the posterior's head runs K times."""
+        if self.class_latent is None or self.conditioning is None:
+            raise VaekitError("this run has no cluster variable: train one with --class-latent m2 or gmvae "
+                              "(--objective m2)")
+        inputs = self._encoder_inputs(as_data(x, self))
+        features = self.encoder(inputs)
+        with _float32(features):
+            features = _widen(features)
+            k, batch = self.class_latent.num_classes, features.shape[0]
+            codes = torch.eye(k, dtype=features.dtype, device=features.device)[:, None, :].expand(k, batch, k)
+            both = torch.cat([features.expand(k, *features.shape), codes], dim=-1)
+            return self.posterior(both), self.class_latent.posterior(inputs)
+
+    def _encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """What the encoder network (and a classifier) reads: standardized, masked or one-hot coded data."""
+        if self.standardize:
+            x = (x - self.data_shift) / self.data_scale
+        if self.encoder_mask:
+            return self._with_mask(x)
+        return self.likelihood.encoder_inputs(x)  # the data themselves, or a mixed table's one-hot columns
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
+        """q(z|x) for a batch x of shape (B, *data_shape); q(z|x, y) for a conditional VAE (labels (B,)).
+        A numpy array, another dtype or device is converted (checks.as_data: metadata only, no sync)."""
+        x = self._encoder_inputs(as_data(x, self))
+        features = self.encoder(x)
+        with _float32(features):
+            features = _widen(features)
+            if self.class_latent is not None:  # where no class is given, the classifier's most probable one
+                y = self.class_latent.fill(y, x)
+            if self.conditioning is not None:
+                features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
+            if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
+                return self.posterior(features, self.prior_module)
+            return self.posterior(features)
+
+    def _with_mask(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoder inputs of data with missing (NaN) entries: the inputs with missing entries at 0 (the mean, for
+        standardized data), then the 0/1 mask of observed entries (channels doubled for images, width for
+        vectors)."""
+        observed = ~torch.isnan(x)
+        filled = torch.where(observed, x, torch.zeros((), dtype=x.dtype, device=x.device))
+        inputs = self.likelihood.encoder_inputs(filled) * self.likelihood.input_mask(observed).to(x.dtype)
+        return torch.cat([inputs, observed.to(x.dtype)], dim=-len(self.data_shape))
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Distribution:
+        """p(x|z) for latents of shape (..., d); p(x|z, y) for a conditional VAE (labels (B,) for z (..., B, d))."""
+        z = as_latent(z, self)
+        if self.conditioning is not None and self.conditioning.in_decoder:
+            z = torch.cat([z, self.conditioning.one_hot(y, z)], dim=-1)
+        params = self.decoder(z)
+        with _float32(params):
+            px = self.likelihood(_widen(params))
+        if self.standardize:
+            px = AffineDistribution(px, self.data_shift, self.data_scale)
+        return ObservedEntries(px) if self.encoder_mask else px
+
+    @torch.no_grad()
+    def set_standardization(self, x: torch.Tensor) -> None:
+        """Take shift and scale from data (N, *data_shape): the mean and standard deviation of each dimension
+        over its observed values (1 where a dimension is constant)."""
+        shift, std = observed_moments(x)  # missing (NaN) entries left out
+        self.data_shift.copy_(shift)
+        self.data_scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
+
+    @property
+    def prior(self) -> Distribution:
+        """p(z). Priors that depend on the encoder (the VampPrior) receive it; a GMVAE's is the mixture of its
+        per-class Gaussians with equal weights, sum_y p(y) p(z|y)."""
+        if self.class_latent is not None and self.conditioning is not None and \
+                self.conditioning.prior_table is not None:
+            return self.conditioning.mixture(self.data_shift)
+        return self.prior_module(self.encode)
+
+    def prior_given(self, y: torch.Tensor | None) -> Distribution:
+        """p(z|y) for a CVAE with a conditional prior (a batch of Gaussians, one per label), else p(z)."""
+        if self.conditioning is not None and self.conditioning.prior_table is not None:
+            if y is None:
+                if self.class_latent is not None:  # a GMVAE: the cluster summed out
+                    return self.prior
+                raise VaekitError("this model has a conditional prior: give the class labels too")
+            return self.conditioning.prior(y, self.data_shift)
+        return self.prior
+
+    @property
+    def has_cluster_variable(self) -> bool:
+        """Whether the model has a categorical latent variable c (a cluster or a class) that class_posterior
+        gives: a classifier q(y|x) (M2, GMVAE) or the component of a mixture prior (VaDE), as the prior declares."""
+        return self.class_latent is not None or self.prior_module.cluster_variable
+
+    def class_posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Categorical:
+        """q(c|x) for a batch x: a Categorical with batch shape (B,) over the model's clusters.
+
+        For a class latent (M2, GMVAE) it is the classifier q(y|x). For a mixture prior (VaDE) it is VaDE's gamma,
+        q(c|x) = p(c|z) = p(c) p(z|c) / sum_c' p(c') p(z|c'), taken
+        at the posterior mean z = E[z|x] rather than at a draw: the assignment is then deterministic, repeatable
+        without a seed and does not change with the batch, and the mean is the most probable code of a Gaussian
+        posterior (VaDE's own code assigns at the mean too). Training (objectives/vade.py) takes it at the draw.
+
+        >>> model.class_posterior(x).probs.argmax(-1)   # each example's cluster
+        """
+        if not self.has_cluster_variable:
+            prior = type(self.prior_module).__name__
+            raise VaekitError(f"this run has no cluster variable: its prior ({prior}) has no categorical latent; "
+                              "train with --prior mixture --objective vade or --class-latent m2|gmvae --objective "
+                              "m2, or cluster its codes with --method kmeans")
+        if self.class_latent is not None:
+            return self.class_latent.posterior(self._encoder_inputs(as_data(x, self)))
+        q = self.encode(x, y)
+        with _float32(q.mean):
+            return self.prior_module.cluster_posterior(q.mean)
+
+    @property
+    def is_image(self) -> bool:
+        """True for (C, H, W) images, False for vectors."""
+        return len(self.data_shape) == 3
+
+    @property
+    def device(self) -> torch.device:
+        return self.data_shift.device  # a buffer every VAE has, even one whose parts hold no parameters
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
+               labels: torch.Tensor | None = None, decode: Callable[[Distribution], torch.Tensor] | None = None
+               ) -> torch.Tensor:
+        """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z), or read
+        from p(x|z) by `decode` (text: px -> px.decode("beam", beam_width=5)).
+        A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
+        n = check_count(n)
+        if self.conditioning is not None and labels is None and self.class_latent is None:
+            raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
+        if labels is not None and (labels.shape != (n,) or labels.is_floating_point()):
+            raise VaekitError(f"labels must be {n} integers, one per sample; got {labels.dtype} "
+                              f"{tuple(labels.shape)}")
+        if self.class_latent is not None:  # no class given (none, or -1): y ~ p(y), uniform
+            drawn = torch.randint(self.class_latent.num_classes, (n,), generator=generator,
+                                  device=generator.device if generator is not None else self.device)
+            labels = drawn if labels is None else torch.where(labels.to(drawn.device) < 0, drawn,
+                                                              labels.to(drawn.device))
+        prior = self.prior_given(labels) if self.conditioning is not None else self.prior
+        # one Gaussian per label: one draw from each; a single prior: n draws
+        z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
+        px = self.decode(z, labels)
+        if decode is not None:
+            return decode(px)
+        return px.mean if mean else px.sample()
+
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor, sample_posterior: bool = False,
+                    generator: torch.Generator | None = None, y: torch.Tensor | None = None,
+                    decode: Callable[[Distribution], torch.Tensor] | None = None) -> torch.Tensor:
+        """The likelihood mean of p(x|z) at the posterior mean (or at a posterior sample), or what `decode` reads
+        from p(x|z) (text: a decoding strategy); labels y for a CVAE."""
+        x = as_checked_data(x, self)
+        if self.class_latent is not None and self.class_latent.in_decoder:  # M2 decodes with the class too
+            y = self.class_latent.fill(y, self._encoder_inputs(x))
+        q = self.encode(x, y)
+        z = rsample(q, generator) if sample_posterior else q.mean
+        px = self.decode(z, y)
+        return px.mean if decode is None else decode(px)
+
+    def elbo(self, x: torch.Tensor, beta: float = 1.0, kl: str = "auto", y: torch.Tensor | None = None
+             ) -> ObjectiveOutput:
+        """Per-example distortion, rate and -ELBO (nats) of a batch, with one posterior sample."""
+        x = as_checked_data(x, self)
+        if self.class_latent is not None:  # the class summed out where no label is given (objectives/m2.py)
+            return class_bound(self, x, y, beta, kl)
+        return ELBO(ObjectiveConfig(beta=beta, kl=kl))(self.given(y), x, beta)
+
+
+def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A reparameterized sample, repeatable with a generator: every posterior distribution draws with one
+    itself (vaekit.core.seeded)."""
+    if generator is None:
+        return q.rsample()
+    return q.rsample_seeded(torch.Size(), generator)
+
+
+SEQUENCE_LIKELIHOODS = {"text": "autoregressive", "series": "autoregressive_gaussian"}
+
+
+def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
+    """The likelihood name: as configured, or for "auto" Bernoulli on images, the autoregressive decoders on text
+    and series, the mixed likelihood on tables with binary or categorical columns, and Gaussian on other
+    vectors."""
+    if cfg.likelihood != "auto":
+        return cfg.likelihood
+    if data_kind == "image":
+        return "bernoulli"
+    if data_kind in SEQUENCE_LIKELIHOODS:  # text and series: an autoregressive decoder (likelihoods/autoregressive*)
+        return SEQUENCE_LIKELIHOODS[data_kind]
+    return "mixed" if column_types and set(column_types) != {"continuous"} else "gaussian"
+
+
+def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
+    """Standardize for "auto" when a location-scale likelihood (Gaussian, Laplace) models data in arbitrary units
+    (tables, spectrograms: the kinds that declare `standardized`), never for images or for likelihoods on [0, 1]."""
+    location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types)).location_scale
+    if cfg.standardize == "on" and not location_scale:
+        names = " or ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale)
+        raise ConfigError(f"standardize: on needs the {names} likelihood (a likelihood on [0, 1] has no units to "
+                          "standardize)")
+    if cfg.standardize != "auto":
+        return cfg.standardize == "on"
+    return kinds.data_kind(data_kind).standardized and location_scale
+
+
+def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
+                num_classes: int | None = None, schema: tuple[list[str], list[Any]] | None = None,
+                vocabulary_size: int | None = None) -> VAE:
+    """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
+    (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values); a
+    likelihood over tokens, the vocabulary's size."""
+    likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
+    if likelihood_cls.needs_vocabulary:
+        if not vocabulary_size:
+            raise ConfigError(f"the {cfg.likelihood} likelihood models tokens: it needs text data (a vocabulary)")
+        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, vocabulary_size=vocabulary_size)
+    elif likelihood_cls.needs_schema:
+        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, schema=schema)
+    else:
+        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
+    labels = 0
+    if cfg.class_latent != "none":
+        labels = _class_count(cfg, num_classes)
+    if cfg.conditional:
+        if not num_classes or num_classes < 2:
+            raise ConfigError("a conditional VAE needs labelled data with at least two classes")
+        if cfg.prior == "vamp":
+            raise ConfigError("the vamp prior's pseudo-inputs have no labels; a conditional VAE takes another prior")
+        if cfg.conditional_prior and cfg.prior != "standard_normal":
+            raise ConfigError("conditional_prior replaces the prior by one Gaussian per class: use it with "
+                              "prior: standard_normal")
+        labels = num_classes
+    input_width = likelihood.encoder_input_width()
+    if input_width is not None and cfg.network != "mlp":  # a mixed table: the encoder reads one-hot codes
+        raise ConfigError("the mixed likelihood models tables: use network: mlp")
+    inputs = (input_width or data_shape[0], *data_shape[1:])
+    if cfg.encoder_mask:  # the encoder reads the observed-entries mask beside the data: twice the channels or width
+        inputs = (inputs[0] + data_shape[0], *inputs[1:])
+    # the label's one-hot code joins the decoder's input and the posterior's features
+    decoder_labels = labels if cfg.class_latent in ("none", "m2") else 0  # a GMVAE's decoder reads z alone
+    network = NETWORKS.get(cfg.network)
+    if likelihood.autoregressive != getattr(network, "reads_sequences", False):  # nn/sequence.py
+        raise ConfigError(f"the {cfg.network} network and the {resolve_likelihood(cfg, data_kind)} likelihood do not "
+                          "go together: an autoregressive likelihood (sequences) takes network rnn or conv1d, "
+                          "and those networks take an autoregressive likelihood")
+    if cfg.language_model and not likelihood.autoregressive:
+        raise ConfigError("language_model is the autoregressive decoder without a latent code: it needs text or "
+                          "series data and an autoregressive likelihood")
+    encoder, feature_dim, decoder = network(
+        tuple(data_shape), cfg.latent_dim + decoder_labels, likelihood.params_per_element, cfg,
+        encoder_input=inputs if inputs != tuple(data_shape) else None)
+    feature_dim += labels
+    if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
+        raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
+                          "path)")
+    posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
+    if cfg.language_model:  # no latent code: q(z|x) = p(z), the rate exactly 0 (nn/sequence_language_model.py)
+        encoder, posterior = language_model_parts(cfg, tuple(data_shape))
+    prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
+    per_class_prior = cfg.conditional_prior or cfg.class_latent == "gmvae"
+    conditioning = LabelConditioning(labels, cfg.latent_dim, per_class_prior, in_decoder=decoder_labels > 0) \
+        if labels else None
+    class_latent = None if cfg.class_latent == "none" else \
+        ClassLatent(cfg.class_latent, labels, inputs, cfg.hidden, cfg.activation)
+    if cfg.class_latent == "gmvae":  # clusters apart from the start (the run's seed): equal means would stay equal
+        with torch.no_grad():
+            conditioning.prior_table.weight[:, :cfg.latent_dim].normal_()
+    return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
+               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning, cfg.encoder_mask,
+               class_latent, data_kind)
+
+
+def _class_count(cfg: ModelConfig, num_classes: int | None) -> int:
+    """K of a class latent: the data's classes for M2, prior_components clusters for a GMVAE."""
+    if cfg.posterior != "diagonal_gaussian" or cfg.prior != "standard_normal":
+        raise ConfigError(f"class_latent {cfg.class_latent} takes posterior: diagonal_gaussian and prior: "
+                          "standard_normal (its p(z) is set by the class variable)")
+    if cfg.class_latent == "gmvae":
+        if cfg.prior_components < 2:
+            raise ConfigError("a GMVAE needs prior_components of at least 2 clusters")
+        return cfg.prior_components
+    if not num_classes or num_classes < 2:
+        raise ConfigError("class_latent m2 needs labelled data (labels for some rows, -1 for the rest) with at "
+                          "least two classes")
+    return num_classes

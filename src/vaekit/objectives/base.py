@@ -1,0 +1,17 @@
+"""What an objective declares about itself, so that the config check and the trainer ask it instead of naming it.
+
+    @OBJECTIVES.register("my_bound")
+    class MyBound(Objective):
+        honours = SCHEDULE | RATE | {"kl"}     # the ObjectiveConfig fields it reads (objectives/settings.py)
+        per_example = True                      # a batch mean of per-example terms
+"""
+
+from __future__ import annotations
+
+
+class Objective:
+    """The declarations every objective carries; a subclass overrides what is true of it."""
+
+    honours: frozenset[str] = frozenset()  # the ObjectiveConfig fields it reads; any other one set is refused
+    per_example: bool = False  # a batch mean of per-example terms: splits over processes (training/distributed.py)
+    class_latent: bool = False  # it trains a model with a class latent (model.class_latent), given as a view

@@ -1,0 +1,89 @@
+"""What an evaluation measured, so that its numbers are never shown for data or weights they were not measured on.
+
+    record = provenance("runs/demo", "digits", x, y)
+    # {"data": "digits", "data_sha256": "...", "weights_sha256": "..."}: stored in the evaluation's JSON
+    stale_reason("runs/demo", evaluation)   # None while model.safetensors is the file it measured, else why not
+    evaluation_path("runs/demo", "held.npz", "all")   # runs/demo/evaluations/held.json
+
+A run's own evaluation (RUN/evaluation.json, its test split) is what `compare` and `report` show; evaluations of
+other data or other splits go beside it, in RUN/evaluations/, so they never pass for it. Training on (a resume,
+a new model.safetensors) changes the weights' hash, which makes the old evaluation stale by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from vaekit.core.errors import VaekitError
+from vaekit.data.common.fingerprint import tensors_sha256
+
+EVALUATION_FILE = "evaluation.json"
+OTHER_EVALUATIONS = "evaluations"
+MODEL_FILE = "model.safetensors"  # run_dir.MODEL_FILE, not imported: run_dir imports the model and torch's world
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for piece in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(piece)
+    except OSError as error:
+        raise VaekitError(f"cannot read {path}: {error.strerror or error}") from None
+    return digest.hexdigest()
+
+
+def data_sha256(x: torch.Tensor, y: torch.Tensor | None = None) -> str:
+    """A fingerprint of the examples as the model saw them (float32 values, their shape and order) and their
+    labels: the same for the same data however it was stored, different when one value or the order differs."""
+    return tensors_sha256(x, None if y is None else y.to(torch.int64))
+
+
+def provenance(run_dir: str | Path, source: str, x: torch.Tensor, y: torch.Tensor | None) -> dict[str, Any]:
+    """The fields an evaluation records about what it measured (split and examples are recorded beside them)."""
+    return {"data": source, "data_sha256": data_sha256(x, y),
+            "weights_sha256": file_sha256(Path(run_dir) / MODEL_FILE)}
+
+
+def stale_reason(run_dir: str | Path, evaluation: dict[str, Any]) -> str | None:
+    """None when the evaluation measured the run's current model.safetensors; else a phrase saying why it is
+    stale, to follow "<file> is stale: "."""
+    recorded = evaluation.get("weights_sha256")
+    if not isinstance(recorded, str):
+        return "it does not record which weights it measured (made by an older vaekit)"
+    weights = Path(run_dir) / MODEL_FILE
+    if not weights.is_file():
+        return f"the run has no {MODEL_FILE} any more"
+    if file_sha256(weights) != recorded:
+        return f"it measured other weights than the run's {MODEL_FILE} (trained further or replaced since)"
+    return None
+
+
+def evaluation_path(run_dir: str | Path, source: str | None, split: str, out: str | Path | None = None) -> Path:
+    """Where an evaluation goes: `out` when given; RUN/evaluation.json for the run's own test split; else
+    RUN/evaluations/<data>[-<split>].json (<data>: the --data file's or folder's name without its suffix, or
+    the split's name for the run's own data). Only the run's own test split may be written as evaluation.json."""
+    run_dir = Path(run_dir)
+    own = run_dir / EVALUATION_FILE
+    if out is not None:
+        path = Path(out)
+        if path.suffix.lower() != ".json":
+            raise VaekitError(f"--out {out}: an evaluation is written as JSON; choose a name ending in .json")
+        if path.is_dir():
+            raise VaekitError(f"--out {out} is a folder; give a file name ending in .json")
+        if (source is not None or split != "test") and path.resolve() == own.resolve():
+            raise VaekitError(f"{own} holds the run's own test-split evaluation, which compare and report show; "
+                              f"write this one elsewhere (leave out --out for {run_dir / OTHER_EVALUATIONS}/)")
+        return path
+    if source is None:
+        return own if split == "test" else run_dir / OTHER_EVALUATIONS / f"{split}.json"
+    stem = Path(source.rstrip("/\\")).name or "data"
+    for suffix in (".gz", ".npz", ".npy", ".csv", ".parquet"):
+        stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) and len(stem) > len(suffix) else stem
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+    return run_dir / OTHER_EVALUATIONS / (f"{stem}.json" if split == "all" else f"{stem}-{split}.json")

@@ -1,0 +1,89 @@
+"""Filling in missing values with a trained VAE: importance resampling (MIWAE), pseudo-Gibbs and
+Metropolis-within-Gibbs, one file each; `impute` is the one entry point.
+
+    filled = impute(model, x)                                   # x: NaN where missing; observed entries kept as given
+    draws = impute(model, x, method="importance", draws=5)      # (5, N, *shape): multiple imputation
+    filled = impute(model, x, method="metropolis", iterations=200, seed=1)
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from vaekit.core.errors import VaekitError
+from vaekit.model.input_checks import as_checked_data
+from vaekit.tasks.imputation.gibbs import gibbs_impute
+from vaekit.tasks.imputation.importance import importance_impute
+from vaekit.tasks.imputation.metropolis import metropolis_impute
+from vaekit.tasks.imputation.partial import PartialBatch, batch_size_for
+
+# method name -> (batch, draws, k, iterations) -> (draws, B, *shape)
+METHODS: dict[str, Callable[[PartialBatch, int, int, int], torch.Tensor]] = {
+    "importance": importance_impute,
+    "gibbs": gibbs_impute,
+    "metropolis": metropolis_impute,
+}
+DEFAULT_K = {"importance": 1000, "gibbs": 100, "metropolis": 100}
+
+
+@torch.no_grad()
+def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: int = 1, k: int | None = None,
+           iterations: int = 100, seed: int = 0, y: torch.Tensor | None = None) -> Any:
+    """x (N, *data_shape), a tensor or numpy array with NaN where values are missing, filled in by `model`.
+
+    draws = 1 gives the single imputation, an estimate of E[x_miss | x_obs] (the most probable value for a
+    table's binary and categorical columns); draws > 1 gives that many draws from p(x_miss | x_obs), shape
+    (draws, N, *data_shape), for multiple imputation. k: importance samples (importance, default 1000) or
+    parallel chains averaged for a single imputation (gibbs, metropolis, default 100); iterations: the chains'
+    sweeps. The observed entries come back bit for bit, in x's own type and dtype; the same seed gives the same
+    result. Labels y for a conditional VAE.
+    """
+    if method not in METHODS:
+        raise VaekitError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    # the chains need at least one sweep; importance resampling has none to make
+    draws, iterations = _count(draws, "draws", 1), _count(iterations, "iterations", int(method != "importance"))
+    k = DEFAULT_K[method] if k is None else _count(k, "k", 1)
+    as_numpy = isinstance(x, np.ndarray)
+    original = torch.from_numpy(np.ascontiguousarray(x)) if as_numpy else x
+    checked = as_checked_data(original, model, move=False, missing=True)
+    missing = torch.isnan(checked)
+    empty = (~missing).flatten(1).sum(1) == 0
+    if bool(empty.any()):
+        raise VaekitError(f"every value of example {int(empty.nonzero()[0])} (0-based) is missing "
+                          f"({int(empty.sum())} such examples); there is nothing to impute from: drop them")
+    was_training = model.training
+    model.eval()
+    device = model.device
+    # importance resampling decodes k draws per example whatever `draws` is; the chains, one per draw (or k)
+    samples = k if method == "importance" or draws == 1 else draws
+    chunk = batch_size_for(model, samples, model.likelihood.params_per_element)
+    parts = []
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        for start in range(0, len(checked), chunk):
+            rows = slice(start, start + chunk)
+            bound = model.given(None if y is None else y[rows].to(device))
+            batch = PartialBatch.of(bound, checked[rows].to(device))
+            parts.append(METHODS[method](batch, draws, k, iterations).cpu())
+    model.train(was_training)
+    imputed = torch.cat(parts, dim=1).to(original.device)  # beside x (and its mask), which may be on a GPU
+    filled = original.unsqueeze(0).repeat(draws, *[1] * original.dim())
+    filled[:, missing] = imputed[:, missing].to(filled.dtype)  # observed entries untouched, bit for bit
+    result = filled[0] if draws == 1 else filled
+    return result.numpy() if as_numpy else result
+
+
+def _count(value: Any, name: str, least: int) -> int:
+    try:
+        count = operator.index(value)
+    except TypeError:
+        raise VaekitError(f"{name} must be a whole number, got {value!r}") from None
+    if isinstance(value, bool) or count < least:
+        raise VaekitError(f"{name} must be at least {least}, got {value!r}")
+    return count

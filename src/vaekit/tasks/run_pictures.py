@@ -1,0 +1,65 @@
+"""The pictures every run directory holds, written from a trained model and its test data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from vaekit.data.kinds import data_kind
+from vaekit.model.vae import VAE
+from vaekit.tasks.outputs import embed
+
+TRAVERSED_DIMS = 10  # rows of traversals.png: the dimensions with the largest KL
+EXAMPLES = 32  # reconstructed test examples and prior samples a run keeps
+
+
+def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None, run_dir: Path,
+                   metrics: list[dict[str, float]], class_names: list[str] | None = None,
+                   max_points: int = 10_000, columns: list[str] | None = None) -> list[Path]:
+    """reconstructions.png, samples.png, latent.png, manifold.png (image data only), traversals.png (of the first
+    test example; `columns` name a table's columns) and loss.png; for a kind that is not drawn (text), its
+    reconstructions and samples as the kind writes them (reconstructions.tsv, samples.txt), latent.png and
+    loss.png."""
+    # matplotlib is imported here, at the end of a run that draws pictures, not when training starts
+    from vaekit.plots import latent_directions, save_latent_scatter, save_loss_curves, save_traversals
+    from vaekit.tasks.images import save_manifold, save_reconstructions, save_samples
+    from vaekit.tasks.traversals import dimension_order, traversals
+
+    was_training = model.training
+    model.eval()
+    pictured = data_kind(model.data_kind).pictured
+    written = [save_reconstructions(model, test_x[:EXAMPLES], run_dir / "reconstructions.png",
+                                    y=None if test_y is None else test_y[:EXAMPLES]),
+               save_samples(model, run_dir / "samples.png")] if pictured else \
+        _examples_as_kind(model, test_x, test_y, run_dir)
+    means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
+    labels = None if test_y is None else test_y[:max_points]
+    written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
+    if model.is_image:
+        written.append(save_manifold(model, latent_directions(means.cpu()), run_dir / "manifold.png"))
+    if pictured:
+        labels = test_y[:2000] if model.num_classes is not None else None
+        order = dimension_order(model, test_x[:2000], labels)
+        result = traversals(model, test_x[:1], order.top(TRAVERSED_DIMS), y=None if labels is None else labels[:1])
+        written.append(save_traversals(result, run_dir / "traversals.png", order, columns))
+    if metrics:
+        written.append(save_loss_curves(metrics, run_dir / "loss.png"))
+    model.train(was_training)
+    return written
+
+
+@torch.no_grad()
+def _examples_as_kind(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None, run_dir: Path) -> list[Path]:
+    """The first test examples' reconstructions beside them, and prior samples (seed 0; a conditional model's of
+    each class in turn), written by the data kind."""
+    kind = data_kind(model.data_kind)
+    x = test_x[:EXAMPLES]
+    conditional = model.num_classes is not None
+    recon = model.reconstruct(x.to(model.device), y=test_y[:EXAMPLES] if conditional else None).cpu()
+    labels = torch.arange(EXAMPLES) % model.num_classes if conditional else None
+    samples = model.sample(EXAMPLES, generator=torch.Generator(device=model.device).manual_seed(0),
+                           labels=labels).cpu()
+    info = {"run_dir": run_dir}
+    return [kind.save(run_dir / kind.default_output("reconstructions"), recon, info, inputs=x),
+            kind.save(run_dir / kind.default_output("samples"), samples, info)]

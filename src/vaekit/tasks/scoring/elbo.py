@@ -1,0 +1,21 @@
+"""The negative ELBO of each example, in nats.
+
+    -ELBO(x) = (1/S) sum_s -log p(x|z_s) + KL(q(z|x) || p(z)),   z_s ~ q(z|x), seeded per example
+
+S = `samples` posterior draws (1 by default; a few make it less noisy). The KL is in closed form where torch has
+one, else a one-sample estimate (as in evaluation).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from vaekit.core.registry import SCORES
+from vaekit.tasks.scoring.chunk import Chunk
+from vaekit.tasks.scoring.kind import ScoreKind
+
+
+@SCORES.register("elbo")
+class NegativeELBO(ScoreKind):
+    def __call__(self, chunk: Chunk) -> torch.Tensor:
+        return -chunk.bound(chunk.samples).elbo
