@@ -69,8 +69,10 @@ def epoch_seconds(run_dir: Path) -> list[float]:
 # ---- the phase probe: runs inside a `vaekit train` process of its own ----------------------------------------------
 
 PHASES = ["load_training_data", "check_data_fits", "check_training_fits", "prepare", "build_model", "make_optimizer",
-          "_try_one_batch", "data_fingerprint", "write_run_config", "train_epoch", "validate", "write_metrics",
-          "_checkpoint", "save_weights", "write_pictures"]
+          "try_one_batch", "data_fingerprint", "write_run_config", "train_epoch", "validate", "write_metrics",
+          "save_state", "save_weights", "write_pictures"]
+# the training modules that call them: each phase is timed wherever one of these binds its name
+PHASE_MODULES = ["vaekit.training.loop", "vaekit.training.setup", "vaekit.training.run_files"]
 
 
 def probe(out_json: Path, train_args: list[str]) -> None:
@@ -79,9 +81,12 @@ def probe(out_json: Path, train_args: list[str]) -> None:
 
     gc.set_threshold(50_000, 20, 100)  # as the vaekit process sets them before it imports torch (cli._Group.main)
     started = time.perf_counter()
+    import importlib
+
     import vaekit.cli.train  # noqa: F401  what `vaekit train` imports before it starts: torch, the parts
-    import vaekit.training.loop as loop
     from vaekit.cli import main
+    from vaekit.training.controls import Controls
+    from vaekit.training.tensorboard import TensorBoardLog
 
     seconds: dict[str, list[float]] = {"imports": [time.perf_counter() - started]}
 
@@ -94,12 +99,14 @@ def probe(out_json: Path, train_args: list[str]) -> None:
                 seconds.setdefault(name, []).append(time.perf_counter() - began)
         return wrapper
 
-    for name in PHASES:
-        setattr(loop, name, timed(name, getattr(loop, name)))
+    for module in map(importlib.import_module, PHASE_MODULES):
+        for name in PHASES:
+            if hasattr(module, name):
+                setattr(module, name, timed(name, getattr(module, name)))
     for name in ("__init__", "epoch", "close"):
-        setattr(loop.TensorBoardLog, name, timed(f"tensorboard.{name}", getattr(loop.TensorBoardLog, name)))
+        setattr(TensorBoardLog, name, timed(f"tensorboard.{name}", getattr(TensorBoardLog, name)))
     for name in ("start", "end_epoch", "log_epoch", "finish"):
-        setattr(loop.Controls, name, timed(f"controls.{name}", getattr(loop.Controls, name)))
+        setattr(Controls, name, timed(f"controls.{name}", getattr(Controls, name)))
     ran = time.perf_counter()
     try:
         sys.argv = ["vaekit", "train", *train_args]  # as the vaekit process reads its command line (cli.main)
@@ -190,7 +197,7 @@ def main() -> None:
     per_epoch = {  # seconds per epoch of each per-epoch cost, and as a fraction of the epoch's own seconds
         "validation": statistics.median(phases["validate"]),
         "tensorboard": statistics.median(phases["tensorboard.epoch"]),
-        "checkpoint": statistics.median(phases["_checkpoint"][1:] or phases["_checkpoint"]),
+        "checkpoint": statistics.median(phases["save_state"][1:] or phases["save_state"]),
         "metrics_csv": statistics.median(phases["write_metrics"][1:] or phases["write_metrics"]),
         "controls": statistics.median(phases["controls.end_epoch"]) + statistics.median(phases["controls.log_epoch"]),
     }
@@ -202,7 +209,7 @@ def main() -> None:
         "device tensors": total("prepare"),
         "model": total("build_model"),
         "optimizer (torch imports torch._dynamo here)": total("make_optimizer"),
-        "one-batch dry run": total("_try_one_batch"),
+        "one-batch dry run": total("try_one_batch"),
         "data fingerprint": total("data_fingerprint"),
         "config.json": total("write_run_config"),
         "TensorBoard writer (imports tensorboard)": total("tensorboard.__init__") + total("tensorboard.close"),

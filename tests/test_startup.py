@@ -143,7 +143,7 @@ def test_the_one_pass_data_checks_find_any_bad_value(bad: float) -> None:
     from torch.distributions import constraints
 
     from vaekit.data.dataset import all_finite
-    from vaekit.training.loop import _inside_interval
+    from vaekit.training.data_checks import _inside_interval
 
     x = torch.rand(1000, 1, 4, 4)
     assert all_finite(x) and _inside_interval(constraints.unit_interval, x) and _inside_interval(constraints.real, x)

@@ -16,8 +16,9 @@ One mechanism changes what runs: an HTML comment on the line just before a block
 - `<!-- test: write FILE -->`: the block (a YAML or TOML file, say) is written to FILE in the page's folder.
 
 And one rule keeps the whole suite fast: the epochs of every run are capped at MAX_EPOCHS (`--epochs N` on a
-`vaekit` line, a `vaekit train` from a config file, `epochs=N` and `"epochs": N` in Python). Runs are seeded, so the same `vaekit train` command line
-(on the same input files) trains the same run; it is trained once per test session and copied to later pages.
+`vaekit` line, a `vaekit train` from a config file, `epochs=N` and `"epochs": N` in Python). Runs are seeded, so
+the same `vaekit train` command line (on the same input files) trains the same run; it is trained once per test
+session and copied to later pages.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Two levels, by cost:
   `encode` and `decode`, which the training step calls, so they cost the step microseconds.
 - `as_checked_data`: `as_data` plus one reduction over the values (NaN or infinity, and the likelihood's declared
   data support): run by the entry points a user calls with data (`elbo`, `reconstruct`, `embed`, `evaluate`).
-  The trainer instead checks the whole data set once before training (training/loop.py check_data_fits).
+  The trainer instead checks the whole data set once before training (training/data_checks.py check_data_fits).
 
     x = as_checked_data(np.asarray(images), model)   # a float32 tensor on the model's device, or a VaekitError
 """

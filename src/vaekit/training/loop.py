@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,23 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.distributions import constraints
 from tqdm.auto import tqdm
 
 from vaekit.config import Config
-from vaekit.core.errors import ConfigError, DataError, VaekitError
+from vaekit.core.errors import ConfigError, VaekitError
 from vaekit.core.io import WriteError
 from vaekit.core.notices import notice
-from vaekit.core.registry import LIKELIHOODS, OBJECTIVES
 from vaekit.data import Dataset
-from vaekit.data.common.fingerprint import data_fingerprint
-from vaekit.data.image.quantization import quantization_levels
-from vaekit.data.kinds import data_kind
-from vaekit.likelihoods.base import support_text
-from vaekit.model.input_checks import describe_values
-from vaekit.model.size import allocation_error, check_training_fits
-from vaekit.model.vae import VAE, build_model, resolve_likelihood
-from vaekit.objectives.stateful import StatefulObjective
+from vaekit.model.vae import VAE
 from vaekit.parts import check_config
 from vaekit.runs.directory import (
     CHECKPOINT_FILE,
@@ -47,15 +37,11 @@ from vaekit.runs.directory import (
     read_run_config,
     remove_run_files,
     save_weights,
-    write_run_config,
 )
 from vaekit.runs.lock import claim_run
 from vaekit.tasks.run_pictures import write_pictures
 from vaekit.training.batches import DeviceBatches
-from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
-from vaekit.training.class_labels import check_class_labels, prepare_class_labels
-from vaekit.training.controls import Controls
-from vaekit.training.data_prep import DeviceData, observed_values, prepare
+from vaekit.training.checkpoint import TrainingState, load_checkpoint
 from vaekit.training.data_source import StreamedData, load_training_data
 from vaekit.training.distributed import (
     AgreedStop,
@@ -63,7 +49,6 @@ from vaekit.training.distributed import (
     SharedGradients,
     alike,
     check_processes,
-    check_shareable,
     joined,
     launched,
     noise_seed,
@@ -75,10 +60,11 @@ from vaekit.training.distributed import (
 from vaekit.training.epoch import train_epoch
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
 from vaekit.training.metrics_log import read_metrics, write_metrics
-from vaekit.training.optimizers import make_optimizer
 from vaekit.training.pretraining import training_codes
-from vaekit.training.random_streams import RandomStreams
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
+from vaekit.training.run_files import save_state, start_run_dir
+from vaekit.training.setup import set_up
+from vaekit.training.signals import StopFlag
 from vaekit.training.step import TrainStep
 from vaekit.training.stream_batches import StreamBatches
 from vaekit.training.tensorboard import TensorBoardLog
@@ -192,41 +178,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
             raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
 
 
-class _StopFlag:
-    """Ctrl-C (SIGINT) or SIGTERM (what a scheduler or `docker stop` sends) sets a flag that the loop checks
-    between steps, so it stops on a whole step and saves; a second signal interrupts at once. `signal` is the
-    first signal received. With several processes (`patient`) a second signal is ignored: the same request often
-    arrives twice (from a scheduler and from torchrun, which passes it on), and torchrun ends processes that do not
-    stop in time itself."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, patient: bool = False) -> None:
-        self.patient = patient
-        self.stop = False
-        self.signal: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _StopFlag:
-        try:
-            for number in self.SIGNALS:
-                self._previous[number] = signal.signal(number, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            pass
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.stop and self.patient:
-            return
-        if self.stop:
-            raise KeyboardInterrupt
-        self.stop, self.signal = True, signum
-
-    def __exit__(self, *exc: Any) -> None:
-        for number, previous in self._previous.items():
-            signal.signal(number, previous)
-
-
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
          pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None,
          processes: Processes | None = None, device: torch.device | None = None,
@@ -237,8 +188,10 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     leader = processes.leader  # process 0 writes the run directory and prints (training/distributed.py)
     progress = progress and leader
     with together(processes, device):  # an error in any process's set-up is reported once, and all stop
-        model, optimizer, controls, objective, tensors, streams, data, stream, likelihood, step, first_epoch, \
-            metrics = _set_up(config, run_dir, state, progress, data, stream, processes, device)
+        ready = set_up(config, run_dir, state, progress, data, stream, processes, device)
+    model, optimizer, controls, objective, tensors, streams = (ready.model, ready.optimizer, ready.controls,
+                                                               ready.objective, ready.tensors, ready.streams)
+    data, stream, step, metrics = ready.data, ready.stream, ready.step, ready.metrics
     n_train = len(data.train_x) if stream is None else len(stream)  # streamed: data holds a bounded sample
     last_epoch = config.train.epochs if until is None else until
     pretrain = config.objective.pretrain_epochs
@@ -258,15 +211,15 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     interrupted = False
     # from the first file written on: Ctrl-C finishes the step, then saves; several processes stop together, at
     # the end of an epoch
-    with _StopFlag(patient=processes.several) as stop_flag:
+    with StopFlag(patient=processes.several) as stop_flag:
         stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
         with together(processes, device):  # process 0 could not write (a full disk): every process stops
             if leader:
-                _start_run_dir(run_dir, config, data, stream, likelihood, state, step, model, optimizer, streams,
-                               device, controls, objective, metrics, train_step.state_dict())
-            log = TensorBoardLog(run_dir / "tensorboard") if leader else _NoLog()
+                start_run_dir(run_dir, config, data, stream, ready.likelihood, state, step, model, optimizer, streams,
+                              device, controls, objective, metrics, train_step.state_dict())
+            log = TensorBoardLog(run_dir / "tensorboard") if leader else NoLog()
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
-        for epoch in range(first_epoch, last_epoch + 1):
+        for epoch in range(ready.first_epoch, last_epoch + 1):
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break
             if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
@@ -324,7 +277,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 if not config.model.language_model:  # a language model has no code to collapse, by design
                     collapse.check(row, beta_warming_up(config.objective, row),
                                    last_epoch=epoch == last_epoch or bool(stop_reason))
-                _checkpoint(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
+                save_state(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
                             objective, train_step.state_dict())
                 controls.log_epoch(row)
                 if on_epoch is not None:
@@ -352,7 +305,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                controls.stopping.reason(), stop.signal if interrupted else None)
 
 
-class _NoLog:
+class NoLog:
     """The TensorBoard log of a process other than 0, which writes nothing."""
 
     def epoch(self, *args: Any, **kwargs: Any) -> None:
@@ -360,172 +313,3 @@ class _NoLog:
 
     def close(self) -> None:
         pass
-
-
-def _set_up(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None,
-            stream: StreamedData | None, processes: Processes, device: torch.device) -> tuple[Any, ...]:
-    """Everything before the first file is written: data, model, optimizer, objective, the restored state."""
-    if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
-        raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
-    if data is None:  # streamed data (data/streamed.py): `data` holds bounded samples, `stream` every example
-        data, stream = load_training_data(config)
-    if processes.several and stream is not None:
-        raise ConfigError(f"{data.name} is streamed from disk, which trains in one process for now; train it with "
-                          "one process, or with --streaming off if it fits in memory")
-    n_train = len(data.train_x) if stream is None else len(stream)
-    if processes.several and len(data.train_x) < processes.world:
-        raise DataError(f"{data.name} has {len(data.train_x)} training rows, fewer than the {processes.world} "
-                        "processes; train it in one process")
-    likelihood = resolve_likelihood(config.model, data.kind, data.column_types)
-    check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
-    if progress:
-        tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
-    schema = None if data.column_types is None else (data.column_types, data.column_values)
-    if data_kind(data.kind).padded:  # NaN padding: the encoder reads the mask, the likelihood scores real entries
-        config.model.encoder_mask = True
-    check_training_fits(config, data, schema, device)  # sizes are checked before anything big is allocated
-    tensors = prepare(data, config.data, device)
-    streams = RandomStreams(config.train.seed, device)
-    with streams.active():  # the initial weights come from the run's seed, not from the caller's random state
-        try:
-            model = build_model(config.model, data.shape, data.kind, data.num_classes, schema,
-                                data.vocabulary_size).to(device)
-        except (MemoryError, RuntimeError) as error:
-            raise allocation_error(error) or error from None
-    if processes.several:
-        check_shareable(model)
-    optimizer = make_optimizer(model, config.train)
-    controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
-    objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=n_train)
-    check_class_labels(model, tensors, data.name)  # labels with gaps: for a model that sums the class out only
-    _try_one_batch(model, objective, tensors)
-    # an objective that honours pretrain_epochs (the only kind allowed to have it set, objectives/settings.py)
-    # trains with its `pretraining` loss first, then initialises the model from the data (VaDE's mixture fit)
-    pretrain = config.objective.pretrain_epochs
-    if pretrain >= config.train.epochs:
-        raise ConfigError(f"pretrain_epochs ({pretrain}) leaves no epochs of the {config.objective.name} objective "
-                          f"in {config.train.epochs}; train for more epochs than that")
-    step, first_epoch, metrics = 0, 1, []
-    if state is None:
-        if model.standardize:
-            model.set_standardization(tensors.train_x)
-        model.likelihood.fit_data(tensors.train_x)  # the mixed likelihood standardizes its continuous columns
-    else:  # restore everything before touching the run directory, so a bad checkpoint changes nothing
-        _restore(state, model, optimizer, streams, device, objective)
-        controls.load_state_dict(state.controls)
-        step, first_epoch = state.step, state.epoch + 1
-        metrics = [row for row in read_metrics(run_dir / METRICS_FILE) if row["epoch"] <= state.epoch]
-    # labels with gaps: M2 only, its labelled rows repeated (after the standardization, which reads the data once)
-    tensors = prepare_class_labels(model, tensors)
-    if processes.leader:  # an MLflow store that refuses the run fails here, before the run directory is written
-        controls.start(run_dir)
-    return (model, optimizer, controls, objective, tensors, streams, data, stream, likelihood, step, first_epoch,
-            metrics)
-
-
-def _start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: StreamedData | None, likelihood: str,
-                   state: TrainingState | None, step: int, model: VAE, optimizer: torch.optim.Optimizer,
-                   streams: RandomStreams, device: torch.device, controls: Controls, objective: Any,
-                   metrics: list[dict[str, float]], scaler: dict[str, Any]) -> None:
-    """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
-                 "kind": data.kind, "n_train": len(data.train_x) if stream is None else len(stream),
-                 "n_test": len(data.test_x),
-                 "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
-                 "num_classes": data.num_classes, "column_types": data.column_types,
-                 "column_values": data.column_values, "fingerprint": data_fingerprint(data),
-                 "streamed": stream is not None}
-    kind = data_kind(data.kind)  # what this kind of data keeps about itself: a text's vocabulary, say
-    data_info.update(kind.run_info(data))
-    kind.write_run_files(run_dir, data)
-    write_run_config(run_dir, config, data_info)
-    if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
-        _checkpoint(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective, scaler)
-        write_metrics(run_dir / METRICS_FILE, metrics)
-
-
-def _try_one_batch(model: VAE, objective: Any, tensors: DeviceData) -> None:
-    """The objective on two training examples, before anything is written: parts that do not go together (a
-    beta-TCVAE with a flow posterior, say) fail here with their one-line error, not after the run directory
-    exists. Its random draws come from a forked state, so the run's draws are the same with or without it."""
-    labels = None if tensors.train_y is None else tensors.train_y[:2]
-    devices = [tensors.train_x.device] if tensors.train_x.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices), torch.no_grad():
-        try:
-            objective(model.given(labels), tensors.train_x[:2], 1.0, 0.0)
-        except (NotImplementedError, AttributeError, TypeError) as error:
-            raise ConfigError(f"the {type(objective).__name__} objective does not work with this model's parts "
-                              f"({type(error).__name__}: {error})") from None
-
-
-def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: bool = False) -> None:
-    """The whole data set against what the likelihood declares (vaekit.likelihoods.base), once, before training:
-    its data support (Bernoulli-type likelihoods read values as probabilities in [0, 1]; binarization too), the
-    grid of levels of a discrete likelihood, and whether dequantization applies to it (a density only)."""
-    part = LIKELIHOODS.get(likelihood)
-    if dequantize and not part.density:
-        densities = ", ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).density)
-        raise DataError(f"--dequantize is for continuous likelihoods ({densities}); the {likelihood} likelihood "
-                        "scores discrete values itself, so train it without --dequantize")
-    if part.levels is not None and binarize == "none":
-        levels = quantization_levels(observed_values(data))
-        if levels not in (2, part.levels):
-            raise DataError(f"the {likelihood} likelihood models {(part.levels - 1).bit_length()}-bit pixels (values "
-                            f"k/{part.levels - 1}), but {data.name} "
-                            f"{'has real values' if levels is None else f'has {levels} levels'}; use a "
-                            "continuous likelihood")
-    support = constraints.unit_interval if binarize != "none" else part.data_support
-    for split in (data.train_x, data.test_x):
-        if _inside_interval(support, split):  # the common case, decided in one pass over the data
-            continue
-        valid = support.check(split) & torch.isfinite(split)
-        if data.missing:  # NaN entries are missing values, which the model leaves out (data.missing: model)
-            valid = valid | torch.isnan(split)
-        if not bool(valid.all()):
-            what = f"--binarize {binarize}" if binarize != "none" else f"the {likelihood} likelihood"
-            values = torch.cat([data.train_x.flatten(), data.test_x.flatten()])
-            remedy = ("use --likelihood gaussian (and --binarize none)" if bool(torch.isfinite(values).all())
-                      else "remove or fill those values first")
-            raise DataError(f"{what} needs data in {support_text(support)}, but {data.name} "
-                            f"{describe_values(values)}; {remedy}")
-
-
-# torch's interval constraints (real, unit_interval, positive, greater_than, ...): a set that holds the minimum and
-# the maximum of some values holds them all
-_INTERVALS = (constraints._Real, constraints._Interval, constraints._HalfOpenInterval, constraints._GreaterThan,
-              constraints._GreaterThanEq, constraints._LessThan)
-
-
-def _inside_interval(support: constraints.Constraint, x: torch.Tensor) -> bool:
-    """True when `support` is an interval and every value of x is finite and inside it; False means: look closer
-    (check_data_fits then finds and names the bad values)."""
-    if not isinstance(support, _INTERVALS) or support.event_dim != 0 or x.numel() == 0:
-        return False
-    ends = torch.stack(torch.aminmax(x))  # a NaN anywhere makes both NaN, which is neither finite nor inside
-    return bool((torch.isfinite(ends) & support.check(ends)).all())
-
-
-def _restore(state: TrainingState, model: VAE, optimizer: torch.optim.Optimizer, streams: RandomStreams,
-             device: torch.device, objective: Any = None) -> None:
-    if state.device_type != device.type:
-        raise VaekitError(f"this run was trained on {state.device_type} and its random streams only resume there; "
-                          f"resume with --device {state.device_type}")
-    try:
-        model.load_state_dict(state.model)
-        optimizer.load_state_dict(state.optimizer)
-        streams.load_state_dict(state.rng)
-        if isinstance(objective, StatefulObjective):  # FactorVAE's discriminator and its optimizer
-            objective.load_training_state(state.objective)
-    except (RuntimeError, ValueError, KeyError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise VaekitError(f"the checkpoint does not match this run's config ({first})") from None
-
-
-def _checkpoint(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
-                streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None,
-                objective: Any = None, scaler: dict[str, Any] | None = None) -> None:
-    own = objective.training_state() if isinstance(objective, StatefulObjective) else {}
-    save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
-                                                             optimizer.state_dict(), streams.state_dict(),
-                                                             device.type, controls or {}, own, scaler or {}))

@@ -1,0 +1,54 @@
+"""What training writes into a run directory besides the metrics: config.json with the data's description, the
+run's own data files (a text's vocabulary), and the checkpoint after each epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from vaekit.config import Config
+from vaekit.data import Dataset
+from vaekit.data.common.fingerprint import data_fingerprint
+from vaekit.data.kinds import data_kind
+from vaekit.model.vae import VAE
+from vaekit.objectives.stateful import StatefulObjective
+from vaekit.runs.directory import CHECKPOINT_FILE, METRICS_FILE, write_run_config
+from vaekit.training.checkpoint import TrainingState, save_checkpoint
+from vaekit.training.controls import Controls
+from vaekit.training.data_source import StreamedData
+from vaekit.training.metrics_log import write_metrics
+from vaekit.training.random_streams import RandomStreams
+
+
+def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: StreamedData | None, likelihood: str,
+                   state: TrainingState | None, step: int, model: VAE, optimizer: torch.optim.Optimizer,
+                   streams: RandomStreams, device: torch.device, controls: Controls, objective: Any,
+                   metrics: list[dict[str, float]], scaler: dict[str, Any]) -> None:
+    """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
+                 "kind": data.kind, "n_train": len(data.train_x) if stream is None else len(stream),
+                 "n_test": len(data.test_x),
+                 "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
+                 "num_classes": data.num_classes, "column_types": data.column_types,
+                 "column_values": data.column_values, "fingerprint": data_fingerprint(data),
+                 "streamed": stream is not None}
+    kind = data_kind(data.kind)  # what this kind of data keeps about itself: a text's vocabulary, say
+    data_info.update(kind.run_info(data))
+    kind.write_run_files(run_dir, data)
+    write_run_config(run_dir, config, data_info)
+    if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
+        save_state(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective, scaler)
+        write_metrics(run_dir / METRICS_FILE, metrics)
+
+
+def save_state(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,
+                streams: RandomStreams, device: torch.device, controls: dict[str, Any] | None = None,
+                objective: Any = None, scaler: dict[str, Any] | None = None) -> None:
+    """The full training state after `epoch` (0: before the first) in the run's checkpoint file."""
+    own = objective.training_state() if isinstance(objective, StatefulObjective) else {}
+    save_checkpoint(run_dir / CHECKPOINT_FILE, TrainingState(epoch, step, model.state_dict(),
+                                                             optimizer.state_dict(), streams.state_dict(),
+                                                             device.type, controls or {}, own, scaler or {}))
