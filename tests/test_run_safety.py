@@ -159,7 +159,7 @@ def test_os_errors_outside_vaekit_s_own_writes_are_one_line(tmp_path: Path, digi
     def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError(errno.EACCES, "Permission denied", str(digits_run / "model.safetensors"))
 
-    monkeypatch.setattr(outputs_cli, "_load", refused)
+    monkeypatch.setattr(outputs_cli, "_open", refused)
     code, output = invoke("sample", digits_run, "--out", tmp_path / "s.png")
     assert code == 2 and "Traceback" not in output
     assert output.strip() == (f"error: cannot use {digits_run}/model.safetensors: Permission denied; you lack the "

@@ -4,12 +4,13 @@ on the codes, written with the examples' ids."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
+from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import save_array_with_ids, save_table
@@ -17,13 +18,12 @@ from vaekit.data.writers import save_array_with_ids, save_table
 SUFFIXES = (".csv", ".parquet", ".npy")
 
 
-def _clusters(run: str, method: str, clusters: int | None) -> int | None:
-    """--clusters, or for k-means and a mixture on the codes the run's number of classes when it has labels."""
+def _clusters(info: dict[str, Any], method: str, clusters: int | None) -> int | None:
+    """--clusters, or for k-means and a mixture on the codes the run's number of classes (`info`: its data
+    description) when it has labels."""
     if method == "posterior" or clusters is not None:
         return clusters
-    from vaekit.runs.directory import read_run_config
-
-    classes = read_run_config(run)[1].get("num_classes")
+    classes = info.get("num_classes")
     if not classes:
         raise VaekitError(f"--method {method} needs the number of clusters and this run's data have no classes to "
                           "take it from: give --clusters K")
@@ -67,12 +67,13 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
     path = Path(out)
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
         raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
-    model = _load(run, device)
+    opened = _open(run, device)
+    model = opened.model
     if method == "posterior" and not model.has_cluster_variable:
         raise VaekitError("this run has no cluster variable (no mixture prior, no class latent): use --method "
                           "kmeans (or gmm) to cluster its codes, or train with --prior mixture --objective vade")
-    count = _clusters(run, method, clusters)
-    chosen = select_data(run, source, split)
+    count = _clusters(opened.data_info, method, clusters)
+    chosen = select_data(opened, source, split)
     assigned, probability = assign_clusters(model, chosen.x, method, count, seed, y=data_labels(model, chosen.y))
     labels = None if chosen.y is None else chosen.y.numpy()
     if path.suffix.lower() == ".npy":

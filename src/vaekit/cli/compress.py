@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, RUN, SPLIT, _columns, _load
+from vaekit.cli.outputs import DATA, RUN, SPLIT, _columns, _open
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
 
@@ -64,7 +64,6 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
       vaekit compress runs/mnist8 --data images.npy --out images.vkz
       vaekit decompress runs/mnist8 images.vkz --out images-back.npy
     """
-    from vaekit.runs.directory import read_run_config
     from vaekit.tasks.compression import api
     from vaekit.tasks.compression.elbo_bits import neg_elbo_bits
     from vaekit.tasks.outputs import select_data
@@ -73,9 +72,9 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
     if Path(out).suffix.lower() != ".vkz":  # before the work; a .npy or .png name would hide what the file is
         raise VaekitError(f"{out}: choose an output ending in .vkz (vaekit decompress turns it back into .npy, "
                           ".png, .csv or .parquet)")
-    config, _ = read_run_config(run)
-    model = _load(run, "cpu")
-    chosen = select_data(run, source, split)
+    opened = _open(run, "cpu")
+    config, model = opened.config, opened.model
+    chosen = select_data(opened, source, split)
     x = chosen.x
     if source is None and config.data.binarize != "none":  # the data the model learned, binarized as evaluate does
         x = binarize(x, torch.Generator().manual_seed(config.data.split_seed))
@@ -120,8 +119,8 @@ def decompress(run: str, file: str, out: str) -> None:
         data = Path(file).read_bytes()
     except OSError as error:
         raise VaekitError(f"cannot read {file}: {error.strerror or error}") from None
-    model = _load(run, "cpu")
-    x, header = decompress_with_header(model, data, file)
+    opened = _open(run, "cpu")
+    x, header = decompress_with_header(opened.model, data, file)
     ids = header_ids(header)
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -130,7 +129,7 @@ def decompress(run: str, file: str, out: str) -> None:
     elif suffix == ".png":
         save_batch(path, x, ncol=int(np.ceil(np.sqrt(len(x)))))
     else:
-        save_table(path, x.reshape(len(x), -1).numpy(), _columns(run), ids=ids)
+        save_table(path, x.reshape(len(x), -1).numpy(), _columns(opened), ids=ids)
     click.echo(f"decompressed {len(x)} examples to {path}")
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _columns, _load, _values, data_labels
+from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _columns, _open, _values, data_labels
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
+
+if TYPE_CHECKING:
+    from vaekit.runs.run import Run
 
 SUFFIXES = (*IMAGE_SUFFIXES, ".npy", *TABLE_SUFFIXES)
 PICTURE_COUNT = 64  # a picture shows this many examples unless -n says otherwise: a grid of thousands says nothing
@@ -61,25 +65,26 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     for path in paths:  # before the work, not after it
         if path.suffix.lower() not in SUFFIXES:
             raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")
-    model = _load(run, device)
+    opened = _open(run, device)
+    model = opened.model
     for path in paths:
         if path.suffix.lower() in IMAGE_SUFFIXES and not model.is_image:
             raise VaekitError(f"{path}: this run models vectors, not images; write .npy, .csv or .parquet")
-    chosen = select_data(run, source, split)
+    chosen = select_data(opened, source, split)
     picture = Path(out).suffix.lower() in IMAGE_SUFFIXES
     shown = count or (PICTURE_COUNT if picture else len(chosen.x))
     x, ids = chosen.x[:shown], chosen.ids[:shown]
     labels = data_labels(model, chosen.y, shown)
     noisy = add_noise(model, x, noise, seed) if noise is not None else x
     clean = denoise_examples(model, noisy, labels)
-    _write(Path(out), clean, noisy, ids, run)
+    _write(Path(out), clean, noisy, ids, opened)
     if noisy_out:
-        _write(Path(noisy_out), noisy, None, ids, run)
+        _write(Path(noisy_out), noisy, None, ids, opened)
     also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
     click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
 
 
-def _write(path: Path, values: torch.Tensor, above: torch.Tensor | None, ids: np.ndarray, run: str) -> None:
+def _write(path: Path, values: torch.Tensor, above: torch.Tensor | None, ids: np.ndarray, run: Run) -> None:
     """`values` in order: a picture (with `above` in the row over each row of values), an array with its ids
     beside it, or a table whose first column is the id."""
     suffix = path.suffix.lower()

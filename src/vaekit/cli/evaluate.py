@@ -5,18 +5,21 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, _load
+from vaekit.cli.outputs import DATA, DEVICE
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.tasks.evaluation.estimates import estimate_text
 from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
+
+if TYPE_CHECKING:
+    from vaekit.runs.run import Run
 
 WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
 ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
@@ -65,25 +68,27 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-def _evaluate_run(run: str, k: int, batch_size: int, seed: int, split: str | None, source: str | None,
+def _evaluate_run(run: Run | str, k: int, batch_size: int, seed: int, split: str | None, source: str | None,
                   device: str, dequantize: str = "auto", out: str | None = None,
                   disentanglement: str = "auto", baseline: str | None = None) -> dict[str, Any]:
     """Evaluate and write the results where evaluation_path says (RUN/evaluation.json for the run's own test
     split only), with what they measured: the data, its fingerprint and the weights' hash; with the language model
-    run `baseline` evaluated on the same sentences beside it (text)."""
+    run `baseline` evaluated on the same sentences beside it (text). `run`: the Run a command opened, or its path."""
     from vaekit.core.io import write_json
-    from vaekit.runs.directory import read_run_config
+    from vaekit.runs.run import Run
     from vaekit.tasks.evaluation import evaluate as evaluate_model
     from vaekit.tasks.evaluation.provenance import provenance
     from vaekit.tasks.outputs import select_data
     from vaekit.training.data_prep import prepare
+    from vaekit.training.device import pick_device
     from vaekit.training.resume_checks import check_same_data
 
-    config, info = read_run_config(run)
+    opened = run if isinstance(run, Run) else Run.open(run)
+    run, config, info = str(opened), opened.config, opened.data_info
     if baseline is not None and info.get("vocabulary_size") is None:  # before the long part
         raise VaekitError("--baseline compares a text run with a language model run; this run is not a text run")
-    model = _load(run, device)
-    chosen = select_data(run, source, split)
+    model = opened.load_model(pick_device(device))
+    chosen = select_data(opened, source, split)
     if source is None:  # the run's own split, by name: only if it still holds what the run was trained on
         check_same_data(info, chosen.data, Path(run), "restore it, or score the changed file as other data with "
                         "--data")
@@ -112,17 +117,19 @@ def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source:
                     seed: int, device: str) -> dict[str, Any]:
     """The language model run `baseline` evaluated on the sentences the VAE was (`chosen`), and the comparison.
     A model without a latent code has rate 0 and -ELBO = -log p(x) exactly, so one sample (k = 1) measures it."""
-    from vaekit.runs.directory import read_run_config
+    from vaekit.runs.run import Run
     from vaekit.tasks.evaluation import evaluate as evaluate_model
     from vaekit.tasks.evaluation.sequence import compare_language_model
     from vaekit.tasks.outputs import select_data
+    from vaekit.training.device import pick_device
 
-    config, info = read_run_config(baseline)
-    lm = select_data(baseline, source, chosen.split)
+    opened = Run.open(baseline)
+    config, info = opened.config, opened.data_info
+    lm = select_data(opened, source, chosen.split)
     if lm.x.shape != chosen.x.shape or not torch.equal(lm.x, chosen.x):
         raise VaekitError(f"the baseline {baseline} reads these sentences into other token ids (another vocabulary, "
                           "max_length or split); train it on the same data with the same text settings")
-    model = _load(baseline, device)
+    model = opened.load_model(pick_device(device))
     k = 1 if config.model.language_model else 100
     scored = evaluate_model(model, lm.data, k, batch_size, seed, lm.split, info.get("likelihood"))
     return compare_language_model(results, scored, baseline)
@@ -190,16 +197,16 @@ def report(run: str, k: int, device: str) -> None:
       vaekit report runs/digits && xdg-open runs/digits/report.html
     """
     from vaekit.report import write_report
-    from vaekit.runs.directory import read_run_config
+    from vaekit.runs.run import Run
 
-    read_run_config(run)
+    opened = Run.open(run)
     evaluation = None
     path = Path(run) / EVALUATION_FILE
     reason = "there is none" if not path.is_file() else _stale(run, path)
     if reason is not None:
         click.echo(f"evaluating {run} on its test split with k = {k}: {reason}", err=True)
-        evaluation = _evaluate_run(run, k, 100, 0, "test", None, device)
-    click.echo(f"wrote {write_report(run, evaluation)}")
+        evaluation = _evaluate_run(opened, k, 100, 0, "test", None, device)
+    click.echo(f"wrote {write_report(run, evaluation, opened.record)}")
 
 
 @click.command()

@@ -38,17 +38,20 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
       vaekit sample runs/vq -n 64
     """
     from vaekit.core.io import write_json
-    from vaekit.runs.directory import MODEL_FILE, load, save_weights
+    from vaekit.runs.directory import MODEL_FILE, save_weights
+    from vaekit.runs.run import Run
     from vaekit.tasks.code_prior_fit import code_prior_of, fit_code_prior
     from vaekit.tasks.outputs import select_data
     from vaekit.training.device import pick_device
 
     if not lr > 0:
         raise VaekitError(f"--lr must be positive, got {lr}")
-    model = load(run, pick_device(device))
+    chosen = pick_device(device)
+    opened = Run.open(run)
+    model = opened.load_model(chosen)
     code_prior_of(model)  # a run with continuous codes is refused before the data are read
-    train_x = select_data(run, None, "train").x
-    test_x = select_data(run, None, "test").x
+    train_x = select_data(opened, None, "train").x
+    test_x = select_data(opened, None, "test").x
     report = fit_code_prior(model, train_x, test_x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
     save_weights(model, Path(run) / MODEL_FILE)
     write_json(Path(run) / PRIOR_REPORT, {**report, "epochs": epochs, "batch_size": batch_size, "lr": lr,

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _load, data_labels
+from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _open, data_labels
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
 from vaekit.data.writers import save_table
@@ -55,15 +55,15 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
       vaekit impute runs/gaps --data with-gaps.csv --out filled.csv
       vaekit impute runs/gaps --data with-gaps.csv --draws 5 --out draws.csv
     """
-    from vaekit.runs.directory import read_run_config
     from vaekit.tasks.imputation import impute as impute_values
     from vaekit.tasks.outputs import select_data
 
     path = Path(out)
     if path.suffix.lower() not in (".npy", ".csv", ".parquet"):  # before the work, not after it
         raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
-    model = _load(run, device)
-    chosen = select_data(run, source, split, missing=True)
+    opened = _open(run, device)
+    model = opened.model
+    chosen = select_data(opened, source, split, missing=True)
     labels = data_labels(model, chosen.y)
     filled = impute_values(model, chosen.x, method=method, draws=draws, k=k, iterations=iterations, seed=seed,
                            y=labels)
@@ -71,7 +71,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, filled.numpy())
     else:
-        config, info = read_run_config(run)
+        config, info = opened.config, opened.data_info
         source_table = _source_table(chosen.data.source)
         # float32 numbers written as float32 prints them (197.33456, not 197.33456420898438)
         imputed = filled.reshape(draws, len(chosen.x), -1).numpy().astype(str).astype(np.float64)
@@ -150,10 +150,11 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
     path = Path(out or Path(run) / "inpainting.png")
     if path.suffix.lower() != ".png":
         raise VaekitError(f"{path}: the inpainting picture is a .png (the arrays go beside it)")
-    model = _load(run, device)
+    opened = _open(run, device)
+    model = opened.model
     if not model.is_image:
         raise VaekitError(f"{run} models vectors, not images; fill in a table's missing values with vaekit impute")
-    chosen = select_data(run, source, split)
+    chosen = select_data(opened, source, split)
     x = chosen.x[:count]
     missing = image_mask(mask_spec, tuple(x.shape), seed)
     gaps = x.masked_fill(missing, float("nan"))

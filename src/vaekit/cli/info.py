@@ -23,12 +23,12 @@ def info(run: str, as_json: bool) -> None:
     Example:
       vaekit info runs/digits
     """
-    from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE, MODEL_FILE, read_run_config
-    from vaekit.training.metrics_log import read_metrics
+    from vaekit.runs.directory import MODEL_FILE
+    from vaekit.runs.run import Run
 
-    read_run_config(run)  # checks the directory is a run
-    saved = json.loads((Path(run) / CONFIG_FILE).read_text())
-    metrics = read_metrics(Path(run) / METRICS_FILE)
+    opened = Run.open(run)  # checks the directory is a run
+    saved = opened.record
+    metrics = opened.metrics
     final = metrics[-1] if metrics else None
     if as_json:
         click.echo(json.dumps({**saved, "final_metrics": final}, indent=2))

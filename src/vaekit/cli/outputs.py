@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
@@ -14,6 +15,9 @@ from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import save_array_with_ids, save_table
 from vaekit.model.size import check_output_fits
+
+if TYPE_CHECKING:
+    from vaekit.runs.run import Run
 
 RUN = click.argument("run", type=RunDirectory())
 DEVICE = click.option("--device", default="cpu", show_default=True, help="device to run the model on")
@@ -46,39 +50,38 @@ def data_labels(model, y: torch.Tensor | None, count: int | None = None):  # typ
     return y[:count]
 
 
-def _load(run: str, device: str):  # type: ignore[no-untyped-def]
-    from vaekit.runs.directory import load
+def _open(run: str, device: str) -> Run:
+    """The run in directory `run`, opened once (config.json read and checked), with its model loaded on `device`
+    (run.model): what every command below passes on instead of the path."""
+    from vaekit.runs.run import Run
     from vaekit.training.device import pick_device
 
-    return load(run, pick_device(device))
+    chosen = pick_device(device)
+    opened = Run.open(run)
+    opened.load_model(chosen)
+    return opened
 
 
-def _columns(run: str) -> list[str] | None:
-    from vaekit.runs.directory import read_run_config
-
-    return read_run_config(run)[1].get("columns")
+def _columns(run: Run) -> list[str] | None:
+    return run.data_info.get("columns")
 
 
-def _info(run: str) -> dict:
+def _info(run: Run) -> dict:
     """The run's data description (config.json's "data") with "run_dir" added: what a kind needs to write its
     examples (data/kinds.py)."""
-    from vaekit.runs.directory import read_run_config
-
-    return {**read_run_config(run)[1], "run_dir": Path(run)}
+    return {**run.data_info, "run_dir": run.path}
 
 
-def _kind(run: str):  # type: ignore[no-untyped-def]
+def _kind(run: Run):  # type: ignore[no-untyped-def]
     """The run's kind of data (data/kinds.py): how its outputs are named and written."""
     from vaekit.data.kinds import data_kind
 
-    return data_kind(_info(run)["kind"])
+    return data_kind(run.data_info["kind"])
 
 
-def _values(run: str) -> list | None:
+def _values(run: Run) -> list | None:
     """What the codes of a table's binary and categorical columns stand for (None for other data)."""
-    from vaekit.runs.directory import read_run_config
-
-    return read_run_config(run)[1].get("column_values")
+    return run.data_info.get("column_values")
 
 
 @click.command()
@@ -105,7 +108,8 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
       vaekit sample runs/cvae --label 3 -n 16
       vaekit sample runs/fortunes -n 10 --decode beam --beam-width 5   # -> runs/fortunes/samples.txt
     """
-    model = _load(run, device)
+    opened = _open(run, device)
+    model = opened.model
     check_output_fits(count, model.data_shape, "samples")
     generator = torch.Generator(device=model.device).manual_seed(seed)
     if draw and decode is not None:  # both say how x is read from p(x|z)
@@ -113,8 +117,8 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
                           "draws each token in turn, so give one of them")
     samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label),
                            decode=decoder(model, decode, beam_width, seed))
-    kind = _kind(run)
-    path = kind.save(Path(out or Path(run) / kind.default_output("samples")), samples, _info(run),
+    kind = _kind(opened)
+    path = kind.save(Path(out or Path(run) / kind.default_output("samples")), samples, _info(opened),
                      ncol=int(np.ceil(np.sqrt(count))))
     click.echo(f"wrote {count} samples to {path}")
 
@@ -142,13 +146,14 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     """
     from vaekit.tasks.outputs import select_data
 
-    model = _load(run, device)
-    chosen = select_data(run, source, split)
+    opened = _open(run, device)
+    model = opened.model
+    chosen = select_data(opened, source, split)
     x, y = chosen.x[:count], chosen.y
     recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count),
                               decode=decoder(model, decode, beam_width)).cpu()
-    kind = _kind(run)
-    info = {**_info(run), "ids": chosen.ids[:count]}  # a text's table names each input by its id
+    kind = _kind(opened)
+    info = {**_info(opened), "ids": chosen.ids[:count]}  # a text's table names each input by its id
     path = kind.save(Path(out or Path(run) / kind.default_output("reconstructions")), recon, info, inputs=x)
     click.echo(f"wrote {len(x)} reconstructions to {path}")
 
@@ -176,8 +181,9 @@ def embed(run: str, out: str, draw: bool, seed: int, source: str | None, split: 
     from vaekit.tasks.outputs import embed as embed_codes
     from vaekit.tasks.outputs import select_data
 
-    model = _load(run, device)
-    chosen = select_data(run, source, split)
+    opened = _open(run, device)
+    model = opened.model
+    chosen = select_data(opened, source, split)
     x, y, ids = chosen.x, chosen.y, chosen.ids
     path = Path(out)
     if path.suffix.lower() not in (".npy", ".csv", ".parquet"):  # before the work, not after it
@@ -222,8 +228,9 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     from vaekit.tasks.outputs import interpolate as interpolate_codes
     from vaekit.tasks.outputs import select_data
 
-    model = _load(run, device)
-    chosen = select_data(run, source, split)
+    opened = _open(run, device)
+    model = opened.model
+    chosen = select_data(opened, source, split)
     x, y = chosen.x, chosen.y
     for index in (index_from, index_to):
         if not 0 <= index < len(x):
@@ -234,8 +241,9 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends,
                                 decode=decoder(model, decode, beam_width))
-    kind = _kind(run)
-    path = kind.save(Path(out or Path(run) / kind.default_output("interpolation")), decoded, _info(run), ncol=steps)
+    kind = _kind(opened)
+    path = kind.save(Path(out or Path(run) / kind.default_output("interpolation")), decoded, _info(opened),
+                     ncol=steps)
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _load, data_labels, sample_labels
+from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _open, data_labels, sample_labels
 from vaekit.core.errors import VaekitError
 from vaekit.model.size import check_output_fits
 
@@ -42,8 +42,9 @@ def latent(run: str, out: str | None, source: str | None, split: str, device: st
     from vaekit.plots import save_latent_scatter
     from vaekit.tasks.outputs import embed, run_data
 
-    model = _load(run, device)
-    data, x, y = run_data(run, source, split)
+    opened = _open(run, device)
+    model = opened.model
+    data, x, y = run_data(opened, source, split)
     path = save_latent_scatter(embed(model, x, y=data_labels(model, y)), y, out or Path(run) / "latent.png",
                                data.class_names)
     click.echo(f"wrote {path}")
@@ -67,10 +68,11 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
     from vaekit.tasks.images import save_manifold
     from vaekit.tasks.outputs import embed, run_data
 
-    model = _load(run, device)
+    opened = _open(run, device)
+    model = opened.model
     if not model.is_image:
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
-    _, x, y = run_data(run, source)  # the test split, or --data whole
+    _, x, y = run_data(opened, source)  # the test split, or --data whole
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(steps * steps, model.data_shape, "manifold images")
     path = save_manifold(model, latent_directions(embed(model, x, y=data_labels(model, y))),
@@ -95,8 +97,9 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
     from vaekit.tasks.images import save_reconstructions
     from vaekit.tasks.outputs import run_data
 
-    model = _load(run, device)
-    _, x, y = run_data(run, source, split)
+    opened = _open(run, device)
+    model = opened.model
+    _, x, y = run_data(opened, source, split)
     path = save_reconstructions(model, x[:count], out or Path(run) / "reconstructions.png",
                                 y=data_labels(model, y, count))
     click.echo(f"wrote {path}")
@@ -118,7 +121,7 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     """
     from vaekit.tasks.images import save_samples
 
-    model = _load(run, device)
+    model = _open(run, device).model
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(count, model.data_shape, "samples")
     click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed, label=label)}")
@@ -161,8 +164,9 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
         raise VaekitError(f"{path}: the traversal picture is a .png; choose an output ending in .png")
     if not (spread > 0 and spread < float("inf")):
         raise VaekitError(f"--range must be a positive number of prior standard deviations, got {spread}")
-    model = _load(run, device)
-    chosen = select_data(run, source, split)
+    opened = _open(run, device)
+    model = opened.model
+    chosen = select_data(opened, source, split)
     if not 0 <= example < len(chosen.x):
         where = f"the {chosen.split} split" if source is None else chosen.source
         raise VaekitError(f"--example {example} is out of range: {where} has {len(chosen.x)} examples")
@@ -172,7 +176,7 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
     check_output_fits(len(shown) * steps, model.data_shape, "traversal images")
     result = traverse(model, chosen.x[example:example + 1], shown, steps, spread,
                       None if labels is None else labels[example:example + 1])
-    columns = None if model.is_image else _columns(run)
+    columns = None if model.is_image else _columns(opened)
     if out is None:  # into the run: one writer at a time
         with claim_run(run, "vaekit plot traversals"):
             save_traversals(result, path, order, columns)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load
+from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 
@@ -36,24 +36,24 @@ def predict(run: str, out: str, source: str | None, split: str | None, device: s
     import numpy as np
 
     from vaekit.data.writers import save_table
-    from vaekit.runs.directory import read_run_config
     from vaekit.tasks.class_predictions import accuracy, check_labels, class_probabilities
     from vaekit.tasks.outputs import select_data
 
     path = Path(out)
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
         raise VaekitError(f"{path}: choose an output ending in .csv or .parquet")
-    model = _load(run, device)
+    opened = _open(run, device)
+    model = opened.model
     if model.class_latent is None:
         # a VaDE run's clusters are unnamed: `vaekit cluster` gives them; predict names classes
         raise VaekitError("this run has no cluster variable that is a class (no classifier q(y|x)): train one with "
                           "--class-latent m2 --objective m2, or use vaekit cluster for a mixture prior's clusters")
-    chosen = select_data(run, source, split)
+    chosen = select_data(opened, source, split)
     if chosen.y is not None and model.class_latent.observed:  # checked before the work
         check_labels(chosen.y, model.class_latent.num_classes, chosen.source)
     probs = class_probabilities(model, chosen.x)
     # a table's labels have names (class_names); a GMVAE's clusters and numbered classes are numbers
-    known = read_run_config(run)[1].get("class_names") if model.class_latent.observed else None
+    known = opened.data_info.get("class_names") if model.class_latent.observed else None
     named = bool(known) and len(known) == probs.shape[1]
     names = [str(name) for name in known] if named else [str(k) for k in range(probs.shape[1])]
     best = probs.argmax(1).numpy()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _load, data_labels
+from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import save_array_with_ids, save_table
+
+if TYPE_CHECKING:
+    from vaekit.config import Config
 
 SCORES_FILE = "scores.csv"  # the report page shows its histograms
 SUFFIXES = (".csv", ".parquet", ".npy")
@@ -32,12 +36,9 @@ def _default_kinds(model, background) -> list[str]:  # type: ignore[no-untyped-d
     return kinds
 
 
-def _scored_data(run: str, x: torch.Tensor) -> torch.Tensor:
+def _scored_data(config: Config, x: torch.Tensor) -> torch.Tensor:
     """The examples as the model learned them: binarized once (seeded by the split seed) when the run trained on
     binarized data, as `vaekit evaluate` scores them."""
-    from vaekit.runs.directory import read_run_config
-
-    config, _ = read_run_config(run)
     if config.data.binarize == "none":
         return x
     from vaekit.training.data_prep import binarize
@@ -98,16 +99,17 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     path = Path(out) if out is not None else Path(run) / SCORES_FILE
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
         raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
-    model = _load(run, device)
-    other = _load(background, device) if background is not None else None
+    opened = _open(run, device)
+    model = opened.model
+    other = _open(background, device).model if background is not None else None
     names = parse_kinds(kinds) if kinds is not None else _default_kinds(model, other)
     parts = [check_kind(name, model, other) for name in names]
     if other is not None and not any(part.needs_background for part in parts):
         # refused rather than ignored, as the objectives refuse settings they would not read
         raise VaekitError(f"--background is read only by the likelihood_ratio score, not by {','.join(names)}; "
                           "add likelihood_ratio to --kind or leave out --background")
-    chosen = select_data(run, source, split)
-    x = _scored_data(run, chosen.x)
+    chosen = select_data(opened, source, split)
+    x = _scored_data(opened.config, chosen.x)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
                         y=data_labels(model, chosen.y), progress=True)
     if out is None:  # into the run: one writer at a time

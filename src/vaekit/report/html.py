@@ -117,12 +117,14 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
     return f"{warning}<table>{body}</table><p class=note>{where}{measured}</p>"
 
 
-def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None) -> Path:
+def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
+                 record: dict[str, Any] | None = None) -> Path:
     """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given). An
-    evaluation of other weights than the run's model.safetensors is marked stale at the top of the metrics."""
+    evaluation of other weights than the run's model.safetensors is marked stale at the top of the metrics.
+    `record`: config.json as saved, when the caller has read it already (Run.record)."""
     run_dir = Path(run_dir)
     try:
-        saved = json.loads((run_dir / CONFIG_FILE).read_text())
+        saved = json.loads((run_dir / CONFIG_FILE).read_text()) if record is None else record
         if evaluation is None:
             evaluation = json.loads((run_dir / "evaluation.json").read_text())
         for key in ("neg_elbo", "kl_per_dim", "posterior_mean_variance", "active_threshold", "protocol"):

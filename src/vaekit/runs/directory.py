@@ -83,6 +83,13 @@ def write_run_config(run_dir: Path, config: Config, data_info: dict[str, Any]) -
 
 def read_run_config(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
     """(config, data description) of a run directory, with a clear error when it is not one."""
+    _, config, data = read_run_record(run_dir)
+    return config, data
+
+
+def read_run_record(run_dir: str | Path) -> tuple[dict[str, Any], Config, dict[str, Any]]:
+    """config.json as saved, its config checked and its data description ("data"), with a clear error when
+    `run_dir` is not a run directory or the file is damaged."""
     path = Path(run_dir) / CONFIG_FILE
     if not Path(run_dir).is_dir():
         raise VaekitError(f"run directory {run_dir} does not exist")
@@ -94,7 +101,7 @@ def read_run_config(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
         for key in ("source", "shape", "kind"):
             data[key]  # noqa: B018  (every run records these; a KeyError means a damaged file)
         check_data_info(data)
-        return check_config(Config.from_dict(saved["config"])), data
+        return saved, check_config(Config.from_dict(saved["config"])), data
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
 
@@ -105,15 +112,28 @@ def save_weights(model: VAE, path: Path) -> None:
         save_file(tensors, str(tmp))
 
 
+def check_weights(weights: str) -> None:
+    if not isinstance(weights, str) or weights not in WEIGHTS:
+        raise VaekitError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
+
+
 def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str = "final") -> VAE:
-    """The trained model of a run directory, in eval mode, on `device`.
+    """The trained model of a run directory, in eval mode, on `device` (vaekit.load, which opens the run as a
+    vaekit.runs.run.Run, does the same).
 
     weights="final" reads model.safetensors (the last epoch's weights, or the best epoch's for a run trained with
     early stopping); weights="best" reads model-best.safetensors, the epoch with the lowest validation -ELBO.
     """
-    if not isinstance(weights, str) or weights not in WEIGHTS:
-        raise VaekitError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
+    check_weights(weights)
     config, data = read_run_config(run_dir)
+    return load_weights(run_dir, config, data, device, weights)
+
+
+def load_weights(run_dir: str | Path, config: Config, data: dict[str, Any], device: str | torch.device = "cpu",
+                 weights: str = "final") -> VAE:
+    """The model that `config` and the data description `data` (config.json's "data") build, with the weights
+    of `run_dir` ("final": model.safetensors, "best": model-best.safetensors), in eval mode, on `device`."""
+    check_weights(weights)
     name = WEIGHTS[weights]
     weights_path = Path(run_dir) / name
     if not weights_path.is_file():

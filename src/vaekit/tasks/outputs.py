@@ -1,7 +1,7 @@
 """What a trained model is used for: latent codes, reconstructions, samples, interpolations, on a run's data.
 
     model = vaekit.load("runs/demo")
-    chosen = select_data("runs/demo")                    # the run's own test split
+    chosen = select_data("runs/demo")                    # the run's own test split (a path, or an open Run)
     path = interpolate(model, chosen.x[0], chosen.x[1], steps=10)   # (10, *shape) decoded between the codes
     held = select_data("runs/demo", "held.npz")         # another file: whole, in file order, with its ids
 
@@ -30,7 +30,7 @@ from vaekit.data.table.reader import ID_FIRST, TABLE_SUFFIXES, align_columns
 from vaekit.data.text.options import text_options
 from vaekit.model.input_checks import as_checked_data
 from vaekit.model.vae import VAE, rsample
-from vaekit.runs.directory import read_run_config
+from vaekit.runs.run import Run
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,16 +46,19 @@ class Selection:
     source: str
 
 
-def select_data(run_dir: str | Path, source: str | None = None, split: str | None = None,
+def select_data(run: Run | str | Path, source: str | None = None, split: str | None = None,
                 missing: bool | None = None) -> Selection:
     """The examples of the run's own data (split "test" unless `split` says "train" or "all", which is in the
     source's order), or of `source` instead: whole, in its order, unless it has a split of its own to pick from.
-    `missing` keeps NaN entries (True: imputation) or refuses them (False); None: as the run's data.missing says."""
-    config, info = read_run_config(run_dir)
+    `missing` keeps NaN entries (True: imputation) or refuses them (False); None: as the run's data.missing says.
+    A path is opened here (as is the Run that training returns); a command passes the Run it opened."""
+    if not isinstance(run, Run) or run.data_info is None:
+        run = Run.open(str(run))
+    config, info = run.config, run.data_info
     # run_dir: where a text run keeps the vocabulary every reload of its data uses
-    data = load_config_data(config, source, {**info, "run_dir": Path(run_dir)}, missing)
+    data = load_config_data(config, source, {**info, "run_dir": run.path}, missing)
     if list(data.shape) != list(info["shape"]):
-        raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run_dir} takes "
+        raise VaekitError(f"this data has examples of shape {list(data.shape)} but the model in {run} takes "
                           f"{info['shape']}")
     if split not in (None, "train", "test", "all"):
         raise VaekitError(f"split must be train, test or all, got {split!r}")
@@ -67,10 +70,10 @@ def select_data(run_dir: str | Path, source: str | None = None, split: str | Non
     return Selection(data, split, x, y, ids, source or config.data.source)
 
 
-def run_data(run_dir: str | Path, source: str | None = None, split: str | None = None
+def run_data(run: Run | str | Path, source: str | None = None, split: str | None = None
              ) -> tuple[Dataset, torch.Tensor, torch.Tensor | None]:
     """(dataset, x, y) of select_data: the run's own split ("test" by default), or `source` whole and in order."""
-    chosen = select_data(run_dir, source, split)
+    chosen = select_data(run, source, split)
     return chosen.data, chosen.x, chosen.y
 
 

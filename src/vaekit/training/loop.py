@@ -14,7 +14,6 @@ import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from vaekit.core.errors import ConfigError, VaekitError
 from vaekit.core.io import WriteError
 from vaekit.core.notices import notice
 from vaekit.data import Dataset
-from vaekit.model.vae import VAE
 from vaekit.parts import check_config
 from vaekit.runs.directory import (
     CHECKPOINT_FILE,
@@ -39,6 +37,7 @@ from vaekit.runs.directory import (
     save_weights,
 )
 from vaekit.runs.lock import claim_run
+from vaekit.runs.run import Run
 from vaekit.tasks.run_pictures import write_pictures
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.checkpoint import TrainingState, load_checkpoint
@@ -69,21 +68,6 @@ from vaekit.training.step import TrainStep
 from vaekit.training.stream_batches import StreamBatches
 from vaekit.training.tensorboard import TensorBoardLog
 from vaekit.training.validation import validate
-
-
-@dataclass
-class Run:
-    """A finished (or interrupted) training run and where its files are."""
-
-    path: Path
-    model: VAE
-    config: Config
-    metrics: list[dict[str, float]] = field(default_factory=list)
-    interrupted: bool = False
-    best_epoch: int = 0     # the epoch with the lowest validation -ELBO (model-best.safetensors)
-    stopped_early: str = ""  # why early stopping ended the run ('' when it did not)
-    stop_signal: int | None = None  # the signal that interrupted it (SIGINT, SIGTERM)
-
 
 EpochCallback = Callable[[dict[str, float]], None]
 

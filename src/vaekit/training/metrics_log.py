@@ -6,8 +6,10 @@ import csv
 import io
 from pathlib import Path
 
-from vaekit.core.errors import VaekitError
 from vaekit.core.io import write_text
+from vaekit.runs.metrics import read_metrics
+
+__all__ = ["COLUMNS", "read_metrics", "write_metrics"]  # read_metrics: where runs/ reads it too
 
 COLUMNS = ["epoch", "step", "train_loss", "train_neg_elbo", "train_distortion", "train_rate", "val_neg_elbo",
            "val_distortion", "val_rate", "val_active_units", "beta", "lr", "examples_per_s", "epoch_seconds"]
@@ -22,19 +24,3 @@ def write_metrics(path: Path, rows: list[dict[str, float]]) -> None:
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, buffer.getvalue())
-
-
-def read_metrics(path: Path) -> list[dict[str, float]]:
-    if not path.is_file():
-        return []
-    try:
-        with path.open() as handle:
-            return [{key: _number(key, value) for key, value in row.items()} for row in csv.DictReader(handle)]
-    except (ValueError, TypeError, UnicodeDecodeError) as error:
-        raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
-
-
-def _number(column: str, value: str) -> float:
-    if value == "":  # a column that an earlier version did not log
-        return float("nan")
-    return int(value) if column in ("epoch", "step", "val_active_units", "best_epoch") else float(value)
