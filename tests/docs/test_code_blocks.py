@@ -18,7 +18,7 @@ One mechanism changes what runs: an HTML comment on the line just before a block
 And one rule keeps the whole suite fast: the epochs of every run are capped at MAX_EPOCHS (`--epochs N` on a
 `vaekit` line, a `vaekit train` from a config file, `epochs=N` and `"epochs": N` in Python). Runs are seeded, so
 the same `vaekit train` command line (on the same input files) trains the same run; it is trained once per test
-session and copied to later pages.
+session and copied to later pages. Torch runs the examples on one thread (the fixture `one_thread` says why).
 """
 
 from __future__ import annotations
@@ -204,6 +204,20 @@ def run_block(block: Block, state: PageState, cache: Path) -> None:
 
 BLOCKS = [(page, index) for page in PAGES for index, block in enumerate(read_blocks(page))
           if block.language in RUN | SHELL or block.write]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """The examples' models are small: on two idle cores one torch thread runs this suite nearly as fast as two
+    (55 s against 51 s), but two threads that wait for a core held by another process (a second test run, say)
+    spin at every operation, several times slower (a 2-epoch digits run: 3 s against 11 s). Restored afterwards,
+    for the tests that share this process."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
