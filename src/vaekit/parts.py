@@ -16,7 +16,7 @@ import vaekit.nn  # noqa: F401
 import vaekit.objectives  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
-from vaekit.config import SECTIONS, Config
+from vaekit.config import SECTIONS, Config, ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS, Registry
 from vaekit.objectives.settings import check_honoured
@@ -42,12 +42,14 @@ def check_choice(kind: str, name: str, extra: tuple[str, ...] = ()) -> None:
         raise ConfigError(f"unknown {kind} {name!r}; choose one of: {', '.join(allowed)}")
 
 
-def check_config(config: Config) -> Config:
+def check_config(config: Config, unread_model_settings: bool = True) -> Config:
     """A ConfigError, in one line, for a config whose parts do not exist or do not go together; the config back.
 
     Checked: every setting that names a part names a registered one; a setting the chosen objective does not read
     is refused (objectives/settings.py); a class latent goes with an objective that declares it trains one; a
-    discrete code's prior, objective and sizes go together (priors/discrete_code.py)."""
+    discrete code's prior, objective and sizes go together (priors/discrete_code.py); with
+    `unread_model_settings`, a model setting no chosen part reads is refused (check_unread: a run directory written
+    before that check keeps loading without it)."""
     for name, section in SECTIONS.items():
         for item in dataclasses.fields(section):
             kind = item.metadata.get("part")
@@ -61,4 +63,33 @@ def check_config(config: Config) -> Config:
                           f"{' or '.join(readers)}, and objective {' or '.join(readers)} needs one: set both "
                           f"--class-latent and --objective {readers[0]}")
     check_code_settings(config)
+    if unread_model_settings:
+        check_unread(config.model)
     return config
+
+
+def check_unread(model: ModelConfig) -> None:
+    """A ConfigError naming a model setting that differs from its default although none of the chosen posterior,
+    prior and likelihood reads it (flow_steps with a diagonal Gaussian posterior, say), and the parts that do. A
+    likelihood still "auto" is not judged yet: training calls this again once the data has settled it."""
+    chosen = {"posterior": model.posterior, "prior": model.prior, "likelihood": model.likelihood}
+    judged = {kind: name for kind, name in chosen.items() if name != "auto"}
+    read = set().union(*(REGISTRIES[kind].get(name).reads for kind, name in judged.items()))
+    defaults = ModelConfig()
+    for kind in judged:
+        registry = REGISTRIES[kind]
+        for setting in sorted(set().union(*(registry.get(n).reads for n in registry.names())) - read):
+            if getattr(model, setting) == getattr(defaults, setting) or setting in _read_beyond_parts(model):
+                continue
+            readers = ", ".join(n for n in registry.names() if setting in registry.get(n).reads)
+            raise ConfigError(f"{setting} is not read by the chosen parts ({', '.join(judged.values())}; it would be "
+                              f"ignored); it applies to {kind} {readers}: choose one of those or leave {setting} at "
+                              f"{getattr(defaults, setting)}")
+
+
+def _read_beyond_parts(model: ModelConfig) -> set[str]:
+    """Settings read by the model itself rather than by a part: a GMVAE's clusters (prior_components), a sequence
+    network's recurrent settings (which the network reads as well as the autoregressive likelihood)."""
+    beyond = {"prior_components"} if model.class_latent == "gmvae" else set()
+    network = REGISTRIES["network"].get(model.network) if model.network != "auto" else None
+    return beyond | (set(network.reads) if network is not None else set())

@@ -11,4 +11,10 @@ CASES = [
     Case("epochs-zero", r"epochs must be at least 1", ["train", "--epochs", "0", "--out", "{root}/new"]),
     Case("data-path-missing", r"no-such\.npy", ["train", "--data", "{root}/no-such.npy", "--out", "{root}/new"]),
     Case("run-missing", r"run directory .*nowhere does not exist", ["sample", "{root}/nowhere"]),
+    Case("setting-no-chosen-posterior-reads", r"flow_steps is not read by the chosen parts .* posterior iaf, planar",
+         ["train", "--flow-steps", "8", "--out", "{root}/new"]),
+    Case("setting-read-by-another-likelihood", r"gaussian_scale is not read by the chosen parts .*bernoulli.* "
+         r"likelihood gaussian, laplace", ["train", "--gaussian-scale", "fixed", "--out", "{root}/new"]),
+    Case("setting-read-by-another-prior", r"prior_components is not read .* prior mixture, vamp",
+         ["train", "--prior-components", "3", "--out", "{root}/new"]),
 ]

@@ -105,6 +105,8 @@ class TokenAutoregressiveLikelihood(RecurrentDecoder):
     """The recurrent decoder over a vocabulary of V tokens; needs a sequence network (rnn, conv1d) for the encoder
     and the context, and text data (token ids (T,), V from the vocabulary)."""
 
+    reads = frozenset({"cell", "rnn_hidden", "embedding_dim", "latent_inputs", "word_dropout"})  # what it reads
+
     data_support = TOKEN_IDS  # the vocabulary's size bounds them per run
     density = False  # exact probabilities of token sequences: no dequantization
     needs_vocabulary = True

@@ -66,6 +66,8 @@ class GaussianAutoregressiveLikelihood(RecurrentDecoder):
     """The recurrent Gaussian decoder of series (T, C + 1), lengths included; needs a sequence network (rnn,
     conv1d) and series data."""
 
+    reads = frozenset({"cell", "rnn_hidden", "latent_inputs"})  # what it reads
+
     data_support = constraints.real
     density = True
 

@@ -42,6 +42,8 @@ class Likelihood(nn.Module):
     # a sequence model that reads its own earlier elements (likelihoods/autoregressive*.py): it runs its recurrent
     # decoder itself from the context a sequence network's decoder makes of z (nn/sequence.py), and takes one
     autoregressive: bool = False
+    # the ModelConfig settings it reads; one that no chosen part reads is refused (vaekit.parts.check_unread)
+    reads: frozenset[str] = frozenset()
 
     def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """What the encoder reads for data x (..., *data_shape): x itself, unless the likelihood codes it (a

@@ -170,6 +170,8 @@ class DiscretizedLogisticLikelihood(Likelihood):
         likelihood(torch.randn(8, 9, 1, 28, 28)).log_prob(x)                      # x: (8, 1, 28, 28) -> (8,)
     """
 
+    reads = frozenset({"logistic_components"})  # the ModelConfig settings it reads
+
     data_support = eight_bit  # the levels k / 255 (binary data lie on them too)
     density = False  # exact probabilities of the levels: no dequantization
     levels = LEVELS

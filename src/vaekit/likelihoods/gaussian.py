@@ -25,6 +25,8 @@ class GaussianLikelihood(Likelihood):
     With a fixed sigma = 1, -log p(x|z) = 0.5 * ||x - mean||^2 + (D / 2) log(2 pi): squared error plus a constant.
     """
 
+    reads = frozenset({"gaussian_scale", "fixed_scale"})  # the ModelConfig settings it reads
+
     params_per_element = 1
     location_scale = True  # data on any scale: standardize may apply
 

@@ -23,6 +23,8 @@ class DiagonalGaussianPosterior(nn.Module):
     torch.Size([8, 20])
     """
 
+    reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+
     def __init__(self, feature_dim: int, latent_dim: int) -> None:
         super().__init__()
         self.mean_head = nn.Linear(feature_dim, latent_dim)

@@ -96,6 +96,8 @@ class PlanarFlowPosterior(nn.Module):
     >>> z = q.rsample(); q.log_prob(z)   # exact for the sample just drawn
     """
 
+    reads = frozenset({"flow_steps"})  # the ModelConfig settings it reads
+
     def __init__(self, feature_dim: int, latent_dim: int, steps: int = 4) -> None:
         super().__init__()
         self.gaussian = DiagonalGaussianPosterior(feature_dim, latent_dim)
@@ -178,6 +180,8 @@ class IAFPosterior(nn.Module):
 
     >>> q = IAFPosterior(400, 20, steps=4)(features)
     """
+
+    reads = frozenset({"flow_steps"})  # the ModelConfig settings it reads
 
     def __init__(self, feature_dim: int, latent_dim: int, steps: int = 4, hidden: int = 0) -> None:
         super().__init__()

@@ -112,6 +112,8 @@ class GumbelSoftmaxPosterior(DiscretePosterior):
     torch.Size([2, 200])
     """
 
+    reads = frozenset({"codebook_size", "temperature"})  # the ModelConfig settings it reads
+
     learned_codebook = False
     objectives = ("elbo", "denoising")
 

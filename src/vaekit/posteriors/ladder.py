@@ -94,6 +94,8 @@ class LadderPosterior(nn.Module):
     ...                                 latent_dim=20), (1, 28, 28))
     """
 
+    reads = frozenset({"latent_layers"})  # the ModelConfig settings it reads
+
     needs_prior = True
 
     def __init__(self, feature_dim: int, sizes: list[int], hidden: int = 128) -> None:

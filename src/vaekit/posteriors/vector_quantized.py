@@ -134,6 +134,8 @@ class VectorQuantizedPosterior(DiscretePosterior):
     (torch.Size([2, 32]), torch.Size([2, 4]), torch.Size([2]))
     """
 
+    reads = frozenset({"codebook_size", "code_dim", "commitment", "ema_decay", "dead_code_steps"})  # what it reads
+
     learned_codebook = True
     objectives = ("vq",)
 

@@ -47,6 +47,8 @@ class CodesPrior(nn.Module):
     torch.Size([3, 32])
     """
 
+    reads = frozenset({"code_prior_hidden", "codebook_size"})  # the ModelConfig settings it reads
+
     cluster_variable = False  # K^M codes, not a categorical cluster per example
 
     def __init__(self, positions: int, codes: int, code_dim: int | None = None, hidden: int = 64) -> None:

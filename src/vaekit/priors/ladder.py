@@ -93,6 +93,8 @@ class LadderPrior(nn.Module):
     torch.Size([3])
     """
 
+    reads = frozenset({"latent_layers"})  # the ModelConfig settings it reads
+
     cluster_variable = False  # no categorical latent (see priors/mixture.py)
 
     def __init__(self, sizes: list[int], hidden: int = 128) -> None:

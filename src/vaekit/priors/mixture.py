@@ -35,6 +35,8 @@ class MixturePrior(nn.Module):
     torch.Size([3, 10])
     """
 
+    reads = frozenset({"prior_components"})  # the ModelConfig settings it reads
+
     # the component c is a categorical latent variable: VAE.class_posterior gives q(c|x) through cluster_posterior
     cluster_variable = True
 

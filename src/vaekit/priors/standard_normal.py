@@ -19,6 +19,8 @@ class StandardNormalPrior(nn.Module):
     tensor(-1.8379)
     """
 
+    reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+
     cluster_variable = False  # no categorical latent: VAE.class_posterior refuses (priors/mixture.py has one)
 
     def __init__(self, latent_dim: int) -> None:

@@ -28,6 +28,8 @@ class VampPrior(nn.Module):
     >>> model.prior   # a MixtureSameFamily of 50 diagonal Gaussians
     """
 
+    reads = frozenset({"prior_components"})  # the ModelConfig settings it reads
+
     # the pseudo-inputs are components of a density, not clusters: K = 500 of them say nothing of the classes
     cluster_variable = False
 
