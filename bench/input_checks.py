@@ -23,8 +23,8 @@ import torch
 import vaekit.model.vae
 from report import machine, write_results
 from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.model.build import build_model
 from vaekit.model.input_checks import as_data, as_latent
-from vaekit.model.vae import build_model
 from vaekit.objectives.elbo import ELBO
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")

@@ -59,7 +59,7 @@ def child(path: str, streaming: bool, steps: int, workers: int) -> dict:
 
     from vaekit.config import Config
     from vaekit.core.registry import OBJECTIVES
-    from vaekit.model.vae import build_model
+    from vaekit.model.build import build_model
     from vaekit.training.batches import DeviceBatches
     from vaekit.training.data_prep import prepare
     from vaekit.training.data_source import load_training_data

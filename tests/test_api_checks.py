@@ -10,7 +10,7 @@ import torch
 import vaekit
 from vaekit.config import ModelConfig
 from vaekit.core.errors import VaekitError
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.tasks.outputs import embed
 
 SHAPE = (1, 8, 8)

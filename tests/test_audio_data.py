@@ -20,6 +20,7 @@ FSDD = Path("/work/shared/datasets/fsdd")
 SMALL = SpectrogramSettings(n_fft=256, hop_length=64, n_mels=24)
 
 
+@pytest.mark.slow
 def test_fsdd_names_give_digit_labels_speaker_factors_and_the_index_0_to_4_test_split(tmp_path) -> None:
     write_digits(tmp_path / "clips")
     data = load_dataset(tmp_path / "clips", spectrogram=SMALL)

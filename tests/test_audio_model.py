@@ -16,7 +16,7 @@ import vaekit
 from vaekit.cli import main
 from vaekit.config import ModelConfig
 from vaekit.core.registry import NETWORKS
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.tasks.outputs import select_data
 from wav_files import tone, write_digits, write_wav
 

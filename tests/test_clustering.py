@@ -16,7 +16,7 @@ import vaekit
 from conftest import invoke
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.core.errors import VaekitError
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.vade import VaDE, vade_terms
 from vaekit.priors.mixture import MixturePrior
 from vaekit.tasks.evaluation.clustering import assign_clusters, clustering_scores, matching_accuracy

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import invoke
@@ -25,6 +26,7 @@ def _image_folder(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_conv_vae_trains_on_an_image_folder(tmp_path: Path) -> None:
     folder = _image_folder(tmp_path / "images")
     run = tmp_path / "run"

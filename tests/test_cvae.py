@@ -11,7 +11,7 @@ import torch
 from conftest import invoke
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.core.errors import ConfigError, VaekitError
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.elbo import ELBO
 
 

@@ -45,3 +45,35 @@ def test_a_run_config_shape_must_match_its_kind() -> None:
         check_data_info({"shape": [1, 8, 8], "kind": "vector"})
     with pytest.raises(ValueError, match="data kind 'sound' is not one of"):
         check_data_info({"shape": [8], "kind": "sound"})
+
+
+@pytest.mark.parametrize(("kind", "network", "likelihood"), [("image", "mlp", "bernoulli"), ("text", "rnn",
+                         "autoregressive"), ("series", "rnn", "autoregressive_gaussian"), ("audio", "mlp", "gaussian")])
+def test_each_kind_declares_the_network_and_likelihood_that_read_it(kind, network, likelihood) -> None:
+    from vaekit.core.registry import LIKELIHOODS, NETWORKS
+
+    part = data_kind(kind)
+    assert (part.network, part.likelihood()) == (network, likelihood)
+    assert part.network in NETWORKS.names() and part.likelihood() in LIKELIHOODS.names()
+    assert data_kind("vector").likelihood(["continuous", "binary"]) == "mixed"
+    assert data_kind("vector").likelihood(["continuous"]) == data_kind("vector").likelihood() == "gaussian"
+
+
+def test_text_trains_without_naming_a_network_and_the_run_records_what_it_was_built_with(tmp_path) -> None:
+    import json
+
+    from conftest import invoke
+
+    words = "the a cat dog sat ran on under mat log".split()
+    lines = [" ".join(words[(i * 7 + j * 3) % len(words)] for j in range(3 + i % 5)) for i in range(120)]
+    (tmp_path / "s.txt").write_text("\n".join(lines) + "\n")
+    code, output = invoke("train", "--data", tmp_path / "s.txt", "--epochs", "1", "--latent-dim", "2",
+                          "--rnn-hidden", "16", "--embedding-dim", "8", "--out", tmp_path / "run", "--quiet")
+    assert code == 0, output
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    model = saved["config"]["model"]
+    # "auto" is settled once, at training, and written settled
+    assert (model["network"], model["likelihood"], model["standardize"]) == ("rnn", "autoregressive", "off")
+    assert saved["trained_with"] == {"processes": 1, "device": "cpu", "precision": "fp32"}
+    code, output = invoke("sample", tmp_path / "run", "-n", "2", "--out", tmp_path / "s2.txt")
+    assert code == 0 and len((tmp_path / "s2.txt").read_text().splitlines()) == 2, output

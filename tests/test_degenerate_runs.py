@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import invoke
 
@@ -55,6 +56,7 @@ def test_info_shows_a_run_whose_versions_entry_is_damaged(digits_run: Path, tmp_
     assert "versions: not recorded" in output
 
 
+@pytest.mark.slow
 def test_outputs_that_overflow_mid_epoch_end_in_one_line_and_keep_the_last_good_epoch(tmp_path: Path) -> None:
     """SGD this fast drives VaDE's posterior to overflow in its first epoch after pretraining; the mixture's q(c|z)
     refused the NaN logits mid-epoch with torch's ValueError and a traceback, before the epoch's NaN check."""

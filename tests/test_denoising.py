@@ -19,7 +19,7 @@ from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS
 from vaekit.data.corruption import corrupt, corrupt_for, gaussian, mask, parse_noise, replace, salt_pepper
 from vaekit.likelihoods.discretized_logistic import eight_bit
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.denoising import Denoising
 from vaekit.objectives.elbo import ELBO
 from vaekit.parts import check_config

@@ -60,6 +60,7 @@ def test_two_processes_follow_the_loss_curve_of_one(tmp_path: Path) -> None:
         assert (tmp_path / "two" / name).is_file(), name
 
 
+@pytest.mark.slow
 def test_a_run_resumes_with_another_number_of_processes(tmp_path: Path) -> None:
     settings = [*SMALL, "--batch-size", "64", "--epochs", "1"]
     two = _vaekit("train", *settings, "--out", str(tmp_path / "run"), "--nproc", "2")

@@ -8,7 +8,7 @@ import torch
 
 import vaekit
 from vaekit.config import ModelConfig
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.tasks.evaluation.frechet import _cache_path, frechet_distance, frechet_distance_for
 
 

@@ -11,7 +11,7 @@ from torch.distributions import Categorical, RelaxedOneHotCategorical, kl_diverg
 
 from vaekit.config import Config
 from vaekit.core.errors import ConfigError
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.kl import kl_terms
 from vaekit.parts import check_config
 from vaekit.posteriors.gumbel_softmax import GumbelSoftmaxPosterior, RelaxedCodes

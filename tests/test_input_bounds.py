@@ -21,6 +21,7 @@ from vaekit.core.io import write_json
 from vaekit.data import LoadOptions, load_dataset, table_dataset
 from vaekit.data.common.fingerprint import data_fingerprint
 from vaekit.data.dataset import MAX_CLASSES, Dataset
+from vaekit.model.build import build_model
 from vaekit.model.size import (
     FLOAT_BYTES,
     check_output_fits,
@@ -29,7 +30,6 @@ from vaekit.model.size import (
     parameter_count,
     training_bytes,
 )
-from vaekit.model.vae import build_model
 from vaekit.runs.directory import check_data_info
 from vaekit.tasks.evaluation.frechet import frechet_distance
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint

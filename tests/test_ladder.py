@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from vaekit.config import ModelConfig
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.posteriors.ladder import _merge
 from vaekit.tasks.evaluation import importance_weighted_bound
 

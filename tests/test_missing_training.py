@@ -17,7 +17,7 @@ from conftest import invoke
 from vaekit.config import Config, ModelConfig
 from vaekit.core.errors import DataError
 from vaekit.data import load_dataset
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 
 MIXED = Path(__file__).parents[1] / "configs" / "data" / "diabetes-mixed.csv"
 

@@ -108,7 +108,7 @@ def test_a_dataframe_becomes_a_typed_dataset_and_trains(table: Path, tmp_path: P
     assert data.column_types == ["continuous", "binary", "categorical", "continuous", "continuous"]
     run = vaekit.train({"model": {"latent_dim": 2, "hidden": [16]}, "train": {"epochs": 2}}, tmp_path / "run",
                        data=data, progress=False, pictures=False)
-    assert run.config.model.likelihood == "auto" and type(run.model.likelihood).__name__ == "MixedLikelihood"
+    assert run.config.model.likelihood == "mixed" and type(run.model.likelihood).__name__ == "MixedLikelihood"
     assert vaekit.load(tmp_path / "run").likelihood.types == data.column_types
 
 

@@ -12,7 +12,7 @@ from torch.distributions import Categorical, Independent, MixtureSameFamily, Nor
 
 from test_evaluation import _perturbed_ppca
 from vaekit.config import ModelConfig, ObjectiveConfig
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.beta_tcvae import BetaTCVAE, kl_decomposition
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.info_vae import InfoVAE

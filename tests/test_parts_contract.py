@@ -18,7 +18,7 @@ from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS
 from vaekit.core.seeded import SeededPosterior, SeededPrior
 from vaekit.likelihoods.base import Likelihood, support_text
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.settings import CORRUPTION, PRETRAIN, SHARED
 from vaekit.parts import check_config
 from vaekit.priors.discrete_code import discrete_posterior

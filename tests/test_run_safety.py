@@ -184,6 +184,7 @@ def test_temporary_files_of_killed_writers_are_removed(tmp_path: Path, digits_ru
         tmp.write_bytes(b"png")
 
 
+@pytest.mark.slow
 def test_sigterm_saves_says_how_to_resume_and_the_run_resumes_exactly(tmp_path: Path) -> None:
     run = tmp_path / "run"
     process = _start_training(run, *SLOW)

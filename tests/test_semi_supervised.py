@@ -17,7 +17,7 @@ from vaekit.cli import main
 from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.data import load_dataset
 from vaekit.data.common.partial_labels import keep_labels_per_class
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.m2 import M2, class_bound
 from vaekit.tasks.outputs import select_data
 

@@ -14,7 +14,7 @@ from vaekit.config import ModelConfig, ObjectiveConfig
 from vaekit.core.errors import ConfigError, VaekitError
 from vaekit.data.text.tokens import EOS, PAD, UNK
 from vaekit.likelihoods import autoregressive_base
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.objectives.elbo import ELBO
 from vaekit.tasks.evaluation.importance import importance_weighted_bound
 

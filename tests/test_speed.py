@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from safetensors.torch import load_file
 import vaekit
 from vaekit.config import Config
 from vaekit.core.registry import OBJECTIVES
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from vaekit.training.compiled import CompiledLoss, compile_unavailable
 from vaekit.training.optimizers import make_optimizer
@@ -51,6 +52,8 @@ def test_fp16_on_a_cpu_trains_in_fp32_with_a_one_line_notice(tmp_path, capsys) -
     assert all(torch.equal(a[k], b[k]) for k in a)  # fp32 exactly
     assert load_checkpoint(fp16.path / "checkpoint.safetensors").scaler == {}  # no scaler to keep
     assert fp16.config.train.precision == "fp16"  # the run keeps what was asked for: a GPU resume uses it
+    trained_with = json.loads((fp16.path / "config.json").read_text())["trained_with"]
+    assert trained_with["precision"] == "fp32"  # and records the arithmetic it ran in
 
 
 def test_the_fp16_scaler_skips_an_overflowing_step_and_its_state_survives_a_checkpoint(tmp_path) -> None:
@@ -108,6 +111,7 @@ def test_a_step_that_fails_to_compile_runs_uncompiled_with_a_notice(capsys) -> N
     assert loss.failed
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(compile_unavailable(CPU) is not None, reason="torch.compile cannot compile here (no C++ compiler)")
 def test_compiled_training_is_seeded_resumes_exactly_caches_kernels_and_saves_plain_weights(tmp_path,
                                                                                              monkeypatch) -> None:

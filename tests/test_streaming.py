@@ -23,7 +23,8 @@ from vaekit.config import Config
 from vaekit.data import load_dataset
 from vaekit.data.image import idx_cache as cache_module
 from vaekit.data.image.idx_cache import cache_path, cached_idx
-from vaekit.data.streaming.readers import ParquetRows, TarShards
+from vaekit.data.streaming.readers import ParquetRows
+from vaekit.data.streaming.tar_shards import TarShards
 from vaekit.runs.directory import read_run_config
 from vaekit.training import data_source as streamed_module
 from vaekit.training import loop

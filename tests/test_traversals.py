@@ -120,7 +120,7 @@ def test_dimensions_are_ordered_by_their_kl_with_collapsed_ones_last() -> None:
 def test_a_conditional_vae_needs_the_label() -> None:
     from vaekit.config import ModelConfig
     from vaekit.core.errors import VaekitError
-    from vaekit.model.vae import build_model
+    from vaekit.model.build import build_model
 
     model = build_model(ModelConfig(latent_dim=2, hidden=[16], conditional=True), (1, 8, 8), "image",
                         num_classes=3).eval()

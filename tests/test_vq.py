@@ -13,7 +13,7 @@ import torch
 from vaekit.config import Config
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import OBJECTIVES
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.parts import check_config
 from vaekit.posteriors.vector_quantized import (
     LAPLACE_EPSILON,

@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at
     from vaekit.estimators.classifier import VAEClassifier
     from vaekit.estimators.embedder import VAEEmbedder
     from vaekit.estimators.imputer import VAEImputer
-    from vaekit.model.vae import VAE, build_model
+    from vaekit.model.build import build_model
+    from vaekit.model.vae import VAE
     from vaekit.runs.run import Run, load
     from vaekit.tasks.evaluation import evaluate
     from vaekit.tasks.scoring import score, score_many
@@ -38,7 +39,7 @@ _LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig"
          "ObjectiveConfig": "vaekit.config", "TrainConfig": "vaekit.config", "load_config_file": "vaekit.config",
          "Dataset": "vaekit.data", "load_dataset": "vaekit.data", "VAEEmbedder": "vaekit.estimators.embedder",
          "VaekitError": "vaekit.core.errors", "evaluate": "vaekit.tasks.evaluation", "VAE": "vaekit.model.vae",
-         "build_model": "vaekit.model.vae", "load": "vaekit.runs.run", "Run": "vaekit.runs.run",
+         "build_model": "vaekit.model.build", "load": "vaekit.runs.run", "Run": "vaekit.runs.run",
          "resume": "vaekit.training.loop", "train": "vaekit.training.loop",
          "VAEAnomalyDetector": "vaekit.estimators.anomaly_detector", "VAEImputer": "vaekit.estimators.imputer",
          "VAEClassifier": "vaekit.estimators.classifier", "score": "vaekit.tasks.scoring",

@@ -1,5 +1,6 @@
-"""Bad inputs an audit of issue 9's commands found accepted or mishandled: a setting that the command would
-ignore, and the like; each now refused with one line before anything is written."""
+"""Bad inputs to the commands that use a trained run (score, denoise, compress, decompress) and to the anomaly
+detector: a setting the command would ignore, outputs that would overwrite each other, data of the wrong kind; each
+refused with one line before anything is written."""
 
 from __future__ import annotations
 
@@ -39,25 +40,25 @@ def _binary(w: Workspace) -> tuple[vaekit.VAE, torch.Tensor]:
     return vaekit.load(w.run), (vaekit.load_dataset("digits").test_x[:3] > 0.5).float()
 
 CASES = [
-    Case("audit-score-background-without-likelihood-ratio",
+    Case("score-background-without-likelihood-ratio",
          r"--background is read only by the likelihood_ratio score, not by iw",
          ["score", "{run}", "--kind", "iw", "--background", "{run}", "--out", OUT]),
-    Case("audit-denoise-noisy-out-is-out", r"--out and --noisy-out both name .*same\.npy: one would overwrite",
+    Case("denoise-noisy-out-is-out", r"--out and --noisy-out both name .*same\.npy: one would overwrite",
          ["denoise", "{run}", "--add-noise", "gaussian:0.3", "--noisy-out", "{root}/same.npy", "--out",
           "{root}/./same.npy"]),
-    Case("audit-compress-output-not-vkz", r"x\.npy: choose an output ending in \.vkz",
+    Case("compress-output-not-vkz", r"x\.npy: choose an output ending in \.vkz",
          ["compress", "{run}", "--out", "{root}/x.npy"]),
-    Case("audit-compress-negative-seed", r"--seed must be at least 0, got -1",
+    Case("compress-negative-seed", r"--seed must be at least 0, got -1",
          ["compress", "{run}", "--seed", "-1", "--out", "{root}/x.vkz"]),
-    Case("audit-compress-api-negative-seed", r"seed must be a whole number 0 or more, got -1",
+    Case("compress-api-negative-seed", r"seed must be a whole number 0 or more, got -1",
          api=lambda w: compress(*_binary(w), seed=-1)),
-    Case("audit-decompress-api-file-name", r"decompress takes the compressed bytes, got str; .*read_bytes",
+    Case("decompress-api-file-name", r"decompress takes the compressed bytes, got str; .*read_bytes",
          api=lambda w: decompress(vaekit.load(w.run), "x.vkz")),
-    Case("audit-detector-text-column", r"VAEAnomalyDetector takes numbers; code categories as numbers first",
+    Case("detector-text-column", r"VAEAnomalyDetector takes numbers; code categories as numbers first",
          api=lambda w: _detector_on_text()),
-    Case("audit-table-run-given-an-array", r"three\.npy is not a \.csv or \.parquet table, but this run was trained "
+    Case("table-run-given-an-array", r"three\.npy is not a \.csv or \.parquet table, but this run was trained "
          r"on a table \(x, kind, y\)", ["score", "{root}/table-run", "--data", "{root}/three.npy", "--out", OUT],
          setup=_table_run),
-    Case("audit-empty-row-id-plain", r"every value of the example at id 'p2' of",
+    Case("empty-row-id-plain", r"every value of the example at id 'p2' of",
          api=_empty_row_with_ids, changes=("gaps.csv",)),
 ]

@@ -10,7 +10,7 @@ import torch
 
 from bad_inputs.case import Case, Workspace
 from vaekit.config import ModelConfig
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 
 TRAIN = ["train", "--epochs", "1", "--out", "{root}/new"]
 SERIES = ["train", "--network", "rnn", "--epochs", "1", "--out", "{root}/new", "--data"]

@@ -10,7 +10,7 @@ import torch
 import vaekit
 from bad_inputs.case import Case, Workspace
 from vaekit.config import ModelConfig
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 from vaekit.tasks.traversals import dimension_order, traversals
 
 PLOT = ["plot", "traversals", "{run}"]

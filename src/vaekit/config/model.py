@@ -11,7 +11,8 @@ from vaekit.core.errors import ConfigError
 @dataclass
 class ModelConfig:
     latent_dim: int = setting(20, "size of the latent code z")
-    network: str = setting("mlp", "encoder/decoder network", part="network")
+    network: str = setting("auto", "encoder/decoder network; auto: the data kind's own (mlp for images, tables and "
+                           "audio, rnn for text and series)", choices=("auto",), part="network")
     hidden: list[int] = setting([400], "MLP hidden widths, encoder order (the decoder mirrors them), e.g. 512,256")
     activation: str = setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))

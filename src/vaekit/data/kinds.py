@@ -45,6 +45,13 @@ class DataKind:
     # values in arbitrary units (a table's, log-mel powers): a location-scale likelihood models them standardized
     # unless model.standardize says otherwise
     standardized: ClassVar[bool] = False
+    # the network that reads it when model.network is auto (vaekit.nn's registered names)
+    network: ClassVar[str] = "mlp"
+
+    def likelihood(self, column_types: list[str] | None = None) -> str:
+        """The likelihood that models it when model.likelihood is auto (vaekit.likelihoods' registered names);
+        `column_types` are a table's (continuous, binary, categorical)."""
+        return "gaussian"
 
     def default_output(self, stem: str) -> str:
         """The file name an output called `stem` ("samples", "reconstructions") gets in the run directory."""
@@ -83,6 +90,9 @@ class ImageKind(DataKind):
     default_suffix = ".png"
     shape_text = "(C, H, W)"
 
+    def likelihood(self, column_types: list[str] | None = None) -> str:
+        return "bernoulli"  # grey levels in [0, 1] as probabilities: the classic VAE's binary cross-entropy
+
 
 @DATA_KINDS.register("vector")
 class VectorKind(DataKind):
@@ -93,6 +103,10 @@ class VectorKind(DataKind):
     default_suffix = ".csv"
     shape_text = "(D,)"
     standardized = True
+
+    def likelihood(self, column_types: list[str] | None = None) -> str:
+        """A table with binary or categorical columns: each column its own distribution; numbers: Gaussian."""
+        return "mixed" if column_types and set(column_types) != {"continuous"} else "gaussian"
 
 
 def data_kind(name: str) -> DataKind:

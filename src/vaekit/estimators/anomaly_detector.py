@@ -26,7 +26,8 @@ from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.inputs import as_examples
-from vaekit.model.vae import VAE, build_model
+from vaekit.model.build import build_model
+from vaekit.model.vae import VAE
 from vaekit.tasks.scoring import check_kind, score
 from vaekit.training.loop import train
 

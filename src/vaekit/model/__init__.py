@@ -5,6 +5,7 @@ what the Python API is given, its size before allocation, conditioning and the c
     model = build_model(ModelConfig(latent_dim=2), (1, 28, 28), "image")
 """
 
-from vaekit.model.vae import VAE, build_model
+from vaekit.model.build import build_model
+from vaekit.model.vae import VAE
 
 __all__ = ["VAE", "build_model"]

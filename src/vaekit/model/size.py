@@ -19,8 +19,9 @@ import torch
 from vaekit.config import Config, ModelConfig
 from vaekit.core import system
 from vaekit.core.errors import ConfigError
+from vaekit.core.registry import OBJECTIVES
 from vaekit.data import Dataset
-from vaekit.model.vae import build_model
+from vaekit.model.build import build_model
 
 FLOAT_BYTES = 4  # weights, gradients, optimizer state and data are float32
 # copies of each parameter during training: weights and gradients, plus the optimizer's per-parameter state
@@ -47,7 +48,8 @@ def training_bytes(config: Config, data: Dataset, parameters: int) -> int:
     """A lower bound on the bytes training needs: every parameter COPIES times, the data, and one batch's
     decoder output (the likelihood's parameters for each of batch x iw_samples examples)."""
     batch = min(config.train.batch_size, len(data.train_x))
-    draws = config.objective.iw_samples if config.objective.name == "iwae" else 1
+    draws_setting = OBJECTIVES.get(config.objective.name).draws_setting  # IWAE's k
+    draws = 1 if draws_setting is None else getattr(config.objective, draws_setting)
     elements = math.prod(data.shape)
     data_bytes = (len(data.train_x) + len(data.test_x)) * elements * FLOAT_BYTES
     batch_bytes = batch * draws * (elements + config.model.latent_dim) * FLOAT_BYTES

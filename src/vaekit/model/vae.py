@@ -10,28 +10,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import torch
 from torch import nn
 from torch.distributions import Categorical, Distribution
 
 # importing the part packages registers every part under its name
-import vaekit.data.kinds as kinds
 import vaekit.likelihoods  # noqa: F401
 import vaekit.nn  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
-from vaekit.config import ModelConfig, ObjectiveConfig
+from vaekit.config import ObjectiveConfig
 from vaekit.core.errors import ConfigError, VaekitError
-from vaekit.core.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
 from vaekit.likelihoods.affine import AffineDistribution
 from vaekit.likelihoods.base import Likelihood, observed_moments
 from vaekit.likelihoods.observed import ObservedEntries
 from vaekit.model.class_latent import ClassLatent
 from vaekit.model.conditioning import ConditionedVAE, LabelConditioning
 from vaekit.model.input_checks import as_checked_data, as_data, as_latent, check_count
-from vaekit.nn.sequence_language_model import language_model_parts
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.m2 import class_bound
 from vaekit.objectives.output import ObjectiveOutput
@@ -274,114 +270,3 @@ def rsample(q: Distribution, generator: torch.Generator | None = None) -> torch.
     if generator is None:
         return q.rsample()
     return q.rsample_seeded(torch.Size(), generator)
-
-
-SEQUENCE_LIKELIHOODS = {"text": "autoregressive", "series": "autoregressive_gaussian"}
-
-
-def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
-    """The likelihood name: as configured, or for "auto" Bernoulli on images, the autoregressive decoders on text
-    and series, the mixed likelihood on tables with binary or categorical columns, and Gaussian on other
-    vectors."""
-    if cfg.likelihood != "auto":
-        return cfg.likelihood
-    if data_kind == "image":
-        return "bernoulli"
-    if data_kind in SEQUENCE_LIKELIHOODS:  # text and series: an autoregressive decoder (likelihoods/autoregressive*)
-        return SEQUENCE_LIKELIHOODS[data_kind]
-    return "mixed" if column_types and set(column_types) != {"continuous"} else "gaussian"
-
-
-def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
-    """Standardize for "auto" when a location-scale likelihood (Gaussian, Laplace) models data in arbitrary units
-    (tables, spectrograms: the kinds that declare `standardized`), never for images or for likelihoods on [0, 1]."""
-    location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types)).location_scale
-    if cfg.standardize == "on" and not location_scale:
-        names = " or ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale)
-        raise ConfigError(f"standardize: on needs the {names} likelihood (a likelihood on [0, 1] has no units to "
-                          "standardize)")
-    if cfg.standardize != "auto":
-        return cfg.standardize == "on"
-    return kinds.data_kind(data_kind).standardized and location_scale
-
-
-def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = "image",
-                num_classes: int | None = None, schema: tuple[list[str], list[Any]] | None = None,
-                vocabulary_size: int | None = None) -> VAE:
-    """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
-    (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values); a
-    likelihood over tokens, the vocabulary's size."""
-    likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
-    if likelihood_cls.needs_vocabulary:
-        if not vocabulary_size:
-            raise ConfigError(f"the {cfg.likelihood} likelihood models tokens: it needs text data (a vocabulary)")
-        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, vocabulary_size=vocabulary_size)
-    elif likelihood_cls.needs_schema:
-        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg, schema=schema)
-    else:
-        likelihood = likelihood_cls.from_config(tuple(data_shape), cfg)
-    labels = 0
-    if cfg.class_latent != "none":
-        labels = _class_count(cfg, num_classes)
-    if cfg.conditional:
-        if not num_classes or num_classes < 2:
-            raise ConfigError("a conditional VAE needs labelled data with at least two classes")
-        if cfg.prior == "vamp":
-            raise ConfigError("the vamp prior's pseudo-inputs have no labels; a conditional VAE takes another prior")
-        if cfg.conditional_prior and cfg.prior != "standard_normal":
-            raise ConfigError("conditional_prior replaces the prior by one Gaussian per class: use it with "
-                              "prior: standard_normal")
-        labels = num_classes
-    input_width = likelihood.encoder_input_width()
-    if input_width is not None and cfg.network != "mlp":  # a mixed table: the encoder reads one-hot codes
-        raise ConfigError("the mixed likelihood models tables: use network: mlp")
-    inputs = (input_width or data_shape[0], *data_shape[1:])
-    if cfg.encoder_mask:  # the encoder reads the observed-entries mask beside the data: twice the channels or width
-        inputs = (inputs[0] + data_shape[0], *inputs[1:])
-    # the label's one-hot code joins the decoder's input and the posterior's features
-    decoder_labels = labels if cfg.class_latent in ("none", "m2") else 0  # a GMVAE's decoder reads z alone
-    network = NETWORKS.get(cfg.network)
-    if likelihood.autoregressive != getattr(network, "reads_sequences", False):  # nn/sequence.py
-        raise ConfigError(f"the {cfg.network} network and the {resolve_likelihood(cfg, data_kind)} likelihood do not "
-                          "go together: an autoregressive likelihood (sequences) takes network rnn or conv1d, "
-                          "and those networks take an autoregressive likelihood")
-    if cfg.language_model and not likelihood.autoregressive:
-        raise ConfigError("language_model is the autoregressive decoder without a latent code: it needs text or "
-                          "series data and an autoregressive likelihood")
-    encoder, feature_dim, decoder = network(
-        tuple(data_shape), cfg.latent_dim + decoder_labels, likelihood.params_per_element, cfg,
-        encoder_input=inputs if inputs != tuple(data_shape) else None)
-    feature_dim += labels
-    if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
-        raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
-                          "path)")
-    posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
-    if cfg.language_model:  # no latent code: q(z|x) = p(z), the rate exactly 0 (nn/sequence_language_model.py)
-        encoder, posterior = language_model_parts(cfg, tuple(data_shape))
-    prior = PRIORS.get(cfg.prior).from_config(cfg, tuple(data_shape))
-    per_class_prior = cfg.conditional_prior or cfg.class_latent == "gmvae"
-    conditioning = LabelConditioning(labels, cfg.latent_dim, per_class_prior, in_decoder=decoder_labels > 0) \
-        if labels else None
-    class_latent = None if cfg.class_latent == "none" else \
-        ClassLatent(cfg.class_latent, labels, inputs, cfg.hidden, cfg.activation)
-    if cfg.class_latent == "gmvae":  # clusters apart from the start (the run's seed): equal means would stay equal
-        with torch.no_grad():
-            conditioning.prior_table.weight[:, :cfg.latent_dim].normal_()
-    return VAE(encoder, posterior, prior, decoder, likelihood, tuple(data_shape), cfg.latent_dim,
-               resolve_standardize(cfg, data_kind, schema[0] if schema else None), conditioning, cfg.encoder_mask,
-               class_latent, data_kind)
-
-
-def _class_count(cfg: ModelConfig, num_classes: int | None) -> int:
-    """K of a class latent: the data's classes for M2, prior_components clusters for a GMVAE."""
-    if cfg.posterior != "diagonal_gaussian" or cfg.prior != "standard_normal":
-        raise ConfigError(f"class_latent {cfg.class_latent} takes posterior: diagonal_gaussian and prior: "
-                          "standard_normal (its p(z) is set by the class variable)")
-    if cfg.class_latent == "gmvae":
-        if cfg.prior_components < 2:
-            raise ConfigError("a GMVAE needs prior_components of at least 2 clusters")
-        return cfg.prior_components
-    if not num_classes or num_classes < 2:
-        raise ConfigError("class_latent m2 needs labelled data (labels for some rows, -1 for the rest) with at "
-                          "least two classes")
-    return num_classes

@@ -12,6 +12,7 @@ from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
+from vaekit.nn.base import declares
 
 # image side -> number of stride-2 stages, chosen so the smallest feature map is 7x7 or 4x4
 STAGES = {28: 2, 32: 3, 64: 4}
@@ -65,6 +66,7 @@ class ConvDecoder(nn.Module):
 
 
 @NETWORKS.register("conv")
+@declares(reads={"conv_channels", "activation"})
 def build_conv(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
                cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
                ) -> tuple[nn.Module, int, nn.Module]:

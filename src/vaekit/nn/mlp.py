@@ -10,6 +10,7 @@ from torch import nn
 from vaekit.config import ModelConfig
 from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
+from vaekit.nn.base import declares
 
 
 def _stack(widths: list[int], activation: str) -> list[nn.Module]:
@@ -46,6 +47,7 @@ class MLPDecoder(nn.Module):
 
 
 @NETWORKS.register("mlp")
+@declares(reads={"hidden", "activation"}, reads_codes=True)
 def build_mlp(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
               cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
               ) -> tuple[nn.Module, int, nn.Module]:

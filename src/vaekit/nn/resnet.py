@@ -22,6 +22,7 @@ from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
+from vaekit.nn.base import declares
 from vaekit.nn.conv import STAGES
 
 
@@ -119,6 +120,7 @@ class ResNetDecoder(nn.Module):
 
 
 @NETWORKS.register("resnet")
+@declares(reads={"conv_channels", "activation", "residual_blocks"})
 def build_resnet(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
                  cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
                  ) -> tuple[nn.Module, int, nn.Module]:

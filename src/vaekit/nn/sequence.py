@@ -26,6 +26,7 @@ from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
+from vaekit.nn.base import declares
 from vaekit.nn.sequence_cells import Recurrent, StepReader, last_step
 
 
@@ -118,6 +119,7 @@ def _reader(data_shape: tuple[int, ...], latent_dim: int, params_per_element: in
 
 
 @NETWORKS.register("rnn")
+@declares(reads={"cell", "rnn_hidden", "embedding_dim", "latent_inputs", "activation"}, reads_sequences=True)
 def build_rnn(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int, cfg: ModelConfig,
               encoder_input: tuple[int, ...] | None = None) -> tuple[nn.Module, int, nn.Module]:
     """(recurrent encoder, rnn_hidden, LatentContext) for token ids (T,) (an autoregressive likelihood's
@@ -127,6 +129,8 @@ def build_rnn(data_shape: tuple[int, ...], latent_dim: int, params_per_element: 
 
 
 @NETWORKS.register("conv1d")
+@declares(reads={"conv_channels", "cell", "rnn_hidden", "embedding_dim", "latent_inputs", "activation"},
+          reads_sequences=True)
 def build_conv1d(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int, cfg: ModelConfig,
                  encoder_input: tuple[int, ...] | None = None) -> tuple[nn.Module, int, nn.Module]:
     """(1-D convolutional encoder over conv_channels, 2 * conv_channels[-1], LatentContext)."""
@@ -136,5 +140,3 @@ def build_conv1d(data_shape: tuple[int, ...], latent_dim: int, params_per_elemen
 
 
 # what build_model asks of a network: these read sequences for an autoregressive likelihood, and only for one
-build_rnn.reads_sequences = True  # type: ignore[attr-defined]
-build_conv1d.reads_sequences = True  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
+from vaekit.nn.base import declares
 from vaekit.nn.conv import strided_stages
 
 
@@ -70,6 +71,7 @@ class TimeConvDecoder(nn.Module):
 
 
 @NETWORKS.register("spectrogram")
+@declares(reads={"conv_channels", "activation"})
 def build_spectrogram(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int, cfg: ModelConfig,
                       encoder_input: tuple[int, ...] | None = None) -> tuple[nn.Module, int, nn.Module]:
     """(encoder, feature width, decoder) for spectrograms (C, n_mels, T) of any T: one stride-2 stage over time

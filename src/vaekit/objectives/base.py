@@ -15,3 +15,4 @@ class Objective:
     honours: frozenset[str] = frozenset()  # the ObjectiveConfig fields it reads; any other one set is refused
     per_example: bool = False  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     class_latent: bool = False  # it trains a model with a class latent (model.class_latent), given as a view
+    draws_setting: str | None = None  # the ObjectiveConfig field holding its posterior draws per example (memory)

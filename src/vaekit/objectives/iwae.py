@@ -33,6 +33,7 @@ class IWAE(Objective):
     # beta weighs log p(z) - log q(z|x) inside the weights; free bits and a capacity act on a KL term, which the
     # bound does not have (kl only chooses how the logged rate is computed)
     honours = SCHEDULE | {"kl", "iw_samples"}
+    draws_setting = "iw_samples"  # k decoder outputs per example: the memory check counts them
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:

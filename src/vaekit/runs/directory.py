@@ -25,8 +25,9 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path, is_temporary, write_json
 from vaekit.data.dataset import MAX_CLASSES
 from vaekit.data.kinds import data_kind, kind_names
+from vaekit.model.build import build_model
 from vaekit.model.size import FLOAT_BYTES, GB, parameter_count
-from vaekit.model.vae import VAE, build_model
+from vaekit.model.vae import VAE
 from vaekit.parts import check_config
 
 CONFIG_FILE = "config.json"
@@ -77,8 +78,15 @@ def remove_run_files(run_dir: Path) -> None:
                 item.unlink()
 
 
-def write_run_config(run_dir: Path, config: Config, data_info: dict[str, Any]) -> None:
-    write_json(run_dir / CONFIG_FILE, {"config": config.to_dict(), "data": data_info, "versions": versions()})
+def write_run_config(run_dir: Path, config: Config, data_info: dict[str, Any],
+                     trained_with: dict[str, Any] | None = None) -> None:
+    """config.json: every setting, the data's description, the versions, and how the run was last trained (the
+    process count, the device and the arithmetic it ran in, which may differ from what was asked: fp16 on a CPU
+    trains in fp32)."""
+    record = {"config": config.to_dict(), "data": data_info, "versions": versions()}
+    if trained_with is not None:
+        record["trained_with"] = trained_with
+    write_json(run_dir / CONFIG_FILE, record)
 
 
 def read_run_config(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
@@ -101,7 +109,7 @@ def read_run_record(run_dir: str | Path) -> tuple[dict[str, Any], Config, dict[s
         for key in ("source", "shape", "kind"):
             data[key]  # noqa: B018  (every run records these; a KeyError means a damaged file)
         check_data_info(data)
-        return saved, check_config(Config.from_dict(saved["config"])), data
+        return saved, check_config(Config.from_dict(saved["config"]), unread_model_settings=False), data
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
 

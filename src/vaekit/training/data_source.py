@@ -39,7 +39,8 @@ from vaekit.data.dataset import Dataset
 from vaekit.data.image.folder import IMAGE_SUFFIXES
 from vaekit.data.image.idx_cache import cache_path, cached_idx
 from vaekit.data.image.mnist_like import FILES, SOURCES, _locate_or_download
-from vaekit.data.streaming.readers import ImageFolderRows, NpyRows, ParquetRows, RowReader, TarShards, tar_shards
+from vaekit.data.streaming.readers import ImageFolderRows, NpyRows, ParquetRows, RowReader
+from vaekit.data.streaming.tar_shards import TarShards, tar_shards
 from vaekit.tasks.outputs import load_config_data
 
 SAMPLE_ROWS = 20_000      # training examples held in memory for the whole-data steps

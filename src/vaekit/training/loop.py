@@ -199,8 +199,10 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
         with together(processes, device):  # process 0 could not write (a full disk): every process stops
             if leader:
+                trained_with = {"processes": processes.world, "device": str(device),
+                                "precision": train_step.arithmetic.precision}
                 start_run_dir(run_dir, config, data, stream, ready.likelihood, state, step, model, optimizer, streams,
-                              device, controls, objective, metrics, train_step.state_dict())
+                              device, controls, objective, metrics, train_step.state_dict(), trained_with)
             log = TensorBoardLog(run_dir / "tensorboard") if leader else NoLog()
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
         for epoch in range(ready.first_epoch, last_epoch + 1):

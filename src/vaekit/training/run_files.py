@@ -25,7 +25,8 @@ from vaekit.training.random_streams import RandomStreams
 def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: StreamedData | None, likelihood: str,
                    state: TrainingState | None, step: int, model: VAE, optimizer: torch.optim.Optimizer,
                    streams: RandomStreams, device: torch.device, controls: Controls, objective: Any,
-                   metrics: list[dict[str, float]], scaler: dict[str, Any]) -> None:
+                   metrics: list[dict[str, float]], scaler: dict[str, Any],
+                   trained_with: dict[str, Any] | None = None) -> None:
     """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
     run_dir.mkdir(parents=True, exist_ok=True)
     data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
@@ -38,7 +39,7 @@ def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streamed
     kind = data_kind(data.kind)  # what this kind of data keeps about itself: a text's vocabulary, say
     data_info.update(kind.run_info(data))
     kind.write_run_files(run_dir, data)
-    write_run_config(run_dir, config, data_info)
+    write_run_config(run_dir, config, data_info, trained_with)
     if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
         save_state(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective, scaler)
         write_metrics(run_dir / METRICS_FILE, metrics)

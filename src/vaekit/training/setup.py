@@ -19,9 +19,11 @@ from vaekit.core.errors import ConfigError, DataError, VaekitError
 from vaekit.core.registry import OBJECTIVES
 from vaekit.data import Dataset
 from vaekit.data.kinds import data_kind
+from vaekit.model.build import build_model, resolve_auto
 from vaekit.model.size import allocation_error, check_training_fits
-from vaekit.model.vae import VAE, build_model, resolve_likelihood
+from vaekit.model.vae import VAE
 from vaekit.objectives.stateful import StatefulObjective
+from vaekit.parts import check_unread
 from vaekit.runs.directory import METRICS_FILE
 from vaekit.training.checkpoint import TrainingState
 from vaekit.training.class_labels import check_class_labels, prepare_class_labels
@@ -68,7 +70,10 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     if processes.several and len(data.train_x) < processes.world:
         raise DataError(f"{data.name} has {len(data.train_x)} training rows, fewer than the {processes.world} "
                         "processes; train it in one process")
-    likelihood = resolve_likelihood(config.model, data.kind, data.column_types)
+    # "auto" settled once, here, for this data: config.json then records the parts the run was built with
+    resolve_auto(config.model, data.kind, data.column_types)
+    check_unread(config.model)  # a likelihood's settings, now that "auto" names one
+    likelihood = config.model.likelihood
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
         tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")

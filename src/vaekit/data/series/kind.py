@@ -41,10 +41,14 @@ class SeriesKind(DataKind):
     """Time series (T, C + 1): outputs are .npy arrays (N, T, C) with NaN padding, long CSV tables or pictures."""
 
     name = "series"
+    network = "rnn"
     example_ndim = 2
     default_suffix = ".npy"
     shape_text = "(T, C + 1)"
     pictured = False  # a run's samples and reconstructions are written by `save`: samples.npy, reconstructions.csv
+
+    def likelihood(self, column_types: list[str] | None = None) -> str:
+        return "autoregressive_gaussian"  # each step a Gaussian given the earlier steps and z, with a length
 
     def default_output(self, stem: str) -> str:
         # a reconstruction beside its input: the long table has room for both (a "source" column)

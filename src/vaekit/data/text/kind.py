@@ -37,10 +37,14 @@ class TextKind(DataKind):
     """Token-id sequences (T,): outputs are sentences, one a line."""
 
     name = "text"
+    network = "rnn"  # a recurrent encoder over the tokens, and the autoregressive decoder below
     example_ndim = 1
     default_suffix = ".txt"
     shape_text = "(T,)"
     pictured = False  # a run's samples and reconstructions are sentences: samples.txt, reconstructions.tsv
+
+    def likelihood(self, column_types: list[str] | None = None) -> str:
+        return "autoregressive"  # tokens one at a time, each given the earlier ones and z (Bowman et al. 2016)
 
     def default_output(self, stem: str) -> str:
         return f"{stem}.tsv" if stem in PAIRED else f"{stem}{self.default_suffix}"

@@ -1,0 +1,152 @@
+"""Tar archives of examples (WebDataset-style shards: one file per example, grouped by their shared name, a label
+beside it), read one shard at a time, as the streamed training data's blocks. See readers.py for the interface."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vaekit.core.errors import DataError
+from vaekit.data.common.convert import as_examples
+from vaekit.data.image.folder import IMAGE_SUFFIXES, PILLOW_ERRORS
+from vaekit.data.streaming.readers import Block, RowReader, _image, _scaled
+
+
+class TarShards(RowReader):
+    """WebDataset-style shards: tar archives whose members are grouped by key (the path up to the first dot of the
+    file name), each sample one image (.png/.jpg/.jpeg) or array (.npy) and optionally a class label (.cls, a
+    number as text). One block per shard. Before training, every shard's member names are listed (headers only)
+    and its first sample is decoded, so that a damaged shard or a shape that differs between shards fails at
+    once; later samples are checked as they are read."""
+
+    def __init__(self, shards: list[Path], where: str) -> None:
+        self.shards, self.where = shards, where
+        self.blocks, start, first = [], 0, None
+        self.mode: str | None = None
+        for shard in shards:
+            samples = self._samples(shard)
+            if not samples:
+                continue
+            x, y = self._decode(shard, samples[0], None)
+            if first is None:
+                first = (x.shape, y is not None, shard)
+                self.mode = "L" if x.shape[0] == 1 else "RGB"
+            elif (x.shape, y is not None) != first[:2]:
+                what = "shape" if x.shape != first[0] else "labels"
+                raise DataError(f"the samples of {shard} differ in {what} from those of {first[2]} "
+                                f"({x.shape} vs {first[0]}{', labelled or not' if what == 'labels' else ''}); "
+                                "every shard must hold one kind of sample")
+            self.blocks.append((start, len(samples), shard))
+            start += len(samples)
+        if first is None:
+            raise DataError(f"{where} holds no samples (.png, .jpg, .jpeg or .npy members) in its tar shards")
+        self.n, self.labelled = start, first[1]
+        self.shape = first[0]
+        self.kind = "vector" if len(self.shape) == 1 else "image"
+
+    @staticmethod
+    def _samples(shard: Path) -> list[str]:
+        """The sample keys of a shard in archive order (headers only: data is skipped over)."""
+        keys: dict[str, None] = {}
+        try:
+            with tarfile.open(shard) as archive:
+                for member in archive:
+                    if member.isfile():
+                        keys.setdefault(_key(member.name)[0], None)
+        except (tarfile.TarError, OSError, EOFError) as error:
+            raise DataError(f"cannot read tar shard {shard}: it is damaged or truncated "
+                            f"({' '.join(str(error).split())})") from None
+        return list(keys)
+
+    def _decode(self, shard: Path, key: str, fields: dict[str, bytes] | None) -> tuple[np.ndarray, int | None]:
+        if fields is None:  # the first sample only: read the archive up to it
+            fields = next(iter(_grouped(shard)))[1]
+        where = f"sample {key!r} of {shard}"
+        label = None
+        if "cls" in fields:
+            try:
+                label = int(fields["cls"].decode().strip())
+            except (UnicodeDecodeError, ValueError):
+                raise DataError(f"the .cls label of {where} is not a whole number") from None
+        if "npy" in fields:
+            try:
+                array = np.load(io.BytesIO(fields["npy"]), allow_pickle=False)
+            except (ValueError, OSError, EOFError) as error:
+                raise DataError(f"cannot read the .npy of {where}: {' '.join(str(error).split())}") from None
+            x, _ = as_examples(array[None], where)
+            return x[0], label
+        image = next((fields[ext] for ext in ("png", "jpg", "jpeg") if ext in fields), None)
+        if image is None:
+            raise DataError(f"{where} has no .png, .jpg, .jpeg or .npy member (it has {', '.join(fields)})")
+        # the first image decides grayscale or RGB, as ImageFolderRows does
+        mode = self.mode or ("L" if _is_gray(image) else "RGB")
+        return _scaled(_image(image, mode, None, where)[None], mode)[0], label
+
+    def read(self, block: Block) -> tuple[np.ndarray, np.ndarray | None]:
+        start, count, shard = block
+        xs, ys = [], []
+        for key, fields in _grouped(shard):
+            x, y = self._decode(shard, key, fields)
+            if x.shape != self.shape or (y is not None) != self.labelled:
+                label = "" if y is not None else ", no label,"
+                raise DataError(f"sample {key!r} of {shard} has shape {x.shape}{label} but the data's samples have "
+                                f"{self.shape}; every sample must have one shape")
+            xs.append(x)
+            ys.append(y)
+        if len(xs) != count:
+            raise DataError(f"tar shard {shard} changed while training: it holds {len(xs)} samples, not {count}")
+        return np.stack(xs), (np.array(ys, dtype=np.int64) if self.labelled else None)
+
+
+def _is_gray(data: bytes) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.mode == "L"
+    except PILLOW_ERRORS:
+        return False
+
+
+def _key(name: str) -> tuple[str, str]:
+    """WebDataset's split of a member name: "train/0001.seg.png" -> ("train/0001", "seg.png")."""
+    folder, _, base = name.rpartition("/")
+    stem, _, ext = base.partition(".")
+    return (f"{folder}/{stem}" if folder else stem), ext.lower()
+
+
+def _grouped(shard: Path) -> Any:
+    """(key, {extension: bytes}) for each sample of a shard, in archive order."""
+    key, fields = None, {}
+    try:
+        with tarfile.open(shard) as archive:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                name, ext = _key(member.name)
+                if name != key and key is not None:
+                    yield key, fields
+                    fields = {}
+                key = name
+                handle = archive.extractfile(member)
+                fields[ext] = handle.read() if handle is not None else b""
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"cannot read tar shard {shard}: it is damaged or truncated "
+                        f"({' '.join(str(error).split())})") from None
+    if key is not None:
+        yield key, fields
+
+
+def tar_shards(path: Path) -> list[Path] | None:
+    """The shards a path names: a .tar file itself, or the .tar files of a folder (sorted); None otherwise."""
+    if path.is_file() and path.suffix.lower() == ".tar":
+        return [path]
+    if path.is_dir():
+        shards = sorted(p for p in path.iterdir() if p.suffix.lower() == ".tar" and p.is_file())
+        images = [p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES]
+        return shards if shards and not images else None
+    return None

@@ -1,0 +1,91 @@
+"""Parts are named in one place: their registration. Code elsewhere asks a part what it declares instead of naming
+it. This test finds every registered part name written as a string literal (docstrings aside) outside the module
+that registers the part, and holds the list below to what is there on purpose; a new one fails, and so does an
+entry that is no longer found (the list only shrinks)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import vaekit.parts as parts
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "vaekit"
+
+DECLARED_DEFAULT = "a declared default or pairing: config defaults, a data kind's network and likelihood, the " \
+                   "objectives a posterior trains with, the prior a discrete code goes with"
+OTHER_MEANING = "the same word in another namespace (a class_latent value, a corruption, a column type, a score " \
+                "kind, a key of config.json)"
+TO_DECLARE = "still names a part; a declaration on the part should replace it"
+
+ALLOWED = {
+    ("vaekit.config.model", "diagonal_gaussian"): DECLARED_DEFAULT,
+    ("vaekit.config.model", "standard_normal"): DECLARED_DEFAULT,
+    ("vaekit.config.objective", "elbo"): DECLARED_DEFAULT,
+    ("vaekit.data.kinds", "bernoulli"): DECLARED_DEFAULT,
+    ("vaekit.data.kinds", "gaussian"): DECLARED_DEFAULT,
+    ("vaekit.data.kinds", "mixed"): DECLARED_DEFAULT,
+    ("vaekit.data.kinds", "mlp"): DECLARED_DEFAULT,
+    ("vaekit.data.series.kind", "autoregressive_gaussian"): DECLARED_DEFAULT,
+    ("vaekit.data.series.kind", "rnn"): DECLARED_DEFAULT,
+    ("vaekit.data.text.kind", "autoregressive"): DECLARED_DEFAULT,
+    ("vaekit.data.text.kind", "rnn"): DECLARED_DEFAULT,
+    ("vaekit.posteriors.gumbel_softmax", "denoising"): DECLARED_DEFAULT,
+    ("vaekit.posteriors.gumbel_softmax", "elbo"): DECLARED_DEFAULT,
+    ("vaekit.priors.discrete_code", "codes"): DECLARED_DEFAULT,
+    ("vaekit.config.model", "m2"): OTHER_MEANING,
+    ("vaekit.model.class_latent", "m2"): OTHER_MEANING,
+    ("vaekit.model.build", "m2"): OTHER_MEANING,
+    ("vaekit.estimators.classifier", "m2"): OTHER_MEANING,
+    ("vaekit.data.audio.kind", "spectrogram"): OTHER_MEANING,
+    ("vaekit.data.audio.spectrogram", "spectrogram"): OTHER_MEANING,
+    ("vaekit.data.corruption", "gaussian"): OTHER_MEANING,
+    ("vaekit.data.table.reader", "categorical"): OTHER_MEANING,
+    ("vaekit.likelihoods.mixed", "categorical"): OTHER_MEANING,
+    ("vaekit.tasks.evaluation.importance", "elbo"): OTHER_MEANING,
+    ("vaekit.tasks.scoring.elbo", "elbo"): OTHER_MEANING,
+    ("vaekit.estimators.classifier", "gaussian"): TO_DECLARE,
+    ("vaekit.estimators.imputer", "elbo"): TO_DECLARE,
+    ("vaekit.estimators.imputer", "gaussian"): TO_DECLARE,
+    ("vaekit.estimators.imputer", "iwae"): TO_DECLARE,
+    ("vaekit.model.build", "diagonal_gaussian"): TO_DECLARE,
+    ("vaekit.model.build", "ladder"): TO_DECLARE,
+    ("vaekit.model.build", "standard_normal"): TO_DECLARE,
+    ("vaekit.model.build", "vamp"): TO_DECLARE,
+    ("vaekit.nn.sequence_language_model", "diagonal_gaussian"): TO_DECLARE,
+    ("vaekit.nn.sequence_language_model", "standard_normal"): TO_DECLARE,
+}
+
+
+def _homes() -> dict[str, set[str]]:
+    """Each registered part name and the modules that register a part of that name."""
+    homes: dict[str, set[str]] = {}
+    for registry in parts.REGISTRIES.values():
+        for name in registry.names():
+            homes.setdefault(name, set()).add(inspect.getmodule(registry.get(name)).__name__)
+    return homes
+
+
+def _named_outside_home(homes: dict[str, set[str]]) -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(SOURCE.rglob("*.py")):
+        module = ".".join(path.relative_to(SOURCE.parent).with_suffix("").parts).removesuffix(".__init__")
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings \
+                    and node.value in homes and module not in homes[node.value]:
+                found.add((module, node.value))
+    return found
+
+
+def test_no_part_is_named_outside_its_registration_but_on_purpose() -> None:
+    found = _named_outside_home(_homes())
+    assert not found - set(ALLOWED), f"part names written outside their modules: {sorted(found - set(ALLOWED))}; " \
+                                     "ask the part what it declares instead"
+    assert not set(ALLOWED) - found, f"no longer found, take them off ALLOWED: {sorted(set(ALLOWED) - found)}"
+
