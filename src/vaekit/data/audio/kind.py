@@ -28,6 +28,7 @@ from vaekit.core.registry import DATA_KINDS
 from vaekit.data.audio.spectrogram import SpectrogramSettings, audio_library, to_audio, valid_frames
 from vaekit.data.kinds import DataKind
 from vaekit.data.writers import IMAGE_SUFFIXES, save_batch
+from vaekit.plots.spectrograms import save_spectrograms, spectrogram_grid
 
 PICTURE = "spectrograms.png"  # the picture written inside an output folder of .wav files
 
@@ -45,8 +46,6 @@ class AudioKind(DataKind):
 
     def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,
              inputs: torch.Tensor | None = None) -> Path:
-        from vaekit.plots.spectrograms import save_spectrograms
-
         path = Path(path)
         settings = run_settings(info)
         batch = batch.detach().float().cpu()
@@ -81,8 +80,6 @@ class AudioKind(DataKind):
     def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> np.ndarray:
         """Spectrogram tiles on one colour scale from the batch's quietest value; reconstructions cut to their
         inputs' lengths, below them."""
-        from vaekit.plots.spectrograms import spectrogram_grid
-
         batch = batch.detach().float().cpu()
         if inputs is not None:
             inputs = inputs.detach().float().cpu()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vaekit.core.errors import DataError
+from vaekit.core.progress import bars_drawn
 
 TIMEOUT_S = 60.0
 CHUNK_BYTES = 1 << 20
@@ -104,8 +105,6 @@ def _progress(total: int | None, label: str) -> Any:
         from tqdm import tqdm
     except ImportError:
         return _NoBar()
-    from vaekit.core.progress import bars_drawn
-
     # bars_drawn, as every other bar: none into a log or a pipe, and none when there is no stderr at all
     return tqdm(total=total, unit="B", unit_scale=True, desc=label, file=sys.stderr, leave=False,
                 disable=not bars_drawn())

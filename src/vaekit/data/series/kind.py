@@ -63,7 +63,7 @@ class SeriesKind(DataKind):
                 np.save(handle, with_nan_padding(batch.detach().cpu().numpy()))
             return path
         if suffix == ".png":  # a panel per series; reconstructions over their inputs
-            from vaekit.plots.series import save_series_picture
+            from vaekit.plots.series import save_series_picture  # here: it imports matplotlib, for pictures only
 
             return save_series_picture(path, batch, ncol, inputs)
         if suffix != ".csv":

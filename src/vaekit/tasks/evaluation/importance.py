@@ -17,6 +17,7 @@ import torch
 from torch.distributions import Distribution
 
 from vaekit.core.errors import VaekitError
+from vaekit.core.progress import bars_drawn
 from vaekit.core.seeded import SeededPosterior
 from vaekit.model.vae import VAE
 from vaekit.objectives.kl import kl_terms
@@ -83,8 +84,6 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
     if batch_size < 1:
         raise VaekitError(f"batch_size must be at least 1, got {batch_size}")
     from tqdm.auto import tqdm
-
-    from vaekit.core.progress import bars_drawn
 
     was_training = model.training
     model.eval()

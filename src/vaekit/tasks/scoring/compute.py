@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from vaekit.core.errors import VaekitError
+from vaekit.core.progress import bars_drawn
 from vaekit.model.input_checks import as_checked_data
 from vaekit.tasks.outputs import check_finite_outputs
 from vaekit.tasks.scoring.chunk import Chunk
@@ -59,8 +60,6 @@ def score_many(model: torch.nn.Module, x: Any, kinds: str | Sequence[str] = ("iw
     if model.num_classes is not None and (y is None or len(y) != len(x)):
         raise VaekitError("this model is a conditional VAE: give the examples' labels y, one per example")
     from tqdm.auto import tqdm
-
-    from vaekit.core.progress import bars_drawn
 
     models = [m for m in (model, background) if m is not None]
     was_training = [m.training for m in models]
