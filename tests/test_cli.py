@@ -112,8 +112,10 @@ def test_info_prints_settings_and_final_metrics(digits_run: Path) -> None:
     assert code == 0
     final = list(csv.DictReader((digits_run / "metrics.csv").open()))[-1]
     assert f"{float(final['val_neg_elbo']):.3f}" in output and "latent_dim=2" in output
+    assert "trained with: 1 process on cpu, fp32 arithmetic" in output
     code, output = invoke("info", digits_run, "--json")
     assert json.loads(output)["final_metrics"]["epoch"] == 8
+    assert json.loads(output)["trained_with"] == {"processes": 1, "device": "cpu", "precision": "fp32"}
 
 
 def test_train_from_a_config_file_with_flags_on_top(tmp_path: Path) -> None:

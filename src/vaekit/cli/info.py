@@ -45,6 +45,11 @@ def info(run: str, as_json: bool) -> None:
     versions = saved.get("versions")  # informative only: a damaged entry is shown as such, not a crash
     click.echo("  versions: " + (", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, dict)
                                  else "not recorded"))
+    trained = saved.get("trained_with")  # runs from before it was recorded have none
+    if isinstance(trained, dict):
+        processes = trained.get("processes")
+        click.echo(f"  trained with: {processes} process{'es' if processes != 1 else ''} on {trained.get('device')}, "
+                   f"{trained.get('precision')} arithmetic")
     click.echo(f"  model: {'present' if (Path(run) / MODEL_FILE).is_file() else 'MISSING'}")
     if final:
         click.echo(f"  after epoch {final['epoch']} ({final['step']} steps): train -ELBO "
