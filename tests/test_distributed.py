@@ -4,6 +4,7 @@ torchrun, against one process with the same global batch; resuming with another 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -58,6 +59,9 @@ def test_two_processes_follow_the_loss_curve_of_one(tmp_path: Path) -> None:
     assert two.stdout.count("run saved in") == 1 and "Traceback" not in two.stderr
     for name in ("config.json", "model.safetensors", "checkpoint.safetensors", "model-best.safetensors"):
         assert (tmp_path / "two" / name).is_file(), name
+    # the run records that two processes made it (and one process the other)
+    assert json.loads((tmp_path / "two" / "config.json").read_text())["trained_with"]["processes"] == 2
+    assert json.loads((tmp_path / "one" / "config.json").read_text())["trained_with"]["processes"] == 1
 
 
 @pytest.mark.slow
