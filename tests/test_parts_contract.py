@@ -303,3 +303,28 @@ def test_every_prior_declares_whether_it_has_a_cluster_variable(name) -> None:
         model = build_model(ModelConfig(latent_dim=3, hidden=[16], prior=name, prior_components=4), VECTOR, "vector")
         probs = model.class_posterior(torch.rand(5, *VECTOR)).probs
         torch.testing.assert_close(probs.sum(-1), torch.ones(5))
+
+
+def test_every_part_carries_the_declarations_of_its_kind() -> None:
+    """Code elsewhere asks a part (a declared attribute) instead of naming it: each kind has its base of
+    declarations, and every registered part has them."""
+    from vaekit.objectives.base import Objective
+    from vaekit.posteriors.base import Posterior
+    from vaekit.priors.base import Prior
+
+    model_settings = {item.name for item in dataclasses.fields(ModelConfig)}
+    for name in OBJECTIVES.names():
+        assert issubclass(OBJECTIVES.get(name), Objective), name
+    for name in PRIORS.names():
+        assert issubclass(PRIORS.get(name), Prior), name
+    for name in LIKELIHOODS.names():
+        assert issubclass(LIKELIHOODS.get(name), Likelihood) and LIKELIHOODS.get(name).reads <= model_settings, name
+    for name in POSTERIORS.names():
+        part = POSTERIORS.get(name)
+        for declared in ("reads", "class_latent", "prior", "needs_prior"):
+            assert declared in dir(part) and declared in dir(Posterior), (name, declared)
+        assert part.reads <= model_settings, name
+    for name in NETWORKS.names():
+        part = NETWORKS.get(name)
+        assert part.reads <= model_settings and isinstance(part.reads_sequences, bool), name
+        assert isinstance(part.reads_codes, bool), name

@@ -79,11 +79,13 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     if cfg.conditional:
         if not num_classes or num_classes < 2:
             raise ConfigError("a conditional VAE needs labelled data with at least two classes")
-        if cfg.prior == "vamp":
-            raise ConfigError("the vamp prior's pseudo-inputs have no labels; a conditional VAE takes another prior")
-        if cfg.conditional_prior and cfg.prior != "standard_normal":
+        if PRIORS.get(cfg.prior).refuses_labels:
+            takers = " or ".join(n for n in PRIORS.names() if not PRIORS.get(n).refuses_labels)
+            raise ConfigError(f"the {cfg.prior} prior's {PRIORS.get(cfg.prior).refuses_labels}; a conditional VAE "
+                              f"takes another prior: {takers}")
+        if cfg.conditional_prior and not PRIORS.get(cfg.prior).class_prior_replaces:
             raise ConfigError("conditional_prior replaces the prior by one Gaussian per class: use it with "
-                              "prior: standard_normal")
+                              f"prior: {_priors_that('class_prior_replaces')}")
         labels = num_classes
     network_name = resolve_network(cfg, data_kind)
     network = NETWORKS.get(network_name)
@@ -107,9 +109,11 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
         tuple(data_shape), cfg.latent_dim + decoder_labels, likelihood.params_per_element, cfg,
         encoder_input=inputs if inputs != tuple(data_shape) else None)
     feature_dim += labels
-    if (cfg.posterior == "ladder") != (cfg.prior == "ladder"):
-        raise ConfigError("a ladder VAE needs both posterior: ladder and prior: ladder (they share the top-down "
-                          "path)")
+    posterior_cls, prior_cls = POSTERIORS.get(cfg.posterior), PRIORS.get(cfg.prior)
+    if posterior_cls.prior not in (None, cfg.prior) or prior_cls.posterior not in (None, cfg.posterior):
+        pair = (cfg.posterior, posterior_cls.prior) if posterior_cls.prior else (prior_cls.posterior, cfg.prior)
+        raise ConfigError(f"posterior {pair[0]} and prior {pair[1]} go together (they share the top-down path): "
+                          f"set both posterior: {pair[0]} and prior: {pair[1]}")
     posterior = POSTERIORS.get(cfg.posterior).from_config(feature_dim, cfg)
     if cfg.language_model:  # no latent code: q(z|x) = p(z), the rate exactly 0 (nn/sequence_language_model.py)
         encoder, posterior = language_model_parts(cfg, tuple(data_shape))
@@ -129,9 +133,10 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
 
 def _class_count(cfg: ModelConfig, num_classes: int | None) -> int:
     """K of a class latent: the data's classes for M2, prior_components clusters for a GMVAE."""
-    if cfg.posterior != "diagonal_gaussian" or cfg.prior != "standard_normal":
-        raise ConfigError(f"class_latent {cfg.class_latent} takes posterior: diagonal_gaussian and prior: "
-                          "standard_normal (its p(z) is set by the class variable)")
+    if not (POSTERIORS.get(cfg.posterior).class_latent and PRIORS.get(cfg.prior).class_prior_replaces):
+        takers = ", ".join(n for n in POSTERIORS.names() if POSTERIORS.get(n).class_latent)
+        raise ConfigError(f"class_latent {cfg.class_latent} takes posterior: {takers} and prior: "
+                          f"{_priors_that('class_prior_replaces')} (its p(z) is set by the class variable)")
     if cfg.class_latent == "gmvae":
         if cfg.prior_components < 2:
             raise ConfigError("a GMVAE needs prior_components of at least 2 clusters")
@@ -140,3 +145,8 @@ def _class_count(cfg: ModelConfig, num_classes: int | None) -> int:
         raise ConfigError("class_latent m2 needs labelled data (labels for some rows, -1 for the rest) with at "
                           "least two classes")
     return num_classes
+
+
+def _priors_that(declaration: str) -> str:
+    """The registered priors that declare `declaration` true, for a message."""
+    return " or ".join(name for name in PRIORS.names() if getattr(PRIORS.get(name), declaration))

@@ -126,7 +126,7 @@ class VAE(nn.Module):
                 y = self.class_latent.fill(y, x)
             if self.conditioning is not None:
                 features = torch.cat([features, self.conditioning.one_hot(y, features)], dim=-1)
-            if getattr(self.posterior, "needs_prior", False):  # a ladder's inference shares the prior's top-down path
+            if self.posterior.needs_prior:  # a ladder's inference shares the prior's top-down path (posteriors/base.py)
                 return self.posterior(features, self.prior_module)
             return self.posterior(features)
 

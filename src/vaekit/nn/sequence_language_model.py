@@ -21,6 +21,7 @@ from torch import nn
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.seeded import DiagonalNormal, diagonal_normal
+from vaekit.posteriors.base import Posterior
 
 
 class NoFeatures(nn.Module):
@@ -34,7 +35,7 @@ class NoFeatures(nn.Module):
         return x.new_zeros(*x.shape[:x.dim() - self.data_ndim], 0, dtype=torch.float32)
 
 
-class PriorPosterior(nn.Module):
+class PriorPosterior(Posterior):
     """q(z|x) = N(0, I) for every x: the standard normal prior's own parameters, broadcast to the batch."""
 
     def __init__(self, latent_dim: int) -> None:
@@ -50,9 +51,10 @@ class PriorPosterior(nn.Module):
 def language_model_parts(cfg: ModelConfig, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
     """(encoder, posterior) of a language model: no features, q(z|x) = p(z). Refuses settings that would give
     the code a role (another prior or posterior, labels)."""
-    if cfg.prior != "standard_normal" or cfg.posterior != "diagonal_gaussian":
-        raise ConfigError("a language model (model.language_model) has no latent code: its q(z|x) is the prior "
-                          "N(0, I); leave prior: standard_normal and posterior: diagonal_gaussian")
+    plain = ModelConfig()  # the default N(0, I) prior and Gaussian posterior, which q(z|x) = p(z) stands in for
+    if cfg.prior != plain.prior or cfg.posterior != plain.posterior:
+        raise ConfigError(f"a language model (model.language_model) has no latent code: its q(z|x) is the prior "
+                          f"N(0, I); leave prior: {plain.prior} and posterior: {plain.posterior}")
     if cfg.conditional or cfg.class_latent != "none":
         raise ConfigError("a language model (model.language_model) reads no labels; leave conditional and "
                           "class_latent off")

@@ -8,6 +8,7 @@ from torch import nn
 from vaekit.config import ModelConfig
 from vaekit.core.registry import POSTERIORS
 from vaekit.core.seeded import DiagonalNormal, diagonal_normal
+from vaekit.posteriors.base import Posterior
 
 # exp(0.5 * log_var) overflows float32 near log_var = 177 and underflows to a zero scale near -207; the clamp keeps
 # a diverging encoder from producing inf/0 scales (and NaN log-probs) long before that.
@@ -15,7 +16,7 @@ LOG_VAR_MIN, LOG_VAR_MAX = -30.0, 20.0
 
 
 @POSTERIORS.register("diagonal_gaussian")
-class DiagonalGaussianPosterior(nn.Module):
+class DiagonalGaussianPosterior(Posterior):
     """features (B, F) -> q(z|x) = N(mean, diag(exp(log_var))), event shape (d,).
 
     >>> q = DiagonalGaussianPosterior(400, 20)(torch.randn(8, 400))
@@ -24,6 +25,7 @@ class DiagonalGaussianPosterior(nn.Module):
     """
 
     reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+    class_latent = True  # q(z|x, y): the class code joins its features (M2, GMVAE)
 
     def __init__(self, feature_dim: int, latent_dim: int) -> None:
         super().__init__()

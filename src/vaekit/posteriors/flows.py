@@ -27,6 +27,7 @@ from torch.distributions.transforms import Transform
 from vaekit.config import ModelConfig
 from vaekit.core.registry import POSTERIORS
 from vaekit.core.seeded import standard_noise
+from vaekit.posteriors.base import Posterior
 from vaekit.posteriors.diagonal_gaussian import DiagonalGaussianPosterior
 
 
@@ -89,7 +90,7 @@ class _PlanarStep(_Step):
 
 
 @POSTERIORS.register("planar")
-class PlanarFlowPosterior(nn.Module):
+class PlanarFlowPosterior(Posterior):
     """A diagonal Gaussian followed by `flow_steps` amortised planar steps.
 
     >>> q = PlanarFlowPosterior(400, 20, steps=4)(features)
@@ -174,7 +175,7 @@ class _IAFStep(_Step):
 
 
 @POSTERIORS.register("iaf")
-class IAFPosterior(nn.Module):
+class IAFPosterior(Posterior):
     """A diagonal Gaussian followed by `flow_steps` inverse autoregressive steps conditioned on the encoder's
     features; orders alternate between steps.
 

@@ -19,6 +19,7 @@ from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import POSTERIORS
 from vaekit.core.seeded import standard_noise
+from vaekit.posteriors.base import Posterior
 from vaekit.priors.ladder import GaussianLayer, LadderPrior, latent_layers
 
 
@@ -86,7 +87,7 @@ class HierarchicalPosterior(Distribution):
 
 
 @POSTERIORS.register("ladder")
-class LadderPosterior(nn.Module):
+class LadderPosterior(Posterior):
     """Bottom-up deterministic layers on the encoder's features, one Gaussian message per stochastic layer;
     needs the ladder prior, whose top-down path it shares (VAE.encode passes it).
 
@@ -95,6 +96,7 @@ class LadderPosterior(nn.Module):
     """
 
     reads = frozenset({"latent_layers"})  # the ModelConfig settings it reads
+    prior = "ladder"  # the top-down path is the ladder prior's
 
     needs_prior = True
 

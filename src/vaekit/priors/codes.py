@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 from torch.distributions import Distribution, constraints
 from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import PRIORS
+from vaekit.priors.base import Prior
 from vaekit.priors.code_autoregressive import CodeGRU
 from vaekit.priors.discrete_code import discrete_posterior
 
@@ -39,7 +39,7 @@ def usage_and_perplexity(counts: torch.Tensor) -> dict[str, float]:
 
 
 @PRIORS.register("codes")  # priors/discrete_code.py's CODE_PRIOR
-class CodesPrior(nn.Module):
+class CodesPrior(Prior):
     """p(k) over M positions of K codes, and z = lookup(k).
 
     >>> prior = CodesPrior(positions=4, codes=16, code_dim=8)   # a vq code of 4 x 8 numbers

@@ -28,6 +28,10 @@ CODE_PRIOR = "codes"  # the prior that every discrete posterior goes with (prior
 class DiscretePosterior(nn.Module):
     """q(k|x) over M positions of K codes. Subclasses set the class attributes and `code_width`."""
 
+    # the declarations of a posterior (posteriors/base.py), which this layer below the posteriors cannot import
+    reads: frozenset[str] = frozenset()
+    class_latent = False  # no class labels yet (check_code_settings says so)
+    prior: str | None = None  # the codes prior, checked by check_code_settings
     needs_prior = True  # model.encode passes the prior module: it holds the codebook and counts the codes used
     learned_codebook: ClassVar[bool]  # True: codes are learned vectors (vq); False: one-hots (gumbel_softmax)
     objectives: ClassVar[tuple[str, ...]]  # the objectives that can train it

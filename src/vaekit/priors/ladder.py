@@ -15,6 +15,7 @@ from torch.distributions import Distribution, Normal, constraints
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import PRIORS
+from vaekit.priors.base import Prior
 
 LOG_VAR_MIN, LOG_VAR_MAX = -30.0, 20.0
 
@@ -85,7 +86,7 @@ class HierarchicalPrior(Distribution):
 
 
 @PRIORS.register("ladder")
-class LadderPrior(nn.Module):
+class LadderPrior(Prior):
     """The top-down path: one small network per layer below the top, z_{i+1} -> (mean, scale) of z_i.
 
     >>> prior = LadderPrior([10, 10], hidden=64)
@@ -94,6 +95,7 @@ class LadderPrior(nn.Module):
     """
 
     reads = frozenset({"latent_layers"})  # the ModelConfig settings it reads
+    posterior = "ladder"  # its top-down pass is shared with the ladder posterior
 
     cluster_variable = False  # no categorical latent (see priors/mixture.py)
 

@@ -16,11 +16,12 @@ from torch.distributions import Categorical, Independent, MixtureSameFamily, Nor
 from vaekit.config import ModelConfig
 from vaekit.core.errors import VaekitError
 from vaekit.core.registry import PRIORS
+from vaekit.priors.base import Prior
 from vaekit.priors.sampling import gaussian_mixture
 
 
 @PRIORS.register("mixture")
-class MixturePrior(nn.Module):
+class MixturePrior(Prior):
     """p(z) = sum_k softmax(logits)_k N(z; mean_k, diag(exp(log_scale_k))^2). Its KL with a Gaussian posterior
     has no closed form, so objectives use the Monte Carlo estimate automatically (the vade objective uses the
     closed form per component instead).

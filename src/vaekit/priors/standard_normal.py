@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from vaekit.config import ModelConfig
 from vaekit.core.registry import PRIORS
 from vaekit.core.seeded import DiagonalNormal, diagonal_normal
+from vaekit.priors.base import Prior
 
 
 @PRIORS.register("standard_normal")
-class StandardNormalPrior(nn.Module):
+class StandardNormalPrior(Prior):
     """p(z) = N(0, I) over d dimensions. Buffers, not parameters: it follows the model's device, learns nothing.
 
     >>> prior = StandardNormalPrior(2)
@@ -20,6 +20,7 @@ class StandardNormalPrior(nn.Module):
     """
 
     reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+    class_prior_replaces = True  # N(0, I) gives way to one learned Gaussian per class where asked
 
     cluster_variable = False  # no categorical latent: VAE.class_posterior refuses (priors/mixture.py has one)
 

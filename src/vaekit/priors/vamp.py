@@ -16,11 +16,12 @@ from torch.distributions import Independent, MixtureSameFamily, Normal
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import PRIORS
+from vaekit.priors.base import Prior
 from vaekit.priors.sampling import gaussian_mixture
 
 
 @PRIORS.register("vamp")
-class VampPrior(nn.Module):
+class VampPrior(Prior):
     """K pseudo-inputs of the data's shape, learned with the model and passed through the encoder each time the
     prior is used. For images they live in [0, 1] (a sigmoid of free parameters), as pixels do.
 
@@ -29,6 +30,7 @@ class VampPrior(nn.Module):
     """
 
     reads = frozenset({"prior_components"})  # the ModelConfig settings it reads
+    refuses_labels = "pseudo-inputs have no labels"  # a conditional VAE takes another prior
 
     # the pseudo-inputs are components of a density, not clusters: K = 500 of them say nothing of the classes
     cluster_variable = False

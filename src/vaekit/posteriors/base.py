@@ -1,0 +1,21 @@
+"""What a posterior declares about itself, so that the model builder and the config check ask it instead of naming
+it. Every registered posterior derives from Posterior (the discrete ones from priors/discrete_code.py's
+DiscretePosterior, which declares the same) and overrides what is true of it:
+
+    @POSTERIORS.register("planar")
+    class PlanarFlowPosterior(Posterior):
+        reads = frozenset({"flow_steps"})
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+
+class Posterior(nn.Module):
+    """Base of the posterior modules: encoder features -> q(z|x), a torch Distribution over z."""
+
+    reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+    class_latent: bool = False  # it takes a class latent's one-hot code among its features: q(z|x, y) (M2, GMVAE)
+    prior: str | None = None  # the prior it shares its path with, where it needs one (a ladder's top-down pass)
+    needs_prior: bool = False  # model.encode passes it the prior module (a ladder's path, a VQ codebook)
