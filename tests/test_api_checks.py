@@ -120,7 +120,10 @@ def test_a_conditional_model_checks_its_inputs_too() -> None:
 
 
 def test_a_hand_built_likelihood_must_declare_what_it_supports() -> None:
-    """VAE(...) with your own modules: a likelihood that is not a vaekit Likelihood is refused at once, by name."""
+    """VAE(...) with your own modules: a likelihood that is not a vaekit Likelihood, or a posterior that is not a
+    vaekit Posterior, is refused at once, by name."""
     parts = build_model(ModelConfig(latent_dim=2, hidden=[16]), SHAPE)
     with pytest.raises(VaekitError, match=r"Identity must subclass vaekit\.likelihoods\.base\.Likelihood"):
         vaekit.VAE(parts.encoder, parts.posterior, parts.prior_module, parts.decoder, torch.nn.Identity(), SHAPE, 2)
+    with pytest.raises(VaekitError, match=r"Linear must subclass vaekit\.posteriors\.base\.Posterior"):
+        vaekit.VAE(parts.encoder, torch.nn.Linear(2, 2), parts.prior_module, parts.decoder, parts.likelihood, SHAPE, 2)

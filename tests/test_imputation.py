@@ -16,11 +16,12 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.seeded import DiagonalNormal
 from vaekit.likelihoods.gaussian import GaussianLikelihood
 from vaekit.model.vae import VAE
+from vaekit.posteriors.base import Posterior
 from vaekit.priors.standard_normal import StandardNormalPrior
 from vaekit.tasks.imputation import impute
 
 
-class MaskedPPCAPosterior(nn.Module):
+class MaskedPPCAPosterior(Posterior):
     """q(z | x_filled, mask): for a complete x the exact PPCA posterior N(A (x - b), diag(v)); with entries missing
     its mean leaves them out (they read as 0) and its variance widens toward the prior's, a proposal that covers
     p(z | x_obs)."""

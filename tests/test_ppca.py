@@ -15,6 +15,7 @@ from vaekit.core.seeded import DiagonalNormal
 from vaekit.likelihoods.gaussian import GaussianLikelihood
 from vaekit.model.vae import VAE
 from vaekit.objectives.elbo import ELBO
+from vaekit.posteriors.base import Posterior
 from vaekit.priors.standard_normal import StandardNormalPrior
 
 D, d, SIGMA = 6, 2, 0.5
@@ -29,7 +30,7 @@ class LinearDecoder(nn.Module):
         return (z @ self.weight.T + self.bias).unsqueeze(-2)  # (..., 1, D): one parameter per element
 
 
-class GivenPosterior(nn.Module):
+class GivenPosterior(Posterior):
     """q(z|x) = N(A (x - b), diag(v)): the exact PPCA posterior for the right A, v, or a perturbed one."""
 
     def __init__(self, matrix: torch.Tensor, bias: torch.Tensor, variance: torch.Tensor) -> None:

@@ -19,6 +19,7 @@ from vaekit.core.seeded import DiagonalNormal
 from vaekit.likelihoods.gaussian import GaussianLikelihood
 from vaekit.model.vae import VAE
 from vaekit.plots.traversals import save_traversals
+from vaekit.posteriors.base import Posterior
 from vaekit.priors.mixture import MixturePrior
 from vaekit.priors.standard_normal import StandardNormalPrior
 from vaekit.tasks.traversals import dimension_order, traversals
@@ -26,7 +27,7 @@ from vaekit.tasks.traversals import dimension_order, traversals
 D, d = 6, 3
 
 
-class GivenPosterior(nn.Module):
+class GivenPosterior(Posterior):
     """q(z|x) = N(x[:, :d] * gain + shift, diag(scale^2)): each dimension's KL known in closed form."""
 
     def __init__(self, gain: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> None:

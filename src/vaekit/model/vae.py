@@ -31,6 +31,7 @@ from vaekit.model.input_checks import as_checked_data, as_data, as_latent, check
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.m2 import class_bound
 from vaekit.objectives.output import ObjectiveOutput
+from vaekit.posteriors.base import Posterior
 
 
 def _float32(like: torch.Tensor) -> torch.autocast:
@@ -57,6 +58,9 @@ class VAE(nn.Module):
         if not isinstance(likelihood, Likelihood):  # what it declares is read by encode, the checks and the trainer
             raise ConfigError(f"the likelihood {type(likelihood).__name__} must subclass "
                               "vaekit.likelihoods.base.Likelihood, which declares its data support and the rest")
+        if not isinstance(posterior, Posterior):  # encode asks it what it needs (the prior module, say)
+            raise ConfigError(f"the posterior {type(posterior).__name__} must subclass "
+                              "vaekit.posteriors.base.Posterior, which declares what it needs and reads")
         self.encoder = encoder
         self.posterior = posterior
         self.prior_module = prior

@@ -1,6 +1,6 @@
 """What a posterior declares about itself, so that the model builder and the config check ask it instead of naming
-it. Every registered posterior derives from Posterior (the discrete ones from priors/discrete_code.py's
-DiscretePosterior, which declares the same) and overrides what is true of it:
+it. Every registered posterior derives from Posterior (the discrete ones through posteriors/discrete.py) and
+overrides what is true of it:
 
     @POSTERIORS.register("planar")
     class PlanarFlowPosterior(Posterior):
@@ -19,3 +19,4 @@ class Posterior(nn.Module):
     class_latent: bool = False  # it takes a class latent's one-hot code among its features: q(z|x, y) (M2, GMVAE)
     prior: str | None = None  # the prior it shares its path with, where it needs one (a ladder's top-down pass)
     needs_prior: bool = False  # model.encode passes it the prior module (a ladder's path, a VQ codebook)
+    discrete_code: bool = False  # its z is a discrete code over the codes prior (posteriors/discrete.py)

@@ -26,8 +26,8 @@ from torch.nn import functional as F  # noqa: N812
 from vaekit.config import ModelConfig
 from vaekit.core.registry import POSTERIORS
 from vaekit.core.seeded import standard_noise
+from vaekit.posteriors.discrete import DiscretePosterior
 from vaekit.priors.codes import CodePrior, CodesPrior, one_hot_codes
-from vaekit.priors.discrete_code import DiscretePosterior
 
 _TINY = 1e-7  # keeps the uniform draws inside (0, 1): log(-log u) stays finite
 

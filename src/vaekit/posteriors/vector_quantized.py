@@ -29,8 +29,8 @@ from torch.distributions import Distribution, constraints, register_kl
 
 from vaekit.config import ModelConfig
 from vaekit.core.registry import POSTERIORS
+from vaekit.posteriors.discrete import DiscretePosterior
 from vaekit.priors.codes import CodePrior, CodesPrior, nearest_codes, one_hot_codes
-from vaekit.priors.discrete_code import DiscretePosterior
 
 LAPLACE_EPSILON = 1e-5
 
