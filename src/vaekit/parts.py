@@ -69,17 +69,20 @@ def check_config(config: Config, unread_model_settings: bool = True) -> Config:
 
 
 def check_unread(model: ModelConfig) -> None:
-    """A ConfigError naming a model setting that differs from its default although none of the chosen posterior,
-    prior and likelihood reads it (flow_steps with a diagonal Gaussian posterior, say), and the parts that do. A
-    likelihood still "auto" is not judged yet: training calls this again once the data has settled it."""
-    chosen = {"posterior": model.posterior, "prior": model.prior, "likelihood": model.likelihood}
+    """A ConfigError naming a model setting that differs from its default although none of the chosen network,
+    posterior, prior and likelihood reads it (flow_steps with a diagonal Gaussian posterior, conv_channels with an
+    MLP), and the parts that do. A part still "auto" is not judged yet, nor are the settings of its kind: training
+    calls this again once the data has settled it."""
+    chosen = {"network": model.network, "posterior": model.posterior, "prior": model.prior,
+              "likelihood": model.likelihood}
     judged = {kind: name for kind, name in chosen.items() if name != "auto"}
-    read = set().union(*(REGISTRIES[kind].get(name).reads for kind, name in judged.items()))
+    read = set().union(*(REGISTRIES[kind].get(name).reads for kind, name in judged.items()), _read_beyond_parts(model))
+    unsettled = set().union(*(_settings_of(kind) for kind in chosen if kind not in judged))
     defaults = ModelConfig()
     for kind in judged:
         registry = REGISTRIES[kind]
-        for setting in sorted(set().union(*(registry.get(n).reads for n in registry.names())) - read):
-            if getattr(model, setting) == getattr(defaults, setting) or setting in _read_beyond_parts(model):
+        for setting in sorted(_settings_of(kind) - read - unsettled):
+            if getattr(model, setting) == getattr(defaults, setting):
                 continue
             readers = ", ".join(n for n in registry.names() if setting in registry.get(n).reads)
             raise ConfigError(f"{setting} is not read by the chosen parts ({', '.join(judged.values())}; it would be "
@@ -87,9 +90,14 @@ def check_unread(model: ModelConfig) -> None:
                               f"{getattr(defaults, setting)}")
 
 
+def _settings_of(kind: str) -> set[str]:
+    """Every ModelConfig setting some registered part of this kind reads."""
+    registry = REGISTRIES[kind]
+    return set().union(*(registry.get(name).reads for name in registry.names()))
+
+
 def _read_beyond_parts(model: ModelConfig) -> set[str]:
-    """Settings read by the model itself rather than by a part: a GMVAE's clusters (prior_components), a sequence
-    network's recurrent settings (which the network reads as well as the autoregressive likelihood)."""
-    beyond = {"prior_components"} if model.class_latent == "gmvae" else set()
-    network = REGISTRIES["network"].get(model.network) if model.network != "auto" else None
-    return beyond | (set(network.reads) if network is not None else set())
+    """Settings the model reads itself rather than through a part: a class latent's classifier q(y|x) (an MLP of
+    `hidden` widths) and a GMVAE's clusters (prior_components)."""
+    beyond = {"hidden", "activation"} if model.class_latent != "none" else set()
+    return beyond | ({"prior_components"} if model.class_latent == "gmvae" else set())

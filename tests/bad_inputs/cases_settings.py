@@ -17,4 +17,10 @@ CASES = [
          r"likelihood gaussian, laplace", ["train", "--gaussian-scale", "fixed", "--out", "{root}/new"]),
     Case("setting-read-by-another-prior", r"prior_components is not read .* prior mixture, vamp",
          ["train", "--prior-components", "3", "--out", "{root}/new"]),
+    # network auto settles to mlp for images: checked once the data has settled it, before anything is written
+    Case("setting-read-by-another-network", r"conv_channels is not read by the chosen parts \(mlp, .* network conv, "
+         r"conv1d, resnet, spectrogram", ["train", "--conv-channels", "8,16", "--out", "{root}/new"]),
+    Case("setting-of-an-unchosen-network-in-a-file", r"hidden is not read by the chosen parts \(conv, .* network mlp",
+         ["train", "--config", "{root}/c.yaml", "--out", "{root}/new"],
+         setup=lambda w: w.write("c.yaml", "model:\n  network: conv\n  hidden: [64]\n")),
 ]
