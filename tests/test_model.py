@@ -9,7 +9,8 @@ from vaekit.config import Config, ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS
 from vaekit.model.build import build_model
-from vaekit.runs.directory import load, save_weights, write_run_config
+from vaekit.runs.directory import save_weights, write_run_config
+from vaekit.runs.run import load
 
 CASES = [("mlp", (1, 8, 8)), ("mlp", (5,)), ("conv", (1, 28, 28)), ("conv", (3, 32, 32)), ("conv", (1, 64, 64))]
 

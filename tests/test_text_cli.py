@@ -16,7 +16,7 @@ from vaekit.data.text.fortunes import FORTUNES_DIR
 from vaekit.data.text.tokenize import detokenize
 from vaekit.data.text.tokens import UNK
 from vaekit.data.text.vocabulary import read_vocabulary
-from vaekit.runs.directory import load
+from vaekit.runs.run import load
 from vaekit.tasks.outputs import select_data
 
 WORDS = "the a cat dog sat ran on in mat park big small red".split()

@@ -168,7 +168,7 @@ def test_training_writes_traversals_and_the_command_rewrites_them_in_the_run(dig
 def test_a_table_run_gets_a_chart_per_column(tmp_path: Path) -> None:
     from sklearn.datasets import load_wine
 
-    from vaekit.runs.directory import load
+    from vaekit.runs.run import load
 
     table = tmp_path / "wine.csv"
     load_wine(as_frame=True).frame.to_csv(table, index=False)

@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 from conftest import invoke
 from vaekit.priors.code_autoregressive import CodeGRU
 from vaekit.priors.codes import CodesPrior
-from vaekit.runs.directory import load
+from vaekit.runs.run import load
 from vaekit.tasks.code_prior_fit import encode_codes, fit_code_prior
 from vaekit.training.loop import train
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from bad_inputs.case import Case, Workspace
-from vaekit.runs.directory import load
+from vaekit.runs.run import load
 from vaekit.tasks.evaluation.clustering import assign_clusters, cluster_codes, clustering_scores
 
 TRAIN = ["train", "--data", "digits", "--epochs", "2", "--out", "{root}/new"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from bad_inputs.case import Case, Workspace
-from vaekit.runs.directory import load
+from vaekit.runs.run import load
 from vaekit.tasks.denoising import add_noise, denoise
 
 TRAIN = ["train", "--data", "digits", "--epochs", "1", "--out", "{root}/new"]

@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from bad_inputs.case import Case, Workspace
-from vaekit.runs.directory import load
+from vaekit.runs.run import load
 from vaekit.tasks.imputation import impute
 
 NEW = ["--epochs", "1", "--out", "{root}/new"]

@@ -125,18 +125,6 @@ def check_weights(weights: str) -> None:
         raise VaekitError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
 
 
-def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str = "final") -> VAE:
-    """The trained model of a run directory, in eval mode, on `device` (vaekit.load, which opens the run as a
-    vaekit.runs.run.Run, does the same).
-
-    weights="final" reads model.safetensors (the last epoch's weights, or the best epoch's for a run trained with
-    early stopping); weights="best" reads model-best.safetensors, the epoch with the lowest validation -ELBO.
-    """
-    check_weights(weights)
-    config, data = read_run_config(run_dir)
-    return load_weights(run_dir, config, data, device, weights)
-
-
 def load_weights(run_dir: str | Path, config: Config, data: dict[str, Any], device: str | torch.device = "cpu",
                  weights: str = "final") -> VAE:
     """The model that `config` and the data description `data` (config.json's "data") build, with the weights
