@@ -14,6 +14,8 @@ import torch
 from torch import nn
 from torch.distributions import Distribution, constraints
 
+from vaekit.core.tunable import Tunable
+
 
 class Likelihood(nn.Module):
     """Base of every likelihood module: decoder outputs (..., params_per_element, *data_shape) -> p(x|z).
@@ -44,6 +46,8 @@ class Likelihood(nn.Module):
     autoregressive: bool = False
     # the ModelConfig settings it reads; one that no chosen part reads is refused (vaekit.parts.check_unread)
     reads: frozenset[str] = frozenset()
+    # the ModelConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)
+    tunable: dict[str, Tunable] = {}  # read, never changed
 
     def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """What the encoder reads for data x (..., *data_shape): x itself, unless the likelihood codes it (a

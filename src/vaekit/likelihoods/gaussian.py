@@ -10,6 +10,7 @@ from torch.distributions import Independent, Laplace, Normal
 
 from vaekit.config import ModelConfig
 from vaekit.core.registry import LIKELIHOODS
+from vaekit.core.tunable import Options
 from vaekit.likelihoods.base import Likelihood
 
 # A learned scale that shrinks toward 0 on data with constant pixels would drive log_prob to +inf; a floor of
@@ -26,6 +27,8 @@ class GaussianLikelihood(Likelihood):
     """
 
     reads = frozenset({"gaussian_scale", "fixed_scale"})  # the ModelConfig settings it reads
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"gaussian_scale": Options("global", "per_dim")}
 
     params_per_element = 1
     location_scale = True  # data on any scale: standardize may apply

@@ -9,6 +9,7 @@ from torch import nn
 
 from vaekit.config import ModelConfig
 from vaekit.core.registry import NETWORKS
+from vaekit.core.tunable import Widths
 from vaekit.nn.activations import ACTIVATIONS
 from vaekit.nn.base import declares
 
@@ -47,7 +48,7 @@ class MLPDecoder(nn.Module):
 
 
 @NETWORKS.register("mlp")
-@declares(reads={"hidden", "activation"}, reads_codes=True)
+@declares(reads={"hidden", "activation"}, reads_codes=True, tunable={"hidden": Widths(32, 512, layers=(1, 3))})
 def build_mlp(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
               cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
               ) -> tuple[nn.Module, int, nn.Module]:

@@ -25,6 +25,7 @@ from torch import nn
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import NETWORKS
+from vaekit.core.tunable import Span
 from vaekit.nn.activations import ACTIVATIONS
 from vaekit.nn.base import declares
 from vaekit.nn.sequence_cells import Recurrent, StepReader, last_step
@@ -119,7 +120,8 @@ def _reader(data_shape: tuple[int, ...], latent_dim: int, params_per_element: in
 
 
 @NETWORKS.register("rnn")
-@declares(reads={"cell", "rnn_hidden", "embedding_dim", "latent_inputs", "activation"}, reads_sequences=True)
+@declares(reads={"cell", "rnn_hidden", "embedding_dim", "latent_inputs", "activation"}, reads_sequences=True,
+          tunable={"rnn_hidden": Span(64, 512, log=True, integer=True)})
 def build_rnn(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int, cfg: ModelConfig,
               encoder_input: tuple[int, ...] | None = None) -> tuple[nn.Module, int, nn.Module]:
     """(recurrent encoder, rnn_hidden, LatentContext) for token ids (T,) (an autoregressive likelihood's
@@ -130,7 +132,7 @@ def build_rnn(data_shape: tuple[int, ...], latent_dim: int, params_per_element: 
 
 @NETWORKS.register("conv1d")
 @declares(reads={"conv_channels", "cell", "rnn_hidden", "embedding_dim", "latent_inputs", "activation"},
-          reads_sequences=True)
+          reads_sequences=True, tunable={"rnn_hidden": Span(64, 512, log=True, integer=True)})
 def build_conv1d(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int, cfg: ModelConfig,
                  encoder_input: tuple[int, ...] | None = None) -> tuple[nn.Module, int, nn.Module]:
     """(1-D convolutional encoder over conv_channels, 2 * conv_channels[-1], LatentContext)."""

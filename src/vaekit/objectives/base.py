@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from vaekit.core.tunable import Tunable
+
 
 class Objective:
     """The declarations every objective carries; a subclass overrides what is true of it."""
@@ -16,3 +18,5 @@ class Objective:
     per_example: bool = False  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     class_latent: bool = False  # it trains a model with a class latent (model.class_latent), given as a view
     draws_setting: str | None = None  # the ObjectiveConfig field holding its posterior draws per example (memory)
+    # the ObjectiveConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)
+    tunable: dict[str, Tunable] = {}  # read, never changed

@@ -27,6 +27,7 @@ from torch.distributions import Independent, Normal
 from vaekit.config import ObjectiveConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
@@ -77,6 +78,8 @@ class BetaTCVAE(Objective):
     honours = SCHEDULE | {"kl", "mi_weight", "dim_kl_weight", "tc_estimator"}
     # not a mean of per-example terms (training/distributed.py): each example's q(z) estimate reads the batch
     per_example = False
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"beta": Span(1, 10, log=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         if dataset_size is None or dataset_size < 1:

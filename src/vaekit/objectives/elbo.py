@@ -9,6 +9,7 @@ import torch
 
 from vaekit.config import ObjectiveConfig
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
@@ -27,6 +28,8 @@ class ELBO(Objective):
 
     honours = SCHEDULE | RATE | {"kl"}  # the ObjectiveConfig fields it reads (see objectives/settings.py)
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"warmup_epochs": Span(0, 10)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

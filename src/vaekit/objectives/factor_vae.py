@@ -27,6 +27,7 @@ from torch.nn import functional as F  # noqa: N812
 
 from vaekit.config import ObjectiveConfig
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.penalties import rate_penalty
@@ -65,6 +66,8 @@ class FactorVAE(StatefulObjective):
     honours = SCHEDULE | RATE | {"kl", "tc_weight", "discriminator_lr", "discriminator_hidden"}
     # not per example (training/distributed.py): the discriminator reads codes permuted across the batch
     per_example = False
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"tc_weight": Span(5, 100, log=True), "discriminator_lr": Span(1e-5, 1e-3, log=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         super().__init__()

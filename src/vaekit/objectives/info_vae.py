@@ -13,6 +13,7 @@ import torch
 
 from vaekit.config import ObjectiveConfig
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.mmd import mmd
@@ -30,6 +31,8 @@ class InfoVAE(Objective):
 
     honours = SCHEDULE | RATE | {"kl", "mmd_weight", "mmd_kernel"}
     per_example = False  # the MMD compares the batch's codes with the prior (training/distributed.py)
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"mmd_weight": Span(1, 1000, log=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -15,6 +15,7 @@ from torch.distributions import Independent
 
 from vaekit.config import ObjectiveConfig
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
@@ -35,6 +36,8 @@ class IWAE(Objective):
     honours = SCHEDULE | {"kl", "iw_samples"}
     draws_setting = "iw_samples"  # k decoder outputs per example: the memory check counts them
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"iw_samples": Span(2, 20, integer=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -31,6 +31,7 @@ import torch
 from vaekit.config import ObjectiveConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
@@ -48,6 +49,8 @@ class M2(Objective):
 
     honours = SCHEDULE | {"kl", "classifier_weight"}
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"classifier_weight": Span(0.01, 10, log=True)}
     class_latent = True  # it needs a model with a class latent (model.class_latent), which it is given as a view
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:

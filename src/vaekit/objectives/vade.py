@@ -19,6 +19,7 @@ from torch.distributions import Independent, Normal, kl_divergence
 from vaekit.config import ObjectiveConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.output import ObjectiveOutput
 from vaekit.objectives.settings import PRETRAIN, SCHEDULE
@@ -66,6 +67,8 @@ class VaDE(Objective):
 
     honours = SCHEDULE | PRETRAIN  # the KL terms are not one Gaussian KL: free bits and a capacity do not apply
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"pretrain_epochs": Span(0, 30, integer=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -15,6 +15,7 @@ import torch
 from vaekit.config import ObjectiveConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import OBJECTIVES
+from vaekit.core.tunable import Span
 from vaekit.objectives.base import Objective
 from vaekit.objectives.kl import kl_terms
 from vaekit.objectives.output import ObjectiveOutput
@@ -31,6 +32,8 @@ class VQObjective(Objective):
 
     honours = frozenset({"kl"})  # the rate is a constant: no beta, schedule, free bits or capacity to act on
     per_example = True  # a batch mean of per-example terms (the EMA statistics are each process's own)
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"commitment": Span(0.1, 1, log=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

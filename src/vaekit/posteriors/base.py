@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from torch import nn
 
+from vaekit.core.tunable import Tunable
+
 
 class Posterior(nn.Module):
     """Base of the posterior modules: encoder features -> q(z|x), a torch Distribution over z."""
 
     reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+    # the ModelConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)
+    tunable: dict[str, Tunable] = {}  # read, never changed
     class_latent: bool = False  # it takes a class latent's one-hot code among its features: q(z|x, y) (M2, GMVAE)
     prior: str | None = None  # the prior it shares its path with, where it needs one (a ladder's top-down pass)
     needs_prior: bool = False  # model.encode passes it the prior module (a ladder's path, a VQ codebook)

@@ -27,6 +27,7 @@ from torch.distributions.transforms import Transform
 from vaekit.config import ModelConfig
 from vaekit.core.registry import POSTERIORS
 from vaekit.core.seeded import standard_noise
+from vaekit.core.tunable import Span
 from vaekit.posteriors.base import Posterior
 from vaekit.posteriors.diagonal_gaussian import DiagonalGaussianPosterior
 
@@ -98,6 +99,8 @@ class PlanarFlowPosterior(Posterior):
     """
 
     reads = frozenset({"flow_steps"})  # the ModelConfig settings it reads
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"flow_steps": Span(1, 8, integer=True)}
 
     def __init__(self, feature_dim: int, latent_dim: int, steps: int = 4) -> None:
         super().__init__()
@@ -183,6 +186,8 @@ class IAFPosterior(Posterior):
     """
 
     reads = frozenset({"flow_steps"})  # the ModelConfig settings it reads
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"flow_steps": Span(1, 8, integer=True)}
 
     def __init__(self, feature_dim: int, latent_dim: int, steps: int = 4, hidden: int = 0) -> None:
         super().__init__()

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from torch import nn
 
+from vaekit.core.tunable import Tunable
+
 
 class Prior(nn.Module):
     """Base of the prior modules: p(z), a torch Distribution over z (an nn.Module when it has parameters)."""
 
     reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
+    # the ModelConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)
+    tunable: dict[str, Tunable] = {}  # read, never changed
     cluster_variable: bool = False  # it carries a categorical cluster c with p(c|z) (priors/mixture.py)
     # why a conditional VAE (labels conditioning encoder and decoder) cannot use it; "" where it can
     refuses_labels: str = ""

@@ -16,6 +16,7 @@ from torch.distributions import Independent, MixtureSameFamily, Normal
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import PRIORS
+from vaekit.core.tunable import Span
 from vaekit.priors.base import Prior
 from vaekit.priors.sampling import gaussian_mixture
 
@@ -30,6 +31,8 @@ class VampPrior(Prior):
     """
 
     reads = frozenset({"prior_components"})  # the ModelConfig settings it reads
+    # what `vaekit tune` may search (core/tunable.py)
+    tunable = {"prior_components": Span(5, 100, log=True, integer=True)}
     refuses_labels = "pseudo-inputs have no labels"  # a conditional VAE takes another prior
 
     # the pseudo-inputs are components of a density, not clusters: K = 500 of them say nothing of the classes

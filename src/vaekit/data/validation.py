@@ -1,0 +1,38 @@
+"""A validation split carved out of a Dataset's training split, so that settings are chosen without the test split:
+
+    fit, held = validation_split(ds, fraction=0.2, seed=0)   # held: a Dataset whose "test" is the validation rows
+    train(config, data=held)                                  # trains on the rest, validates (and stops) on them
+
+The test split of `ds` appears in neither, so a figure measured on it later was not looked at while choosing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from vaekit.core.errors import DataError
+from vaekit.data.common.split import split_indices
+from vaekit.data.dataset import Dataset
+
+
+def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
+    """A Dataset with train = the training split less `fraction` of it (seeded) and test = that fraction."""
+    if not 0.0 < fraction < 1.0:
+        raise DataError(f"the validation fraction must be between 0 and 1, got {fraction}")
+    n = len(data.train_x)
+    if n < 4:
+        raise DataError(f"{data.source} has {n} training examples; choosing settings needs at least 4 (some to "
+                        "train on, some to validate on)")
+    fit, held = (torch.from_numpy(rows) for rows in split_indices(n, fraction, seed))
+
+    def rows(values: torch.Tensor | None, index: torch.Tensor) -> torch.Tensor | None:
+        return None if values is None else values[index]
+
+    return dataclasses.replace(
+        data, name=f"{data.name} (validation split)", train_x=data.train_x[fit], test_x=data.train_x[held],
+        train_y=rows(data.train_y, fit), test_y=rows(data.train_y, held),
+        train_factors=rows(data.train_factors, fit), test_factors=rows(data.train_factors, held),
+        # rows and ids number the source's examples; these are a part of its training split only
+        train_rows=None, test_rows=None, ids=None, own_split=False)

@@ -1,0 +1,81 @@
+"""One trial of a search: settings suggested by Optuna, a run trained on the validation split's training part and
+scored on its validation rows; poor trials pruned from their per-epoch validation -ELBO.
+
+    value = TrialRunner(config, held, space, criterion, out_dir)(trial)   # what study.optimize calls
+
+Trial 0 of a new study trains the settings as given, nothing searched: the untuned defaults, the figure every
+tuned one is compared with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import optuna
+from tqdm.auto import tqdm
+
+from vaekit.config import Config
+from vaekit.core.errors import VaekitError
+from vaekit.core.tunable import Tunable
+from vaekit.data.dataset import Dataset
+from vaekit.training.loop import train
+from vaekit.tuning.criteria import Criterion
+from vaekit.tuning.space import trial_settings
+
+DEFAULTS = "defaults"  # the user attribute that marks the trial of the settings as given
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a trial's training; the study keeps every finished trial."""
+
+
+class TrialRunner:
+    def __init__(self, config: Config, held: Dataset, space: dict[str, Tunable], criterion: Criterion,
+                 out_dir: Path, progress: bool = True) -> None:
+        self.config, self.held, self.space, self.criterion = config, held, space, criterion
+        self.out_dir, self.progress = out_dir, progress
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        as_given = bool(trial.user_attrs.get(DEFAULTS))
+        values: dict[str, Any] = {} if as_given else {name: t.suggest(trial, name) for name, t in self.space.items()}
+        run_dir = self.out_dir / "trials" / f"{trial.number:04d}"
+        trial.set_user_attr("run", str(run_dir))
+        trial.set_user_attr("settings", values)
+
+        def judge(row: dict[str, float]) -> None:
+            trial.report(row["val_neg_elbo"], int(row["epoch"]))
+            if not as_given and trial.should_prune():  # the defaults are the reference: never pruned
+                trial.set_user_attr("pruned_at", int(row["epoch"]))
+                raise optuna.TrialPruned(f"pruned at epoch {int(row['epoch'])}")
+
+        try:
+            config = self.config.with_overrides(trial_settings(values))
+            run = train(config, run_dir, progress=False, data=self.held, pictures=False, on_epoch=judge)
+        except optuna.TrialPruned:
+            self._say(trial, f"pruned at epoch {trial.user_attrs['pruned_at']}", values)
+            raise
+        except VaekitError as error:  # this trial's settings failed (diverged, say): the search goes on
+            trial.set_user_attr("error", str(error))
+            self._say(trial, f"failed: {error}", values)
+            raise
+        if run.interrupted:
+            raise Interrupted()
+        value = self.criterion.measure(run, self.held)
+        self._say(trial, f"{value:.4g}", values)
+        return value
+
+    def _say(self, trial: optuna.Trial, outcome: str, values: dict[str, Any]) -> None:
+        if not self.progress:
+            return
+        shown = "settings as given" if trial.user_attrs.get(DEFAULTS) else \
+            ", ".join(f"{name} {_short(value)}" for name, value in values.items())
+        tqdm.write(f"trial {trial.number}: {outcome} ({shown})")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)

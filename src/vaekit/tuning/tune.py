@@ -1,0 +1,92 @@
+"""`vaekit tune`: search the settings the chosen parts declare tunable, scored on a validation split carved out of
+the training split (the test split is never looked at), with Optuna.
+
+    result = tune({"data": {"source": "digits"}, "train": {"epochs": 30}}, "runs/tuned", trials=20)
+    result.best_run        # runs/tuned/trials/0007: an ordinary run directory, trained with the best settings
+    result.best_settings   # {"lr": 0.0021, "latent_dim": 12, "hidden": [128, 128], ...}
+    result.defaults_value  # trial 0: the settings as given, untuned, on the same validation rows
+
+Settings the caller gave are fixed (`fixed`, by default those in the dict, or those that differ from the defaults of
+a Config); `space` narrows a declared range ({"lr": "1e-4:1e-3"}). The budget is `trials` (finished trials in the
+study, whoever ran them) and/or `minutes` (this worker's time). The study is stored in OUT/study.db: the same
+command again goes on where it stopped, and several at once search it together.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from vaekit.config import SECTIONS, Config
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.data.validation import validation_split
+from vaekit.model.build import resolve_auto
+from vaekit.parts import check_config
+from vaekit.training.data_source import load_training_data
+from vaekit.tuning.criteria import CRITERIA
+from vaekit.tuning.space import search_space
+from vaekit.tuning.study import finished, open_study
+from vaekit.tuning.summary import TuneResult, write_summary
+from vaekit.tuning.trial import DEFAULTS, TrialRunner
+
+
+def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | None = 20,
+         minutes: float | None = None, space: dict[str, str] | None = None, fixed: set[str] | None = None,
+         criterion: str = "nll", validation: float = 0.2, storage: str | None = None, study_name: str = "vaekit",
+         seed: int = 0, progress: bool = True) -> TuneResult:
+    """Search settings for `config`'s data and parts; write OUT/tune.json, history.png, importance.png and the
+    best trial's run (OUT/best). Returns what was found (tuning/summary.py TuneResult)."""
+    if trials is None and minutes is None:
+        raise ConfigError("give a budget: a number of trials, minutes, or both")
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+        raise ConfigError(f"trials must be a whole number of at least 1, got {trials!r}")
+    if minutes is not None and not minutes > 0:
+        raise ConfigError(f"minutes must be more than 0, got {minutes!r}")
+    if criterion not in CRITERIA:
+        raise ConfigError(f"unknown criterion {criterion!r}; choose one of: {', '.join(CRITERIA)}")
+    given = fixed if fixed is not None else _given(config)
+    config = check_config(Config.from_dict(config) if isinstance(config, dict) else copy.deepcopy(config).validate())
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise VaekitError(f"--out {out} is a file, not a directory")
+    data, stream = load_training_data(config)
+    if stream is not None:
+        raise ConfigError(f"{config.data.source} is streamed from disk; a search trains on it many times, in memory: "
+                          "tune on a sample of it, or with --streaming off if it fits")
+    held = validation_split(data, validation, config.data.split_seed)
+    settled = copy.deepcopy(config)
+    resolve_auto(settled.model, data.kind, data.column_types)  # the parts whose settings are searched
+    searched = search_space(settled, frozenset(given), space)
+    out.mkdir(parents=True, exist_ok=True)
+    what = {"data": config.data.source, "criterion": criterion, "validation": validation,
+            "space": {name: str(t) for name, t in searched.items()}, "fixed": sorted(given)}
+    study = open_study(storage or f"sqlite:///{(out / 'study.db').resolve()}", study_name, seed, what)
+    if not study.trials:  # a new study: trial 0 trains the settings as given, the untuned reference
+        study.enqueue_trial({}, user_attrs={DEFAULTS: True})
+    runner = TrialRunner(config, held, searched, CRITERIA[criterion], out, progress)
+    callbacks = [] if trials is None else [optuna.study.MaxTrialsCallback(
+        trials, states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))]
+    left = None if trials is None else trials - len(finished(study))
+    try:
+        if left is None or left > 0:
+            study.optimize(runner, n_trials=left, timeout=None if minutes is None else minutes * 60,
+                           callbacks=callbacks, catch=(VaekitError,), gc_after_trial=True)
+    finally:  # also after Ctrl-C: what was found so far is written
+        result = write_summary(study, out, CRITERIA[criterion], held, what)
+    return result
+
+
+def _given(config: Config | dict[str, Any]) -> set[str]:
+    """The settings a caller gave: a dict's keys, or a Config's fields that differ from their defaults. Data
+    settings are never searched, so they are not listed."""
+    if isinstance(config, dict):
+        return {name for section, values in config.items() if section != "data" and isinstance(values, dict)
+                for name in values}
+    defaults = Config()
+    return {item.name for section in SECTIONS if section != "data"
+            for item in dataclasses.fields(SECTIONS[section])
+            if getattr(getattr(config, section), item.name) != getattr(getattr(defaults, section), item.name)}
