@@ -88,6 +88,8 @@ def main() -> None:
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, "
                        "pictures)."),
+    "tune": ("tune", "Choose settings on a validation split with Optuna: a study of trials (each a run), pruned "
+                     "early when poor, resumable, shared by several workers; trial 0 trains the settings as given."),
     "sample": ("outputs", "Decode draws from the prior: new examples (of class --label, for a conditional VAE)."),
     "reconstruct": ("outputs", "Encode examples and decode them again (at the posterior mean)."),
     "embed": ("outputs", "Write latent codes (posterior means) of a data split, or of --data whole, in order, with "

@@ -16,6 +16,12 @@ from vaekit.core.errors import ConfigError
 
 def load_config_file(path: str | Path) -> Config:
     """Read a YAML (.yaml/.yml), TOML (.toml) or JSON config file with sections data/model/objective/train."""
+    return Config.from_dict(read_config_mapping(path))
+
+
+def read_config_mapping(path: str | Path) -> Any:
+    """The sections a config file gives, as written (checked by Config.from_dict, not here): `vaekit tune` fixes
+    the settings a file names."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
@@ -36,7 +42,7 @@ def load_config_file(path: str | Path) -> Config:
         raise ConfigError(f"cannot parse config file {path}: {first_line}") from None
     if isinstance(values, dict) and "config" in values and "versions" in values:
         values = values["config"]  # a run's config.json can be used as a config file
-    return Config.from_dict(values)
+    return values
 
 
 

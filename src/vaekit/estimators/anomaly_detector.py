@@ -14,7 +14,6 @@ quantile of the training scores, so a fraction `contamination` of the training d
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -25,11 +24,11 @@ from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
+from vaekit.estimators.fitting import config_keys, fit_model
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.build import build_model
 from vaekit.model.vae import VAE
 from vaekit.tasks.scoring import check_kind, score
-from vaekit.training.loop import train
 
 
 class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
@@ -41,12 +40,18 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     for tables), epochs, batch_size, lr and seed set the VAE and its training; `config` takes any other setting
     as config sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if
     there is one).
+    tune_trials / tune_minutes: a tuning budget (vaekit.tuning): latent_dim, hidden, lr and batch_size above are
+    the untuned trial 0 and are searched on a validation share of X (validation -log p(x)), `config`'s settings
+    stay fixed, and the best trial's model is kept.
     """
 
     def __init__(self, contamination: float = 0.1, score: str = "iw", k: int = 100, latent_dim: int = 16,
                  hidden: tuple[int, ...] = (400, 200), likelihood: str = "auto", epochs: int = 30,
                  batch_size: int = 128, lr: float = 1e-3, seed: int = 0, device: str = "auto",
-                 config: dict[str, dict[str, Any]] | None = None, progress: bool = False) -> None:
+                 config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
+                 tune_minutes: float | None = None, progress: bool = False) -> None:
+        self.tune_trials = tune_trials
+        self.tune_minutes = tune_minutes
         self.contamination = contamination
         self.score = score
         self.k = k
@@ -84,8 +89,8 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
         check_kind(self.score, build_model(config.model, x.shape[1:], kind), None)  # refused before training
         train_x, valid_x, _, _ = split_arrays(x, None, config.data.test_fraction, config.data.split_seed)
         data = Dataset.from_arrays("array", train_x, valid_x, None, None, kind, "in-memory array")
-        with tempfile.TemporaryDirectory() as folder:
-            self.model_: VAE = train(config, folder, self.progress, data=data, pictures=False).model
+        self.model_: VAE = fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes,
+                                     config_keys(self.config))
         self.n_features_in_ = int(np.prod(x.shape[1:]))
         self.decision_scores_ = self._scores(x)
         self.threshold_ = float(np.quantile(self.decision_scores_, 1 - float(self.contamination)))

@@ -13,7 +13,6 @@ better in M1's code than in the pixels (the paper's 96.7% against M2's 88.0% on 
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
+from vaekit.estimators.fitting import config_keys, fit_model
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.vae import VAE
 from vaekit.tasks.class_predictions import class_probabilities
@@ -41,13 +41,18 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     alpha / N (0.1). m1=True trains M1 first (m1_latent_dim, m1_hidden, m1_epochs, m1_likelihood) and M2 on its
     codes. `config` takes any other setting of M2 as config sections, e.g. {"train": {"lr_schedule": "cosine"}}.
     The VAEs learn from every row given to fit (their validation numbers are on a copy of some of them).
+    tune_trials / tune_minutes: a tuning budget for each VAE trained (vaekit.tuning): M1 scored by validation
+    -log p(x), M2 by its validation -ELBO; `config`'s settings stay fixed.
     """
 
     def __init__(self, latent_dim: int = 50, hidden: tuple[int, ...] = (500,), likelihood: str = "auto",
                  epochs: int = 50, batch_size: int = 100, lr: float = 1e-3, classifier_weight: float = 0.1,
                  m1: bool = False, m1_latent_dim: int = 50, m1_hidden: tuple[int, ...] = (600, 600),
                  m1_epochs: int | None = None, m1_likelihood: str = "auto", seed: int = 0, device: str = "auto",
-                 config: dict[str, dict[str, Any]] | None = None, progress: bool = False) -> None:
+                 config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
+                 tune_minutes: float | None = None, progress: bool = False) -> None:
+        self.tune_trials = tune_trials
+        self.tune_minutes = tune_minutes
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.likelihood = likelihood
@@ -109,8 +114,9 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
         kind = "image" if x.ndim == 4 else "vector"
         valid_y = None if labels is None else np.full(len(rows), -1, dtype=np.int64)
         data = Dataset.from_arrays("array", x, x[rows], labels, valid_y, kind, "in-memory array")
-        with tempfile.TemporaryDirectory() as folder:
-            return train(config, folder, self.progress, data=data, pictures=False).model
+        # a search (tune_trials, tune_minutes) scores M1 by validation -log p(x) and M2 by its validation -ELBO
+        return fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes, config_keys(self.config),
+                         criterion="nll" if labels is None else "elbo")
 
     def _codes(self, x: np.ndarray) -> np.ndarray:
         """M1's posterior means of x (M1+M2), or x itself."""

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from vaekit.config import SECTIONS, Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
+from vaekit.estimators.fitting import fit_model
 from vaekit.model.vae import VAE
 from vaekit.training.loop import train
 
@@ -29,11 +29,15 @@ class VAEEmbedder:
 
     Keyword settings are those of vaekit's config sections (latent_dim, hidden, likelihood, beta, epochs,
     batch_size, lr, seed, ...); `out_dir` keeps the run directory (weights, config, metrics), otherwise the model
-    lives in memory only.
+    lives in memory only. `tune_trials` / `tune_minutes`: a tuning budget; the search (vaekit.tuning) keeps
+    latent_dim and the keyword settings and searches the rest on a validation share of X.
     """
 
     def __init__(self, latent_dim: int = 2, epochs: int = 30, out_dir: str | Path | None = None,
-                 progress: bool = False, **settings: Any) -> None:
+                 progress: bool = False, tune_trials: int = 0, tune_minutes: float | None = None,
+                 **settings: Any) -> None:
+        self.tune_trials = tune_trials
+        self.tune_minutes = tune_minutes
         self.latent_dim = latent_dim
         self.epochs = epochs
         self.out_dir = out_dir
@@ -44,11 +48,12 @@ class VAEEmbedder:
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor's settings (scikit-learn's clone, grid search and pipelines use this)."""
         return {"latent_dim": self.latent_dim, "epochs": self.epochs, "out_dir": self.out_dir,
-                "progress": self.progress, **self.settings}
+                "progress": self.progress, "tune_trials": self.tune_trials, "tune_minutes": self.tune_minutes,
+                **self.settings}
 
     def set_params(self, **params: Any) -> VAEEmbedder:
         for key, value in params.items():
-            if key in ("latent_dim", "epochs", "out_dir", "progress"):
+            if key in ("latent_dim", "epochs", "out_dir", "progress", "tune_trials", "tune_minutes"):
                 setattr(self, key, value)
             else:
                 self.settings[key] = value
@@ -76,11 +81,11 @@ class VAEEmbedder:
         columns = [str(c) for c in X.columns] if hasattr(X, "columns") else None
         data = Dataset.from_arrays("array", train_x, test_x, train_y, test_y, "vector", "in-memory array",
                                    columns=columns)
-        if self.out_dir is not None:
+        if self.out_dir is not None and not (self.tune_trials or self.tune_minutes is not None):
             self.model_ = train(config, self.out_dir, self.progress, data=data).model
-        else:
-            with tempfile.TemporaryDirectory() as folder:
-                self.model_ = train(config, folder, self.progress, data=data, pictures=False).model
+        else:  # with a tuning budget, the best trial's model (out_dir: the study's folder is temporary)
+            self.model_ = fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes,
+                                    frozenset({"latent_dim", *self.settings}))  # the size asked for stays
         self.model_.cpu()
         return self
 

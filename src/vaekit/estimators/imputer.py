@@ -11,7 +11,6 @@ missing values by importance resampling (or a Gibbs or Metropolis-within-Gibbs c
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -20,9 +19,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
+from vaekit.estimators.fitting import fit_model
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
-from vaekit.training.loop import train
 
 
 class VAEImputer(TransformerMixin, BaseEstimator):
@@ -32,12 +31,16 @@ class VAEImputer(TransformerMixin, BaseEstimator):
 
     The VAE learns from every row it is given (its validation numbers are on those rows too): an imputer has no
     held-out data to spare. Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
+    tune_trials / tune_minutes: a tuning budget (vaekit.tuning): each trial is scored by the error of filling in
+    entries hidden from a validation share of the rows; latent_dim, hidden, lr and batch_size are searched.
     """
 
     def __init__(self, latent_dim: int = 4, hidden: tuple[int, ...] = (128, 128), epochs: int = 200,
                  batch_size: int = 64, lr: float = 1e-3, iw_samples: int = 20, likelihood: str = "gaussian",
                  method: str = "importance", k: int = 1000, iterations: int = 100, seed: int = 0,
-                 progress: bool = False) -> None:
+                 tune_trials: int = 0, tune_minutes: float | None = None, progress: bool = False) -> None:
+        self.tune_trials = tune_trials
+        self.tune_minutes = tune_minutes
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.epochs = epochs
@@ -65,8 +68,9 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         columns = [str(c) for c in X.columns] if hasattr(X, "columns") else None
         data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array", columns=columns,
                                    missing=True)
-        with tempfile.TemporaryDirectory() as folder:
-            self.model_: VAE = train(config, folder, self.progress, data=data, pictures=False).model.cpu()
+        # a search scores each trial by how well it fills in entries hidden from its validation rows
+        self.model_: VAE = fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes,
+                                     frozenset({"iw_samples"}), criterion="imputation").cpu()
         self.n_features_in_ = x.shape[1]
         return self
 

@@ -23,6 +23,7 @@ import optuna
 
 from vaekit.config import SECTIONS, Config
 from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.data.dataset import Dataset
 from vaekit.data.validation import validation_split
 from vaekit.model.build import resolve_auto
 from vaekit.parts import check_config
@@ -37,9 +38,11 @@ from vaekit.tuning.trial import DEFAULTS, TrialRunner
 def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | None = 20,
          minutes: float | None = None, space: dict[str, str] | None = None, fixed: set[str] | None = None,
          criterion: str = "nll", validation: float = 0.2, storage: str | None = None, study_name: str = "vaekit",
-         seed: int = 0, progress: bool = True) -> TuneResult:
+         seed: int = 0, progress: bool = True, data: Dataset | None = None) -> TuneResult:
     """Search settings for `config`'s data and parts; write OUT/tune.json, history.png, importance.png and the
-    best trial's run (OUT/best). Returns what was found (tuning/summary.py TuneResult)."""
+    best trial's run (OUT/best). Returns what was found (tuning/summary.py TuneResult). `data`: an in-memory
+    Dataset to search on instead of loading config.data.source (the estimators do this); its training split is
+    the one carved."""
     if trials is None and minutes is None:
         raise ConfigError("give a budget: a number of trials, minutes, or both")
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
@@ -53,7 +56,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise VaekitError(f"--out {out} is a file, not a directory")
-    data, stream = load_training_data(config)
+    data, stream = (data, None) if data is not None else load_training_data(config)
     if stream is not None:
         raise ConfigError(f"{config.data.source} is streamed from disk; a search trains on it many times, in memory: "
                           "tune on a sample of it, or with --streaming off if it fits")
@@ -61,8 +64,11 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     settled = copy.deepcopy(config)
     resolve_auto(settled.model, data.kind, data.column_types)  # the parts whose settings are searched
     searched = search_space(settled, frozenset(given), space)
+    if not searched:
+        raise ConfigError("nothing to search: every setting this model would search is given (fixed); leave out "
+                          "some of them (lr, batch_size, latent_dim, hidden, ...)")
     out.mkdir(parents=True, exist_ok=True)
-    what = {"data": config.data.source, "criterion": criterion, "validation": validation,
+    what = {"data": data.source, "criterion": criterion, "validation": validation,
             "space": {name: str(t) for name, t in searched.items()}, "fixed": sorted(given)}
     study = open_study(storage or f"sqlite:///{(out / 'study.db').resolve()}", study_name, seed, what)
     if not study.trials:  # a new study: trial 0 trains the settings as given, the untuned reference

@@ -1,0 +1,38 @@
+"""How an estimator gets its model: one training run, or, given a tuning budget, the best run of a search.
+
+    model = fit_model(config, data, progress=False)                      # train once, as configured
+    model = fit_model(config, data, progress=False, tune_trials=20)      # search (vaekit.tuning), keep the best
+
+With a budget the estimator's own settings (latent_dim, hidden, lr, batch_size) are trial 0, the untuned
+reference, and are searched; what `fixed` names (the settings in the estimator's `config=`) is not. The search
+carves its validation rows out of data's training split, as `vaekit tune` does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from vaekit.config import Config
+from vaekit.core.errors import VaekitError
+from vaekit.data.dataset import Dataset
+from vaekit.model.vae import VAE
+from vaekit.runs.run import Run
+from vaekit.training.loop import train
+from vaekit.tuning import tune
+
+
+def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 0, tune_minutes: float | None = None,
+              fixed: frozenset[str] = frozenset(), criterion: str = "nll") -> VAE:
+    with tempfile.TemporaryDirectory() as folder:
+        if not tune_trials and tune_minutes is None:
+            return train(config, folder, progress, data=data, pictures=False).model
+        result = tune(config, folder, trials=tune_trials or None, minutes=tune_minutes, fixed=set(fixed),
+                      criterion=criterion, seed=config.train.seed, progress=progress, data=data)
+        if result.best_run is None:
+            raise VaekitError("no tuning trial finished within the budget; give more tune_minutes or tune_trials")
+        return Run.open(result.best_run).load_model(config.train.device if config.train.device != "auto" else "cpu")
+
+
+def config_keys(sections: dict[str, dict[str, object]] | None) -> frozenset[str]:
+    """The settings an estimator's `config=` sections name: fixed in a search."""
+    return frozenset(name for section, values in (sections or {}).items() if section != "data" for name in values)
