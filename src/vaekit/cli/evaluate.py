@@ -30,6 +30,10 @@ ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("
 CLUSTER_ROWS = [(f"{what} {name}", f"{key}_{metric}") for what, key in (("q(c|x) clusters", "cluster"),
                                                                         ("k-means on codes", "kmeans"))
                 for name, metric in (("accuracy", "accuracy"), ("NMI", "nmi"), ("ARI", "ari"))]
+# the simple methods beside them, on the raw inputs (tasks/baselines/evaluation.py)
+PROBE_BASELINE = [("  baseline: logistic regression on inputs", "baseline_logistic_regression_accuracy")]
+KMEANS_BASELINE = [(f"  baseline: k-means on inputs {name}", f"baseline_kmeans_inputs_{metric}")
+                   for name, metric in (("accuracy", "accuracy"), ("NMI", "nmi"), ("ARI", "ari"))]
 
 
 def _cell(value: Any) -> str:
@@ -54,11 +58,17 @@ TEXT_ROWS = [("-ELBO per token (nats)", "neg_elbo_per_token"),
              ("IW -log p(x) above the language model", "neg_log_likelihood_over_baseline")]
 
 
+def _shown(rows: list[tuple[str, str]], columns: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+    """The rows that some column has (a baseline row is left out of an evaluation from before baselines)."""
+    return [(label, key) for label, key in rows if any(key in r for _, r in columns)]
+
+
 def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [*ROWS, *((label, key) for label, key in TEXT_ROWS if any(key in r for _, r in columns)),
             ("active units", "active_units"), ("latent dimensions", "latent_dim"),
             ("reconstruction MSE", "reconstruction_mse"), ("linear probe accuracy", "linear_probe_accuracy"),
-            ("Frechet distance (own features)", "frechet_distance"), *CLUSTER_ROWS,
+            *_shown(PROBE_BASELINE, columns), ("Frechet distance (own features)", "frechet_distance"),
+            *CLUSTER_ROWS, *_shown(KMEANS_BASELINE, columns),
             *((label, key) for key, label in DISENTANGLEMENT_LABELS.items() if any(key in r for _, r in columns)),
             ("data", "data"), ("split", "split"), ("examples", "examples"), ("k", "k")]
     width = max(len(label) for label, _ in rows)
@@ -106,11 +116,28 @@ def _evaluate_run(run: Run | str, k: int, batch_size: int, seed: int, split: str
     results = evaluate_model(model, data, k, batch_size, seed, chosen.split, info.get("likelihood"), progress=True,
                              dequantize={"auto": None, "on": True, "off": False}[dequantize],
                              disentanglement={"auto": None, "on": True, "off": False}[disentanglement])
+    if "kmeans_accuracy" in results or "linear_probe_accuracy" in results:
+        results.update(_simple_methods(opened, chosen, data, source, results, seed))
     if baseline is not None:
         results.update(_language_model(baseline, results, chosen, source, batch_size, seed, device))
     results.update(provenance(run, chosen.source, chosen.x, chosen.y))
     write_json(path, results)
     return results
+
+
+def _simple_methods(opened: Run, chosen: Any, data: Any, source: str | None, results: dict[str, Any],
+                    seed: int) -> dict[str, Any]:
+    """k-means and a logistic regression on the raw inputs beside the run's k-means on codes and linear probe,
+    with their verdicts: fitted on the run's training split (as the model saw it, binarized where it was), scored
+    on the rows evaluated."""
+    from vaekit.tasks.baselines.evaluation import evaluation_baselines
+    from vaekit.tasks.baselines.fitting import training_split
+
+    x, y, _ = data.examples(chosen.split)
+    if source is None:  # the run's own data, binarized as training did
+        return evaluation_baselines(results, x, y, data.train_x, data.train_y, seed)
+    train = training_split(opened)
+    return evaluation_baselines(results, x, y, train.x, train.y, seed)
 
 
 def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source: str | None, batch_size: int,
@@ -178,6 +205,8 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
     results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out, disentanglement,
                             baseline)
     click.echo(_table([(Path(run).name, results)]))
+    for found in results.get("verdicts", {}).values():
+        click.echo(found["verdict"])
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {evaluation_path(run, source, results['split'], out)}")
 

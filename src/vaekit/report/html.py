@@ -32,7 +32,7 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em aut
 h1{margin-bottom:0}section{margin:2em 0}table{border-collapse:collapse}td,th{padding:.3em .8em;
 border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;border:1px solid #eee}pre{background:#f6f6f6;padding:1em;overflow:auto}.note{color:#666}
-.stale{background:#fdecea;border:2px solid #b3261e;padding:.6em 1em;font-weight:bold}"""
+.verdict{font-weight:bold}.stale{background:#fdecea;border:2px solid #b3261e;padding:.6em 1em;font-weight:bold}"""
 
 
 def _image(path: Path) -> str:
@@ -94,8 +94,12 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
             ("reconstruction MSE", evaluation["reconstruction_mse"])]
     if "linear_probe_accuracy" in evaluation:
         rows.append(("linear probe accuracy", evaluation["linear_probe_accuracy"]))
+    if "baseline_logistic_regression_accuracy" in evaluation:  # the simple method beside it (tasks/baselines)
+        rows.append(("baseline: logistic regression on the inputs, accuracy",
+                     evaluation["baseline_logistic_regression_accuracy"]))
     for metric, name in (("accuracy", "accuracy (best one-to-one matching)"), ("nmi", "NMI"), ("ari", "ARI")):
-        for key, what in (("cluster", "clusters of q(c|x)"), ("kmeans", "k-means clusters of the codes")):
+        for key, what in (("cluster", "clusters of q(c|x)"), ("kmeans", "k-means clusters of the codes"),
+                          ("baseline_kmeans_inputs", "baseline: k-means clusters of the inputs")):
             if f"{key}_{metric}" in evaluation:
                 rows.append((f"{what}: {name}", evaluation[f"{key}_{metric}"]))
     if "frechet_distance" in evaluation:
@@ -114,7 +118,9 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
                                f"data SHA-256 {evaluation.get('data_sha256', 'not recorded')}.")
     # a stale evaluation is never shown as the run's current numbers without saying so, first and loudly
     warning = "" if stale is None else f"<p class=stale>Stale: {html.escape(stale)}</p>"
-    return f"{warning}<table>{body}</table><p class=note>{where}{measured}</p>"
+    verdicts = "".join(f"<p class=verdict>{html.escape(found['verdict'])}</p>"
+                       for found in evaluation.get("verdicts", {}).values() if isinstance(found, dict))
+    return f"{warning}<table>{body}</table>{verdicts}<p class=note>{where}{measured}</p>"
 
 
 def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
