@@ -1,0 +1,43 @@
+"""`vaekit tune` and vaekit.tuning.tune: budgets, ranges, criteria and studies that cannot be searched, each refused
+in one line before any trial trains (the study folder is made only once the search can start)."""
+
+from __future__ import annotations
+
+from bad_inputs.case import Case, Workspace
+from vaekit.tuning import tune
+
+TINY = ["--data", "digits", "--epochs", "1", "--hidden", "8", "--out", "{root}/study"]
+
+
+def other_study(w: Workspace) -> None:
+    """A study of one trial, searching lr alone."""
+    tune({"data": {"source": "digits"}, "model": {"hidden": [8], "latent_dim": 2},
+          "train": {"epochs": 1, "batch_size": 128}, "objective": {"warmup_epochs": 0.0}},
+         w.path("study"), trials=1, progress=False)
+
+
+CASES = [
+    Case("tune-zero-trials", r"--trials must be a whole number of at least 1, got '0'",
+         ["tune", *TINY, "--trials", "0"]),
+    Case("tune-negative-minutes", r"--minutes must be more than 0", ["tune", *TINY, "--minutes", "-1"]),
+    Case("tune-minutes-not-a-number", r"--minutes must be a number of minutes", ["tune", *TINY, "--minutes", "soon"]),
+    Case("tune-space-unknown-setting", r"--space names 'beta', which this model does not search; it searches .*lr",
+         ["tune", *TINY, "--space", "beta=1:4"]),
+    Case("tune-space-reversed-range", r"a search range needs finite LOW <= HIGH, got '1e-2:1e-4'",
+         ["tune", *TINY, "--space", "lr=1e-2:1e-4"]),
+    Case("tune-space-not-a-range", r"--space takes NAME=LOW:HIGH", ["tune", *TINY, "--space", "lr"]),
+    Case("tune-space-fixed-and-narrowed", r"lr is both given \(fixed\) and narrowed",
+         ["tune", *TINY, "--lr", "0.001", "--space", "lr=1e-4:1e-3"]),
+    Case("tune-space-whole-number", r"this setting is a whole number", ["tune", *TINY, "--space", "latent_dim=2.5:8"]),
+    Case("tune-validation-fraction", r"the validation fraction must be between 0 and 1, got 1.5",
+         ["tune", *TINY, "--validation", "1.5"]),
+    Case("tune-nothing-to-search", r"nothing to search: every setting this model would search is given",
+         ["tune", *TINY, "--lr", "0.001", "--batch-size", "64", "--latent-dim", "2", "--warmup-epochs", "0"]),
+    Case("tune-study-of-other-settings", r"the study 'vaekit' in .* searched other settings \(.*space.*\)",
+         ["tune", "--data", "digits", "--epochs", "1", "--hidden", "8", "--latent-dim", "2", "--out", "{root}/study"],
+         setup=other_study, changes=("study/study.db",)),
+    Case("tune-api-no-budget", r"give a budget: a number of trials, minutes, or both",
+         api=lambda w: tune({"data": {"source": "digits"}}, w.path("s"), trials=None)),
+    Case("tune-api-unknown-criterion", r"unknown criterion 'auc'; choose one of: nll, elbo, imputation",
+         api=lambda w: tune({"data": {"source": "digits"}}, w.path("s"), criterion="auc")),
+]
