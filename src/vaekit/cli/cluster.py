@@ -88,6 +88,35 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
         scores = clustering_scores(labels, assigned)
         click.echo(f"against the labels: accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, "
                    f"ARI {scores['ari']:.4f}")
+        _baselines(opened, chosen, source is None, labels, scores, _count(model, count, chosen), seed, method)
+
+
+def _count(model: Any, count: int | None, chosen: Any) -> int:
+    """The clusters the run's assignment has: --clusters, or q(c|x)'s own number of components."""
+    if count is not None:
+        return count
+    from vaekit.tasks.evaluation.clustering import class_probabilities
+
+    return int(class_probabilities(model, chosen.x[:1]).shape[1])
+
+
+def _baselines(opened: Any, chosen: Any, own: bool, labels: np.ndarray, scores: dict[str, float], clusters: int,
+               seed: int, method: str) -> None:
+    """k-means on the inputs and on their PCA, fitted on the run's training split with as many clusters as the
+    run's, scored on the same rows: printed beside the run's accuracy, NMI and ARI, with the verdict."""
+    from vaekit.tasks.baselines.clustering import clustering_baselines
+    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.verdict import verdict
+
+    train = training_split(opened, chosen, own)
+    found = clustering_baselines(train.x, chosen.x, labels, min(clusters, len(train.x)), seed)
+    click.echo(f"baselines, {clusters} clusters, fitted on the run's {len(train.x)} training rows:")
+    for name, figures in found.items():
+        click.echo(f"  {name}: accuracy {figures['accuracy']:.4f}, NMI {figures['nmi']:.4f}, "
+                   f"ARI {figures['ari']:.4f}")
+    what = "q(c|x)" if method == "posterior" else f"{method} on codes"
+    click.echo(verdict("accuracy", scores["accuracy"], {name: f["accuracy"] for name, f in found.items()},
+                       about=what).line)
 
 
 COMMANDS = [cluster]

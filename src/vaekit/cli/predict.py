@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
+
+if TYPE_CHECKING:
+    from vaekit.runs.run import Run
+    from vaekit.tasks.outputs import Selection
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -66,6 +71,24 @@ def predict(run: str, out: str, source: str | None, split: str | None, device: s
         found = accuracy(probs, chosen.y)
         if not math.isnan(found):
             click.echo(f"accuracy on the {int((chosen.y >= 0).sum())} labelled examples: {found:.4f}")
+            _baselines(opened, chosen, source is None, found)
+
+
+def _baselines(opened: Run, chosen: Selection, own: bool, found: float) -> None:
+    """A logistic regression on the run's labelled training inputs and LabelSpreading on all its training rows
+    (labelled and not), scored on the same labelled rows: printed beside the run's accuracy, with the verdict."""
+    from vaekit.tasks.baselines.classification import classification_baselines
+    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.verdict import comparison_lines, verdict
+
+    train = training_split(opened, chosen, own)
+    if train.y is None:
+        return
+    labelled = int((train.y >= 0).sum())
+    click.echo(f"baselines, fitted on the run's {len(train.y)} training rows ({labelled} labelled):")
+    for line in comparison_lines(verdict("accuracy", found, classification_baselines(train.x, train.y, chosen.x,
+                                                                                      chosen.y)), "q(y|x)"):
+        click.echo(line)
 
 
 COMMANDS = [predict]
