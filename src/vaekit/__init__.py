@@ -6,6 +6,7 @@
     q = model.encode(x)                  # q(z|x), a torch Distribution
     x_new = model.sample(16)
     vaekit.score(model, x, kind="iw")    # per-example anomaly scores, higher = more anomalous
+    vaekit.tune({"data": {"source": "digits"}}, "runs/tuned", trials=20)   # settings chosen on validation data
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at
     from vaekit.tasks.evaluation import evaluate
     from vaekit.tasks.scoring import score, score_many
     from vaekit.training.loop import resume, train
+    from vaekit.tuning import tune
 
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
            "VAEAnomalyDetector", "VAEClassifier",
            "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
-           "load_config_file", "load_dataset", "resume", "score", "score_many", "train"]
+           "load_config_file", "load_dataset", "resume", "score", "score_many", "train", "tune"]
 
 # Each public name and the module it lives in, imported on first use (PEP 562): `import vaekit`, and with it
 # `vaekit --help`, costs nothing, and a run imports torch, scikit-learn (the estimators), pandas (tables) or
@@ -43,7 +45,7 @@ _LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig"
          "resume": "vaekit.training.loop", "train": "vaekit.training.loop",
          "VAEAnomalyDetector": "vaekit.estimators.anomaly_detector", "VAEImputer": "vaekit.estimators.imputer",
          "VAEClassifier": "vaekit.estimators.classifier", "score": "vaekit.tasks.scoring",
-         "score_many": "vaekit.tasks.scoring"}
+         "score_many": "vaekit.tasks.scoring", "tune": "vaekit.tuning"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -72,6 +72,9 @@ class Dataset:
     vocabulary: list[str] | None = None
     # audio: the log-mel settings the examples were made with, resolved (data/spectrogram.py SpectrogramSettings)
     spectrogram: Any = None
+    # a part of another data set (a validation split carved from its training split, data/validation.py): that
+    # data set's fingerprint, which a run records, so that its own data reload as the data it came from
+    source_fingerprint: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or

@@ -13,6 +13,7 @@ import dataclasses
 import torch
 
 from vaekit.core.errors import DataError
+from vaekit.data.common.fingerprint import data_fingerprint
 from vaekit.data.common.split import split_indices
 from vaekit.data.dataset import Dataset
 
@@ -35,4 +36,7 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
         train_y=rows(data.train_y, fit), test_y=rows(data.train_y, held),
         train_factors=rows(data.train_factors, fit), test_factors=rows(data.train_factors, held),
         # rows and ids number the source's examples; these are a part of its training split only
-        train_rows=None, test_rows=None, ids=None, own_split=False)
+        train_rows=None, test_rows=None, ids=None, own_split=False,
+        # a run trained on it records the whole data's fingerprint: `vaekit evaluate` on its test split, and a
+        # resume (on the whole training split), read the data the run came from
+        source_fingerprint=data_fingerprint(data))

@@ -17,6 +17,9 @@ from vaekit.data.dataset import Dataset
 
 
 def data_fingerprint(data: Dataset) -> str:
+    """The data set's own fingerprint, or for a part carved from another (data/validation.py) that one's."""
+    if data.source_fingerprint is not None:
+        return data.source_fingerprint
     return f"sha256:{tensors_sha256(data.train_x, data.test_x, data.train_y, data.test_y)}"
 
 
