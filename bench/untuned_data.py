@@ -1,0 +1,160 @@
+"""Each use of a VAE on small real data sets vaekit was not tuned on: the untuned defaults, `vaekit tune` under a
+budget, and the simple baseline a user would try first, all in this one script on the same rows.
+
+    python bench/untuned_data.py                          # every use and case, 5 tuning minutes each (~2 h, 2 cores)
+    python bench/untuned_data.py --minutes 1 --uses anomaly,imputation --out bench/results/untuned.json
+
+Protocol, per case: a seeded, stratified 70/30 split into train and test. Every setting a search chooses is
+chosen on a validation share of the training rows (vaekit.tuning carves it); every figure below is measured on
+the test rows, which neither the search nor the defaults saw. Baselines fit the same training rows.
+
+    anomaly         one-class: train on the normal classes only; AUROC on the test rows (the other classes are
+                    the anomalies) of vaekit's iw score, against PCA reconstruction error and IsolationForest
+    clustering      accuracy (Hungarian matching) of k-means on the VAE's codes (VAEEmbedder, 10-dim), against
+                    k-means on the inputs and on their PCA
+    semi_supervised 10 labels per class, the rest unlabelled: VAEClassifier (M2) accuracy against a logistic
+                    regression on the labelled inputs and LabelSpreading
+    imputation      20% and 50% of the test entries hidden: VAEImputer RMSE (in column standard deviations)
+                    against the column mean and IterativeImputer
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaekit import VAEAnomalyDetector, VAEClassifier, VAEEmbedder, VAEImputer
+from vaekit.tasks.baselines.anomaly import anomaly_scores, auroc
+from vaekit.tasks.baselines.classification import classification_baselines
+from vaekit.tasks.baselines.clustering import clustering_baselines
+from vaekit.tasks.baselines.imputation import hide_entries, imputation_baselines, imputation_errors, scale_of
+from vaekit.tasks.evaluation.clustering import clustering_scores
+
+
+def _tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name -> (x float32 (N, D), y int64 (N,)): small real data sets with classes."""
+    from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+
+    found = {"digits": (load_digits().data / 16.0, load_digits().target),
+             "breast_cancer": load_breast_cancer(return_X_y=True), "wine": load_wine(return_X_y=True)}
+    try:
+        from palmerpenguins import load_penguins
+
+        penguins = load_penguins().dropna()
+        numbers = penguins[["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]].to_numpy()
+        found["penguins"] = (numbers, penguins["species"].astype("category").cat.codes.to_numpy())
+    except ImportError:  # the dev extra installs it
+        pass
+    return {name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)) for name, (x, y) in found.items()}
+
+
+def _split(x: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[np.ndarray, ...]:
+    from sklearn.model_selection import train_test_split
+
+    return tuple(train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y))
+
+
+def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
+    train_x, test_x, train_y, test_y = _split(x, y)
+    classes = np.unique(y)
+    normal = classes[: max(1, len(classes) // 2)]  # the first half of the classes (digits 0-4; benign is 1 below)
+    if len(classes) == 2:
+        normal = np.array([np.bincount(y).argmax()])  # the larger class is the normal one (breast cancer: benign)
+    fit_rows = train_x[np.isin(train_y, normal)]
+    anomalous = ~np.isin(test_y, normal)
+    found = {f"baseline {name}": auroc(anomalous, scores)
+             for name, scores in anomaly_scores(fit_rows, test_x).items()}
+    for label, budget in (("defaults", None), ("tuned", minutes)):
+        detector = VAEAnomalyDetector(tune_minutes=budget).fit(fit_rows)
+        found[f"vaekit {label}"] = auroc(anomalous, detector.decision_function(test_x))
+    return found
+
+
+def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
+    train_x, test_x, train_y, test_y = _split(x, y)
+    k = len(np.unique(y))
+    found = {f"baseline {name}": scores["accuracy"]
+             for name, scores in clustering_baselines(train_x, test_x, test_y, k).items()}
+    from sklearn.cluster import KMeans
+
+    for label, budget in (("defaults", None), ("tuned", minutes)):
+        embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget).fit(train_x)
+        codes = KMeans(k, n_init=10, random_state=0).fit(embedder.transform(train_x))
+        found[f"vaekit {label}"] = clustering_scores(test_y, codes.predict(embedder.transform(test_x)))["accuracy"]
+    return found
+
+
+def semi_supervised(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
+    train_x, test_x, train_y, test_y = _split(x, y)
+    rng = np.random.default_rng(0)
+    partial = np.full_like(train_y, -1)
+    for c in np.unique(train_y):
+        rows = np.flatnonzero(train_y == c)
+        keep = rng.choice(rows, min(10, len(rows)), replace=False)
+        partial[keep] = c
+    found = {f"baseline {name}": value
+             for name, value in classification_baselines(train_x, partial, test_x, test_y).items()}
+    for label, budget in (("defaults", None), ("tuned", minutes)):
+        classifier = VAEClassifier(tune_minutes=budget).fit(train_x, partial)
+        found[f"vaekit {label}"] = float((classifier.predict(test_x) == test_y).mean())
+    return found
+
+
+def imputation(x: np.ndarray, y: np.ndarray, minutes: float, share: float) -> dict[str, float]:
+    train_x, test_x, _, _ = _split(x, y)
+    hidden = hide_entries(torch.from_numpy(test_x), share, seed=0).numpy()
+    gaps = np.where(hidden, np.nan, test_x).astype(np.float32)
+    kinds = ["continuous"] * x.shape[1]
+    scale = scale_of(train_x, kinds)
+    found = {f"baseline {name}": imputation_errors(test_x, filled, torch.from_numpy(hidden), kinds, scale)["rmse"]
+             for name, filled in imputation_baselines(train_x, gaps, kinds).items()}
+    train_gaps = np.where(hide_entries(torch.from_numpy(train_x), share, seed=1).numpy(), np.nan, train_x)
+    for label, budget in (("defaults", None), ("tuned", minutes)):
+        imputer = VAEImputer(tune_minutes=budget).fit(train_gaps.astype(np.float32))
+        filled = imputer.transform(gaps)
+        found[f"vaekit {label}"] = imputation_errors(test_x, filled, torch.from_numpy(hidden), kinds, scale)["rmse"]
+    return found
+
+
+USES = {"anomaly": (anomaly, True), "clustering": (clustering, True), "semi_supervised": (semi_supervised, True),
+        "imputation_20": (lambda x, y, m: imputation(x, y, m, 0.2), False),
+        "imputation_50": (lambda x, y, m: imputation(x, y, m, 0.5), False)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=5.0, help="tuning minutes per case")
+    parser.add_argument("--uses", default=",".join(USES), help="uses to run, separated by commas")
+    parser.add_argument("--data", default=None, help="data sets to run, separated by commas [default: all]")
+    parser.add_argument("--out", default="bench/results/untuned_data.json")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    tables = _tables()
+    chosen = args.data.split(",") if args.data else list(tables)
+    results: list[dict[str, object]] = []
+    for use in args.uses.split(","):
+        run, higher = USES[use]
+        for name in chosen:
+            started = time.perf_counter()
+            found = run(*tables[name], args.minutes)
+            best_baseline = (max if higher else min)(v for k, v in found.items() if k.startswith("baseline"))
+            tuned = found["vaekit tuned"]
+            wins = tuned >= best_baseline if higher else tuned <= best_baseline
+            row = {"use": use, "data": name, **found, "higher_is_better": higher, "vaekit_wins": bool(wins),
+                   "seconds": round(time.perf_counter() - started, 1)}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps({"machine": platform.processor() or platform.machine(),
+                                                  "threads": torch.get_num_threads(), "minutes": args.minutes,
+                                                  "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
