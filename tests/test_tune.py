@@ -101,6 +101,12 @@ def test_the_command_prints_the_verdict_and_fixes_what_it_is_given(tmp_path):
     assert {"hidden", "latent_dim", "epochs"} <= set(summary["searched"]["fixed"])
     assert set(summary["searched"]["space"]) == {"lr", "batch_size", "warmup_epochs"}
     assert json.loads((out / "best" / "config.json").read_text())["config"]["model"]["latent_dim"] == 4
+    # the best run's report shows the search it won
+    report = CliRunner().invoke(main, ["report", str(out / "best"), "--k", "5"])
+    assert report.exit_code == 0, report.output
+    page = (out / "best" / "report.html").read_text()
+    assert "The settings search this run won" in page and "better than the settings as given" in page or \
+        "the settings as given were best" in page
 
 
 def test_an_estimator_with_a_budget_keeps_the_best_trials_model():

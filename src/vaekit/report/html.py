@@ -123,6 +123,20 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
     return f"{warning}<table>{body}</table>{verdicts}<p class=note>{where}{measured}</p>"
 
 
+def _study_section(run_dir: Path) -> str | None:
+    """For the best trial of a `vaekit tune` study (STUDY/trials/NNNN, beside STUDY/tune.json): the verdict, the
+    settings found, and the study's history and importance pictures; None for any other run."""
+    study = run_dir.resolve().parent.parent
+    if run_dir.resolve().parent.name != "trials" or not (study / "tune.json").is_file():
+        return None
+    summary = json.loads((study / "tune.json").read_text())
+    rows = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+                   for name, value in summary.get("best_settings", {}).items())
+    pictures = "".join(_image(study / name) for name in ("history.png", "importance.png") if (study / name).is_file())
+    return (f"<p>{html.escape(summary.get('verdict', ''))} (on the validation split carved from the training split; "
+            f"the figures above are the test split's)</p><table>{rows}</table>{pictures}")
+
+
 def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
                  record: dict[str, Any] | None = None) -> Path:
     """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given). An
@@ -150,6 +164,9 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
             sections.append((key, title, _image(run_dir / name)))
     chart = _kl_chart(evaluation, run_dir / "kl_per_dim.png")
     sections.append(("kl", "KL per latent dimension", _image(chart)))
+    study = _study_section(run_dir)
+    if study is not None:
+        sections.append(("study", "The settings search this run won", study))
     scores = _score_charts(run_dir)
     if scores is not None:
         sections.append(("scores", "Scores per example", scores))
