@@ -54,9 +54,19 @@ def section_from_dict(kind: type, values: Any, section: str) -> Any:
     checked = {key: coerce(value, hints[key], f"{section}.{key}") for key, value in values.items()}
     for key, value in checked.items():
         choices, part = fields[key].metadata.get("choices"), fields[key].metadata.get("part")
-        if part is None and choices and value not in choices:
-            raise ConfigError(f"{section}.{key} must be one of {', '.join(choices)}; got {value!r}")
+        # a number or list setting may also take words ("auto"): only a word is checked against them
+        if part is None and choices and isinstance(value, str) and value not in choices:
+            if hints[key] is str:
+                raise ConfigError(f"{section}.{key} must be one of {', '.join(choices)}; got {value!r}")
+            raise ConfigError(f"{section}.{key} must be {_noun(hints[key])} or {' or '.join(choices)}; got {value!r}")
     return kind(**checked)
+
+
+def _noun(hint: Any) -> str:
+    """What a number-or-word setting takes besides its words, for a message: "an integer", "a list of integers"."""
+    inner = [a for a in typing.get_args(hint) if a not in (str, type(None))]
+    nouns = {int: "an integer", float: "a number"}
+    return " or ".join("a list of integers" if typing.get_origin(a) is list else nouns[a] for a in inner)
 
 
 def _number(value: Any, parse: type, accepted: tuple[type, ...], name: str, noun: str) -> Any:
@@ -71,14 +81,29 @@ def _number(value: Any, parse: type, accepted: tuple[type, ...], name: str, noun
     return value
 
 
+def _number_or_word(value: Any, hints: list[Any], name: str) -> Any:
+    """A setting that is a number or list, or a word such as "auto" (`int | str`, `list[int] | str`): text that
+    parses as the number or list is one ("64,64", "200"); other text stays a word, whose allowed values the
+    section checks (its `choices`)."""
+    for hint in hints:
+        try:
+            return coerce(value, hint, name)
+        except ConfigError:
+            if not isinstance(value, str):
+                raise
+    return value
+
+
 def coerce(value: Any, hint: Any, name: str) -> Any:
     """Check (and where lossless, convert) a value to the type a setting declares."""
     args = typing.get_args(hint)
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         if value is None and type(None) in args:
             return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return coerce(value, inner, name)
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            return coerce(value, inner[0], name)
+        return _number_or_word(value, [a for a in inner if a is not str], name)
     if typing.get_origin(hint) is list:
         if isinstance(value, str):
             value = [part for part in value.replace(" ", "").split(",") if part]

@@ -13,7 +13,10 @@ class ModelConfig:
     latent_dim: int = setting(20, "size of the latent code z")
     network: str = setting("auto", "encoder/decoder network; auto: the data kind's own (mlp for images, tables and "
                            "audio, rnn for text and series)", choices=("auto",), part="network")
-    hidden: list[int] = setting([400], "MLP hidden widths, encoder order (the decoder mirrors them), e.g. 512,256")
+    hidden: list[int] | str = setting("auto", "MLP hidden widths, encoder order (the decoder mirrors them), e.g. "
+                                      "512,256; auto: one layer chosen by the training rows when training starts "
+                                      "(64 under 1,000, 128 under 5,000, 256 under 20,000, else 400) and written "
+                                      "to config.json", choices=("auto",))
     activation: str = setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = setting([32, 64, 128, 256], "conv channels per stride-2 stage")
@@ -72,8 +75,9 @@ class ModelConfig:
     def validate(self) -> None:
         if self.latent_dim < 1:
             raise ConfigError(f"latent_dim must be at least 1, got {self.latent_dim}")
-        if not self.hidden or any(width < 1 for width in self.hidden):
-            raise ConfigError(f"hidden must be one or more positive widths, got {self.hidden}")
+        if self.hidden != "auto" and (isinstance(self.hidden, str) or not self.hidden or
+                                      any(width < 1 for width in self.hidden)):
+            raise ConfigError(f"hidden must be one or more positive widths, or auto; got {self.hidden}")
         if not self.conv_channels or any(width < 1 for width in self.conv_channels):
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
         if self.rnn_hidden < 1 or self.embedding_dim < 1:

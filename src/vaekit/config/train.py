@@ -10,7 +10,9 @@ from vaekit.core.errors import ConfigError
 
 @dataclass
 class TrainConfig:
-    epochs: int = setting(10, "number of passes over the training data")
+    epochs: int | str = setting("auto", "number of passes over the training data; auto: chosen for the data's size "
+                                "(about 10,000 optimizer steps, 10 to 1000 epochs) when training starts, with early "
+                                "stopping, and written to config.json", choices=("auto",))
     batch_size: int = setting(128, "examples per step")
     lr: float = setting(1e-3, "learning rate")
     optimizer: str = setting("adam", "optimizer", choices=("adam", "adamw", "rmsprop", "sgd"))
@@ -26,9 +28,12 @@ class TrainConfig:
     compile: bool = setting(False, "compile the training step with torch.compile (compiled code cached on disk "
                              "under ~/.cache/vaekit/compile, so a second run skips most of the compiling; on CUDA "
                              "also CUDA graphs); falls back with a notice where it cannot")
-    early_stopping: int = setting(0, "early stopping: stop when the validation -ELBO has not improved by more than "
-                                   "min_delta for this many epochs; model.safetensors then holds the best epoch's "
-                                   "weights (0: off; model-best.safetensors is kept either way)")
+    early_stopping: int | str = setting("auto", "early stopping: stop when the validation -ELBO has not improved "
+                                         "by more than min_delta for this many epochs; model.safetensors then holds "
+                                         "the best epoch's weights (0: off; model-best.safetensors is kept either "
+                                         "way); auto: on, with a patience of a tenth of the epochs (at least 10), "
+                                         "when epochs is auto too, off when epochs is set",
+                                         choices=("auto",))
     min_delta: float = setting(0.0, "nats by which the validation -ELBO must fall to count as an improvement")
     lr_schedule: str = setting("none", "learning-rate schedule, stepped each epoch: none, cosine (to 0 over the "
                                 "epochs), step (times lr_gamma every lr_step_epochs) or plateau (times lr_gamma "
@@ -43,8 +48,8 @@ class TrainConfig:
     mlflow_experiment: str = setting("vaekit", "MLflow experiment the run is logged under")
 
     def validate(self) -> None:
-        if self.epochs < 1:
-            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        if self.epochs != "auto" and (isinstance(self.epochs, str) or self.epochs < 1):
+            raise ConfigError(f"epochs must be at least 1, or auto; got {self.epochs}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
@@ -58,8 +63,8 @@ class TrainConfig:
 def _check_controls(cfg: TrainConfig) -> None:
     """Early stopping, learning-rate schedule and MLflow settings (training/early_stopping.py, lr_schedules.py,
     mlflow_log.py use them)."""
-    if cfg.early_stopping < 0:
-        raise ConfigError(f"early_stopping must be 0 (off) or a number of epochs, got {cfg.early_stopping}")
+    if cfg.early_stopping != "auto" and (isinstance(cfg.early_stopping, str) or cfg.early_stopping < 0):
+        raise ConfigError(f"early_stopping must be 0 (off), a number of epochs or auto; got {cfg.early_stopping}")
     if not cfg.min_delta >= 0:
         raise ConfigError(f"min_delta must be zero or positive nats, got {cfg.min_delta}")
     if cfg.lr_step_epochs < 1:

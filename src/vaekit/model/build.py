@@ -6,6 +6,7 @@ by what the data kind declares, and the combinations that cannot work refused in
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -19,6 +20,7 @@ import vaekit.priors  # noqa: F401
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS, NETWORKS, POSTERIORS, PRIORS
+from vaekit.model.auto_width import auto_hidden
 from vaekit.model.class_latent import ClassLatent
 from vaekit.model.conditioning import LabelConditioning
 from vaekit.model.vae import VAE
@@ -64,6 +66,8 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
     """Compose a VAE from its configuration; every part is looked up by name in the registry. A conditional VAE
     (cfg.conditional) needs the number of classes; the mixed likelihood, the table's (column types, values); a
     likelihood over tokens, the vocabulary's size."""
+    if cfg.hidden == "auto":  # training settles it by the data's rows first; here only the shape is known
+        cfg = dataclasses.replace(cfg, hidden=auto_hidden(tuple(data_shape)))
     likelihood_cls = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, schema[0] if schema else None))
     if likelihood_cls.needs_vocabulary:
         if not vocabulary_size:

@@ -204,7 +204,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 start_run_dir(run_dir, config, data, stream, ready.likelihood, state, step, model, optimizer, streams,
                               device, controls, objective, metrics, train_step.state_dict(), trained_with)
             log = TensorBoardLog(run_dir / "tensorboard") if leader else NoLog()
-        collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours))
+        # a long run (a small table's hundreds of epochs) passes through collapse for longer: a tenth of it is grace
+        collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours),
+                                 grace_epochs=max(5, last_epoch // 10))
         for epoch in range(ready.first_epoch, last_epoch + 1):
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break

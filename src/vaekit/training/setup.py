@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 
 from vaekit.config import Config
 from vaekit.core.errors import ConfigError, DataError, VaekitError
-from vaekit.core.registry import OBJECTIVES
+from vaekit.core.notices import notice
+from vaekit.core.registry import NETWORKS, OBJECTIVES
 from vaekit.data import Dataset
 from vaekit.data.kinds import data_kind
 from vaekit.model.build import build_model, resolve_auto
@@ -25,6 +26,7 @@ from vaekit.model.vae import VAE
 from vaekit.objectives.stateful import StatefulObjective
 from vaekit.parts import check_unread
 from vaekit.runs.directory import METRICS_FILE
+from vaekit.training.auto_settings import settle_sizes
 from vaekit.training.checkpoint import TrainingState
 from vaekit.training.class_labels import check_class_labels, prepare_class_labels
 from vaekit.training.controls import Controls
@@ -73,6 +75,11 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     # "auto" settled once, here, for this data: config.json then records the parts the run was built with
     resolve_auto(config.model, data.kind, data.column_types)
     check_unread(config.model)  # a likelihood's settings, now that "auto" names one
+    # the sizes left "auto" (hidden widths, epochs, early stopping), for this data's rows: said once, recorded
+    reads_hidden = "hidden" in NETWORKS.get(config.model.network).reads or config.model.class_latent != "none"
+    chosen = settle_sizes(config, data.kind, data.shape, n_train, reads_hidden)
+    if chosen and processes.leader:
+        notice(chosen)
     likelihood = config.model.likelihood
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
