@@ -69,3 +69,85 @@ def test_predict_prints_logistic_regression_and_label_spreading_beside_q_y_given
     # 5 labels a class: LabelSpreading, which reads the 1567 unlabelled rows too, does far better than chance
     assert figures["LabelSpreading on the inputs"] > 0.8
     assert output.splitlines()[-1].startswith("verdict: ")
+
+
+def _figures(output: str, metric: str) -> dict[str, float]:
+    """{name: figure} of the lines '  NAME  METRIC FIGURE' a command prints before its verdict."""
+    return {line.split(f"  {metric} ")[0].strip(): float(line.split(f"  {metric} ")[1])
+            for line in output.splitlines() if line.startswith("  ") and f"  {metric} " in line}
+
+
+def test_score_measures_each_kind_against_pca_and_an_isolation_forest(tmp_path: Path) -> None:
+    """A run trained on digits 0-4 scores all ten digits: 5-9 are the anomalies, and PCA fitted on 0-4 finds
+    them well, so the bar vaekit is held to is a real one."""
+    import numpy as np
+
+    import vaekit
+
+    digits = vaekit.load_dataset("digits")
+    normal_train, normal_test = digits.train_y < 5, digits.test_y < 5
+    np.savez(tmp_path / "normal.npz", x_train=digits.train_x[normal_train].numpy(),
+             x_test=digits.test_x[normal_test].numpy())
+    np.savez(tmp_path / "all.npz", x=digits.test_x.numpy(), y=digits.test_y.numpy())
+    vaekit.train({"data": {"source": str(tmp_path / "normal.npz")}, "model": {"latent_dim": 4, "hidden": [32]},
+                  "train": {"epochs": 2}}, tmp_path / "run", progress=False, pictures=False)
+    code, output = invoke("score", tmp_path / "run", "--data", tmp_path / "all.npz", "--kind", "iw,rate",
+                          "--k", "5", "--anomalous-classes", "5,6,7,8,9", "--out", tmp_path / "s.csv")
+    assert code == 0, output
+    assert f"classes 5,6,7,8,9 anomalous: {int((digits.test_y >= 5).sum())} of 180 rows" in output
+    assert f"fitted on the run's {int(normal_train.sum())} training rows" in output
+    figures = _figures(output, "AUROC")
+    assert set(figures) == {"vaekit iw", "vaekit rate", "PCA reconstruction error", "IsolationForest"}
+    assert figures["PCA reconstruction error"] > 0.85
+    verdicts = [line for line in output.splitlines() if line.startswith("verdict")]
+    assert len(verdicts) == 2 and verdicts[0].startswith("verdict (iw): ") and verdicts[1].startswith("verdict (rate)")
+    best = max(figures["PCA reconstruction error"], figures["IsolationForest"])
+    assert ("vaekit wins" in verdicts[1]) == (round(figures["vaekit rate"], 4) > round(best, 4))
+
+
+def test_score_without_anomalous_classes_says_how_to_compare(digits_run: Path, tmp_path: Path) -> None:
+    code, output = invoke("score", digits_run, "--kind", "rate", "--out", tmp_path / "s.csv")
+    assert code == 0, output
+    assert "give --anomalous-classes to measure each score's AUROC" in output and "verdict" not in output
+
+
+def test_impute_check_scores_hidden_values_against_the_mean_and_iterative_imputer(digits_run: Path,
+                                                                                   tmp_path: Path) -> None:
+    code, output = invoke("impute", digits_run, "--out", tmp_path / "f.npy", "--k", "20", "--check", "0.2",
+                          "--check-seed", "4")
+    assert code == 0, output
+    found = json.loads((tmp_path / "f.check.json").read_text())
+    assert found["fraction"] == 0.2 and found["seed"] == 4 and found["training_rows"] == 1617
+    # about a fifth of the 180 x 64 observed pixels
+    assert 0.17 * 180 * 64 < found["hidden_entries"] < 0.23 * 180 * 64
+    assert set(found["baselines"]) == {"column mean (mode for categories)", "IterativeImputer"}
+    mean = found["baselines"]["column mean (mode for categories)"]["rmse"]
+    iterative = found["baselines"]["IterativeImputer"]["rmse"]
+    assert 0 < iterative < mean < 0.5  # neighbouring pixels predict a pixel better than its mean does
+    assert found["vaekit"]["accuracy"] is None and found["vaekit"]["continuous_entries"] == found["hidden_entries"]
+    assert found["verdicts"]["rmse"]["verdict"] in output
+    assert set(found["verdicts"]) == {"rmse"}  # images: no categorical entries, no accuracy verdict
+
+
+def test_denoise_with_added_noise_compares_psnr_with_median_filter_and_pca(digits_run: Path, tmp_path: Path) -> None:
+    code, output = invoke("denoise", digits_run, "--add-noise", "gaussian:0.3", "--out", tmp_path / "d.npy")
+    assert code == 0, output
+    figures = _figures(output, "PSNR")
+    assert set(figures) == {"vaekit (the run)", "median filter 3x3", "PCA reconstruction"}
+    noisy = float(output.split("the noisy inputs: ")[1].split(")")[0])
+    assert figures["PCA reconstruction"] > noisy + 1  # PCA of the clean digits removes much of the noise
+    assert output.splitlines()[-1].startswith("verdict: ")
+    code, output = invoke("denoise", digits_run, "--out", tmp_path / "same.npy")  # no clean targets: no baselines
+    assert code == 0 and "PSNR" not in output
+
+
+def test_inpaint_compares_psnr_over_the_masked_pixels(digits_run: Path, tmp_path: Path) -> None:
+    code, output = invoke("inpaint", digits_run, "--mask", "lower-half", "-n", "8", "--k", "20",
+                          "--out", tmp_path / "i.png")
+    assert code == 0, output
+    assert "PSNR in dB over the 256 masked pixels (peak 1)" in output  # 8 images x 32 pixels of the lower half
+    figures = _figures(output, "PSNR")
+    assert set(figures) == {"vaekit (the run)", "median filter 3x3", "PCA reconstruction",
+                            "KNNImputer (5 neighbours)"}
+    assert all(5 < value < 40 for value in figures.values())
+    assert output.splitlines()[-1].startswith("verdict: ")

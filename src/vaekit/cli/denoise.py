@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -82,6 +82,27 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
         _write(Path(noisy_out), noisy, None, ids, opened)
     also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
     click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
+    if noise is not None:  # the clean inputs are known: the simple methods beside the run
+        _baselines(opened, chosen, source is None, x, noisy, clean, seed)
+
+
+def _baselines(opened: Run, chosen: Any, own: bool, x: torch.Tensor, noisy: torch.Tensor, clean: torch.Tensor,
+               seed: int) -> None:
+    """PSNR against the clean inputs of the run's output, of a 3x3 median filter (images) and of a PCA
+    reconstruction fitted on the run's clean training split, and the verdict."""
+    from vaekit.tasks.baselines.denoising import denoising_baselines, peak_of, psnr
+    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.verdict import comparison_lines, figure, verdict
+
+    train = training_split(opened, chosen, own)
+    image = opened.model.is_image
+    peak = peak_of(train.x, image)
+    found = {name: psnr(x, values, peak) for name, values in
+             denoising_baselines(train.x, noisy, image, seed).items()}
+    click.echo(f"PSNR in dB against the clean inputs (peak {figure(peak)}; the noisy inputs: "
+               f"{figure(psnr(x, noisy, peak))}), baselines fitted on the run's {len(train.x)} training rows:")
+    for line in comparison_lines(verdict("PSNR", psnr(x, clean, peak), found), "the run"):
+        click.echo(line)
 
 
 def _write(path: Path, values: torch.Tensor, above: torch.Tensor | None, ids: np.ndarray, run: Run) -> None:

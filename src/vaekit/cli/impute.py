@@ -40,9 +40,15 @@ SEED = click.option("--seed", default=0, show_default=True, help="seed of the dr
 @K
 @ITERATIONS
 @SEED
+@click.option("--check", "check", type=float, default=None, metavar="FRACTION",
+              help="also hide this fraction of the observed values (0.2: a fifth), impute them (one imputation) and "
+              "score them against the values hidden, beside the column mean (mode for categories) and an "
+              "IterativeImputer fitted on the run's training split: RMSE, accuracy and a verdict, printed and "
+              "written to OUT's name with .check.json")
+@click.option("--check-seed", type=int, default=None, help="seed of the values --check hides [default: --seed]")
 @DEVICE
 def impute(run: str, source: str | None, split: str | None, out: str, method: str, draws: int, k: int | None,
-           iterations: int, seed: int, device: str) -> None:
+           iterations: int, seed: int, check: float | None, check_seed: int | None, device: str) -> None:
     """Fill in the missing values (empty cells, NaN) of a table or an array with a trained run.
 
     Observed values are written back unchanged; rows keep their order and ids, columns their names, types and
@@ -54,6 +60,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
       vaekit train --data with-gaps.csv --missing model --epochs 200 --out runs/gaps
       vaekit impute runs/gaps --data with-gaps.csv --out filled.csv
       vaekit impute runs/gaps --data with-gaps.csv --draws 5 --out draws.csv
+      vaekit impute runs/gaps --data with-gaps.csv --check 0.2 --out filled.csv   # + filled.check.json
     """
     from vaekit.tasks.imputation import impute as impute_values
     from vaekit.tasks.outputs import select_data
@@ -61,10 +68,17 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     path = Path(out)
     if path.suffix.lower() not in (".npy", ".csv", ".parquet"):  # before the work, not after it
         raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
+    if check is not None and not 0 < check < 1:  # before the work, as every refusal
+        raise VaekitError(f"--check must be a fraction of the observed values between 0 and 1 (0.2 hides a fifth), "
+                          f"got {check}")
     opened = _open(run, device)
     model = opened.model
     chosen = select_data(opened, source, split, missing=True)
     labels = data_labels(model, chosen.y)
+    if check is not None:
+        from vaekit.tasks.baselines.imputation import hide_entries
+
+        hide_entries(chosen.x, check, seed if check_seed is None else check_seed)  # its refusals, before the work
     filled = impute_values(model, chosen.x, method=method, draws=draws, k=k, iterations=iterations, seed=seed,
                            y=labels)
     if path.suffix.lower() == ".npy":
@@ -88,6 +102,33 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     missing = int(torch.isnan(chosen.x).sum())
     click.echo(f"filled {missing} missing values in {len(chosen.x)} examples ({method}"
                f"{f', {draws} draws' if draws > 1 else ''}) and wrote {path}")
+    if check is not None:
+        _check(opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
+               {"method": method, "k": k, "iterations": iterations, "seed": seed})
+
+
+def _check(opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,
+           check_seed: int, settings: dict[str, Any]) -> None:
+    """--check: the run's imputation of hidden observed values beside the simple methods' (fitted on the run's
+    training split), printed and written to OUT's name with .check.json."""
+    from vaekit.core.io import write_json
+    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.imputation_check import check_imputation
+    from vaekit.tasks.baselines.verdict import comparison_lines, verdict
+
+    train = training_split(opened, chosen, own, missing=True)
+    kinds = opened.data_info.get("column_types") or None
+    found = check_imputation(opened.model, chosen.x, train.x, fraction, check_seed, kinds, labels, settings)
+    written = path.with_name(f"{path.stem}.check.json")
+    write_json(written, found)
+    click.echo(f"check: {found['hidden_entries']} observed values hidden ({fraction:g}, seed {check_seed}) and "
+               f"imputed; baselines fitted on the run's {found['training_rows']} training rows:")
+    for key, result in found["verdicts"].items():
+        figures = {name: figures[key] for name, figures in found["baselines"].items()}
+        shown = verdict(result["metric"], result["vaekit"], figures, result["higher_is_better"])
+        click.echo("\n".join(comparison_lines(shown, "the run")[:-1]))
+        click.echo(result["verdict"])
+    click.echo(f"wrote {written} (RMSE in {found['rmse_units']})")
 
 
 def _source_table(location: str) -> Any:
@@ -169,6 +210,24 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
             np.save(handle, array)
     click.echo(f"inpainted {int(missing.sum())} pixels of {len(x)} images ({method}); wrote {path} and "
                f"{path.with_name(f'{path.stem}.npy')}")
+    _inpainting_baselines(opened, chosen, source is None, x, gaps, filled, missing, seed)
+
+
+def _inpainting_baselines(opened: Any, chosen: Any, own: bool, x: torch.Tensor, gaps: torch.Tensor,
+                          filled: torch.Tensor, missing: torch.Tensor, seed: int) -> None:
+    """PSNR over the masked pixels (whose true values are known) of the run's inpainting, the median of the
+    observed neighbours, PCA and a KNNImputer fitted on the run's training split, and the verdict."""
+    from vaekit.tasks.baselines.denoising import inpainting_baselines, psnr
+    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.verdict import comparison_lines, verdict
+
+    train = training_split(opened, chosen, own)
+    found = {name: psnr(x, values, where=missing)
+             for name, values in inpainting_baselines(train.x, gaps, True, seed).items()}
+    click.echo(f"PSNR in dB over the {int(missing.sum())} masked pixels (peak 1), baselines fitted on the run's "
+               f"{len(train.x)} training images:")
+    for line in comparison_lines(verdict("PSNR", psnr(x, filled, where=missing), found), "the run"):
+        click.echo(line)
 
 
 COMMANDS = [impute, inpaint]

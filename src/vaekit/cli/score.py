@@ -73,11 +73,15 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
 @click.option("--out", default=None, help="output .csv or .parquet (columns id, one per kind, label), or .npy "
               "(an (N, kinds) array in --kind order; ids in NAME-ids.npy, labels in NAME-labels.npy) "
               f"[default: RUN/{SCORES_FILE}, which the report shows]")
+@click.option("--anomalous-classes", "anomalous", default=None, metavar="CLASSES",
+              help="labels that mark the anomalous rows, separated by commas (class numbers, or a table's label "
+              "values), to measure each score's AUROC beside PCA reconstruction error and an IsolationForest "
+              "fitted on the run's training split [default: with labels that are all 0 or 1, 1 is anomalous]")
 @DATA
 @SPLIT
 @DEVICE
 def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
-          out: str | None, source: str | None, split: str | None, device: str) -> None:
+          out: str | None, anomalous: str | None, source: str | None, split: str | None, device: str) -> None:
     """Score each example, higher = more anomalous: -ELBO, -log p(x), reconstruction error, rate, the
     complexity-corrected likelihood (images) or the likelihood ratio against a background model.
 
@@ -90,6 +94,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
       vaekit score runs/fashion --kind iw,complexity --k 100 --out scores.csv
       vaekit score runs/fashion --data mnist --split test --kind likelihood_ratio --background runs/bg --out o.npy
       vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
+      vaekit score runs/digits --anomalous-classes 5,6,7,8,9   # AUROC of each kind, beside PCA, IsolationForest
     """
     from vaekit.runs.lock import claim_run
     from vaekit.tasks.outputs import select_data
@@ -109,6 +114,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
         raise VaekitError(f"--background is read only by the likelihood_ratio score, not by {','.join(names)}; "
                           "add likelihood_ratio to --kind or leave out --background")
     chosen = select_data(opened, source, split)
+    marked = _anomalous_rows(chosen.y, anomalous, opened.data_info.get("class_names"))  # refused before the work
     x = _scored_data(opened.config, chosen.x)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
                         y=data_labels(model, chosen.y), progress=True)
@@ -118,6 +124,65 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     else:
         _write(path, names, scores, chosen.ids, chosen.y)
     click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
+    if marked is not None:
+        _baselines(opened, chosen, source is None, x, marked, scores, anomalous, seed)
+    elif chosen.y is not None:
+        click.echo("the rows have labels: give --anomalous-classes to measure each score's AUROC "
+                   "beside PCA reconstruction error and an IsolationForest")
+
+
+def _anomalous_rows(y: torch.Tensor | None, anomalous: str | None, names: list | None) -> np.ndarray | None:
+    """Which scored rows are anomalous: labels among --anomalous-classes (class numbers or label values), or
+    label 1 of labels that are all 0 or 1; None without labels to read it from."""
+    from vaekit.tasks.baselines.anomaly import anomalous_rows
+
+    if y is None:
+        if anomalous is not None:
+            raise VaekitError("--anomalous-classes marks anomalous rows by their labels, but these rows have none; "
+                              "score labelled data (a named data set, or a table with --label-column)")
+        return None
+    classes = None
+    if anomalous is not None:
+        known = [str(name) for name in names or []]
+        classes = []
+        for token in (part.strip() for part in anomalous.split(",")):
+            if token in known:
+                classes.append(known.index(token))
+            elif token.lstrip("-").isdigit():
+                classes.append(int(token))
+            else:
+                raise VaekitError(f"--anomalous-classes takes class numbers (or label values) separated by commas; "
+                                  f"{token!r} is neither")
+    marked = anomalous_rows(y.numpy(), classes)
+    if marked is None or not (marked.all() or not marked.any()):
+        return marked
+    if anomalous is None:  # 0/1 labels all alike: nothing to rank, and nothing the user asked for
+        return None
+    raise VaekitError(f"--anomalous-classes {anomalous} marks {'every' if marked.all() else 'none'} of the "
+                      f"{len(marked)} scored rows; an AUROC needs both normal and anomalous rows: choose classes "
+                      "that some rows have")
+
+
+def _baselines(opened, chosen, own: bool, x: torch.Tensor, marked: np.ndarray,  # type: ignore[no-untyped-def]
+               scores: dict[str, torch.Tensor], anomalous: str | None, seed: int) -> None:
+    """Each score kind's AUROC beside PCA reconstruction error and an IsolationForest fitted on the run's
+    training split (as the model saw it) and scored on the same rows, and a verdict for each kind."""
+    from vaekit.tasks.baselines.anomaly import anomaly_scores, auroc
+    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.verdict import figure, verdict
+
+    train = training_split(opened, chosen, own)
+    found = {name: auroc(marked, values) for name, values in
+             anomaly_scores(_scored_data(opened.config, train.x), x, seed).items()}
+    which = f"classes {anomalous}" if anomalous is not None else "label 1"
+    click.echo(f"AUROC against the labels ({which} anomalous: {int(marked.sum())} of {len(marked)} rows), baselines "
+               f"fitted on the run's {len(train.x)} training rows:")
+    rows = {**{f"vaekit {name}": auroc(marked, values.numpy()) for name, values in scores.items()}, **found}
+    width = max(len(name) for name in rows)
+    for name, value in rows.items():
+        click.echo(f"  {name:<{width}}  AUROC {figure(value)}")
+    for name in scores:
+        click.echo(verdict("AUROC", rows[f"vaekit {name}"], found, about=name).line)
 
 
 COMMANDS = [score]

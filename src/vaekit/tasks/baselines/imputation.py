@@ -28,16 +28,21 @@ NEAREST_FEATURES = 50  # ... and each regression reads at most this many other c
 
 def hide_entries(x: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
     """A boolean mask of x's shape: each observed (non-NaN) entry hidden with probability `fraction`, drawn by a
-    seeded generator. Refused when nothing would be hidden."""
+    seeded generator, except that every row keeps one observed entry (a row with none left has nothing to be
+    imputed from). Refused when nothing would be hidden."""
     if not 0 < fraction < 1:
         raise VaekitError(f"--check must be a fraction of the observed entries between 0 and 1, got {fraction}")
     observed = ~torch.isnan(x)
     if not bool(observed.any()):
         raise VaekitError("--check hides observed entries to score the imputation, but these rows have none")
     hidden = observed & (torch.rand(x.shape, generator=torch.Generator().manual_seed(seed)) < fraction)
+    seen, gone = observed.flatten(1), hidden.flatten(1)
+    emptied = (seen & ~gone).sum(1) == 0
+    gone[emptied, seen[emptied].to(torch.int8).argmax(1)] = False  # the row's first observed entry stays
+    hidden = gone.reshape(x.shape)
     if not bool(hidden.any()):
-        raise VaekitError(f"--check {fraction} hides none of the {int(observed.sum())} observed entries; hide a "
-                          "larger fraction or check more rows")
+        raise VaekitError(f"--check {fraction} hides none of the {int(observed.sum())} observed values (every row "
+                          "keeps one to be imputed from); hide a larger fraction or check rows with more values")
     return hidden
 
 
