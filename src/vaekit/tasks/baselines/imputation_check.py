@@ -38,7 +38,7 @@ def check_imputation(model: torch.nn.Module, x: torch.Tensor, train_x: torch.Ten
                              higher_is_better=higher, about="categorical entries" if key == "accuracy" else None
                              ).as_dict()
                 for key, label, higher in FIGURES if ours[key] is not None}
-    units = "each column in units of its training standard deviation" if kinds is not None else "the data's units"
+    units = "units of each column's training standard deviation" if kinds is not None else "the data's units"
     return {"fraction": fraction, "seed": seed, "rows": len(x), "hidden_entries": int(hidden.sum()),
             "training_rows": len(train_x), "rmse_units": units, "vaekit": ours, "baselines": theirs,
             "verdicts": verdicts}
