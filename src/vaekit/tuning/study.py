@@ -25,7 +25,8 @@ WARMUP_EPOCHS = 2  # epochs a trial trains before the pruner judges it
 
 def open_study(storage_url: str, name: str, seed: int, what: dict[str, Any]) -> optuna.Study:
     """The study `name` at `storage_url`, created or opened; refused when it searches something other than `what`."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # vaekit prints one line per trial itself
+    # vaekit prints one line per trial itself, a failed one's reason included (Optuna's would add its traceback)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
         with warnings.catch_warnings():  # the heartbeat is marked experimental in Optuna; it is what resumes need
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

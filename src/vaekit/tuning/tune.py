@@ -71,7 +71,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     what = {"data": data.source, "criterion": criterion, "validation": validation,
             "space": {name: str(t) for name, t in searched.items()}, "fixed": sorted(given)}
     study = open_study(storage or f"sqlite:///{(out / 'study.db').resolve()}", study_name, seed, what)
-    if not study.trials:  # a new study: trial 0 trains the settings as given, the untuned reference
+    if not _has_reference(study):  # trial 0 of a new study (or again, if it failed): the settings as given
         study.enqueue_trial({}, user_attrs={DEFAULTS: True})
     runner = TrialRunner(config, held, searched, CRITERIA[criterion], out, progress)
     callbacks = [] if trials is None else [optuna.study.MaxTrialsCallback(
@@ -84,6 +84,12 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     finally:  # also after Ctrl-C: what was found so far is written
         result = write_summary(study, out, CRITERIA[criterion], held, what)
     return result
+
+
+def _has_reference(study: optuna.Study) -> bool:
+    """Whether the study has the trial of the settings as given, finished or under way (another worker's)."""
+    alive = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+    return any(trial.user_attrs.get(DEFAULTS) for trial in study.get_trials(deepcopy=False, states=alive))
 
 
 def _given(config: Config | dict[str, Any]) -> set[str]:
