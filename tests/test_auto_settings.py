@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import invoke
 
+from conftest import invoke
 from vaekit.config import Config
 from vaekit.core.errors import ConfigError
 from vaekit.model import auto_width
@@ -32,7 +32,9 @@ def test_the_rule_for_a_small_table_small_images_and_big_images() -> None:
     assert auto_epochs(60_000, 128) == 22 and auto_patience(22) == 10
     # a million rows keep the old 10 epochs; rows unknown, the widths for plenty of data
     assert auto_epochs(1_000_000, 128) == 10 and auto_hidden((1, 28, 28)) == [400]
-    assert auto_hidden((1, 28, 28), 8_000) == [256]
+    # twice the inputs, to a power of two; few rows cap it
+    assert auto_hidden((100,), 8_000) == [256] and auto_hidden((1, 28, 28), 500) == [128]
+    assert auto_hidden((3,), 50) == [64]
     # an objective that pretrains (VaDE) leaves room after its pretraining epochs
     assert auto_epochs(1_000_000, 128, pretrain_epochs=15) == 25
 
@@ -81,9 +83,10 @@ def test_auto_is_a_word_of_the_settings_beside_numbers_and_lists() -> None:
             Config.from_dict(bad)
 
 
-def test_a_model_built_outside_training_takes_the_widths_for_plenty_of_data() -> None:
-    model = build_model(Config().model, (7,), "vector")
-    assert model.encoder.layers[0].out_features == 400  # the first linear layer of the MLP encoder
+def test_a_model_built_outside_training_takes_the_widths_for_its_shape() -> None:
+    # the first linear layer of the MLP encoder
+    assert build_model(Config().model, (1, 28, 28), "image").encoder.layers[0].out_features == 400
+    assert build_model(Config().model, (7,), "vector").encoder.layers[0].out_features == 64
 
 
 @pytest.fixture()
@@ -104,7 +107,7 @@ def test_a_run_says_its_settings_once_records_them_and_a_resume_reads_them_back(
     saved = json.loads((run / "config.json").read_text())["config"]
     assert (saved["model"]["hidden"], saved["train"]["epochs"], saved["train"]["early_stopping"]) == ([64], 3, 10)
     # a rule that would now choose otherwise changes nothing for the run: its config.json is read, not re-settled
-    monkeypatch.setattr(auto_width, "WIDTH_TIERS", ((0, 32),))
+    monkeypatch.setattr(auto_width, "MIN_WIDTH", 32)
     code, output = invoke("train", "--resume", run, "--epochs", "4", "--quiet")
     assert code == 0, output
     assert "notice: settings" not in output

@@ -14,9 +14,9 @@ class ModelConfig:
     network: str = setting("auto", "encoder/decoder network; auto: the data kind's own (mlp for images, tables and "
                            "audio, rnn for text and series)", choices=("auto",), part="network")
     hidden: list[int] | str = setting("auto", "MLP hidden widths, encoder order (the decoder mirrors them), e.g. "
-                                      "512,256; auto: one layer chosen by the training rows when training starts "
-                                      "(64 under 1,000, 128 under 5,000, 256 under 20,000, else 400) and written "
-                                      "to config.json", choices=("auto",))
+                                      "512,256; auto: one layer, twice an example's numbers rounded up to a power "
+                                      "of two, 64 to 400 (at most 128 under 1,000 training rows), chosen when "
+                                      "training starts and written to config.json", choices=("auto",))
     activation: str = setting("relu", "hidden activation", choices=("relu", "gelu", "tanh", "elu", "leaky_relu",
                                                                      "silu"))
     conv_channels: list[int] = setting([32, 64, 128, 256], "conv channels per stride-2 stage")
