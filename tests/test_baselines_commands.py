@@ -47,11 +47,13 @@ def test_cluster_prints_kmeans_on_the_inputs_and_on_pca_beside_the_run(digits_ru
     assert lines[2] == "baselines, 10 clusters, fitted on the run's 1617 training rows:"
     inputs = float(lines[3].split("accuracy ")[1].split(",")[0])
     pca = float(lines[4].split("accuracy ")[1].split(",")[0])
+    scaled = float(lines[5].split("accuracy ")[1].split(",")[0])
     assert lines[3].startswith("  k-means on the inputs: ") and lines[4].startswith("  k-means on PCA of the inputs")
+    assert lines[5].startswith("  k-means on the standardized inputs: ")
     assert 0.6 < inputs <= 1 and 0.6 < pca <= 1  # the digits' pixels cluster well: the bar is not low
     ours = float(lines[1].split("accuracy ")[1].split(",")[0])
-    winner = "vaekit wins" if ours > max(inputs, pca) else "the baseline wins"
-    assert lines[5].startswith(f"verdict (kmeans on codes): {winner}")
+    winner = "vaekit wins" if ours > max(inputs, pca, scaled) else "the baseline wins"
+    assert lines[6].startswith(f"verdict (kmeans on codes): {winner}")
 
 
 def test_predict_prints_logistic_regression_and_label_spreading_beside_q_y_given_x(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def test_kmeans_on_separated_blobs_is_perfect_and_is_fitted_on_the_training_rows
     found = clustering_baselines(train, x, y, clusters=3, seed=0)
     assert found[INPUTS_NAME] == {"accuracy": 1.0, "nmi": 1.0, "ari": 1.0}
     assert found["k-means on PCA of the inputs"]["accuracy"] == 1.0
+    assert found["k-means on the standardized inputs"]["accuracy"] == 1.0
     # fitted on two blobs only, k-means cannot give the third its own cluster: it was fitted, not refitted on x
     two = clustering_baselines(train[train_y < 2], x, y, clusters=2, seed=0)[INPUTS_NAME]
     assert two["accuracy"] < 1.0
