@@ -48,6 +48,16 @@ def test_the_validation_split_comes_from_the_training_split_only():
     assert torch_equal_rows(held, data)
 
 
+def test_kept_labels_fall_on_both_sides_of_the_validation_split():
+    """--labels-per-class keeps the first rows of each class in split_seed's permutation; the validation split
+    draws its own, so the labelled rows are not all held out (M2 would have none left to learn from)."""
+    data = load_dataset("digits")
+    from vaekit.data.common.partial_labels import keep_labels_per_class
+
+    held = validation_split(keep_labels_per_class(data, 5, seed=0), 0.2, seed=0)
+    assert int((held.train_y >= 0).sum()) == 42 and int((held.test_y >= 0).sum()) == 8
+
+
 def torch_equal_rows(held, data) -> bool:
     """The validation rows and labels are the training split's, row for row."""
     rows = {row.numpy().tobytes(): int(label) for row, label in zip(data.train_x, data.train_y)}

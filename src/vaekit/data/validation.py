@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import torch
 
 from vaekit.core.errors import DataError
 from vaekit.data.common.fingerprint import data_fingerprint
-from vaekit.data.common.split import split_indices
 from vaekit.data.dataset import Dataset
+
+VALIDATION_STREAM = 20  # names the validation split's random stream (numpy SeedSequence entropy beside the seed)
 
 
 def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
@@ -26,7 +28,11 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
     if n < 4:
         raise DataError(f"{data.source} has {n} training examples; choosing settings needs at least 4 (some to "
                         "train on, some to validate on)")
-    fit, held = (torch.from_numpy(rows) for rows in split_indices(n, fraction, seed))
+    # a stream of its own: split_seed's plain permutation also picks the labels --labels-per-class keeps (the first
+    # rows of each class in it), and the same permutation here would put every kept label in the validation rows
+    order = np.random.default_rng([seed, VALIDATION_STREAM]).permutation(n)
+    n_held = min(n - 2, max(2, round(n * fraction)))
+    fit, held = torch.from_numpy(np.sort(order[n_held:])), torch.from_numpy(np.sort(order[:n_held]))
 
     def rows(values: torch.Tensor | None, index: torch.Tensor) -> torch.Tensor | None:
         return None if values is None else values[index]

@@ -27,7 +27,7 @@ def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 
         if not tune_trials and tune_minutes is None:
             return train(config, folder, progress, data=data, pictures=False).model
         result = tune(config, folder, trials=tune_trials or None, minutes=tune_minutes, fixed=set(fixed),
-                      criterion=criterion, seed=config.train.seed, progress=progress, data=data)
+                      criterion=criterion, seed=config.train.seed, progress=progress, data=data, pictures=False)
         if result.best_run is None:
             raise VaekitError("no tuning trial finished within the budget; give more tune_minutes or tune_trials")
         return Run.open(result.best_run).load_model(config.train.device if config.train.device != "auto" else "cpu")

@@ -55,7 +55,7 @@ class TuneResult:
 
 
 def write_summary(study: optuna.Study, out: Path, criterion: Criterion, held: Dataset,
-                  what: dict[str, Any]) -> TuneResult:
+                  what: dict[str, Any], pictures: bool = True) -> TuneResult:
     rows = [_row(trial) for trial in study.get_trials(deepcopy=False)]
     complete = [row for row in rows if row["state"] == "complete" and _finite(row["value"])]
     result = TuneResult(out, criterion.label, trials=rows)
@@ -75,11 +75,19 @@ def write_summary(study: optuna.Study, out: Path, criterion: Criterion, held: Da
     save_importances(result.importances, out / "importance.png")
     if result.best_run is not None:
         _link(out / "best", result.best_run)
-        run = Run.open(result.best_run)
-        model = run.load_model()
-        write_pictures(model, held.test_x, held.test_y, result.best_run, run.metrics, held.class_names,
-                       columns=held.columns)
+        if pictures:
+            _pictures(result.best_run, held)
     return result
+
+
+def _pictures(run_dir: Path, held: Dataset) -> None:
+    """The best run's own pictures, of its validation rows (the labelled ones, where some are unlabelled: -1)."""
+    x, y = held.test_x, held.test_y
+    if y is not None and bool((y < 0).any()):
+        known = y >= 0
+        x, y = (x[known], y[known]) if bool(known.any()) else (x, None)
+    run = Run.open(run_dir)
+    write_pictures(run.load_model(), x, y, run_dir, run.metrics, held.class_names, columns=held.columns)
 
 
 def _row(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:

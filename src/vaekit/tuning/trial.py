@@ -61,7 +61,12 @@ class TrialRunner:
             raise
         if run.interrupted:
             raise Interrupted()
-        value = self.criterion.measure(run, self.held)
+        try:
+            value = self.criterion.measure(run, self.held)
+        except VaekitError as error:  # the criterion refused this model: said, and the search goes on
+            trial.set_user_attr("error", str(error))
+            self._say(trial, f"failed: {error}", values)
+            raise
         self._say(trial, f"{value:.4g}", values)
         return value
 

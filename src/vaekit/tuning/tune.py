@@ -38,11 +38,11 @@ from vaekit.tuning.trial import DEFAULTS, TrialRunner
 def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | None = 20,
          minutes: float | None = None, space: dict[str, str] | None = None, fixed: set[str] | None = None,
          criterion: str = "nll", validation: float = 0.2, storage: str | None = None, study_name: str = "vaekit",
-         seed: int = 0, progress: bool = True, data: Dataset | None = None) -> TuneResult:
+         seed: int = 0, progress: bool = True, data: Dataset | None = None, pictures: bool = True) -> TuneResult:
     """Search settings for `config`'s data and parts; write OUT/tune.json, history.png, importance.png and the
     best trial's run (OUT/best). Returns what was found (tuning/summary.py TuneResult). `data`: an in-memory
     Dataset to search on instead of loading config.data.source (the estimators do this); its training split is
-    the one carved."""
+    the one carved. `pictures=False` leaves out the best run's own pictures (the study's two are always drawn)."""
     if trials is None and minutes is None:
         raise ConfigError("give a budget: a number of trials, minutes, or both")
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
@@ -82,7 +82,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
             study.optimize(runner, n_trials=left, timeout=None if minutes is None else minutes * 60,
                            callbacks=callbacks, catch=(VaekitError,), gc_after_trial=True)
     finally:  # also after Ctrl-C: what was found so far is written
-        result = write_summary(study, out, CRITERIA[criterion], held, what)
+        result = write_summary(study, out, CRITERIA[criterion], held, what, pictures)
     return result
 
 
