@@ -78,8 +78,6 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     # the sizes left "auto" (hidden widths, epochs, early stopping), for this data's rows: said once, recorded
     reads_hidden = "hidden" in NETWORKS.get(config.model.network).reads or config.model.class_latent != "none"
     chosen = settle_sizes(config, data.kind, data.shape, n_train, reads_hidden)
-    if chosen and processes.leader:
-        notice(chosen)
     likelihood = config.model.likelihood
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
@@ -123,6 +121,8 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     tensors = prepare_class_labels(model, tensors)
     if processes.leader:  # an MLflow store that refuses the run fails here, before the run directory is written
         controls.start(run_dir)
+        if chosen:  # said once the set-up has passed: a refused run prints its error alone
+            notice(chosen)
     return SetUp(model, optimizer, controls, objective, tensors, streams, data, stream, likelihood, step, first_epoch,
                  metrics)
 
