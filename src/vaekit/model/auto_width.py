@@ -7,14 +7,15 @@
     auto_hidden((1, 28, 28), rows=500)    # [128]: few rows
     auto_hidden((1, 28, 28))              # [400]: rows unknown (a model built outside training)
 
-Why (bench/default_sizes.py; BENCHMARKS.md, "Default network width and epochs for small data"): each width trained
-to its best epoch on a held-out part of the training rows, the input size decided the width and the row count
-hardly did. On tables of 13 and 30 columns and on the 64-pixel digits, widths from 32 to 400 came within about a
-nat of each other (training long enough mattered far more: the old 10 epochs cost 2.6 to 26 nats); on 4,000
-Fashion-MNIST images of 784 pixels, 64 -> 128 -> 256 -> 400 units gained 2.6, 2.0 and 0.6 nats. So the narrowest
-width that was as good is taken for small inputs (the fastest, with the least to overfit with), and 400 for large
-ones. The cap for a few hundred rows: on wine's 142, 400 units were the worst of five widths. A second layer helped
-one table (wine, 0.5 nats) and hurt another (breast cancer, 4.6 nats): one layer.
+Why (bench/default_sizes.py; BENCHMARKS.md, "Default network width and epochs for small data"): with each width
+trained to its best epoch and scored on a held-out part of the training rows, the input size decided the best
+width more than the row count. On tables of 13 and 30 columns and on the 64-pixel digits, widths from 32 to 400
+came within about 1.5 nats of each other (training long enough mattered far more: the old 10 epochs cost 2.6 to
+27 nats); on 4,000 Fashion-MNIST images of 784 pixels, 64 -> 128 -> 256 -> 400 units gained 2.6, 2.0 and 0.6
+nats. So small inputs get a narrow layer (the fastest, with the least to overfit with) and large ones 400. The
+weakest part is the few-rows cap: 400 units were the worst width on wine's 142 rows on both seeds, but the best
+on breast cancer's 455 (1.3 nats ahead of the 64 chosen there). A second layer cost breast cancer 4.7 nats on
+both seeds: one layer.
 """
 
 from __future__ import annotations
