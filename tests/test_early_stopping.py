@@ -89,14 +89,18 @@ def test_stops_after_patience_and_keeps_the_best_weights(tmp_path, scripted) -> 
     assert [row["epoch"] for row in run.metrics] == [1, 2, 3, 4]
     assert run.best_epoch == 2 and "stopped early after epoch 4" in run.stopped_early
     assert [row["best_epoch"] for row in read_metrics(run.path / "metrics.csv")] == [1, 2, 2, 2]
+    # the epoch is chosen on a tenth of the training split, held out (not on the test split): 1455 of the 1617
+    # training digits train, 8 steps of 200 an epoch instead of 9
+    assert run.metrics[0]["step"] == 8
     best, final = _weights(run.path / "model-best.safetensors"), _weights(run.path / "model.safetensors")
     assert _same(best, final)  # with early stopping the run's model is the best epoch's
     checkpoint = load_checkpoint(run.path / "checkpoint.safetensors")
     assert checkpoint.epoch == 4 and not _same(checkpoint.model, best)  # the checkpoint keeps the last epoch
     assert checkpoint.controls["early_stopping"]["stopped_epoch"] == 4
-    # the best weights are epoch 2's: a 2-epoch run of the same seed ends with them bit for bit
-    two = vaekit.train(_config(epochs=2), tmp_path / "two", progress=False)
-    assert _same(_weights(two.path / "model.safetensors"), best)
+    # the best weights are epoch 2's: a 2-epoch run of the same seed (and the same held-out rows) ends with them
+    # in its checkpoint (its model.safetensors is the best of its own scripted epochs)
+    two = vaekit.train(_config(epochs=2, early_stopping=10), tmp_path / "two", progress=False)
+    assert _same(load_checkpoint(two.path / "checkpoint.safetensors").model, best)
     model = vaekit.load(run.path, weights="best")
     assert all(torch.equal(model.state_dict()[k], best[k]) for k in best)
 

@@ -20,6 +20,7 @@ from vaekit.core.notices import notice
 from vaekit.core.registry import NETWORKS, OBJECTIVES
 from vaekit.data import Dataset
 from vaekit.data.kinds import data_kind
+from vaekit.data.validation import validation_split
 from vaekit.model.build import build_model, resolve_auto
 from vaekit.model.size import allocation_error, check_training_fits
 from vaekit.model.vae import VAE
@@ -58,6 +59,10 @@ class SetUp:
     metrics: list[dict[str, float]]
 
 
+EARLY_STOPPING_SHARE = 0.1  # of the training split, held out to choose the epoch when early stopping is on
+MIN_ROWS_TO_CARVE = 10  # fewer training rows than this: early stopping reads the test split, as before
+
+
 def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None,
             stream: StreamedData | None, processes: Processes, device: torch.device) -> SetUp:
     """Everything before the first file is written: data, model, optimizer, objective, the restored state."""
@@ -78,6 +83,13 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     # the sizes left "auto" (hidden widths, epochs, early stopping), for this data's rows: said once, recorded
     reads_hidden = "hidden" in NETWORKS.get(config.model.network).reads or config.model.class_latent != "none"
     chosen = settle_sizes(config, data.kind, data.shape, n_train, reads_hidden)
+    if config.train.early_stopping > 0 and stream is None and data.source_fingerprint is None \
+            and len(data.train_x) >= MIN_ROWS_TO_CARVE:
+        # early stopping chooses an epoch: on validation rows carved from the training split, so that the test
+        # split stays unseen until `vaekit evaluate` (data/validation.py; the run records the whole data's
+        # fingerprint, and a resume carves the same rows again)
+        data = validation_split(data, EARLY_STOPPING_SHARE, config.data.split_seed)
+        n_train = len(data.train_x)
     likelihood = config.model.likelihood
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
