@@ -16,11 +16,14 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "vaekit"
 DECLARED_DEFAULT = "a declared default or pairing: config defaults, a data kind's network and likelihood, the " \
                    "objectives a posterior trains with, the prior a discrete code goes with"
 OTHER_MEANING = "the same word in another namespace (a class_latent value, a corruption, a column type, a score " \
-                "kind, a key of config.json)"
+                "kind, a key of config.json, a tuning criterion)"
 ESTIMATOR_DEFAULT = "a scikit-learn estimator's documented parameters: VAEImputer trains the MIWAE bound (iwae, or " \
                     "elbo with one draw) with a Gaussian likelihood, VAEClassifier's M2 on M1 codes a Gaussian one"
 
 ALLOWED = {
+    ("vaekit.tuning.criteria", "elbo"): OTHER_MEANING,
+    ("vaekit.estimators.classifier", "elbo"): OTHER_MEANING,
+    ("vaekit.tasks.baselines.imputation", "categorical"): OTHER_MEANING,
     ("vaekit.config.model", "diagonal_gaussian"): DECLARED_DEFAULT,
     ("vaekit.config.model", "standard_normal"): DECLARED_DEFAULT,
     ("vaekit.config.objective", "elbo"): DECLARED_DEFAULT,

@@ -88,8 +88,10 @@ def main() -> None:
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, "
                        "pictures)."),
-    "tune": ("tune", "Choose settings on a validation split with Optuna: a study of trials (each a run), pruned "
-                     "early when poor, resumable, shared by several workers; trial 0 trains the settings as given."),
+    "tune": ("tune", "Search the settings the chosen parts declare tunable (learning rate, batch size, code size, the "
+                     "network's width and depth, the objective's own), each trial a run trained on the training split "
+                     "less a validation share and scored on that share; poor trials are pruned from their per-epoch "
+                     "validation -ELBO."),
     "sample": ("outputs", "Decode draws from the prior: new examples (of class --label, for a conditional VAE)."),
     "reconstruct": ("outputs", "Encode examples and decode them again (at the posterior mean)."),
     "embed": ("outputs", "Write latent codes (posterior means) of a data split, or of --data whole, in order, with "

@@ -12,6 +12,7 @@ import click
 from vaekit.cli.train import _setting_options
 from vaekit.config import Config, load_config_file
 from vaekit.core.errors import VaekitError
+from vaekit.tuning.criteria import CRITERIA
 
 
 @click.command(context_settings={"max_content_width": 110})
@@ -26,7 +27,7 @@ from vaekit.core.errors import VaekitError
 @click.option("--space", "space_text", default=None, metavar="NAME=RANGE,...",
               help="narrow what is searched: lr=1e-4:1e-3, batch_size=64|128, hidden=64:256 (widths) or "
               "hidden=64:256x1:2 (and layers); tune.json lists what was searched")
-@click.option("--criterion", type=click.Choice(["nll", "elbo", "imputation"]), default="nll", show_default=True,
+@click.option("--criterion", type=click.Choice(list(CRITERIA)), default="nll", show_default=True,
               help="what a trial is scored by on the validation split: -log p(x) (importance-weighted), the "
               "-ELBO, or the error of imputing hidden entries")
 @click.option("--validation", default=0.2, show_default=True, metavar="FRACTION",

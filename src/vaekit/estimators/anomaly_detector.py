@@ -2,7 +2,7 @@
 each example by how unlikely the model finds it.
 
     from vaekit import VAEAnomalyDetector
-    detector = VAEAnomalyDetector(contamination=0.05, epochs=30).fit(X_train)   # (N, D) table or (N, C, H, W) images
+    detector = VAEAnomalyDetector(contamination=0.05).fit(X_train)   # (N, D) table or (N, C, H, W) images
     detector.decision_scores_, detector.threshold_, detector.labels_           # as PyOD: training scores, cut, 0/1
     detector.decision_function(X_new)   # higher = more abnormal (PyOD)
     detector.predict(X_new)             # 1 = outlier, 0 = inlier (PyOD)
@@ -24,7 +24,7 @@ from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
-from vaekit.estimators.fitting import config_keys, fit_model
+from vaekit.estimators.fitting import config_keys, fit_model, widths
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.build import build_model
 from vaekit.model.vae import VAE
@@ -37,7 +37,8 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     contamination: the expected fraction of outliers in the training data, in (0, 0.5]; score: a score kind of
     vaekit.tasks.scoring (iw, elbo, reconstruction, rate, complexity for images); k: importance samples of iw and
     complexity. latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized columns
-    for tables), epochs, batch_size, lr and seed set the VAE and its training; `config` takes any other setting
+    for tables), epochs, batch_size, lr and seed set the VAE and its training (hidden and epochs "auto": sized for
+    the rows of X, with early stopping, as `vaekit train` does with no flags); `config` takes any other setting
     as config sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if
     there is one).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): latent_dim, hidden, lr and batch_size above are
@@ -46,7 +47,7 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     """
 
     def __init__(self, contamination: float = 0.1, score: str = "iw", k: int = 100, latent_dim: int = 16,
-                 hidden: tuple[int, ...] = (400, 200), likelihood: str = "auto", epochs: int = 30,
+                 hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto", epochs: int | str = "auto",
                  batch_size: int = 128, lr: float = 1e-3, seed: int = 0, device: str = "auto",
                  config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
                  tune_minutes: float | None = None, progress: bool = False) -> None:
@@ -69,7 +70,7 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     def _config(self) -> Config:
         sections: dict[str, dict[str, Any]] = {name: dict(values) for name, values in (self.config or {}).items()}
         sections.setdefault("data", {})["source"] = "array"
-        sections.setdefault("model", {}).update(latent_dim=self.latent_dim, hidden=list(self.hidden),
+        sections.setdefault("model", {}).update(latent_dim=self.latent_dim, hidden=widths(self.hidden),
                                                 likelihood=self.likelihood)
         sections.setdefault("train", {}).update(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                                                 seed=self.seed, device=self.device)

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
-from vaekit.estimators.fitting import config_keys, fit_model
+from vaekit.estimators.fitting import config_keys, fit_model, widths
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.vae import VAE
 from vaekit.tasks.class_predictions import class_probabilities
@@ -45,10 +45,10 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     -log p(x), M2 by its validation -ELBO; `config`'s settings stay fixed.
     """
 
-    def __init__(self, latent_dim: int = 50, hidden: tuple[int, ...] = (500,), likelihood: str = "auto",
-                 epochs: int = 50, batch_size: int = 100, lr: float = 1e-3, classifier_weight: float = 0.1,
-                 m1: bool = False, m1_latent_dim: int = 50, m1_hidden: tuple[int, ...] = (600, 600),
-                 m1_epochs: int | None = None, m1_likelihood: str = "auto", seed: int = 0, device: str = "auto",
+    def __init__(self, latent_dim: int = 50, hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto",
+                 epochs: int | str = "auto", batch_size: int = 100, lr: float = 1e-3, classifier_weight: float = 0.1,
+                 m1: bool = False, m1_latent_dim: int = 50, m1_hidden: tuple[int, ...] | str = "auto",
+                 m1_epochs: int | str | None = None, m1_likelihood: str = "auto", seed: int = 0, device: str = "auto",
                  config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
                  tune_minutes: float | None = None, progress: bool = False) -> None:
         self.tune_trials = tune_trials
@@ -73,7 +73,7 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     def _m2_config(self, likelihood: str) -> Config:
         sections: dict[str, dict[str, Any]] = {name: dict(values) for name, values in (self.config or {}).items()}
         sections.setdefault("data", {})["source"] = "array"
-        sections.setdefault("model", {}).update(latent_dim=self.latent_dim, hidden=list(self.hidden),
+        sections.setdefault("model", {}).update(latent_dim=self.latent_dim, hidden=widths(self.hidden),
                                                 likelihood=likelihood, class_latent="m2")
         sections.setdefault("objective", {}).update(name="m2", classifier_weight=self.classifier_weight)
         sections.setdefault("train", {}).update(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
@@ -83,7 +83,7 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     def _m1_config(self) -> Config:
         return Config.from_dict({
             "data": {"source": "array"},
-            "model": {"latent_dim": self.m1_latent_dim, "hidden": list(self.m1_hidden),
+            "model": {"latent_dim": self.m1_latent_dim, "hidden": widths(self.m1_hidden),
                       "likelihood": self.m1_likelihood},
             "train": {"epochs": self.m1_epochs or self.epochs, "batch_size": self.batch_size, "lr": self.lr,
                       "seed": self.seed, "device": self.device}})

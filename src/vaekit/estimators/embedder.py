@@ -33,7 +33,7 @@ class VAEEmbedder:
     latent_dim and the keyword settings and searches the rest on a validation share of X.
     """
 
-    def __init__(self, latent_dim: int = 2, epochs: int = 30, out_dir: str | Path | None = None,
+    def __init__(self, latent_dim: int = 2, epochs: int | str = "auto", out_dir: str | Path | None = None,
                  progress: bool = False, tune_trials: int = 0, tune_minutes: float | None = None,
                  **settings: Any) -> None:
         self.tune_trials = tune_trials

@@ -36,3 +36,8 @@ def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 
 def config_keys(sections: dict[str, dict[str, object]] | None) -> frozenset[str]:
     """The settings an estimator's `config=` sections name: fixed in a search."""
     return frozenset(name for section, values in (sections or {}).items() if section != "data" for name in values)
+
+
+def widths(hidden: tuple[int, ...] | list[int] | str) -> list[int] | str:
+    """An estimator's `hidden` as the config takes it: a list of widths, or "auto" (sized for the data's rows)."""
+    return hidden if isinstance(hidden, str) else list(hidden)

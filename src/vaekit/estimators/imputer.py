@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
-from vaekit.estimators.fitting import fit_model
+from vaekit.estimators.fitting import fit_model, widths
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
 
@@ -35,7 +35,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     entries hidden from a validation share of the rows; latent_dim, hidden, lr and batch_size are searched.
     """
 
-    def __init__(self, latent_dim: int = 4, hidden: tuple[int, ...] = (128, 128), epochs: int = 200,
+    def __init__(self, latent_dim: int = 4, hidden: tuple[int, ...] | str = "auto", epochs: int | str = "auto",
                  batch_size: int = 64, lr: float = 1e-3, iw_samples: int = 20, likelihood: str = "gaussian",
                  method: str = "importance", k: int = 1000, iterations: int = 100, seed: int = 0,
                  tune_trials: int = 0, tune_minutes: float | None = None, progress: bool = False) -> None:
@@ -57,7 +57,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     def _config(self) -> Config:
         return Config.from_dict({
             "data": {"source": "array", "missing": "model"},
-            "model": {"latent_dim": self.latent_dim, "hidden": list(self.hidden), "likelihood": self.likelihood},
+            "model": {"latent_dim": self.latent_dim, "hidden": widths(self.hidden), "likelihood": self.likelihood},
             "objective": {"name": "iwae" if self.iw_samples > 1 else "elbo", "iw_samples": self.iw_samples},
             "train": {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "seed": self.seed}})
 

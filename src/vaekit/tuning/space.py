@@ -34,7 +34,7 @@ def declared_space(config: Config) -> dict[str, Tunable]:
     chosen = {"network": config.model.network, "posterior": config.model.posterior, "prior": config.model.prior,
               "likelihood": config.model.likelihood, "objective": config.objective.name}
     space = dict(GENERAL)
-    if config.model.posterior in ("vq", "gumbel_softmax"):  # latent_dim is M * D there: the codes' sizes say it
+    if REGISTRIES["posterior"].get(config.model.posterior).discrete_code:  # latent_dim is M * D: the codes' sizes
         space.pop("latent_dim")
     for kind, name in chosen.items():
         space.update(REGISTRIES[kind].get(name).tunable)
