@@ -108,7 +108,7 @@ def test_the_command_prints_the_verdict_and_fixes_what_it_is_given(tmp_path):
     assert result.exit_code == 0, result.output
     assert "best: trial" in result.output and f"best run: {out / 'best'}" in result.output
     summary = json.loads((out / "tune.json").read_text())
-    assert {"hidden", "latent_dim", "epochs"} <= set(summary["searched"]["fixed"])
+    assert {"hidden": [16], "latent_dim": 4, "epochs": 1}.items() <= summary["searched"]["fixed"].items()
     assert set(summary["searched"]["space"]) == {"lr", "batch_size", "warmup_epochs"}
     assert json.loads((out / "best" / "config.json").read_text())["config"]["model"]["latent_dim"] == 4
     # the best run's report shows the search it won

@@ -29,7 +29,7 @@ from vaekit.model.build import resolve_auto
 from vaekit.parts import check_config
 from vaekit.training.data_source import load_training_data
 from vaekit.tuning.criteria import CRITERIA
-from vaekit.tuning.space import search_space
+from vaekit.tuning.space import SECTION_OF, search_space
 from vaekit.tuning.study import finished, open_study
 from vaekit.tuning.summary import TuneResult, write_summary
 from vaekit.tuning.trial import DEFAULTS, TrialRunner
@@ -69,7 +69,10 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
                           "some of them (lr, batch_size, latent_dim, hidden, ...)")
     out.mkdir(parents=True, exist_ok=True)
     what = {"data": data.source, "criterion": criterion, "validation": validation,
-            "space": {name: str(t) for name, t in searched.items()}, "fixed": sorted(given)}
+            "space": {name: str(t) for name, t in searched.items()},
+            # the fixed settings with their values: going on with another --epochs would mix two searches
+            "fixed": {name: getattr(getattr(config, SECTION_OF[name]), name) for name in sorted(given)
+                      if name in SECTION_OF}}
     study = open_study(storage or f"sqlite:///{(out / 'study.db').resolve()}", study_name, seed, what)
     if not _has_reference(study):  # trial 0 of a new study (or again, if it failed): the settings as given
         study.enqueue_trial({}, user_attrs={DEFAULTS: True})
