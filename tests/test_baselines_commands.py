@@ -67,7 +67,8 @@ def test_predict_prints_logistic_regression_and_label_spreading_beside_q_y_given
     assert "baselines, fitted on the run's 1617 training rows (50 labelled):" in output
     figures = {line.split("  accuracy ")[0].strip(): float(line.split("accuracy ")[1])
                for line in output.splitlines() if "  accuracy " in line}
-    assert set(figures) == {"vaekit (q(y|x))", "logistic regression on the inputs", "LabelSpreading on the inputs"}
+    assert set(figures) == {"vaekit (q(y|x))", "logistic regression on the inputs", "LabelSpreading on the inputs",
+                            "LabelSpreading on the standardized inputs"}
     # 5 labels a class: LabelSpreading, which reads the 1567 unlabelled rows too, does far better than chance
     assert figures["LabelSpreading on the inputs"] > 0.8
     assert output.splitlines()[-1].startswith("verdict: ")
