@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from vaekit.cli import main
 from vaekit.config import Config
 from vaekit.core.tunable import Options, Span, Widths
-from vaekit.data import load_dataset
+from vaekit.data import Dataset, load_dataset
 from vaekit.data.validation import validation_split
 from vaekit.runs.run import Run
 from vaekit.tuning import tune
@@ -128,3 +128,21 @@ def test_an_estimator_with_a_budget_keeps_the_best_trials_model():
     detector = VAEAnomalyDetector(epochs=2, hidden=(16,), tune_trials=2).fit(x)
     assert detector.decision_scores_.shape == (len(x),) and np.isfinite(detector.decision_scores_).all()
     assert detector.get_params()["tune_trials"] == 2
+
+
+def test_the_imputation_criterion_scores_hidden_entries_in_column_spreads(tmp_path):
+    """A table whose columns differ a thousandfold in scale: the criterion is in each column's spread, so a trial's
+    figure is about 1 (the column mean's error), not about the largest column's units."""
+    from sklearn.datasets import load_wine
+
+    x = load_wine().data.astype(np.float32)
+    x[np.random.default_rng(0).random(x.shape) < 0.2] = np.nan
+    data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array", missing=True)
+    result = tune({"data": {"source": "array", "missing": "model"}, "model": {"hidden": [16]},
+                   "train": {"epochs": 2}}, tmp_path / "study", trials=1, criterion="imputation", data=data,
+                  progress=False)
+    assert 0.2 < result.best_value < 5.0
+    run = Run.open(result.best_run)
+    run.model = run.load_model()
+    held = validation_split(data, 0.2, seed=0)
+    assert CRITERIA["imputation"].measure(run, held) == pytest.approx(result.best_value)  # seeded: the same again

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from vaekit.data.dataset import Dataset
 from vaekit.runs.run import Run
+from vaekit.tasks.baselines.imputation import hide_entries, imputation_errors, scale_of
 from vaekit.tasks.imputation import impute
 from vaekit.tasks.scoring import score
 
@@ -50,31 +50,16 @@ def validation_elbo(run: Run, held: Dataset) -> float:
 
 
 def imputation_error(run: Run, held: Dataset) -> float:
-    x = held.test_x.numpy().astype(np.float64)
-    flat = x.reshape(len(x), -1)
-    rng = np.random.default_rng(0)
-    hidden = (rng.random(flat.shape) < HIDDEN_SHARE) & ~np.isnan(flat)
-    # every row keeps one observed entry at least: a row with nothing observed has nothing to impute from
-    bare = hidden.all(axis=1) | (hidden | np.isnan(flat)).all(axis=1)
-    hidden[bare] = False
-    shown = flat.copy()
-    shown[hidden] = np.nan
-    filled = impute(run.model, torch.from_numpy(shown.reshape(x.shape)).float(), k=IW_SAMPLES, seed=0,
-                    y=_labels(run, held)).numpy().reshape(len(x), -1)
-    train = held.train_x.numpy().reshape(len(held.train_x), -1).astype(np.float64)
-    scale = np.nanstd(train, axis=0)
-    scale[~(scale > 0)] = 1.0
-    coded = _coded_columns(held, flat.shape[1])
-    errors = np.where(coded[None, :], filled != flat, ((filled - flat) / scale[None, :]) ** 2)
-    return float(errors[hidden].mean()) if hidden.any() else float("nan")
-
-
-def _coded_columns(held: Dataset, width: int) -> np.ndarray:
-    """Whether each flattened entry holds a category's code (a table's binary or categorical column)."""
-    types = held.column_types
-    if types is None or len(types) != width:
-        return np.zeros(width, dtype=bool)
-    return np.array([kind != "continuous" for kind in types])
+    """The squared RMSE of the hidden continuous entries (in training standard deviations) plus the
+    share of hidden codes filled in wrong: one number to minimise, from the same measures as `impute --check`."""
+    x = held.test_x
+    hidden = hide_entries(x, HIDDEN_SHARE, seed=0)
+    filled = impute(run.model, x.masked_fill(hidden, float("nan")), k=IW_SAMPLES, seed=0, y=_labels(run, held))
+    kinds = held.column_types
+    # every entry in units of its column's training spread (arrays too: one large column must not decide)
+    spread = scale_of(held.train_x, kinds if kinds is not None else ["continuous"] * held.train_x[0].numel())
+    found = imputation_errors(x, filled, hidden, kinds, spread)
+    return (found["rmse"] or 0.0) ** 2 + (0.0 if found["accuracy"] is None else 1.0 - found["accuracy"])
 
 
 CRITERIA = {
