@@ -1,7 +1,8 @@
 """What a trial is scored by, on the validation split only (never the test split), lower is better for each:
 
     nll         -log p(x), the importance-weighted estimate (k = 100), mean per example: how well the model
-                fits data it did not train on; the default (a model with a class latent, M2 or GMVAE: elbo)
+                fits data it did not train on; the default (a model with a class latent, M2 or GMVAE: its
+                -ELBO, an upper bound on the same)
     elbo        the validation -ELBO of the run's best epoch: cheaper, looser
     imputation  hide 20% of the validation rows' entries (seeded), fill them in with the model: the mean squared
                 error of the continuous ones in training standard deviations, plus the share of categorical and
@@ -63,7 +64,7 @@ def imputation_error(run: Run, held: Dataset) -> float:
 
 
 CRITERIA = {
-    "nll": Criterion("validation -log p(x) (nats; -ELBO with a class latent)", negative_log_likelihood),
+    "nll": Criterion("validation -log p(x) (nats)", negative_log_likelihood),
     "elbo": Criterion("validation -ELBO (nats)", validation_elbo),
     "imputation": Criterion("validation imputation error", imputation_error),
 }
