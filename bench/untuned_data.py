@@ -60,6 +60,9 @@ def _split(x: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[np.ndarray, ...
     return tuple(train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y))
 
 
+ANOMALY_SCORE = {"kind": "iw"}  # --anomaly-score: the detector's score kind
+
+
 def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
     train_x, test_x, train_y, test_y = _split(x, y)
     classes = np.unique(y)
@@ -71,7 +74,7 @@ def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
     found = {f"baseline {name}": auroc(anomalous, scores)
              for name, scores in anomaly_scores(fit_rows, test_x).items()}
     for label, budget in (("defaults", None), ("tuned", minutes)):
-        detector = VAEAnomalyDetector(tune_minutes=budget).fit(fit_rows)
+        detector = VAEAnomalyDetector(score=ANOMALY_SCORE["kind"], tune_minutes=budget).fit(fit_rows)
         found[f"vaekit {label}"] = auroc(anomalous, detector.decision_function(test_x))
     return found
 
@@ -132,8 +135,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5.0, help="tuning minutes per case")
     parser.add_argument("--uses", default=",".join(USES), help="uses to run, separated by commas")
     parser.add_argument("--data", default=None, help="data sets to run, separated by commas [default: all]")
+    parser.add_argument("--anomaly-score", default="iw", help="the anomaly detector's score kind")
     parser.add_argument("--out", default="bench/results/untuned_data.json")
     args = parser.parse_args()
+    ANOMALY_SCORE["kind"] = args.anomaly_score
     torch.manual_seed(0)
     tables = _tables()
     chosen = args.data.split(",") if args.data else list(tables)
