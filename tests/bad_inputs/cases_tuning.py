@@ -39,6 +39,8 @@ CASES = [
     Case("tune-study-of-other-fixed-values", r"the study 'vaekit' in .* searched other settings \(fixed differ\)",
          ["tune", "--data", "digits", "--epochs", "2", "--hidden", "8", "--latent-dim", "2", "--batch-size", "128",
           "--warmup-epochs", "0", "--out", "{root}/study"], setup=other_study, changes=("study/study.db",)),
+    Case("tune-storage-unknown", r"cannot open the study storage bogus://x",
+         ["tune", *TINY, "--storage", "bogus://x"]),
     Case("tune-api-no-budget", r"give a budget: a number of trials, minutes, or both",
          api=lambda w: tune({"data": {"source": "digits"}}, w.path("s"), trials=None)),
     Case("tune-api-unknown-criterion", r"unknown criterion 'auc'; choose one of: nll, elbo, imputation",

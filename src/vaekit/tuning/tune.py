@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,19 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     if not searched:
         raise ConfigError("nothing to search: every setting this model would search is given (fixed); leave out "
                           "some of them (lr, batch_size, latent_dim, hidden, ...)")
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     what = {"data": data.source, "criterion": criterion, "validation": validation,
             "space": {name: str(t) for name, t in searched.items()},
             # the fixed settings with their values: going on with another --epochs would mix two searches
             "fixed": {name: getattr(getattr(config, SECTION_OF[name]), name) for name in sorted(given)
                       if name in SECTION_OF}}
-    study = open_study(storage or f"sqlite:///{(out / 'study.db').resolve()}", study_name, seed, what)
+    try:
+        study = open_study(storage or f"sqlite:///{(out / 'study.db').resolve()}", study_name, seed, what)
+    except ConfigError:
+        if created:  # a storage that cannot be opened leaves no folder behind
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     if not _has_reference(study):  # trial 0 of a new study (or again, if it failed): the settings as given
         study.enqueue_trial({}, user_attrs={DEFAULTS: True})
     runner = TrialRunner(config, held, searched, CRITERIA[criterion], out, progress)
