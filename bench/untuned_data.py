@@ -64,7 +64,7 @@ def _split(x: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[np.ndarray, ...
     return tuple(train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y))
 
 
-ANOMALY_SCORE = {"kind": "iw"}  # --anomaly-score: the detector's score kind
+ANOMALY_SCORE: dict[str, str] = {}  # --anomaly-score: {"score": kind} when given, else the detector's default
 
 
 def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
@@ -78,7 +78,7 @@ def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
     found = {f"baseline {name}": auroc(anomalous, scores)
              for name, scores in anomaly_scores(fit_rows, test_x).items()}
     for label, budget in (("defaults", None), ("tuned", minutes)):
-        detector = VAEAnomalyDetector(score=ANOMALY_SCORE["kind"], tune_minutes=budget).fit(fit_rows)
+        detector = VAEAnomalyDetector(**ANOMALY_SCORE, tune_minutes=budget).fit(fit_rows)
         found[f"vaekit {label}"] = auroc(anomalous, detector.decision_function(test_x))
     return found
 
@@ -204,10 +204,12 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5.0, help="tuning minutes per case")
     parser.add_argument("--uses", default=",".join(USES), help="uses to run, separated by commas")
     parser.add_argument("--data", default=None, help="data sets to run, separated by commas [default: all]")
-    parser.add_argument("--anomaly-score", default="iw", help="the anomaly detector's score kind")
+    parser.add_argument("--anomaly-score", default=None,
+                        help="the anomaly detector's score [default: the detector's, iw+reconstruction]")
     parser.add_argument("--out", default="bench/results/untuned_data.json")
     args = parser.parse_args()
-    ANOMALY_SCORE["kind"] = args.anomaly_score
+    if args.anomaly_score:
+        ANOMALY_SCORE["score"] = args.anomaly_score
     torch.manual_seed(0)
     tables = _tables()
     chosen = args.data.split(",") if args.data else list(tables)

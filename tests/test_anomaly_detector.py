@@ -45,7 +45,10 @@ def test_predict_agrees_with_the_decision_function_and_the_signs_are_pyods(fitte
     np.testing.assert_allclose(fitted.score_samples(x), -scores)
     assert scores[200:].min() > np.median(scores[:200])  # higher = more abnormal
     assert fitted.predict(noise).mean() > 0.9
-    expected = score(fitted.model_, torch.from_numpy(x), kind="iw", k=8).numpy()
+    # the default score, iw+reconstruction: each kind less its training median, over its training IQR, summed
+    expected = sum((score(fitted.model_, torch.from_numpy(x), kind=kind, k=8).numpy() - median) / iqr
+                   for kind, (median, iqr) in fitted.score_reference_.items())
+    assert set(fitted.score_reference_) == {"iw", "reconstruction"}
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
 
 

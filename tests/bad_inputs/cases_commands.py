@@ -33,6 +33,12 @@ def _detector_on_text() -> None:
     frame = pd.DataFrame({"age": [50.0, 61.0, 47.0], "sex": ["F", "M", "F"]})
     vaekit.VAEAnomalyDetector(epochs=1).fit(frame)
 
+
+def _detector_kind_twice() -> None:
+    import numpy as np
+
+    vaekit.VAEAnomalyDetector(score="iw+reconstruction+iw").fit(np.random.default_rng(0).random((20, 3)))
+
 OUT = "{root}/s.csv"
 
 
@@ -56,6 +62,8 @@ CASES = [
          api=lambda w: decompress(vaekit.load(w.run), "x.vkz")),
     Case("detector-text-column", r"VAEAnomalyDetector takes numbers; code categories as numbers first",
          api=lambda w: _detector_on_text()),
+    Case("detector-score-kind-twice", r"a score kind is named twice in 'iw\+reconstruction\+iw'",
+         api=lambda w: _detector_kind_twice()),
     Case("table-run-given-an-array", r"three\.npy is not a \.csv or \.parquet table, but this run was trained "
          r"on a table \(x, kind, y\)", ["score", "{root}/table-run", "--data", "{root}/three.npy", "--out", OUT],
          setup=_table_run),

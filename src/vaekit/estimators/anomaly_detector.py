@@ -8,8 +8,12 @@ each example by how unlikely the model finds it.
     detector.predict(X_new)             # 1 = outlier, 0 = inlier (PyOD)
     detector.score_samples(X_new)       # scikit-learn's sign: higher = more normal
 
-The score is one of vaekit.tasks.scoring's kinds ("iw", -log p(x), by default); threshold_ is the (1 - contamination)
-quantile of the training scores, so a fraction `contamination` of the training data is labelled outlying.
+The score is one of vaekit.tasks.scoring's kinds ("iw", -log p(x)), or kinds joined by + and summed, each
+standardized by its median and IQR on the training rows. The default is "iw+reconstruction" because the sum beat
+PCA and IsolationForest more often than either kind alone on four small tables (bench/untuned_data.py, one-class
+AUROC, iw / reconstruction / combined: digits 0.949 / 0.975 / 0.965, breast cancer 0.935 / 0.954 / 0.961, wine
+1.0 / 0.954 / 1.0, penguins 0.987 / 0.890 / 0.983). threshold_ is the (1 - contamination) quantile of the training
+scores, so a fraction `contamination` of the training data is labelled outlying.
 """
 
 from __future__ import annotations
@@ -28,28 +32,31 @@ from vaekit.estimators.fitting import config_keys, fit_model, widths
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.build import build_model
 from vaekit.model.vae import VAE
-from vaekit.tasks.scoring import check_kind, score
+from vaekit.tasks.scoring import combine, combined_kinds, fit_reference, score_parts
 
 
 class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     """fit / decision_function / predict / score_samples over tables (N, D) or images (N, C, H, W) in [0, 1].
 
     contamination: the expected fraction of outliers in the training data, in (0, 0.5]; score: a score kind of
-    vaekit.tasks.scoring (iw, elbo, reconstruction, rate, complexity for images); k: importance samples of iw and
-    complexity. latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized columns
-    for tables), epochs, batch_size, lr and seed set the VAE and its training (hidden and epochs "auto": sized for
-    the rows of X, with early stopping, as `vaekit train` does with no flags); `config` takes any other setting
-    as config sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if
-    there is one).
+    vaekit.tasks.scoring (iw, elbo, reconstruction, rate, complexity for images), used raw, or kinds joined by +:
+    combined(x) = sum_k (s_k(x) - median_k) / IQR_k, medians and IQRs of the training rows' scores, kept in
+    score_reference_ ({kind: (median, iqr)}; {} for one kind). The default, iw+reconstruction, is -log p(x) plus
+    the reconstruction error: it beat both PCA and IsolationForest on 3 of 4 small tables, where iw alone did on 2
+    and reconstruction alone on 1 (module docstring); k: importance samples of iw and complexity.
+    latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized columns for tables),
+    epochs, batch_size, lr and seed set the VAE and its training (hidden and epochs "auto": sized for the rows of
+    X, with early stopping, as `vaekit train` does with no flags); `config` takes any other setting as config
+    sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if there is one).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): latent_dim, hidden, lr and batch_size above are
     the untuned trial 0 and are searched on a validation share of X (validation -log p(x)), `config`'s settings
     stay fixed, and the best trial's model is kept.
     """
 
-    def __init__(self, contamination: float = 0.1, score: str = "iw", k: int = 100, latent_dim: int = 16,
-                 hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto", epochs: int | str = "auto",
-                 batch_size: int = 128, lr: float = 1e-3, seed: int = 0, device: str = "auto",
-                 config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
+    def __init__(self, contamination: float = 0.1, score: str = "iw+reconstruction", k: int = 100,
+                 latent_dim: int = 16, hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto",
+                 epochs: int | str = "auto", batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
+                 device: str = "auto", config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
                  tune_minutes: float | None = None, progress: bool = False) -> None:
         self.tune_trials = tune_trials
         self.tune_minutes = tune_minutes
@@ -87,13 +94,16 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
         config = self._config()
         x = _as_examples(X)
         kind = "image" if x.ndim == 4 else "vector"
-        check_kind(self.score, build_model(config.model, x.shape[1:], kind), None)  # refused before training
+        kinds = combined_kinds(self.score, build_model(config.model, x.shape[1:], kind))  # refused before training
         train_x, valid_x, _, _ = split_arrays(x, None, config.data.test_fraction, config.data.split_seed)
         data = Dataset.from_arrays("array", train_x, valid_x, None, None, kind, "in-memory array")
         self.model_: VAE = fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes,
                                      config_keys(self.config))
         self.n_features_in_ = int(np.prod(x.shape[1:]))
-        self.decision_scores_ = self._scores(x)
+        self.score_kinds_ = kinds
+        training = self._parts(x)
+        self.score_reference_ = fit_reference(training)  # {} for one kind: its raw score
+        self.decision_scores_ = combine(training, self.score_reference_)
         self.threshold_ = float(np.quantile(self.decision_scores_, 1 - float(self.contamination)))
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
         return self
@@ -104,15 +114,15 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
             raise VaekitError("this VAEAnomalyDetector is not fitted yet; call fit(X) first")
         return model
 
-    def _scores(self, x: np.ndarray) -> np.ndarray:
-        model = self._fitted()
-        return score(model, torch.from_numpy(x), kind=self.score, k=self.k, seed=self.seed,
-                     progress=self.progress).numpy()
+    def _parts(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """{kind: (N,) raw scores} of the kinds fitted, in one pass."""
+        return score_parts(self._fitted(), torch.from_numpy(x), self.score_kinds_, k=self.k, seed=self.seed,
+                           progress=self.progress)
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """(N,) anomaly scores, higher = more abnormal (PyOD's sign)."""
+        """(N,) anomaly scores, higher = more abnormal (PyOD's sign); combined with the training rows' reference."""
         model = self._fitted()
-        return self._scores(_as_examples(X, model.data_shape))
+        return combine(self._parts(_as_examples(X, model.data_shape)), self.score_reference_)
 
     def predict(self, X: Any) -> np.ndarray:
         """(N,) 1 for an outlier (score above threshold_), 0 for an inlier (PyOD's labels)."""

@@ -10,11 +10,16 @@
     from vaekit.tasks.scoring import score_many
     scores = score_many(model, x, "iw,complexity", k=100)
     score(model, x, kind="rate")
+
+A sum of kinds, each standardized by its median and IQR on training rows ("iw+reconstruction", the anomaly
+detector's default): combined.py.
 """
 
 # importing the kinds registers each under its name
 from vaekit.tasks.scoring import complexity, elbo, iw, likelihood_ratio, rate, reconstruction  # noqa: F401
+from vaekit.tasks.scoring.combined import combine, combined_kinds, fit_reference, score_parts
 from vaekit.tasks.scoring.compute import parse_kinds, score, score_many
 from vaekit.tasks.scoring.kind import SCORES, ScoreKind, check_kind
 
-__all__ = ["SCORES", "ScoreKind", "check_kind", "parse_kinds", "score", "score_many"]
+__all__ = ["SCORES", "ScoreKind", "check_kind", "combine", "combined_kinds", "fit_reference", "parse_kinds", "score",
+           "score_many", "score_parts"]
