@@ -9,7 +9,8 @@ chosen on a validation share of the training rows (vaekit.tuning carves it); eve
 the test rows, which neither the search nor the defaults saw. Baselines fit the same training rows.
 
     anomaly         one-class: train on the normal classes only; AUROC on the test rows (the other classes are
-                    the anomalies) of vaekit's iw score, against PCA reconstruction error and IsolationForest
+                    the anomalies) of the detector's default score (iw+reconstruction), against PCA
+                    reconstruction error and IsolationForest
     clustering      accuracy (Hungarian matching) of k-means on the VAE's codes (VAEEmbedder, 10-dim), against
                     k-means on the inputs and on their PCA
     semi_supervised 10 labels per class, the rest unlabelled: VAEClassifier (M2) accuracy against a logistic

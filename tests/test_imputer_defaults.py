@@ -1,10 +1,13 @@
-"""VAEImputer keeps each filled-in value inside the range its column took in the rows given to fit."""
+"""VAEImputer's defaults: each filled-in value stays inside the range its column took in the rows given to fit,
+and epochs="auto" trains the step budget, at most 200 epochs, with no early stopping (no rows carved away)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from vaekit import VAEImputer
+from vaekit.estimators.imputer import IMPUTER_EPOCHS
+from vaekit.training.auto_settings import auto_epochs
 
 
 def _gappy() -> np.ndarray:
@@ -32,3 +35,11 @@ def test_fill_ins_stay_in_each_columns_observed_range() -> None:
     # the same seed trains the same model: clipping is the only difference, and it moves some fill-ins
     assert np.array_equal(np.clip(raw, imputer.data_min_, imputer.data_max_), filled)
     assert not np.array_equal(raw, filled)
+
+
+def test_auto_epochs_are_the_step_budget_capped_and_all_trained() -> None:
+    small, large = VAEImputer()._config(124).train, VAEImputer()._config(100_000).train
+    assert (small.epochs, small.early_stopping) == (IMPUTER_EPOCHS, 0) == (200, 0)
+    assert (large.epochs, large.early_stopping) == (auto_epochs(100_000, 64), 0) == (10, 0)
+    chosen = VAEImputer(epochs=7)._config(124).train
+    assert (chosen.epochs, chosen.early_stopping) == (7, 0)
