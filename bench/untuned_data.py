@@ -39,7 +39,7 @@ from vaekit.tasks.baselines.anomaly import anomaly_scores, auroc
 from vaekit.tasks.baselines.classification import classification_baselines
 from vaekit.tasks.baselines.clustering import clustering_baselines
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_baselines, imputation_errors, scale_of
-from vaekit.tasks.evaluation.clustering import clustering_scores
+from vaekit.tasks.evaluation.clustering import clustering_scores, fit_codes
 
 
 def _tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -84,16 +84,18 @@ def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
     return found
 
 
+CLUSTER_METHOD = {"method": "kmeans"}  # --cluster-method: what clusters the VAE's codes
+
+
 def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
     train_x, test_x, train_y, test_y = _split(x, y)
     k = len(np.unique(y))
     found = {f"baseline {name}": scores["accuracy"]
              for name, scores in clustering_baselines(train_x, test_x, test_y, k).items()}
-    from sklearn.cluster import KMeans
-
     for label, budget in (("defaults", None), ("tuned", minutes)):
         embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget).fit(train_x)
-        codes = KMeans(k, n_init=10, random_state=0).fit(embedder.transform(train_x))
+        # as `vaekit cluster --method kmeans` or `gmm` (a diagonal Gaussian mixture) on the posterior means
+        codes = fit_codes(embedder.transform(train_x), CLUSTER_METHOD["method"], k, seed=0)
         found[f"vaekit {label}"] = clustering_scores(test_y, codes.predict(embedder.transform(test_x)))["accuracy"]
     return found
 
@@ -131,6 +133,7 @@ def imputation(x: np.ndarray, y: np.ndarray, minutes: float, share: float) -> di
 
 
 _RESTORERS: dict[tuple[str, float | None], object] = {}  # (the images' hash, budget) -> a VAE of them
+RESTORER_CONFIG: dict[str, dict[str, object]] = {}  # --restorer-config: sections added to the restorers' config
 
 
 def _restorer(train_x: np.ndarray, budget: float | None):  # type: ignore[no-untyped-def]
@@ -147,7 +150,7 @@ def _restorer(train_x: np.ndarray, budget: float | None):  # type: ignore[no-unt
         images = train_x.reshape(-1, 1, 8, 8)
         data = Dataset.from_arrays("digits", images, images[:50], None, None, "image", "digits (training rows)")
         folder = tempfile.mkdtemp()
-        config = {"data": {"source": "digits"}}
+        config = {**RESTORER_CONFIG, "data": {"source": "digits"}}  # the search keeps these settings fixed
         if budget is None:
             model = vaekit.train(config, f"{folder}/run", progress=False, data=data, pictures=False).model
         else:
@@ -207,10 +210,17 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="data sets to run, separated by commas [default: all]")
     parser.add_argument("--anomaly-score", default=None,
                         help="the anomaly detector's score [default: the detector's, iw+reconstruction]")
+    parser.add_argument("--cluster-method", choices=("kmeans", "gmm"), default="kmeans",
+                        help="what clusters the VAE's codes in the clustering use (vaekit cluster --method)")
+    parser.add_argument("--restorer-config", default=None, type=json.loads,
+                        help='config sections for the restoring VAE, e.g. \'{"objective": {"name": "denoising", '
+                             '"corruption": "gaussian", "corruption_level": 0.3}}\' [default: none: vaekit train\'s]')
     parser.add_argument("--out", default="bench/results/untuned_data.json")
     args = parser.parse_args()
     if args.anomaly_score:
         ANOMALY_SCORE["score"] = args.anomaly_score
+    RESTORER_CONFIG.update(args.restorer_config or {})
+    CLUSTER_METHOD["method"] = args.cluster_method
     torch.manual_seed(0)
     tables = _tables()
     chosen = args.data.split(",") if args.data else list(tables)
