@@ -139,9 +139,24 @@ def test_denoise_with_added_noise_compares_psnr_with_median_filter_and_pca(digit
     assert set(figures) == {"vaekit (the run)", "median filter 3x3", "PCA reconstruction"}
     noisy = float(output.split("the noisy inputs: ")[1].split(")")[0])
     assert figures["PCA reconstruction"] > noisy + 1  # PCA of the clean digits removes much of the noise
-    assert output.splitlines()[-1].startswith("verdict: ")
+    verdict_line = next(line for line in output.splitlines() if line.startswith("verdict: "))
+    # a run of clean inputs that loses is pointed to the objective that trains on noisy ones
+    assert "the baseline wins" in verdict_line  # a run of a few epochs against PCA of the clean digits
+    assert "hint: this run was trained on clean inputs; a run trained to remove noise restores better " \
+           "(--objective denoising --corruption KIND" in output
     code, output = invoke("denoise", digits_run, "--out", tmp_path / "same.npy")  # no clean targets: no baselines
     assert code == 0 and "PSNR" not in output
+
+
+def test_a_run_trained_on_noisy_inputs_gets_no_hint_to_train_on_them(tmp_path: Path) -> None:
+    run = tmp_path / "dvae"
+    code, output = invoke("train", "--data", "digits", "--latent-dim", "2", "--hidden", "32", "--epochs", "1",
+                          "--objective", "denoising", "--corruption", "gaussian", "--corruption-level", "0.3",
+                          "--out", run, "--quiet")
+    assert code == 0, output
+    code, output = invoke("denoise", run, "--add-noise", "gaussian:0.3", "--out", tmp_path / "d.npy")
+    assert code == 0, output
+    assert "the baseline wins" in output and "hint:" not in output  # one epoch loses, but it did train on noise
 
 
 def test_inpaint_compares_psnr_over_the_masked_pixels(digits_run: Path, tmp_path: Path) -> None:
