@@ -186,7 +186,9 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
                                                                       image=True).items()})
             found[f"vaekit {label}"] = psnr(clean.numpy(), ours.numpy(), where=where)
         else:
-            noisy = add_noise(model, clean, how, seed=0)
+            # within [0, 1], whatever the model: add_noise keeps to the likelihood's support, which for a Gaussian
+            # (--restorer-config) is unbounded; the same noisy images for every model and baseline
+            noisy = add_noise(model, clean, how, seed=0).clamp(0, 1)
             if label == "defaults":
                 found.update({f"baseline {name}": psnr(clean.numpy(), guess)
                               for name, guess in denoising_baselines(train_x.reshape(-1, 1, 8, 8), noisy.numpy(),
