@@ -48,14 +48,19 @@ def test_the_validation_split_comes_from_the_training_split_only():
     assert torch_equal_rows(held, data)
 
 
-def test_kept_labels_fall_on_both_sides_of_the_validation_split():
-    """--labels-per-class keeps the first rows of each class in split_seed's permutation; the validation split
-    draws its own, so the labelled rows are not all held out (M2 would have none left to learn from)."""
+def test_scarce_labels_all_stay_in_training_and_the_validation_rows_are_unlabelled():
+    """With some rows unlabelled (-1), as --labels-per-class leaves them, every label stays on the training side
+    (M2 learns its classifier from them; the validation -ELBO needs none), and the validation rows are drawn from
+    the unlabelled ones, as many as the fraction asks."""
     data = load_dataset("digits")
     from vaekit.data.common.partial_labels import keep_labels_per_class
 
-    held = validation_split(keep_labels_per_class(data, 5, seed=0), 0.2, seed=0)
-    assert int((held.train_y >= 0).sum()) == 42 and int((held.test_y >= 0).sum()) == 8
+    partial = keep_labels_per_class(data, 5, seed=0)
+    held = validation_split(partial, 0.2, seed=0)
+    assert int((held.train_y >= 0).sum()) == 50 and bool((held.test_y == -1).all())
+    assert len(held.test_x) == round(0.2 * len(partial.train_x)) and torch_equal_rows(held, partial)
+    fully = validation_split(data, 0.2, seed=0)  # every row labelled: drawn from all of them, as before
+    assert bool((fully.test_y >= 0).all()) and len(fully.test_x) == len(held.test_x)
 
 
 def torch_equal_rows(held, data) -> bool:

@@ -32,6 +32,11 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
     # rows of each class in it), and the same permutation here would put every kept label in the validation rows
     order = np.random.default_rng([seed, VALIDATION_STREAM]).permutation(n)
     n_held = min(n - 2, max(2, round(n * fraction)))
+    unlabelled = _unlabelled_rows(data.train_y)
+    if unlabelled is not None and unlabelled.sum() >= n_held:
+        # labels are scarce where some rows have none (-1): every label stays in training and the validation rows
+        # are unlabelled ones (what the run validates on, its -ELBO, needs no label)
+        order = np.concatenate([order[unlabelled[order]], order[~unlabelled[order]]])
     fit, held = torch.from_numpy(np.sort(order[n_held:])), torch.from_numpy(np.sort(order[:n_held]))
 
     def rows(values: torch.Tensor | None, index: torch.Tensor) -> torch.Tensor | None:
@@ -46,3 +51,11 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
         # a run trained on it records the whole data's fingerprint: `vaekit evaluate` on its test split, and a
         # resume (on the whole training split), read the data the run came from
         source_fingerprint=data_fingerprint(data))
+
+
+def _unlabelled_rows(labels: torch.Tensor | None) -> np.ndarray | None:
+    """(N,) bool: the rows without a label (-1) when some rows have one and some do not; None otherwise."""
+    if labels is None or labels.ndim != 1 or labels.dtype.is_floating_point:
+        return None
+    missing = (labels == -1).numpy()
+    return missing if missing.any() and not missing.all() else None
