@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from vaekit.core.errors import DataError
+from vaekit.data.common.convert import UNLABELLED
 from vaekit.data.common.fingerprint import data_fingerprint
 from vaekit.data.dataset import Dataset
 
@@ -54,8 +55,8 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
 
 
 def _unlabelled_rows(labels: torch.Tensor | None) -> np.ndarray | None:
-    """(N,) bool: the rows without a label (-1) when some rows have one and some do not; None otherwise."""
+    """(N,) bool: the rows without a label (UNLABELLED, -1) when some rows have one and some do not; None otherwise."""
     if labels is None or labels.ndim != 1 or labels.dtype.is_floating_point:
         return None
-    missing = (labels == -1).numpy()
+    missing = (labels == UNLABELLED).numpy()
     return missing if missing.any() and not missing.all() else None
