@@ -77,20 +77,25 @@ def test_a_search_writes_its_study_and_resumes_to_its_budget(tmp_path):
     assert summary["trials"][0]["defaults"] and summary["trials"][0]["settings"] == {}
     assert set(summary["trials"][1]["settings"]) == {"lr", "batch_size", "latent_dim", "warmup_epochs"}
     values = [t["value"] for t in summary["trials"] if t["state"] == "complete"]
-    assert first.best_value == min(values) and first.defaults_value == summary["trials"][0]["value"]
+    assert first.defaults_value == summary["trials"][0]["value"]
+    # the lowest, or trial 0 where the lowest beat it by less than the noise (and that is said)
+    lowest = first.passed_over["value"] if first.passed_over else first.best_value
+    assert lowest == min(values) and (first.passed_over is None or first.best_value == first.defaults_value)
     assert (out / "best").resolve() == first.best_run.resolve()
     assert (out / "history.png").stat().st_size > 0 and (out / "importance.png").stat().st_size > 0
     # the best trial is an ordinary run: it opens, and its criterion, measured again, is the study's figure
     held = validation_split(load_dataset("digits"), 0.2, seed=0)
     run = Run.open(out / "best")
     run.model = run.load_model()
-    assert CRITERIA["nll"].measure(run, held) == pytest.approx(first.best_value, rel=1e-6)
+    assert float(CRITERIA["nll"].measure(run, held).mean()) == pytest.approx(first.best_value, rel=1e-6)
     assert (first.best_run / "reconstructions.png").is_file()
     # the same call with a larger budget goes on from trial 2; one at the budget trains nothing more
     tune(TINY, out, trials=3, progress=False)
     assert len(json.loads((out / "tune.json").read_text())["trials"]) == 3
-    tune(TINY, out, trials=3, progress=False)
-    assert len(json.loads((out / "tune.json").read_text())["trials"]) == 3
+    again = tune(TINY, out, trials=3, progress=False, keep_lowest=True)
+    summary = json.loads((out / "tune.json").read_text())
+    assert len(summary["trials"]) == 3 and summary["passed_over"] is None
+    assert again.best_value == min(t["value"] for t in summary["trials"] if t["state"] == "complete")
 
 
 def test_a_poor_trial_is_pruned_and_keeps_its_run(tmp_path):
@@ -150,4 +155,6 @@ def test_the_imputation_criterion_scores_hidden_entries_in_column_spreads(tmp_pa
     run = Run.open(result.best_run)
     run.model = run.load_model()
     held = validation_split(data, 0.2, seed=0)
-    assert CRITERIA["imputation"].measure(run, held) == pytest.approx(result.best_value)  # seeded: the same again
+    values = CRITERIA["imputation"].measure(run, held)  # each validation row's part of the error
+    assert values.shape == (len(held.test_x),) and (values >= 0).all()
+    assert float(values.mean()) == pytest.approx(result.best_value)  # seeded: the same again

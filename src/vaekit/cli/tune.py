@@ -35,15 +35,18 @@ from vaekit.tuning.criteria import CRITERIA
 @click.option("--storage", default=None, metavar="URL", help="the study's storage, shared by workers on several "
               "machines: an Optuna storage URL (sqlite:///path.db, postgresql://...) [default: sqlite in --out]")
 @click.option("--study-name", default="vaekit", show_default=True, help="the study's name in its storage")
+@click.option("--keep-lowest", is_flag=True, help="make the lowest trial the best even where it beat trial 0 (the "
+              "settings as given) by less than the noise of the validation rows [default: keep trial 0 then]")
 @click.option("--quiet", is_flag=True, help="no line per trial")
 @_setting_options
 def tune(config_file: str | None, out: str | None, trials: str | None, minutes: str | None, space_text: str | None,
-         criterion: str, validation: float, storage: str | None, study_name: str, quiet: bool,
+         criterion: str, validation: float, storage: str | None, study_name: str, keep_lowest: bool, quiet: bool,
          **settings: Any) -> None:
     """Search the settings the chosen parts declare tunable (learning rate, batch size, code size, the network's
     width and depth, the objective's own), each trial a run trained on the training split less a validation share
     and scored on that share; poor trials are pruned from their per-epoch validation -ELBO. Trial 0 trains the
-    settings as given, so the gain of tuning is in the same study. Ctrl-C stops after saving; the same command goes
+    settings as given, so the gain of tuning is in the same study; the best is trial 0 unless a trial beat it by
+    more than the validation rows' noise. Ctrl-C stops after saving; the same command goes
     on, and several commands with the same --out (or --storage) search together.
 
     \b
@@ -71,7 +74,7 @@ def tune(config_file: str | None, out: str | None, trials: str | None, minutes: 
     try:
         result = run_tune(config, out, trials=budget, minutes=limit, space=parse_space(space_text), fixed=fixed,
                           criterion=criterion, validation=validation, storage=storage, study_name=study_name,
-                          seed=config.train.seed, progress=not quiet)
+                          seed=config.train.seed, progress=not quiet, keep_lowest=keep_lowest)
     except KeyboardInterrupt:
         click.echo(f"interrupted: the finished trials are saved in {out}; run the same command to go on", err=True)
         sys.exit(130)

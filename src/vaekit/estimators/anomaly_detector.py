@@ -50,7 +50,7 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if there is one).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): latent_dim, hidden, lr and batch_size above are
     the untuned trial 0 and are searched on a validation share of X (validation -log p(x)), `config`'s settings
-    stay fixed, and the best trial's model is kept.
+    stay fixed; the settings kept (trial 0's unless a trial clearly beat them) are trained again on all of X.
     """
 
     def __init__(self, contamination: float = 0.1, score: str = "iw+reconstruction", k: int = 100,

@@ -42,7 +42,8 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     codes. `config` takes any other setting of M2 as config sections, e.g. {"train": {"lr_schedule": "cosine"}}.
     The VAEs learn from every row given to fit (their validation numbers are on a copy of some of them).
     tune_trials / tune_minutes: a tuning budget for each VAE trained (vaekit.tuning): M1 scored by validation
-    -log p(x), M2 by its validation -ELBO; `config`'s settings stay fixed.
+    -log p(x), M2 by its validation -ELBO; `config`'s settings stay fixed; the settings kept are trained again
+    on every row.
     """
 
     def __init__(self, latent_dim: int = 50, hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto",

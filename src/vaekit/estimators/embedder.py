@@ -30,7 +30,8 @@ class VAEEmbedder:
     Keyword settings are those of vaekit's config sections (latent_dim, hidden, likelihood, beta, epochs,
     batch_size, lr, seed, ...); `out_dir` keeps the run directory (weights, config, metrics), otherwise the model
     lives in memory only. `tune_trials` / `tune_minutes`: a tuning budget; the search (vaekit.tuning) keeps
-    latent_dim and the keyword settings and searches the rest on a validation share of X.
+    latent_dim and the keyword settings, searches the rest on a validation share of X, and trains the settings
+    kept again on all of X.
     """
 
     def __init__(self, latent_dim: int = 2, epochs: int | str = "auto", out_dir: str | Path | None = None,

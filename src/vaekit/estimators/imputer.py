@@ -42,7 +42,8 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     held-out data to spare, so epochs="auto" trains the data's step budget, at most IMPUTER_EPOCHS (200), with no
     early stopping. Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): each trial is scored by the error of filling in
-    entries hidden from a validation share of the rows; latent_dim, hidden, lr and batch_size are searched.
+    entries hidden from a validation share of the rows; latent_dim, hidden, lr and batch_size are searched, and
+    the settings kept (trial 0's unless a trial clearly beat them) are trained again on all of X.
 
     keep_in_range (default on): a filled-in value is clipped to the range its column took in the rows given to
     fit (data_min_, data_max_), as IterativeImputer's min_value / max_value do. Why: a Gaussian decoder can

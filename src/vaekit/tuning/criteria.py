@@ -8,7 +8,9 @@
                 error of the continuous ones in training standard deviations, plus the share of categorical and
                 binary ones filled in wrong; for models meant to impute
 
-    CRITERIA["nll"].measure(run, held)   # held: the validation Dataset (its test split are the validation rows)
+    values = CRITERIA["nll"].measure(run, held)   # held: the validation Dataset (its test split are its rows)
+    float(values.mean())                          # the trial's figure; values: (rows,) where the criterion can
+                                                  # say each row's part (nll, imputation), else one number
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import torch
 
 from vaekit.data.dataset import Dataset
 from vaekit.runs.run import Run
-from vaekit.tasks.baselines.imputation import hide_entries, imputation_errors, scale_of
+from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
 from vaekit.tasks.imputation import impute
 from vaekit.tasks.scoring import score
 
@@ -31,26 +33,25 @@ IW_SAMPLES = 100
 @dataclass(frozen=True)
 class Criterion:
     label: str  # said in the history picture and the summary
-    measure: Callable[[Run, Dataset], float]
+    measure: Callable[[Run, Dataset], torch.Tensor]  # (rows,) each validation row's part, or () the whole
 
 
 def _labels(run: Run, held: Dataset) -> torch.Tensor | None:
     return held.test_y if run.model.num_classes is not None else None
 
 
-def negative_log_likelihood(run: Run, held: Dataset) -> float:
+def negative_log_likelihood(run: Run, held: Dataset) -> torch.Tensor:
     if run.model.class_latent is not None:  # M2, GMVAE: the scores take no such model yet; its -ELBO sums y out
         return validation_elbo(run, held)
-    values = score(run.model, held.test_x, kind="iw", k=IW_SAMPLES, seed=0, y=_labels(run, held))
-    return float(values.mean())
+    return score(run.model, held.test_x, kind="iw", k=IW_SAMPLES, seed=0, y=_labels(run, held)).double()
 
 
-def validation_elbo(run: Run, held: Dataset) -> float:
+def validation_elbo(run: Run, held: Dataset) -> torch.Tensor:
     rows = [row for row in run.metrics if row["epoch"] == run.best_epoch] or run.metrics[-1:]
-    return float(rows[0]["val_neg_elbo"])
+    return torch.tensor(float(rows[0]["val_neg_elbo"]), dtype=torch.float64)
 
 
-def imputation_error(run: Run, held: Dataset) -> float:
+def imputation_error(run: Run, held: Dataset) -> torch.Tensor:
     """The squared RMSE of the hidden continuous entries (in training standard deviations) plus the
     share of hidden codes filled in wrong: one number to minimise, from the same measures as `impute --check`."""
     x = held.test_x
@@ -59,8 +60,7 @@ def imputation_error(run: Run, held: Dataset) -> float:
     kinds = held.column_types
     # every entry in units of its column's training spread (arrays too: one large column must not decide)
     spread = scale_of(held.train_x, kinds if kinds is not None else ["continuous"] * held.train_x[0].numel())
-    found = imputation_errors(x, filled, hidden, kinds, spread)
-    return (found["rmse"] or 0.0) ** 2 + (0.0 if found["accuracy"] is None else 1.0 - found["accuracy"])
+    return torch.from_numpy(imputation_row_errors(x, filled, hidden, kinds, spread))
 
 
 CRITERIA = {

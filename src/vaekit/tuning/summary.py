@@ -4,6 +4,11 @@ run's own pictures.
 
     result = write_summary(study, out, criterion, held, what)
     result.best_run, result.best_value, result.defaults_value, result.importances
+    result.passed_over   # the lowest trial, where its gain over the settings as given was within the noise
+
+"Best" is the lowest trial only when it beat trial 0 (the settings as given) by more than the noise of their paired
+difference on the validation rows (tuning/row_values.py); otherwise the settings as given are kept, and said so.
+`keep_lowest=True` keeps the lowest regardless.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from vaekit.plots.tuning import save_importances, save_study_history
 from vaekit.runs.run import Run
 from vaekit.tasks.run_pictures import write_pictures
 from vaekit.tuning.criteria import Criterion
+from vaekit.tuning.row_values import clear_gain
 from vaekit.tuning.trial import DEFAULTS
 
 SUMMARY_FILE = "tune.json"
@@ -40,6 +46,8 @@ class TuneResult:
     defaults_value: float | None = None  # trial 0, the settings as given (None: it did not finish)
     importances: dict[str, float] = field(default_factory=dict)
     trials: list[dict[str, Any]] = field(default_factory=list)
+    # the lowest trial, not kept: {"trial", "value", "gain", "noise"}, its gain over trial 0 within the noise
+    passed_over: dict[str, Any] | None = None
 
     def verdict(self) -> str:
         """One line: the best against the untuned settings, on the validation split."""
@@ -47,6 +55,10 @@ class TuneResult:
             return "no trial finished yet: run the same command again to go on"
         number = int(self.best_run.name) if self.best_run is not None else "?"
         line = f"best: trial {number}, {self.criterion} {self.best_value:.4g}"
+        if self.passed_over is not None:
+            lowest = self.passed_over
+            return (f"{line}, the settings as given: trial {lowest['trial']} was {lowest['gain']:.3g} lower "
+                    f"({lowest['value']:.4g}), within the noise of the validation rows (±{lowest['noise']:.3g})")
         if self.defaults_value is not None:
             gain = self.defaults_value - self.best_value
             line += (f", {gain:.4g} better than the settings as given ({self.defaults_value:.4g})" if gain > 0 else
@@ -55,15 +67,21 @@ class TuneResult:
 
 
 def write_summary(study: optuna.Study, out: Path, criterion: Criterion, held: Dataset,
-                  what: dict[str, Any], pictures: bool = True) -> TuneResult:
+                  what: dict[str, Any], pictures: bool = True, keep_lowest: bool = False) -> TuneResult:
     rows = [_row(trial) for trial in study.get_trials(deepcopy=False)]
     complete = [row for row in rows if row["state"] == "complete" and _finite(row["value"])]
     result = TuneResult(out, criterion.label, trials=rows)
     if complete:
         best = min(complete, key=lambda row: row["value"])
+        given = next((row for row in complete if row["defaults"]), None)
+        result.defaults_value = None if given is None else given["value"]
+        if given is not None and best is not given and not keep_lowest:
+            gain = clear_gain(Path(best["run"]), Path(given["run"]))
+            if gain is not None and not gain.clear:
+                result.passed_over = {"trial": best["number"], "value": best["value"], "gain": gain.gain,
+                                      "noise": gain.noise}
+                best = given
         result.best_run, result.best_value, result.best_settings = Path(best["run"]), best["value"], best["settings"]
-        given = [row for row in complete if row["defaults"]]
-        result.defaults_value = given[0]["value"] if given else None
         result.importances = _importances(study)
     write_json(out / SUMMARY_FILE, {**{k: v for k, v in asdict(result).items() if k != "out_dir"},
                                     "best_run": None if result.best_run is None else str(result.best_run),

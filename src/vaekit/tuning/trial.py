@@ -21,6 +21,7 @@ from vaekit.core.tunable import Tunable
 from vaekit.data.dataset import Dataset
 from vaekit.training.loop import train
 from vaekit.tuning.criteria import Criterion
+from vaekit.tuning.row_values import save_row_values
 from vaekit.tuning.space import trial_settings
 
 DEFAULTS = "defaults"  # the user attribute that marks the trial of the settings as given
@@ -62,11 +63,14 @@ class TrialRunner:
         if run.interrupted:
             raise Interrupted()
         try:
-            value = self.criterion.measure(run, self.held)
+            measured = self.criterion.measure(run, self.held)
         except VaekitError as error:  # the criterion refused this model: said, and the search goes on
             trial.set_user_attr("error", str(error))
             self._say(trial, f"failed: {error}", values)
             raise
+        value = float(measured.mean())
+        if measured.dim() == 1:  # each row's part: the summary tells a real gain over trial 0 from noise
+            save_row_values(run_dir, measured)
         self._say(trial, f"{value:.4g}", values)
         return value
 

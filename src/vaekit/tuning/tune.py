@@ -5,6 +5,7 @@ the training split (the test split is never looked at), with Optuna.
     result.best_run        # runs/tuned/trials/0007: an ordinary run directory, trained with the best settings
     result.best_settings   # {"lr": 0.0021, "latent_dim": 12, "hidden": [128, 128], ...}
     result.defaults_value  # trial 0: the settings as given, untuned, on the same validation rows
+    result.passed_over     # the lowest trial where its gain over trial 0 was within the noise: trial 0 is kept
 
 Settings the caller gave are fixed (`fixed`, by default those in the dict, or those that differ from the defaults of
 a Config); `space` narrows a declared range ({"lr": "1e-4:1e-3"}). The budget is `trials` (finished trials in the
@@ -39,11 +40,14 @@ from vaekit.tuning.trial import DEFAULTS, TrialRunner
 def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | None = 20,
          minutes: float | None = None, space: dict[str, str] | None = None, fixed: set[str] | None = None,
          criterion: str = "nll", validation: float = 0.2, storage: str | None = None, study_name: str = "vaekit",
-         seed: int = 0, progress: bool = True, data: Dataset | None = None, pictures: bool = True) -> TuneResult:
+         seed: int = 0, progress: bool = True, data: Dataset | None = None, pictures: bool = True,
+         keep_lowest: bool = False) -> TuneResult:
     """Search settings for `config`'s data and parts; write OUT/tune.json, history.png, importance.png and the
     best trial's run (OUT/best). Returns what was found (tuning/summary.py TuneResult). `data`: an in-memory
     Dataset to search on instead of loading config.data.source (the estimators do this); its training split is
-    the one carved. `pictures=False` leaves out the best run's own pictures (the study's two are always drawn)."""
+    the one carved. `pictures=False` leaves out the best run's own pictures (the study's two are always drawn).
+    The best is the lowest trial where it beat trial 0 by more than the validation rows' noise, else trial 0
+    (tuning/summary.py); `keep_lowest=True` keeps the lowest regardless."""
     if trials is None and minutes is None:
         raise ConfigError("give a budget: a number of trials, minutes, or both")
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
@@ -92,7 +96,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
             study.optimize(runner, n_trials=left, timeout=None if minutes is None else minutes * 60,
                            callbacks=callbacks, catch=(VaekitError,), gc_after_trial=True)
     finally:  # also after Ctrl-C: what was found so far is written
-        result = write_summary(study, out, CRITERIA[criterion], held, what, pictures)
+        result = write_summary(study, out, CRITERIA[criterion], held, what, pictures, keep_lowest)
     return result
 
 

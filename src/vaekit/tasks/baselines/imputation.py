@@ -7,6 +7,7 @@ IterativeImputer, both fitted on the rows the run was trained on.
     filled = imputation_baselines(train_x, gaps, kinds=None)   # {"column mean": (N, D), "IterativeImputer": ...}
     imputation_errors(x, filled["IterativeImputer"], hidden, kinds=None, scale=scale_of(train_x))
     # {"rmse": 0.21, "accuracy": None, "continuous_entries": 2300, "categorical_entries": 0}
+    imputation_row_errors(x, filled["IterativeImputer"], hidden)   # (N,): their mean is rmse² + (1 - accuracy)
 """
 
 from __future__ import annotations
@@ -99,6 +100,24 @@ def scale_of(train_x: torch.Tensor | np.ndarray, kinds: list[str] | None) -> np.
     train = as_rows(train_x)
     spread = np.nanstd(train, axis=0)
     return np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
+
+
+def imputation_row_errors(x: torch.Tensor | np.ndarray, filled: torch.Tensor | np.ndarray, hidden: torch.Tensor,
+                          kinds: list[str] | None = None, scale: np.ndarray | None = None) -> np.ndarray:
+    """(N,) each row's share of rmse² + (1 - accuracy) (imputation_errors' two figures, as one error to minimise),
+    times N: their mean is that error, and two models' rows can be compared pairwise."""
+    truth, guess = as_rows(x), as_rows(filled)
+    mask = as_rows(hidden).astype(bool)
+    discrete = np.broadcast_to(_discrete(kinds, truth.shape[1]), truth.shape)
+    continuous, codes = mask & ~discrete, mask & discrete
+    squared = np.where(continuous, ((guess - truth) / (1.0 if scale is None else scale)) ** 2, 0.0)
+    wrong = np.where(codes, np.round(guess) != truth, False)
+    rows = np.zeros(len(truth))
+    if continuous.any():
+        rows += squared.sum(1) / continuous.sum()
+    if codes.any():
+        rows += wrong.sum(1) / codes.sum()
+    return rows * len(truth)
 
 
 def imputation_errors(x: torch.Tensor | np.ndarray, filled: torch.Tensor | np.ndarray, hidden: torch.Tensor,
