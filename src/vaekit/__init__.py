@@ -7,6 +7,7 @@
     x_new = model.sample(16)
     vaekit.score(model, x, kind="iw")    # per-example anomaly scores, higher = more anomalous
     vaekit.tune({"data": {"source": "digits"}}, "runs/tuned", trials=20)   # settings chosen on validation data
+    vaekit.__version__                   # "0.x.y", the installed version
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ _LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig"
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name == "__version__":  # the installed distribution's, so that it cannot drift from pyproject.toml
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("vaekit")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            return "0+unknown"
     if name in _LAZY:
         import importlib
 

@@ -20,6 +20,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model
+from vaekit.estimators.inputs import as_table, feature_names
 from vaekit.model.vae import VAE
 from vaekit.training.loop import train
 
@@ -79,9 +80,14 @@ class VAEEmbedder:
         x = _as_matrix(X)
         labels = None if y is None else np.asarray(y).astype(np.int64)
         train_x, test_x, train_y, test_y = split_arrays(x, labels, config.data.test_fraction, config.data.split_seed)
-        columns = [str(c) for c in X.columns] if hasattr(X, "columns") else None
+        names = feature_names(X)
+        if names is not None:  # scikit-learn's record of a DataFrame's columns; inverse_transform gives them back
+            self.feature_names_in_ = names
+        else:  # fitted (again) on an array: no names, and none left from an earlier fit
+            self.__dict__.pop("feature_names_in_", None)
+        self.n_features_in_ = x.shape[1]
         data = Dataset.from_arrays("array", train_x, test_x, train_y, test_y, "vector", "in-memory array",
-                                   columns=columns)
+                                   columns=None if names is None else list(names))
         if self.out_dir is not None and not (self.tune_trials or self.tune_minutes is not None):
             self.model_ = train(config, self.out_dir, self.progress, data=data).model
         else:  # with a tuning budget, the best trial's model (out_dir: the study's folder is temporary)
@@ -106,13 +112,14 @@ class VAEEmbedder:
         return self.fit(X, y).transform(X)
 
     @torch.no_grad()
-    def inverse_transform(self, Z: Any) -> np.ndarray:
-        """(N, D) likelihood means decoded from latent codes."""
+    def inverse_transform(self, Z: Any) -> Any:
+        """(N, D) likelihood means decoded from latent codes: a DataFrame with the columns fit saw, where fit was
+        given a DataFrame, else an array."""
         model = self._fitted()
         z = torch.as_tensor(np.asarray(Z, dtype=np.float32))
         if z.ndim != 2 or z.shape[1] != model.latent_dim:
             raise VaekitError(f"latent codes must have shape (N, {model.latent_dim}), got {tuple(z.shape)}")
-        return model.decode(z).mean.numpy()
+        return as_table(model.decode(z).mean.numpy(), getattr(self, "feature_names_in_", None))
 
 
 def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:

@@ -21,6 +21,7 @@ from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model, widths
+from vaekit.estimators.inputs import as_table, feature_names, frame_index
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
 from vaekit.training.auto_settings import auto_epochs
@@ -88,13 +89,17 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         """Train the VAE on the rows of X (N, D), NaN where values are missing."""
         x = _as_matrix(X)
         config = self._config(len(x))
-        columns = [str(c) for c in X.columns] if hasattr(X, "columns") else None
-        data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array", columns=columns,
-                                   missing=True)
+        names = feature_names(X)
+        data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array",
+                                   columns=None if names is None else list(names), missing=True)
         # a search scores each trial by how well it fills in entries hidden from its validation rows
         self.model_: VAE = fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes,
                                      frozenset({"iw_samples"}), criterion="imputation").cpu()
         self.n_features_in_ = x.shape[1]
+        if names is not None:  # scikit-learn's record of a DataFrame's columns
+            self.feature_names_in_ = names
+        else:  # fitted (again) on an array: no names, and none left from an earlier fit
+            self.__dict__.pop("feature_names_in_", None)
         with warnings.catch_warnings():  # an all-NaN column has no range (nanmin warns): it is never clipped
             warnings.simplefilter("ignore", RuntimeWarning)
             low, high = np.nanmin(x, axis=0).astype(np.float64), np.nanmax(x, axis=0).astype(np.float64)
@@ -102,9 +107,10 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         self.data_max_ = np.where(np.isnan(high), np.inf, high)
         return self
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Any) -> Any:
         """X (N, D) as float64 (as scikit-learn's imputers give it) with its missing values filled in; the observed
-        values are X's own, not rounded through the model's float32."""
+        values are X's own, not rounded through the model's float32. A DataFrame comes back as a DataFrame, with
+        its columns and index."""
         if not hasattr(self, "model_"):
             raise VaekitError("this VAEImputer is not fitted yet; call fit(X) first")
         x = _as_matrix(X, self.n_features_in_)
@@ -114,7 +120,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         if self.keep_in_range:
             filled = np.clip(filled, self.data_min_, self.data_max_)
         exact[missing] = filled[missing]
-        return exact
+        return as_table(exact, feature_names(X), frame_index(X))
 
 
 def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:

@@ -1,10 +1,13 @@
 """What the scikit-learn estimators (VAEAnomalyDetector, VAEClassifier) accept as X: numbers, as a table or images.
 
     x = as_examples(X, "VAEClassifier", shape=model.data_shape)   # float32 (N, D) or (N, C, H, W), finite
+    names = feature_names(X)               # a DataFrame's column names (scikit-learn's feature_names_in_), or None
+    as_table(values, names, index=X.index) # values as a DataFrame with those names, where there are names
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -28,3 +31,27 @@ def as_examples(X: Any, estimator: str, shape: tuple[int, ...] | None = None) ->
     if not np.isfinite(x).all():
         raise VaekitError("the array contains NaN or infinite values")
     return np.ascontiguousarray(x)
+
+
+def feature_names(X: Any) -> np.ndarray | None:
+    """X's column names, as strings, where X is a pandas DataFrame; None for arrays (pandas is not imported for
+    them: a caller who never loaded it did not pass a DataFrame)."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None or not isinstance(X, pandas.DataFrame):
+        return None
+    return np.asarray([str(name) for name in X.columns], dtype=object)
+
+
+def as_table(values: np.ndarray, names: np.ndarray | None, index: Any = None) -> Any:
+    """`values` (N, D) as a DataFrame with columns `names` (and `index`), so that a table given as a DataFrame
+    comes back as one; the array itself where there are no names."""
+    if names is None:
+        return values
+    import pandas
+
+    return pandas.DataFrame(values, columns=list(names), index=index)
+
+
+def frame_index(X: Any) -> Any:
+    """X's row index where X is a DataFrame, else None (a new DataFrame numbers its rows)."""
+    return X.index if feature_names(X) is not None else None

@@ -15,6 +15,7 @@ Two levels, by cost:
 from __future__ import annotations
 
 import operator
+import sys
 from typing import Any
 
 import numpy as np
@@ -26,15 +27,35 @@ from vaekit.likelihoods.base import support_text
 
 
 def _tensor(value: Any, name: str) -> torch.Tensor:
-    """A tensor from a tensor or a numpy array (anything else is refused: a list of lists is ambiguous about
-    dtype and slow)."""
+    """A tensor from a tensor, a numpy array or a pandas DataFrame of numbers (anything else is refused: a list of
+    lists is ambiguous about dtype and slow)."""
     if isinstance(value, torch.Tensor):
         return value
+    value = numbers_of_frame(value, name)
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise VaekitError(f"{name} must hold numbers, got a numpy array of {value.dtype}")
         return torch.from_numpy(np.ascontiguousarray(value))
     raise VaekitError(f"{name} must be a torch tensor or a numpy array, got {type(value).__name__}")
+
+
+def numbers_of_frame(value: Any, name: str = "x") -> Any:
+    """A pandas DataFrame's values as a numpy array (a table of numbers, as an array would hold them); anything
+    else as it is. pandas is not imported for it: a caller who never loaded pandas passed no DataFrame."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None or not isinstance(value, pandas.DataFrame):
+        return value
+    try:
+        # a copy of its own: pandas may hand out a read-only view, which torch will not wrap
+        return np.array(value.to_numpy(dtype=np.float32, na_value=np.nan))
+    except (TypeError, ValueError):
+        raise VaekitError(f"{name} must hold numbers; its columns {_text_columns(value)} do not (code categories as "
+                          "numbers first, or train on the table with `vaekit train --data FILE.csv`)") from None
+
+
+def _text_columns(frame: Any) -> str:
+    names = [str(column) for column, kind in frame.dtypes.items() if kind.kind not in "biuf"]
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _on_model(x: torch.Tensor, model: Any, name: str, move: bool) -> torch.Tensor:

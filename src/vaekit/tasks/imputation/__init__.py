@@ -4,6 +4,7 @@ Metropolis-within-Gibbs, one file each; `impute` is the one entry point.
     filled = impute(model, x)                                   # x: NaN where missing; observed entries kept as given
     draws = impute(model, x, method="importance", draws=5)      # (5, N, *shape): multiple imputation
     filled = impute(model, x, method="metropolis", iterations=200, seed=1)
+    filled = impute(model, frame)                               # a pandas DataFrame: a DataFrame, same columns
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from vaekit.core.errors import VaekitError
-from vaekit.model.input_checks import as_checked_data
+from vaekit.model.input_checks import as_checked_data, numbers_of_frame
 from vaekit.tasks.imputation.gibbs import gibbs_impute
 from vaekit.tasks.imputation.importance import importance_impute
 from vaekit.tasks.imputation.metropolis import metropolis_impute
@@ -40,14 +41,16 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     table's binary and categorical columns); draws > 1 gives that many draws from p(x_miss | x_obs), shape
     (draws, N, *data_shape), for multiple imputation. k: importance samples (importance, default 1000) or
     parallel chains averaged for a single imputation (gibbs, metropolis, default 100); iterations: the chains'
-    sweeps. The observed entries come back bit for bit, in x's own type and dtype; the same seed gives the same
-    result. Labels y for a conditional VAE.
+    sweeps. The observed entries come back bit for bit, in x's own type and dtype (a pandas DataFrame of numbers
+    comes back as a float32 DataFrame with its columns and index; with draws > 1, as an array); the same seed gives
+    the same result. Labels y for a conditional VAE.
     """
     if method not in METHODS:
         raise VaekitError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     # the chains need at least one sweep; importance resampling has none to make
     draws, iterations = _count(draws, "draws", 1), _count(iterations, "iterations", int(method != "importance"))
     k = DEFAULT_K[method] if k is None else _count(k, "k", 1)
+    frame, x = x, numbers_of_frame(x)
     as_numpy = isinstance(x, np.ndarray)
     original = torch.from_numpy(np.ascontiguousarray(x)) if as_numpy else x
     checked = as_checked_data(original, model, move=False, missing=True)
@@ -76,6 +79,8 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     filled = original.unsqueeze(0).repeat(draws, *[1] * original.dim())
     filled[:, missing] = imputed[:, missing].to(filled.dtype)  # observed entries untouched, bit for bit
     result = filled[0] if draws == 1 else filled
+    if frame is not x and draws == 1:  # given a DataFrame: the same table back, filled in
+        return type(frame)(result.numpy(), index=frame.index, columns=frame.columns)
     return result.numpy() if as_numpy else result
 
 
