@@ -266,19 +266,6 @@ def test_shipped_config_files_are_accepted_as_they_are(path: Path) -> None:
     assert config.train.epochs >= 1
 
 
-@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parents[1].glob("configs/*.yaml")),
-                         ids=lambda p: p.name)
-def test_shipped_configs_train_on_digits(tmp_path: Path, path: Path) -> None:
-    # each model's parts together, for one short epoch on the bundled digits (the files name Fashion-MNIST)
-    run = tmp_path / "run"
-    code, output = invoke("train", "--config", path, "--data", "digits", "--epochs", "1", "--hidden", "32",
-                          "--out", run, "--quiet")
-    assert code == 0, output
-    assert (run / "model.safetensors").is_file()
-    row = (run / "metrics.csv").read_text().splitlines()
-    assert len(row) == 2 and "nan" not in row[1]
-
-
 def test_damaged_run_files_give_one_line_errors(tmp_path: Path) -> None:
     import shutil
 

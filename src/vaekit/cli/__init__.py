@@ -88,6 +88,9 @@ def main() -> None:
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, "
                        "pictures)."),
+    "configs": ("configs", "List the configs that ship with vaekit, or print one: each trains a model the docs "
+                           "describe, and `vaekit train --config NAME` takes it by name (flags override its "
+                           "settings)."),
     "tune": ("tune", "Search the settings the chosen parts declare tunable (learning rate, batch size, code size, the "
                      "network's width and depth, the objective's own), each trial a run trained on the training split "
                      "less a validation share and scored on that share; poor trials are pruned from their per-epoch "

@@ -46,7 +46,8 @@ def _setting_options(command: Any) -> Any:
 
 @click.command(context_settings={"max_content_width": 110})
 @click.option("--config", "config_file", type=click.Path(), help="YAML, TOML or JSON file with sections data, "
-              "model, objective and train; flags override it")
+              "model, objective and train, or the name of one that ships with vaekit (vaekit configs lists them); "
+              "flags override it")
 @click.option("--out", type=click.Path(), help="run directory to create [default: runs/<data>-<time>]")
 @click.option("--resume", type=click.Path(), help="continue the run in this directory from its last checkpoint "
               "(only --epochs, --device and --nproc may change)")
@@ -64,7 +65,7 @@ def train(ctx: click.Context, config_file: str | None, out: str | None, resume: 
     Examples:
       vaekit train --data digits --latent-dim 2 --epochs 30 --out runs/digits
       vaekit train --data fashion-mnist --hidden 400 --latent-dim 20 --epochs 10
-      vaekit train --config configs/vae.yaml --beta 4 --warmup-epochs 5
+      vaekit train --config vae --beta 4 --warmup-epochs 5
       vaekit train --data fashion-mnist --compile --device cuda --precision fp16
       vaekit train --resume runs/digits --epochs 60
       vaekit train --nproc 2 --data digits --epochs 10 --out runs/two

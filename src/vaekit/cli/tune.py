@@ -17,7 +17,8 @@ from vaekit.tuning.criteria import CRITERIA
 
 @click.command(context_settings={"max_content_width": 110})
 @click.option("--config", "config_file", type=click.Path(), help="YAML, TOML or JSON file with sections data, "
-              "model, objective and train; its settings and the flags are fixed, the rest is searched")
+              "model, objective and train, or a named config (vaekit configs); its settings and the flags are "
+              "fixed, the rest is searched")
 @click.option("--out", type=click.Path(), help="folder of the study: study.db, tune.json, history.png, "
               "importance.png, trials/NNNN (one run each), best (a link to the best) "
               "[default: runs/tune-<data>-<time>]")
