@@ -19,3 +19,13 @@ def bars_drawn() -> bool:
         return True
     stream = sys.stderr
     return stream is not None and hasattr(stream, "isatty") and stream.isatty()
+
+
+def say_stage(text: str, shown: bool = True) -> None:
+    """One line on stderr as a long step starts ("evaluate: Frechet distance, training a classifier of this data
+    ..."), so that a log shows where a command is and a terminal is never silent for minutes. Written through tqdm,
+    so that a bar being drawn is not broken by it."""
+    if shown:
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"{text} ...", file=sys.stderr)
