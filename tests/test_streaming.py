@@ -260,3 +260,20 @@ def test_the_command_line_streams_and_records_it(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     info = read_run_config(tmp_path / "run")[1]
     assert info["streamed"] is True and info["n_train"] == 270 and info["n_test"] == 30
+
+
+def test_the_data_line_gives_the_streamed_counts_and_says_what_is_held_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 21: the line gave the in-memory sample's sizes ("20000 train / 6000 test") for 54,000 streamed rows
+    monkeypatch.setattr(streamed_module, "SAMPLE_ROWS", 100)
+    monkeypatch.setattr(streamed_module, "VALIDATION_ROWS", 10)
+    source = digits_npy(tmp_path / "d.npy")  # 300 rows: 270 train / 30 test
+    result = CliRunner().invoke(main, ["train", "--data", str(source), "--streaming", "on", "--workers", "0",
+                                       "--epochs", "1", "--hidden", "16", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("data: "))
+    assert f"{source}: 270 train / 30 test, vector (64,), unlabelled; streamed from disk" in line, line
+    assert "(in memory: a sample of 100 train examples for the data checks and standardization; the first 10 " \
+           "test examples for validation)" in line, line
+    info = read_run_config(tmp_path / "run")[1]
+    assert info["n_train"] == 270 and info["n_test"] == 30  # the whole test split, not validation's 10

@@ -231,11 +231,13 @@ class Dataset:
         n_train = len(self.train_x)
         return np.arange(n_train), n_train + np.arange(len(self.test_x))
 
-    def summary(self) -> str:
-        """One line for logs: name, split sizes, kind, shape and class count."""
+    def summary(self, counts: tuple[int, int] | None = None) -> str:
+        """One line for logs: name, split sizes, kind, shape and class count. `counts`: the (train, test) sizes of
+        the whole data, when this Dataset holds only a sample of them (streamed data: training/data_source.py),
+        so that the line never reports the sample's sizes as the data's."""
+        n_train, n_test = (len(self.train_x), len(self.test_x)) if counts is None else counts
         classes = f", {self.num_classes} classes" if self.num_classes is not None else ", unlabelled"
-        return (f"{self.name}: {len(self.train_x)} train / {len(self.test_x)} test, {self.kind} {self.shape}"
-                f"{classes}")
+        return f"{self.name}: {n_train} train / {n_test} test, {self.kind} {self.shape}{classes}"
 
     @classmethod
     def from_arrays(cls, name: str, train_x: np.ndarray, test_x: np.ndarray, train_y: np.ndarray | None,

@@ -55,10 +55,27 @@ class StreamedData:
     reader: RowReader
     train_mask: np.ndarray | None
     n_train: int
+    n_test: int  # the whole test split; validation reads at most VALIDATION_ROWS of it
     num_classes: int | None
 
     def __len__(self) -> int:
         return self.n_train
+
+    def summary(self, data: Dataset) -> str:
+        """The line for logs of streamed data whose bounded in-memory part is `data`: the counts of the whole data
+        (not the sample's), then what is held in memory and what for.
+
+            stream.summary(data)   # 'big.npy: 54000 train / 6000 test, vector (16,), unlabelled; streamed from
+                                   #  disk (in memory: a sample of 20000 train examples for the data checks and
+                                   #  standardization)'
+        """
+        held = []
+        if len(data.train_x) < self.n_train:
+            held.append(f"a sample of {len(data.train_x)} train examples for the data checks and standardization")
+        if len(data.test_x) < self.n_test:
+            held.append(f"the first {len(data.test_x)} test examples for validation")
+        return (f"{data.summary((self.n_train, self.n_test))}; streamed from disk"
+                + (f" (in memory: {'; '.join(held)})" if held else ""))
 
 
 def load_training_data(config: Config, run_info: dict[str, Any] | None = None) -> tuple[Dataset, StreamedData | None]:
@@ -150,15 +167,17 @@ def streamed_dataset(name: str, train: RowReader, test: RowReader | None, test_f
         mask = np.zeros(train.n, dtype=bool)
         mask[train_rows] = True
         test_x, test_y = train.take(test_rows[:VALIDATION_ROWS])
+        n_test = len(test_rows)
     else:
         if test.shape != train.shape:
             raise DataError(f"the train and test files of {name} differ in shape: {train.shape} vs {test.shape}")
         train_rows, mask = np.arange(train.n), None
         test_x, test_y = test.take(np.arange(min(test.n, VALIDATION_ROWS)))
+        n_test = test.n
     sample = train_rows
     if len(train_rows) > SAMPLE_ROWS:
         sample = np.sort(np.random.default_rng(seed).choice(train_rows, SAMPLE_ROWS, replace=False))
     train_x, train_y = train.take(sample)
     data = Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind=train.kind, source=train.where,
                                class_names=train.class_names, columns=train.columns)
-    return data, StreamedData(train, mask, len(train_rows), data.num_classes)
+    return data, StreamedData(train, mask, len(train_rows), n_test, data.num_classes)

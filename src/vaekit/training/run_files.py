@@ -31,7 +31,7 @@ def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streamed
     run_dir.mkdir(parents=True, exist_ok=True)
     data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
                  "kind": data.kind, "n_train": len(data.train_x) if stream is None else len(stream),
-                 "n_test": len(data.test_x),
+                 "n_test": len(data.test_x) if stream is None else stream.n_test,  # not validation's subset
                  "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
                  "num_classes": data.num_classes, "column_types": data.column_types,
                  "column_values": data.column_values, "fingerprint": data_fingerprint(data),

@@ -93,7 +93,9 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     likelihood = config.model.likelihood
     check_data_fits(data, likelihood, config.data.binarize, config.data.dequantize)
     if progress:
-        tqdm.write(f"data: {data.summary()}; likelihood {likelihood}")
+        # streamed: `data` holds bounded samples, and the line gives the whole data's counts
+        described = data.summary() if stream is None else stream.summary(data)
+        tqdm.write(f"data: {described}; likelihood {likelihood}")
     schema = None if data.column_types is None else (data.column_types, data.column_values)
     if data_kind(data.kind).padded:  # NaN padding: the encoder reads the mask, the likelihood scores real entries
         config.model.encoder_mask = True
