@@ -18,5 +18,10 @@ class Objective:
     per_example: bool = False  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     class_latent: bool = False  # it trains a model with a class latent (model.class_latent), given as a view
     draws_setting: str | None = None  # the ObjectiveConfig field holding its posterior draws per example (memory)
+    # the bound on log p(x) whose negative its loss is (at beta = 1), where that is not the ELBO (IWAE: "IW bound"):
+    # the console, the metrics (val_loss) and the curves show it first, since it, not the ELBO, is what improves
+    own_bound: str | None = None
+    # what its pretraining epochs train and what happens after them, as the console names the phases (VaDE)
+    phases: tuple[str, str] = ("pretraining", "ending the pretraining")
     # the ObjectiveConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)
     tunable: dict[str, Tunable] = {}  # read, never changed

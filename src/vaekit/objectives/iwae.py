@@ -35,6 +35,7 @@ class IWAE(Objective):
     # bound does not have (kl only chooses how the logged rate is computed)
     honours = SCHEDULE | {"kl", "iw_samples"}
     draws_setting = "iw_samples"  # k decoder outputs per example: the memory check counts them
+    own_bound = "IW bound"  # what training improves; its ELBO (the first sample's) may fall while the bound rises
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     # what `vaekit tune` may search (core/tunable.py)
     tunable = {"iw_samples": Span(2, 20, integer=True)}

@@ -69,6 +69,7 @@ class VaDE(Objective):
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     # what `vaekit tune` may search (core/tunable.py)
     tunable = {"pretrain_epochs": Span(0, 30, integer=True)}
+    phases = ("pretraining an autoencoder", "fitting the mixture prior to the training codes (GaussianMixture)")
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg

@@ -55,14 +55,20 @@ class Controls:
         if self.config.train.mlflow:
             self.mlflow = MlflowLog.start(self.config, run_dir, self._mlflow_state)
 
-    def end_epoch(self, row: dict[str, Any], model: VAE, run_dir: Path | None) -> str:
+    def end_epoch(self, row: dict[str, Any], model: VAE, run_dir: Path | None, pretraining: bool = False) -> str:
         """Track the best epoch (row gets "best_epoch"; a new best is saved, unless run_dir is None: a process
-        other than 0 of several), step the schedule; returns why the run stops here ('' to go on)."""
-        if self.stopping.update(int(row["epoch"]), row["val_neg_elbo"]) and run_dir is not None:
-            save_weights(model, run_dir / BEST_MODEL_FILE)
+        other than 0 of several), step the schedule; returns why the run stops here ('' to go on).
+
+        A pretraining epoch (VaDE's autoencoder) is neither a best nor a bad epoch: its -ELBO is of another model
+        (an unfitted prior), often far lower than the bound trained after it, which early stopping would otherwise
+        keep as "best" and stop on."""
+        if not pretraining:
+            if self.stopping.update(int(row["epoch"]), row["val_neg_elbo"]) and run_dir is not None:
+                save_weights(model, run_dir / BEST_MODEL_FILE)
         row["best_epoch"] = self.stopping.best_epoch
         step_schedule(self.schedule, row["val_neg_elbo"])
-        self.stopping.should_stop(int(row["epoch"]), self.config.train.epochs)
+        if not pretraining:
+            self.stopping.should_stop(int(row["epoch"]), self.config.train.epochs)
         return self.stopping.reason()
 
     def log_epoch(self, row: dict[str, Any]) -> None:

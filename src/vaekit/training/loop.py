@@ -41,6 +41,7 @@ from vaekit.runs.run import Run
 from vaekit.tasks.run_pictures import write_pictures
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.checkpoint import TrainingState, load_checkpoint
+from vaekit.training.console import epoch_line
 from vaekit.training.data_source import StreamedData, load_training_data
 from vaekit.training.distributed import (
     AgreedStop,
@@ -211,6 +212,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             if controls.stopped:  # an early-stopped run resumed with no more epochs planned: it is done
                 break
             if pretrain and epoch == pretrain + 1:  # also when resumed from the last pretraining checkpoint
+                if progress and leader:
+                    tqdm.write(f"{objective.phases[1]} ...")
                 objective.after_pretraining(model, training_codes(model, tensors.train_x), config.train.seed)
                 share_weights(model, processes)
             if processes.several:  # each process's noise, from (seed, rank, step): see training/distributed.py
@@ -229,7 +232,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 seconds = time.perf_counter() - started - compile_seconds
                 if not stop.stop:
                     val = validate(model, tensors.test_x, config.train.seed, config.objective.kl, tensors.test_y,
-                                   processes)
+                                   processes, objective=None if epoch <= pretrain else objective)
                     if not (math.isfinite(val["distortion"]) and math.isfinite(val["rate"])):
                         raise TrainingDiverged(step, epoch, "the validation loss")
             except TrainingDiverged as diverged:
@@ -256,7 +259,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                    "examples_per_s": n_train / seconds, "epoch_seconds": seconds,
                    **({"compile_seconds": compile_seconds} if config.train.compile else {})}
             # best weights, LR schedule, early stopping: in every process alike (from the shared validation)
-            stop_reason = controls.end_epoch(row, model, run_dir if leader else None)
+            stop_reason = controls.end_epoch(row, model, run_dir if leader else None, pretraining=epoch <= pretrain)
             metrics.append(row)
             if leader:
                 write_metrics(run_dir / METRICS_FILE, metrics)
@@ -271,9 +274,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 if on_epoch is not None:
                     on_epoch(dict(row))
             if progress:
-                tqdm.write(f"epoch {epoch}: train -ELBO {row['train_neg_elbo']:.2f}  validation -ELBO "
-                           f"{row['val_neg_elbo']:.2f} (distortion {row['val_distortion']:.2f} + rate "
-                           f"{row['val_rate']:.2f}) nats  {row['examples_per_s']:.0f} examples/s")
+                tqdm.write(epoch_line(row, type(objective).own_bound,
+                                      (objective.phases[0], pretrain) if epoch <= pretrain else None))
             if stop_reason:
                 break
             if isinstance(stop, AgreedStop) and stop.agree():  # after a whole epoch, saved: resume goes on from it
