@@ -47,3 +47,9 @@ def test_the_dict_is_json_and_the_lines_put_vaekit_first() -> None:
     lines = comparison_lines(found, "iw score")
     assert lines[0].startswith("  vaekit (iw score)") and lines[0].endswith("AUROC 0.91")
     assert lines[-1] == found.line and len(lines) == 4
+
+
+def test_a_figure_that_could_not_be_measured_reads_n_a_beside_the_others() -> None:
+    # issue 21: the figures under a verdict printed "AUROC nan", where the evaluation tables say n/a
+    lines = comparison_lines(verdict("AUROC", 0.91, {"broken": math.nan, "IsolationForest": 0.85}), "iw score")
+    assert lines[1].split() == ["broken", "AUROC", "n/a"] and "nan" not in "\n".join(lines)

@@ -15,7 +15,7 @@ from vaekit.cli.outputs import DATA, DEVICE
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
-from vaekit.tasks.evaluation.estimates import estimate_text
+from vaekit.tasks.evaluation.estimates import estimate_text, number_text
 from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
 
 if TYPE_CHECKING:
@@ -36,14 +36,17 @@ KMEANS_BASELINE = [(f"  baseline: k-means on inputs {name}", f"baseline_kmeans_i
                    for name, metric in (("accuracy", "accuracy"), ("NMI", "nmi"), ("ARI", "ari"))]
 
 
-def _cell(value: Any) -> str:
+def _cell(evaluation: dict[str, Any], key: str) -> str:
+    """The table's cell for `key` of one evaluation: "-" where it was not measured (a row only some columns have),
+    n/a where it was measured and is undefined (null in evaluation.json, NaN in memory), as report.html shows it."""
+    if key not in evaluation:
+        return "-"
+    value = evaluation[key]
     if isinstance(value, dict):  # a mean and its standard error
         return estimate_text(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
     if isinstance(value, str) and len(value) > 22:  # a long data path: its end names it
         return "..." + value[-19:]
-    return "-" if value is None else str(value)
+    return number_text(value)
 
 
 # text runs (evaluation/sequence.py), shown when a column has them
@@ -74,7 +77,7 @@ def _table(columns: list[tuple[str, dict[str, Any]]]) -> str:
     width = max(len(label) for label, _ in rows)
     lines = [" " * width + "".join(f"  {name[-22:]:>22}" for name, _ in columns)]
     for label, key in rows:
-        lines.append(f"{label:<{width}}" + "".join(f"  {_cell(r.get(key)):>22}" for _, r in columns))
+        lines.append(f"{label:<{width}}" + "".join(f"  {_cell(r, key):>22}" for _, r in columns))
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from vaekit.core.io import write_text
 from vaekit.plots.save import save_figure
 from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
-from vaekit.tasks.evaluation.estimates import estimate_text
+from vaekit.tasks.evaluation.estimates import estimate_text, number_text
 from vaekit.tasks.evaluation.provenance import stale_reason
 from vaekit.training.metrics_log import read_metrics
 
@@ -84,7 +84,7 @@ def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, s
     def cell(value: Any) -> str:
         if isinstance(value, dict):  # a mean and its standard error
             return estimate_text(value)
-        return f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
+        return html.escape(number_text(value))  # undefined (null in evaluation.json, NaN in memory): n/a
 
     rows = [("negative ELBO (nats per example)", evaluation["neg_elbo"]),
             ("distortion -log p(x|z)", evaluation["distortion"]), ("rate KL(q || p)", evaluation["rate"]),

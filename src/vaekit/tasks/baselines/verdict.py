@@ -18,8 +18,9 @@ from typing import Any
 
 
 def figure(value: float) -> str:
-    """A figure as the verdict prints it: four significant digits, enough to tell 0.912 from 0.913."""
-    return f"{value:.4g}"
+    """A figure as the verdict prints it: four significant digits, enough to tell 0.912 from 0.913; n/a for one
+    that could not be measured (NaN), as the evaluation tables show it (tasks/evaluation/estimates.py)."""
+    return "n/a" if math.isnan(value) else f"{value:.4g}"
 
 
 @dataclass(frozen=True)
