@@ -1,5 +1,5 @@
 """What vaekit prints and writes says what is true (issue 21): an undefined number reads n/a, never nan or None,
-in every table."""
+in every table, and numbers of different data are never set side by side without a word."""
 
 from __future__ import annotations
 
@@ -72,3 +72,20 @@ def test_evaluate_and_compare_show_an_undefined_number_as_n_a_and_an_unmeasured_
     assert code == 0, output
     assert row(output, FRECHET).split()[-1] == "n/a" and "nan" not in output
 
+
+def test_compare_warns_when_the_runs_measured_different_data_and_says_nothing_when_they_did_not(
+        evaluated: Path, tmp_path: Path) -> None:
+    same = copy_with(evaluated, tmp_path / "same")
+    fashion = copy_with(evaluated, tmp_path / "fashion", data="fashion-mnist", data_sha256="f" * 64)
+    code, output = invoke("compare", evaluated, same)
+    assert code == 0, output
+    assert "warning" not in output
+    code, output = invoke("compare", evaluated, fashion)
+    assert code == 0, output  # shown all the same, after the warning
+    assert (f"warning: these evaluations measured different data, so their numbers do not compare: {evaluated} "
+            f"measured digits; {fashion} measured fashion-mnist") in output
+    # one name, other examples (another split seed, a changed file): told apart by their fingerprints
+    resplit = copy_with(evaluated, tmp_path / "resplit", data_sha256="0" * 64)
+    code, output = invoke("compare", evaluated, resplit)
+    assert code == 0, output
+    assert f"{resplit} measured digits (data SHA-256 000000000000...)" in output

@@ -16,7 +16,7 @@ from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.tasks.evaluation.estimates import estimate_text, number_text
-from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, evaluation_path, stale_reason
+from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, different_data, evaluation_path, stale_reason
 
 if TYPE_CHECKING:
     from vaekit.runs.run import Run
@@ -247,7 +247,9 @@ def compare(runs: tuple[str, ...]) -> None:
     """Print the evaluations of several runs side by side (each RUN/evaluation.json: the run's own test split).
 
     An evaluation made with other weights than the run's model.safetensors (before a resume, say) is stale and
-    refused: run `vaekit evaluate RUN` to refresh it.
+    refused: run `vaekit evaluate RUN` to refresh it. Runs evaluated on different data (digits beside
+    Fashion-MNIST, or another split) are shown after a warning naming which measured which: their numbers do not
+    compare.
 
     \b
     Example:
@@ -268,6 +270,9 @@ def compare(runs: tuple[str, ...]) -> None:
         if reason is not None:
             raise VaekitError(f"{path} is stale: {reason}; run `vaekit evaluate {run}` to refresh it")
         columns.append((run, evaluation))
+    mismatch = different_data(columns)
+    if mismatch is not None:  # shown side by side all the same (exit 0), but never without saying so
+        click.echo(f"warning: {mismatch}", err=True)
     click.echo(_table(columns))
 
 

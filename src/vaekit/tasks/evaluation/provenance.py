@@ -3,6 +3,7 @@
     record = provenance("runs/demo", "digits", x, y)
     # {"data": "digits", "data_sha256": "...", "weights_sha256": "..."}: stored in the evaluation's JSON
     stale_reason("runs/demo", evaluation)   # None while model.safetensors is the file it measured, else why not
+    different_data([("runs/a", a), ("runs/b", b)])   # None when both measured the same examples, else which what
     evaluation_path("runs/demo", "held.npz", "all")   # runs/demo/evaluations/held.json
 
 A run's own evaluation (RUN/evaluation.json, its test split) is what `compare` and `report` show; evaluations of
@@ -62,6 +63,22 @@ def stale_reason(run_dir: str | Path, evaluation: dict[str, Any]) -> str | None:
     if file_sha256(weights) != recorded:
         return f"it measured other weights than the run's {MODEL_FILE} (trained further or replaced since)"
     return None
+
+
+def different_data(evaluations: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """None when every (name, evaluation) measured the same examples (the same data and fingerprint); else a
+    sentence naming which measured which data, to print before their numbers are set side by side, since numbers
+    of different data (nats of digits beside nats of Fashion-MNIST) do not compare. Examples count as different
+    when their fingerprints differ, even under one name (another split seed, a changed file)."""
+    measured = {name: (evaluation.get("data"), evaluation.get("data_sha256")) for name, evaluation in evaluations}
+    if len(set(measured.values())) <= 1:
+        return None
+    # a name measured with several fingerprints is told apart by them: their first 12 hex digits are enough
+    shared = [source for source, _ in set(measured.values())]
+    said = {name: str(source) if shared.count(source) == 1 else f"{source} (data SHA-256 {str(sha)[:12]}...)"
+            for name, (source, sha) in measured.items()}
+    which = "; ".join(f"{name} measured {what}" for name, what in said.items())
+    return f"these evaluations measured different data, so their numbers do not compare: {which}"
 
 
 def evaluation_path(run_dir: str | Path, source: str | None, split: str, out: str | Path | None = None) -> Path:
