@@ -53,3 +53,32 @@ def test_a_pretraining_epoch_is_never_the_best_epoch(tmp_path, capsys):
     assert "fitting the mixture prior to the training codes" in said
     assert [row["best_epoch"] for row in run.metrics][:2] == [0, 0]  # the autoencoder's -ELBO is not a best
     assert run.best_epoch >= 3 and len(run.metrics) >= 3  # patience 1 did not stop it on the pretraining
+
+
+def _train_cli(*args: object) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from vaekit.cli import main
+
+    result = CliRunner().invoke(main, ["train", *map(str, args)])
+    return result.exit_code, result.output
+
+
+def test_train_ends_with_the_files_written_and_what_to_run_next(tmp_path):
+    code, output = _train_cli("--data", "digits", "--class-latent", "m2", "--objective", "m2",
+                              "--labels-per-class", "10", "--hidden", "16", "--epochs", "1", "--out", tmp_path / "m2")
+    assert code == 0, output
+    assert f"wrote {tmp_path / 'm2'}/: model.safetensors (weights)" in output and "reconstructions.png" in output
+    assert f"next: vaekit evaluate {tmp_path / 'm2'}" in output and f"vaekit predict {tmp_path / 'm2'}" in output
+    assert "vaekit cluster" not in output  # no cluster variable in this prior
+    code, quiet = _train_cli("--data", "digits", "--hidden", "16", "--epochs", "1", "--out", tmp_path / "q",
+                             "--quiet")
+    assert code == 0 and "next:" not in quiet and "run saved in" in quiet
+
+
+def test_a_language_model_reports_no_latent_units(tmp_path):
+    (tmp_path / "lines.txt").write_text("the cat sat on the mat\na dog ran in the park\n" * 30)
+    code, output = _train_cli("--data", tmp_path / "lines.txt", "--network", "rnn", "--language-model",
+                              "--epochs", "1", "--out", tmp_path / "lm", "--quiet")
+    assert code == 0, output
+    assert "run saved in" in output and "latent units" not in output

@@ -12,9 +12,11 @@ from typing import Any
 
 import click
 
+from vaekit.cli.closing import say_done
+from vaekit.cli.next_steps import next_commands
 from vaekit.config import SECTIONS, Config, load_config_file
 from vaekit.core.errors import VaekitError
-from vaekit.parts import choices
+from vaekit.parts import REGISTRIES, choices
 
 
 def _choices_text(metadata: Any) -> str:
@@ -114,6 +116,8 @@ def train(ctx: click.Context, config_file: str | None, out: str | None, resume: 
                    f"`vaekit train --resume {run.path}`", err=True)
         sys.exit(130)
     click.echo(f"run saved in {Path(run.path)}{_summary(run)}")
+    if not quiet:
+        say_done([_written(Path(run.path))], next_commands(run))
 
 
 def _start_processes(ctx: click.Context, nproc: int, overrides: dict[str, dict[str, Any]], config_file: str | None,
@@ -166,8 +170,13 @@ def _summary(run: Any) -> str:
     if not run.metrics:
         return ""
     final, train = run.metrics[-1], run.config.train
-    text = (f"; epoch {final['epoch']}: validation -ELBO {final['val_neg_elbo']:.2f} nats, "
-            f"{final['val_active_units']} of {run.model.latent_dim} latent units active")
+    text = f"; epoch {final['epoch']}: validation -ELBO {final['val_neg_elbo']:.2f} nats"
+    bound = REGISTRIES["objective"].get(run.config.objective.name).own_bound
+    if bound is not None and "val_loss" in final:  # what the run trained, first (objectives/base.py)
+        text = f"; epoch {final['epoch']}: validation -{bound} {final['val_loss']:.2f} nats (-ELBO " \
+               f"{final['val_neg_elbo']:.2f})"
+    if not run.config.model.language_model:  # a language model has no code: no units to count
+        text += f", {final['val_active_units']} of {run.model.latent_dim} latent units active"
     best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
     if best is not None and best is not final:
         kept = "model.safetensors" if train.early_stopping > 0 else "model-best.safetensors"
@@ -176,6 +185,14 @@ def _summary(run: Any) -> str:
         text += (f"; stopped early (no improvement by more than {train.min_delta:g} nats for "
                  f"{train.early_stopping} epochs)")
     return text
+
+
+def _written(run_dir: Path) -> str:
+    """What a run directory holds, in a few words: the weights, the numbers and the pictures by name."""
+    pictures = sorted(path.name for path in run_dir.glob("*.png"))
+    shown = ", ".join(pictures[:6]) + (f" and {len(pictures) - 6} more" if len(pictures) > 6 else "")
+    return (f"{run_dir}/: model.safetensors (weights), config.json, metrics.csv, tensorboard/"
+            + (f"; pictures {shown}" if pictures else ""))
 
 
 COMMANDS = [train]
