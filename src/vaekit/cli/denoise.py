@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,9 @@ from vaekit.core.errors import VaekitError
 from vaekit.data.writers import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from vaekit.plots.example_figures import Draw
     from vaekit.runs.run import Run
 
 SUFFIXES = (*IMAGE_SUFFIXES, ".npy", *TABLE_SUFFIXES)
@@ -48,6 +52,8 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
       vaekit denoise runs/denoiser --data noisy.npy --out clean.npy
       vaekit denoise runs/denoiser --add-noise salt_pepper:0.1 --noisy-out noisy.png --out clean.png
     """
+    from vaekit.plots.example_figures import denoising_figure
+    from vaekit.plots.image_rows import paired_rows
     from vaekit.tasks.denoising import add_noise
     from vaekit.tasks.denoising import denoise as denoise_examples
     from vaekit.tasks.outputs import select_data
@@ -77,9 +83,13 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     labels = data_labels(model, chosen.y, shown)
     noisy = add_noise(model, x, noise, seed) if noise is not None else x
     clean = denoise_examples(model, noisy, labels)
-    _write(Path(out), clean, noisy, ids, opened)
+    names = [f"id {identity}" for identity in ids]
+    _write(Path(out), clean, ids, opened, lambda draw: denoising_figure(
+        draw, noisy, clean, x if noise is not None else None, min(PER_ROW, len(x)), noise, names))
     if noisy_out:
-        _write(Path(noisy_out), noisy, None, ids, opened)
+        _write(Path(noisy_out), noisy, ids, opened, lambda draw: draw(
+            paired_rows([("noisy", noisy)], min(PER_ROW, len(x)), names),
+            f"{len(noisy)} inputs made noisy with {noise}"))
     also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
     click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
     if noise is not None:  # the clean inputs are known: the simple methods beside the run
@@ -124,29 +134,24 @@ def _trained_on_noise(opened: Run) -> bool:
     return objective.name in _denoising_objectives() and objective.corruption != "none"
 
 
-def _write(path: Path, values: torch.Tensor, above: torch.Tensor | None, ids: np.ndarray, run: Run) -> None:
-    """`values` in order: a picture (with `above` in the row over each row of values), an array with its ids
-    beside it, or a table whose first column is the id."""
+def _write(path: Path, values: torch.Tensor, ids: np.ndarray, run: Run, figure: Callable[[Draw], Figure]) -> None:
+    """`values` in order: a picture (`figure`, given how the run's kind of data is drawn, makes it), an array
+    with its ids beside it, or a table whose first column is the id."""
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
-        save_batch(path, _pairs(above, values) if above is not None else values, ncol=min(PER_ROW, len(values)))
+        from vaekit.plots.save import save_figure
+        from vaekit.tasks.images import example_drawer
+
+        draw = example_drawer(run.data_info["kind"], run.data_info)
+        if draw is None:  # a kind drawn its own way
+            save_batch(path, values, ncol=min(PER_ROW, len(values)))
+        else:
+            save_figure(figure(draw), path)
     elif suffix == ".npy":
         save_array_with_ids(path, values.numpy(), ids)
     else:
         save_table(path, values.reshape(len(values), -1).numpy(), _columns(run), column_values=_values(run),
                    ids=ids)
-
-
-def _pairs(top: torch.Tensor, bottom: torch.Tensor) -> torch.Tensor:
-    """Rows of PER_ROW examples: a row of `top`, the same examples of `bottom` under it, and so on (the last
-    rows padded with blank images)."""
-    rows = []
-    for start in range(0, len(top), PER_ROW):
-        for part in (top, bottom):
-            row = part[start:start + PER_ROW]
-            width = min(PER_ROW, len(top))
-            rows.append(torch.cat([row, torch.zeros(width - len(row), *row.shape[1:])]) if len(row) < width else row)
-    return torch.cat(rows)
 
 
 COMMANDS = [denoise]

@@ -183,7 +183,9 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
       vaekit inpaint runs/fashion --data fashion-mnist --mask lower-half -n 16 --out inpainted.png
       vaekit inpaint runs/fashion --mask random:0.5 --method metropolis
     """
-    from vaekit.plots.inpainting import inpainting_grid
+    from vaekit.plots.example_figures import inpainting_figure
+    from vaekit.plots.save import save_figure
+    from vaekit.tasks.images import example_drawer
     from vaekit.tasks.imputation import impute as impute_values
     from vaekit.tasks.imputation.masks import image_mask
     from vaekit.tasks.outputs import select_data
@@ -201,10 +203,9 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
     gaps = x.masked_fill(missing, float("nan"))
     filled = impute_values(model, gaps, method=method, k=k, iterations=iterations, seed=seed,
                            y=data_labels(model, chosen.y, count))
-    import matplotlib.image
-
-    with atomic_path(path) as tmp:
-        matplotlib.image.imsave(tmp, inpainting_grid(x, missing, [filled]), format="png")
+    draw = example_drawer("image")  # inpainting takes images only (checked above): drawn as tiles
+    names = [f"id {identity}" for identity in chosen.ids[:count]]
+    save_figure(inpainting_figure(draw, x, missing, filled, min(INPAINT_PER_ROW, len(x)), method, names), path)
     for name, array in ((f"{path.stem}.npy", filled.numpy()), (f"{path.stem}-mask.npy", missing.numpy())):
         with atomic_path(path.with_name(name)) as tmp, tmp.open("wb") as handle:
             np.save(handle, array)
@@ -230,4 +231,5 @@ def _inpainting_baselines(opened: Any, chosen: Any, own: bool, x: torch.Tensor, 
         click.echo(line)
 
 
+INPAINT_PER_ROW = 16  # images in a row of the inpainting picture
 COMMANDS = [impute, inpaint]

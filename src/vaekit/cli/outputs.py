@@ -13,7 +13,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.decoding import BEAM_WIDTH, DECODE, decoder
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
-from vaekit.data.writers import save_array_with_ids, save_table
+from vaekit.data.writers import IMAGE_SUFFIXES, save_array_with_ids, save_table
 from vaekit.model.size import check_output_fits
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ DATA = click.option("--data", "source", help="data to use instead of the run's o
 SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), default=None,
                      help="part of the run's own data: test (default), train, or all in the data's original order; "
                      "--data is used whole unless it has a split of its own (a named data set, x_train/x_test)")
+PER_ROW = 8  # examples in a row of a picture of reconstructions
 LABEL = click.option("--label", type=int, default=None,
                      help="class to draw, for a conditional VAE (default: every class in turn)")
 
@@ -84,6 +85,28 @@ def _values(run: Run) -> list | None:
     return run.data_info.get("column_values")
 
 
+def _drawer(run: Run, path: Path):  # type: ignore[no-untyped-def]
+    """How a picture output (.png, .jpg) of this run's examples is drawn, labelled (tasks.images); None when the
+    path is not a picture or the kind writes its own (series panels, or an error for vectors and text)."""
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    from vaekit.tasks.images import example_drawer
+
+    return example_drawer(run.data_info["kind"], run.data_info)
+
+
+def _save_figure(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    from vaekit.plots.save import save_figure
+
+    return save_figure(fig, path)
+
+
+def example_name(index: int, ids: np.ndarray) -> str:
+    """`example 3` (the index in the split or --data), with its id on a second line where it differs."""
+    identity = str(ids[index])
+    return f"example {index}" + ("" if identity == str(index) else f"\nid {identity}")
+
+
 @click.command()
 @RUN
 @click.option("-n", "--count", default=64, show_default=True, help="how many samples", callback=at_least(1))
@@ -115,11 +138,23 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     if draw and decode is not None:  # both say how x is read from p(x|z)
         raise VaekitError("--draw and --decode both choose how sentences are read from p(x|z); --decode sample "
                           "draws each token in turn, so give one of them")
-    samples = model.sample(count, generator=generator, mean=not draw, labels=sample_labels(model, count, label),
+    labels = sample_labels(model, count, label)
+    samples = model.sample(count, generator=generator, mean=not draw, labels=labels,
                            decode=decoder(model, decode, beam_width, seed))
     kind = _kind(opened)
-    path = kind.save(Path(out or Path(run) / kind.default_output("samples")), samples, _info(opened),
-                     ncol=int(np.ceil(np.sqrt(count))))
+    path = Path(out or Path(run) / kind.default_output("samples"))
+    per_row = int(np.ceil(np.sqrt(count)))
+    drawer = _drawer(opened, path)
+    if drawer is not None:
+        from vaekit.plots.example_figures import samples_figure
+        from vaekit.tasks.images import class_names_of
+
+        what = "drawn from p(x|z) at random points z of the prior" if draw else \
+            "decoded (the mean of p(x|z)) at random points z of the prior"
+        _save_figure(samples_figure(drawer, samples.cpu(), per_row, labels,
+                                    class_names_of(model, opened.data_info.get("class_names")), what), path)
+    else:
+        path = kind.save(path, samples, _info(opened), ncol=per_row)
     click.echo(f"wrote {count} samples to {path}")
 
 
@@ -153,8 +188,16 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count),
                               decode=decoder(model, decode, beam_width)).cpu()
     kind = _kind(opened)
-    info = {**_info(opened), "ids": chosen.ids[:count]}  # a text's table names each input by its id
-    path = kind.save(Path(out or Path(run) / kind.default_output("reconstructions")), recon, info, inputs=x)
+    path = Path(out or Path(run) / kind.default_output("reconstructions"))
+    drawer = _drawer(opened, path)
+    if drawer is not None:
+        from vaekit.plots.example_figures import reconstructions_figure
+
+        names = [f"id {identity}" for identity in chosen.ids[:count]]
+        _save_figure(reconstructions_figure(drawer, x, recon, PER_ROW, names), path)
+    else:
+        info = {**_info(opened), "ids": chosen.ids[:count]}  # a text's table names each input by its id
+        path = kind.save(path, recon, info, inputs=x)
     click.echo(f"wrote {len(x)} reconstructions to {path}")
 
 
@@ -242,8 +285,16 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends,
                                 decode=decoder(model, decode, beam_width))
     kind = _kind(opened)
-    path = kind.save(Path(out or Path(run) / kind.default_output("interpolation")), decoded, _info(opened),
-                     ncol=steps)
+    path = Path(out or Path(run) / kind.default_output("interpolation"))
+    drawer = _drawer(opened, path)
+    if drawer is not None:
+        from vaekit.plots.example_figures import interpolation_figure
+
+        _save_figure(interpolation_figure(drawer, decoded, x[index_from], x[index_to],
+                                          example_name(index_from, chosen.ids), example_name(index_to, chosen.ids),
+                                          spherical), path)
+    else:
+        path = kind.save(path, decoded, _info(opened), ncol=steps)
     click.echo(f"wrote a {steps}-step interpolation between examples {index_from} and {index_to} to {path}")
 
 

@@ -76,7 +76,7 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(steps * steps, model.data_shape, "manifold images")
     path = save_manifold(model, latent_directions(embed(model, x, y=data_labels(model, y))),
-                         out or Path(run) / "manifold.png", steps, label)
+                         out or Path(run) / "manifold.png", steps, label, opened.data_info.get("class_names"))
     click.echo(f"wrote {path}")
 
 
@@ -121,10 +121,13 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     """
     from vaekit.tasks.images import save_samples
 
-    model = _open(run, device).model
+    opened = _open(run, device)
+    model = opened.model
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(count, model.data_shape, "samples")
-    click.echo(f"wrote {save_samples(model, out or Path(run) / 'samples.png', count, seed, label=label)}")
+    path = save_samples(model, out or Path(run) / "samples.png", count, seed, label=label,
+                        class_names=opened.data_info.get("class_names"))
+    click.echo(f"wrote {path}")
 
 
 @plot.command()

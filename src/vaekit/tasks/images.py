@@ -1,83 +1,125 @@
-"""Pictures of what the model generates: reconstructions, samples and the 2-D latent manifold."""
+"""Pictures of what the model generates: reconstructions, samples and the 2-D latent manifold, drawn in the one
+labelled style of vaekit.plots.image_rows (spectrogram panels for audio), and the choice of that style by the
+kind of data.
+
+    draw = example_drawer("image")                       # None for kinds a picture cannot show (vectors, text)
+    save_reconstructions(model, x, "recon.png")          # input rows above reconstruction rows, labelled
+    fig = samples_picture(model, class_names=names)      # a conditional model: one row per class, by name
+    save_samples(model, "samples.png", class_names=names)
+"""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from matplotlib.figure import Figure
 
-from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
+from vaekit.plots.example_figures import Draw, reconstructions_figure, samples_figure
 from vaekit.plots.grid import rows_as_image
+from vaekit.plots.image_rows import Row, image_rows_figure
 from vaekit.plots.save import save_figure
 
+PER_ROW = 8  # examples in a row of the run's pictures
 
-def _show(fig: Figure, picture, title: str, position: int = 111, image: bool = True) -> None:
-    axes = fig.add_subplot(position)
-    if image:
-        axes.imshow(picture, interpolation="nearest")
-    else:
-        axes.imshow(picture, aspect="auto", cmap="viridis", interpolation="nearest")
+
+def example_drawer(kind: str, info: dict[str, Any] | None = None) -> Draw | None:
+    """How examples of the data kind `kind` are drawn: images as labelled tiles; None for a kind whose examples
+    are not pictures (vectors, text, series: the kind writes those itself). `info` is the run's data
+    description. (Asking the kind itself, data/kinds.py, would be better: a new kind would bring its drawing.)"""
+    return image_rows_figure if kind == "image" else None
+
+
+def class_names_of(model: VAE, class_names: Sequence[str] | None) -> list[str] | None:
+    """The names of a conditional model's classes: the data's, or "cluster k" for a GMVAE's clusters (which are
+    not the data's labels); None for a model without classes."""
+    if model.num_classes is None:
+        return None
+    if model.class_latent is not None and not model.class_latent.observed:
+        return [f"cluster {k}" for k in range(model.num_classes)]
+    if class_names is not None and len(class_names) == model.num_classes:
+        return [str(name) for name in class_names]
+    return [f"class {k}" for k in range(model.num_classes)]
+
+
+def _heat_maps(fig: Figure, parts: list[tuple[str, torch.Tensor]]) -> None:
+    """Vectors (not images): each part a heat map, one row per example, one column per dimension."""
+    for index, (title, values) in enumerate(parts):
+        axes = fig.add_subplot(len(parts), 1, index + 1)
+        axes.imshow(rows_as_image(values), aspect="auto", cmap="viridis", interpolation="nearest")
         axes.set_ylabel("example")
         axes.set_xlabel("dimension")
-    axes.set_title(title)
-    if image:
-        axes.axis("off")
+        axes.set_title(title)
 
 
 @torch.no_grad()
-def save_reconstructions(model: VAE, x: torch.Tensor, path: str | Path, ncol: int = 8,
-                         y: torch.Tensor | None = None) -> Path:
-    """Inputs (top rows) above their reconstructions at the posterior mean (bottom rows); labels y for a CVAE."""
+def reconstructions_picture(model: VAE, x: torch.Tensor, ncol: int = PER_ROW, y: torch.Tensor | None = None,
+                            info: dict[str, Any] | None = None) -> Figure:
+    """Inputs, each row above the row of their reconstructions at the posterior mean; labels y for a CVAE.
+    Vectors: two heat maps, one row per example."""
     x = x.to(model.device)
     recon = model.reconstruct(x, y=y)
-    if model.is_image:
-        fig = Figure(figsize=(ncol, 2.4 * math.ceil(len(x) / ncol)))
-        _show(fig, data_kind(model.data_kind).picture(recon, ncol, inputs=x), "inputs (top) and reconstructions "
-              "(bottom)")
-    else:
-        fig = Figure(figsize=(8, 6))
-        _show(fig, rows_as_image(x), "inputs", 211, image=False)
-        _show(fig, rows_as_image(recon), "reconstructions", 212, image=False)
-    return save_figure(fig, path)
+    draw = example_drawer(model.data_kind, info)
+    if draw is not None:
+        return reconstructions_figure(draw, x.cpu(), recon.cpu(), ncol)
+    fig = Figure(figsize=(8, 6))
+    _heat_maps(fig, [("inputs", x), ("reconstructions", recon)])
+    return fig
+
+
+def save_reconstructions(model: VAE, x: torch.Tensor, path: str | Path, ncol: int = PER_ROW,
+                         y: torch.Tensor | None = None, info: dict[str, Any] | None = None) -> Path:
+    """reconstructions_picture written to `path`."""
+    return save_figure(reconstructions_picture(model, x, ncol, y, info), path)
 
 
 @torch.no_grad()
-def save_samples(model: VAE, path: str | Path, n: int = 64, seed: int = 0, ncol: int = 8,
-                 label: int | None = None) -> Path:
+def samples_picture(model: VAE, n: int = 64, seed: int = 0, ncol: int = PER_ROW, label: int | None = None,
+                    class_names: Sequence[str] | None = None, info: dict[str, Any] | None = None) -> Figure:
     """Decoded prior samples (the likelihood mean at z ~ p(z)), repeatable through `seed`. A conditional VAE
-    draws `n` of class `label`, or without one a grid with one row of `ncol` samples per class."""
+    draws `n` of class `label`, or without one a grid with one row of `ncol` samples per class, each row named
+    by `class_names`."""
     generator = torch.Generator(device=model.device).manual_seed(seed)
-    labels, title = None, f"{n} samples from the prior"
+    labels = None
     if model.num_classes is not None:
-        if label is None:
-            labels = torch.arange(model.num_classes).repeat_interleave(ncol)
-            title = "samples, one row per class"
-        else:
-            labels, title = torch.full((n,), label), f"{n} samples of class {label}"
+        labels = torch.full((n,), label) if label is not None else \
+            torch.arange(model.num_classes).repeat_interleave(ncol)
         n = len(labels)
     samples = model.sample(n, generator=generator, labels=labels)
-    fig = Figure(figsize=(ncol, ncol * math.ceil(n / ncol) / ncol + 0.4))
-    if model.is_image:
-        _show(fig, data_kind(model.data_kind).picture(samples, ncol), title)
-    else:
-        _show(fig, rows_as_image(samples), title, image=False)
-    return save_figure(fig, path)
+    draw = example_drawer(model.data_kind, info)
+    if draw is not None:
+        return samples_figure(draw, samples.cpu(), ncol, labels, class_names_of(model, class_names))
+    fig = Figure(figsize=(8, 4))
+    _heat_maps(fig, [(f"{n} samples from the prior", samples)])
+    return fig
+
+
+def save_samples(model: VAE, path: str | Path, n: int = 64, seed: int = 0, ncol: int = PER_ROW,
+                 label: int | None = None, class_names: Sequence[str] | None = None,
+                 info: dict[str, Any] | None = None) -> Path:
+    """samples_picture written to `path`."""
+    return save_figure(samples_picture(model, n, seed, ncol, label, class_names, info), path)
+
+
+def manifold_values(steps: int) -> torch.Tensor:
+    """The `steps` values along each direction: norm.ppf(linspace(0.05, 0.95, steps)), the middle 90% of a
+    standard normal prior (torch's ndtri in float64, as scipy computes it; scipy.stats takes a second to import)."""
+    return torch.special.ndtri(torch.linspace(0.05, 0.95, steps).double()).float()
 
 
 @torch.no_grad()
 def manifold_images(model: VAE, directions: torch.Tensor, steps: int = 15, label: int | None = None
                     ) -> torch.Tensor:
-    """(steps*steps, C, H, W) decoded at z = a*u1 + b*u2 for a, b at norm.ppf(linspace(0.05, 0.95, steps)).
+    """(steps*steps, C, H, W) decoded at z = a*u1 + b*u2 for a, b in manifold_values(steps).
 
     Rows run from high b (top) to low b, columns from low a to high a, so the picture lines up with the latent
     scatter. With one latent dimension, one row of `steps` images. A conditional VAE decodes in class `label`
     (0 when none is given).
     """
-    # norm.ppf as torch's ndtri, in float64 as scipy computes it (scipy.stats takes a second to import)
-    quantiles = torch.special.ndtri(torch.linspace(0.05, 0.95, steps).double()).float()
+    quantiles = manifold_values(steps)
     directions = directions.to(model.device)
     if directions.shape[0] == 1:
         z = quantiles.to(model.device)[:, None] * directions[0]
@@ -88,13 +130,40 @@ def manifold_images(model: VAE, directions: torch.Tensor, steps: int = 15, label
     return model.decode(z, labels).mean
 
 
+def _direction_names(directions: torch.Tensor) -> list[str]:
+    """A latent axis by its name (z3); another direction (a principal direction of the codes) by its rank."""
+    names = []
+    for rank, direction in enumerate(directions):
+        axis = int(direction.abs().argmax())
+        one_hot = bool(torch.isclose(direction.abs()[axis], torch.tensor(1.0))) and \
+            int((direction.abs() > 1e-6).sum()) == 1
+        names.append(f"z{axis}" if one_hot else f"direction {rank + 1}")
+    return names
+
+
+def manifold_figure(model: VAE, directions: torch.Tensor, steps: int = 15, label: int | None = None,
+                    class_names: Sequence[str] | None = None) -> Figure:
+    """The manifold picture: images decoded on a grid of latent points, the value along each direction written
+    under the columns and beside the rows."""
+    images = manifold_images(model, directions, steps, label).cpu()
+    values = manifold_values(steps).tolist()
+    names = _direction_names(directions.cpu())
+    rows = [Row(f"{b:+.2f}" if len(names) > 1 else "", images[r * steps:(r + 1) * steps])
+            for r, b in enumerate(values[::-1] if len(names) > 1 else values[:1])]
+    names_of = class_names_of(model, class_names)
+    which = "" if names_of is None else f", in {names_of[label or 0]}"
+    grid = f"a {steps} x {steps} grid" if len(names) > 1 else f"{steps} points"
+    along = f"{names[0]} (across) and {names[1]} (down)" if len(names) > 1 else names[0]
+    title = (f"What the decoder draws at {grid} of latent points{which}: {along}, each from {values[0]:+.2f} to "
+             f"{values[-1]:+.2f} (the middle 90% of the prior), z 0 elsewhere")
+    if not names[0].startswith("z"):
+        title += "; directions 1 and 2 are those in which the codes of the data vary most"
+    return image_rows_figure(rows, title, [f"{a:+.2f}" for a in values], xlabel=f"value along {names[0]}",
+                             ylabel=f"value along {names[1]}" if len(names) > 1 else None)
+
+
 def save_manifold(model: VAE, directions: torch.Tensor, path: str | Path, steps: int = 15,
-                  label: int | None = None) -> Path:
+                  label: int | None = None, class_names: Sequence[str] | None = None) -> Path:
     """The 15x15 manifold of the classic VAE papers, along the given (1 or 2, d) unit latent directions; for a
     conditional VAE, in class `label` (0 when none is given)."""
-    images = manifold_images(model, directions, steps, label)
-    fig = Figure(figsize=(10, 10 if directions.shape[0] > 1 else 1.5))
-    which = f", class {label or 0}" if model.num_classes is not None else ""
-    _show(fig, data_kind(model.data_kind).picture(images, steps), "decoded at norm.ppf(linspace(0.05, 0.95, 15)) "
-          f"along the leading latent directions{which}")
-    return save_figure(fig, path)
+    return save_figure(manifold_figure(model, directions, steps, label, class_names), path)

@@ -31,13 +31,14 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
     pictured = data_kind(model.data_kind).pictured
     written = [save_reconstructions(model, test_x[:EXAMPLES], run_dir / "reconstructions.png",
                                     y=None if test_y is None else test_y[:EXAMPLES]),
-               save_samples(model, run_dir / "samples.png")] if pictured else \
+               save_samples(model, run_dir / "samples.png", class_names=class_names)] if pictured else \
         _examples_as_kind(model, test_x, test_y, run_dir)
     means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
     labels = None if test_y is None else test_y[:max_points]
     written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
     if model.is_image:
-        written.append(save_manifold(model, latent_directions(means.cpu()), run_dir / "manifold.png"))
+        written.append(save_manifold(model, latent_directions(means.cpu()), run_dir / "manifold.png",
+                                     class_names=class_names))
     if pictured:
         labels = test_y[:2000] if model.num_classes is not None else None
         order = dimension_order(model, test_x[:2000], labels)

@@ -1,0 +1,162 @@
+"""Every picture vaekit writes, in one labelled style: a title in plain words, a label on each row (input /
+reconstruction, noisy / denoised / clean, masked / inpainted / original, class names), named columns where they
+mean something (an interpolation's ends with their ids, a manifold's z values), a readable size, and something
+drawn. Labels are read from the matplotlib figures that were saved, sizes and content from the files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from PIL import Image
+
+from conftest import invoke
+from vaekit.config import ModelConfig
+from vaekit.model.build import build_model
+from vaekit.plots.image_rows import MIN_GRID_PX, TILE_PX
+
+
+@pytest.fixture
+def saved(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
+    """Every matplotlib figure saved while the test runs, in order."""
+    figures: list[Figure] = []
+    original = Figure.savefig
+
+    def record(self: Figure, *args, **kwargs):  # type: ignore[no-untyped-def]
+        figures.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    return figures
+
+
+def rows_of(fig: Figure) -> list[str]:
+    return [label.get_text() for label in fig.axes[0].get_yticklabels()]
+
+
+def columns_of(fig: Figure) -> list[str]:
+    return [label.get_text() for label in fig.axes[0].get_xticklabels()]
+
+
+def title_of(fig: Figure) -> str:
+    return " ".join(fig.get_suptitle().split())  # the title as one line, however it was wrapped
+
+
+def picture(path: Path, min_height: int = 300) -> np.ndarray:
+    """The PNG's pixels (RGB floats), checked to be at least `min_height` tall and not one flat colour."""
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert("RGB"), dtype=np.float64) / 255
+    assert pixels.shape[0] >= min_height, pixels.shape
+    assert pixels.std() > 0.05  # something is drawn, not a blank page
+    return pixels
+
+
+def test_reconstruct_names_input_and_reconstruction_rows(digits_run: Path, tmp_path: Path, saved) -> None:
+    code, output = invoke("reconstruct", digits_run, "-n", "12", "--out", tmp_path / "r.png")
+    assert code == 0, output
+    fig = saved[-1]
+    assert rows_of(fig) == ["input", "reconstruction"] * 2  # rows of 8: each input row above its reconstructions
+    assert title_of(fig).startswith("12 inputs and their reconstructions")
+    picture(tmp_path / "r.png")
+
+
+def test_sample_has_a_title_and_a_readable_size(digits_run: Path, tmp_path: Path, saved) -> None:
+    code, output = invoke("sample", digits_run, "-n", "9", "--out", tmp_path / "s.png")
+    assert code == 0, output
+    assert title_of(saved[-1]) == "9 new examples decoded (the mean of p(x|z)) at random points z of the prior"
+    assert rows_of(saved[-1]) == ["", "", ""]  # three rows of three, no classes to name
+    pixels = picture(tmp_path / "s.png")
+    assert pixels.shape[1] >= 3 * TILE_PX
+
+
+def test_interpolate_shows_and_names_both_ends(digits_run: Path, tmp_path: Path, saved) -> None:
+    from vaekit.tasks.outputs import select_data
+
+    ids = select_data(digits_run).ids
+    code, output = invoke("interpolate", digits_run, "--from", "2", "--to", "5", "--steps", "4", "--out",
+                          tmp_path / "i.png")
+    assert code == 0, output
+    fig = saved[-1]
+    assert columns_of(fig) == [f"example 2\nid {ids[2]}\n(input)", "0.00", "0.33", "0.67", "1.00",
+                               f"example 5\nid {ids[5]}\n(input)"]
+    assert f"from the code of example 2, id {ids[2]} to that of example 5, id {ids[5]}" in title_of(fig)
+    pixels = picture(tmp_path / "i.png", min_height=MIN_GRID_PX)  # one strip of six: its tiles enlarged
+    assert pixels.shape[1] >= 6 * MIN_GRID_PX
+
+
+def test_denoise_names_noisy_denoised_and_clean_rows(digits_run: Path, tmp_path: Path, saved) -> None:
+    code, output = invoke("denoise", digits_run, "-n", "5", "--add-noise", "gaussian:0.3", "--out",
+                          tmp_path / "d.png", "--noisy-out", tmp_path / "noisy.png")
+    assert code == 0, output
+    denoised, noisy = saved[-2:]
+    assert rows_of(denoised) == ["noisy", "denoised", "clean"]
+    assert title_of(denoised).startswith("5 inputs made noisy with gaussian:0.3, denoised by the model")
+    assert rows_of(noisy) == ["noisy"] and "gaussian:0.3" in title_of(noisy)
+    picture(tmp_path / "d.png")
+    np.save(tmp_path / "given.npy", np.random.default_rng(0).random((3, 1, 8, 8), dtype=np.float32))
+    code, output = invoke("denoise", digits_run, "--data", tmp_path / "given.npy", "--out", tmp_path / "g.png")
+    assert code == 0, output
+    assert rows_of(saved[-1]) == ["input", "denoised"]  # the inputs as given: their noise is not known
+
+
+def test_inpaint_names_masked_inpainted_and_original_rows(digits_run: Path, tmp_path: Path, saved) -> None:
+    code, output = invoke("inpaint", digits_run, "--mask", "lower-half", "-n", "4", "--k", "5", "--out",
+                          tmp_path / "p.png")
+    assert code == 0, output
+    fig = saved[-1]
+    assert rows_of(fig) == ["masked", "inpainted", "original"]
+    assert "masked (red)" in title_of(fig)
+    pixels = picture(tmp_path / "p.png")
+    red = (pixels[..., 0] > 0.9) & (pixels[..., 1] < 0.1) & (pixels[..., 2] < 0.1)
+    assert red.sum() > 4 * 32 * 16  # the 32 masked pixels of each of 4 images, each drawn 4x4 or larger
+
+
+def test_run_pictures_name_rows_and_manifold_values(digits_run: Path) -> None:
+    from vaekit.runs.run import Run
+    from vaekit.tasks.images import manifold_figure, reconstructions_picture, samples_picture
+
+    run = Run.open(str(digits_run))
+    model = run.load_model(torch.device("cpu"))
+    x = torch.rand(16, 1, 8, 8)
+    assert rows_of(reconstructions_picture(model, x)) == ["input", "reconstruction"] * 2
+    assert title_of(samples_picture(model, n=16)).startswith("16 new examples")
+    fig = manifold_figure(model, torch.eye(2), steps=5)  # the run's latent has two dimensions: z0 and z1
+    assert columns_of(fig) == ["-1.64", "-0.60", "+0.00", "+0.60", "+1.64"]
+    assert rows_of(fig) == ["+1.64", "+0.60", "+0.00", "-0.60", "-1.64"]  # high z1 at the top, as in latent.png
+    assert fig.axes[0].get_xlabel() == "value along z0" and fig.axes[0].get_ylabel() == "value along z1"
+    assert "z0 (across) and z1 (down), each from -1.64 to +1.64 (the middle 90% of the prior)" in title_of(fig)
+    rotated = manifold_figure(model, torch.tensor([[0.6, 0.8], [-0.8, 0.6]]), steps=3)
+    assert "direction 1 (across)" in title_of(rotated) and "codes of the data vary most" in title_of(rotated)
+
+
+def test_samples_of_classes_are_named_by_class() -> None:
+    from vaekit.tasks.images import samples_picture
+
+    torch.manual_seed(0)
+    cvae = build_model(ModelConfig(latent_dim=2, hidden=[16], conditional=True), (1, 8, 8), "image",
+                       num_classes=3).eval()
+    fig = samples_picture(cvae, ncol=4, class_names=["cat", "dog", "emu"])
+    assert rows_of(fig) == ["cat", "dog", "emu"] and "each row of the class named on its left" in title_of(fig)
+    fig = samples_picture(cvae, n=6, ncol=4, label=1, class_names=["cat", "dog", "emu"])
+    assert rows_of(fig) == ["dog", "dog"] and title_of(fig).startswith("6 new examples of class dog")
+    gmvae = build_model(ModelConfig(class_latent="gmvae", latent_dim=3, hidden=[16], prior_components=2),
+                        (1, 8, 8)).eval()
+    assert rows_of(samples_picture(gmvae, ncol=3, class_names=["0", "1"])) == ["cluster 0", "cluster 1"]
+
+
+def test_sample_of_a_conditional_run_names_each_class(tmp_path: Path, saved) -> None:
+    run = tmp_path / "cvae"
+    code, output = invoke("train", "--conditional", "--latent-dim", "2", "--hidden", "16", "--epochs", "1",
+                          "--out", run, "--quiet")
+    assert code == 0, output
+    samples = next(fig for fig in saved if "new examples" in title_of(fig))  # the run's samples.png
+    assert rows_of(samples) == [str(k) for k in range(10)]  # the digits 0 to 9, one a row
+    code, output = invoke("sample", run, "-n", "12", "--out", tmp_path / "all.png")
+    assert code == 0, output
+    assert rows_of(saved[-1]) == [str(k) for k in range(10)]  # 12 samples, the classes in turn: a row per class
+    code, output = invoke("sample", run, "--label", "3", "-n", "4", "--out", tmp_path / "three.png")
+    assert code == 0, output
+    assert rows_of(saved[-1]) == ["3", "3"] and title_of(saved[-1]).startswith("4 new examples of class 3")
