@@ -101,6 +101,10 @@ def test_fit_prior_command_saves_the_prior_in_the_run(vq_run: Path, tmp_path: Pa
     code, output = invoke("fit-prior", run, "--epochs", "2")
     assert code == 0, output
     assert "bits per example (uniform prior: 10.3)" in output
+    # a line as each stage starts and per epoch (471 s of silence before), then the files and what to run next
+    assert "encoding" in output and "prior epoch 1 of 2: -log2 p(code)" in output and "prior epoch 2 of 2" in output
+    assert f"wrote {run / 'model.safetensors'}, {run / 'code-prior.json'}" in output
+    assert f"next: vaekit sample {run} -n 64" in output
     report = json.loads((run / "code-prior.json").read_text())
     assert report["epochs"] == 2 and report["test_bits"] < report["uniform_bits"]
     assert bool(load_file(str(run / "model.safetensors"))["prior_module.fitted"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from vaekit.cli.closing import say_done
 from vaekit.cli.counts import at_least
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
@@ -52,14 +53,16 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
     code_prior_of(model)  # a run with continuous codes is refused before the data are read
     train_x = select_data(opened, None, "train").x
     test_x = select_data(opened, None, "test").x
-    report = fit_code_prior(model, train_x, test_x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    report = fit_code_prior(model, train_x, test_x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                            progress=True)
     save_weights(model, Path(run) / MODEL_FILE)
     write_json(Path(run) / PRIOR_REPORT, {**report, "epochs": epochs, "batch_size": batch_size, "lr": lr,
                                           "seed": seed, "train_examples": len(train_x)})
     test = f", test {report['test_bits']:.1f}" if "test_bits" in report else ""
     click.echo(f"fitted the prior over codes on {len(train_x)} training codes: -log2 p(code) train "
-               f"{report['train_bits']:.1f}{test} bits per example (uniform prior: {report['uniform_bits']:.1f}); "
-               f"wrote {Path(run) / MODEL_FILE} and {Path(run) / PRIOR_REPORT}")
+               f"{report['train_bits']:.1f}{test} bits per example (uniform prior: {report['uniform_bits']:.1f})")
+    say_done([Path(run) / MODEL_FILE, Path(run) / PRIOR_REPORT],
+             [f"vaekit sample {run} -n 64 --out samples.png", f"vaekit evaluate {run}   # the rate under this prior"])
 
 
 COMMANDS = [fit_prior]

@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 
 import torch
+from tqdm.auto import tqdm
 
 from vaekit.core.errors import VaekitError
+from vaekit.core.progress import bars_drawn, say_stage
 from vaekit.model.vae import VAE
 from vaekit.priors.codes import CodesPrior
 
@@ -52,14 +54,16 @@ def bits_per_example(prior: CodesPrior, codes: torch.Tensor) -> float:
 
 
 def fit_code_prior(model: VAE, train_x: torch.Tensor, test_x: torch.Tensor | None = None, epochs: int = 10,
-                   batch_size: int = 256, lr: float = 3e-3, seed: int = 0) -> dict[str, float]:
+                   batch_size: int = 256, lr: float = 3e-3, seed: int = 0, progress: bool = False) -> dict[str, float]:
     """Train the prior's autoregressive net by maximum likelihood on the training codes (Adam, fresh weights from
     `seed`), mark the prior fitted, and return bits per example: train_bits, test_bits (when test_x is given) and
-    uniform_bits (M log2 K, the training prior's)."""
+    uniform_bits (M log2 K, the training prior's). `progress`: a line per stage and per epoch, and a bar over each
+    epoch's steps on a terminal."""
     prior = code_prior_of(model)
     if len(train_x) == 0:
         raise VaekitError("there are no training examples to fit the prior over codes to")
     generator = torch.Generator(device=model.device).manual_seed(seed)
+    say_stage(f"encoding {len(train_x)} training examples to their codes", progress)
     train_codes = encode_codes(model, train_x, generator)
     test_codes = None if test_x is None or len(test_x) == 0 else encode_codes(model, test_x, generator)
     net = prior.autoregressive
@@ -69,13 +73,22 @@ def fit_code_prior(model: VAE, train_x: torch.Tensor, test_x: torch.Tensor | Non
     net.requires_grad_(True)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     order = torch.Generator().manual_seed(seed)
+    steps = math.ceil(len(train_codes) / batch_size)
     try:
-        for _ in range(epochs):
-            for rows in torch.randperm(len(train_codes), generator=order).split(batch_size):
-                loss = -net.log_prob(train_codes[rows.to(train_codes.device)]).mean()
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
+        for epoch in range(1, epochs + 1):
+            total = 0.0
+            with tqdm(total=steps, desc=f"prior epoch {epoch}", leave=False,
+                      disable=not (progress and bars_drawn())) as bar:
+                for rows in torch.randperm(len(train_codes), generator=order).split(batch_size):
+                    loss = -net.log_prob(train_codes[rows.to(train_codes.device)]).mean()
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    total += float(loss) * len(rows)
+                    bar.update(1)
+            if progress:
+                tqdm.write(f"prior epoch {epoch} of {epochs}: -log2 p(code) "
+                           f"{total / len(train_codes) / math.log(2):.1f} bits per training example")
     finally:
         net.requires_grad_(False)  # frozen again: training the VAE further leaves it alone
     prior.fitted.fill_(True)
