@@ -160,3 +160,37 @@ def test_sample_of_a_conditional_run_names_each_class(tmp_path: Path, saved) -> 
     code, output = invoke("sample", run, "--label", "3", "-n", "4", "--out", tmp_path / "three.png")
     assert code == 0, output
     assert rows_of(saved[-1]) == ["3", "3"] and title_of(saved[-1]).startswith("4 new examples of class 3")
+
+
+def drawn_ticks(axes) -> list[float]:  # type: ignore[no-untyped-def]
+    """The x ticks the axes show once drawn (the locator runs at draw time), within its limits."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(axes.figure).draw()
+    low, high = axes.get_xlim()
+    return [t for t in axes.get_xticks() if low <= t <= high]
+
+
+def test_loss_curves_of_a_short_run_tick_whole_epochs() -> None:
+    from vaekit.plots.curves import loss_curves_figure
+
+    metrics = [{"epoch": e, "train_neg_elbo": 40.0 - e, "val_neg_elbo": 39.0 - e, "val_distortion": 30.0 - e,
+                "val_rate": 2.0 + e} for e in (1, 2)]
+    fig = loss_curves_figure(metrics)
+    for axes in fig.axes:
+        ticks = drawn_ticks(axes)
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks  # 1 and 2, never 1.5
+        assert axes.get_xlabel() == "epoch"
+    assert "lower is better" in fig.axes[0].get_title()
+
+
+def test_kl_chart_names_each_dimension_and_never_a_fraction() -> None:
+    from vaekit.plots.kl_chart import kl_per_dimension_figure
+
+    fig = kl_per_dimension_figure([2.0, 0.01, 1.5], [True, False, True])
+    assert columns_of(fig) == ["z0", "z1", "z2"]
+    assert "each latent dimension" in fig.axes[0].get_title()
+    many = kl_per_dimension_figure([0.5] * 40, [True] * 40)
+    assert all(float(t).is_integer() for t in drawn_ticks(many.axes[0]))
+    empty = kl_per_dimension_figure([], [])
+    assert "does not factorise" in empty.axes[0].texts[0].get_text()
