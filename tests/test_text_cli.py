@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,13 @@ def test_evaluate_per_token_numbers_and_the_language_model(text_runs: tuple[Path
     assert found["baseline_rate"]["mean"] == 0.0  # a language model has no code
     lm_nll = found["baseline_neg_log_likelihood"]["mean"]
     assert found["neg_elbo_over_baseline"] == pytest.approx(found["neg_elbo"]["mean"] / lm_nll - 1)
+    # every number with its unit: the relative excess read as a bare 0.0019, as if nats (issue 21)
+    rows = {parts[0]: parts[-1] for parts in (re.split(r" {2,}", line.strip()) for line in output.splitlines())}
+    assert rows["-ELBO above the language model's -log p(x)"] == f"{found['neg_elbo_over_baseline']:+.2%}"
+    assert rows["IW -log p(x) above the language model's"] == f"{found['neg_log_likelihood_over_baseline']:+.2%}"
+    for label in ("negative ELBO (nats per example)", "-log p(x) per token, IW (nats)", "  per token (nats)",
+                  "greedy reconstruction: share of tokens right", "perplexity, exp(IW -log p(x) per token)"):
+        assert label.strip() in rows, label
     lm_model = load(lm)
     assert lm_nll == pytest.approx(float(-lm_model.decode(lm_model.encode(x).mean).log_prob(x).mean()), rel=1e-4)
 

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from vaekit.runs.run import Run
 
 WRITTEN_RUN = click.argument("run", type=RunDirectory(writes=True))  # evaluate and report write into it
-ROWS = [("negative ELBO (nats)", "neg_elbo"), ("  distortion", "distortion"), ("  rate (KL)", "rate"),
-        ("-log p(x), IW estimate (nats)", "neg_log_likelihood"), ("  in bits per dimension", "bits_per_dim"),
+# every number with its unit or what it counts (nats per example: per sentence for text, per series for series)
+ROWS = [("negative ELBO (nats per example)", "neg_elbo"), ("  distortion (nats)", "distortion"),
+        ("  rate, KL (nats)", "rate"), ("-log p(x), IW estimate (nats)", "neg_log_likelihood"),
+        ("  in bits per dimension", "bits_per_dim"),
         ("dequantization levels", "dequantization_levels")]
 
 # clustering against the labels (evaluation/clustering.py): q(c|x) of a run with a cluster variable, k-means for any
@@ -44,6 +46,8 @@ def _cell(evaluation: dict[str, Any], key: str) -> str:
     value = evaluation[key]
     if isinstance(value, dict):  # a mean and its standard error
         return estimate_text(value)
+    if key in PERCENT and number_text(value) != "n/a":  # 0.0019 would read as 0.0019 nats; it is +0.19%
+        return f"{value:+.2%}"
     if isinstance(value, str) and len(value) > 22:  # a long data path: its end names it
         return "..." + value[-19:]
     return number_text(value)
@@ -51,14 +55,18 @@ def _cell(evaluation: dict[str, Any], key: str) -> str:
 
 # text runs (evaluation/sequence.py), shown when a column has them
 TEXT_ROWS = [("-ELBO per token (nats)", "neg_elbo_per_token"),
-             ("-log p(x) per token, IW", "neg_log_likelihood_per_token"),
-             ("perplexity bound, exp(-ELBO/token)", "perplexity_bound"), ("perplexity, IW", "perplexity"),
-             ("tokens per sentence", "tokens_per_sentence"),
-             ("greedy reconstruction token accuracy", "token_accuracy"),
+             ("-log p(x) per token, IW (nats)", "neg_log_likelihood_per_token"),
+             ("perplexity bound, exp(-ELBO per token)", "perplexity_bound"),
+             ("perplexity, exp(IW -log p(x) per token)", "perplexity"),
+             ("tokens per sentence (EOS counted)", "tokens_per_sentence"),
+             ("greedy reconstruction: share of tokens right", "token_accuracy"),
              ("language model -log p(x) (nats)", "baseline_neg_log_likelihood"),
-             ("  per token", "baseline_neg_log_likelihood_per_token"), ("  perplexity", "baseline_perplexity"),
-             ("-ELBO above the language model", "neg_elbo_over_baseline"),
-             ("IW -log p(x) above the language model", "neg_log_likelihood_over_baseline")]
+             ("  per token (nats)", "baseline_neg_log_likelihood_per_token"),
+             ("  perplexity, exp(-log p(x) per token)", "baseline_perplexity"),
+             ("-ELBO above the language model's -log p(x)", "neg_elbo_over_baseline"),
+             ("IW -log p(x) above the language model's", "neg_log_likelihood_over_baseline")]
+# relative excesses (evaluation.json keeps the fraction, 0.0019), shown as percentages: +0.19%
+PERCENT = {"neg_elbo_over_baseline", "neg_log_likelihood_over_baseline"}
 
 
 def _shown(rows: list[tuple[str, str]], columns: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
