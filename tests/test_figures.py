@@ -194,3 +194,62 @@ def test_kl_chart_names_each_dimension_and_never_a_fraction() -> None:
     assert all(float(t).is_integer() for t in drawn_ticks(many.axes[0]))
     empty = kl_per_dimension_figure([], [])
     assert "does not factorise" in empty.axes[0].texts[0].get_text()
+
+
+@pytest.fixture(scope="module")
+def audio_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-epoch run on twelve synthetic recordings (tones of two pitches, two speakers)."""
+    from wav_files import write_digits
+
+    root = tmp_path_factory.mktemp("audio")
+    clips = write_digits(root / "clips", digits=2, per_speaker=3)
+    code, output = invoke("train", "--data", clips, "--n-fft", "256", "--hop-length", "64", "--n-mels", "24",
+                          "--latent-dim", "2", "--hidden", "16", "--likelihood", "gaussian", "--epochs", "1",
+                          "--batch-size", "4", "--quiet", "--out", root / "run")
+    assert code == 0, output
+    return root / "run"
+
+
+def panels_of(fig: Figure) -> list:  # type: ignore[type-arg]
+    """The spectrogram panels that show something (not the colour bar, not an empty slot)."""
+    return [axes for axes in fig.axes if axes.get_label() != "<colorbar>" and axes.images]
+
+
+def colour_bars_of(fig: Figure) -> list[str]:
+    return [axes.get_ylabel() for axes in fig.axes if axes.get_label() == "<colorbar>"]
+
+
+def test_spectrograms_have_time_and_mel_axes_a_colour_bar_and_ids(audio_run: Path, tmp_path: Path, saved) -> None:
+    from vaekit.tasks.outputs import select_data
+
+    ids = select_data(audio_run, split="all").ids
+    code, output = invoke("reconstruct", audio_run, "-n", "2", "--split", "all", "--out", tmp_path / "r.png")
+    assert code == 0, output
+    fig = saved[-1]
+    panels = panels_of(fig)
+    assert [axes.get_title() for axes in panels] == [f"id {ids[0]}", f"id {ids[1]}"] * 2  # input, then its
+    assert [panels[0].get_ylabel(), panels[2].get_ylabel()] == ["input\nmel band", "reconstruction\nmel band"]
+    assert panels[-1].get_xlabel() == "time (s)"  # the run's hop length and sample rate: seconds
+    assert float(panels[-1].get_xlim()[1]) == pytest.approx(panels[-1].images[0].get_array().shape[1] * 64 / 8000)
+    assert colour_bars_of(fig) == ["log-mel power (ln)"]
+    assert title_of(fig).startswith("2 inputs and their reconstructions")
+    # a reconstruction is cut to its input's length: the padding was never scored
+    assert np.array_equal(np.isnan(panels[0].images[0].get_array().filled(np.nan)),
+                          np.isnan(panels[2].images[0].get_array().filled(np.nan)))
+    picture(tmp_path / "r.png")
+    code, output = invoke("interpolate", audio_run, "--steps", "3", "--split", "all", "--out", tmp_path / "i.png")
+    assert code == 0, output
+    titles = [axes.get_title() for axes in panels_of(saved[-1])]
+    assert titles == [f"example 0\nid {ids[0]}", "t=0.00", "t=0.50", "t=1.00", f"example 1\nid {ids[1]}"]
+
+
+def test_audio_traversals_are_spectrograms_not_a_black_image(audio_run: Path, tmp_path: Path) -> None:
+    for path in (audio_run / "traversals.png", tmp_path / "t.png"):  # training's, and the command's
+        if path.parent == tmp_path:
+            code, output = invoke("plot", "traversals", audio_run, "--out", path)
+            assert code == 0, output
+        pixels = picture(path, min_height=100)
+        black = (pixels.max(-1) < 0.05).mean()
+        assert black < 0.5, black  # a grey image of log-mel values clipped to [0, 1] was 98.9% black
+        coloured = np.abs(pixels[..., 0] - pixels[..., 2]) > 0.2  # magma: red and blue differ; grey would not
+        assert coloured.mean() > 0.05

@@ -141,9 +141,10 @@ def test_plot_traversals_writes_a_grid_of_the_computed_size(digits_run: Path, tm
     assert code == 0, output
     assert "2 latent dimensions, 5 steps" in output
     # 8x8 digits enlarged 4x by image_grid (32 px + 1 px gaps), drawn at 2 screen pixels per pixel; margins of
-    # 120 (labels) + 10 px across and 40 (title) + 30 (values) px down
+    # 120 (labels) + 10 px across and 40 (title) + 30 (values) px down, and 12 px for each further line of a
+    # title wrapped to the picture's width (6 px a character: two lines at this width)
     with Image.open(tmp_path / "t.png") as picture:
-        assert picture.size == (120 + (5 * 33 + 1) * 2 + 10, 40 + (2 * 33 + 1) * 2 + 30)
+        assert picture.size == (120 + (5 * 33 + 1) * 2 + 10, 40 + 12 + (2 * 33 + 1) * 2 + 30)
 
 
 def test_training_writes_traversals_and_the_command_rewrites_them_in_the_run(digits_run: Path, tmp_path: Path
@@ -153,8 +154,8 @@ def test_training_writes_traversals_and_the_command_rewrites_them_in_the_run(dig
         assert picture.size == (120 + (9 * 33 + 1) * 2 + 10, 40 + (2 * 33 + 1) * 2 + 30)
     code, output = invoke("plot", "traversals", run, "--steps", "3", "--dims", "1")
     assert code == 0, output
-    with Image.open(run / "traversals.png") as picture:
-        assert picture.size == (120 + (3 * 33 + 1) * 2 + 10, 40 + (1 * 33 + 1) * 2 + 30)
+    with Image.open(run / "traversals.png") as picture:  # a title of two lines at this width
+        assert picture.size == (120 + (3 * 33 + 1) * 2 + 10, 40 + 12 + (1 * 33 + 1) * 2 + 30)
     from vaekit.report import write_report
 
     evaluation = {"neg_elbo": 1.0, "distortion": 1.0, "rate": 0.0, "neg_log_likelihood": 1.0, "k": 1,

@@ -194,7 +194,7 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
         from vaekit.plots.example_figures import reconstructions_figure
 
         names = [f"id {identity}" for identity in chosen.ids[:count]]
-        _save_figure(reconstructions_figure(drawer, x, recon, PER_ROW, names), path)
+        _save_figure(reconstructions_figure(drawer, x, recon, PER_ROW, names, kind.padded), path)
     else:
         info = {**_info(opened), "ids": chosen.ids[:count]}  # a text's table names each input by its id
         path = kind.save(path, recon, info, inputs=x)

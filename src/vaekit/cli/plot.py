@@ -156,8 +156,10 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
       vaekit plot traversals runs/digits --example 3 --dims 6 --steps 11
       vaekit plot traversals runs/wine --range 2 --out wine-traversals.png
     """
+    from vaekit.plots.spectrograms import SpectrogramScale
     from vaekit.plots.traversals import save_traversals
     from vaekit.runs.lock import claim_run
+    from vaekit.tasks.images import spectrogram_scale
     from vaekit.tasks.outputs import select_data
     from vaekit.tasks.traversals import dimension_order
     from vaekit.tasks.traversals import traversals as traverse
@@ -180,11 +182,13 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
     result = traverse(model, chosen.x[example:example + 1], shown, steps, spread,
                       None if labels is None else labels[example:example + 1])
     columns = None if model.is_image else _columns(opened)
+    # spectrograms over the decoded values' own range, as the run's traversals.png (tasks.run_pictures)
+    spectrogram = None if spectrogram_scale(model.data_kind) is None else SpectrogramScale()
     if out is None:  # into the run: one writer at a time
         with claim_run(run, "vaekit plot traversals"):
-            save_traversals(result, path, order, columns)
+            save_traversals(result, path, order, columns, spectrogram)
     else:
-        save_traversals(result, path, order, columns)
+        save_traversals(result, path, order, columns, spectrogram)
     click.echo(f"wrote traversals of {len(shown)} latent dimensions, {steps} steps each, to {path}")
 
 

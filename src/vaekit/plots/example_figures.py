@@ -32,8 +32,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def reconstructions_figure(draw: Draw, x: torch.Tensor, recon: torch.Tensor, per_row: int = 8,
-                           names: Sequence[str] | None = None) -> Figure:
-    """Each row of inputs above the row of their reconstructions (the likelihood mean at the posterior mean)."""
+                           names: Sequence[str] | None = None, padded: bool = False) -> Figure:
+    """Each row of inputs above the row of their reconstructions (the likelihood mean at the posterior mean).
+    `padded` (NaN marks padding, as in recordings of different lengths): each reconstruction is cut to its
+    input's length, since the padding was never scored."""
+    if padded:
+        recon = torch.where(torch.isnan(x.to(recon.device)), torch.full_like(recon, float("nan")), recon)
     rows = paired_rows([("input", x), ("reconstruction", recon)], per_row, names)
     return draw(rows, f"{_plural(len(x), 'input')} and their reconstructions (each input row above its "
                 "reconstruction row)", group=2)
@@ -81,7 +85,7 @@ def interpolation_figure(draw: Draw, path: torch.Tensor, start: torch.Tensor, en
     kind = "spherical (slerp)" if spherical else "straight"
     first, last = start_name.replace("\n", ", "), end_name.replace("\n", ", ")
     return draw([row], f"{steps} points on a {kind} line in latent space from the code of {first} to that of "
-                f"{last}, decoded; the inputs themselves at both ends, t (below) the fraction of the way", columns,
+                f"{last}, decoded; the inputs themselves at both ends, t = the fraction of the way", columns,
                 column_breaks=(1, steps + 1))
 
 

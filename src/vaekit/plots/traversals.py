@@ -8,23 +8,29 @@ vaekit.tasks.traversals; this module knows no model.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
 from vaekit.plots.grid import image_grid
 from vaekit.plots.save import save_figure
+from vaekit.plots.spectrograms import COLOUR_LABEL, SpectrogramScale, colour_map, colour_range, spectrogram_colours
 
 SPREAD = 3.0  # prior standard deviations each side: 99.7% of a Gaussian prior's mass
 STEPS = 9  # odd, so the middle column is the prior's mean
 # layout of the image grid, in screen pixels: tiles drawn at a whole multiple of their size of at least TILE_PX,
 # and margins for the row labels (left), the title (top) and the swept values (bottom)
 TILE_PX, LEFT_PX, RIGHT_PX, TOP_PX, BOTTOM_PX, DPI = 64, 120, 10, 40, 30, 100
+TITLE_CHAR_PX, TITLE_LINE_PX = 6, 12  # a title's character width and line height at 8 points
+COLOUR_BAR_PX = 90  # a spectrogram grid's colour bar and its label, right of the grid
 MAX_COLUMNS = 24  # table charts: the columns that change most, one panel each
 
 
@@ -70,11 +76,13 @@ class Traversal:
 
 
 def save_traversals(result: Traversal, path: str | Path, order: DimensionOrder | None = None,
-                    columns: Sequence[str] | None = None) -> Path:
+                    columns: Sequence[str] | None = None, spectrogram: SpectrogramScale | None = None) -> Path:
     """The traversal picture: for images a grid, one row per dimension (labelled with its index and KL from
-    `order`) and one panel per example; for vectors a line chart per data column (`columns` names them)."""
+    `order`) and one panel per example; for vectors a line chart per data column (`columns` names them).
+    `spectrogram`, given, draws the tiles as log-mel spectrograms: magma over the decoded values' range (the
+    scale's floor and top where it sets them), low mel bands at the bottom, with a colour bar."""
     if result.decoded.dim() == 6:  # (n, k, steps, C, H, W)
-        return _save_grid(result, path, order)
+        return _save_grid(result, path, order, spectrogram)
     return _save_chart(result, path, order, columns)
 
 
@@ -82,15 +90,28 @@ def _row_label(order: DimensionOrder | None, j: int, sep: str = " ") -> str:
     return f"z{j}" if order is None else order.label(j, sep)
 
 
-def _save_grid(result: Traversal, path: str | Path, order: DimensionOrder | None) -> Path:
+def _save_grid(result: Traversal, path: str | Path, order: DimensionOrder | None,
+               spectrogram: SpectrogramScale | None = None) -> Path:
     """Exact pixel layout (no tight bounding box): each panel is LEFT_PX + the grid at `scale` + RIGHT_PX wide and
-    TOP_PX + the grid + BOTTOM_PX high, so the picture's size follows from the data alone."""
+    TOP_PX + the grid + BOTTOM_PX high, so the picture's size follows from the data alone (a title too long for
+    one line adds a line's height; a colour bar, COLOUR_BAR_PX on the right)."""
     n, k, steps = result.decoded.shape[:3]
-    grids = [image_grid(result.decoded[i].reshape(k * steps, *result.decoded.shape[3:]), steps) for i in range(n)]
+    tiles, value_range = result.decoded, None
+    if spectrogram is not None:
+        value_range = colour_range(tiles.float(), spectrogram)
+        values = tiles.detach().float().cpu().mean(3)  # (n, k, steps, n_mels, T), channels averaged
+        fixed = SpectrogramScale(floor=value_range[0], top=value_range[1])
+        tiles = spectrogram_colours(values, fixed).flip(-2)  # low mel bands at the bottom
+    grids = [image_grid(tiles[i].reshape(k * steps, *tiles.shape[3:]), steps) for i in range(n)]
     height, width = grids[0].shape[:2]
     tile = (width - 1) // steps - 1  # a tile's side once image_grid enlarged it (1-pixel gaps between tiles)
-    scale = max(1, TILE_PX // tile)
-    panel_w, panel_h = LEFT_PX + width * scale + RIGHT_PX, TOP_PX + height * scale + BOTTOM_PX
+    scale = max(1, round(TILE_PX / tile))  # the whole factor nearest to TILE_PX (a 33-frame spectrogram: 2)
+    right = RIGHT_PX + (COLOUR_BAR_PX if value_range is not None else 0)
+    panel_w = LEFT_PX + width * scale + right
+    titles = [_grid_title(result, n, i, spectrogram is not None) for i in range(n)]
+    lines = max(len(textwrap.wrap(title, width=panel_w // TITLE_CHAR_PX)) for title in titles)
+    top = TOP_PX + TITLE_LINE_PX * (lines - 1)
+    panel_h = top + height * scale + BOTTOM_PX
     fig = Figure(figsize=(n * panel_w / DPI, panel_h / DPI), dpi=DPI)
     same = result.values.dim() == 2  # one set of swept values for every example (not a per-class prior)
     for i, grid in enumerate(grids):
@@ -107,13 +128,26 @@ def _save_grid(result: Traversal, path: str | Path, order: DimensionOrder | None
         axes.tick_params(length=0)
         for side in axes.spines.values():
             side.set_visible(False)
-        axes.set_title(f"example {i}: z_j over the prior's mean {float(result.offsets[0]):+.3g}.."
-                       f"{float(result.offsets[-1]):+.3g} sd" if n > 1 else
-                       f"each row: one z_j over the prior's mean {float(result.offsets[0]):+.3g}.."
-                       f"{float(result.offsets[-1]):+.3g} sd, the rest at the example's code", fontsize=8)
+        # the title over the whole panel (not only the grid, which starts after the row labels), wrapped to it
+        fig.text((i + 0.5) / n, 1 - 6 / panel_h, "\n".join(textwrap.wrap(titles[i], width=panel_w // TITLE_CHAR_PX)),
+                 ha="center", va="top", fontsize=8)
+        if value_range is not None:
+            bar = fig.add_axes(((i * panel_w + LEFT_PX + width * scale + 14) / (n * panel_w), BOTTOM_PX / panel_h,
+                                12 / (n * panel_w), height * scale / panel_h))
+            mappable = ScalarMappable(Normalize(*value_range), colour_map())
+            fig.colorbar(mappable, cax=bar).set_label(COLOUR_LABEL, fontsize=7)
+            bar.tick_params(labelsize=7)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=DPI)  # no bbox_inches="tight": the size is the one computed above
     return Path(path)
+
+
+def _grid_title(result: Traversal, n: int, i: int, spectrogram: bool) -> str:
+    sweep = f"{float(result.offsets[0]):+.3g}..{float(result.offsets[-1]):+.3g} sd"
+    title = f"example {i}: z_j over the prior's mean {sweep}" if n > 1 else \
+        f"each row: one z_j over the prior's mean {sweep}, the rest at the example's code"
+    return title + ("; each tile a log-mel spectrogram, time across, low mel bands at the bottom"
+                    if spectrogram else "")
 
 
 def _save_chart(result: Traversal, path: str | Path, order: DimensionOrder | None,

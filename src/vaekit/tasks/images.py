@@ -10,27 +10,52 @@ kind of data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 from matplotlib.figure import Figure
 
+from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
 from vaekit.plots.example_figures import Draw, reconstructions_figure, samples_figure
 from vaekit.plots.grid import rows_as_image
 from vaekit.plots.image_rows import Row, image_rows_figure
 from vaekit.plots.save import save_figure
+from vaekit.plots.spectrograms import SpectrogramScale, spectrogram_colours, spectrogram_rows_figure
 
 PER_ROW = 8  # examples in a row of the run's pictures
 
 
 def example_drawer(kind: str, info: dict[str, Any] | None = None) -> Draw | None:
-    """How examples of the data kind `kind` are drawn: images as labelled tiles; None for a kind whose examples
-    are not pictures (vectors, text, series: the kind writes those itself). `info` is the run's data
-    description. (Asking the kind itself, data/kinds.py, would be better: a new kind would bring its drawing.)"""
-    return image_rows_figure if kind == "image" else None
+    """How examples of the data kind `kind` are drawn: images as labelled tiles, audio as spectrogram panels
+    with axes (time from the run's spectrogram settings in `info`, the run's data description, where given);
+    None for a kind whose examples are not pictures (vectors, text, series: the kind writes those itself).
+    (Asking the kind itself, data/kinds.py, would be better: a new kind would bring its drawing.)"""
+    if kind == "image":
+        return image_rows_figure
+    scale = spectrogram_scale(kind, info)
+    return None if scale is None else partial(spectrogram_rows_figure, scale=scale)
+
+
+def spectrogram_scale(kind: str, info: dict[str, Any] | None = None) -> SpectrogramScale | None:
+    """For audio (log-mel spectrograms), how pictures read the values: the colour floor (ln of the spectrogram's
+    floor) and seconds per frame of the run's settings (config.json's data "spectrogram"), or without them the
+    values' own range and a time axis in frames; None for other kinds."""
+    if kind != "audio":
+        return None
+    settings = (info or {}).get("spectrogram")
+    if not settings:
+        return SpectrogramScale()
+    from vaekit.data.audio.kind import run_settings
+
+    resolved = run_settings(info or {})
+    rate = resolved.sample_rate
+    return SpectrogramScale(floor=math.log(resolved.floor),
+                            seconds_per_frame=resolved.hop_length / rate if rate else None)
 
 
 def class_names_of(model: VAE, class_names: Sequence[str] | None) -> list[str] | None:
@@ -64,7 +89,7 @@ def reconstructions_picture(model: VAE, x: torch.Tensor, ncol: int = PER_ROW, y:
     recon = model.reconstruct(x, y=y)
     draw = example_drawer(model.data_kind, info)
     if draw is not None:
-        return reconstructions_figure(draw, x.cpu(), recon.cpu(), ncol)
+        return reconstructions_figure(draw, x.cpu(), recon.cpu(), ncol, padded=data_kind(model.data_kind).padded)
     fig = Figure(figsize=(8, 6))
     _heat_maps(fig, [("inputs", x), ("reconstructions", recon)])
     return fig
@@ -146,6 +171,8 @@ def manifold_figure(model: VAE, directions: torch.Tensor, steps: int = 15, label
     """The manifold picture: images decoded on a grid of latent points, the value along each direction written
     under the columns and beside the rows."""
     images = manifold_images(model, directions, steps, label).cpu()
+    if spectrogram_scale(model.data_kind) is not None:  # log-mel values: magma over their own range, not grey
+        images = spectrogram_colours(images.float().mean(1), SpectrogramScale()).flip(-2)  # low bands at the bottom
     values = manifold_values(steps).tolist()
     names = _direction_names(directions.cpu())
     rows = [Row(f"{b:+.2f}" if len(names) > 1 else "", images[r * steps:(r + 1) * steps])

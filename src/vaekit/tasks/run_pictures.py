@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -23,15 +24,17 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
     loss.png."""
     # matplotlib is imported here, at the end of a run that draws pictures, not when training starts
     from vaekit.plots import latent_directions, save_latent_scatter, save_loss_curves, save_traversals
-    from vaekit.tasks.images import save_manifold, save_reconstructions, save_samples
+    from vaekit.plots.spectrograms import SpectrogramScale
+    from vaekit.tasks.images import save_manifold, save_reconstructions, save_samples, spectrogram_scale
     from vaekit.tasks.traversals import dimension_order, traversals
 
     was_training = model.training
     model.eval()
     pictured = data_kind(model.data_kind).pictured
+    info = _data_info(run_dir)
     written = [save_reconstructions(model, test_x[:EXAMPLES], run_dir / "reconstructions.png",
-                                    y=None if test_y is None else test_y[:EXAMPLES]),
-               save_samples(model, run_dir / "samples.png", class_names=class_names)] if pictured else \
+                                    y=None if test_y is None else test_y[:EXAMPLES], info=info),
+               save_samples(model, run_dir / "samples.png", class_names=class_names, info=info)] if pictured else \
         _examples_as_kind(model, test_x, test_y, run_dir)
     means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
     labels = None if test_y is None else test_y[:max_points]
@@ -43,11 +46,24 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
         labels = test_y[:2000] if model.num_classes is not None else None
         order = dimension_order(model, test_x[:2000], labels)
         result = traversals(model, test_x[:1], order.top(TRAVERSED_DIMS), y=None if labels is None else labels[:1])
-        written.append(save_traversals(result, run_dir / "traversals.png", order, columns))
+        # a spectrogram's tiles over the decoded values' own range (a grey image would clip log-mel values to
+        # black): no floor, which would squeeze what the sweep changes into a few colours
+        spectrogram = None if spectrogram_scale(model.data_kind) is None else SpectrogramScale()
+        written.append(save_traversals(result, run_dir / "traversals.png", order, columns, spectrogram))
     if metrics:
         written.append(save_loss_curves(metrics, run_dir / "loss.png"))
     model.train(was_training)
     return written
+
+
+def _data_info(run_dir: Path) -> dict | None:
+    """The data description the run recorded (config.json's "data", written when training started): an audio
+    run's spectrogram settings give its pictures a time axis in seconds and the floor of their colour scale.
+    None where there is none to read (the pictures then fall back on the values' own range)."""
+    try:
+        return json.loads((run_dir / "config.json").read_text()).get("data")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 @torch.no_grad()
