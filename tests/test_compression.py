@@ -151,8 +151,12 @@ def test_cli_round_trip_writes_exact_values_and_reports_bits(binary: tuple, tmp_
     assert f"compressed {len(x)} examples ({dims} dimensions) into {len(data)} bytes: " \
            f"{8 * len(data) / dims:.4f} bits/dim" in output
     assert "the model's -ELBO: " in output and "initial words: " in output
+    # each long stage said as it starts, and the closing: the file and the command that reverses it
+    assert f"compress: {len(x)} examples by bits-back coding (BB-ANS)" in output
+    assert f"wrote {tmp_path / 'x.vkz'}" in output and f"next: vaekit decompress {run} {tmp_path / 'x.vkz'}" in output
     code, output = invoke("decompress", run, tmp_path / "x.vkz", "--out", tmp_path / "back.npy")
     assert code == 0, output
+    assert f"decompress: {tmp_path / 'x.vkz'} with the run's model ..." in output
     back = np.load(tmp_path / "back.npy")
     assert back.dtype == np.bool_ and np.array_equal(back, np.load(tmp_path / "x.npy"))
     code, output = invoke("decompress", run, tmp_path / "x.vkz", "--out", tmp_path / "back.csv")

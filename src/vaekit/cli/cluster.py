@@ -13,6 +13,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
+from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_array_with_ids, save_table
 
 SUFFIXES = (".csv", ".parquet", ".npy")
@@ -74,6 +75,8 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
                           "kmeans (or gmm) to cluster its codes, or train with --prior mixture --objective vade")
     count = _clusters(opened.data_info, method, clusters)
     chosen = select_data(opened, source, split)
+    how = "q(c|x), the run's cluster variable" if method == "posterior" else f"{method} on the codes"
+    say_stage(f"cluster: {len(chosen.x)} examples by {how}")
     assigned, probability = assign_clusters(model, chosen.x, method, count, seed, y=data_labels(model, chosen.y))
     labels = None if chosen.y is None else chosen.y.numpy()
     if path.suffix.lower() == ".npy":
@@ -109,6 +112,7 @@ def _baselines(opened: Any, chosen: Any, own: bool, labels: np.ndarray, scores: 
     from vaekit.tasks.baselines.verdict import verdict
 
     train = training_split(opened, chosen, own)
+    say_stage("cluster: the baselines (k-means on the inputs and on their PCA) on the same rows")
     found = clustering_baselines(train.x, chosen.x, labels, min(clusters, len(train.x)), seed)
     click.echo(f"baselines, {clusters} clusters, fitted on the run's {len(train.x)} training rows:")
     for name, figures in found.items():

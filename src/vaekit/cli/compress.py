@@ -10,10 +10,12 @@ import click
 import numpy as np
 import torch
 
+from vaekit.cli.closing import say_done
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, RUN, SPLIT, _columns, _open
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
+from vaekit.core.progress import say_stage
 
 OUTPUT_SUFFIXES = (".npy", ".png", ".csv", ".parquet")
 
@@ -78,12 +80,14 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
     x = chosen.x
     if source is None and config.data.binarize != "none":  # the data the model learned, binarized as evaluate does
         x = binarize(x, torch.Generator().manual_seed(config.data.split_seed))
+    say_stage(f"compress: {len(x)} examples by bits-back coding (BB-ANS) with the run's model")
     data = api.compress(model, x, seed=seed, latent_bits=latent_bits or api.LATENT_BITS, batch_size=batch_size,
                         ids=chosen.ids, dtype=_source_dtype(source))
     header = api.read_header(data)
     with atomic_path(out) as tmp:
         tmp.write_bytes(data)
     dims = len(x) * math.prod(model.data_shape)
+    say_stage("compress: the model's -ELBO in bits per dimension, the length the code should approach")
     elbo = float(neg_elbo_bits(model, x, seed=seed).sum()) / dims
     payload = 32 * header["words"]
     initial = 32 * header["coder"]["initial_words"]
@@ -91,7 +95,8 @@ def compress(run: str, out: str, seed: int, latent_bits: int | None, batch_size:
                f"{8 * len(data) / dims:.4f} bits/dim ({payload / dims:.4f} without the {len(data) - payload // 8}-byte "
                f"header and checksum); the model's -ELBO: {elbo:.4f} bits/dim; initial words: "
                f"{header['coder']['initial_words']} ({initial} bits)")
-    click.echo(f"wrote {out}")
+    say_done([out], [f"vaekit decompress {run} {out} --out {Path(out).with_suffix('.npy')}   # the same examples, "
+                     "exactly"])
 
 
 @click.command()
@@ -120,6 +125,7 @@ def decompress(run: str, file: str, out: str) -> None:
     except OSError as error:
         raise VaekitError(f"cannot read {file}: {error.strerror or error}") from None
     opened = _open(run, "cpu")
+    say_stage(f"decompress: {file} with the run's model")
     x, header = decompress_with_header(opened.model, data, file)
     ids = header_ids(header)
     suffix = path.suffix.lower()

@@ -13,6 +13,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
+from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_array_with_ids, save_table
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
         _write(path, names, scores, chosen.ids, chosen.y)
     click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
     if marked is not None:
+        say_stage("score: the baselines (PCA reconstruction error, IsolationForest) on the same rows")
         _baselines(opened, chosen, source is None, x, marked, scores, anomalous, seed)
     elif chosen.y is not None:
         click.echo("the rows have labels: give --anomalous-classes to measure each score's AUROC "

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from vaekit.core.errors import VaekitError
+from vaekit.core.progress import say_stage
 from vaekit.core.registry import LIKELIHOODS
 from vaekit.data import Dataset
 from vaekit.data.image.quantization import dequantize as dequantize_pixels
@@ -120,8 +121,10 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     labels = y if model.num_classes is not None else None  # a CVAE scores log p(x|y)
     if model.num_classes is not None and labels is None:
         raise VaekitError("a conditional VAE is evaluated on labelled data (its numbers are -log p(x|y))")
+    say_stage(f"evaluate: -log p(x) of {len(x)} examples, {k} importance samples each", progress)
     estimate = importance_weighted_bound(model, scored, k, batch_size, seed, progress=progress, y=labels)
     check_finite_outputs(estimate.elbo, "ELBO values")
+    say_stage("evaluate: the codes (active units, KL per dimension) and the reconstructions", progress)
     stats = latent_statistics(model, x, seed=seed, y=labels)
     nll = _summary(offset - estimate.log_likelihood)
     tokens = _part(likelihood).needs_vocabulary  # text: per-token numbers instead of per-dimension ones
@@ -147,18 +150,23 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     elif sequence:  # a series: no per-dimension figures (its numbers are per series, the length term included)
         results.update({"bits_per_dim": None, "reconstruction_mse": None})
     if y is not None and len(y[y >= 0].unique()) > 1:  # clustering needs no training part: any labelled split
+        say_stage("evaluate: k-means on the codes against the labels", progress)
         results.update(clustering_results(model, x, stats["means"].numpy(), y, labels, seed))
     if factored:
+        say_stage("evaluate: disentanglement metrics (MIG, FactorVAE score, DCI, SAP)", progress)
         results.update(disentanglement_scores(stats["means"].numpy(), data.factors(split).numpy(), seed=seed))
         results["factor_names"] = data.factor_names
     # the probe is fitted on training codes and scored on test codes: only an evaluation of the test split has both
     if isinstance(data, Dataset) and split == "test" and data.train_y is not None and y is not None \
             and len(data.train_y.unique()) > 1:
+        say_stage("evaluate: a linear probe, fitted on the training codes", progress)
         train_codes = embed(model, data.train_x[:20_000],
                             y=None if labels is None else data.train_y[:20_000])
         results["linear_probe_accuracy"] = linear_probe_accuracy(
             train_codes.numpy(), data.train_y[:20_000].numpy(), stats["means"].numpy(), y.numpy(), seed=seed)
         if model.is_image and len(data.test_x) > FEATURES:
             # not comparable with Inception-based FID: features from vaekit's own classifier of this data set
+            say_stage("evaluate: Frechet distance of samples (the first time for this data set, a small classifier "
+                      "of it is trained for its features, then cached)", progress)
             results["frechet_distance"] = frechet_distance_for(model, data, seed=seed)
     return results

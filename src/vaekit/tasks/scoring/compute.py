@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from vaekit.core.errors import VaekitError
-from vaekit.core.progress import bars_drawn
+from vaekit.core.progress import bars_drawn, say_stage
 from vaekit.model.input_checks import as_checked_data
 from vaekit.tasks.outputs import check_finite_outputs
 from vaekit.tasks.scoring.chunk import Chunk
@@ -66,6 +66,8 @@ def score_many(model: torch.nn.Module, x: Any, kinds: str | Sequence[str] = ("iw
     for m in models:
         m.eval()
     found: dict[str, list[torch.Tensor]] = {name: [] for name in names}
+    say_stage(f"scoring {len(x)} examples: {', '.join(names)} ({k} importance samples where a kind uses them)",
+              progress)
     try:
         for start in tqdm(range(0, len(x), batch_size), desc=f"scoring ({','.join(names)})", leave=False,
                           disable=not (progress and bars_drawn())):

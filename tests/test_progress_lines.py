@@ -1,0 +1,56 @@
+"""Long commands say each stage as it starts (a line in a log, above any bar on a terminal): evaluate, score and
+cluster were silent for minutes on larger data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import vaekit
+from vaekit.cli import main
+from vaekit.core.progress import say_stage
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("progress") / "run"
+    vaekit.train({"data": {"source": "digits"}, "model": {"hidden": [16], "latent_dim": 4},
+                  "train": {"epochs": 1, "early_stopping": 0}}, path, progress=False, pictures=False)
+    return path
+
+
+def invoke(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_a_stage_is_one_line_on_stderr_and_nothing_when_not_shown(capsys):
+    say_stage("evaluate: something long")
+    say_stage("never shown", shown=False)
+    captured = capsys.readouterr()
+    assert captured.err == "evaluate: something long ...\n" and captured.out == ""
+
+
+def test_evaluate_says_each_stage(run, capsys):
+    from vaekit.tasks.evaluation import evaluate
+
+    model = vaekit.load(run)
+    evaluate(model, vaekit.load_dataset("digits"), k=5, progress=True)
+    said = capsys.readouterr().err
+    for stage in ("evaluate: -log p(x) of 180 examples, 5 importance samples each", "evaluate: the codes",
+                  "evaluate: k-means on the codes", "evaluate: a linear probe"):
+        assert stage in said
+    evaluate(model, vaekit.load_dataset("digits"), k=5)
+    assert "evaluate:" not in capsys.readouterr().err  # from Python, quiet unless asked
+
+
+def test_score_and_cluster_say_their_stages(run, tmp_path):
+    code, output = invoke("score", run, "--kind", "elbo", "--anomalous-classes", "5,6,7,8,9",
+                          "--out", tmp_path / "s.csv")
+    assert code == 0, output
+    assert "scoring 180 examples: elbo" in output and "score: the baselines" in output
+    code, output = invoke("cluster", run, "--method", "kmeans", "--out", tmp_path / "c.csv")
+    assert code == 0, output
+    assert "cluster: 180 examples by kmeans on the codes ..." in output and "cluster: the baselines" in output
