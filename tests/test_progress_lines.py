@@ -54,3 +54,25 @@ def test_score_and_cluster_say_their_stages(run, tmp_path):
     code, output = invoke("cluster", run, "--method", "kmeans", "--out", tmp_path / "c.csv")
     assert code == 0, output
     assert "cluster: 180 examples by kmeans on the codes ..." in output and "cluster: the baselines" in output
+
+
+def test_a_likelihood_score_of_grey_levels_from_a_bernoulli_model_is_warned_of(run, tmp_path):
+    """The README's out-of-distribution example paired a likelihood score with a Bernoulli model of grey levels,
+    whose -log p(x) is a cross-entropy that grows with greyness: said in one line when scoring other data."""
+    import numpy as np
+
+    grey = np.random.default_rng(0).random((20, 1, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "grey.npy", grey)
+    code, output = invoke("score", run, "--data", tmp_path / "grey.npy", "--kind", "iw,reconstruction", "--k", "2",
+                          "--out", tmp_path / "s.csv")
+    assert code == 0, output
+    warning = [line for line in output.splitlines() if line.startswith("warning: ")]
+    assert len(warning) == 1 and "the iw score reads log p(x)" in warning[0]
+    assert "--likelihood continuous_bernoulli" in warning[0]
+    np.save(tmp_path / "binary.npy", (grey > 0.5).astype(np.float32))  # 0/1 data: log p(x) is a probability
+    code, output = invoke("score", run, "--data", tmp_path / "binary.npy", "--kind", "iw", "--k", "2",
+                          "--out", tmp_path / "b.csv")
+    assert code == 0 and "warning:" not in output
+    code, output = invoke("score", run, "--data", tmp_path / "grey.npy", "--kind", "reconstruction",
+                          "--out", tmp_path / "r.csv")
+    assert code == 0 and "warning:" not in output

@@ -100,7 +100,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     from vaekit.runs.lock import claim_run
     from vaekit.tasks.outputs import select_data
     from vaekit.tasks.scoring import parse_kinds, score_many
-    from vaekit.tasks.scoring.kind import check_kind
+    from vaekit.tasks.scoring.kind import check_kind, pairing_warning
 
     path = Path(out) if out is not None else Path(run) / SCORES_FILE
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
@@ -117,6 +117,10 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     chosen = select_data(opened, source, split)
     marked = _anomalous_rows(chosen.y, anomalous, opened.data_info.get("class_names"))  # refused before the work
     x = _scored_data(opened.config, chosen.x)
+    if source is not None or other is not None:  # scoring other data, or against another model: OOD detection
+        said = pairing_warning(names, model, x)
+        if said is not None:
+            click.echo(f"warning: {said}", err=True)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
                         y=data_labels(model, chosen.y), progress=True)
     if out is None:  # into the run: one writer at a time

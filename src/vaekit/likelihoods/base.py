@@ -40,6 +40,9 @@ class Likelihood(nn.Module):
     levels: int | None = None
     location_scale: bool = False
     needs_schema: bool = False
+    # log_prob of a value between its support's ends is a cross-entropy, not a likelihood (Bernoulli on grey levels):
+    # it grows with how grey the value is whatever the model learned, so likelihood scores across data sets mislead
+    cross_entropy_of_levels: bool = False
     needs_vocabulary: bool = False  # from_config(..., vocabulary_size=V): a likelihood over token ids 0..V-1
     # a sequence model that reads its own earlier elements (likelihoods/autoregressive*.py): it runs its recurrent
     # decoder itself from the context a sequence network's decoder makes of z (nn/sequence.py), and takes one

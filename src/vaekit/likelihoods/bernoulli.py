@@ -19,6 +19,7 @@ class BernoulliLikelihood(LogitLikelihood):
 
     distribution = Bernoulli
     density = False  # a probability of 0/1 values, or a cross-entropy of grey levels: dequantization does not apply
+    cross_entropy_of_levels = True  # on grey levels: the scores' pairing warning (tasks/scoring/kind.py) asks
 
     @classmethod
     def scores(cls, binary: bool) -> str:

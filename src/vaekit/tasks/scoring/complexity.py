@@ -43,6 +43,7 @@ def png_bits(images: torch.Tensor) -> torch.Tensor:
 
 @SCORES.register("complexity")
 class ComplexityCorrected(ScoreKind):
+    reads_likelihood = True  # log p(x), or a bound on it
     images_only = True
 
     def __call__(self, chunk: Chunk) -> torch.Tensor:

@@ -17,5 +17,7 @@ from vaekit.tasks.scoring.kind import ScoreKind
 
 @SCORES.register("elbo")
 class NegativeELBO(ScoreKind):
+    reads_likelihood = True  # log p(x), or a bound on it
+
     def __call__(self, chunk: Chunk) -> torch.Tensor:
         return -chunk.bound(chunk.samples).elbo

@@ -16,5 +16,7 @@ from vaekit.tasks.scoring.kind import ScoreKind
 
 @SCORES.register("iw")
 class NegativeLogLikelihood(ScoreKind):
+    reads_likelihood = True  # log p(x), or a bound on it
+
     def __call__(self, chunk: Chunk) -> torch.Tensor:
         return -chunk.bound(chunk.k).log_likelihood

@@ -17,7 +17,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.registry import SCORES
 from vaekit.tasks.scoring.chunk import Chunk
 
-__all__ = ["SCORES", "ScoreKind", "check_kind"]
+__all__ = ["SCORES", "ScoreKind", "check_kind", "pairing_warning"]
 
 
 class ScoreKind:
@@ -26,10 +26,13 @@ class ScoreKind:
     - `images_only`: the kind reads the examples as pictures (C, H, W); tables are refused.
     - `needs_background`: the kind compares the model with a second one (a background model of the same data
       shape), given as `background`.
+    - `reads_likelihood`: the kind is (or contains) the model's log p(x), so it misleads where log_prob is no
+      likelihood of the data (`pairing_warning`).
     """
 
     images_only: bool = False
     needs_background: bool = False
+    reads_likelihood: bool = False
 
     def __call__(self, chunk: Chunk) -> torch.Tensor:
         raise NotImplementedError
@@ -53,3 +56,22 @@ def check_kind(name: str, model: torch.nn.Module, background: torch.nn.Module | 
         raise VaekitError(f"the background model takes examples of shape {list(background.data_shape)} but the "
                           f"model takes {list(model.data_shape)}; train the background on the same kind of data")
     return kind
+
+
+def pairing_warning(names: list[str], model: torch.nn.Module, x: torch.Tensor) -> str | None:
+    """A warning for a known poor pairing of score and model on data x, else None: a score that reads log p(x)
+    from a likelihood whose log_prob of grey levels is a cross-entropy (Bernoulli), on data that are not binary.
+    The cross-entropy of a grey level is large however well the model fits it, so such a score ranks data by how
+    grey they are; between data sets (out-of-distribution detection) that can rank them backwards."""
+    likelihood = model.likelihood
+    reading = [name for name in names if SCORES.get(name).reads_likelihood]
+    if not reading or not type(likelihood).cross_entropy_of_levels:
+        return None
+    finite = x[~torch.isnan(x)]
+    if bool(((finite == 0) | (finite == 1)).all()):  # binary data: log_prob is then a true probability
+        return None
+    return (f"the {', '.join(reading)} {'scores read' if len(reading) > 1 else 'score reads'} log p(x), but this run's "
+            "Bernoulli likelihood scores grey levels by a cross-entropy, which grows with how grey an example is "
+            "whatever the model learned: between data sets it can rank them backwards; train with --likelihood "
+            "continuous_bernoulli (a density of grey levels) or --binarize dynamic, or score with --kind "
+            "reconstruction")

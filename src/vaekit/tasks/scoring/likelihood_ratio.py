@@ -20,6 +20,7 @@ from vaekit.tasks.scoring.kind import ScoreKind
 
 @SCORES.register("likelihood_ratio")
 class LikelihoodRatio(ScoreKind):
+    reads_likelihood = True  # log p(x), or a bound on it
     needs_background = True
 
     def __call__(self, chunk: Chunk) -> torch.Tensor:
