@@ -246,6 +246,26 @@ def test_series_decoding_keeps_the_mask_and_its_scores_match_the_steps() -> None
         torch.testing.assert_close(length_terms.double().exp().sum(), torch.tensor(1.0, dtype=torch.float64))
 
 
+
+def test_greedy_series_end_at_the_median_length_and_are_written_with_nan_after_it(tmp_path) -> None:
+    """A decoder that gives each step 0.8 to go on: P(length > t) = 0.8^t, whose median length is 4. The
+    step-by-step choice (0.8 > 1/2 at every step) went on to the full T, so no sampled series ever ended."""
+    import numpy as np
+
+    from vaekit.data.kinds import data_kind
+
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(latent_dim=2, network="rnn", rnn_hidden=8), (8, 2), "series").eval()
+    with torch.no_grad():  # the going-on head: weights 0, bias logit(0.8)
+        model.likelihood.output.weight[-1] = 0.0
+        model.likelihood.output.bias[-1] = math.log(0.8 / 0.2)
+    samples = model.sample(5, generator=torch.Generator().manual_seed(0))  # what `vaekit sample` decodes
+    assert samples[..., -1].sum(1).tolist() == [4.0] * 5
+    written = np.load(data_kind("series").save(tmp_path / "samples.npy", samples, {}))
+    assert written.shape == (5, 8, 1)
+    assert not np.isnan(written[:, :4]).any() and np.isnan(written[:, 4:]).all()  # NaN after each end
+
+
 def test_token_ids_beyond_the_vocabulary_are_refused_in_one_line() -> None:
     """An id of V or more would index past the embedding; the API checks the ids against this run's V."""
     model = _text_model(4)
