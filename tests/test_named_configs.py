@@ -91,3 +91,20 @@ def test_the_configs_command_lists_and_prints_them():
     assert code == 0 and output == named_configs()["m2"].read_text()
     code, output = invoke("configs", "zzz")
     assert code == 2 and "no named config 'zzz'" in output
+
+
+def test_train_help_is_grouped_and_short_with_the_rest_one_flag_away():
+    code, short = invoke("train", "--help")
+    assert code == 0
+    for group in ("Run and output options:", "Data options:", "Model options:", "Objective options:",
+                  "Training options:"):
+        assert group in short
+    assert "--latent-dim" in short and "--epochs" in short and "\n  --compile" not in short
+    assert "more options (schedules, network details, precision, logging, ...): vaekit train --help-all" in \
+        " ".join(short.split())
+    code, full = invoke("train", "--help-all")
+    assert code == 0 and "--compile" in full and "--lr-schedule" in full and "more options" not in full
+    assert full.count("\n") > 2 * short.count("\n")
+    assert short.index("Data options:") < short.index("Model options:") < short.index("Training options:")
+    code, tune_help = invoke("tune", "--help")
+    assert code == 0 and "Training options:" in tune_help and "vaekit tune --help-all" in " ".join(tune_help.split())

@@ -276,7 +276,7 @@ def test_free_bits_and_capacity_are_read_by_the_elbo_like_objectives_only() -> N
 
 
 def test_every_registered_name_is_listed_in_train_help() -> None:
-    result = CliRunner().invoke(main, ["train", "--help"], terminal_width=400)
+    result = CliRunner().invoke(main, ["train", "--help-all"], terminal_width=400)
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     for flag, registry in (("--network", NETWORKS), ("--posterior", POSTERIORS), ("--prior", PRIORS),

@@ -163,6 +163,6 @@ def test_vae_classifier_in_a_pipeline_with_unlabelled_rows() -> None:
 def test_predict_has_help_with_an_example() -> None:
     result = CliRunner().invoke(main, ["predict", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "vaekit predict runs/m2" in result.output
-    train_help = CliRunner().invoke(main, ["train", "--help"], terminal_width=400).output
+    train_help = CliRunner().invoke(main, ["train", "--help-all"], terminal_width=400).output
     assert "--class-latent" in train_help and "--labels-per-class" in train_help
     assert "--classifier-weight" in train_help

@@ -145,7 +145,7 @@ def test_speed_flags_are_in_the_train_help() -> None:
 
     from vaekit.cli import main
 
-    text = CliRunner().invoke(main, ["train", "--help"]).output
+    text = CliRunner().invoke(main, ["train", "--help-all"]).output
     assert "--precision" in text and "fp16" in text and "--compile" in text
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from vaekit.cli.closing import say_done
+from vaekit.cli.help_groups import GroupedHelp, help_all_option
 from vaekit.cli.next_steps import next_commands
 from vaekit.config import SECTIONS, Config, load_config_file
 from vaekit.core.errors import VaekitError
@@ -46,7 +47,8 @@ def _setting_options(command: Any) -> Any:
     return command
 
 
-@click.command(context_settings={"max_content_width": 110})
+@click.command(cls=GroupedHelp, context_settings={"max_content_width": 110})
+@help_all_option
 @click.option("--config", "config_file", type=click.Path(), help="YAML, TOML or JSON file with sections data, "
               "model, objective and train, or the name of one that ships with vaekit (vaekit configs lists them); "
               "flags override it")

@@ -9,13 +9,15 @@ from typing import Any
 
 import click
 
+from vaekit.cli.help_groups import GroupedHelp, help_all_option
 from vaekit.cli.train import _setting_options
 from vaekit.config import Config, load_config_file
 from vaekit.core.errors import VaekitError
 from vaekit.tuning.criteria import CRITERIA
 
 
-@click.command(context_settings={"max_content_width": 110})
+@click.command(cls=GroupedHelp, context_settings={"max_content_width": 110})
+@help_all_option
 @click.option("--config", "config_file", type=click.Path(), help="YAML, TOML or JSON file with sections data, "
               "model, objective and train, or a named config (vaekit configs); its settings and the flags are "
               "fixed, the rest is searched")
