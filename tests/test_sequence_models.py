@@ -266,6 +266,15 @@ def test_greedy_series_end_at_the_median_length_and_are_written_with_nan_after_i
     assert not np.isnan(written[:, :4]).any() and np.isnan(written[:, 4:]).all()  # NaN after each end
 
 
+def test_the_going_on_head_starts_at_the_training_series_share_of_steps_that_go_on() -> None:
+    model = build_model(ModelConfig(latent_dim=2, network="rnn", rnn_hidden=8), (5, 2), "series")
+    x = torch.zeros(2, 5, 2)
+    x[0, :5, -1] = 1.0  # 4 steps scored, all go on
+    x[1, :2, -1] = 1.0  # 2 scored (after steps 0 and 1), one goes on
+    model.likelihood.fit_data(x)
+    share = (5 + 1) / (6 + 2)
+    assert float(model.likelihood.output.bias[-1]) == pytest.approx(math.log(share / (1 - share)))
+
 def test_token_ids_beyond_the_vocabulary_are_refused_in_one_line() -> None:
     """An id of V or more would index past the embedding; the API checks the ids against this run's V."""
     model = _text_model(4)
