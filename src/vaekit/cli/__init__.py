@@ -88,6 +88,9 @@ def main() -> None:
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "Train a VAE and write a run directory (config, weights, checkpoint, metrics, TensorBoard, "
                        "pictures)."),
+    "advise": ("advise", "Read the data's kind, size and values and print the settings to start from for a goal, "
+                         "the reason for each, the sizes training would choose, and the commands to run after "
+                         "training (each prints its baseline)."),
     "configs": ("configs", "List the configs that ship with vaekit, or print one: each trains a model the docs "
                            "describe, and `vaekit train --config NAME` takes it by name (flags override its "
                            "settings)."),

@@ -1,0 +1,172 @@
+"""The settings to start from for each goal, asked of the data's profile, each with the reason a user can check.
+
+    advice = advise(profile, "impute")
+    advice.settings   # {"missing": "model", "objective": "iwae", "iw_samples": 5, ...}: vaekit train's flags
+    advice.reasons    # [("--missing model", "the encoder sees which entries are observed (MIWAE)"), ...]
+    advice.then       # the commands to run on the trained run, with the baseline each prints
+
+Every figure behind a reason is in BENCHMARKS.md; the goal's command prints its own baseline on the user's data,
+so the advice is checked where it is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaekit.advice.profile import DataProfile
+
+GOALS = ("generate", "anomaly", "impute", "cluster", "compress", "represent")
+OUT = "runs/{goal}"
+
+
+@dataclass
+class Advice:
+    goal: str
+    settings: dict[str, Any] = field(default_factory=dict)  # vaekit train's flag (dashes as _) -> value
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (flag and value, why)
+    then: list[str] = field(default_factory=list)  # commands on the trained run, RUN standing for its folder
+    warnings: list[str] = field(default_factory=list)  # why this goal may not suit these data
+    criterion: str = "nll"  # what a search (vaekit tune --criterion) should score for this goal
+
+    def set(self, name: str, value: Any, why: str) -> None:
+        self.settings[name] = value
+        shown = "" if value is True else f" {','.join(map(str, value)) if isinstance(value, list) else value}"
+        self.reasons.append((f"--{name.replace('_', '-')}{shown}", why))
+
+    def flags(self, source: str) -> str:
+        """`--data SOURCE` and the advised settings as vaekit train's flags."""
+        return " ".join([f"--data {source}", *(f"--{name.replace('_', '-')}" + ("" if value is True else
+                         f" {','.join(map(str, value)) if isinstance(value, list) else value}")
+                         for name, value in self.settings.items())])
+
+    def command(self, source: str, out: str | None = None) -> str:
+        return f"vaekit train {self.flags(source)} --out {out or OUT.format(goal=self.goal)}"
+
+    def next_commands(self, source: str, out: str | None = None) -> list[str]:
+        """`then`, with RUN, {source} and {flags} filled in."""
+        run = out or OUT.format(goal=self.goal)
+        return [line.replace("RUN", run).replace("{source}", source).replace("{flags}", self.flags(source))
+                for line in self.then]
+
+
+def advise(profile: DataProfile, goal: str = "generate") -> Advice:
+    """The advice for `goal` (one of GOALS) on data of this profile."""
+    advice = Advice(goal)
+    _model(profile, advice)
+    GOAL_ADVICE[goal](profile, advice)
+    if profile.small:
+        criterion = "" if advice.criterion == "nll" else f" --criterion {advice.criterion}"
+        advice.then.append("vaekit tune {flags}" + criterion + " --minutes 5 --out runs/tuned   # on few rows the "
+                           "settings matter most: a search on a validation share, kept only where it beats these "
+                           "clearly")
+    return advice
+
+
+def _model(profile: DataProfile, advice: Advice) -> None:
+    """What every goal starts from: the network and likelihood for the kind of data."""
+    if profile.kind == "text":
+        advice.set("network", "rnn", "sentences: a recurrent encoder and decoder")
+        advice.set("word_dropout", 0.1, "drops words from the decoder's input, so that it must read z (Bowman et "
+                   "al. 2016); with free bits and a KL warm-up it keeps the code in use")
+        advice.set("free_bits", 0.07, "a floor on each dimension's KL: the code does not collapse early")
+        advice.set("warmup_epochs", 3, "the KL weight rises from 0 over the first epochs")
+    elif profile.kind == "audio":
+        advice.set("network", "spectrogram", "log-mel spectrograms: a convolutional network over time and mel bands")
+        advice.set("likelihood", "gaussian", "log-mel values are real numbers in decibels")
+    elif profile.kind == "series":
+        advice.set("network", "rnn", "series of varying length: a recurrent network that also models each end")
+    elif profile.kind == "vector" and profile.column_types and set(profile.column_types) != {"continuous"}:
+        advice.set("likelihood", "mixed", "binary and categorical columns get their own distributions (Bernoulli, "
+                   "categorical), the numbers a Gaussian")
+    elif profile.kind == "vector":
+        advice.set("likelihood", "gaussian", "real-valued columns, standardized by the trainer (each column in its "
+                   "own units)")
+    if profile.missing:
+        advice.set("missing", "model", "the data have missing entries: the likelihood scores the observed ones and "
+                   "the encoder sees which they are (MIWAE)")
+
+
+def _grey_likelihood(profile: DataProfile, advice: Advice, why: str) -> None:
+    if profile.kind == "image" and profile.values in ("unit", "8-bit"):
+        advice.set("likelihood", "continuous_bernoulli", why)
+
+
+def _generate(profile: DataProfile, advice: Advice) -> None:
+    if profile.kind == "image":
+        advice.reasons.append(("(likelihood auto: bernoulli)", "images in [0, 1] as the classic VAE models them: its "
+                               "means make clear samples; its numbers on grey levels are cross-entropies, comparable "
+                               "only with numbers computed the same way"))
+    advice.then += ["vaekit sample RUN -n 64 --out samples.png", "vaekit evaluate RUN   # -log p(x), active units; "
+                    "for labelled images a Frechet distance of the samples"]
+
+
+def _anomaly(profile: DataProfile, advice: Advice) -> None:
+    _grey_likelihood(profile, advice, "grey levels in [0, 1]: a density of them, so that -log p(x) compares like "
+                     "with like (Bernoulli's cross-entropy grows with how grey an image is)")
+    labelled = " --anomalous-classes CLASSES   # AUROC beside PCA reconstruction error and IsolationForest" \
+        if profile.classes else ""
+    advice.then += [f"vaekit score RUN --kind iw,reconstruction{labelled}",
+                    "python: vaekit.VAEAnomalyDetector().fit(X).decision_function(X_new)   # the two scores, "
+                    "standardized on the training rows and summed (its default)"]
+
+
+def _impute(profile: DataProfile, advice: Advice) -> None:
+    if "missing" not in advice.settings:
+        advice.set("missing", "model", "the encoder sees which entries are observed (MIWAE), so it imputes from "
+                   "whatever a row has")
+    advice.set("objective", "iwae", "the importance-weighted bound of MIWAE (Mattei and Frellsen 2019)")
+    advice.set("iw_samples", 5, "samples of the bound: tighter than the ELBO at five times the decoding")
+    advice.criterion = "imputation"
+    filled = "filled.csv" if profile.kind == "vector" else "filled.npy"
+    advice.then += [f"vaekit impute RUN --data {{source}} --check 0.2 --out {filled}   # hides a fifth of the known "
+                    "entries and scores the fill-in beside the column mean and IterativeImputer",
+                    "python: vaekit.VAEImputer().fit_transform(X)   # its defaults: fill-ins kept in each column's "
+                    "range, every epoch trained"]
+
+
+def _cluster(profile: DataProfile, advice: Advice) -> None:
+    components = profile.classes or 10
+    advice.set("prior", "mixture", "a mixture-of-Gaussians prior: one component per cluster (VaDE)")
+    advice.set("prior_components", components, "the number of clusters" + (" (the labels' classes)" if
+                                                                               profile.classes else
+                                                                               ": 10 when it is not known"))
+    advice.set("objective", "vade", "the VaDE bound, which assigns each example to a component")
+    advice.set("pretrain_epochs", 10, "an autoencoder first, whose codes the mixture is fitted to: VaDE's "
+               "initialisation, without which components collapse")
+    advice.then += ["vaekit cluster RUN --out clusters.csv   # with labels: accuracy beside k-means on the inputs "
+                    "and on PCA", "vaekit cluster RUN --method kmeans --out kmeans.csv   # k-means on the codes "
+                    "instead of the mixture"]
+
+
+def _compress(profile: DataProfile, advice: Advice) -> None:
+    if profile.kind != "image":
+        advice.warnings.append("vaekit compress codes binary or 8-bit images losslessly; these data are "
+                               f"{profile.kind} data: there is nothing it can code exactly")
+        return
+    if profile.values == "binary":
+        advice.set("likelihood", "bernoulli", "binary pixels: the exact probability of each, which bits-back coding "
+                   "turns into a code length")
+    elif profile.values == "8-bit":
+        advice.set("likelihood", "discretized_logistic", "8-bit levels: a probability for each of the 256 levels")
+    else:
+        advice.set("binarize", "static", "grey levels that are not 8-bit: compressed as binary images (binarized "
+                   "once, seeded); the same binarization gives the files to compress")
+        advice.set("likelihood", "bernoulli", "binary pixels after binarizing")
+    advice.then += ["vaekit compress RUN --split test --out test.vkz   # bits per dimension beside the -ELBO",
+                    "vaekit decompress RUN test.vkz --out back.npy"]
+
+
+def _represent(profile: DataProfile, advice: Advice) -> None:
+    advice.set("latent_dim", 2 if profile.rows < 5_000 else 16,
+               "two dimensions to plot the codes (vaekit plot latent)" if profile.rows < 5_000 else
+               "enough dimensions for a linear probe to read the classes; 2 to plot them")
+    advice.then += ["vaekit embed RUN --out codes.csv",
+                    "vaekit evaluate RUN   # with labels: a linear probe and k-means on the codes, beside the same "
+                    "on the raw inputs"]
+
+
+GOAL_ADVICE: dict[str, Callable[[DataProfile, Advice], None]] = {
+    "generate": _generate, "anomaly": _anomaly, "impute": _impute, "cluster": _cluster, "compress": _compress,
+    "represent": _represent}

@@ -1,0 +1,89 @@
+"""vaekit advise: the settings to start from for data and a goal, each with a reason, the sizes training would
+choose, and next commands; every advised command is one vaekit train takes as it is."""
+
+from __future__ import annotations
+
+import shlex
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from vaekit.advice import GOALS, advise, profile_of
+from vaekit.cli import main
+from vaekit.data import Dataset, load_dataset
+
+
+def invoke(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def _images(values: np.ndarray) -> Dataset:
+    return Dataset.from_arrays("array", values, values[:5], None, None, "image", "in-memory array")
+
+
+def test_the_profile_tells_what_the_values_are():
+    digits = profile_of(load_dataset("digits"))
+    assert (digits.kind, digits.values, digits.classes, digits.rows, digits.shape) == ("image", "unit", 10, 1617,
+                                                                                      (1, 8, 8))
+    assert "1617 training images of 1x8x8, grey levels in [0, 1], 10 classes" == digits.describe()
+    rng = np.random.default_rng(0)
+    assert profile_of(_images((rng.random((30, 1, 4, 4)) > 0.5).astype(np.float32))).values == "binary"
+    assert profile_of(_images(rng.integers(0, 256, (30, 1, 4, 4)).astype(np.float32) / 255)).values == "8-bit"
+
+
+@pytest.mark.parametrize("goal", GOALS)
+def test_every_goal_prints_settings_reasons_sizes_and_next_steps(goal):
+    code, output = invoke("advise", "--data", "digits", "--goal", goal)
+    assert code == 0, output
+    assert output.startswith("data: digits: 1617 training images of 1x8x8, grey levels in [0, 1], 10 classes\n")
+    assert "\nstart from:\n  vaekit train --data digits" in output and f"--out runs/{goal}" in output
+    assert "hidden 128, 770 epochs with early stopping" in output  # what training would settle on these rows
+    assert "\nthen:\n" in output and "vaekit tune --data digits" in output  # 1617 rows: small
+
+
+@pytest.mark.parametrize("goal, extra", [("anomaly", []), ("impute", []), ("compress", []),
+                                         ("cluster", ["--pretrain-epochs", "1", "--epochs", "2"])])
+def test_the_advised_command_trains_as_printed(goal, extra, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, output = invoke("advise", "--data", "digits", "--goal", goal)
+    command = shlex.split(output.split("start from:\n")[1].splitlines()[0])
+    assert command[:2] == ["vaekit", "train"]
+    code, trained = invoke(*command[1:], "--epochs", "1", "--hidden", "16", *extra, "--quiet")
+    assert code == 0, trained
+    assert (tmp_path / "runs" / goal / "model.safetensors").is_file()
+
+
+def test_goal_advice_follows_the_data():
+    digits = profile_of(load_dataset("digits"))
+    assert advise(digits, "anomaly").settings["likelihood"] == "continuous_bernoulli"
+    assert advise(digits, "cluster").settings["prior_components"] == 10
+    impute = advise(digits, "impute")
+    assert impute.settings["missing"] == "model" and impute.criterion == "imputation"
+    frame = pd.DataFrame({"age": np.arange(40.0), "smoker": [0.0, 1.0] * 20})
+    frame.loc[3, "age"] = np.nan
+    table = Dataset.from_arrays("array", frame.to_numpy(np.float32), frame.to_numpy(np.float32)[:4], None, None,
+                                "vector", "in-memory array", columns=["age", "smoker"],
+                                column_types=["continuous", "binary"], missing=True)
+    profile = profile_of(table)
+    assert profile.missing and profile.values == "real"
+    generate = advise(profile, "generate")
+    assert generate.settings["likelihood"] == "mixed" and generate.settings["missing"] == "model"
+    assert advise(profile, "compress").warnings  # nothing to code exactly in real numbers
+    assert any(flag.startswith("--likelihood mixed") for flag, _ in generate.reasons)
+
+
+def test_text_gets_the_sentence_vae_settings(tmp_path):
+    (tmp_path / "lines.txt").write_text("the cat sat on the mat\na dog ran in the park\n" * 20)
+    code, output = invoke("advise", "--data", tmp_path / "lines.txt")
+    assert code == 0, output
+    assert "--network rnn --word-dropout 0.1 --free-bits 0.07 --warmup-epochs 3" in output
+
+
+def test_bad_input_is_one_line():
+    code, output = invoke("advise", "--data", "no-such-file.csv")
+    assert code == 2 and output.startswith("error: ") and output.count("\n") == 1
+    code, output = invoke("advise", "--data", "digits", "--goal", "dance")
+    assert code == 2 and "dance" in output
