@@ -253,3 +253,62 @@ def test_audio_traversals_are_spectrograms_not_a_black_image(audio_run: Path, tm
         assert black < 0.5, black  # a grey image of log-mel values clipped to [0, 1] was 98.9% black
         coloured = np.abs(pixels[..., 0] - pixels[..., 2]) > 0.2  # magma: red and blue differ; grey would not
         assert coloured.mean() > 0.05
+
+
+def test_table_pictures_scale_each_column_and_name_columns_and_categories() -> None:
+    import matplotlib
+
+    from vaekit.plots.tables import table_figure
+
+    x = torch.tensor([[20.0, 15000.0, 0.0], [50.0, 90000.0, 1.0], [80.0, 40000.0, 1.0]])
+    fig = table_figure([("input", x), ("reconstruction", x + torch.tensor([1.0, 100.0, 0.0]))], "3 rows",
+                       ["age", "income", "smoker"], [None, None, ["no", "yes"]])
+    grid = fig.axes[0]
+    assert [label.get_text() for label in grid.get_xticklabels()] == ["age\n20 to 81", "income\n1.5e+04 to 9.01e+04",
+                                                                      "smoker\n(categories)"]
+    assert [axes.get_title() for axes in fig.axes] == ["input", "reconstruction"]
+    assert {"no", "yes", "20", "9e+04"} <= {text.get_text() for text in grid.texts}  # values written in
+    viridis = matplotlib.colormaps["viridis"]
+    # each column on its own scale (over inputs and reconstructions): the highest age (81) and the highest income
+    # (90100) are both at the top of the scale, though an income is a thousand times an age
+    shown = fig.axes[1].images[0].get_array()
+    assert np.allclose(shown[2, 0], viridis(1.0)[:3]) and np.allclose(shown[1, 1], viridis(1.0)[:3])
+    assert np.allclose(grid.images[0].get_array()[0, 0], viridis(0.0)[:3])  # 20: the lowest age
+    many = table_figure([("sample", torch.rand(60, 3).round())], "60 rows", ["a", "b", "c"], [None, ["n", "y"],
+                                                                                            ["p", "q"]])
+    legend = [text.get_text() for text in many.legends[0].get_texts()]
+    assert legend == ["b: n", "b: y", "c: p", "c: q"] and not many.axes[0].texts  # too many rows to write in
+
+
+def test_table_traversals_draw_categories_as_categories() -> None:
+    from vaekit.plots.traversals import Traversal, traversal_chart
+
+    steps = 5
+    decoded = torch.stack([torch.linspace(1, 3, steps), torch.tensor([0.0, 0, 1, 2, 2])], -1)  # (steps, 2)
+    result = Traversal(dims=[0], values=torch.linspace(-3, 3, steps)[None], offsets=torch.linspace(-3, 3, steps),
+                       codes=torch.zeros(1, 2), decoded=decoded[None, None], reconstructions=decoded[2:3])
+    fig = traversal_chart(result, columns=["size", "colour"], column_values=[None, ["red", "green", "blue"]])
+    panels = {axes.get_title(): axes for axes in fig.axes}
+    assert [label.get_text() for label in panels["colour"].get_yticklabels()] == ["red", "green", "blue"]
+    assert panels["colour"].lines[0].get_drawstyle() == "steps-mid"  # no value between two categories
+    assert panels["size"].lines[0].get_drawstyle() == "default"
+
+
+def test_a_table_runs_pictures_name_its_columns(tmp_path: Path, saved) -> None:
+    rng = np.random.default_rng(0)
+    age = rng.integers(18, 90, 80)
+    table = {"age": age, "income": age * 1000 + rng.normal(0, 5000, 80).round(),
+             "smoker": rng.choice(["no", "yes"], 80)}
+    import pandas as pd
+
+    pd.DataFrame(table).to_csv(tmp_path / "people.csv", index=False)
+    code, output = invoke("train", "--data", tmp_path / "people.csv", "--epochs", "1", "--latent-dim", "2",
+                          "--hidden", "8", "--out", tmp_path / "run", "--quiet")
+    assert code == 0, output
+    recon = next(fig for fig in saved if "inputs and their reconstructions" in title_of(fig))
+    names = [label.get_text().split("\n")[0] for label in recon.axes[0].get_xticklabels()]
+    assert names == ["age", "income", "smoker"]
+    traversal = next(fig for fig in saved if "decoded mean of" in title_of(fig))
+    smoker = next(axes for axes in traversal.axes if axes.get_title() == "smoker")
+    assert [label.get_text() for label in smoker.get_yticklabels()] == ["no", "yes"]
+    picture(tmp_path / "run" / "reconstructions.png")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _open, data_labels, sample_labels
+from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _open, _values, data_labels, sample_labels
 from vaekit.core.errors import VaekitError
 from vaekit.model.size import check_output_fits
 
@@ -101,7 +101,7 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
     model = opened.model
     _, x, y = run_data(opened, source, split)
     path = save_reconstructions(model, x[:count], out or Path(run) / "reconstructions.png",
-                                y=data_labels(model, y, count))
+                                y=data_labels(model, y, count), info=opened.data_info)
     click.echo(f"wrote {path}")
 
 
@@ -126,7 +126,7 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(count, model.data_shape, "samples")
     path = save_samples(model, out or Path(run) / "samples.png", count, seed, label=label,
-                        class_names=opened.data_info.get("class_names"))
+                        class_names=opened.data_info.get("class_names"), info=opened.data_info)
     click.echo(f"wrote {path}")
 
 
@@ -186,9 +186,9 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
     spectrogram = None if spectrogram_scale(model.data_kind) is None else SpectrogramScale()
     if out is None:  # into the run: one writer at a time
         with claim_run(run, "vaekit plot traversals"):
-            save_traversals(result, path, order, columns, spectrogram)
+            save_traversals(result, path, order, columns, spectrogram, _values(opened))
     else:
-        save_traversals(result, path, order, columns, spectrogram)
+        save_traversals(result, path, order, columns, spectrogram, _values(opened))
     click.echo(f"wrote traversals of {len(shown)} latent dimensions, {steps} steps each, to {path}")
 
 

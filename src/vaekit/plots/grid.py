@@ -34,7 +34,3 @@ def image_grid(images: torch.Tensor, ncol: int, pad: int = 1, min_side: int = 28
         grid[:, top:top + height, left:left + width] = images[index]
     return grid.permute(1, 2, 0).numpy()
 
-
-def rows_as_image(rows: torch.Tensor) -> np.ndarray:
-    """(N, D) vectors -> an (N, D) array to show as a heat map, for data that are not images."""
-    return rows.detach().float().cpu().reshape(rows.shape[0], -1).numpy()

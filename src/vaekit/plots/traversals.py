@@ -76,14 +76,16 @@ class Traversal:
 
 
 def save_traversals(result: Traversal, path: str | Path, order: DimensionOrder | None = None,
-                    columns: Sequence[str] | None = None, spectrogram: SpectrogramScale | None = None) -> Path:
+                    columns: Sequence[str] | None = None, spectrogram: SpectrogramScale | None = None,
+                    column_values: Sequence[list | None] | None = None) -> Path:
     """The traversal picture: for images a grid, one row per dimension (labelled with its index and KL from
     `order`) and one panel per example; for vectors a line chart per data column (`columns` names them).
     `spectrogram`, given, draws the tiles as log-mel spectrograms: magma over the decoded values' range (the
-    scale's floor and top where it sets them), low mel bands at the bottom, with a colour bar."""
+    scale's floor and top where it sets them), low mel bands at the bottom, with a colour bar.
+    `column_values[c]`, a list, names the categories a table column's codes stand for (None: a number)."""
     if result.decoded.dim() == 6:  # (n, k, steps, C, H, W)
         return _save_grid(result, path, order, spectrogram)
-    return _save_chart(result, path, order, columns)
+    return save_figure(traversal_chart(result, order, columns, column_values), path)
 
 
 def _row_label(order: DimensionOrder | None, j: int, sep: str = " ") -> str:
@@ -150,14 +152,16 @@ def _grid_title(result: Traversal, n: int, i: int, spectrogram: bool) -> str:
                     if spectrogram else "")
 
 
-def _save_chart(result: Traversal, path: str | Path, order: DimensionOrder | None,
-                columns: Sequence[str] | None) -> Path:
+def traversal_chart(result: Traversal, order: DimensionOrder | None = None, columns: Sequence[str] | None = None,
+                    column_values: Sequence[list | None] | None = None) -> Figure:
     """One panel per data column (each in its own units), a line per latent dimension against the swept offset
     in prior standard deviations; a dot marks the example's own code and its reconstruction. Columns whose
-    decoded mean changes most come first, at most MAX_COLUMNS of them."""
+    decoded mean changes most come first, at most MAX_COLUMNS of them. A categorical column (its categories in
+    `column_values`) is drawn as steps between its categories, named on its y axis, not as a line over codes."""
     decoded = result.decoded.reshape(*result.decoded.shape[:3], -1).double()  # (n, k, steps, D)
     width = decoded.shape[-1]
     names = list(columns) if columns is not None and len(columns) == width else [f"x{c}" for c in range(width)]
+    kinds = list(column_values) if column_values is not None and len(column_values) == width else [None] * width
     change = (decoded.amax(2) - decoded.amin(2)).amax(1).amax(0)  # (D,) largest swing over dims and examples
     shown = sorted(range(width), key=lambda c: (-float(change[c]), c))[:MAX_COLUMNS]
     panels = math.ceil(math.sqrt(len(shown)))
@@ -173,11 +177,15 @@ def _save_chart(result: Traversal, path: str | Path, order: DimensionOrder | Non
         for i in range(n):
             for r, j in enumerate(result.dims):
                 axes.plot(offsets, decoded[i, r, :, c].numpy(), color=colours[r], linestyle=styles[i % len(styles)],
-                          label=(_row_label(order, j) if i == 0 else None))
+                          label=(_row_label(order, j) if i == 0 else None),
+                          drawstyle="default" if kinds[c] is None else "steps-mid")
                 mean, std = prior[i][r]
                 axes.plot([(float(result.codes[i, j]) - mean) / std],
                           [float(result.reconstructions[i].reshape(-1)[c])], "o", color=colours[r], markersize=3)
         axes.set_title(names[c], fontsize=9)
+        if kinds[c] is not None:  # the codes stand for categories: name them, and no value between two
+            axes.set_yticks(range(len(kinds[c])), [str(value) for value in kinds[c]])
+            axes.set_ylim(-0.5, len(kinds[c]) - 0.5)
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.3)
     fig.axes[0].legend(fontsize=7, loc="best")
@@ -187,7 +195,7 @@ def _save_chart(result: Traversal, path: str | Path, order: DimensionOrder | Non
                  + ("" if n == 1 else "; line style: example"), fontsize=9)
     fig.supxlabel("z_j - prior mean (prior standard deviations)", fontsize=8)
     fig.tight_layout()
-    return save_figure(fig, path)
+    return fig
 
 
 def _prior_of(result: Traversal) -> list[list[tuple[float, float]]]:
@@ -206,4 +214,4 @@ def _prior_of(result: Traversal) -> list[list[tuple[float, float]]]:
     return out
 
 
-__all__ = ["SPREAD", "STEPS", "DimensionOrder", "Traversal", "save_traversals"]
+__all__ = ["SPREAD", "STEPS", "DimensionOrder", "Traversal", "save_traversals", "traversal_chart"]

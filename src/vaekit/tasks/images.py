@@ -22,10 +22,10 @@ from matplotlib.figure import Figure
 from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
 from vaekit.plots.example_figures import Draw, reconstructions_figure, samples_figure
-from vaekit.plots.grid import rows_as_image
 from vaekit.plots.image_rows import Row, image_rows_figure
 from vaekit.plots.save import save_figure
 from vaekit.plots.spectrograms import SpectrogramScale, spectrogram_colours, spectrogram_rows_figure
+from vaekit.plots.tables import table_figure
 
 PER_ROW = 8  # examples in a row of the run's pictures
 
@@ -70,29 +70,26 @@ def class_names_of(model: VAE, class_names: Sequence[str] | None) -> list[str] |
     return [f"class {k}" for k in range(model.num_classes)]
 
 
-def _heat_maps(fig: Figure, parts: list[tuple[str, torch.Tensor]]) -> None:
-    """Vectors (not images): each part a heat map, one row per example, one column per dimension."""
-    for index, (title, values) in enumerate(parts):
-        axes = fig.add_subplot(len(parts), 1, index + 1)
-        axes.imshow(rows_as_image(values), aspect="auto", cmap="viridis", interpolation="nearest")
-        axes.set_ylabel("example")
-        axes.set_xlabel("dimension")
-        axes.set_title(title)
+def _table(parts: list[tuple[str, torch.Tensor]], title: str, info: dict[str, Any] | None,
+           row_names: Sequence[str] | None = None) -> Figure:
+    """Table rows (not images): each column on its own scale, named, categories by name (plots.tables)."""
+    info = info or {}
+    return table_figure([(name, values.cpu()) for name, values in parts], title, info.get("columns"),
+                        info.get("column_values"), row_names)
 
 
 @torch.no_grad()
 def reconstructions_picture(model: VAE, x: torch.Tensor, ncol: int = PER_ROW, y: torch.Tensor | None = None,
                             info: dict[str, Any] | None = None) -> Figure:
     """Inputs, each row above the row of their reconstructions at the posterior mean; labels y for a CVAE.
-    Vectors: two heat maps, one row per example."""
+    Table rows: the inputs beside their reconstructions, each column on its own scale (`info`: the run's data
+    description, which names the columns and their categories)."""
     x = x.to(model.device)
     recon = model.reconstruct(x, y=y)
     draw = example_drawer(model.data_kind, info)
     if draw is not None:
         return reconstructions_figure(draw, x.cpu(), recon.cpu(), ncol, padded=data_kind(model.data_kind).padded)
-    fig = Figure(figsize=(8, 6))
-    _heat_maps(fig, [("inputs", x), ("reconstructions", recon)])
-    return fig
+    return _table([("input", x), ("reconstruction", recon)], f"{len(x)} inputs and their reconstructions", info)
 
 
 def save_reconstructions(model: VAE, x: torch.Tensor, path: str | Path, ncol: int = PER_ROW,
@@ -117,9 +114,9 @@ def samples_picture(model: VAE, n: int = 64, seed: int = 0, ncol: int = PER_ROW,
     draw = example_drawer(model.data_kind, info)
     if draw is not None:
         return samples_figure(draw, samples.cpu(), ncol, labels, class_names_of(model, class_names))
-    fig = Figure(figsize=(8, 4))
-    _heat_maps(fig, [(f"{n} samples from the prior", samples)])
-    return fig
+    names = class_names_of(model, class_names)
+    row_names = None if labels is None or names is None else [names[k] for k in labels.tolist()]
+    return _table([("sample", samples)], f"{n} new rows decoded at random points z of the prior", info, row_names)
 
 
 def save_samples(model: VAE, path: str | Path, n: int = 64, seed: int = 0, ncol: int = PER_ROW,

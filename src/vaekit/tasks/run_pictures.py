@@ -49,7 +49,8 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
         # a spectrogram's tiles over the decoded values' own range (a grey image would clip log-mel values to
         # black): no floor, which would squeeze what the sweep changes into a few colours
         spectrogram = None if spectrogram_scale(model.data_kind) is None else SpectrogramScale()
-        written.append(save_traversals(result, run_dir / "traversals.png", order, columns, spectrogram))
+        written.append(save_traversals(result, run_dir / "traversals.png", order, columns, spectrogram,
+                                       (info or {}).get("column_values")))
     if metrics:
         written.append(save_loss_curves(metrics, run_dir / "loss.png"))
     model.train(was_training)
