@@ -76,3 +76,16 @@ def test_a_likelihood_score_of_grey_levels_from_a_bernoulli_model_is_warned_of(r
     code, output = invoke("score", run, "--data", tmp_path / "grey.npy", "--kind", "reconstruction",
                           "--out", tmp_path / "r.csv")
     assert code == 0 and "warning:" not in output
+
+
+def test_evaluate_and_report_end_with_what_to_run_next(run, tmp_path):
+    import shutil
+
+    copy = shutil.copytree(run, tmp_path / "run")
+    code, output = invoke("evaluate", copy, "--k", "5")
+    assert code == 0, output
+    assert "evaluate: -log p(x) of 180 examples" in output
+    assert f"next: vaekit report {copy}" in output and f"vaekit compare {copy} OTHER_RUN" in output
+    code, output = invoke("report", copy, "--k", "5")
+    assert code == 0, output
+    assert f"next: open {copy / 'report.html'} in a browser" in output

@@ -117,6 +117,8 @@ def test_the_command_prints_the_verdict_and_fixes_what_it_is_given(tmp_path):
                                        "--latent-dim", "4", "--trials", "2", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "best: trial" in result.output and f"best run: {out / 'best'}" in result.output
+    assert f"next: vaekit evaluate {out / 'best'}" in result.output
+    assert f"vaekit train --config {out / 'best' / 'config.json'}" in result.output
     summary = json.loads((out / "tune.json").read_text())
     assert {"hidden": [16], "latent_dim": 4, "epochs": 1}.items() <= summary["searched"]["fixed"].items()
     assert set(summary["searched"]["space"]) == {"lr", "batch_size", "warmup_epochs"}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import torch
 
+from vaekit.cli.closing import say_done
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE
 from vaekit.cli.run_argument import RunDirectory
@@ -220,6 +221,8 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
         click.echo(found["verdict"])
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {evaluation_path(run, source, results['split'], out)}")
+    say_done([], [f"vaekit report {run}   # the numbers, curves and pictures in one page",
+                  f"vaekit compare {run} OTHER_RUN   # beside another run's evaluation"])
 
 
 @click.command()
@@ -246,7 +249,9 @@ def report(run: str, k: int, device: str) -> None:
     if reason is not None:
         click.echo(f"evaluating {run} on its test split with k = {k}: {reason}", err=True)
         evaluation = _evaluate_run(opened, k, 100, 0, "test", None, device)
-    click.echo(f"wrote {write_report(run, evaluation, opened.record)}")
+    page = write_report(run, evaluation, opened.record)
+    click.echo(f"wrote {page}")
+    say_done([], [f"open {page} in a browser (it is one self-contained file)"])
 
 
 @click.command()

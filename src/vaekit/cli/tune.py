@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from vaekit.cli.closing import say_done
 from vaekit.cli.help_groups import GroupedHelp, help_all_option
 from vaekit.cli.train import _setting_options
 from vaekit.config import Config, load_config_file
@@ -85,6 +86,10 @@ def tune(config_file: str | None, out: str | None, trials: str | None, minutes: 
     if result.best_run is not None:
         click.echo(f"study in {out} (tune.json, history.png, importance.png); best run: {Path(out) / 'best'} -> "
                    f"{result.best_run}")
+        best = Path(out) / "best"
+        say_done([], [f"vaekit evaluate {best}   # the test split, which the search never saw",
+                      f"vaekit train --config {best / 'config.json'} --out runs/tuned-full   # the kept settings "
+                      "on every training row (a trial trains on the rest less the validation share)"])
 
 
 def _explicit(config_file: str | None) -> dict[str, dict[str, Any]]:
