@@ -312,3 +312,16 @@ def test_a_table_runs_pictures_name_its_columns(tmp_path: Path, saved) -> None:
     smoker = next(axes for axes in traversal.axes if axes.get_title() == "smoker")
     assert [label.get_text() for label in smoker.get_yticklabels()] == ["no", "yes"]
     picture(tmp_path / "run" / "reconstructions.png")
+
+
+def test_series_pictures_say_what_their_lines_are(tmp_path: Path, saved) -> None:
+    from vaekit.plots.series import save_series_picture
+
+    steps = torch.linspace(0, 6, 20)
+    batch = torch.stack([torch.stack([torch.sin(steps + k), torch.ones(20)], -1) for k in range(3)])  # (3, 20, 1+1)
+    save_series_picture(tmp_path / "s.png", batch * 0.9, ncol=3, inputs=batch)
+    fig = saved[-1]
+    assert title_of(fig) == "3 reconstructed series (solid) over their inputs (dashed); one line per series"
+    assert [axes.get_title() for axes in fig.axes] == ["series 0", "series 1", "series 2"]
+    assert (fig.get_supxlabel(), fig.get_supylabel()) == ("time step", "value")
+    picture(tmp_path / "s.png", min_height=100)

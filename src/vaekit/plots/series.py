@@ -35,5 +35,13 @@ def save_series_picture(path: Path, batch: torch.Tensor, ncol: int = 8, inputs: 
             steps = int((series[:, -1] > 0.5).sum())
             for channel in range(series.shape[1] - 1):
                 ax.plot(range(steps), series[:steps, channel].numpy(), style, color=f"C{channel}", linewidth=1)
+        ax.set_title(f"series {index}", fontsize=7)
         ax.tick_params(labelsize=6)
+    channels = batch.shape[-1] - 1
+    lines = f"one colour per channel ({channels})" if channels > 1 else "one line per series"
+    what = f"{len(batch)} reconstructed series (solid) over their inputs (dashed)" if inputs is not None else \
+        f"{len(batch)} series"
+    fig.suptitle(f"{what}; {lines}", fontsize=9)
+    fig.supxlabel("time step", fontsize=8)
+    fig.supylabel("value", fontsize=8)
     return save_figure(fig, path)
