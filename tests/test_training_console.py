@@ -82,3 +82,15 @@ def test_a_language_model_reports_no_latent_units(tmp_path):
                               "--epochs", "1", "--out", tmp_path / "lm", "--quiet")
     assert code == 0, output
     assert "run saved in" in output and "latent units" not in output
+
+
+def test_the_loss_curves_lead_with_the_objectives_own_bound():
+    from vaekit.plots.curves import loss_curves_figure
+
+    rows = [{**ROW, "epoch": e, "val_loss": 96.0 - e} for e in (1, 2, 3)]
+    left = loss_curves_figure(rows, bound="IW bound").axes[0]
+    assert [line.get_label() for line in left.get_lines()] == ["train -IW bound", "validation -IW bound",
+                                                              "validation -ELBO"]
+    assert left.get_title() == "loss: -IW bound, nats per example (lower is better)"
+    plain = loss_curves_figure([{**ROW, "epoch": e} for e in (1, 2)]).axes[0]
+    assert [line.get_label() for line in plain.get_lines()] == ["train", "validation"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import write_text
+from vaekit.plots.kl_chart import save_kl_per_dimension
 from vaekit.plots.save import save_figure
 from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
@@ -41,18 +43,11 @@ def _image(path: Path) -> str:
 
 
 def _kl_chart(evaluation: dict[str, Any], path: Path) -> Path:
-    kl = evaluation["kl_per_dim"]
-    fig = Figure(figsize=(max(4, 0.35 * len(kl) + 2), 3))
-    axes = fig.add_subplot(111)
-    active = [v > evaluation["active_threshold"] for v in evaluation["posterior_mean_variance"]]
-    axes.bar(range(len(kl)), kl, color=["tab:blue" if a else "tab:gray" for a in active])
-    axes.set_xlabel("latent dimension (grey: inactive)")
-    axes.set_ylabel("KL (nats)")
-    axes.set_title("KL of each latent dimension, test split")
-    if not kl:  # a mixture or VampPrior: the KL does not split into one term per dimension
-        axes.text(0.5, 0.5, "the prior does not factorise: no KL per dimension", ha="center", va="center",
-                  transform=axes.transAxes)
-    return save_figure(fig, path)
+    # an undefined entry (null in evaluation.json) is drawn as no bar and never counts as active
+    kl = [math.nan if value is None else value for value in evaluation["kl_per_dim"]]
+    threshold = evaluation["active_threshold"]
+    active = [value is not None and value > threshold for value in evaluation["posterior_mean_variance"]]
+    return save_kl_per_dimension(kl, active, path, split=f"{evaluation.get('split', 'test')} split")
 
 
 def _score_charts(run_dir: Path) -> str | None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import torch
 
+from vaekit.core.errors import VaekitError
 from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
+from vaekit.parts import REGISTRIES
 from vaekit.tasks.outputs import embed
 
 TRAVERSED_DIMS = 10  # rows of traversals.png: the dimensions with the largest KL
@@ -52,7 +54,7 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
         written.append(save_traversals(result, run_dir / "traversals.png", order, columns, spectrogram,
                                        (info or {}).get("column_values")))
     if metrics:
-        written.append(save_loss_curves(metrics, run_dir / "loss.png"))
+        written.append(save_loss_curves(metrics, run_dir / "loss.png", _own_bound(run_dir)))
     model.train(was_training)
     return written
 
@@ -64,6 +66,16 @@ def _data_info(run_dir: Path) -> dict | None:
     try:
         return json.loads((run_dir / "config.json").read_text()).get("data")
     except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _own_bound(run_dir: Path) -> str | None:
+    """The bound the run's objective trains where it is not the ELBO (objectives/base.py own_bound): the loss
+    curves show it first. None where config.json cannot say."""
+    try:
+        name = json.loads((run_dir / "config.json").read_text())["config"]["objective"]["name"]
+        return REGISTRIES["objective"].get(name).own_bound
+    except (OSError, ValueError, KeyError, TypeError, VaekitError):
         return None
 
 
