@@ -88,3 +88,22 @@ def test_a_run_prints_as_one_line(tmp_path):
     run = vaekit.train({"data": {"source": "digits"}, "model": {"hidden": [8]},
                         "train": {"epochs": 1, "early_stopping": 0}}, tmp_path / "r", progress=False, pictures=False)
     assert repr(run) == f"Run({str(tmp_path / 'r')!r})" and "\n" not in str(run)
+
+
+def test_other_data_with_a_split_of_its_own_is_read_as_the_runs_own(tmp_path):
+    """`inpaint RUN --data fashion-mnist` filled training images while the help said the test split is the
+    default: data with a split of its own give their test split unless --split says otherwise; a file without
+    one is used whole."""
+    from vaekit.tasks.outputs import select_data
+
+    run = vaekit.train({"data": {"source": "digits"}, "model": {"hidden": [8]},
+                        "train": {"epochs": 1, "early_stopping": 0}}, tmp_path / "r", progress=False, pictures=False)
+    rng = np.random.default_rng(0)
+    train, test = rng.random((30, 1, 8, 8)).astype(np.float32), rng.random((7, 1, 8, 8)).astype(np.float32)
+    np.savez(tmp_path / "split.npz", x_train=train, x_test=test)
+    np.save(tmp_path / "whole.npy", train)
+    chosen = select_data(run, str(tmp_path / "split.npz"))
+    assert chosen.split == "test" and torch.equal(chosen.x, torch.from_numpy(test))
+    assert len(select_data(run, str(tmp_path / "split.npz"), "all").x) == 37
+    whole = select_data(run, str(tmp_path / "whole.npy"))
+    assert whole.split == "all" and len(whole.x) == 30

@@ -24,8 +24,9 @@ DEVICE = click.option("--device", default="cpu", show_default=True, help="device
 DATA = click.option("--data", "source", help="data to use instead of the run's own (same example shape), whole and "
                     "in its own order")
 SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), default=None,
-                     help="part of the run's own data: test (default), train, or all in the data's original order; "
-                     "--data is used whole unless it has a split of its own (a named data set, x_train/x_test)")
+                     help="part of the data: test (default), train, or all in the data's original order; of the run's "
+                     "own data, or of --data where it has a split of its own (a named data set, x_train/x_test); "
+                     "--data without one (a file) is used whole")
 PER_ROW = 8  # examples in a row of a picture of reconstructions
 LABEL = click.option("--label", type=int, default=None,
                      help="class to draw, for a conditional VAE (default: every class in turn)")

@@ -49,7 +49,8 @@ class Selection:
 def select_data(run: Run | str | Path, source: str | None = None, split: str | None = None,
                 missing: bool | None = None) -> Selection:
     """The examples of the run's own data (split "test" unless `split` says "train" or "all", which is in the
-    source's order), or of `source` instead: whole, in its order, unless it has a split of its own to pick from.
+    source's order), or of `source` instead: its test split where it has a split of its own (a named data set),
+    else whole, in its order.
     `missing` keeps NaN entries (True: imputation) or refuses them (False); None: as the run's data.missing says.
     A path is opened here (as is the Run that training returns); a command passes the Run it opened."""
     if not isinstance(run, Run) or run.data_info is None:
@@ -65,7 +66,9 @@ def select_data(run: Run | str | Path, source: str | None = None, split: str | N
     if source is not None and split in ("train", "test") and not data.own_split:
         raise VaekitError(f"{source} has no train/test split of its own, so it is used whole, in its order; leave "
                           f"out --split {split} (a split applies to the run's own data or a named data set)")
-    split = split or ("test" if source is None else "all")
+    # data with a train/test split of its own (a named data set, an .npz with x_test) is read as the run's own is:
+    # its test split unless --split says otherwise; a file without one, whole
+    split = split or ("test" if source is None or data.own_split else "all")
     x, y, ids = data.examples(split)
     return Selection(data, split, x, y, ids, source or config.data.source)
 
