@@ -38,6 +38,9 @@ def test_impute_keeps_columns_types_categories_ids_and_observed_values(gappy_run
     run, data = gappy_run
     code, output = invoke("impute", run, "--data", data, "--out", tmp_path / "filled.csv", "--k", "100")
     assert code == 0, output
+    # the long step said as it starts, and what to run next to see how well it filled
+    assert "impute: " in output and "by importance (100 importance samples each) ..." in output
+    assert f"next: vaekit impute {run} --data {data} --check 0.2" in output
     source = pd.read_csv(data, index_col=0)
     filled = pd.read_csv(tmp_path / "filled.csv", index_col=0)
     assert list(filled.columns) == list(source.columns) and list(filled.index) == list(source.index)

@@ -9,10 +9,12 @@ import click
 import numpy as np
 import torch
 
+from vaekit.cli.closing import say_done
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _open, data_labels
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
+from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_table
 
 METHOD = click.option("--method", type=click.Choice(["importance", "gibbs", "metropolis"]), default="importance",
@@ -62,6 +64,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
       vaekit impute runs/gaps --data with-gaps.csv --draws 5 --out draws.csv
       vaekit impute runs/gaps --data with-gaps.csv --check 0.2 --out filled.csv   # + filled.check.json
     """
+    from vaekit.tasks.imputation import DEFAULT_K
     from vaekit.tasks.imputation import impute as impute_values
     from vaekit.tasks.outputs import select_data
 
@@ -79,6 +82,9 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
         from vaekit.tasks.baselines.imputation import hide_entries
 
         hide_entries(chosen.x, check, seed if check_seed is None else check_seed)  # its refusals, before the work
+    missing = int(torch.isnan(chosen.x).sum())
+    say_stage(f"impute: {missing} missing values in {len(chosen.x)} examples by {method} "
+              f"({k or DEFAULT_K[method]} {'importance samples' if method == 'importance' else 'chains'} each)")
     filled = impute_values(model, chosen.x, method=method, draws=draws, k=k, iterations=iterations, seed=seed,
                            y=labels)
     if path.suffix.lower() == ".npy":
@@ -99,12 +105,17 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
         save_table(path, values.reshape(-1, values.shape[-1]), info.get("columns"), extra,
                    column_values=info.get("column_values"), ids=np.tile(chosen.ids, draws),
                    dtypes=None if source_table is None else source_table.dtypes.to_dict())
-    missing = int(torch.isnan(chosen.x).sum())
     click.echo(f"filled {missing} missing values in {len(chosen.x)} examples ({method}"
                f"{f', {draws} draws' if draws > 1 else ''}) and wrote {path}")
     if check is not None:
+        say_stage("impute --check: hiding observed values, imputing them, and the baselines (column mean, "
+                  "IterativeImputer) on the same entries")
         _check(opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
                {"method": method, "k": k, "iterations": iterations, "seed": seed})
+    else:
+        say_done([], [f"vaekit impute {run}{'' if source is None else f' --data {source}'} --check 0.2 --out "
+                      f"{path}   # how well: hides a fifth of the known values, beside the column mean and "
+                      "IterativeImputer"])
 
 
 def _check(opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,
