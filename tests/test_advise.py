@@ -87,3 +87,17 @@ def test_bad_input_is_one_line():
     assert code == 2 and output.startswith("error: ") and output.count("\n") == 1
     code, output = invoke("advise", "--data", "digits", "--goal", "dance")
     assert code == 2 and "dance" in output
+
+
+@pytest.mark.parametrize("kind, shape, values, column_types", [
+    ("image", (1, 8, 8), "unit", None), ("image", (1, 28, 28), "binary", None), ("image", (3, 32, 32), "8-bit", None),
+    ("vector", (5,), "real", None), ("vector", (3,), "real", ("continuous", "binary", "categorical")),
+    ("text", (20,), "real", None), ("audio", (1, 40, 63), "real", None), ("series", (20, 2), "real", None)])
+def test_every_goals_settings_name_registered_parts(kind, shape, values, column_types):
+    """What advice recommends by name is checked against the registries, for every goal and kind of data."""
+    from vaekit.advice import DataProfile
+    from vaekit.advice.sizes import settings_config
+
+    profile = DataProfile("x", kind, shape, 500, 3, False, values, column_types)
+    for goal in GOALS:
+        settings_config(advise(profile, goal).settings)  # a ConfigError for an unknown name or a bad pairing

@@ -20,7 +20,14 @@ OTHER_MEANING = "the same word in another namespace (a class_latent value, a cor
 ESTIMATOR_DEFAULT = "a scikit-learn estimator's documented parameters: VAEImputer trains the MIWAE bound (iwae, or " \
                     "elbo with one draw) with a Gaussian likelihood, VAEClassifier's M2 on M1 codes a Gaussian one"
 
+ADVICE = "advice names the parts it recommends, as the named configs and the docs do; tests/test_advise.py checks " \
+         "every goal's settings for every kind of data against the registries"
+
 ALLOWED = {
+    **{("vaekit.advice.goals", name): ADVICE for name in (
+        "bernoulli", "continuous_bernoulli", "discretized_logistic", "gaussian", "iwae", "mixed", "mixture", "rnn",
+        "spectrogram", "vade")},
+    ("vaekit.tasks.images", "spectrogram"): OTHER_MEANING,
     ("vaekit.tuning.criteria", "elbo"): OTHER_MEANING,
     ("vaekit.estimators.classifier", "elbo"): OTHER_MEANING,
     ("vaekit.tasks.baselines.imputation", "categorical"): OTHER_MEANING,

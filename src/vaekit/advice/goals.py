@@ -11,11 +11,14 @@ so the advice is checked where it is taken.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from vaekit.advice.profile import DataProfile
+from vaekit.config import ObjectiveConfig
+from vaekit.parts import REGISTRIES
 
 GOALS = ("generate", "anomaly", "impute", "cluster", "compress", "represent")
 OUT = "runs/{goal}"
@@ -56,12 +59,25 @@ def advise(profile: DataProfile, goal: str = "generate") -> Advice:
     advice = Advice(goal)
     _model(profile, advice)
     GOAL_ADVICE[goal](profile, advice)
+    _keep_what_the_objective_reads(advice)
     if profile.small:
         criterion = "" if advice.criterion == "nll" else f" --criterion {advice.criterion}"
         advice.then.append("vaekit tune {flags}" + criterion + " --minutes 5 --out runs/tuned   # on few rows the "
                            "settings matter most: a search on a validation share, kept only where it beats these "
                            "clearly")
     return advice
+
+
+def _keep_what_the_objective_reads(advice: Advice) -> None:
+    """Leave out the objective settings the goal's objective does not read (a text model's free bits under
+    VaDE's bound), as the objective declares (objectives/base.py honours): train would refuse them."""
+    objective = REGISTRIES["objective"].get(advice.settings.get("objective", ObjectiveConfig().name))
+    own = {item.name for item in dataclasses.fields(ObjectiveConfig)} - {"name"}
+    unread = [name for name in advice.settings if name in own and name not in objective.honours]
+    for name in unread:
+        del advice.settings[name]
+    flags = {f"--{name.replace('_', '-')}" for name in unread}
+    advice.reasons = [(flag, why) for flag, why in advice.reasons if flag.split()[0] not in flags]
 
 
 def _model(profile: DataProfile, advice: Advice) -> None:
@@ -113,6 +129,10 @@ def _anomaly(profile: DataProfile, advice: Advice) -> None:
 
 
 def _impute(profile: DataProfile, advice: Advice) -> None:
+    if profile.kind == "text":
+        advice.warnings.append("vaekit impute fills in missing entries of tables, arrays, images and series; a "
+                               "sentence has no missing entries to fill in")
+        return
     if "missing" not in advice.settings:
         advice.set("missing", "model", "the encoder sees which entries are observed (MIWAE), so it imputes from "
                    "whatever a row has")

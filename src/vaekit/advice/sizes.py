@@ -16,8 +16,9 @@ from vaekit.parts import REGISTRIES, check_config
 from vaekit.training.auto_settings import settle_sizes
 
 
-def sizes_line(settings: dict[str, Any], data: Dataset) -> str:
-    """What training would settle for the "auto" sizes, as its notice says it ('' when nothing is auto)."""
+def settings_config(settings: dict[str, Any]) -> Config:
+    """The advised settings (by flag) as a checked Config: a ConfigError for a part that is not registered or a
+    pairing the parts refuse."""
     sections: dict[str, dict[str, Any]] = {}
     # the advice names each setting by its flag (objective: objective.name), as vaekit train takes it
     flags = {(item.metadata.get("flag") or item.name).replace("-", "_"): (section, item.name)
@@ -25,7 +26,12 @@ def sizes_line(settings: dict[str, Any], data: Dataset) -> str:
     for name, value in settings.items():
         section, field = flags[name]
         sections.setdefault(section, {})[field] = value
-    config = check_config(Config.from_dict(sections))
+    return check_config(Config.from_dict(sections))
+
+
+def sizes_line(settings: dict[str, Any], data: Dataset) -> str:
+    """What training would settle for the "auto" sizes, as its notice says it ('' when nothing is auto)."""
+    config = settings_config(settings)
     resolve_auto(config.model, data.kind, data.column_types)
     reads_hidden = "hidden" in REGISTRIES["network"].get(config.model.network).reads or \
         config.model.class_latent != "none"
