@@ -82,6 +82,8 @@ def test_a_language_model_reports_no_latent_units(tmp_path):
                               "--epochs", "1", "--out", tmp_path / "lm", "--quiet")
     assert code == 0, output
     assert "run saved in" in output and "latent units" not in output
+    # nor a picture of codes that are all the prior's mean: one dot
+    assert (tmp_path / "lm" / "loss.png").is_file() and not (tmp_path / "lm" / "latent.png").exists()
 
 
 def test_the_loss_curves_lead_with_the_objectives_own_bound():

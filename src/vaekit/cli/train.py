@@ -177,7 +177,7 @@ def _summary(run: Any) -> str:
     if bound is not None and "val_loss" in final:  # what the run trained, first (objectives/base.py)
         text = f"; epoch {final['epoch']}: validation -{bound} {final['val_loss']:.2f} nats (-ELBO " \
                f"{final['val_neg_elbo']:.2f})"
-    if not run.config.model.language_model:  # a language model has no code: no units to count
+    if run.model.has_code:  # a language model has no code: no units to count (the posterior declares it)
         text += f", {final['val_active_units']} of {run.model.latent_dim} latent units active"
     best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
     if best is not None and best is not final:

@@ -211,6 +211,11 @@ class VAE(nn.Module):
             return self.prior_module.cluster_posterior(q.mean)
 
     @property
+    def has_code(self) -> bool:
+        """Whether z says anything of x, as the posterior declares: False for a language model (q(z|x) = p(z))."""
+        return self.posterior.carries_code
+
+    @property
     def is_image(self) -> bool:
         """True for (C, H, W) images, False for vectors."""
         return len(self.data_shape) == 3

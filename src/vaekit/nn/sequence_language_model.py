@@ -38,6 +38,8 @@ class NoFeatures(nn.Module):
 class PriorPosterior(Posterior):
     """q(z|x) = N(0, I) for every x: the standard normal prior's own parameters, broadcast to the batch."""
 
+    carries_code = False  # no picture of codes, no active units: there is nothing of x in z
+
     def __init__(self, latent_dim: int) -> None:
         super().__init__()
         self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)

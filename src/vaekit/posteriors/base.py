@@ -24,3 +24,4 @@ class Posterior(nn.Module):
     prior: str | None = None  # the prior it shares its path with, where it needs one (a ladder's top-down pass)
     needs_prior: bool = False  # model.encode passes it the prior module (a ladder's path, a VQ codebook)
     discrete_code: bool = False  # its z is a discrete code over the codes prior (posteriors/discrete.py)
+    carries_code: bool = True  # whether z says anything of x (a language model's q(z|x) is the prior: nothing)

@@ -38,10 +38,11 @@ def write_pictures(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | None
                                     y=None if test_y is None else test_y[:EXAMPLES], info=info),
                save_samples(model, run_dir / "samples.png", class_names=class_names, info=info)] if pictured else \
         _examples_as_kind(model, test_x, test_y, run_dir)
-    means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
-    labels = None if test_y is None else test_y[:max_points]
-    written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
-    if model.is_image:
+    if model.has_code:  # a language model's codes are all the prior's mean: a picture of one dot
+        means = embed(model, test_x[:max_points], y=test_y[:max_points] if model.num_classes is not None else None)
+        labels = None if test_y is None else test_y[:max_points]
+        written.append(save_latent_scatter(means, labels, run_dir / "latent.png", class_names))
+    if model.is_image and model.has_code:
         written.append(save_manifold(model, latent_directions(means.cpu()), run_dir / "manifold.png",
                                      class_names=class_names))
     if pictured:

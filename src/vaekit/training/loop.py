@@ -265,7 +265,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 write_metrics(run_dir / METRICS_FILE, metrics)
                 log.epoch(row, model, tensors.test_x[:32], kl_per_dim,
                           None if tensors.test_y is None else tensors.test_y[:32])
-                if not config.model.language_model:  # a language model has no code to collapse, by design
+                if model.has_code:  # a language model has no code to collapse, by design (its posterior says)
                     collapse.check(row, beta_warming_up(config.objective, row),
                                    last_epoch=epoch == last_epoch or bool(stop_reason))
                 save_state(run_dir, epoch, step, model, optimizer, streams, device, controls.state_dict(),
