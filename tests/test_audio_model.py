@@ -170,3 +170,20 @@ def test_training_on_mixed_rates_and_channels_says_each_once(tmp_path) -> None:
                        "notice: 1 of 6 recordings are not at 8000 Hz (1 at 16000 Hz): resampled to 8000 Hz "
                        "(data.sample_rate)"]
     assert json.loads((tmp_path / "run" / "config.json").read_text())["data"]["spectrogram"]["sample_rate"] == 8000
+
+
+def test_an_output_folders_spectrograms_name_each_recording_and_say_which_are_inputs(audio_run, tmp_path,
+                                                                                    monkeypatch) -> None:
+    run, _ = audio_run
+    drawn = {}
+
+    def capture(path, batch, ncol, floor, names=None, seconds_per_frame=None, title=None):
+        drawn.update(path=path, count=len(batch), names=names, seconds=seconds_per_frame, title=title)
+        return path
+
+    monkeypatch.setattr("vaekit.data.audio.kind.save_spectrograms", capture)
+    code = CliRunner().invoke(main, ["reconstruct", str(run), "--count", "2", "--out", str(tmp_path / "rec")])
+    assert code.exit_code == 0, code.output
+    assert drawn["names"] == ["0000_input.wav", "0001_input.wav", "0000.wav", "0001.wav"] and drawn["count"] == 4
+    assert drawn["title"] == "2 inputs (_input) and their 2 reconstructions"
+    assert drawn["seconds"] is not None and drawn["seconds"] > 0  # time in seconds, from the run's hop and rate

@@ -55,8 +55,15 @@ class AudioKind(DataKind):
         floor = math.log(settings.floor)
         suffix = path.suffix.lower()
         shown = batch if inputs is None else torch.cat([inputs, batch])
+        # each panel named by the .wav it sounds as, time in seconds, and a title saying which are inputs
+        names = [f"{row:04d}.wav" for row in range(len(batch))]
+        if inputs is not None:
+            names = [f"{row:04d}_input.wav" for row in range(len(inputs))] + names
+        seconds = settings.hop_length / settings.sample_rate if settings.sample_rate else None
+        title = (f"{len(batch)} log-mel spectrograms" if inputs is None else
+                 f"{len(inputs)} inputs (_input) and their {len(batch)} reconstructions")
         if suffix in IMAGE_SUFFIXES:
-            return save_spectrograms(path, shown, ncol, floor)
+            return save_spectrograms(path, shown, ncol, floor, names, seconds, title)
         if suffix == ".npy":
             return save_batch(path, batch)
         if suffix:
@@ -74,7 +81,7 @@ class AudioKind(DataKind):
                 stale.unlink()
         for name in sorted(sounds):
             write_wav(path / name, sounds[name], settings.sample_rate)
-        save_spectrograms(path / PICTURE, shown, ncol, floor)
+        save_spectrograms(path / PICTURE, shown, ncol, floor, names, seconds, title)
         return path
 
     def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> np.ndarray:
