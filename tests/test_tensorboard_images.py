@@ -62,3 +62,16 @@ def test_an_image_summary_decodes_to_the_pixels_given(grey: bool) -> None:
     assert value.image.colorspace == (1 if grey else 3)
     expected = _as_add_image(grid)
     np.testing.assert_array_equal(np.asarray(picture), expected[..., 0] if grey else expected)
+
+
+def test_the_runs_labelled_pictures_reach_tensorboard_once_at_its_end(tmp_path: Path) -> None:
+    run = vaekit.train({"model": {"hidden": [16], "latent_dim": 2}, "train": {"epochs": 2, "early_stopping": 0}},
+                       tmp_path / "run", progress=False)
+    images = _images(run.path / "tensorboard")
+    final = {tag: picture for (tag, step), (_, picture) in images.items() if tag.startswith("pictures/")}
+    assert {"pictures/loss", "pictures/reconstructions", "pictures/samples", "pictures/manifold"} <= set(final)
+    assert all(step == 2 for (tag, step) in images if tag.startswith("pictures/"))
+    # the very files of the run folder, titles and labels included
+    with Image.open(run.path / "loss.png") as written:
+        assert final["pictures/loss"].size == written.size
+        np.testing.assert_array_equal(np.asarray(final["pictures/loss"]), np.asarray(written))

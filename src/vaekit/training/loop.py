@@ -281,16 +281,19 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             if isinstance(stop, AgreedStop) and stop.agree():  # after a whole epoch, saved: resume goes on from it
                 interrupted = True
                 break
-    log.close()
     for line in (collapse.final(metrics[-1]) if metrics else "", controls.stopping.reason()):
         if progress and line and not interrupted:
             tqdm.write(line)
-    if leader:
-        controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: the best weights
-        save_weights(model, run_dir / MODEL_FILE)
-        if pictures:
-            write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names,
-                           columns=data.columns)
+    try:
+        if leader:
+            controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: best weights
+            save_weights(model, run_dir / MODEL_FILE)
+            if pictures:
+                drawn = write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names,
+                                       columns=data.columns)
+                log.pictures(drawn, metrics[-1]["epoch"] if metrics else 0)
+    finally:
+        log.close()
     return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
                controls.stopping.reason(), stop.signal if interrupted else None)
 
@@ -299,6 +302,9 @@ class NoLog:
     """The TensorBoard log of a process other than 0, which writes nothing."""
 
     def epoch(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def pictures(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def close(self) -> None:

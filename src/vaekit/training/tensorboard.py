@@ -1,4 +1,4 @@
-"""TensorBoard scalars and image grids, once per epoch."""
+"""TensorBoard scalars and image grids, once per epoch; the run's labelled pictures once, at its end."""
 
 from __future__ import annotations
 
@@ -48,6 +48,23 @@ class TensorBoardLog:
             for tag, grid in (("reconstructions", kind.picture(recon, 8, inputs=examples)),
                               ("samples", kind.picture(samples, 8))):
                 self.writer.file_writer.add_summary(_image_summary(tag, grid), row["epoch"])
+
+    def pictures(self, paths: list[Path], step: int) -> None:
+        """The run's final pictures (loss.png, reconstructions.png, ...: labelled, titled) under pictures/<name>,
+        as written: the per-epoch grids above are unlabelled, to cost each epoch little."""
+        from PIL import Image
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        for path in paths:
+            if Path(path).suffix.lower() != ".png":  # a text run's samples.txt, say
+                continue
+            with Image.open(path) as image:
+                width, height = image.size
+                colours = {"L": 1, "LA": 2, "RGB": 3}.get(image.mode, 4)
+            png = Summary.Image(height=height, width=width, colorspace=colours,
+                                encoded_image_string=Path(path).read_bytes())
+            self.writer.file_writer.add_summary(Summary(value=[Summary.Value(tag=f"pictures/{Path(path).stem}",
+                                                                             image=png)]), step)
 
     def close(self) -> None:
         self.writer.close()
