@@ -159,6 +159,12 @@ def test_cli_round_trip_writes_exact_values_and_reports_bits(binary: tuple, tmp_
     assert f"decompress: {tmp_path / 'x.vkz'} with the run's model ..." in output
     back = np.load(tmp_path / "back.npy")
     assert back.dtype == np.bool_ and np.array_equal(back, np.load(tmp_path / "x.npy"))
+    code, output = invoke("decompress", run, tmp_path / "x.vkz", "--out", tmp_path / "back.png")
+    assert code == 0, output
+    from PIL import Image
+
+    with Image.open(tmp_path / "back.png") as picture:  # the labelled style: readable tiles under a title
+        assert picture.size[1] >= 300 and np.asarray(picture.convert("L")).std() > 0
     code, output = invoke("decompress", run, tmp_path / "x.vkz", "--out", tmp_path / "back.csv")
     assert code == 0, output
     table = np.loadtxt(tmp_path / "back.csv", delimiter=",", skiprows=1)

@@ -114,7 +114,7 @@ def decompress(run: str, file: str, out: str) -> None:
       vaekit decompress runs/binary-digits test.vkz --out test-back.npy
       vaekit decompress runs/binary-digits test.vkz --out test-back.png
     """
-    from vaekit.data.writers import save_batch, save_table
+    from vaekit.data.writers import save_table
     from vaekit.tasks.compression.api import decompress_with_header, header_ids
 
     path = Path(out)
@@ -132,8 +132,11 @@ def decompress(run: str, file: str, out: str) -> None:
     if suffix == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, _as_dtype(x, header["levels"], header.get("dtype", "float32")))
-    elif suffix == ".png":
-        save_batch(path, x, ncol=int(np.ceil(np.sqrt(len(x)))))
+    elif suffix == ".png":  # the labelled picture style of every other command's examples
+        from vaekit.plots.image_rows import paired_rows, save_image_rows
+
+        rows = paired_rows([("", x)], per_row=int(np.ceil(np.sqrt(len(x)))))
+        save_image_rows(path, rows, f"{len(x)} examples decompressed, exactly, from {Path(file).name}")
     else:
         save_table(path, x.reshape(len(x), -1).numpy(), _columns(opened), ids=ids)
     click.echo(f"decompressed {len(x)} examples to {path}")
