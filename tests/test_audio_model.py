@@ -187,3 +187,11 @@ def test_an_output_folders_spectrograms_name_each_recording_and_say_which_are_in
     assert drawn["names"] == ["0000_input.wav", "0001_input.wav", "0000.wav", "0001.wav"] and drawn["count"] == 4
     assert drawn["title"] == "2 inputs (_input) and their 2 reconstructions"
     assert drawn["seconds"] is not None and drawn["seconds"] > 0  # time in seconds, from the run's hop and rate
+
+
+def test_inpaint_refuses_an_audio_run_in_one_line(audio_run, tmp_path) -> None:
+    run, _ = audio_run
+    result = CliRunner().invoke(main, ["inpaint", str(run), "--mask", "random:0.3", "-n", "2",
+                                       "--out", str(tmp_path / "inpainted.png")])
+    assert result.exit_code == 2 and result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert "models audio data, not images" in result.output and not (tmp_path / "inpainted.png").exists()

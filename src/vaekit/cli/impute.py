@@ -208,6 +208,9 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
     model = opened.model
     if not model.is_image:
         raise VaekitError(f"{run} models vectors, not images; fill in a table's missing values with vaekit impute")
+    if opened.data_info.get("kind") != "image":  # (C, H, W) spectrograms: their padding frames are missing too
+        raise VaekitError(f"{run} models {opened.data_info.get('kind')} data, not images: inpaint's masks and "
+                          "pictures are for images (a spectrogram's padding frames are already missing values)")
     chosen = select_data(opened, source, split)
     x = chosen.x[:count]
     missing = image_mask(mask_spec, tuple(x.shape), seed)
