@@ -35,7 +35,7 @@ def _config(**train) -> vaekit.Config:
 @pytest.fixture(autouse=True)
 def no_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
     """The figures at the end of a run take longer than its training here, and are not what is tested."""
-    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: None)
+    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: [])
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ LR = 0.004
 
 @pytest.fixture(autouse=True)
 def no_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: None)
+    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: [])
 
 
 def _config(**train) -> vaekit.Config:

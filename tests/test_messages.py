@@ -23,7 +23,7 @@ from vaekit.training.health import CollapseWatch, PosteriorCollapseWarning, beta
 
 @pytest.fixture(autouse=True)
 def no_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: None)
+    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: [])
 
 
 def _row(epoch: int, active: int, beta: float = 1.0) -> dict[str, float]:

@@ -17,7 +17,7 @@ from vaekit.training.mlflow_log import flatten, tracking_uri
 
 @pytest.fixture(autouse=True)
 def no_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: None)
+    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: [])
 
 
 def _config(store, **train) -> vaekit.Config:
