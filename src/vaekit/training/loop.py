@@ -285,13 +285,16 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         if progress and line and not interrupted:
             tqdm.write(line)
     try:
-        if leader:
-            controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: best weights
-            save_weights(model, run_dir / MODEL_FILE)
-            if pictures:
-                drawn = write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics, data.class_names,
-                                       columns=data.columns)
-                log.pictures(drawn, metrics[-1]["epoch"] if metrics else 0)
+        # the other processes wait for process 0's last files, so that no process takes the group down (at the end
+        # of joined) while a peer still holds it: gloo then aborted the waiting one (SIGABRT)
+        with together(processes, device):
+            if leader:
+                controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: best
+                save_weights(model, run_dir / MODEL_FILE)
+                if pictures:
+                    drawn = write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics,
+                                           data.class_names, columns=data.columns)
+                    log.pictures(drawn, metrics[-1]["epoch"] if metrics else 0)
     finally:
         log.close()
     return Run(run_dir, model.eval(), config, metrics, interrupted, controls.stopping.best_epoch,
