@@ -35,14 +35,11 @@ class Advice:
 
     def set(self, name: str, value: Any, why: str) -> None:
         self.settings[name] = value
-        shown = "" if value is True else f" {','.join(map(str, value)) if isinstance(value, list) else value}"
-        self.reasons.append((f"--{name.replace('_', '-')}{shown}", why))
+        self.reasons.append((_flag(name, value), why))
 
     def flags(self, source: str) -> str:
         """`--data SOURCE` and the advised settings as vaekit train's flags."""
-        return " ".join([f"--data {source}", *(f"--{name.replace('_', '-')}" + ("" if value is True else
-                         f" {','.join(map(str, value)) if isinstance(value, list) else value}")
-                         for name, value in self.settings.items())])
+        return " ".join([f"--data {source}", *(_flag(name, value) for name, value in self.settings.items())])
 
     def command(self, source: str, out: str | None = None) -> str:
         return f"vaekit train {self.flags(source)} --out {out or OUT.format(goal=self.goal)}"
@@ -52,6 +49,12 @@ class Advice:
         run = out or OUT.format(goal=self.goal)
         return [line.replace("RUN", run).replace("{source}", source).replace("{flags}", self.flags(source))
                 for line in self.then]
+
+
+def _flag(name: str, value: Any) -> str:
+    """A setting as vaekit train's flag: --name-with-dashes, then its value (a list comma-joined; none for True)."""
+    shown = "" if value is True else f" {','.join(map(str, value)) if isinstance(value, list) else value}"
+    return f"--{name.replace('_', '-')}{shown}"
 
 
 def advise(profile: DataProfile, goal: str = "generate") -> Advice:

@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
 from vaekit.core.errors import VaekitError
+from vaekit.model.input_checks import is_frame
 
 
 def as_examples(X: Any, estimator: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -36,8 +36,7 @@ def as_examples(X: Any, estimator: str, shape: tuple[int, ...] | None = None) ->
 def feature_names(X: Any) -> np.ndarray | None:
     """X's column names, as strings, where X is a pandas DataFrame; None for arrays (pandas is not imported for
     them: a caller who never loaded it did not pass a DataFrame)."""
-    pandas = sys.modules.get("pandas")
-    if pandas is None or not isinstance(X, pandas.DataFrame):
+    if not is_frame(X):
         return None
     return np.asarray([str(name) for name in X.columns], dtype=object)
 

@@ -39,11 +39,16 @@ def _tensor(value: Any, name: str) -> torch.Tensor:
     raise VaekitError(f"{name} must be a torch tensor or a numpy array, got {type(value).__name__}")
 
 
+def is_frame(value: Any) -> bool:
+    """Whether `value` is a pandas DataFrame, without importing pandas: a caller who never loaded it passed none."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)
+
+
 def numbers_of_frame(value: Any, name: str = "x") -> Any:
     """A pandas DataFrame's values as a numpy array (a table of numbers, as an array would hold them); anything
     else as it is. pandas is not imported for it: a caller who never loaded pandas passed no DataFrame."""
-    pandas = sys.modules.get("pandas")
-    if pandas is None or not isinstance(value, pandas.DataFrame):
+    if not is_frame(value):
         return value
     try:
         # a copy of its own: pandas may hand out a read-only view, which torch will not wrap
