@@ -21,11 +21,13 @@ examples. The ramp is recorded in the file, since decoding cannot see the stack 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import torch
 from torch.distributions import Independent, Normal
 
-from vaekit.core.errors import VaekitError
+from vaekit.core.errors import DataError, VaekitError
 from vaekit.tasks.compression.alphabet import from_symbols, level_probabilities
 from vaekit.tasks.compression.latent_buckets import LatentBuckets
 
@@ -49,10 +51,26 @@ def chunk_sizes(count: int, batch_size: int, ramp: list[int]) -> list[int]:
     return sizes
 
 
+def chunk_sizes_backwards(count: int, batch_size: int, ramp: list[int]) -> Iterator[int]:
+    """chunk_sizes(count, batch_size, ramp) last first, as decoding takes them, one at a time: a header's count
+    of a billion examples in chunks of one would otherwise be listed in full before the first is decoded."""
+    full, last = divmod(count - sum(ramp), batch_size)
+    if last:
+        yield last
+    for _ in range(full):
+        yield batch_size
+    yield from reversed(ramp)
+
+
+def initial_word_count(latent_dim: int, latent_bits: int) -> int:
+    """How many words the stack starts with: enough for the first pop of one example's latents (at most
+    latent_bits each, usually fewer), plus two. They are the whole set's fixed overhead."""
+    return -(-latent_dim * latent_bits // 32) + 2
+
+
 def initial_words(seed: int, latent_dim: int, latent_bits: int) -> np.ndarray:
-    """The seeded random words the stack starts with: enough for the first pop of one example's latents (at most
-    latent_bits each, usually fewer), plus two. Their length is the whole set's fixed overhead."""
-    count = -(-latent_dim * latent_bits // 32) + 2
+    """The seeded random words the stack starts with (initial_word_count of them)."""
+    count = initial_word_count(latent_dim, latent_bits)
     words = np.random.default_rng(seed).integers(0, 2 ** 32, count, dtype=np.uint64).astype(np.uint32)
     words[-1] |= 1  # the coder's data must not end in a zero word
     return words
@@ -116,20 +134,43 @@ def encode(model: torch.nn.Module, symbols: torch.Tensor, levels: int, buckets: 
     return coder.get_compressed(), ramp
 
 
+def chunk_bytes(batch_size: int, latent_dim: int, elements: int, levels: int, latent_bits: int) -> int:
+    """What coding one chunk of batch_size examples allocates at most, in bytes: the larger of its two float64
+    probability tables (levels for each data element; 2^latent_bits buckets for each latent dimension, which
+    LatentBuckets.posterior_masses builds from about five arrays of that size)."""
+    return batch_size * max(elements * levels * 8 * 2, latent_dim * (2 ** latent_bits + 1) * 8 * 5)
+
+
 def decode(model: torch.nn.Module, words: np.ndarray, count: int, data_shape: tuple[int, ...], levels: int,
-           buckets: LatentBuckets, batch_size: int, ramp: list[int]) -> tuple[torch.Tensor, np.ndarray]:
-    """(symbols (count, *data_shape) int32, the words left on the stack: the initial words when all is well)."""
+           buckets: LatentBuckets, batch_size: int, ramp: list[int], where: str = "the data"
+           ) -> tuple[torch.Tensor, np.ndarray]:
+    """(symbols (count, *data_shape) int32, the words left on the stack: the initial words when all is well).
+
+    The output is allocated once, as declared, and filled chunk by chunk. Each chunk's encoding ended by pushing
+    its z with the prior, latent_bits per dimension, so a stack that holds fewer bits than that before a chunk
+    is decoded was not written for this count and these settings: it is refused there, instead of decoding
+    zeros from an empty stack for as long as the header's count says."""
     stream = _constriction()
+    if len(words) and words[-1] == 0:  # the coder itself would refuse it with a ValueError
+        raise DataError(f"{where}: its payload ends in a zero word, which the ANS coder never writes; use the "
+                        "file vaekit compress wrote")
     coder = stream.stack.AnsCoder(words.copy())
     family = stream.model.Categorical(perfect=False)
     prior = stream.model.Uniform(buckets.count)
-    chunks = []
-    for size in reversed(chunk_sizes(count, batch_size, ramp)):
-        index = coder.decode(prior, size * model.latent_dim)                   # pop z with p(z)
+    latent_dim = model.latent_dim
+    symbols = torch.empty((count, *data_shape), dtype=torch.int32)
+    end = count
+    for size in chunk_sizes_backwards(count, batch_size, ramp):
+        if coder.num_valid_bits() < size * latent_dim * buckets.bits:
+            raise DataError(f"{where}: its payload runs out with {end:,} of the {count:,} examples of field count "
+                            "still to decode: the header does not describe this payload; use the file vaekit "
+                            "compress wrote")
+        index = coder.decode(prior, size * latent_dim)                         # pop z with p(z)
         px = model.decode(_latents(index, size, buckets))
         table = level_probabilities(px, levels).numpy()
         chunk = torch.from_numpy(coder.decode(family, table)).reshape(size, *data_shape)   # pop x with p(x|z)
         masses = _posterior_masses(model, from_symbols(chunk, levels), buckets)
         coder.encode_reverse(index, family, masses)                            # push z back with Q(z|x)
-        chunks.append(chunk)
-    return torch.cat(chunks[::-1]), coder.get_compressed()
+        symbols[end - size:end] = chunk
+        end -= size
+    return symbols, coder.get_compressed()

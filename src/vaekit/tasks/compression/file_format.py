@@ -6,7 +6,7 @@
     8       2     format version, uint16 little-endian
     10      4     header length H, uint32 little-endian
     14      H     header: UTF-8 JSON (the model's weights hash, data shape, count, levels, ids, coder settings,
-                  and the number of payload words)
+                  and the number of payload words), each field as header.HEADERS[version] declares it
     14+H    4W    payload: the ANS coder's W words, uint32 little-endian
     end-32  32    SHA-256 of everything before it
 
@@ -23,11 +23,14 @@ from typing import Any
 import numpy as np
 
 from vaekit.core.errors import DataError
+from vaekit.core.schema import check_memory, loads
+from vaekit.tasks.compression.header import DEPTH, HEADERS, check_header
 
 MAGIC = b"\x89VKZ\r\n\x1a\n"
-VERSION = 1
+VERSION = 1  # what pack writes; unpack reads the versions of header.HEADERS
 _PREFIX = struct.Struct("<8sHI")  # magic, version, header length
 _CHECKSUM = 32
+_PARSE_FACTOR = 64  # bytes of Python objects per byte of JSON, with room to spare (a list of {}: about 24)
 
 
 def pack(header: dict[str, Any], words: np.ndarray) -> bytes:
@@ -38,9 +41,17 @@ def pack(header: dict[str, Any], words: np.ndarray) -> bytes:
     return body + hashlib.sha256(body).digest()
 
 
+def _payload_words(header: Any) -> int | None:
+    """The header's payload length, if it says one that could be (for the truncation message, before the
+    checksum: a header that says none is refused after it, by the schema)."""
+    words = header.get("words") if isinstance(header, dict) else None
+    return words if isinstance(words, int) and not isinstance(words, bool) and words >= 0 else None
+
+
 def unpack(data: bytes, where: str = "the data") -> tuple[dict[str, Any], np.ndarray]:
     """(header, words) of a .vkz file's bytes; a file that is not one, comes from a newer vaekit, was cut short or
-    was changed is refused with one line (DataError)."""
+    was changed is refused with one line (DataError), and so is a header that is not what its format version
+    declares (header.py), whether or not its checksum was recomputed."""
     if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
         raise DataError(f"{where} is not a vaekit compressed file (.vkz): it does not start with its magic bytes; "
                         "decompress only what vaekit compress wrote")
@@ -48,22 +59,31 @@ def unpack(data: bytes, where: str = "the data") -> tuple[dict[str, Any], np.nda
         raise DataError(f"{where} is truncated: it ends inside its first {_PREFIX.size} bytes; copy the whole file "
                         "again")
     _, version, header_length = _PREFIX.unpack_from(data)
-    if version != VERSION:
-        raise DataError(f"{where} is in .vkz format version {version}, but this vaekit reads version {VERSION}; "
-                        "decompress it with the vaekit version that wrote it")
+    if version not in HEADERS:
+        raise DataError(f"{where} is in .vkz format version {version}, but this vaekit reads version "
+                        f"{', '.join(map(str, HEADERS))}; decompress it with the vaekit version that wrote it")
     end = _PREFIX.size + header_length
     if len(data) < end + _CHECKSUM:
         raise DataError(f"{where} is truncated: {len(data)} bytes, fewer than its header alone needs; copy the "
                         "whole file again")
+    # parsing a JSON text takes some tens of times its length (a Python object for every few bytes)
+    check_memory(_PARSE_FACTOR * header_length, f"{where}: its {header_length:,}-byte header",
+                 "use the file vaekit compress wrote")
     try:
-        header = json.loads(data[_PREFIX.size:end].decode())
-        words = int(header["words"])
-    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
-        header, words = None, -1
-    expected = end + 4 * words + _CHECKSUM
-    if header is not None and words >= 0 and len(data) < expected:
+        header, problem = loads(data[_PREFIX.size:end], f"{where}: its header", DEPTH), None
+    except DataError as error:
+        header, problem = None, error
+    words = _payload_words(header)
+    expected = end + 4 * (words or 0) + _CHECKSUM
+    if words is not None and len(data) < expected:
         raise DataError(f"{where} is truncated: {len(data)} bytes of the {expected} its header announces; copy the "
                         "whole file again")
-    if hashlib.sha256(data[:-_CHECKSUM]).digest() != data[-_CHECKSUM:] or header is None or len(data) != expected:
+    if hashlib.sha256(data[:-_CHECKSUM]).digest() != data[-_CHECKSUM:]:
         raise DataError(f"{where} is damaged: its SHA-256 checksum does not match its contents; use an intact copy")
-    return header, np.frombuffer(data, dtype="<u4", count=words, offset=end).astype(np.uint32)
+    if problem is not None:  # signed, so written on purpose: not by vaekit
+        raise problem
+    header = check_header(header, version, where)
+    if len(data) != expected:
+        raise DataError(f"{where}: field words says the payload is {header['words']:,} words, but the file holds "
+                        f"{(len(data) - end - _CHECKSUM) / 4:,} words; use the file vaekit compress wrote")
+    return header, np.frombuffer(data, dtype="<u4", count=header["words"], offset=end).astype(np.uint32)
