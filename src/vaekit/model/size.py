@@ -34,6 +34,17 @@ def parameter_count(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_cla
                     ) -> int | None:
     """Parameters and buffers of the model `build_model` would build, counted on the meta device (no memory);
     None when a part cannot be built there (the real build then has the last word)."""
+    sizes = model_sizes(cfg, shape, kind, num_classes, schema, vocabulary_size)
+    return None if sizes is None else sizes[0]
+
+
+def model_sizes(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_classes: int | None = None,
+                schema: tuple[list[str], list[Any]] | None = None, vocabulary_size: int | None = None
+                ) -> tuple[int, int] | None:
+    """(parameters and buffers, decoder outputs per data element) of the model `build_model` would build, on the
+    meta device. The second is the likelihood's declared `params_per_element`: 1 for a Bernoulli pixel, 256 for
+    a categorical one, V for a token of a V-word vocabulary (its logits), which is what makes a text model's
+    batch large. None when a part cannot be built there."""
     try:
         with torch.device("meta"):
             model = build_model(cfg, tuple(shape), kind, num_classes, schema, vocabulary_size)
@@ -41,18 +52,21 @@ def parameter_count(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_cla
         raise  # parts that do not go together: the same error the real build would give, only sooner
     except Exception:  # noqa: BLE001  (a part that needs real memory to be built: skip the estimate)
         return None
-    return sum(t.numel() for t in model.parameters()) + sum(t.numel() for t in model.buffers())
+    count = sum(t.numel() for t in model.parameters()) + sum(t.numel() for t in model.buffers())
+    return count, int(model.likelihood.params_per_element)
 
 
-def training_bytes(config: Config, data: Dataset, parameters: int) -> int:
+def training_bytes(config: Config, data: Dataset, parameters: int, outputs_per_element: int = 1) -> int:
     """A lower bound on the bytes training needs: every parameter COPIES times, the data, and one batch's
-    decoder output (the likelihood's parameters for each of batch x iw_samples examples)."""
+    decoder output (the likelihood's parameters, `outputs_per_element` per data element, for each of
+    batch x iw_samples examples). For text that output is length x vocabulary logits per example: a 1,000,000-token
+    max_length or a 2,000,000-word vocabulary is what made training runs be killed before this counted it."""
     batch = min(config.train.batch_size, len(data.train_x))
     draws_setting = OBJECTIVES.get(config.objective.name).draws_setting  # IWAE's k
     draws = 1 if draws_setting is None else getattr(config.objective, draws_setting)
     elements = math.prod(data.shape)
     data_bytes = (len(data.train_x) + len(data.test_x)) * elements * FLOAT_BYTES
-    batch_bytes = batch * draws * (elements + config.model.latent_dim) * FLOAT_BYTES
+    batch_bytes = batch * draws * (elements * outputs_per_element + config.model.latent_dim) * FLOAT_BYTES
     return parameters * COPIES.get(config.train.optimizer, 4) * FLOAT_BYTES + data_bytes + batch_bytes
 
 
@@ -68,30 +82,79 @@ def device_memory(device: torch.device) -> tuple[int, str] | None:
 def check_training_fits(config: Config, data: Dataset, schema: tuple[list[str], list[Any]] | None,
                         device: torch.device) -> None:
     """A ConfigError, with the sizes, when training this model on this device needs more memory than it has."""
-    parameters = parameter_count(config.model, data.shape, data.kind, data.num_classes, schema,
-                                 data.vocabulary_size)
+    sizes = model_sizes(config.model, data.shape, data.kind, data.num_classes, schema, data.vocabulary_size)
     memory = device_memory(device)
-    if parameters is None or memory is None:
+    if sizes is None or memory is None:
         return
-    need = training_bytes(config, data, parameters)
+    parameters, outputs = sizes
+    need = training_bytes(config, data, parameters, outputs)
     have, where = memory
     if need > have:
         copies = COPIES.get(config.train.optimizer, 4)
         weights = parameters * copies * FLOAT_BYTES
         raise ConfigError(f"this run needs at least {need / GB:.1f} GB to train ({weights / GB:.1f} GB for "
                           f"{parameters:,} parameters kept {copies} times in float32, {(need - weights) / GB:.1f} "
-                          f"GB for the data and one batch), more than the {have / GB:.1f} GB of {where}; choose "
-                          "smaller sizes (--hidden, --latent-dim, --conv-channels, --prior-components, "
-                          "--iw-samples, --batch-size)")
+                          f"GB for the data and one batch{_text_sizes(data, outputs)}), more than the "
+                          f"{have / GB:.1f} GB of {where}; choose smaller sizes (--hidden, --latent-dim, "
+                          "--conv-channels, --prior-components, --iw-samples, --batch-size"
+                          f"{', --max-length, --min-count, --max-vocabulary' if data.vocabulary_size else ''})")
 
 
-def check_output_fits(count: int, shape: tuple[int, ...], what: str) -> None:
-    """A VaekitError when `count` examples of `shape` (float32) would not fit in this machine's memory."""
-    need = count * math.prod(shape) * FLOAT_BYTES
+def _text_sizes(data: Dataset, outputs: int) -> str:
+    """For text: the sizes that make a batch large, said beside the total (a length x vocabulary of logits)."""
+    if not data.vocabulary_size:
+        return ""
+    return (f": {math.prod(data.shape):,} tokens a sentence x {outputs:,} logits each (the vocabulary) per "
+            "example")
+
+
+def output_bytes(count: int, shape: tuple[int, ...], copies: int = 1) -> int:
+    """Bytes of `count` float32 examples of `shape`, `copies` times (a decoder's outputs per element, say)."""
+    return count * math.prod(shape) * copies * FLOAT_BYTES
+
+
+def check_output_fits(count: int, shape: tuple[int, ...], what: str, option: str | None = None,
+                      copies: int = 1) -> None:
+    """A ConfigError when `count` examples of `shape` (float32, `copies` floats per element: a text model's
+    logits) would not fit in this machine's memory; `option` (the flag that asked for them, "--steps 100000")
+    starts the line.
+
+        check_output_fits(count, model.data_shape, "samples", f"-n {count}")
+    """
+    need = output_bytes(count, shape, copies)
     have = system.host_memory()
     if have is not None and need > have:
-        raise ConfigError(f"{count:,} {what} of shape {tuple(shape)} need {need / GB:.1f} GB, more than the "
-                          f"{have / GB:.1f} GB of this machine's memory; ask for fewer")
+        asked = f"{option}: " if option else ""
+        per = f" ({copies:,} floats each)" if copies > 1 else ""
+        raise ConfigError(f"{asked}{count:,} {what} of shape {tuple(shape)}{per} need {need / GB:.1f} GB, more than "
+                          f"the {have / GB:.1f} GB of this machine's memory; ask for fewer")
+
+
+# A picture's tiles: past a few thousand a picture says nothing more, and drawing one costs about
+# PICTURE_TILE_BYTES (a 64-pixel tile as RGBA in the canvas, matplotlib's resampled float copy, the float grid),
+# so 10^6 samples asked 100 GB of a picture; and no side may pass Agg's 2^16 pixels, MAX_PICTURE_ROW tiles.
+MAX_PICTURE_TILES = 4096
+MAX_PICTURE_ROW = 512
+PICTURE_TILE_BYTES = 100_000
+
+
+def check_picture_fits(tiles: int, what: str, option: str, per_row: int | None = None) -> None:
+    """A ConfigError, before any work, when a picture of `tiles` tiles (`per_row` of them in its widest row) is
+    past what a picture shows or this machine's memory can draw; `option` names the flag ("-n 1000000").
+
+        check_picture_fits(count, "samples", f"-n {count}")                  # a square grid
+        check_picture_fits(steps + 2, "interpolation steps", f"--steps {steps}", per_row=steps + 2)
+    """
+    have = system.host_memory()
+    most = MAX_PICTURE_TILES if have is None else max(1, min(MAX_PICTURE_TILES, have // PICTURE_TILE_BYTES))
+    memory = "" if have is None else f" (about {tiles * PICTURE_TILE_BYTES / GB:.1f} GB to draw; this machine has " \
+        f"{have / GB:.1f} GB)"
+    if tiles > most:
+        raise ConfigError(f"{option}: a picture of {tiles:,} {what} is too large{memory}: a picture shows at most "
+                          f"{most:,}; ask for fewer, or write .npy for more")
+    if per_row is not None and per_row > MAX_PICTURE_ROW:
+        raise ConfigError(f"{option}: a picture row of {per_row:,} {what} is too wide: a row shows at most "
+                          f"{MAX_PICTURE_ROW:,}; ask for fewer, or write .npy for more")
 
 
 def allocation_error(error: BaseException) -> ConfigError | None:
