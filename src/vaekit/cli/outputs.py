@@ -10,13 +10,14 @@ import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.decoding import BEAM_WIDTH, DECODE, decoder
+from vaekit.cli.decoding import BEAM_WIDTH, DECODE, DEFAULT_BEAM_WIDTH, decoder
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import IMAGE_SUFFIXES, save_array_with_ids, save_table
-from vaekit.model.size import check_output_fits
+from vaekit.model.size import check_output_fits, check_picture_fits
 
 if TYPE_CHECKING:
+    from vaekit.model.vae import VAE
     from vaekit.runs.run import Run
 
 RUN = click.argument("run", type=RunDirectory())
@@ -108,6 +109,60 @@ def example_name(index: int, ids: np.ndarray) -> str:
     return f"example {index}" + ("" if identity == str(index) else f"\nid {identity}")
 
 
+def files_written(path: Path, labels: bool = False) -> list[Path]:
+    """Every file an output named `path` writes: an .npy array has its ids beside it in NAME-ids.npy (and its
+    labels in NAME-labels.npy), as data.writers.save_array_with_ids names them; any other output is one file."""
+    if path.suffix.lower() != ".npy":
+        return [path]
+    beside = ["ids", "labels"] if labels else ["ids"]
+    return [path, *(path.with_name(f"{path.stem}-{what}.npy") for what in beside)]
+
+
+def check_outputs_apart(outputs: dict[str, Path | None], labels: bool = False) -> None:
+    """Refuse, before anything is written, two outputs of one call that would write the same file (a file beside
+    an .npy included): `--out a.npy --noisy-out a-ids.npy` wrote the noisy inputs over the ids of the first.
+
+        check_outputs_apart({"--out": Path(out), "--noisy-out": None if noisy_out is None else Path(noisy_out)})
+    """
+    seen: dict[Path, tuple[str, Path]] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        for written in files_written(path, labels):
+            key = written.resolve()
+            if key in seen and seen[key][0] != option:
+                other, first = seen[key]
+                if first.resolve() == path.resolve():
+                    raise VaekitError(f"{other} and {option} both name {path}: one would overwrite the other; give "
+                                      "two files")
+                raise VaekitError(f"{other} {first} and {option} {path} would both write {written} (an .npy's ids "
+                                  "go beside it in NAME-ids.npy): one would overwrite the other; give names apart")
+            seen.setdefault(key, (option, path))
+
+
+def check_decoded_fits(model: VAE, count: int, what: str, option: str, beam: int = 1) -> None:
+    """Refuse, before decoding, `count` examples whose outputs or whose decoder outputs would not fit in memory:
+    the examples themselves, and (a likelihood with several outputs per element: a text model's vocabulary of
+    logits, a 256-way pixel) one step's outputs for each of them, `beam` prefixes each for a beam search."""
+    check_output_fits(count, model.data_shape, what, option)
+    outputs = int(model.likelihood.params_per_element)
+    if outputs > 1:
+        check_output_fits(count * beam, (outputs,), f"{what}' decoder outputs", option)
+
+
+def _beam(decode: str | None, beam_width: int | None) -> int:
+    """The prefixes a decoding keeps per example: a beam search's width, else one."""
+    return (beam_width or DEFAULT_BEAM_WIDTH) if decode == "beam" else 1
+
+
+def check_finite_outputs(values: torch.Tensor, what: str) -> None:
+    """The answer is refused rather than written with holes (tasks.outputs.check_finite_outputs)."""
+    from vaekit.tasks.outputs import check_finite_outputs as check
+
+    if values.is_floating_point():
+        check(values, what)
+
+
 @click.command()
 @RUN
 @click.option("-n", "--count", default=64, show_default=True, help="how many samples", callback=at_least(1))
@@ -132,9 +187,15 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
       vaekit sample runs/cvae --label 3 -n 16
       vaekit sample runs/fortunes -n 10 --decode beam --beam-width 5   # -> runs/fortunes/samples.txt
     """
+    if out is not None and Path(out).suffix.lower() in IMAGE_SUFFIXES:  # before the work
+        check_picture_fits(count, "samples", f"-n {count}")
     opened = _open(run, device)
     model = opened.model
-    check_output_fits(count, model.data_shape, "samples")
+    kind = _kind(opened)
+    path = Path(out or Path(run) / kind.default_output("samples"))
+    if _drawer(opened, path) is not None:  # the default output is a picture too
+        check_picture_fits(count, "samples", f"-n {count}")
+    check_decoded_fits(model, count, "samples", f"-n {count}", _beam(decode, beam_width))
     generator = torch.Generator(device=model.device).manual_seed(seed)
     if draw and decode is not None:  # both say how x is read from p(x|z)
         raise VaekitError("--draw and --decode both choose how sentences are read from p(x|z); --decode sample "
@@ -142,8 +203,7 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     labels = sample_labels(model, count, label)
     samples = model.sample(count, generator=generator, mean=not draw, labels=labels,
                            decode=decoder(model, decode, beam_width, seed))
-    kind = _kind(opened)
-    path = Path(out or Path(run) / kind.default_output("samples"))
+    check_finite_outputs(samples, "samples")
     per_row = int(np.ceil(np.sqrt(count)))
     drawer = _drawer(opened, path)
     if drawer is not None:
@@ -186,11 +246,15 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     model = opened.model
     chosen = select_data(opened, source, split)
     x, y = chosen.x[:count], chosen.y
-    recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count),
-                              decode=decoder(model, decode, beam_width)).cpu()
     kind = _kind(opened)
     path = Path(out or Path(run) / kind.default_output("reconstructions"))
     drawer = _drawer(opened, path)
+    if drawer is not None:  # each input above its reconstruction: two tiles an example
+        check_picture_fits(2 * len(x), "tiles (inputs and their reconstructions)", f"-n {count}")
+    check_decoded_fits(model, len(x), "reconstructions", f"-n {count}", _beam(decode, beam_width))
+    recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count),
+                              decode=decoder(model, decode, beam_width)).cpu()
+    check_finite_outputs(recon, "reconstructions")
     if drawer is not None:
         from vaekit.plots.example_figures import reconstructions_figure
 
@@ -281,13 +345,17 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
             where = f"the {chosen.split} split" if source is None else chosen.source
             raise VaekitError(f"example index {index} is out of range: {where} has {len(x)} examples")
     labels = data_labels(model, y)
-    check_output_fits(steps, model.data_shape, "interpolation steps")
-    ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
-    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends,
-                                decode=decoder(model, decode, beam_width))
     kind = _kind(opened)
     path = Path(out or Path(run) / kind.default_output("interpolation"))
     drawer = _drawer(opened, path)
+    if drawer is not None:  # one row: the two inputs at the ends of the decoded path
+        check_picture_fits(steps + 2, "interpolation steps", f"--steps {steps}", per_row=steps + 2)
+    check_decoded_fits(model, steps, "interpolation steps", f"--steps {steps}",
+                       _beam(decode, beam_width))
+    ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))
+    decoded = interpolate_codes(model, x[index_from], x[index_to], steps, spherical, *ends,
+                                decode=decoder(model, decode, beam_width))
+    check_finite_outputs(decoded, "interpolation steps")
     if drawer is not None:
         from vaekit.plots.example_figures import interpolation_figure
 

@@ -9,7 +9,7 @@ import click
 from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _open, _values, data_labels, sample_labels
 from vaekit.core.errors import VaekitError
-from vaekit.model.size import check_output_fits
+from vaekit.model.size import check_output_fits, check_picture_fits
 
 OUT = click.option("--out", default=None, help="output picture [default: RUN/<kind>.png]")
 
@@ -68,13 +68,14 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
     from vaekit.tasks.images import save_manifold
     from vaekit.tasks.outputs import embed, run_data
 
+    check_picture_fits(steps * steps, "manifold images", f"--steps {steps}", per_row=steps)  # before the work
     opened = _open(run, device)
     model = opened.model
     if not model.is_image:
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
     _, x, y = run_data(opened, source)  # the test split, or --data whole
     sample_labels(model, 1, label)  # checks --label against the model
-    check_output_fits(steps * steps, model.data_shape, "manifold images")
+    check_output_fits(steps * steps, model.data_shape, "manifold images", f"--steps {steps}")
     path = save_manifold(model, latent_directions(embed(model, x, y=data_labels(model, y))),
                          out or Path(run) / "manifold.png", steps, label, opened.data_info.get("class_names"))
     click.echo(f"wrote {path}")
@@ -100,6 +101,8 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
     opened = _open(run, device)
     model = opened.model
     _, x, y = run_data(opened, source, split)
+    # inputs above their reconstructions: two tiles an example shown
+    check_picture_fits(2 * min(count, len(x)), "tiles (inputs and their reconstructions)", f"-n {count}")
     path = save_reconstructions(model, x[:count], out or Path(run) / "reconstructions.png",
                                 y=data_labels(model, y, count), info=opened.data_info)
     click.echo(f"wrote {path}")
@@ -121,10 +124,11 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     """
     from vaekit.tasks.images import save_samples
 
+    check_picture_fits(count, "samples", f"-n {count}")  # before the work
     opened = _open(run, device)
     model = opened.model
     sample_labels(model, 1, label)  # checks --label against the model
-    check_output_fits(count, model.data_shape, "samples")
+    check_output_fits(count, model.data_shape, "samples", f"-n {count}")
     path = save_samples(model, out or Path(run) / "samples.png", count, seed, label=label,
                         class_names=opened.data_info.get("class_names"), info=opened.data_info)
     click.echo(f"wrote {path}")
@@ -171,6 +175,11 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
         raise VaekitError(f"--range must be a positive number of prior standard deviations, got {spread}")
     opened = _open(run, device)
     model = opened.model
+    # at most this many rows: the latent's dimensions; sized before the dimensions are ordered (the work)
+    rows = min(dims, model.latent_dim)
+    check_output_fits(rows * steps, model.data_shape, "traversal images", f"--dims {dims} --steps {steps}")
+    if model.is_image:  # a grid of tiles; a table's traversals are a chart of lines
+        check_picture_fits(rows * steps, "traversal images", f"--dims {dims} --steps {steps}", per_row=steps)
     chosen = select_data(opened, source, split)
     if not 0 <= example < len(chosen.x):
         where = f"the {chosen.split} split" if source is None else chosen.source
@@ -178,7 +187,6 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
     labels = data_labels(model, chosen.y)
     order = dimension_order(model, chosen.x[:ORDER_EXAMPLES], None if labels is None else labels[:ORDER_EXAMPLES])
     shown = order.top(dims, skip_collapsed=hide_collapsed)
-    check_output_fits(len(shown) * steps, model.data_shape, "traversal images")
     result = traverse(model, chosen.x[example:example + 1], shown, steps, spread,
                       None if labels is None else labels[example:example + 1])
     columns = None if model.is_image else _columns(opened)
