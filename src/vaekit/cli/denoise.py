@@ -11,9 +11,20 @@ import numpy as np
 import torch
 
 from vaekit.cli.counts import at_least
-from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _columns, _open, _values, data_labels
+from vaekit.cli.outputs import (
+    DATA,
+    DEVICE,
+    RUN,
+    SPLIT,
+    _columns,
+    _open,
+    _values,
+    check_outputs_apart,
+    data_labels,
+)
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
+from vaekit.model.size import check_picture_fits
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,8 +77,8 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
         from vaekit.data.corruption import parse_noise
 
         parse_noise(noise)  # a malformed --add-noise is refused before the model and the data are read
-    if noisy_out and Path(noisy_out).resolve() == Path(out).resolve():
-        raise VaekitError(f"--out and --noisy-out both name {out}: one would overwrite the other; give two files")
+    # every file the call writes (an .npy's ids beside it too) apart from the others, before any is written
+    check_outputs_apart({"--out": Path(out), "--noisy-out": Path(noisy_out) if noisy_out else None})
     for path in paths:  # before the work, not after it
         if path.suffix.lower() not in SUFFIXES:
             raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")
@@ -80,6 +91,10 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     picture = Path(out).suffix.lower() in IMAGE_SUFFIXES
     shown = count or (PICTURE_COUNT if picture else len(chosen.x))
     x, ids = chosen.x[:shown], chosen.ids[:shown]
+    if picture:  # rows of noisy inputs, their denoised outputs and, where known, the clean ones
+        check_picture_fits(len(x) * (3 if noise is not None else 2), "tiles", f"-n {shown}")
+    if noisy_out and Path(noisy_out).suffix.lower() in IMAGE_SUFFIXES:
+        check_picture_fits(len(x), "noisy inputs", f"-n {shown}")
     labels = data_labels(model, chosen.y, shown)
     noisy = add_noise(model, x, noise, seed) if noise is not None else x
     clean = denoise_examples(model, noisy, labels)
