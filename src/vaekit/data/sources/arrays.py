@@ -1,4 +1,5 @@
-"""Datasets stored as NumPy .npy / .npz files (never unpickled: allow_pickle=False).
+"""Datasets stored as NumPy .npy / .npz files (never unpickled: allow_pickle=False; every array's header checked
+first, npy_header.py, so that no header makes np.load allocate more than the file holds or the machine has).
 
     load_array_file(Path("faces.npy"), options)       # (N, ...) examples, split by options.seed
     load_array_file(Path("mnist.npz"), options)       # x_train, y_train, x_test, y_test: that split
@@ -23,13 +24,12 @@ from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
 from vaekit.data.dataset import Dataset
 from vaekit.data.image.dsprites import is_dsprites_file, load_dsprites_file
-
-NPY_MAGIC = b"\x93NUMPY"
-ZIP_MAGIC = b"PK\x03\x04"  # .npz files are zip archives
+from vaekit.data.sources.npy_header import check_array_file
 
 
 def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """A Dataset from a .npy (examples only) or .npz (examples, maybe labels and a split) file."""
+    check_array_file(path)  # before anything is read: the headers, against the file's size and the memory
     if path.suffix.lower() == ".npz" and is_dsprites_file(path):  # its arrays, with their factors
         return load_dsprites_file(path, options, name=name)
     arrays = _read(path)
@@ -68,14 +68,7 @@ def _presplit(arrays: dict[str, np.ndarray], where: str, name: str, missing: boo
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with open(path, "rb") as file:
-            magic = file.read(6)
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
-    # Checked first because np.load reports any content it does not recognise as "pickled data".
-    if magic != NPY_MAGIC and not magic.startswith(ZIP_MAGIC):
-        raise DataError(f"{path} is not a NumPy .npy or .npz file (it does not start with their magic bytes)")
+    """The file's arrays (its headers checked by check_array_file first)."""
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.ndarray):
