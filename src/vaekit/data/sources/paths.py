@@ -7,6 +7,7 @@
     load_path(Path("a-ubyte.gz"), options) # one IDX file         -> idx.py, split here
     load_path(Path("lines.txt"), options)  # one sentence a line  -> text.py (also a folder of .txt files, and a
                                            #                         table's options.text.column)
+    load_path(Path("shards/"), options)    # .tar shards (or one)  -> streaming/whole.py, as streaming reads them
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from vaekit.data.dataset import Dataset
 from vaekit.data.image.folder import IMAGE_SUFFIXES, load_image_folder
 from vaekit.data.image.idx import read_idx
 from vaekit.data.sources.arrays import load_array_file
+from vaekit.data.streaming.tar_shards import tar_shards
+from vaekit.data.streaming.whole import load_shards
 from vaekit.data.table.reader import TABLE_SUFFIXES, load_table
 from vaekit.data.text.reader import TEXT_SUFFIXES, load_text_column, load_text_file, load_text_folder
 
@@ -30,7 +33,8 @@ ARRAY_SUFFIXES = (".npy", ".npz")
 # train-images-idx3-ubyte, train-images.idx3-ubyte, data.idx, each optionally .gz
 IDX_NAME = re.compile(r"(ubyte|\.idx\d*)(\.gz)?$", re.IGNORECASE)
 SUPPORTED = (".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz), .txt (one sentence a line), a folder "
-             "of PNG/JPEG images, a folder of .txt files or a folder of .wav recordings")
+             "of PNG/JPEG images, a folder of .txt files, a folder of .wav recordings, or .tar shards (one .tar "
+             "file or a folder of them)")
 
 
 def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
@@ -46,6 +50,9 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
     if options.text.column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
         raise DataError(f"text_column applies to .csv and .parquet tables only, but {path} is not one; leave "
                         "text_column unset")
+    shards = tar_shards(path)  # before the folders: a folder of shards is no image folder
+    if shards is not None:
+        return load_shards(shards, options, name)
     if path.is_dir():
         if is_audio_folder(path):
             return load_audio_folder(path, options, name)

@@ -1,15 +1,23 @@
 """Tar archives of examples (WebDataset-style shards: one file per example, grouped by their shared name, a label
-beside it), read one shard at a time, as the streamed training data's blocks. See readers.py for the interface."""
+beside it), read one shard at a time, as the streamed training data's blocks. See readers.py for the interface.
+
+Every member comes from someone else: its size (from the tar header) is checked against this machine's memory
+before it is read, and a .npy member's header (shape, dtype) against the member's own size before an array is
+made, so a 1 KB member that declares 10^9 examples is refused from its header, never allocated.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 import tarfile
+import tokenize
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vaekit.core import system
 from vaekit.core.errors import DataError
 from vaekit.data.common.convert import as_examples
 from vaekit.data.image.folder import IMAGE_SUFFIXES, PILLOW_ERRORS
@@ -73,11 +81,7 @@ class TarShards(RowReader):
             except (UnicodeDecodeError, ValueError):
                 raise DataError(f"the .cls label of {where} is not a whole number") from None
         if "npy" in fields:
-            try:
-                array = np.load(io.BytesIO(fields["npy"]), allow_pickle=False)
-            except (ValueError, OSError, EOFError) as error:
-                raise DataError(f"cannot read the .npy of {where}: {' '.join(str(error).split())}") from None
-            x, _ = as_examples(array[None], where)
+            x, _ = as_examples(npy_member(fields["npy"], where)[None], where)
             return x[0], label
         image = next((fields[ext] for ext in ("png", "jpg", "jpeg") if ext in fields), None)
         if image is None:
@@ -100,6 +104,38 @@ class TarShards(RowReader):
         if len(xs) != count:
             raise DataError(f"tar shard {shard} changed while training: it holds {len(xs)} samples, not {count}")
         return np.stack(xs), (np.array(ys, dtype=np.int64) if self.labelled else None)
+
+
+def npy_member(data: bytes, where: str) -> np.ndarray:
+    """The array of a .npy member's bytes, its header checked first: numbers only (an object array would be
+    unpickled), and the shape times the item size no more than the bytes that follow the header (numpy allocates
+    what the header declares before it reads a byte)."""
+    buffer = io.BytesIO(data)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version not in readers:
+            raise ValueError(f".npy format version {version[0]}.{version[1]} is not one vaekit reads (1.0 or 2.0)")
+        shape, fortran, dtype = readers[version](buffer)
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as error:  # numpy parses it as Python
+        raise DataError(f"cannot read the .npy of {where}: {' '.join(str(error).split())}") from None
+    if dtype.hasobject or dtype.fields is not None:
+        raise DataError(f"the .npy of {where} holds {dtype} values (Python objects or records), which vaekit never "
+                        "unpickles; save the examples as a numeric array")
+    declared, held = math.prod(shape) * dtype.itemsize, len(data) - buffer.tell()
+    if declared != held:
+        raise DataError(f"the .npy of {where} declares shape {shape} {dtype} ({declared:,} bytes) but holds "
+                        f"{held:,} bytes of data: it is damaged or crafted")
+    return np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=buffer.tell()).reshape(
+        shape, order="F" if fortran else "C")
+
+
+def check_member_size(member: tarfile.TarInfo, shard: Path) -> None:
+    """A member larger than this machine's memory is refused from its tar header, before it is read."""
+    memory = system.host_memory()
+    if memory is not None and member.size > memory:
+        raise DataError(f"member {member.name} of tar shard {shard} is {member.size:,} bytes, more than this "
+                        f"machine's memory ({memory:,} bytes); a sample is one example")
 
 
 def _is_gray(data: bytes) -> bool:
@@ -132,6 +168,7 @@ def _grouped(shard: Path) -> Any:
                     yield key, fields
                     fields = {}
                 key = name
+                check_member_size(member, shard)
                 handle = archive.extractfile(member)
                 fields[ext] = handle.read() if handle is not None else b""
     except (tarfile.TarError, OSError, EOFError) as error:
