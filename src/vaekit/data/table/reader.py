@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from vaekit.core.errors import DataError
+from vaekit.core.schema import check_memory
 from vaekit.data.common.convert import MISSING_HINT
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
@@ -233,13 +234,38 @@ def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, 
     return overrides
 
 
+# bytes a table cell takes at most while it is read: pandas' column (8: a float64 or an object's pointer), the
+# float64 codes of encode_column (8) and the float32 array of the data set (4), with room for a copy
+CELL_BYTES = 24
+
+
+def check_parquet_metadata(path: Path) -> None:
+    """A one-line DataError when a Parquet file's metadata (its footer: read alone, nothing else) declares more
+    rows and columns than this machine's memory holds once read: a footer is believed by the reader, which
+    allocates what it says."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:  # pandas then says which package it needs
+        return
+    with pq.ParquetFile(path) as file:
+        metadata = file.metadata
+        rows, columns = metadata.num_rows, metadata.num_columns
+        stored = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    check_memory(max(stored, 0) + max(rows, 0) * max(columns, 0) * CELL_BYTES,
+                 f"{path}: its Parquet metadata's num_rows ({rows:,}) and num_columns ({columns:,})",
+                 "use a smaller table (fewer rows), or stream it (data.streaming: on)")
+
+
 def _read(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     try:
         if path.suffix.lower() == ".parquet":
+            check_parquet_metadata(path)
             return pd.read_parquet(path)
         return pd.read_csv(path)
+    except DataError:  # the metadata's own one line
+        raise
     except (ValueError, OSError, ImportError) as error:  # pandas' and pyarrow's parse errors are ValueErrors
         reason = " ".join(str(error).split()) or type(error).__name__
         raise DataError(f"cannot read {path} as a {path.suffix.lstrip('.')} table: {reason}") from None
