@@ -73,7 +73,8 @@ def test_plateau_drops_the_rate_when_the_validation_loss_stalls(tmp_path, monkey
 
 @pytest.mark.parametrize("schedule", ["cosine", "step", "plateau"])
 def test_an_interrupted_run_resumes_to_the_same_weights_and_rates(tmp_path, schedule) -> None:
-    config = _config(epochs=4, lr_schedule=schedule, lr_step_epochs=1, lr_patience=0, lr_gamma=0.5)
+    own = {"cosine": {}, "step": {"lr_step_epochs": 1, "lr_gamma": 0.5}, "plateau": {"lr_patience": 0, "lr_gamma": 0.5}}
+    config = _config(epochs=4, lr_schedule=schedule, **own[schedule])
     whole = vaekit.train(config, tmp_path / "whole", progress=False)
 
     def interrupt_after_2(row: dict[str, float]) -> None:

@@ -83,3 +83,16 @@ def test_without_mlflow_installed_one_line_names_the_pip_command(tmp_path, monke
                                           r"pip install 'vaekit\[mlflow\]'$"):
         vaekit.train(_config(tmp_path / "store"), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists() and not (tmp_path / "store").exists()
+
+
+def test_server_calls_wait_briefly_but_a_users_own_setting_is_kept(monkeypatch) -> None:
+    import os
+
+    from vaekit.training.mlflow_log import PATIENCE, bounded_waits
+
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT", raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
+    with bounded_waits():
+        assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == PATIENCE["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "10"
+        assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "5"
+    assert "MLFLOW_HTTP_REQUEST_TIMEOUT" not in os.environ and os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "5"

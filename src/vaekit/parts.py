@@ -17,6 +17,7 @@ import vaekit.objectives  # noqa: F401
 import vaekit.posteriors  # noqa: F401
 import vaekit.priors  # noqa: F401
 from vaekit.config import SECTIONS, Config, ModelConfig
+from vaekit.config.train import check_heeded
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS, NETWORKS, OBJECTIVES, POSTERIORS, PRIORS, Registry
 from vaekit.objectives.settings import check_honoured
@@ -48,8 +49,9 @@ def check_config(config: Config, unread_model_settings: bool = True) -> Config:
     Checked: every setting that names a part names a registered one; a setting the chosen objective does not read
     is refused (objectives/settings.py); a class latent goes with an objective that declares it trains one; a
     discrete code's prior, objective and sizes go together (priors/discrete_code.py); with
-    `unread_model_settings`, a model setting no chosen part reads is refused (check_unread: a run directory written
-    before that check keeps loading without it)."""
+    `unread_model_settings`, a model setting no chosen part reads is refused (check_unread), and a training setting
+    whose option is off (config/train.py check_heeded): a run directory written before those checks keeps loading
+    without them."""
     for name, section in SECTIONS.items():
         for item in dataclasses.fields(section):
             kind = item.metadata.get("part")
@@ -65,6 +67,7 @@ def check_config(config: Config, unread_model_settings: bool = True) -> Config:
     check_code_settings(config)
     if unread_model_settings:
         check_unread(config.model)
+        check_heeded(config.train)
     return config
 
 

@@ -54,3 +54,23 @@ CASES = [
     Case("load-weights-unknown", r"weights must be one of final, best, got 'last'",
          api=lambda w: vaekit.load(w.run, weights="last")),
 ]
+
+# a setting that modifies an option that is off would be ignored without a word: refused, naming the remedy
+CASES += [
+    Case("min-delta-without-early-stopping", r"min_delta is set to 0\.5 but the option it modifies is off.*"
+         r"--early-stopping N", ["train", "--epochs", "2", "--min-delta", "0.5", *NEW]),
+    Case("lr-gamma-without-a-schedule", r"lr_gamma is set to 0\.5 .*add --lr-schedule step or plateau",
+         ["train", "--lr-gamma", "0.5", *NEW]),
+    Case("lr-patience-with-a-step-schedule", r"lr_patience is set to 5 .*add --lr-schedule plateau",
+         ["train", "--lr-schedule", "step", "--lr-patience", "5", *NEW]),
+    Case("mlflow-experiment-without-mlflow", r"mlflow_experiment is set to mine .*add --mlflow",
+         ["train", "--mlflow-experiment", "mine", *NEW]),
+    Case("grad-clip-negative-named-alone", r"^error: grad_clip must be zero or positive, got -1\.0$",
+         ["train", "--grad-clip", "-1", *NEW]),
+]
+# a tracking server that does not answer: given up on in seconds (bounded_waits), not MLflow's 250 s of silence
+CASES += [
+    Case("mlflow-server-not-answering",
+         r"MLflow store http://127\.0\.0\.1:9 did not accept the run .*check --mlflow-uri",
+         ["train", "--epochs", "1", "--mlflow", "--mlflow-uri", "http://127.0.0.1:9", *NEW], changes=("mlflow.db",)),
+]

@@ -7,7 +7,7 @@ import importlib
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -31,6 +31,13 @@ class _Group(click.Group):
             return super().main(args, *more, **options)
         finally:
             gc.freeze()
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:  # the group's own options: `vaekit --bogus`
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            _usage_error(error)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(self.commands))
@@ -59,6 +66,8 @@ class _Group(click.Group):
         except VaekitError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
+        except click.UsageError as error:  # click's own: an unknown command or option, a bad choice or type
+            _usage_error(error)
         except OSError as error:  # the operating system refused: a full or read-only disk, a folder for a file
             from vaekit.core.io import write_error
 
@@ -68,6 +77,18 @@ class _Group(click.Group):
         except KeyboardInterrupt:  # outside training (which saves and exits 130 itself): loading, plotting
             click.echo("interrupted", err=True)
             sys.exit(130)
+
+
+def _usage_error(error: click.UsageError) -> NoReturn:
+    """click's usage errors as vaekit's errors: one `error:` line naming where the options are listed, exit 2
+    (click's own form is four lines: the usage, a hint, a blank line and the error)."""
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):  # `vaekit plot` alone: its help is the answer
+        error.show()
+        sys.exit(2)
+    message = " ".join(error.format_message().split())
+    where = error.ctx.command_path if error.ctx is not None else "vaekit"
+    click.echo(f"error: {message.rstrip('.')} (see {where} --help)", err=True)
+    sys.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

@@ -91,8 +91,10 @@ def train(ctx: click.Context, config_file: str | None, out: str | None, resume: 
             raise VaekitError(f"--nproc must be a whole number of processes, got {nproc!r}")
         _start_processes(ctx, int(nproc), overrides, config_file, out, resume)
     from vaekit.training.distributed import ElsewhereError, alike, launched
+    from vaekit.training.launch import die_with_launcher
 
     processes = launched()  # under torchrun: this process's place in the run (training/distributed.py)
+    die_with_launcher()  # a worker of --nproc: ends with the launcher, even one killed outright
     try:
         if resume is not None:
             train_values = overrides.get("train", {})

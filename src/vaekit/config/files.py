@@ -19,6 +19,7 @@ from typing import Any
 
 from vaekit.config.run import Config
 from vaekit.core.errors import ConfigError
+from vaekit.core.paths import unusable
 
 NAMED_FOLDER = Path(__file__).with_name("named")
 SUFFIXES = (".yaml", ".yml", ".toml", ".json")
@@ -79,7 +80,7 @@ def _find(given: str | Path) -> Path:
     if str(given) in named:
         return named[str(given)]
     if path.suffix or len(path.parts) > 1:
-        raise ConfigError(f"config file {path} does not exist")
+        raise ConfigError(f"config file {unusable(path)}")
     raise ConfigError(f"config {str(given)!r} is neither a file nor a named config; the named ones: "
                       f"{', '.join(named)} (vaekit configs lists what each trains)")
 

@@ -54,8 +54,9 @@ class TrainConfig:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
-        if not self.weight_decay >= 0 or not self.grad_clip >= 0:
-            raise ConfigError("weight_decay and grad_clip must be zero or positive")
+        for name in ("weight_decay", "grad_clip"):  # one message names the one that is wrong
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"{name} must be zero or positive, got {getattr(self, name)}")
         check_seed("seed", self.seed)
         _check_controls(self)
 
@@ -82,6 +83,25 @@ def _check_controls(cfg: TrainConfig) -> None:
                           f"({', '.join(f'{s}:' for s in MLFLOW_SCHEMES)})")
     if cfg.mlflow and not cfg.mlflow_experiment.strip():
         raise ConfigError("mlflow_experiment must name an experiment, got an empty name")
+
+
+def check_heeded(cfg: TrainConfig) -> None:
+    """A ConfigError for a setting changed from its default although the option it modifies is off, so that it
+    would be silently ignored (--min-delta without early stopping, --lr-gamma without a step or plateau schedule).
+    A run directory is loaded without this check (parts.check_config), as it was written before it."""
+    defaults = TrainConfig()
+    stopping = cfg.early_stopping != 0 and not (cfg.early_stopping == "auto" and cfg.epochs != "auto")
+    modifiers = {  # setting: (is the option it modifies on, how to turn it on)
+        "min_delta": (stopping, "--early-stopping N (train.early_stopping), or leave epochs at auto"),
+        "lr_gamma": (cfg.lr_schedule in ("step", "plateau"), "--lr-schedule step or plateau"),
+        "lr_step_epochs": (cfg.lr_schedule == "step", "--lr-schedule step"),
+        "lr_patience": (cfg.lr_schedule == "plateau", "--lr-schedule plateau"),
+        "mlflow_experiment": (cfg.mlflow, "--mlflow"),
+    }
+    for name, (on, remedy) in modifiers.items():
+        if not on and getattr(cfg, name) != getattr(defaults, name):
+            raise ConfigError(f"{name} is set to {getattr(cfg, name)} but the option it modifies is off, so it "
+                              f"would be ignored; add {remedy}, or leave {name} out")
 
 
 # the tracking stores MLflow reaches by URI scheme (a plain folder path is turned into a file: URI)

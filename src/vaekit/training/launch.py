@@ -4,15 +4,23 @@
 
 This is torch.distributed.run (the `torchrun` command) called in this process: torchrun starts the N processes
 of `python -m vaekit train ARGUMENTS`, gives them their ranks and a rendezvous on this machine (--standalone), and
-ends them all when one fails; vaekit manages no process itself.
+ends them all when one fails; vaekit manages no process itself, but for two ties torchrun leaves loose: its workers
+start in sessions of their own, so a launcher killed outright (kill -9, which torchrun cannot catch) would leave
+them training as orphans; each worker therefore asks Linux to end it when the launcher ends (die_with_launcher).
+And torchrun's per-worker log folders (a temporary folder left behind by every run) are not made: the workers'
+output goes to this terminal, as without --nproc.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 import sys
+
+LAUNCHER = "VAEKIT_LAUNCHER_PID"  # set for the workers: the process that started them
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal this process gets when its parent ends
 
 
 def start_torchrun(nproc: int, arguments: list[str]) -> int:
@@ -29,8 +37,9 @@ def start_torchrun(nproc: int, arguments: list[str]) -> int:
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("torch.distributed"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
-    options = get_args_parser().parse_args(["--standalone", f"--nproc-per-node={nproc}", "--module", "vaekit",
-                                            "train", *arguments])
+    os.environ[LAUNCHER] = str(os.getpid())
+    options = get_args_parser().parse_args(["--standalone", f"--nproc-per-node={nproc}", f"--log-dir={os.devnull}",
+                                            "--module", "vaekit", "train", *arguments])
     try:
         run(options)
     except ChildFailedError as failed:
@@ -47,3 +56,15 @@ def start_torchrun(nproc: int, arguments: list[str]) -> int:
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
     return 0
+
+
+def die_with_launcher() -> None:
+    """In a worker that `start_torchrun` started: be killed when the launcher ends, however it ends (Linux's
+    parent-death signal); a launcher already gone means this worker ends now. Elsewhere, nothing."""
+    launcher = os.environ.get(LAUNCHER, "")
+    if not launcher.isdigit() or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != int(launcher):  # it ended before the signal was asked for
+        os._exit(128 + signal.SIGKILL)

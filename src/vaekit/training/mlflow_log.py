@@ -8,20 +8,42 @@ The store is train.mlflow_uri: a tracking URI, or a folder that gets its own SQL
 empty means $MLFLOW_TRACKING_URI, else ./mlflow.db (MLflow 3's own default, made absolute so that a resumed run
 logs to the same store from any directory). It uses an MlflowClient of its own, never MLflow's global active run,
 so it leaves the caller's MLflow state alone. A resumed run goes on logging into the same MLflow run.
+
+A server (an http: URI) that does not answer is given up on after about WAIT_SECONDS, not MLflow's own 120 s a
+try and seven tries with growing pauses (250 s in silence for a refused connection): each call to the store runs
+with shorter MLflow settings unless the user set their own, and a line says what is being waited for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from vaekit.config import MLFLOW_SCHEMES, Config
 from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.core.progress import say_stage
 
 INSTALL = "pip install 'vaekit[mlflow]'"
+# MLflow's HTTP settings while vaekit talks to a server: 10 s a request, two retries 1 s and 2 s apart
+PATIENCE = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+            "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+WAIT_SECONDS = 35
+
+
+@contextlib.contextmanager
+def bounded_waits() -> Iterator[None]:
+    """MLflow's HTTP calls inside give up after about WAIT_SECONDS; a variable the user set is theirs and kept."""
+    added = {name: value for name, value in PATIENCE.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def tracking_uri(setting: str) -> str:
@@ -61,10 +83,12 @@ class MlflowLog:
             from mlflow.tracking import MlflowClient
         except ImportError:
             raise ConfigError(f"--mlflow needs the mlflow package; install it with {INSTALL}") from None
+        if uri.split(":", 1)[0].lower() in ("http", "https", "databricks"):
+            say_stage(f"mlflow: connecting to the tracking server {uri} (giving up after about {WAIT_SECONDS} s)")
         try:
             if uri.startswith("sqlite:///"):  # SQLite creates the database file, not the folder it goes in
                 Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            client = MlflowClient(tracking_uri=uri)
+            client = _Patient(MlflowClient(tracking_uri=uri))
             if state:
                 client.update_run(state["run_id"], status="RUNNING")
                 return cls(client, state["run_id"], uri)
@@ -108,6 +132,21 @@ class MlflowLog:
         for start in range(0, max(len(metric_list), len(param_list)), 100):
             self.client.log_batch(self.run_id, metrics=metric_list[start:start + 100],
                                   params=param_list[start:start + 100])
+
+
+class _Patient:
+    """An MlflowClient whose every call runs under bounded_waits."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with bounded_waits():
+                return method(*args, **kwargs)
+        return call
 
 
 def _first_line(error: Exception) -> str:

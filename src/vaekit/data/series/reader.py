@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from vaekit.core.errors import DataError
+from vaekit.core.paths import unusable
 from vaekit.core.registry import DATASETS
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.source_settings import SOURCE_SETTINGS, parse_settings
@@ -78,7 +79,7 @@ def load_series(options: LoadOptions) -> Dataset:
     if not str(path) or path.suffix.lower() != ".npy":
         raise DataError("series data come from a .npy file (N, T, C): write --data series:path=FILE.npy")
     if not path.is_file():
-        raise DataError(f"series file {path} does not exist")
+        raise DataError(f"series file {unusable(path)}")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
