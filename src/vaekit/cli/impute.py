@@ -16,6 +16,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
 from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_table
+from vaekit.model.size import check_picture_fits
 
 METHOD = click.option("--method", type=click.Choice(["importance", "gibbs", "metropolis"]), default="importance",
                       show_default=True, help="importance resampling (MIWAE), pseudo-Gibbs, or "
@@ -85,8 +86,10 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     missing = int(torch.isnan(chosen.x).sum())
     say_stage(f"impute: {missing} missing values in {len(chosen.x)} examples by {method} "
               f"({k or DEFAULT_K[method]} {'importance samples' if method == 'importance' else 'chains'} each)")
+    # refused, naming the row and column, before the work (a value far outside the training data) or after it
+    # (an imputed value that is not a number): never a file with empty cells and a line saying it was filled
     filled = impute_values(model, chosen.x, method=method, draws=draws, k=k, iterations=iterations, seed=seed,
-                           y=labels)
+                           y=labels, columns=opened.data_info.get("columns"), ids=list(chosen.ids))
     if path.suffix.lower() == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, filled.numpy())
@@ -213,6 +216,8 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
                           "pictures are for images (a spectrogram's padding frames are already missing values)")
     chosen = select_data(opened, source, split)
     x = chosen.x[:count]
+    # rows of masked inputs, inpainted images and originals: three tiles an image
+    check_picture_fits(3 * len(x), "tiles (masked, inpainted and original images)", f"-n {count}")
     missing = image_mask(mask_spec, tuple(x.shape), seed)
     gaps = x.masked_fill(missing, float("nan"))
     filled = impute_values(model, gaps, method=method, k=k, iterations=iterations, seed=seed,

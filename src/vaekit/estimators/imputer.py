@@ -114,13 +114,17 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         if not hasattr(self, "model_"):
             raise VaekitError("this VAEImputer is not fitted yet; call fit(X) first")
         x = _as_matrix(X, self.n_features_in_)
-        filled = impute(self.model_, x, method=self.method, k=self.k, iterations=self.iterations, seed=self.seed)
+        names, index = feature_names(X), frame_index(X)
+        # a value far outside the rows given to fit (1e20) is refused naming its row and column, and an imputed
+        # value that is not a number too: never a "filled" table with NaN left in it
+        filled = impute(self.model_, x, method=self.method, k=self.k, iterations=self.iterations, seed=self.seed,
+                        columns=None if names is None else list(names), ids=None if index is None else list(index))
         exact = np.array(X, dtype=np.float64)  # a copy: X itself is left as it was
         missing = np.isnan(exact)
         if self.keep_in_range:
             filled = np.clip(filled, self.data_min_, self.data_max_)
         exact[missing] = filled[missing]
-        return as_table(exact, feature_names(X), frame_index(X))
+        return as_table(exact, names, index)
 
 
 def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:

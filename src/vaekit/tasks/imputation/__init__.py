@@ -10,7 +10,7 @@ Metropolis-within-Gibbs, one file each; `impute` is the one entry point.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,10 +18,12 @@ import torch
 
 from vaekit.core.errors import VaekitError
 from vaekit.model.input_checks import as_checked_data, numbers_of_frame
+from vaekit.model.size import check_output_fits
 from vaekit.tasks.imputation.gibbs import gibbs_impute
 from vaekit.tasks.imputation.importance import importance_impute
 from vaekit.tasks.imputation.metropolis import metropolis_impute
 from vaekit.tasks.imputation.partial import PartialBatch, batch_size_for
+from vaekit.tasks.imputation.ranges import check_complete, check_within_training
 
 # method name -> (batch, draws, k, iterations) -> (draws, B, *shape)
 METHODS: dict[str, Callable[[PartialBatch, int, int, int], torch.Tensor]] = {
@@ -34,7 +36,8 @@ DEFAULT_K = {"importance": 1000, "gibbs": 100, "metropolis": 100}
 
 @torch.no_grad()
 def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: int = 1, k: int | None = None,
-           iterations: int = 100, seed: int = 0, y: torch.Tensor | None = None) -> Any:
+           iterations: int = 100, seed: int = 0, y: torch.Tensor | None = None,
+           columns: Sequence[str] | None = None, ids: Sequence[Any] | None = None) -> Any:
     """x (N, *data_shape), a tensor or numpy array with NaN where values are missing, filled in by `model`.
 
     draws = 1 gives the single imputation, an estimate of E[x_miss | x_obs] (the most probable value for a
@@ -44,6 +47,10 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     sweeps. The observed entries come back bit for bit, in x's own type and dtype (a pandas DataFrame of numbers
     comes back as a float32 DataFrame with its columns and index; with draws > 1, as an array); the same seed gives
     the same result. Labels y for a conditional VAE.
+
+    Refused (VaekitError) before any work: counts whose draws would not fit in memory, and an observed value far
+    outside what the run was trained on (ranges.py), named by its row (`ids`, a frame's index) and column
+    (`columns`, a frame's). Refused after it: an imputed value that is not a number; no answer comes back with holes.
     """
     if method not in METHODS:
         raise VaekitError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -51,10 +58,18 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     draws, iterations = _count(draws, "draws", 1), _count(iterations, "iterations", int(method != "importance"))
     k = DEFAULT_K[method] if k is None else _count(k, "k", 1)
     frame, x = x, numbers_of_frame(x)
+    if frame is not x:  # a DataFrame names its rows and columns
+        columns = [str(name) for name in frame.columns] if columns is None else columns
+        ids = list(frame.index) if ids is None else ids
     as_numpy = isinstance(x, np.ndarray)
     original = torch.from_numpy(np.ascontiguousarray(x)) if as_numpy else x
     checked = as_checked_data(original, model, move=False, missing=True)
     missing = torch.isnan(checked)
+    # the answer holds draws x N examples; importance resampling decodes k draws of an example at once
+    check_output_fits(draws * len(checked), model.data_shape, "imputed examples", f"--draws {draws}")
+    check_output_fits(k, model.data_shape, "decoded draws of one example", f"--k {k}",
+                      max(1, int(model.likelihood.params_per_element)))
+    check_within_training(model, checked, columns, ids)
     empty = (~missing).flatten(1).sum(1) == 0
     if bool(empty.any()):
         raise VaekitError(f"every value of example {int(empty.nonzero()[0])} (0-based) is missing "
@@ -78,6 +93,7 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     imputed = torch.cat(parts, dim=1).to(original.device)  # beside x (and its mask), which may be on a GPU
     filled = original.unsqueeze(0).repeat(draws, *[1] * original.dim())
     filled[:, missing] = imputed[:, missing].to(filled.dtype)  # observed entries untouched, bit for bit
+    check_complete(filled, missing.expand_as(filled), columns, ids)
     result = filled[0] if draws == 1 else filled
     if frame is not x and draws == 1:  # given a DataFrame: the same table back, filled in
         return type(frame)(result.numpy(), index=frame.index, columns=frame.columns)
