@@ -15,6 +15,11 @@ likelihood scores real frames only and the encoder reads the mask (likelihoods/o
 changes a recording's score. A recording at another sample rate is resampled (soxr, through librosa.resample) and
 one with several channels mixed down to their mean; each is said once, in a `notice:` line. A file soundfile
 cannot read stops the load with one line naming it.
+
+Every header is read (soundfile.info: frames, sample rate, channels) and checked before any samples are
+(data/audio/headers.py): a rate below MIN_SAMPLE_RATE (one 40-sample file at 1 Hz among 8 kHz files, resampled,
+made every example 2,501 frames long) or recordings whose samples or padded spectrograms would not fit in memory
+are refused naming the file; a recording holding NaN or infinite samples is refused naming it too.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 
 from vaekit.core.errors import DataError
 from vaekit.core.notices import notice
+from vaekit.data.audio.headers import check_headers, check_samples
 from vaekit.data.audio.spectrogram import SpectrogramSettings, audio_library, log_mel
 from vaekit.data.common.file_folders import files_in, labelled_files
 from vaekit.data.common.options import LoadOptions
@@ -53,7 +59,7 @@ def load_audio_folder(folder: Path, options: LoadOptions, name: str | None = Non
     files, labels, class_names = labelled_files(folder, AUDIO_SUFFIXES, ".wav recordings", missing=(
         f"{folder} has no .wav recordings, directly or in class subfolders"))
     settings = options.spectrogram or SpectrogramSettings()
-    waves, rate = read_recordings(files, settings.sample_rate)
+    waves, rate = read_recordings(files, settings.sample_rate, settings)
     settings = settings.resolved(rate, 0)
     waves = _cut(waves, settings.max_samples, f"longer than {settings.max_seconds:g} s (data.max_seconds)")
     features = [log_mel(wave, settings) for wave in waves]
@@ -95,16 +101,20 @@ def pad_frames(features: list[np.ndarray], frames: int) -> np.ndarray:
     return x
 
 
-def read_recordings(files: list[Path], sample_rate: int = 0) -> tuple[list[np.ndarray], int]:
+def read_recordings(files: list[Path], sample_rate: int = 0, settings: SpectrogramSettings | None = None
+                    ) -> tuple[list[np.ndarray], int]:
     """The recordings as mono float32 waveforms at one sample rate: `sample_rate`, or (0) the most common one
-    among the files. Others are resampled and several channels mixed down, each said once."""
+    among the files. Others are resampled and several channels mixed down, each said once. The headers are
+    checked first (headers.check_headers, against `settings`' frames), the samples as read (finite)."""
     soundfile = audio_library("soundfile")
+    check_headers(files, sample_rate, settings or SpectrogramSettings())
     read = []
     for file in files:
         try:
             wave, rate = soundfile.read(file, dtype="float32", always_2d=True)
         except (soundfile.LibsndfileError, RuntimeError, OSError, ValueError) as error:
             raise DataError(f"cannot read audio file {file}: {' '.join(str(error).split())}") from None
+        check_samples(wave, file)
         read.append((wave, int(rate)))
     rates = Counter(rate for _, rate in read)
     target = sample_rate or rates.most_common(1)[0][0]
