@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vaekit.core import system
 from vaekit.core.errors import DataError
 from vaekit.core.notices import notice
 from vaekit.data.common.options import LoadOptions
@@ -36,6 +37,7 @@ from vaekit.data.text.tokens import EOS, PAD
 from vaekit.data.text.vocabulary import build_vocabulary, encode, read_vocabulary
 
 TEXT_SUFFIXES = (".txt",)
+ID_BYTES = 4  # token ids are stored as float32 (data/text/tokens.py)
 
 
 def load_text_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
@@ -101,11 +103,26 @@ def text_dataset(texts: list[str], ids: np.ndarray | None, options: LoadOptions,
     if tokens is None:
         tokens = build_vocabulary((sentences[row] for row in train_rows), text.min_count, text.max_vocabulary)
     length = text.max_length or max(len(sentence) for sentence in sentences)
+    check_text_fits(len(sentences), length, text, where)
     x = encode_sentences(sentences, {token: i for i, token in enumerate(tokens)}, length)
     data = Dataset.from_arrays(name, x[train_rows], x[test_rows], None if labels is None else labels[train_rows],
                                None if labels is None else labels[test_rows], kind="text", source=where,
                                class_names=class_names, rows=(train_rows, test_rows), ids=ids)
     return dataclasses.replace(data, vocabulary=tokens)
+
+
+def check_text_fits(rows: int, length: int, text: TextOptions, where: str) -> None:
+    """A DataError, before the (rows, length + 1) float32 ids are allocated, when they would not fit in this
+    machine's memory: `--max-length 1000000` on a few thousand lines asked for gigabytes of padding."""
+    need = rows * (length + 1) * ID_BYTES
+    have = system.host_memory()
+    if have is None or need <= have:
+        return
+    asked = f"max_length {text.max_length:,} (--max-length)" if text.max_length else \
+        f"the longest example, {length:,} tokens (max_length 0 takes it)"
+    raise DataError(f"{where}: {rows:,} examples padded to {asked} need {need / 1e9:.2f} GB of token ids, more "
+                    f"than the {have / 1e9:.2f} GB of this machine's memory; choose a smaller --max-length (with "
+                    "--truncate to cut longer lines)")
 
 
 def encode_sentences(sentences: list[list[str]], index: dict[str, int], max_length: int) -> np.ndarray:
