@@ -92,7 +92,8 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     shown = count or (PICTURE_COUNT if picture else len(chosen.x))
     x, ids = chosen.x[:shown], chosen.ids[:shown]
     if picture:  # rows of noisy inputs, their denoised outputs and, where known, the clean ones
-        check_picture_fits(len(x) * (3 if noise is not None else 2), "tiles", f"-n {shown}")
+        parts = "noisy, denoised and clean examples" if noise is not None else "inputs and denoised examples"
+        check_picture_fits(len(x) * (3 if noise is not None else 2), f"tiles ({parts})", f"-n {shown}")
     if noisy_out and Path(noisy_out).suffix.lower() in IMAGE_SUFFIXES:
         check_picture_fits(len(x), "noisy inputs", f"-n {shown}")
     labels = data_labels(model, chosen.y, shown)
