@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,20 +22,6 @@ if TYPE_CHECKING:
 
 SCORES_FILE = "scores.csv"  # the report page shows its histograms
 SUFFIXES = (".csv", ".parquet", ".npy")
-
-
-def _default_kinds(model, background) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every kind this model (and background) can give, in the registry's order."""
-    from vaekit.tasks.scoring import SCORES, check_kind
-
-    kinds = []
-    for name in SCORES.names():
-        try:
-            check_kind(name, model, background)
-        except VaekitError:
-            continue
-        kinds.append(name)
-    return kinds
 
 
 def _scored_data(config: Config, x: torch.Tensor) -> torch.Tensor:
@@ -59,8 +46,8 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
 @click.command()
 @click.argument("run", type=RunDirectory())
 @click.option("--kind", "kinds", default=None, help="score kinds, separated by commas: elbo, iw, reconstruction, "
-              "rate, complexity (images), likelihood_ratio (with --background) [default: every kind the run can "
-              "give]")
+              "rate, complexity (images), likelihood_ratio (with --background) [default: every kind that applies to "
+              "the run's data: no reconstruction for text, no complexity for audio]")
 @click.option("--k", default=100, show_default=True, help="importance samples of iw, complexity and "
               "likelihood_ratio", callback=at_least(1))
 @click.option("--samples", default=1, show_default=True, help="posterior draws of the elbo score",
@@ -97,18 +84,31 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
       vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
       vaekit score runs/digits --anomalous-classes 5,6,7,8,9   # AUROC of each kind, beside PCA, IsolationForest
     """
+    from vaekit.runs.directory import CONFIG_FILE
     from vaekit.runs.lock import claim_run
-    from vaekit.tasks.outputs import select_data
-    from vaekit.tasks.scoring import parse_kinds, score_many
-    from vaekit.tasks.scoring.kind import check_kind, pairing_warning
 
     path = Path(out) if out is not None else Path(run) / SCORES_FILE
     if path.suffix.lower() not in SUFFIXES:  # before the work, not after it
         raise VaekitError(f"{path}: choose an output ending in .csv, .parquet or .npy")
+    # scores written into the run: its lock for the whole command, so that a second `vaekit score` on the run is
+    # refused at once (naming this one) instead of computing for minutes and then replacing this one's scores.csv
+    # (a folder that is no run is not claimed: opening it says what is wrong, and leaves no lock file in it)
+    into_run = out is None and (Path(run) / CONFIG_FILE).is_file()
+    with claim_run(run, "vaekit score", hint="wait for it to finish, or give --out to write the scores elsewhere") \
+            if into_run else contextlib.nullcontext():
+        _score(run, kinds, k, samples, seed, batch_size, background, path, anomalous, source, split, device)
+
+
+def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
+           path: Path, anomalous: str | None, source: str | None, split: str | None, device: str) -> None:
+    from vaekit.tasks.outputs import select_data
+    from vaekit.tasks.scoring import parse_kinds, score_many
+    from vaekit.tasks.scoring.kind import check_kind, default_kinds, pairing_warning
+
     opened = _open(run, device)
     model = opened.model
     other = _open(background, device).model if background is not None else None
-    names = parse_kinds(kinds) if kinds is not None else _default_kinds(model, other)
+    names = parse_kinds(kinds) if kinds is not None else default_kinds(model, other)
     parts = [check_kind(name, model, other) for name in names]
     if other is not None and not any(part.needs_background for part in parts):
         # refused rather than ignored, as the objectives refuse settings they would not read
@@ -123,11 +123,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
             click.echo(f"warning: {said}", err=True)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
                         y=data_labels(model, chosen.y), progress=True)
-    if out is None:  # into the run: one writer at a time
-        with claim_run(run, "vaekit score"):
-            _write(path, names, scores, chosen.ids, chosen.y)
-    else:
-        _write(path, names, scores, chosen.ids, chosen.y)
+    _write(path, names, scores, chosen.ids, chosen.y)
     click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
     if marked is not None:
         say_stage("score: the baselines (PCA reconstruction error, IsolationForest) on the same rows")

@@ -47,6 +47,12 @@ class DataKind:
     standardized: ClassVar[bool] = False
     # the network that reads it when model.network is auto (vaekit.nn's registered names)
     network: ClassVar[str] = "mlp"
+    # its values are measurements on a scale, so a difference of two values means something (a reconstruction's
+    # squared error); token ids are not: they name words
+    values_are_measures: ClassVar[bool] = True
+    # its examples are pictures (C, H, W) of values in [0, 1], as a PNG holds them (the complexity score compresses
+    # them); a spectrogram's log powers are not
+    unit_pictures: ClassVar[bool] = False
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         """The likelihood that models it when model.likelihood is auto (vaekit.likelihoods' registered names);
@@ -80,6 +86,12 @@ class DataKind:
         """Files the run directory keeps about the data beside config.json (written atomically), such as a
         vocabulary; nothing for images and vectors."""
 
+    def run_file_contents(self, run_dir: Path, info: dict[str, Any]) -> dict[str, Any]:
+        """{file name: what in it the run depends on, as a JSON value} of the files write_run_files wrote, read
+        back from `run_dir` (a text's tokens in id order): the run records their fingerprints and refuses a file
+        that no longer matches (runs/fingerprints.py). `info` is config.json's "data"."""
+        return {}
+
 
 @DATA_KINDS.register("image")
 class ImageKind(DataKind):
@@ -89,6 +101,7 @@ class ImageKind(DataKind):
     example_ndim = 3
     default_suffix = ".png"
     shape_text = "(C, H, W)"
+    unit_pictures = True
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         return "bernoulli"  # grey levels in [0, 1] as probabilities: the classic VAE's binary cross-entropy

@@ -42,6 +42,7 @@ class TextKind(DataKind):
     default_suffix = ".txt"
     shape_text = "(T,)"
     pictured = False  # a run's samples and reconstructions are sentences: samples.txt, reconstructions.tsv
+    values_are_measures = False  # a token id names a word: id 7 is no nearer id 8 than id 900
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         return "autoregressive"  # tokens one at a time, each given the earlier ones and z (Bowman et al. 2016)
@@ -78,6 +79,10 @@ class TextKind(DataKind):
 
     def write_run_files(self, run_dir: Path, data: Any) -> None:
         save_vocabulary(Path(run_dir) / VOCABULARY_FILE, data.vocabulary)
+
+    def run_file_contents(self, run_dir: Path, info: dict[str, Any]) -> dict[str, Any]:
+        # the tokens in id order: two tokens swapped keep the count but turn every output into other words
+        return {info.get("vocabulary", VOCABULARY_FILE): run_vocabulary({**info, "run_dir": run_dir})}
 
 
 def run_vocabulary(info: dict[str, Any]) -> list[str]:

@@ -19,7 +19,7 @@ detector's default): combined.py.
 from vaekit.tasks.scoring import complexity, elbo, iw, likelihood_ratio, rate, reconstruction  # noqa: F401
 from vaekit.tasks.scoring.combined import combine, combined_kinds, fit_reference, score_parts
 from vaekit.tasks.scoring.compute import parse_kinds, score, score_many
-from vaekit.tasks.scoring.kind import SCORES, ScoreKind, check_kind
+from vaekit.tasks.scoring.kind import SCORES, ScoreKind, check_kind, default_kinds
 
-__all__ = ["SCORES", "ScoreKind", "check_kind", "combine", "combined_kinds", "fit_reference", "parse_kinds", "score",
-           "score_many", "score_parts"]
+__all__ = ["SCORES", "ScoreKind", "check_kind", "combine", "combined_kinds", "default_kinds", "fit_reference",
+           "parse_kinds", "score", "score_many", "score_parts"]

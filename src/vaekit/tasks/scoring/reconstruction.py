@@ -3,7 +3,8 @@
     reconstruction(x) = sum_j (x_j - E[x_j | z = E_q[z|x]])^2
 
 summed over the data dimensions (in the data's units); a missing (NaN) entry of a run trained with missing
-values adds nothing, as in evaluate's reconstruction_mse. Deterministic: no draws.
+values adds nothing, as in evaluate's reconstruction_mse. Deterministic: no draws. It applies where the data's
+values are measurements (not to text, whose token ids name words: id 7 is no nearer id 8 than id 900).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from vaekit.tasks.scoring.kind import ScoreKind
 
 @SCORES.register("reconstruction")
 class ReconstructionError(ScoreKind):
+    compares_values = True
     @torch.no_grad()
     def __call__(self, chunk: Chunk) -> torch.Tensor:
         model = chunk.model
