@@ -10,8 +10,7 @@ from vaekit.cli.closing import say_done
 from vaekit.cli.counts import at_least
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
-
-PRIOR_REPORT = "code-prior.json"
+from vaekit.runs.files import PRIOR_REPORT
 
 
 @click.command("fit-prior")
@@ -28,8 +27,10 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
 
     A small autoregressive model (a GRU over the M code positions) learns p(k_1..k_M) from the codes the encoder
     gives the training split; it is saved in RUN/model.safetensors, and RUN/code-prior.json keeps its bits per
-    example on the training and test codes beside the uniform prior's M log2 K. `vaekit sample` then decodes
-    codes drawn from it, and `vaekit evaluate` reports the rate under it.
+    example on the training and test codes beside the uniform prior's M log2 K. config.json records the
+    fingerprints of both. `vaekit sample` then decodes codes drawn from it, and `vaekit evaluate` reports the rate
+    under it. Training the run further (train --resume) starts from its checkpoint, whose prior is the unfitted
+    one: it says so and removes code-prior.json; fit the prior again after.
 
     \b
     Example:
@@ -39,7 +40,8 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
       vaekit sample runs/vq -n 64
     """
     from vaekit.core.io import write_json
-    from vaekit.runs.directory import MODEL_FILE, save_weights
+    from vaekit.runs.directory import MODEL_FILE, load_weights, save_weights
+    from vaekit.runs.fingerprints import record_fitted_prior
     from vaekit.runs.run import Run
     from vaekit.tasks.code_prior_fit import code_prior_of, fit_code_prior
     from vaekit.tasks.outputs import select_data
@@ -49,15 +51,19 @@ def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, devi
         raise VaekitError(f"--lr must be positive, got {lr}")
     chosen = pick_device(device)
     opened = Run.open(run)
-    model = opened.load_model(chosen)
+    # its weights without the fitted prior's fingerprint check (Run.load_model's): this command replaces that prior
+    model = load_weights(run, opened.config, opened.data_info, chosen)
     code_prior_of(model)  # a run with continuous codes is refused before the data are read
     train_x = select_data(opened, None, "train").x
     test_x = select_data(opened, None, "test").x
     report = fit_code_prior(model, train_x, test_x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                             progress=True)
     save_weights(model, Path(run) / MODEL_FILE)
-    write_json(Path(run) / PRIOR_REPORT, {**report, "epochs": epochs, "batch_size": batch_size, "lr": lr,
-                                          "seed": seed, "train_examples": len(train_x)})
+    written = {**report, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
+               "train_examples": len(train_x)}
+    write_json(Path(run) / PRIOR_REPORT, written)
+    # config.json records both, so a model.safetensors or code-prior.json from elsewhere is refused on opening
+    record_fitted_prior(run, model, written)
     test = f", test {report['test_bits']:.1f}" if "test_bits" in report else ""
     click.echo(f"fitted the prior over codes on {len(train_x)} training codes: -log2 p(code) train "
                f"{report['train_bits']:.1f}{test} bits per example (uniform prior: {report['uniform_bits']:.1f})")

@@ -29,9 +29,9 @@ from vaekit.model.build import build_model
 from vaekit.model.size import FLOAT_BYTES, GB, parameter_count
 from vaekit.model.vae import VAE
 from vaekit.parts import check_config
+from vaekit.runs.files import CONFIG_FILE, MODEL_FILE
+from vaekit.runs.fingerprints import FINGERPRINTS, check_run_files, run_fingerprints
 
-CONFIG_FILE = "config.json"
-MODEL_FILE = "model.safetensors"
 BEST_MODEL_FILE = "model-best.safetensors"  # the weights of the epoch with the lowest validation -ELBO
 WEIGHTS = {"final": MODEL_FILE, "best": BEST_MODEL_FILE}
 CHECKPOINT_FILE = "checkpoint.safetensors"
@@ -86,6 +86,9 @@ def write_run_config(run_dir: Path, config: Config, data_info: dict[str, Any],
     record = {"config": config.to_dict(), "data": data_info, "versions": versions()}
     if trained_with is not None:
         record["trained_with"] = trained_with
+    # what the run depends on besides its weights, checked whenever it is opened (runs/fingerprints.py); the data
+    # kind's own files (a text's vocabulary.json) are written before this
+    record[FINGERPRINTS] = run_fingerprints(run_dir, data_info)
     write_json(run_dir / CONFIG_FILE, record)
 
 
@@ -109,9 +112,11 @@ def read_run_record(run_dir: str | Path) -> tuple[dict[str, Any], Config, dict[s
         for key in ("source", "shape", "kind"):
             data[key]  # noqa: B018  (every run records these; a KeyError means a damaged file)
         check_data_info(data)
-        return saved, check_config(Config.from_dict(saved["config"]), unread_model_settings=False), data
+        config = check_config(Config.from_dict(saved["config"]), unread_model_settings=False)
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
+    check_run_files(run_dir, saved)  # a vocabulary or data description that is not the run's own: refused
+    return saved, config, data
 
 
 def save_weights(model: VAE, path: Path) -> None:

@@ -19,6 +19,7 @@ import torch
 from vaekit.config import Config
 from vaekit.model.vae import VAE
 from vaekit.runs.directory import METRICS_FILE, check_weights, load_weights, read_run_record
+from vaekit.runs.fingerprints import check_prior
 from vaekit.runs.metrics import read_metrics
 
 
@@ -88,7 +89,10 @@ class Run:
         if key not in self._models:
             if self.data_info is None:  # a Run made by training: its directory says what the data were
                 self.record, self.config, self.data_info = read_run_record(self._name)
-            self._models[key] = load_weights(self._name, self.config, self.data_info, device, weights)
+            model = load_weights(self._name, self.config, self.data_info, device, weights)
+            if weights == "final" and self.record is not None:  # fit-prior fits the final weights' prior only
+                check_prior(self._name, self.record, model)
+            self._models[key] = model
         self._model = self._models[key]
         return self._model
 

@@ -9,12 +9,15 @@ from typing import Any
 import torch
 
 from vaekit.config import Config
+from vaekit.core.notices import notice
 from vaekit.data import Dataset
 from vaekit.data.common.fingerprint import data_fingerprint
 from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
 from vaekit.objectives.stateful import StatefulObjective
 from vaekit.runs.directory import CHECKPOINT_FILE, METRICS_FILE, write_run_config
+from vaekit.runs.files import PRIOR_REPORT
+from vaekit.runs.fingerprints import forget_fitted_prior
 from vaekit.training.checkpoint import TrainingState, save_checkpoint
 from vaekit.training.controls import Controls
 from vaekit.training.data_source import StreamedData
@@ -29,6 +32,12 @@ def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streamed
                    trained_with: dict[str, Any] | None = None) -> None:
     """The run directory's config.json and, for a new run, its epoch-0 checkpoint and empty metrics."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    if state is not None and forget_fitted_prior(run_dir):
+        # the checkpoint holds the prior as training left it (unfitted); keeping the fitted one would be no better:
+        # it was fitted to the codes of the encoder before this training changes it
+        notice(f"resuming from the checkpoint of epoch {state.epoch}, whose prior over codes is not the one "
+               f"vaekit fit-prior fitted (training changes the codes it was fitted to): {PRIOR_REPORT} is removed; "
+               f"run vaekit fit-prior {run_dir} again after training")
     data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
                  "kind": data.kind, "n_train": len(data.train_x) if stream is None else len(stream),
                  "n_test": len(data.test_x) if stream is None else stream.n_test,  # not validation's subset
