@@ -26,6 +26,8 @@ from vaekit.core import system
 from vaekit.core.errors import DataError
 
 GB = 1e9
+# bytes of Python objects that json.loads makes of one byte of JSON, with room to spare (a list of {}: about 24)
+PARSED_BYTES = 64
 # a JSON string (escapes included), removed before counting brackets; possessive, so no backtracking
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _BRACKETS = bytes(range(256)).translate(None, b"[]{}")  # every byte but the brackets: deleted

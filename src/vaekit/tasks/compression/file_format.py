@@ -23,14 +23,13 @@ from typing import Any
 import numpy as np
 
 from vaekit.core.errors import DataError
-from vaekit.core.schema import check_memory, loads
+from vaekit.core.schema import PARSED_BYTES, check_memory, loads
 from vaekit.tasks.compression.header import DEPTH, HEADERS, check_header
 
 MAGIC = b"\x89VKZ\r\n\x1a\n"
 VERSION = 1  # what pack writes; unpack reads the versions of header.HEADERS
 _PREFIX = struct.Struct("<8sHI")  # magic, version, header length
 _CHECKSUM = 32
-_PARSE_FACTOR = 64  # bytes of Python objects per byte of JSON, with room to spare (a list of {}: about 24)
 
 
 def pack(header: dict[str, Any], words: np.ndarray) -> bytes:
@@ -66,8 +65,7 @@ def unpack(data: bytes, where: str = "the data") -> tuple[dict[str, Any], np.nda
     if len(data) < end + _CHECKSUM:
         raise DataError(f"{where} is truncated: {len(data)} bytes, fewer than its header alone needs; copy the "
                         "whole file again")
-    # parsing a JSON text takes some tens of times its length (a Python object for every few bytes)
-    check_memory(_PARSE_FACTOR * header_length, f"{where}: its {header_length:,}-byte header",
+    check_memory(PARSED_BYTES * header_length, f"{where}: its {header_length:,}-byte header",
                  "use the file vaekit compress wrote")
     try:
         header, problem = loads(data[_PREFIX.size:end], f"{where}: its header", DEPTH), None
