@@ -1,5 +1,7 @@
 """Every bad input and fault in tests/bad_inputs/cases_*.py: exit status 2 (or a VaekitError from the Python API),
-one line of error naming the remedy, and no file in the workspace changed."""
+one line of error naming the remedy, no file in the workspace changed, and memory bounded: each case runs under an
+address-space limit a few GB above what the test process already maps (bounded_memory), so a crafted size that
+vaekit trusts fails here with MemoryError instead of passing on a machine with memory to spare."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import bad_inputs
-from bad_inputs.case import Case, Workspace, copy_run, snapshot
+from bad_inputs.case import Case, Workspace, bounded_memory, copy_run, snapshot
 from vaekit.cli import main
 from vaekit.core.errors import VaekitError
 
@@ -41,12 +43,13 @@ def test_bad_input(case: Case, digits_run: Path, tmp_path: Path, monkeypatch: py
         case.setup(workspace)
     before = snapshot(tmp_path, case.changes)
     if case.api is not None:
-        with pytest.raises(VaekitError) as raised:
+        with pytest.raises(VaekitError) as raised, bounded_memory():
             case.api(workspace)
         line = str(raised.value)
         assert "\n" not in line, line
     else:
-        result = CliRunner().invoke(main, case.command(workspace))
+        with bounded_memory():
+            result = CliRunner().invoke(main, case.command(workspace))
         trace = "".join(traceback.format_exception(result.exc_info[1])) if result.exc_info else ""
         assert result.exit_code == 2, f"exit {result.exit_code}\n{result.output}\n{trace}"
         assert "Traceback" not in result.output
@@ -55,3 +58,13 @@ def test_bad_input(case: Case, digits_run: Path, tmp_path: Path, monkeypatch: py
         line = errors[0]
     assert re.search(case.message, line), line
     assert snapshot(tmp_path, case.changes) == before, "a failed command changed files"
+
+
+def test_a_case_cannot_map_more_than_its_share() -> None:
+    import numpy as np
+
+    from bad_inputs.case import CASE_MEMORY
+
+    with bounded_memory(), pytest.raises(MemoryError):
+        np.empty(2 * CASE_MEMORY, dtype=np.uint8)  # reserving the pages is enough to be refused
+    np.empty(2 * CASE_MEMORY, dtype=np.uint8)  # and the limit is gone after

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import resource
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,3 +69,36 @@ def snapshot(root: Path, ignore: tuple[str, ...] = ()) -> dict[str, str]:
 def copy_run(source: Path, destination: Path) -> Path:
     shutil.copytree(source, destination)
     return destination
+
+
+# what a bad input may add to the address space of the process that reads it: an answer that needs more (a header
+# trusted for its sizes, an option without a bound) fails its case with MemoryError instead of taking the machine
+CASE_MEMORY = 3 * 2**30
+
+
+def address_space() -> int:
+    """This process's virtual memory size in bytes (VmSize), 0 where /proc cannot tell."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+@contextlib.contextmanager
+def bounded_memory(extra: int = CASE_MEMORY) -> Iterator[None]:
+    """Inside, this process (and what it starts) may map at most `extra` bytes more than it has now (RLIMIT_AS);
+    the limit before is restored after. Where the size cannot be told, no limit."""
+    now = address_space()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = now + extra
+    if now == 0 or (hard != resource.RLIM_INFINITY and limit > hard):
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
