@@ -53,7 +53,8 @@ CASES = [
     Case("dsprites-file-that-is-not-dsprites", r"is not dSprites: imgs must be \(N, H, W\) and latents_values",
          [*TRAIN, "--data", "dsprites", "--data-dir", "{root}/data"], setup=_not_dsprites),
     Case("factor-vae-negative-tc-weight", r"tc_weight must be zero or positive", [*FACTOR_VAE, "--tc-weight", "-1"]),
-    Case("factor-vae-zero-discriminator-lr", r"discriminator_lr positive", [*FACTOR_VAE, "--discriminator-lr", "0"]),
+    Case("factor-vae-zero-discriminator-lr", r"discriminator_lr must be positive, got 0\.0",
+         [*FACTOR_VAE, "--discriminator-lr", "0"]),
     Case("factor-vae-empty-discriminator", r"discriminator_hidden must be one or more positive widths",
          [*FACTOR_VAE, "--discriminator-hidden", "0"]),
 ]

@@ -24,3 +24,13 @@ CASES = [
          ["train", "--config", "{root}/c.yaml", "--out", "{root}/new"],
          setup=lambda w: w.write("c.yaml", "model:\n  network: conv\n  hidden: [64]\n")),
 ]
+
+# one message per wrong setting: the one out of range is named alone, with its value (not "a, b and c must be")
+CASES += [
+    Case("one-setting-named-code-dim", r"^error: code_dim must be at least 1, got 0$",
+         ["train", "--code-dim", "0", "--out", "{root}/new"]),
+    Case("one-setting-named-cycle-ramp", r"^error: cycle_ramp must be in \(0, 1\], got 1\.5$",
+         ["train", "--cycle-ramp", "1.5", "--out", "{root}/new"]),
+    Case("one-setting-named-dim-kl-weight", r"^error: dim_kl_weight must be zero or positive, got -1\.0$",
+         ["train", "--dim-kl-weight", "-1", "--out", "{root}/new"]),
+]

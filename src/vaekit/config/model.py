@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vaekit.config.fields import setting
+from vaekit.config.ranges import AT_LEAST_ONE, POSITIVE, ZERO_OR_MORE, Range, check_ranges
 from vaekit.core.errors import ConfigError
 
 
@@ -80,15 +81,15 @@ class ModelConfig:
             raise ConfigError(f"hidden must be one or more positive widths, or auto; got {self.hidden}")
         if not self.conv_channels or any(width < 1 for width in self.conv_channels):
             raise ConfigError(f"conv_channels must be positive, got {self.conv_channels}")
-        if self.rnn_hidden < 1 or self.embedding_dim < 1:
-            raise ConfigError(f"rnn_hidden and embedding_dim must be at least 1, got {self.rnn_hidden} and "
-                              f"{self.embedding_dim}")
+        check_ranges(self, {"rnn_hidden": AT_LEAST_ONE, "embedding_dim": AT_LEAST_ONE,
+                            "logistic_components": AT_LEAST_ONE, "residual_blocks": AT_LEAST_ONE,
+                            "code_dim": AT_LEAST_ONE, "code_prior_hidden": AT_LEAST_ONE,
+                            "dead_code_steps": ZERO_OR_MORE, "commitment": ZERO_OR_MORE,
+                            "ema_decay": Range(0, 1, high_open=True), "temperature": POSITIVE})
         if not 0.0 <= self.word_dropout <= 1.0:
             raise ConfigError(f"word_dropout is a share of tokens, between 0 and 1; got {self.word_dropout}")
         if not self.fixed_scale > 0:
             raise ConfigError(f"fixed_scale must be positive, got {self.fixed_scale}")
-        if self.logistic_components < 1 or self.residual_blocks < 1:
-            raise ConfigError("logistic_components and residual_blocks must be at least 1")
         if self.conditional_prior and not self.conditional:
             raise ConfigError("conditional_prior needs conditional: true")
         if self.flow_steps < 1:
@@ -96,11 +97,6 @@ class ModelConfig:
         if self.codebook_size < 2:
             raise ConfigError(f"codebook_size must be at least 2 (one code carries no information: log 1 = 0), got "
                               f"{self.codebook_size}")
-        if self.code_dim < 1 or self.dead_code_steps < 0 or self.code_prior_hidden < 1:
-            raise ConfigError("code_dim and code_prior_hidden must be at least 1 and dead_code_steps 0 or more")
-        if not (self.commitment >= 0 and 0 <= self.ema_decay < 1 and self.temperature > 0):
-            raise ConfigError(f"commitment must be 0 or more, ema_decay in [0, 1) and temperature positive, got "
-                              f"{self.commitment}, {self.ema_decay} and {self.temperature}")
         if self.prior_components < 1:
             raise ConfigError(f"prior_components must be at least 1, got {self.prior_components}")
         if self.class_latent != "none" and (self.conditional or self.conditional_prior):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vaekit.config.fields import setting
+from vaekit.config.ranges import AT_LEAST_ONE, POSITIVE, ZERO_OR_MORE, Range, check_ranges
 from vaekit.core.errors import ConfigError
 from vaekit.data.corruption import CORRUPTIONS, check_corruption
 
@@ -62,22 +63,12 @@ class ObjectiveConfig:
             raise ConfigError(f"warmup_epochs must be zero or positive, got {self.warmup_epochs}")
         if not self.free_bits >= 0:
             raise ConfigError(f"free_bits must be zero or positive, got {self.free_bits}")
-        if self.cycles < 1 or not 0 < self.cycle_ramp <= 1:
-            raise ConfigError(f"cycles must be at least 1 and cycle_ramp in (0, 1], got {self.cycles} and "
-                              f"{self.cycle_ramp}")
-        if not self.capacity >= 0 or not self.capacity_epochs >= 0:
-            raise ConfigError("capacity and capacity_epochs must be zero or positive")
-        if self.pretrain_epochs < 0:
-            raise ConfigError(f"pretrain_epochs must be zero or positive, got {self.pretrain_epochs}")
-        if self.iw_samples < 1:
-            raise ConfigError(f"iw_samples must be at least 1, got {self.iw_samples}")
-        if not (self.mi_weight >= 0 and self.dim_kl_weight >= 0 and self.mmd_weight >= 0):
-            raise ConfigError("mi_weight, dim_kl_weight and mmd_weight must be zero or positive")
-        if not self.classifier_weight >= 0:
-            raise ConfigError(f"classifier_weight must be zero or positive, got {self.classifier_weight}")
-        if not (self.tc_weight >= 0 and self.discriminator_lr > 0):
-            raise ConfigError(f"tc_weight must be zero or positive and discriminator_lr positive, got {self.tc_weight} "
-                              f"and {self.discriminator_lr}")
+        check_ranges(self, {"cycles": AT_LEAST_ONE, "cycle_ramp": Range(0, 1, low_open=True),
+                            "capacity": ZERO_OR_MORE, "capacity_epochs": ZERO_OR_MORE,
+                            "pretrain_epochs": ZERO_OR_MORE, "iw_samples": AT_LEAST_ONE,
+                            "mi_weight": ZERO_OR_MORE, "dim_kl_weight": ZERO_OR_MORE, "mmd_weight": ZERO_OR_MORE,
+                            "classifier_weight": ZERO_OR_MORE, "tc_weight": ZERO_OR_MORE,
+                            "discriminator_lr": POSITIVE})
         if not self.discriminator_hidden or any(width < 1 for width in self.discriminator_hidden):
             raise ConfigError(f"discriminator_hidden must be one or more positive widths, got "
                               f"{self.discriminator_hidden}")
