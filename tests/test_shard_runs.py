@@ -139,3 +139,22 @@ def test_a_npy_member_of_objects_is_refused() -> None:
     np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(DataError, match=r"holds object values .*never unpickles"):
         npy_member(buffer.getvalue(), "sample 's0' of a.tar")
+
+
+def test_a_shard_run_larger_than_its_training_sample_evaluates_as_its_own_data(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # streamed training fingerprints its bounded samples; evaluate reads the whole data and draws them again
+    from vaekit.training import data_source
+
+    monkeypatch.setattr(data_source, "SAMPLE_ROWS", 40)  # 90 training rows: a sample of 40 of them
+    shards = write_shards(tmp_path / "shards", np.random.default_rng(1).random((100, 6)).astype(np.float32))
+    code, output = invoke("train", "--data", shards, "--streaming", "on", *TINY, "--out", tmp_path / "run")
+    assert code == 0, output
+    code, output = invoke("evaluate", tmp_path / "run", "--k", "5")
+    assert code == 0, output
+    assert json.loads((tmp_path / "run" / "evaluation.json").read_text())["examples"] == 10
+    with tarfile.open(shards / "part-003.tar", "a") as archive:  # the data changed since: still refused
+        add(archive, "extra.npy", npy_bytes(np.zeros(6, np.float32)))
+        add(archive, "extra.cls", b"0")
+    code, output = invoke("evaluate", tmp_path / "run", "--k", "5")
+    assert code == 2 and "changed since" in output, output

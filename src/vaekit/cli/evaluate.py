@@ -112,8 +112,8 @@ def _evaluate_run(run: Run | str, k: int, batch_size: int, seed: int, split: str
     model = opened.load_model(pick_device(device))
     chosen = select_data(opened, source, split)
     if source is None:  # the run's own split, by name: only if it still holds what the run was trained on
-        check_same_data(info, chosen.data, Path(run), "restore it, or score the changed file as other data with "
-                        "--data")
+        check_same_data(info, _as_trained(opened, chosen.data), Path(run), "restore it, or score the changed file "
+                        "as other data with --data")
     path = evaluation_path(run, source, chosen.split, out)  # checked before the long part
     data = chosen.data
     if disentanglement == "on" and not data.has_factors:  # refused before the long part
@@ -135,6 +135,20 @@ def _evaluate_run(run: Run | str, k: int, batch_size: int, seed: int, split: str
     results.update(provenance(run, chosen.source, chosen.x, chosen.y))
     write_json(path, results)
     return results
+
+
+def _as_trained(opened, data):  # type: ignore[no-untyped-def]
+    """The data as training fingerprinted them: a streamed run recorded the fingerprint of its bounded samples
+    (training/data_source.py), which differ from the whole data read here once there are more rows than those
+    samples hold; the samples are drawn again, as training drew them, to compare."""
+    if not opened.data_info.get("streamed"):
+        return data
+    from vaekit.training.data_source import SAMPLE_ROWS, VALIDATION_ROWS, load_training_data
+
+    if len(data.train_x) <= SAMPLE_ROWS and len(data.test_x) <= VALIDATION_ROWS:
+        return data  # the samples are the whole data: the same fingerprint
+    config = opened.config.with_overrides({"data": {"streaming": "on"}})
+    return load_training_data(config, run_info={**opened.data_info, "run_dir": opened.path})[0]
 
 
 def _simple_methods(opened: Run, chosen: Any, data: Any, source: str | None, results: dict[str, Any],
@@ -300,3 +314,4 @@ def _stale(run: str, path: Path) -> str | None:
 
 
 COMMANDS = [evaluate, report, compare]
+
