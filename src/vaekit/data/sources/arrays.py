@@ -23,14 +23,17 @@ from vaekit.data.common.convert import as_examples, as_labels
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
 from vaekit.data.dataset import Dataset
+from vaekit.data.image.dsprites import KEYS as DSPRITES_KEYS
 from vaekit.data.image.dsprites import is_dsprites_file, load_dsprites_file
 from vaekit.data.sources.npy_header import check_array_file
 
 
 def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """A Dataset from a .npy (examples only) or .npz (examples, maybe labels and a split) file."""
-    check_array_file(path)  # before anything is read: the headers, against the file's size and the memory
-    if path.suffix.lower() == ".npz" and is_dsprites_file(path):  # its arrays, with their factors
+    dsprites = path.suffix.lower() == ".npz" and is_dsprites_file(path)  # read from the zip's listing only
+    # before anything is read: the headers of the arrays that will be, against the file's size and the memory
+    check_array_file(path, DSPRITES_KEYS if dsprites else None)
+    if dsprites:  # its arrays, with their factors
         return load_dsprites_file(path, options, name=name)
     arrays = _read(path)
     where = str(path)

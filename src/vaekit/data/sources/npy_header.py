@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -83,14 +84,16 @@ def _npy_headers(path: Path) -> list[ArrayHeader]:
         raise DataError(f"cannot read {path}: {error.strerror or error}") from None
 
 
-def _npz_headers(path: Path) -> list[ArrayHeader]:
-    """Every member's header, read from the member's first bytes; its size from the zip's listing."""
+def _npz_headers(path: Path, keys: Collection[str] | None) -> list[ArrayHeader]:
+    """The header of every member (of those named `keys`, when given), read from the member's first bytes; its
+    size from the zip's listing."""
     headers = []
     try:
         with zipfile.ZipFile(path) as archive:
             for member in archive.infolist():
-                where = f"{path}[{member.filename.removesuffix('.npy')}]"
-                if member.is_dir():
+                key = member.filename.removesuffix(".npy")
+                where = f"{path}[{key}]"
+                if member.is_dir() or keys is not None and key not in keys:
                     continue
                 with archive.open(member) as stream:
                     headers.append(read_npy_header(stream, member.file_size, where))
@@ -101,8 +104,9 @@ def _npz_headers(path: Path) -> list[ArrayHeader]:
     return headers
 
 
-def check_array_file(path: Path) -> list[ArrayHeader]:
-    """The headers of a .npy file or of a .npz archive's arrays, each checked (numbers, all its bytes there),
+def check_array_file(path: Path, keys: Collection[str] | None = None) -> list[ArrayHeader]:
+    """The headers of a .npy file or of a .npz archive's arrays (those named `keys`, when only they are read:
+    dSprites' file keeps a pickled member that is never read), each checked (no objects, all its bytes there),
     and their values, with vaekit's float32 copy, against this machine's memory; a one-line DataError if not."""
     try:
         with open(path, "rb") as file:
@@ -110,7 +114,7 @@ def check_array_file(path: Path) -> list[ArrayHeader]:
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror or error}") from None
     if magic.startswith(ZIP_MAGIC):
-        headers = _npz_headers(path)
+        headers = _npz_headers(path, keys)
     elif magic == NPY_MAGIC:
         headers = _npy_headers(path)
     else:  # np.load would report any content it does not recognise as "pickled data"
