@@ -53,14 +53,20 @@ def check_headers(files: list[Path], sample_rate: int, settings: SpectrogramSett
     have = system.host_memory()
     if have is None:
         return
+    # every recording is held at once as float32 samples, then as a spectrogram padded to the longest one
+    raw = sum(int(info.frames) * int(info.channels) for _, info in headers) * FLOAT_BYTES
+    if raw > have:
+        largest, file = max((int(info.frames) * int(info.channels), file) for file, info in headers)
+        raise DataError(f"the {len(files):,} recordings hold {raw / GB:.1f} GB of samples (the largest, {file}, "
+                        f"{largest:,}), more than the {have / GB:.1f} GB of this machine's memory; drop the longest, "
+                        "or split them")
     target = sample_rate or Counter(int(info.samplerate) for _, info in headers).most_common(1)[0][0]
-    raw = max(int(info.frames) * int(info.channels) * FLOAT_BYTES for _, info in headers)
     longest, file = max((_samples_at(info, target, settings), file) for file, info in headers)
     frames = settings.frames or settings.frames_of(longest)
     padded = len(files) * settings.n_mels * frames * FLOAT_BYTES
-    if raw > have or padded > have:
+    if padded > have:
         raise DataError(f"{file} is the longest recording ({longest:,} samples at {target} Hz): {len(files):,} "
-                        f"spectrograms padded to its {frames:,} frames need {padded / GB:.1f} GB, more than the "
+                        f"spectrograms of {frames:,} frames need {padded / GB:.1f} GB, more than the "
                         f"{have / GB:.1f} GB of this machine's memory; drop it, or cut recordings with "
                         "data.max_seconds (--max-seconds)")
 
