@@ -158,3 +158,16 @@ def test_a_shard_run_larger_than_its_training_sample_evaluates_as_its_own_data(t
         add(archive, "extra.cls", b"0")
     code, output = invoke("evaluate", tmp_path / "run", "--k", "5")
     assert code == 2 and "changed since" in output, output
+
+
+def test_shards_larger_than_memory_are_refused_before_they_are_read(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    shards = write_shards(tmp_path / "shards", np.zeros((100, 6), np.float32))  # 2,400 bytes as float32
+    monkeypatch.setattr("vaekit.core.system.host_memory", lambda: 4_000)
+    with pytest.raises(DataError, match=r"shards holds 100 examples \(0\.0 GB as float32\), too many to hold in "
+                                        r"this machine's memory"):
+        load_dataset(shards)
+    monkeypatch.setattr("vaekit.core.system.host_memory", lambda: 100)  # a member larger than memory: its header
+    with pytest.raises(DataError, match=r"member s0000\.npy of tar shard .*part-000\.tar is 152 bytes, more than "
+                                        r"this machine's memory \(100 bytes\)"):
+        load_dataset(shards)
