@@ -128,3 +128,8 @@ def test_resume_after_fit_prior_says_it_resets_the_prior_and_removes_its_report(
     assert not resumed.model.prior.fitted
     model = load(run)  # opens: nothing stale is left to refuse
     assert not model.prior.fitted and torch.isfinite(next(model.parameters())).all()
+
+
+def test_a_json_fingerprint_is_that_of_the_value_as_config_json_stores_it() -> None:
+    assert json_sha256({2: (1.5, float("nan")), 10: "é"}) == json_sha256({"10": "é", "2": [1.5, None]})
+    assert json_sha256(["a", "b"]) != json_sha256(["b", "a"])  # order is meaning: the token of id i

@@ -36,10 +36,10 @@ PRIOR = "prior"
 
 
 def json_sha256(value: Any) -> str:
-    """sha256 of a JSON value as config.json stores it (NaN as null, keys sorted), so that what was written and
-    what is read back hash alike."""
-    text = json.dumps(finite_or_null(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    """sha256 of a JSON value as config.json stores it (NaN as null, keys as text, sorted), so that what was
+    written and what is read back hash alike."""
+    stored = json.loads(json.dumps(finite_or_null(value), allow_nan=False))  # a tuple a list, a key 1 as "1"
+    text = json.dumps(stored, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
