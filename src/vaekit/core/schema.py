@@ -75,7 +75,8 @@ def loads(text: bytes, where: str, depth: int) -> Any:
     (json.loads would recurse once per level: a few thousand levels raise RecursionError) or repeats a key."""
     found = json_depth(text)
     if found > depth:
-        raise DataError(f"{where} nests {found} levels deep, at most {depth} are allowed; it was not written by vaekit")
+        raise DataError(f"{where} nests {found:,} levels deep, at most {depth} are allowed; it was not written by "
+                        "vaekit")
     try:
         return json.loads(text.decode("utf-8"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
@@ -99,7 +100,7 @@ def _has_kind(value: Any, kinds: tuple[type, ...]) -> bool:
         return bool in kinds
     if isinstance(value, float) and float in kinds:
         return math.isfinite(value)
-    return isinstance(value, kinds)
+    return isinstance(value, kinds) or isinstance(value, int) and float in kinds  # 1 is a number too
 
 
 def _describe(field: Field) -> str:
@@ -169,5 +170,9 @@ def check_memory(need: float, what: str, remedy: str) -> None:
     before they are allocated; `what` names the file and field that ask for them, `remedy` what to do."""
     have = system.host_memory()
     if have is not None and need > have:
-        raise DataError(f"{what} would need {need / GB:,.1f} GB, more than the {have / GB:.1f} GB of this "
-                        f"machine's memory; {remedy}")
+        raise DataError(f"{what} would need {_bytes(need)}, more than the {_bytes(have)} of this machine's memory; "
+                        f"{remedy}")
+
+
+def _bytes(count: float) -> str:
+    return f"{count / GB:,.1f} GB" if count >= GB / 10 else f"{count / 1e6:,.1f} MB"

@@ -146,10 +146,12 @@ def decode(model: torch.nn.Module, words: np.ndarray, count: int, data_shape: tu
            ) -> tuple[torch.Tensor, np.ndarray]:
     """(symbols (count, *data_shape) int32, the words left on the stack: the initial words when all is well).
 
-    The output is allocated once, as declared, and filled chunk by chunk. Each chunk's encoding ended by pushing
-    its z with the prior, latent_bits per dimension, so a stack that holds fewer bits than that before a chunk
-    is decoded was not written for this count and these settings: it is refused there, instead of decoding
-    zeros from an empty stack for as long as the header's count says."""
+    The output is allocated once, as declared (the caller checked it against memory), and filled chunk by chunk:
+    nothing grows with the payload. Each chunk's encoding ended by pushing its z with the prior, latent_bits per
+    dimension, so a stack that holds fewer bits than that before a chunk is decoded was not written for this
+    count and these settings: it is refused there, instead of decoding zeros from an empty stack. (A payload
+    that was not written for its header can also keep refilling itself with the bits that pushing z back with
+    Q(z|x) returns; it then decodes the declared count, no more, and the examples' SHA-256 refuses it.)"""
     stream = _constriction()
     if len(words) and words[-1] == 0:  # the coder itself would refuse it with a ValueError
         raise DataError(f"{where}: its payload ends in a zero word, which the ANS coder never writes; use the "

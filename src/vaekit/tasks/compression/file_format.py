@@ -36,7 +36,13 @@ def pack(header: dict[str, Any], words: np.ndarray) -> bytes:
     """The file's bytes: header["words"] is set to the payload's length here."""
     header = {**header, "words": int(len(words))}
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
-    body = _PREFIX.pack(MAGIC, VERSION, len(text)) + text + words.astype("<u4").tobytes()
+    return signed(text, words.astype("<u4").tobytes())
+
+
+def signed(header_text: bytes, payload: bytes, version: int = VERSION) -> bytes:
+    """The bytes of a file of this header text and payload, with its checksum: what `pack` writes, and what
+    anyone can write (the tests make the files a stranger could send with it)."""
+    body = _PREFIX.pack(MAGIC, version, len(header_text)) + header_text + payload
     return body + hashlib.sha256(body).digest()
 
 
@@ -83,5 +89,5 @@ def unpack(data: bytes, where: str = "the data") -> tuple[dict[str, Any], np.nda
     header = check_header(header, version, where)
     if len(data) != expected:
         raise DataError(f"{where}: field words says the payload is {header['words']:,} words, but the file holds "
-                        f"{(len(data) - end - _CHECKSUM) / 4:,} words; use the file vaekit compress wrote")
+                        f"{(len(data) - end - _CHECKSUM) // 4:,} words; use the file vaekit compress wrote")
     return header, np.frombuffer(data, dtype="<u4", count=header["words"], offset=end).astype(np.uint32)
