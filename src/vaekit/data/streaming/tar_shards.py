@@ -184,6 +184,8 @@ def tar_shards(path: Path) -> list[Path] | None:
         return [path]
     if path.is_dir():
         shards = sorted(p for p in path.iterdir() if p.suffix.lower() == ".tar" and p.is_file())
-        images = [p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES]
-        return shards if shards and not images else None
+        if not shards:  # an image or text folder: not walked again here (every folder given as data asks)
+            return None
+        images = any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.rglob("*"))
+        return None if images else shards
     return None
