@@ -172,3 +172,15 @@ def test_a_recording_below_the_least_sample_rate_is_refused_by_name(tmp_path: Pa
     soundfile.write(tmp_path / "slow.wav", np.zeros(400, np.float32), MIN_SAMPLE_RATE, subtype="PCM_16")
     data = load_dataset(str(tmp_path))
     assert len(data.train_x) + len(data.test_x) == 4
+
+
+def test_the_traversal_api_is_bounded_before_it_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaekit.model.build import build_model
+    from vaekit.tasks.traversals import traversals
+
+    model = build_model(vaekit.ModelConfig(latent_dim=2, hidden=[16]), (1, 8, 8), "image")
+    _memory(monkeypatch, 1e9)
+    assert traversals(model, torch.rand(1, 1, 8, 8), steps=5).decoded.shape == (1, 2, 5, 1, 8, 8)
+    with pytest.raises(ConfigError, match=r"^steps=100000000: 200,000,000 traversal images of shape \(1, 8, 8\) "
+                       r"need 51\.2 GB, more than the 1\.0 GB"):
+        traversals(model, torch.rand(1, 1, 8, 8), steps=100_000_000)

@@ -177,7 +177,8 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
     model = opened.model
     # at most this many rows: the latent's dimensions; sized before the dimensions are ordered (the work)
     rows = min(dims, model.latent_dim)
-    check_output_fits(rows * steps, model.data_shape, "traversal images", f"--dims {dims} --steps {steps}")
+    check_output_fits(rows * steps, model.data_shape, "traversal images", f"--dims {dims} --steps {steps}",
+                      max(1, int(model.likelihood.params_per_element)))  # the decoder's outputs for each
     if model.is_image:  # a grid of tiles; a table's traversals are a chart of lines
         check_picture_fits(rows * steps, "traversal images", f"--dims {dims} --steps {steps}", per_row=steps)
     chosen = select_data(opened, source, split)

@@ -30,6 +30,7 @@ import torch
 
 from vaekit.core.errors import VaekitError
 from vaekit.model.input_checks import as_checked_data
+from vaekit.model.size import check_output_fits
 from vaekit.model.vae import VAE
 from vaekit.plots.traversals import SPREAD, STEPS, DimensionOrder, Traversal
 from vaekit.tasks.evaluation.diagnostics import ACTIVE_THRESHOLD, latent_statistics
@@ -85,6 +86,9 @@ def traversals(model: VAE, x: torch.Tensor, dims: Sequence[int] | None = None, s
     if not dims or bad:
         raise VaekitError(f"latent dimensions to traverse must be between 0 and {model.latent_dim - 1}, got "
                           f"{bad or 'none'}")
+    # n x dims x steps decoded examples, and their decoder outputs, before any is made (steps=100000 asked 23 GB)
+    check_output_fits(len(x) * len(dims) * steps, model.data_shape, "traversal images", f"steps={steps}",
+                      max(1, int(model.likelihood.params_per_element)))
     x = as_checked_data(x, model)  # the model's shape, finite, inside the likelihood's support
     labels = None if y is None else y.to(model.device)
     codes = model.encode(x, labels).mean  # (n, d)
