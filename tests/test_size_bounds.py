@@ -184,3 +184,15 @@ def test_the_traversal_api_is_bounded_before_it_decodes(monkeypatch: pytest.Monk
     with pytest.raises(ConfigError, match=r"^steps=100000000: 200,000,000 traversal images of shape \(1, 8, 8\) "
                        r"need 51\.2 GB, more than the 1\.0 GB"):
         traversals(model, torch.rand(1, 1, 8, 8), steps=100_000_000)
+
+
+def test_the_interpolation_api_is_bounded_before_it_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaekit.model.build import build_model
+    from vaekit.tasks.outputs import interpolate
+
+    model = build_model(vaekit.ModelConfig(latent_dim=2, hidden=[16]), (1, 8, 8), "image")
+    _memory(monkeypatch, 1e9)
+    ends = torch.rand(2, 1, 8, 8)
+    assert interpolate(model, ends[0], ends[1], steps=4).shape == (4, 1, 8, 8)
+    with pytest.raises(ConfigError, match=r"^steps=10000000: 10,000,000 interpolation steps .* need 2\.6 GB"):
+        interpolate(model, ends[0], ends[1], steps=10_000_000)

@@ -29,6 +29,7 @@ from vaekit.data.common.partial_labels import keep_labels_per_class
 from vaekit.data.table.reader import ID_FIRST, TABLE_SUFFIXES, align_columns
 from vaekit.data.text.options import text_options
 from vaekit.model.input_checks import as_checked_data
+from vaekit.model.size import check_output_fits
 from vaekit.model.vae import VAE, rsample
 from vaekit.runs.run import Run
 
@@ -149,6 +150,7 @@ def interpolate(model: VAE, x_from: torch.Tensor, x_to: torch.Tensor, steps: int
     """
     if steps < 2:
         raise VaekitError(f"an interpolation needs at least 2 steps, got {steps}")
+    check_output_fits(steps, model.data_shape, "interpolation steps", f"steps={steps}")  # before decoding them
     labels = None if y_from is None else torch.tensor([y_from, y_to if y_to is not None else y_from])
     ends = model.encode(torch.stack([x_from, x_to]).to(model.device), labels).mean
     t = torch.linspace(0, 1, steps, device=ends.device)[:, None]
