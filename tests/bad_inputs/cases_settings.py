@@ -34,3 +34,8 @@ CASES += [
     Case("one-setting-named-dim-kl-weight", r"^error: dim_kl_weight must be zero or positive, got -1\.0$",
          ["train", "--dim-kl-weight", "-1", "--out", "{root}/new"]),
 ]
+
+CASES += [
+    Case("run-is-a-file", r"^error: run directory .*notes\.txt is a file, not a folder$",
+         ["info", "{root}/notes.txt"], setup=lambda w: w.write("notes.txt", "x")),
+]

@@ -23,6 +23,7 @@ from vaekit.config import Config
 from vaekit.core import system
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path, is_temporary, write_json
+from vaekit.core.paths import unusable
 from vaekit.data.dataset import MAX_CLASSES
 from vaekit.data.kinds import data_kind, kind_names
 from vaekit.model.build import build_model
@@ -103,7 +104,7 @@ def read_run_record(run_dir: str | Path) -> tuple[dict[str, Any], Config, dict[s
     `run_dir` is not a run directory or the file is damaged."""
     path = Path(run_dir) / CONFIG_FILE
     if not Path(run_dir).is_dir():
-        raise VaekitError(f"run directory {run_dir} does not exist")
+        raise VaekitError(f"run directory {unusable(run_dir, 'folder')}")
     if not path.is_file():
         raise VaekitError(f"{run_dir} is not a vaekit run directory: it has no {CONFIG_FILE}")
     try:

@@ -25,6 +25,7 @@ from filelock import FileLock, Timeout
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import WriteError, remove_stale_temporaries, write_error, write_json
+from vaekit.core.paths import unusable
 
 LOCK_FILE = "vaekit.lock"
 HOLDER_FILE = "vaekit-holder.lock"
@@ -105,7 +106,7 @@ def claim_run(run_dir: str | Path, command: str, create: bool = False, hint: str
     if create:
         created = _make_folders(run_dir)
     elif not run_dir.is_dir():
-        raise VaekitError(f"run directory {run_dir} does not exist")
+        raise VaekitError(f"run directory {unusable(run_dir, 'folder')}")
     lock = FileLock(str(run_dir / LOCK_FILE), timeout=0)
     try:
         lock.acquire()
