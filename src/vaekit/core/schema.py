@@ -154,7 +154,8 @@ def check(value: Any, schema: dict[str, Field], where: str, prefix: str = "",
                         f"{_shown(value)}")
     unknown = [key for key in value if key not in schema]
     if unknown:
-        raise DataError(f"{where}: field {prefix}{unknown[0]} is not one this format has (it has "
+        name = unknown[0] if unknown[0].isidentifier() else repr(unknown[0])  # a key of "\n" stays on one line
+        raise DataError(f"{where}: field {prefix}{name} is not one this format has (it has "
                         f"{', '.join(prefix + key for key in schema)})")
     for key, field in schema.items():
         if key not in value:

@@ -46,7 +46,7 @@ def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -
         y_key = next((key for key in ("labels", "targets") if key in arrays), None)
     else:
         x_key, y_key = next(iter(arrays)), None
-    x, kind = as_examples(arrays[x_key], f"{where}[{x_key}]" if path.suffix == ".npz" else where, options.missing)
+    x, kind = _examples(arrays[x_key], f"{where}[{x_key}]" if path.suffix == ".npz" else where, options.missing)
     y = None if y_key is None else as_labels(arrays[y_key], len(x), f"{where}[{y_key}]")
     train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.test_fraction, options.seed)
     return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind=kind, source=where, rows=rows,
@@ -59,8 +59,8 @@ def _presplit(arrays: dict[str, np.ndarray], where: str, name: str, missing: boo
                         f"vaekit split it")
     if ("y_train" in arrays) != ("y_test" in arrays):
         raise DataError(f"{where} has labels for one split only; store both y_train and y_test, or neither")
-    train_x, kind = as_examples(arrays["x_train"], f"{where}[x_train]", missing)
-    test_x, test_kind = as_examples(arrays["x_test"], f"{where}[x_test]", missing)
+    train_x, kind = _examples(arrays["x_train"], f"{where}[x_train]", missing)
+    test_x, test_kind = _examples(arrays["x_test"], f"{where}[x_test]", missing)
     if kind != test_kind:
         raise DataError(f"{where} holds {kind}s in x_train but {test_kind}s in x_test; store both alike")
     train_y = test_y = None
@@ -68,6 +68,15 @@ def _presplit(arrays: dict[str, np.ndarray], where: str, name: str, missing: boo
         train_y = as_labels(arrays["y_train"], len(train_x), f"{where}[y_train]")
         test_y = as_labels(arrays["y_test"], len(test_x), f"{where}[y_test]")
     return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind=kind, source=where, missing=missing)
+
+
+def _examples(array: np.ndarray, where: str, missing: bool) -> tuple[np.ndarray, str]:
+    """as_examples, after refusing examples of no values (shape (N, 0, ...)), which would have no finite value to
+    check or learn."""
+    if array.ndim > 1 and 0 in array.shape[1:]:
+        raise DataError(f"{where} holds examples of shape {array.shape[1:]}, which have no values; save an array "
+                        "of (N, ...) examples with at least one value each")
+    return as_examples(array, where, missing)
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:

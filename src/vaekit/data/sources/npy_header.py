@@ -15,6 +15,7 @@ line naming the file, the array and the field.
 from __future__ import annotations
 
 import math
+import tokenize
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -31,8 +32,10 @@ NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"  # .npz files are zip archives
 FLOAT_BYTES = 4  # vaekit holds examples as float32
 _READERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
-# what a broken header makes numpy's reader raise (its header is a Python literal, read with ast.literal_eval)
-_HEADER_ERRORS = (ValueError, TypeError, SyntaxError, RecursionError, EOFError, OSError, zipfile.BadZipFile)
+# what a broken header makes numpy's reader raise (its header is a Python literal, read with ast.literal_eval
+# after a pass of the tokenize module for headers of numpy < 1.9)
+_HEADER_ERRORS = (ValueError, TypeError, SyntaxError, RecursionError, EOFError, OSError, zipfile.BadZipFile,
+                  tokenize.TokenError)
 
 
 @dataclass(frozen=True)
