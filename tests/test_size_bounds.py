@@ -19,9 +19,6 @@ from vaekit.data.text.options import TextOptions
 from vaekit.data.text.reader import check_text_fits
 from vaekit.model.size import (
     FLOAT_BYTES,
-    MAX_PICTURE_ROW,
-    MAX_PICTURE_TILES,
-    PICTURE_TILE_BYTES,
     check_output_fits,
     check_picture_fits,
     check_training_fits,
@@ -29,6 +26,7 @@ from vaekit.model.size import (
     output_bytes,
     training_bytes,
 )
+from vaekit.plots.bounds import MAX_TILES, picture_bytes, tile_pixels
 from wav_files import tone, write_wav
 
 TEXT_MODEL = {"network": "rnn", "likelihood": "autoregressive", "rnn_hidden": 8, "embedding_dim": 4, "latent_dim": 2,
@@ -110,18 +108,30 @@ def test_a_long_max_length_on_a_real_file_is_refused_by_the_reader(tmp_path: Pat
 
 def test_a_picture_holds_at_most_its_tiles_and_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     _memory(monkeypatch, 1e12)
-    check_picture_fits(MAX_PICTURE_TILES, "samples", "-n 4096")
-    check_picture_fits(100, "steps", "--steps 98", per_row=MAX_PICTURE_ROW)
-    with pytest.raises(ConfigError, match=r"^-n 4097: a picture of 4,097 samples is too large \(about 0\.4 GB to "
+    check_picture_fits(MAX_TILES, "samples", "-n 4096")
+    check_picture_fits(100, "steps", "--steps 98", per_row=512)
+    with pytest.raises(ConfigError, match=r"^-n 4097: a picture of 4,097 samples is too large \(about 1\.7 GB to "
                        r"draw; this machine has 1000\.0 GB\): a picture shows at most 4,096; .*write \.npy for more$"):
-        check_picture_fits(MAX_PICTURE_TILES + 1, "samples", "-n 4097")
+        check_picture_fits(MAX_TILES + 1, "samples", "-n 4097")
     with pytest.raises(ConfigError, match=r"--steps 600: a picture row of 513 steps is too wide: a row shows at "
                        r"most 512"):
         check_picture_fits(513, "steps", "--steps 600", per_row=513)
 
 
+def test_large_tiles_cost_their_own_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 2,501-frame spectrogram is drawn at its own width; an 8x8 digit enlarged to 64 x 64
+    assert tile_pixels((1, 40, 2501)) == 64 * 2501 and tile_pixels((1, 8, 8)) == 64 * 64
+    assert picture_bytes(225, (1, 40, 2501)) == 225 * 64 * 2501 * 100
+    _memory(monkeypatch, 1e9)
+    with pytest.raises(ConfigError, match=r"--steps 15: a picture of 225 manifold images is too large \(about 3\.6 "
+                       r"GB to draw; this machine has 1\.0 GB\): a picture shows at most 62;"):
+        check_picture_fits(225, "manifold images", "--steps 15", tile_shape=(1, 40, 2501))
+    with pytest.raises(ConfigError, match=r"a row shows at most 13"):
+        check_picture_fits(14, "steps", "--steps 12", per_row=14, tile_shape=(1, 40, 2501))
+
+
 def test_a_small_machine_draws_fewer_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
-    _memory(monkeypatch, 1000 * PICTURE_TILE_BYTES)
+    _memory(monkeypatch, picture_bytes(1000))
     check_picture_fits(1000, "samples", "-n 1000")
     with pytest.raises(ConfigError, match=r"a picture shows at most 1,000"):
         check_picture_fits(1001, "samples", "-n 1001")
@@ -148,15 +158,18 @@ def test_headers_bound_the_samples_and_the_padded_spectrograms(tmp_path: Path,
     files = _clips(tmp_path)  # 1,600 samples each at 8 kHz: 13 frames of 40 mel bands
     settings = SpectrogramSettings()
     samples = 3 * 1600 * 4
-    _memory(monkeypatch, samples)
+    _memory(monkeypatch, 3 * 40 * 13 * 4 + picture_bytes(225, (1, 40, 13)))  # more than the samples
     check_headers(files, 0, settings)
     _memory(monkeypatch, samples - 1)
     with pytest.raises(DataError, match=r"the 3 recordings hold 0\.0 GB of samples \(the largest, .*\.wav, 1,600\)"):
         check_headers(files, 0, settings)
-    # a run's frame count pads every recording to it: 3 x 40 x 100,000 floats
-    _memory(monkeypatch, 3 * 40 * 100_000 * 4 - 1)
+    # a run's frame count pads every recording to it: 3 x 40 x 100,000 floats, and a picture of 225 of them
+    need = 3 * 40 * 100_000 * 4 + picture_bytes(225, (1, 40, 100_000))
+    _memory(monkeypatch, need)
+    check_headers(files, 0, SpectrogramSettings(frames=100_000))
+    _memory(monkeypatch, need - 1)
     with pytest.raises(DataError, match=r"longest recording \(1,600 samples at 8000 Hz\): 3 spectrograms of "
-                       r"100,000 frames need 0\.0 GB"):
+                       r"100,000 frames need 0\.0 GB and a picture of 225 of them 144\.0 GB, more than the 144\.0 GB"):
         check_headers(files, 0, SpectrogramSettings(frames=100_000))
 
 

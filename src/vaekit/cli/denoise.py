@@ -93,9 +93,10 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     x, ids = chosen.x[:shown], chosen.ids[:shown]
     if picture:  # rows of noisy inputs, their denoised outputs and, where known, the clean ones
         parts = "noisy, denoised and clean examples" if noise is not None else "inputs and denoised examples"
-        check_picture_fits(len(x) * (3 if noise is not None else 2), f"tiles ({parts})", f"-n {shown}")
+        check_picture_fits(len(x) * (3 if noise is not None else 2), f"tiles ({parts})", f"-n {shown}",
+                           tile_shape=model.data_shape)
     if noisy_out and Path(noisy_out).suffix.lower() in IMAGE_SUFFIXES:
-        check_picture_fits(len(x), "noisy inputs", f"-n {shown}")
+        check_picture_fits(len(x), "noisy inputs", f"-n {shown}", tile_shape=model.data_shape)
     labels = data_labels(model, chosen.y, shown)
     noisy = add_noise(model, x, noise, seed) if noise is not None else x
     clean = denoise_examples(model, noisy, labels)

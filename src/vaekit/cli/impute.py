@@ -217,7 +217,8 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
     chosen = select_data(opened, source, split)
     x = chosen.x[:count]
     # rows of masked inputs, inpainted images and originals: three tiles an image
-    check_picture_fits(3 * len(x), "tiles (masked, inpainted and original images)", f"-n {count}")
+    check_picture_fits(3 * len(x), "tiles (masked, inpainted and original images)", f"-n {count}",
+                       tile_shape=model.data_shape)
     missing = image_mask(mask_spec, tuple(x.shape), seed)
     gaps = x.masked_fill(missing, float("nan"))
     filled = impute_values(model, gaps, method=method, k=k, iterations=iterations, seed=seed,

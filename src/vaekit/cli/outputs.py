@@ -187,14 +187,12 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
       vaekit sample runs/cvae --label 3 -n 16
       vaekit sample runs/fortunes -n 10 --decode beam --beam-width 5   # -> runs/fortunes/samples.txt
     """
-    if out is not None and Path(out).suffix.lower() in IMAGE_SUFFIXES:  # before the work
-        check_picture_fits(count, "samples", f"-n {count}")
     opened = _open(run, device)
     model = opened.model
     kind = _kind(opened)
     path = Path(out or Path(run) / kind.default_output("samples"))
-    if _drawer(opened, path) is not None:  # the default output is a picture too
-        check_picture_fits(count, "samples", f"-n {count}")
+    if _drawer(opened, path) is not None:  # a picture (the default output of images is one): before the work
+        check_picture_fits(count, "samples", f"-n {count}", tile_shape=model.data_shape)
     check_decoded_fits(model, count, "samples", f"-n {count}", _beam(decode, beam_width))
     generator = torch.Generator(device=model.device).manual_seed(seed)
     if draw and decode is not None:  # both say how x is read from p(x|z)
@@ -250,7 +248,8 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
     path = Path(out or Path(run) / kind.default_output("reconstructions"))
     drawer = _drawer(opened, path)
     if drawer is not None:  # each input above its reconstruction: two tiles an example
-        check_picture_fits(2 * len(x), "tiles (inputs and their reconstructions)", f"-n {count}")
+        check_picture_fits(2 * len(x), "tiles (inputs and their reconstructions)", f"-n {count}",
+                           tile_shape=model.data_shape)
     check_decoded_fits(model, len(x), "reconstructions", f"-n {count}", _beam(decode, beam_width))
     recon = model.reconstruct(x.to(model.device), y=data_labels(model, y, count),
                               decode=decoder(model, decode, beam_width)).cpu()
@@ -349,7 +348,8 @@ def interpolate(run: str, index_from: int, index_to: int, steps: int, spherical:
     path = Path(out or Path(run) / kind.default_output("interpolation"))
     drawer = _drawer(opened, path)
     if drawer is not None:  # one row: the two inputs at the ends of the decoded path
-        check_picture_fits(steps + 2, "interpolation steps", f"--steps {steps}", per_row=steps + 2)
+        check_picture_fits(steps + 2, "interpolation steps", f"--steps {steps}", per_row=steps + 2,
+                           tile_shape=model.data_shape)
     check_decoded_fits(model, steps, "interpolation steps", f"--steps {steps}",
                        _beam(decode, beam_width))
     ends = (None, None) if labels is None else (int(labels[index_from]), int(labels[index_to]))

@@ -68,11 +68,12 @@ def manifold(run: str, out: str | None, steps: int, label: int | None, source: s
     from vaekit.tasks.images import save_manifold
     from vaekit.tasks.outputs import embed, run_data
 
-    check_picture_fits(steps * steps, "manifold images", f"--steps {steps}", per_row=steps)  # before the work
     opened = _open(run, device)
     model = opened.model
     if not model.is_image:
         raise VaekitError("a manifold picture needs image data; this run's data are vectors")
+    check_picture_fits(steps * steps, "manifold images", f"--steps {steps}", per_row=steps,
+                       tile_shape=model.data_shape)  # before the work
     _, x, y = run_data(opened, source)  # the test split, or --data whole
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(steps * steps, model.data_shape, "manifold images", f"--steps {steps}")
@@ -102,7 +103,8 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
     model = opened.model
     _, x, y = run_data(opened, source, split)
     # inputs above their reconstructions: two tiles an example shown
-    check_picture_fits(2 * min(count, len(x)), "tiles (inputs and their reconstructions)", f"-n {count}")
+    check_picture_fits(2 * min(count, len(x)), "tiles (inputs and their reconstructions)", f"-n {count}",
+                       tile_shape=model.data_shape)
     path = save_reconstructions(model, x[:count], out or Path(run) / "reconstructions.png",
                                 y=data_labels(model, y, count), info=opened.data_info)
     click.echo(f"wrote {path}")
@@ -124,9 +126,9 @@ def samples(run: str, out: str | None, count: int, seed: int, label: int | None,
     """
     from vaekit.tasks.images import save_samples
 
-    check_picture_fits(count, "samples", f"-n {count}")  # before the work
     opened = _open(run, device)
     model = opened.model
+    check_picture_fits(count, "samples", f"-n {count}", tile_shape=model.data_shape)  # before the work
     sample_labels(model, 1, label)  # checks --label against the model
     check_output_fits(count, model.data_shape, "samples", f"-n {count}")
     path = save_samples(model, out or Path(run) / "samples.png", count, seed, label=label,
@@ -180,7 +182,8 @@ def traversals(run: str, out: str | None, example: int, dims: int, steps: int, s
     check_output_fits(rows * steps, model.data_shape, "traversal images", f"--dims {dims} --steps {steps}",
                       max(1, int(model.likelihood.params_per_element)))  # the decoder's outputs for each
     if model.is_image:  # a grid of tiles; a table's traversals are a chart of lines
-        check_picture_fits(rows * steps, "traversal images", f"--dims {dims} --steps {steps}", per_row=steps)
+        check_picture_fits(rows * steps, "traversal images", f"--dims {dims} --steps {steps}", per_row=steps,
+                           tile_shape=model.data_shape)
     chosen = select_data(opened, source, split)
     if not 0 <= example < len(chosen.x):
         where = f"the {chosen.split} split" if source is None else chosen.source

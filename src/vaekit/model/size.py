@@ -22,6 +22,7 @@ from vaekit.core.errors import ConfigError
 from vaekit.core.registry import OBJECTIVES
 from vaekit.data import Dataset
 from vaekit.model.build import build_model
+from vaekit.plots import bounds
 
 FLOAT_BYTES = 4  # weights, gradients, optimizer state and data are float32
 # copies of each parameter during training: weights and gradients, plus the optimizer's per-parameter state
@@ -130,31 +131,27 @@ def check_output_fits(count: int, shape: tuple[int, ...], what: str, option: str
                           f"the {have / GB:.1f} GB of this machine's memory; ask for fewer")
 
 
-# A picture's tiles: past a few thousand a picture says nothing more, and drawing one costs about
-# PICTURE_TILE_BYTES (a 64-pixel tile as RGBA in the canvas, matplotlib's resampled float copy, the float grid),
-# so 10^6 samples asked 100 GB of a picture; and no side may pass Agg's 2^16 pixels, MAX_PICTURE_ROW tiles.
-MAX_PICTURE_TILES = 4096
-MAX_PICTURE_ROW = 512
-PICTURE_TILE_BYTES = 100_000
+def check_picture_fits(tiles: int, what: str, option: str, per_row: int | None = None,
+                       tile_shape: tuple[int, ...] | None = None) -> None:
+    """A ConfigError, before any work, when a picture of `tiles` tiles of `tile_shape` (`per_row` of them in its
+    widest row) is past what a picture shows (plots/bounds.py: at most 4096 tiles, rows at most 32,768 pixels
+    wide) or what this machine's memory can draw (about 100 bytes a drawn pixel: 10^6 samples asked 100 GB of a
+    picture); `option` names the flag ("-n 1000000").
 
-
-def check_picture_fits(tiles: int, what: str, option: str, per_row: int | None = None) -> None:
-    """A ConfigError, before any work, when a picture of `tiles` tiles (`per_row` of them in its widest row) is
-    past what a picture shows or this machine's memory can draw; `option` names the flag ("-n 1000000").
-
-        check_picture_fits(count, "samples", f"-n {count}")                  # a square grid
+        check_picture_fits(count, "samples", f"-n {count}", tile_shape=model.data_shape)     # a square grid
         check_picture_fits(steps + 2, "interpolation steps", f"--steps {steps}", per_row=steps + 2)
     """
     have = system.host_memory()
-    most = MAX_PICTURE_TILES if have is None else max(1, min(MAX_PICTURE_TILES, have // PICTURE_TILE_BYTES))
-    memory = "" if have is None else f" (about {tiles * PICTURE_TILE_BYTES / GB:.1f} GB to draw; this machine has " \
-        f"{have / GB:.1f} GB)"
+    most = bounds.most_tiles(have, tile_shape)
     if tiles > most:
+        memory = "" if have is None else f" (about {bounds.picture_bytes(tiles, tile_shape) / GB:.1f} GB to draw; " \
+            f"this machine has {have / GB:.1f} GB)"
         raise ConfigError(f"{option}: a picture of {tiles:,} {what} is too large{memory}: a picture shows at most "
                           f"{most:,}; ask for fewer, or write .npy for more")
-    if per_row is not None and per_row > MAX_PICTURE_ROW:
+    widest = bounds.most_per_row(tile_shape)
+    if per_row is not None and per_row > widest:
         raise ConfigError(f"{option}: a picture row of {per_row:,} {what} is too wide: a row shows at most "
-                          f"{MAX_PICTURE_ROW:,}; ask for fewer, or write .npy for more")
+                          f"{widest:,}; ask for fewer, or write .npy for more")
 
 
 def allocation_error(error: BaseException) -> ConfigError | None:

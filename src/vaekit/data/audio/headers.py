@@ -7,7 +7,8 @@
 A .wav header says how many frames, at what rate and in how many channels: soundfile.info reads it alone, so a
 file that declares a billion frames, or one that would be resampled into a thousand times its length, is refused
 before anything is allocated. The examples are padded to the longest recording (data/audio/folder.py), so one
-long recording multiplies every example's size: the bound is on the padded spectrograms.
+long recording multiplies every example's size: the bound is on the padded spectrograms and on a picture of
+them (a 15 x 15 manifold of 2,501-frame spectrograms took 2.7 GB to draw; plots/bounds.py).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import numpy as np
 from vaekit.core import system
 from vaekit.core.errors import DataError
 from vaekit.data.audio.spectrogram import SpectrogramSettings, audio_library
+from vaekit.plots.bounds import picture_bytes
 
 # Below this a file is not speech or music (telephone speech is 8 kHz); resampled to the others' rate it would be
 # stretched a thousandfold: one 40-sample file at 1 Hz among 8 kHz files made every example 2,501 frames long.
 MIN_SAMPLE_RATE = 1000
 FLOAT_BYTES = 4
 GB = 1e9
+PICTURE_TILES = 225  # the run's manifold picture: 15 x 15 decoded examples (tasks/run_pictures.py)
 
 
 def _info(file: Path) -> Any:
@@ -64,11 +67,13 @@ def check_headers(files: list[Path], sample_rate: int, settings: SpectrogramSett
     longest, file = max((_samples_at(info, target, settings), file) for file, info in headers)
     frames = settings.frames or settings.frames_of(longest)
     padded = len(files) * settings.n_mels * frames * FLOAT_BYTES
-    if padded > have:
+    # a run draws up to PICTURE_TILES of its examples in one picture (a 15 x 15 manifold), each at its frames
+    picture = picture_bytes(PICTURE_TILES, (1, settings.n_mels, frames))
+    if padded + picture > have:
         raise DataError(f"{file} is the longest recording ({longest:,} samples at {target} Hz): {len(files):,} "
-                        f"spectrograms of {frames:,} frames need {padded / GB:.1f} GB, more than the "
-                        f"{have / GB:.1f} GB of this machine's memory; drop it, or cut recordings with "
-                        "data.max_seconds (--max-seconds)")
+                        f"spectrograms of {frames:,} frames need {padded / GB:.1f} GB and a picture of "
+                        f"{PICTURE_TILES} of them {picture / GB:.1f} GB, more than the {have / GB:.1f} GB of this "
+                        "machine's memory; drop it, or cut recordings with data.max_seconds (--max-seconds)")
 
 
 def _samples_at(info: Any, target: int, settings: SpectrogramSettings) -> int:
