@@ -44,7 +44,7 @@ HEADROOM = 2 * 1024 ** 3     # the address space a call may add
 MACHINE = 512 * 1024 ** 2    # the memory the readers are told this machine has
 CALL_SECONDS = 20            # a call that takes longer has hung
 SPECIAL = ["<pad>", "<unk>", "<s>", "</s>"]
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
 

@@ -6,7 +6,8 @@
 
 One idea per file: latent_buckets (the latent discretisation), alphabet (the data's discrete values and their
 probabilities under p(x|z)), bbans (the coding chain on constriction's ANS coder), coding_model (the deterministic
-CPU copy both sides run), file_format (the .vkz bytes), elbo_bits (the -ELBO it is measured against), api.
+CPU copy both sides run), file_format (the .vkz bytes), header (what a .vkz header may hold, checked field by field
+before decoding: anyone can sign a file again), elbo_bits (the -ELBO it is measured against), api.
 """
 
 from vaekit.tasks.compression.api import compress, decompress, decompress_with_header, read_header, weights_sha256
