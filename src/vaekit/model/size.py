@@ -1,12 +1,16 @@
-"""Refuse a run that cannot fit before anything is allocated: a model is first built on torch's "meta" device
-(shapes, no memory), its training memory estimated, and compared with what the device has.
+"""The memory check: refuse work that cannot fit before anything is allocated. A model is first built on torch's
+"meta" device (shapes, no memory), its training memory estimated, and compared with what the device has; a
+command's counts (samples, steps, draws) are sized the same way, as arrays and as pictures, before the work.
 
-    need = training_bytes(config, data, schema)   # ~ bytes: weights, gradients, optimizer moments, data, a batch
+    parameters, outputs = model_sizes(config.model, data.shape, data.kind)   # outputs: the decoder's per element
+    need = training_bytes(config, data, parameters, outputs)   # weights, gradients, optimizer moments, data, a batch
     check_training_fits(config, data, schema, torch.device("cpu"))   # ConfigError naming both sizes in GB
+    check_output_fits(count, model.data_shape, "samples", f"-n {count}")        # "-n 10000000: ... need 2.6 GB"
+    check_picture_fits(count, "samples", f"-n {count}", tile_shape=model.data_shape)   # at most 4096 tiles
 
-The estimate is a lower bound (activations of hidden layers are left out), so a refusal is never a false alarm;
+The estimates are lower bounds (activations of hidden layers are left out), so a refusal is never a false alarm;
 a run that passes and still runs out of memory fails at allocation, turned into the same kind of one-line error
-by `allocation_error`.
+by `allocation_error`. Tests stand in a smaller machine by patching `vaekit.core.system.host_memory`.
 """
 
 from __future__ import annotations
