@@ -74,7 +74,7 @@ def unpack(data: bytes, where: str = "the data") -> tuple[dict[str, Any], np.nda
     check_memory(PARSED_BYTES * header_length, f"{where}: its {header_length:,}-byte header",
                  "use the file vaekit compress wrote")
     try:
-        header, problem = loads(data[_PREFIX.size:end], f"{where}: its header", DEPTH), None
+        header, problem = loads(bytes(data[_PREFIX.size:end]), f"{where}: its header", DEPTH), None
     except DataError as error:
         header, problem = None, error
     words = _payload_words(header)
