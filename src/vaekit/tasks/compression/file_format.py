@@ -33,8 +33,9 @@ _CHECKSUM = 32
 
 
 def pack(header: dict[str, Any], words: np.ndarray) -> bytes:
-    """The file's bytes: header["words"] is set to the payload's length here."""
-    header = {**header, "words": int(len(words))}
+    """The file's bytes: header["words"] is set to the payload's length here. The header is checked against the
+    schema unpack reads it with, so that compress never writes a file that decompress would refuse."""
+    header = check_header({**header, "words": int(len(words))}, VERSION, "the header compress made")
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     return signed(text, words.astype("<u4").tobytes())
 
