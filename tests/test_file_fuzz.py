@@ -327,3 +327,12 @@ def read(folder: Path, content: bytes, size: int | None) -> bool:
 def test_vocabularies_of_any_content(tmp_path_factory: pytest.TempPathFactory, content: bytes,
                                      size: int | None) -> None:
     read(tmp_path_factory.getbasetemp(), content, size)
+
+
+def test_the_guard_refuses_an_allocation_past_its_limit_and_restores_everything() -> None:
+    """The bound the fuzzed calls run under is real: 3 GB is past the 2 GB of headroom."""
+    limit, memory = resource.getrlimit(resource.RLIMIT_AS), system.host_memory
+    with pytest.raises(MemoryError), bounded():
+        assert system.host_memory() == MACHINE
+        np.ones(3 * 1024 ** 3, dtype=np.uint8)
+    assert resource.getrlimit(resource.RLIMIT_AS) == limit and system.host_memory is memory
