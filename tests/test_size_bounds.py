@@ -209,3 +209,21 @@ def test_the_interpolation_api_is_bounded_before_it_decodes(monkeypatch: pytest.
     assert interpolate(model, ends[0], ends[1], steps=4).shape == (4, 1, 8, 8)
     with pytest.raises(ConfigError, match=r"^steps=10000000: 10,000,000 interpolation steps .* need 2\.6 GB"):
         interpolate(model, ends[0], ends[1], steps=10_000_000)
+
+
+def test_decoding_counts_a_text_models_step_logits_and_an_images_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaekit.model.build import build_model
+    from vaekit.model.size import check_decoded_fits, decoding_bytes
+
+    image = build_model(vaekit.ModelConfig(latent_dim=2, hidden=[16]), (1, 8, 8), "image")
+    # 64 pixels: the example 3 times, and a Bernoulli's logit and mean for each
+    assert decoding_bytes(image) == (64 * 3 + 64 * 1 * 2) * FLOAT_BYTES
+    text = build_model(_text_config().model, (9,), "text", vocabulary_size=50)
+    # 9 tokens: the example 3 times; one step's 50 logits 3 times and the int64 ids, for each prefix of a beam
+    assert decoding_bytes(text) == (9 * 3 + 50 * 3 + 2 * 9) * FLOAT_BYTES
+    assert decoding_bytes(text, beam=5) == (9 * 3 + 5 * (50 * 3 + 2 * 9)) * FLOAT_BYTES
+    _memory(monkeypatch, 2 * 1000 * decoding_bytes(text))
+    check_decoded_fits(text, 1000, "samples", "-n 1000")  # half the memory: the rest for hidden states
+    with pytest.raises(ConfigError, match=r"^-n 1001: 1,001 samples need about .* GB to decode \(780 bytes each: "
+                       r"the examples of shape \(9,\) and the decoder's outputs\), more than half of the"):
+        check_decoded_fits(text, 1001, "samples", "-n 1001")

@@ -14,6 +14,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from bad_inputs.case import Case, Workspace, copy_run
+from bad_inputs.cases_text import _text_run
 from vaekit.cli import main
 from wav_files import tone, write_wav
 
@@ -132,11 +133,14 @@ CASES = [
          r"a picture shows at most 488", ["reconstruct", "{run}", "-n", "5000", "--split", "all", "--out",
                                              "{root}/r.png"], setup=_memory(0.2)),
     # arrays: as many as memory holds
-    Case("size-sample-npy-past-memory", r"-n 100000000: 100,000,000 samples of shape \(1, 8, 8\) need 25\.6 GB, "
-         r"more than the 2\.0 GB of this machine's memory", ["sample", "{run}", "-n", "100000000", "--out",
-                                                              "{root}/s.npy"], setup=_memory(2)),
-    Case("size-interpolate-npy-past-memory", r"--steps 100000000: 100,000,000 interpolation steps .* need 25\.6 GB",
+    Case("size-sample-npy-past-memory", r"-n 100000000: 100,000,000 samples need about 128\.0 GB to decode \(1,280 "
+         r"bytes each: the examples of shape \(1, 8, 8\) .*more than half of the 2\.0 GB of this machine's memory",
+         ["sample", "{run}", "-n", "100000000", "--out", "{root}/s.npy"], setup=_memory(2)),
+    Case("size-interpolate-npy-past-memory", r"--steps 100000000: 100,000,000 interpolation steps need about 128\.0 GB",
          ["interpolate", "{run}", "--steps", "100000000", "--out", "{root}/i.npy"], setup=_memory(2)),
+    Case("size-sample-text-past-memory", r"-n 100000000: 100,000,000 samples need about \d+\.\d GB to decode .*shape "
+         r"\(\d+,\).*more than half of the 2\.0 GB", ["sample", "{root}/text", "-n", "100000000", "--out",
+                                                       "{root}/t.txt"], setup=_both(_text_run, _memory(2))),
     Case("size-impute-draws-past-memory", r"--draws 1000000: 120,000,000 imputed examples of shape \(3,\) need "
          r"1\.4 GB, more than the 1\.0 GB", ["impute", "{root}/table", "--data", "{root}/gaps.csv", "--draws",
                                               "1000000", "--out", "{root}/f.csv"],

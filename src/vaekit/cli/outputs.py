@@ -14,10 +14,9 @@ from vaekit.cli.decoding import BEAM_WIDTH, DECODE, DEFAULT_BEAM_WIDTH, decoder
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import IMAGE_SUFFIXES, save_array_with_ids, save_table
-from vaekit.model.size import check_output_fits, check_picture_fits
+from vaekit.model.size import check_decoded_fits, check_picture_fits
 
 if TYPE_CHECKING:
-    from vaekit.model.vae import VAE
     from vaekit.runs.run import Run
 
 RUN = click.argument("run", type=RunDirectory())
@@ -138,16 +137,6 @@ def check_outputs_apart(outputs: dict[str, Path | None], labels: bool = False) -
                 raise VaekitError(f"{other} {first} and {option} {path} would both write {written} (an .npy's ids "
                                   "go beside it in NAME-ids.npy): one would overwrite the other; give names apart")
             seen.setdefault(key, (option, path))
-
-
-def check_decoded_fits(model: VAE, count: int, what: str, option: str, beam: int = 1) -> None:
-    """Refuse, before decoding, `count` examples whose outputs or whose decoder outputs would not fit in memory:
-    the examples themselves, and (a likelihood with several outputs per element: a text model's vocabulary of
-    logits, a 256-way pixel) one step's outputs for each of them, `beam` prefixes each for a beam search."""
-    check_output_fits(count, model.data_shape, what, option)
-    outputs = int(model.likelihood.params_per_element)
-    if outputs > 1:
-        check_output_fits(count * beam, (outputs,), f"{what}' decoder outputs", option)
 
 
 def _beam(decode: str | None, beam_width: int | None) -> int:

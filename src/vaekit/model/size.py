@@ -16,7 +16,7 @@ by `allocation_error`. Tests stand in a smaller machine by patching `vaekit.core
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -27,6 +27,9 @@ from vaekit.core.registry import OBJECTIVES
 from vaekit.data import Dataset
 from vaekit.model.build import build_model
 from vaekit.plots import bounds
+
+if TYPE_CHECKING:
+    from vaekit.model.vae import VAE
 
 FLOAT_BYTES = 4  # weights, gradients, optimizer state and data are float32
 # copies of each parameter during training: weights and gradients, plus the optimizer's per-parameter state
@@ -133,6 +136,40 @@ def check_output_fits(count: int, shape: tuple[int, ...], what: str, option: str
         per = f" ({copies:,} floats each)" if copies > 1 else ""
         raise ConfigError(f"{asked}{count:,} {what} of shape {tuple(shape)}{per} need {need / GB:.1f} GB, more than "
                           f"the {have / GB:.1f} GB of this machine's memory; ask for fewer")
+
+
+DECODE_COPIES = 3  # an example while it is decoded: the decoder's output, the values read from it, the copy returned
+
+
+def decoding_bytes(model: VAE, beam: int = 1) -> int:
+    """About the memory decoding one example takes (a VAE's likelihood declares its outputs per element,
+    `params_per_element`, and whether it decodes token by token, `needs_vocabulary`): the example DECODE_COPIES
+    times, and the decoder's outputs: for a text model V logits a step for each of `beam` prefixes (DECODE_COPIES
+    times: logits, log-probabilities, the choice) and the int64 ids, for the others every element's outputs and
+    their mean. The decoder's hidden states are left out: check_decoded_fits keeps half the memory for them."""
+    elements = math.prod(model.data_shape)
+    outputs = max(1, int(model.likelihood.params_per_element))
+    if type(model.likelihood).needs_vocabulary:  # one token at a time: a step's logits, not the sentence's
+        decoder = (outputs * DECODE_COPIES + 2 * elements) * beam
+    else:
+        decoder = elements * outputs * 2
+    return (elements * DECODE_COPIES + decoder) * FLOAT_BYTES
+
+
+def check_decoded_fits(model: VAE, count: int, what: str, option: str, beam: int = 1) -> None:
+    """A ConfigError, before decoding, when `count` examples would take more than half of this machine's memory
+    while they are decoded (decoding_bytes each, `beam` prefixes for a beam search; the other half for the
+    decoder's hidden states, the model and the rest); `option` names the flag that asked. Measured: `vaekit sample
+    -n 100000000` of an 8-token, 13-word text run was killed on a 25 GB machine; this estimate says 31.6 GB.
+
+        check_decoded_fits(model, count, "samples", f"-n {count}")
+    """
+    each = decoding_bytes(model, beam)
+    need, have = count * each, system.host_memory()
+    if have is not None and need > have / 2:
+        raise ConfigError(f"{option}: {count:,} {what} need about {need / GB:.1f} GB to decode ({each:,} bytes each: "
+                          f"the examples of shape {tuple(model.data_shape)} and the decoder's outputs), more than "
+                          f"half of the {have / GB:.1f} GB of this machine's memory; ask for fewer")
 
 
 def check_picture_fits(tiles: int, what: str, option: str, per_row: int | None = None,
