@@ -19,16 +19,19 @@ from vaekit.training.metrics_log import read_metrics
 
 @pytest.fixture
 def config_reads(monkeypatch: pytest.MonkeyPatch) -> Counter:
-    """How many times each run directory's config.json is read (by any code, through Path.read_text)."""
+    """How many times each run directory's config.json is read (by any code, through Path.read_text or
+    Path.read_bytes)."""
     reads: Counter = Counter()
-    real = Path.read_text
 
-    def counted(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.name == "config.json":
-            reads[self.parent.resolve()] += 1
-        return real(self, *args, **kwargs)
+    def counting(real):  # type: ignore[no-untyped-def]
+        def counted(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if self.name == "config.json":
+                reads[self.parent.resolve()] += 1
+            return real(self, *args, **kwargs)
+        return counted
 
-    monkeypatch.setattr(Path, "read_text", counted)
+    monkeypatch.setattr(Path, "read_text", counting(Path.read_text))
+    monkeypatch.setattr(Path, "read_bytes", counting(Path.read_bytes))
     return reads
 
 

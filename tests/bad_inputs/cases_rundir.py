@@ -139,3 +139,14 @@ CASES = [
     Case("resume-run-killed-before-checkpoint", r"cannot be resumed; delete .*k9 and train again",
          ["train", "--resume", "{root}/k9"], setup=_killed_before_checkpoint),
 ]
+
+# a run's JSON files are bounded in nesting and size before they are parsed (core/json_file.py)
+CASES += [
+    Case("config-json-nested-deep", r"config\.json nests 100,000 levels deep, at most 32 are allowed",
+         ["info", "{run}"], setup=lambda w: (w.run / "config.json").write_text("[" * 100_000 + "]" * 100_000)),
+    Case("evaluation-json-nested-deep", r"evaluation\.json nests 50,000 levels deep",
+         ["compare", "{run}", "{run}"],
+         setup=lambda w: (w.run / "evaluation.json").write_text('{"a": ' + "[" * 49_999 + "]" * 49_999 + "}")),
+    Case("config-json-huge", r"config\.json is 70,000,000 bytes, more than the 67,108,864",
+         ["info", "{run}"], setup=lambda w: (w.run / "config.json").write_text(" " * 70_000_000)),
+]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from vaekit.cli.counts import at_least
 from vaekit.cli.outputs import DATA, DEVICE
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
+from vaekit.core.json_file import read_json
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.tasks.evaluation.estimates import estimate_text, number_text
 from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, different_data, evaluation_path, stale_reason
@@ -287,10 +287,7 @@ def compare(runs: tuple[str, ...]) -> None:
         path = Path(run) / EVALUATION_FILE
         if not path.is_file():
             raise VaekitError(f"{run} has no {EVALUATION_FILE}; run `vaekit evaluate {run}` first")
-        try:
-            evaluation = json.loads(path.read_text())
-        except json.JSONDecodeError as error:
-            raise VaekitError(f"{path} is corrupt ({error})") from None
+        evaluation = read_json(path)  # bounded in size and nesting; a DataError naming the file
         if not isinstance(evaluation, dict):
             raise VaekitError(f"{path} is corrupt (not a JSON object); run `vaekit evaluate {run}` again")
         reason = stale_reason(run, evaluation)
@@ -306,8 +303,8 @@ def compare(runs: tuple[str, ...]) -> None:
 def _stale(run: str, path: Path) -> str | None:
     """Why the evaluation at `path` cannot be shown as the run's current one (None: it can)."""
     try:
-        evaluation = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        evaluation = read_json(path)
+    except VaekitError:
         return None  # the report says it is damaged, with its own message
     reason = stale_reason(run, evaluation) if isinstance(evaluation, dict) else None
     return None if reason is None else f"{path} is stale: {reason}"

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import write_text
+from vaekit.core.json_file import read_json
 from vaekit.plots.kl_chart import save_kl_per_dimension
 from vaekit.plots.save import save_figure
 from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE
@@ -124,7 +125,7 @@ def _study_section(run_dir: Path) -> str | None:
     study = run_dir.resolve().parent.parent
     if run_dir.resolve().parent.name != "trials" or not (study / "tune.json").is_file():
         return None
-    summary = json.loads((study / "tune.json").read_text())
+    summary = read_json(study / "tune.json")
     rows = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
                    for name, value in summary.get("best_settings", {}).items())
     pictures = "".join(_image(study / name) for name in ("history.png", "importance.png") if (study / name).is_file())
@@ -139,9 +140,9 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
     `record`: config.json as saved, when the caller has read it already (Run.record)."""
     run_dir = Path(run_dir)
     try:
-        saved = json.loads((run_dir / CONFIG_FILE).read_text()) if record is None else record
+        saved = read_json(run_dir / CONFIG_FILE) if record is None else record
         if evaluation is None:
-            evaluation = json.loads((run_dir / "evaluation.json").read_text())
+            evaluation = read_json(run_dir / "evaluation.json")
         for key in ("neg_elbo", "kl_per_dim", "posterior_mean_variance", "active_threshold", "protocol"):
             evaluation[key]  # noqa: B018  (an evaluation from another version may lack what the page shows)
         saved["versions"], saved["config"], saved["data"]  # noqa: B018

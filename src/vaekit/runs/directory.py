@@ -23,6 +23,7 @@ from vaekit.config import Config
 from vaekit.core import system
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path, is_temporary, write_json
+from vaekit.core.json_file import read_json
 from vaekit.core.paths import unusable
 from vaekit.data.dataset import MAX_CLASSES
 from vaekit.data.kinds import data_kind, kind_names
@@ -107,8 +108,8 @@ def read_run_record(run_dir: str | Path) -> tuple[dict[str, Any], Config, dict[s
         raise VaekitError(f"run directory {unusable(run_dir, 'folder')}")
     if not path.is_file():
         raise VaekitError(f"{run_dir} is not a vaekit run directory: it has no {CONFIG_FILE}")
+    saved = read_json(path)  # bounded in size and nesting before it is parsed
     try:
-        saved = json.loads(path.read_text())
         data = saved["data"]
         for key in ("source", "shape", "kind"):
             data[key]  # noqa: B018  (every run records these; a KeyError means a damaged file)

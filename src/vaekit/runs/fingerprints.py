@@ -26,6 +26,7 @@ import torch
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import finite_or_null, write_json
+from vaekit.core.json_file import read_json
 from vaekit.data.common.fingerprint import tensors_sha256
 from vaekit.data.kinds import data_kind
 from vaekit.runs.files import CONFIG_FILE, MODEL_FILE, PRIOR_REPORT
@@ -85,8 +86,8 @@ def check_run_files(run_dir: str | Path, record: dict[str, Any]) -> None:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        return read_json(path)
+    except OSError as error:
         raise VaekitError(f"{path} is corrupt ({type(error).__name__}: {error})") from None
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
 from vaekit.core.errors import VaekitError
+from vaekit.core.json_file import read_json
 from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
 from vaekit.parts import REGISTRIES
@@ -65,7 +65,7 @@ def _data_info(run_dir: Path) -> dict | None:
     run's spectrogram settings give its pictures a time axis in seconds and the floor of their colour scale.
     None where there is none to read (the pictures then fall back on the values' own range)."""
     try:
-        return json.loads((run_dir / "config.json").read_text()).get("data")
+        return read_json(run_dir / "config.json").get("data")
     except (OSError, ValueError, AttributeError):
         return None
 
@@ -74,7 +74,7 @@ def _own_bound(run_dir: Path) -> str | None:
     """The bound the run's objective trains where it is not the ELBO (objectives/base.py own_bound): the loss
     curves show it first. None where config.json cannot say."""
     try:
-        name = json.loads((run_dir / "config.json").read_text())["config"]["objective"]["name"]
+        name = read_json(run_dir / "config.json")["config"]["objective"]["name"]
         return REGISTRIES["objective"].get(name).own_bound
     except (OSError, ValueError, KeyError, TypeError, VaekitError):
         return None
