@@ -150,3 +150,16 @@ CASES += [
     Case("config-json-huge", r"config\.json is 70,000,000 bytes, more than the 67,108,864",
          ["info", "{run}"], setup=lambda w: (w.run / "config.json").write_text(" " * 70_000_000)),
 ]
+
+
+def _nested_checkpoint_metadata(w: Workspace) -> None:
+    from safetensors.torch import load_file, save_file
+
+    path = w.run / "checkpoint.safetensors"
+    save_file(load_file(str(path)), str(path), metadata={"vaekit": "[" * 100_000 + "]" * 100_000})
+
+
+CASES += [
+    Case("checkpoint-metadata-nested-deep", r"checkpoint .* is corrupt .*nests 100,000 levels deep",
+         ["train", "--resume", "{run}", "--epochs", "9"], setup=_nested_checkpoint_metadata),
+]

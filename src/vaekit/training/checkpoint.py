@@ -17,6 +17,8 @@ from safetensors.torch import load_file, save_file
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
+from vaekit.core.json_file import DEPTH
+from vaekit.core.schema import loads
 
 
 @dataclass
@@ -64,7 +66,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
     try:
         tensors = load_file(str(path))
         with safe_open(str(path), framework="pt") as handle:
-            meta = json.loads((handle.metadata() or {})["vaekit"])
+            meta = loads((handle.metadata() or {})["vaekit"].encode(), f"{path}'s metadata", DEPTH)
         epoch, step, device_type = int(meta["epoch"]), int(meta["step"]), str(meta["device_type"])
         param_groups, scalars = meta["param_groups"], dict(meta["optimizer_scalars"])
         controls = dict(meta.get("controls", {}))  # a checkpoint from before early stopping has none
