@@ -141,7 +141,7 @@ def test_outputs_are_counted_with_their_copies_and_name_the_option(monkeypatch: 
     assert output_bytes(10, (3, 4), copies=5) == 10 * 12 * 5 * FLOAT_BYTES
     _memory(monkeypatch, 2e9)
     check_output_fits(1000, (100,), "samples", "-n 1000", copies=5000)  # exactly 2 GB
-    with pytest.raises(ConfigError, match=r"^--k 1001: 1,001 draws of shape \(100,\) \(5,000 floats each\) need "
+    with pytest.raises(ConfigError, match=r"^--k 1001: 1,001 draws of shape \(100,\) \(5,000 floats an element\) need "
                        r"2\.0 GB, more than the 2\.0 GB of this machine's memory; ask for fewer$"):
         check_output_fits(1001, (100,), "draws", "--k 1001", copies=5000)
 

@@ -141,11 +141,15 @@ CASES = [
     Case("size-sample-text-past-memory", r"-n 100000000: 100,000,000 samples need about \d+\.\d GB to decode .*shape "
          r"\(\d+,\).*more than half of the 2\.0 GB", ["sample", "{root}/text", "-n", "100000000", "--out",
                                                        "{root}/t.txt"], setup=_both(_text_run, _memory(2))),
-    Case("size-impute-draws-past-memory", r"--draws 1000000: 120,000,000 imputed examples of shape \(3,\) need "
-         r"1\.4 GB, more than the 1\.0 GB", ["impute", "{root}/table", "--data", "{root}/gaps.csv", "--draws",
-                                              "1000000", "--out", "{root}/f.csv"],
+    Case("size-impute-draws-past-memory", r"--draws 1000000: 120,000,000 imputed examples of shape \(3,\) \(3 floats "
+         r"an element\) need 4\.3 GB, more than the 1\.0 GB", ["impute", "{root}/table", "--data", "{root}/gaps.csv",
+                                                              "--draws", "1000000", "--out", "{root}/f.npy"],
          setup=_both(_far_table(30.0), _memory(1))),
-    Case("size-impute-k-past-memory", r"--k 1000000000: 1,000,000,000 decoded draws of one example .* need 12\.0 GB",
+    Case("size-impute-draws-as-a-table-past-memory", r"--draws 100000: 12,000,000 imputed rows written as a table of "
+         r"shape \(3,\) \(40 floats an element\) need 5\.8 GB", ["impute", "{root}/table", "--data", "{root}/gaps.csv",
+                                                                  "--draws", "100000", "--out", "{root}/f.csv"],
+         setup=_both(_far_table(30.0), _memory(1))),
+    Case("size-impute-k-past-memory", r"--k 1000000000: 1,000,000,000 decoded draws of one example .* need 36\.0 GB",
          ["impute", "{root}/table", "--data", "{root}/gaps.csv", "--k", "1000000000", "--out", "{root}/f.csv"],
          setup=_both(_far_table(30.0), _memory(1))),
     # text: the ids, and the logits of length x vocabulary that training holds for a batch

@@ -16,7 +16,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
 from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_table
-from vaekit.model.size import check_picture_fits
+from vaekit.model.size import check_output_fits, check_picture_fits
 
 METHOD = click.option("--method", type=click.Choice(["importance", "gibbs", "metropolis"]), default="importance",
                       show_default=True, help="importance resampling (MIWAE), pseudo-Gibbs, or "
@@ -83,6 +83,9 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
         from vaekit.tasks.baselines.imputation import hide_entries
 
         hide_entries(chosen.x, check, seed if check_seed is None else check_seed)  # its refusals, before the work
+    if path.suffix.lower() != ".npy":  # a table's values pass through text (float64, then 32 characters each)
+        check_output_fits(draws * len(chosen.x), model.data_shape, "imputed rows written as a table",
+                          f"--draws {draws}", TABLE_COPIES)
     missing = int(torch.isnan(chosen.x).sum())
     say_stage(f"impute: {missing} missing values in {len(chosen.x)} examples by {method} "
               f"({k or DEFAULT_K[method]} {'importance samples' if method == 'importance' else 'chains'} each)")
@@ -252,4 +255,5 @@ def _inpainting_baselines(opened: Any, chosen: Any, own: bool, x: torch.Tensor, 
 
 
 INPAINT_PER_ROW = 16  # images in a row of the inpainting picture
+TABLE_COPIES = 40  # floats' worth of memory a value of a written table takes: float64, then a 32-character string
 COMMANDS = [impute, inpaint]

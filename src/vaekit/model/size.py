@@ -133,7 +133,7 @@ def check_output_fits(count: int, shape: tuple[int, ...], what: str, option: str
     have = system.host_memory()
     if have is not None and need > have:
         asked = f"{option}: " if option else ""
-        per = f" ({copies:,} floats each)" if copies > 1 else ""
+        per = f" ({copies:,} floats an element)" if copies > 1 else ""
         raise ConfigError(f"{asked}{count:,} {what} of shape {tuple(shape)}{per} need {need / GB:.1f} GB, more than "
                           f"the {have / GB:.1f} GB of this machine's memory; ask for fewer")
 

@@ -32,6 +32,7 @@ METHODS: dict[str, Callable[[PartialBatch, int, int, int], torch.Tensor]] = {
     "metropolis": metropolis_impute,
 }
 DEFAULT_K = {"importance": 1000, "gibbs": 100, "metropolis": 100}
+COPIES = 3  # copies of the draws held at once (memory check before the work)
 
 
 @torch.no_grad()
@@ -65,10 +66,11 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     original = torch.from_numpy(np.ascontiguousarray(x)) if as_numpy else x
     checked = as_checked_data(original, model, move=False, missing=True)
     missing = torch.isnan(checked)
-    # the answer holds draws x N examples; importance resampling decodes k draws of an example at once
-    check_output_fits(draws * len(checked), model.data_shape, "imputed examples", f"--draws {draws}")
+    # the answer holds draws x N examples, COPIES times (the draws, the answer filled from them, its rows); and
+    # importance resampling decodes k draws of an example at once, each the decoder's outputs and their log-density
+    check_output_fits(draws * len(checked), model.data_shape, "imputed examples", f"--draws {draws}", COPIES)
     check_output_fits(k, model.data_shape, "decoded draws of one example", f"--k {k}",
-                      max(1, int(model.likelihood.params_per_element)))
+                      COPIES * max(1, int(model.likelihood.params_per_element)))
     check_within_training(model, checked, columns, ids)
     empty = (~missing).flatten(1).sum(1) == 0
     if bool(empty.any()):
