@@ -142,3 +142,23 @@ CASES = [
     Case("resume-data-changed", r"d\.npy changed since .* restore the original data .*--out",
          ["train", "--resume", "{root}/small", "--epochs", "2"], setup=_changed_data),
 ]
+
+
+def _small_machine_with_faces(w: Workspace) -> None:
+    """Four 128x128 images, on a machine of 300 kB (the run's model fits): their pixels (655,360 bytes as read and
+    converted) do not."""
+    from PIL import Image
+
+    import vaekit.core.system
+
+    w.path("faces").mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((128, 128), 40 * i, dtype=np.uint8), mode="L").save(w.path(f"faces/{i}.png"))
+    w.monkeypatch.setattr(vaekit.core.system, "host_memory", lambda: 300_000)
+
+
+CASES += [
+    Case("image-folder-larger-than-memory", r"4 images of 128x128 in .*faces would need .*more than the .* of this "
+         r"machine's memory; use fewer or smaller images", ["embed", "{run}", "--data", "{root}/faces", "--out",
+                                                            "{root}/z.npy"], setup=_small_machine_with_faces),
+]

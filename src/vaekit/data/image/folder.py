@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from vaekit.core.errors import DataError
+from vaekit.core.schema import check_memory
 from vaekit.data.common.file_folders import labelled_files
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
@@ -27,6 +28,7 @@ from vaekit.data.dataset import Dataset
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Pillow's own errors for a bad file; SyntaxError is what some of its decoders raise on a corrupt header.
 PILLOW_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+BYTES_PER_VALUE = 2 + 2 * 4  # uint8 read and stacked, float32 values and their train/test copies
 
 
 def load_image_folder(folder: Path, options: LoadOptions, name: str | None = None) -> Dataset:
@@ -40,6 +42,10 @@ def load_image_folder(folder: Path, options: LoadOptions, name: str | None = Non
                             f"{first_size[0]}x{first_size[1]}; all images in {folder} must have one size "
                             f"(resize them first)")
     mode = "L" if all(mode == "L" for _, mode in sizes_and_modes) else "RGB"
+    values = len(files) * first_size[0] * first_size[1] * (1 if mode == "L" else 3)
+    # from the headers, before any pixel is decoded: the 8-bit pixels and their stack, float32 values, the split
+    check_memory(values * BYTES_PER_VALUE, f"{len(files):,} images of {first_size[0]}x{first_size[1]} in {folder}",
+                 "use fewer or smaller images, or stream them (--streaming on)")
     pixels = np.stack([_read(file, mode) for file in files])
     images = (pixels[:, None] if mode == "L" else pixels.transpose(0, 3, 1, 2)).astype(np.float32)
     images /= 255
