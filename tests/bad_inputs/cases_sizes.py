@@ -169,6 +169,10 @@ CASES = [
          ["train", "--data", "{root}/clips", *NEW], setup=_one_hertz_clip),
     Case("size-audio-samples-past-memory", r"the 3 recordings hold 0\.0 GB of samples \(the largest, .*\.wav, "
          r"1,600\), more than", ["train", "--data", "{root}/clips", *NEW], setup=_both(_clips, _memory(1e-5))),
+    Case("size-audio-window-past-bound", r"n_fft \(1,000,000,000\) is past the 16,384 samples a window may hold",
+         ["train", "--data", "{root}/clips", "--n-fft", "1000000000", *NEW], setup=_clips),
+    Case("size-audio-mel-bands-past-the-bins", r"1,000,000 mel bands are more than the 8,193 frequency bins of the "
+         r"largest window", ["train", "--data", "{root}/clips", "--n-mels", "1000000", *NEW], setup=_clips),
     # answers with holes
     Case("complete-impute-value-1e20", r"row 3 has 1e\+20 in bmi, 2\.\d+e\+19 training standard deviations .*mark "
          r"it missing", ["impute", "{root}/table", "--data", "{root}/gaps.csv", "--out", "{root}/f.csv"],

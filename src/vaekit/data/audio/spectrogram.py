@@ -29,6 +29,7 @@ import numpy as np
 
 from vaekit.core.errors import ConfigError
 
+MAX_N_FFT = 16_384  # samples in one STFT window: a mel filter bank is n_mels x (n_fft // 2 + 1) floats
 GRIFFIN_LIM_ITERATIONS = 32  # librosa's default; more sharpens the phase a little, at a linear cost
 
 
@@ -50,6 +51,14 @@ class SpectrogramSettings:
             raise ConfigError(f"spectrogram settings need sample_rate >= 0 (0: the recordings' own), n_fft >= 16, "
                               f"hop_length >= 1 and n_mels >= 1; got {self.sample_rate}, {self.n_fft}, "
                               f"{self.hop_length}, {self.n_mels}")
+        # bounds before librosa allocates a window and an n_mels x (n_fft // 2 + 1) filter bank (at most 0.3 GB);
+        # fewer bands than that are checked against the sample rate where the filters are made (_mel_filters)
+        if self.n_fft > MAX_N_FFT:
+            raise ConfigError(f"n_fft ({self.n_fft:,}) is past the {MAX_N_FFT:,} samples a window may hold (2 s at "
+                              "8 kHz; speech uses 256 to 2048): lower data.n_fft (--n-fft)")
+        if self.n_mels > MAX_N_FFT // 2 + 1:
+            raise ConfigError(f"{self.n_mels:,} mel bands are more than the {MAX_N_FFT // 2 + 1:,} frequency bins of "
+                              f"the largest window (n_fft {MAX_N_FFT:,}): lower data.n_mels (--n-mels)")
         if self.hop_length > self.n_fft:
             raise ConfigError(f"hop_length ({self.hop_length}) must not exceed n_fft ({self.n_fft}): frames would "
                               "skip samples, and Griffin-Lim could not recover them")
