@@ -577,3 +577,19 @@ def test_single_idx_file_as_dataset(tmp_path: Path) -> None:
     (tmp_path / "data.bin").write_bytes(b"??")
     with pytest.raises(DataError, match=r"cannot tell how to read .*data\.bin from its name"):
         load_dataset(str(tmp_path / "data.bin"))
+
+
+def test_read_idx_checks_the_declared_size_before_decompressing(tmp_path: Path, monkeypatch) -> None:
+    """A gzip bomb: 40 kB on disk whose header declares 10^9 bytes of values (zeros that compress 1000 to 1) is
+    refused from its header, before the values are decompressed."""
+    import vaekit.core.system
+
+    header = bytes([0, 0, 0x08, 1]) + (10**9).to_bytes(4, "big")
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb") as file:
+        file.write(header)
+        file.write(bytes(40_000_000))  # the first 4% of what it declares: enough to show what a bomb is
+    monkeypatch.setattr(vaekit.core.system, "host_memory", lambda: 1_000_000_000)
+    with pytest.raises(DataError, match=r"bomb\.gz's header \(shape \(1000000000,\).*would need 2\.0 GB"):
+        read_idx(path)
+    assert path.stat().st_size < 100_000

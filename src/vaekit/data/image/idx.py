@@ -13,10 +13,12 @@ import gzip
 import struct
 import zlib
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from vaekit.core.errors import DataError
+from vaekit.core.schema import check_memory
 
 # Type code -> element type. IDX stores multi-byte values big-endian.
 IDX_TYPES: dict[int, np.dtype] = {
@@ -31,43 +33,59 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """The array stored in an IDX file (gzip detected from the content), in native byte order."""
+    """The array stored in an IDX file (gzip detected from the content), in native byte order. The header is read
+    and checked first, and the size it declares against memory, so a crafted header (or a gzip bomb: a small file
+    that decompresses to gigabytes) is refused before its values are read."""
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise DataError(f"{path} is not an IDX file: it has {len(raw)} bytes, fewer than the 4-byte header")
-    zero_a, zero_b, type_code, ndim = raw[:4]
-    if zero_a != 0 or zero_b != 0:
-        raise DataError(f"{path} is not an IDX file: its magic number starts with {raw[:2].hex()}, not 0000")
-    if type_code not in IDX_TYPES:
-        known = ", ".join(f"0x{code:02X}" for code in IDX_TYPES)
-        raise DataError(f"{path} has unknown IDX type code 0x{type_code:02X}; expected one of {known}")
-    if ndim == 0:
-        raise DataError(f"{path} is not a usable IDX file: its header declares 0 dimensions")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path} is truncated: its {ndim}-dimension header needs {header} bytes, "
-                        f"the file has {len(raw)}")
-    dims = struct.unpack(f">{ndim}I", raw[4:header])
-    dtype = IDX_TYPES[type_code]
-    count = int(np.prod(dims, dtype=np.int64))
-    expected, actual = count * dtype.itemsize, len(raw) - header
-    if actual != expected:
-        problem = "truncated" if actual < expected else "corrupt (it has extra bytes)"
+    with _opened(path) as file:
+        head = _read(file, path, 4)
+        if len(head) < 4:
+            raise DataError(f"{path} is not an IDX file: it has {len(head)} bytes, fewer than the 4-byte header")
+        zero_a, zero_b, type_code, ndim = head
+        if zero_a != 0 or zero_b != 0:
+            raise DataError(f"{path} is not an IDX file: its magic number starts with {head[:2].hex()}, not 0000")
+        if type_code not in IDX_TYPES:
+            known = ", ".join(f"0x{code:02X}" for code in IDX_TYPES)
+            raise DataError(f"{path} has unknown IDX type code 0x{type_code:02X}; expected one of {known}")
+        if ndim == 0:
+            raise DataError(f"{path} is not a usable IDX file: its header declares 0 dimensions")
+        sizes = _read(file, path, 4 * ndim)
+        if len(sizes) < 4 * ndim:
+            raise DataError(f"{path} is truncated: its {ndim}-dimension header needs {4 + 4 * ndim} bytes, "
+                            f"the file has {4 + len(sizes)}")
+        dims = struct.unpack(f">{ndim}I", sizes)
+        dtype = IDX_TYPES[type_code]
+        count = int(np.prod(dims, dtype=object))  # Python integers: 4 dimensions of 2**32 do not overflow
+        expected = count * dtype.itemsize
+        check_memory(2 * expected, f"{path}'s header (shape {dims}, {dtype.itemsize}-byte values)",
+                     "use a smaller file; download it again if it should be MNIST's")  # the bytes and the array
+        raw = _read(file, path, expected)
+        # what follows (a file with extra bytes is not what its header says), read far enough to meet a damaged
+        # gzip stream's end but no further: a bomb's gigabytes after the values are never decompressed
+        extra = _read(file, path, 1 << 20)
+    if len(raw) != expected or extra:
+        problem = "truncated" if len(raw) < expected else "corrupt (it has extra bytes)"
+        shown = len(raw) if len(raw) < expected else "more"
         raise DataError(f"{path} is {problem}: its header says shape {dims}, {expected} bytes of data, "
-                        f"but it holds {actual}; download it again")
-    array = np.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(dims)
+                        f"but it holds {shown}; download it again")
+    array = np.frombuffer(raw, dtype=dtype, count=count).reshape(dims)
     # astype copies into native byte order, which also makes the array writable (frombuffer's is not).
     return array.astype(dtype.newbyteorder("="))
 
 
-def _read_bytes(path: Path) -> bytes:
+def _opened(path: Path) -> IO[bytes]:
+    """The file's bytes as a stream: decompressed on the fly where it starts with gzip's magic bytes."""
     try:
         with open(path, "rb") as file:
-            raw = file.read()
-        if raw[:2] == GZIP_MAGIC:
-            return gzip.decompress(raw)
-        return raw
+            gzipped = file.read(2) == GZIP_MAGIC
+        return gzip.open(path, "rb") if gzipped else open(path, "rb")
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _read(file: IO[bytes], path: Path, size: int) -> bytes:
+    try:
+        return file.read(size)
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:
         raise DataError(f"{path} is a damaged gzip file ({error}); download it again") from None
     except OSError as error:
