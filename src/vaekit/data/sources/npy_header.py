@@ -6,7 +6,7 @@ declare: np.load believes a header, so a 1.2 KB file that declares 10^9 examples
                                             # a tar member)
 
 Each array's declared bytes (shape x itemsize) must be there (a file shorter than its header says is truncated),
-its dtype must hold numbers (an object dtype would be unpickled), and all of them, with the float32 copy vaekit
+its dtype must hold no Python objects (they would be unpickled), and all of them, with the float32 copy vaekit
 makes, must fit in this machine's memory. For a .npz the sizes come from the zip's listing (what each member
 decompresses to: a zip bomb declares its size there too, and the reader stops at it). A failure is one DataError
 line naming the file, the array and the field.
@@ -52,8 +52,9 @@ class ArrayHeader:
 
 
 def read_npy_header(stream: BinaryIO, size: int, where: str) -> ArrayHeader:
-    """The header at the start of `stream` (`size` bytes in all, header included), when the values it declares
-    are numbers and fit in those bytes; else a one-line DataError naming `where` and the field."""
+    """The header at the start of `stream` (`size` bytes in all, header included), when its values hold no Python
+    objects and fit in those bytes; else a one-line DataError naming `where` and the field. (Which dtypes make
+    examples or labels is for the reader of the values to say: as_examples, as_labels.)"""
     try:
         version = npy_format.read_magic(stream)
         reader = _READERS.get(version)
