@@ -180,7 +180,8 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
     model = opened.model
     kind = _kind(opened)
     path = Path(out or Path(run) / kind.default_output("samples"))
-    if _drawer(opened, path) is not None:  # a picture (the default output of images is one): before the work
+    drawer = _drawer(opened, path)
+    if drawer is not None:  # a picture (the default output of images is one): before the work
         check_picture_fits(count, "samples", f"-n {count}", tile_shape=model.data_shape)
     check_decoded_fits(model, count, "samples", f"-n {count}", _beam(decode, beam_width))
     generator = torch.Generator(device=model.device).manual_seed(seed)
@@ -192,7 +193,6 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
                            decode=decoder(model, decode, beam_width, seed))
     check_finite_outputs(samples, "samples")
     per_row = int(np.ceil(np.sqrt(count)))
-    drawer = _drawer(opened, path)
     if drawer is not None:
         from vaekit.plots.example_figures import samples_figure
         from vaekit.tasks.images import class_names_of
