@@ -40,8 +40,11 @@ def check_within_training(model: torch.nn.Module, x: torch.Tensor, columns: Sequ
                           ids: Sequence[Any] | None = None) -> None:
     """A VaekitError naming the first row and column whose observed value lies more than FAR_SDS training
     standard deviations from the training mean (only runs that standardize, or a mixed table, have that scale)."""
+    # a recorded scale: the model's standardization, or a likelihood with encoder inputs of its own (today only a
+    # mixed table's, which standardizes its continuous columns); else data in a fixed range, checked elsewhere
+    # against the likelihood's support. (A declared `standardizes_inputs` on likelihoods would say it outright.)
     if model.is_image or not (model.standardize or model.likelihood.encoder_input_width() is not None):
-        return  # no recorded scale (data in a fixed range are checked against the likelihood's support)
+        return
     x = x.detach().cpu()
     observed = ~torch.isnan(x)
     z = encoder_scale(model, x).reshape(len(x), -1)
