@@ -227,3 +227,18 @@ def test_decoding_counts_a_text_models_step_logits_and_an_images_outputs(monkeyp
     with pytest.raises(ConfigError, match=r"^-n 1001: 1,001 samples need about .* GB to decode \(780 bytes each: "
                        r"the examples of shape \(9,\) and the decoder's outputs\), more than half of the"):
         check_decoded_fits(text, 1001, "samples", "-n 1001")
+
+
+def test_the_python_pictures_are_bounded_before_decoding(digits_run) -> None:
+    import vaekit
+    from vaekit.core.errors import VaekitError
+    from vaekit.tasks.images import manifold_figure, reconstructions_picture, samples_picture
+
+    model = vaekit.load(digits_run)
+    with pytest.raises(VaekitError, match=r"n=1,000,000: a picture of 1,000,000 samples is too large"):
+        samples_picture(model, n=1_000_000)
+    with pytest.raises(VaekitError, match=r"steps=1,000: a picture of 1,000,000 manifold images"):
+        manifold_figure(model, torch.eye(2), steps=1000)
+    with pytest.raises(VaekitError, match=r"5,000 examples: a picture of 10,000 inputs and reconstructions"):
+        reconstructions_picture(model, torch.rand(5000, 1, 8, 8))
+    assert len(samples_picture(model, n=16).axes) >= 1  # a picture of the usual size is drawn

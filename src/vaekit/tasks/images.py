@@ -20,6 +20,7 @@ import torch
 from matplotlib.figure import Figure
 
 from vaekit.data.kinds import data_kind
+from vaekit.model.size import check_picture_fits
 from vaekit.model.vae import VAE
 from vaekit.plots.example_figures import Draw, reconstructions_figure, samples_figure
 from vaekit.plots.image_rows import Row, image_rows_figure
@@ -84,6 +85,8 @@ def reconstructions_picture(model: VAE, x: torch.Tensor, ncol: int = PER_ROW, y:
     """Inputs, each row above the row of their reconstructions at the posterior mean; labels y for a CVAE.
     Table rows: the inputs beside their reconstructions, each column on its own scale (`info`: the run's data
     description, which names the columns and their categories)."""
+    check_picture_fits(2 * len(x), "inputs and reconstructions", f"{len(x):,} examples", per_row=ncol,
+                       tile_shape=model.data_shape)
     x = x.to(model.device)
     recon = model.reconstruct(x, y=y)
     draw = example_drawer(model.data_kind, info)
@@ -104,6 +107,8 @@ def samples_picture(model: VAE, n: int = 64, seed: int = 0, ncol: int = PER_ROW,
     """Decoded prior samples (the likelihood mean at z ~ p(z)), repeatable through `seed`. A conditional VAE
     draws `n` of class `label`, or without one a grid with one row of `ncol` samples per class, each row named
     by `class_names`."""
+    check_picture_fits(n if model.num_classes is None or label is not None else model.num_classes * ncol,
+                       "samples", f"n={n:,}", per_row=ncol, tile_shape=model.data_shape)
     generator = torch.Generator(device=model.device).manual_seed(seed)
     labels = None
     if model.num_classes is not None:
@@ -167,6 +172,8 @@ def manifold_figure(model: VAE, directions: torch.Tensor, steps: int = 15, label
                     class_names: Sequence[str] | None = None) -> Figure:
     """The manifold picture: images decoded on a grid of latent points, the value along each direction written
     under the columns and beside the rows."""
+    check_picture_fits(steps * steps if directions.shape[0] > 1 else steps, "manifold images", f"steps={steps:,}",
+                       per_row=steps, tile_shape=model.data_shape)
     images = manifold_images(model, directions, steps, label).cpu()
     if spectrogram_scale(model.data_kind) is not None:  # log-mel values: magma over their own range, not grey
         images = spectrogram_colours(images.float().mean(1), SpectrogramScale()).flip(-2)  # low bands at the bottom
