@@ -64,7 +64,8 @@ def main() -> None:
     print(json.dumps({"readers": results, "cases": sum(r["cases"] for r in results.values()),
                       "seconds": round(seconds, 1), "peak_mb": round(peak), "seed": args.seed,
                       "address_space_headroom_gb": fuzz.HEADROOM / 1024 ** 3,
-                      "machine_memory_told_mb": fuzz.MACHINE / 1024 ** 2}))
+                      "machine_memory_told_mb": fuzz.MACHINE / 1024 ** 2,
+                      "vkz_machine_memory_told_mb": fuzz.VKZ_MACHINE / 1024 ** 2}))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 with a correct SHA-256, byte flips, truncations, nesting), .npy and .npz files (headers declaring any shape and
 dtype, in a file or a zip member) and vocabulary.json. Every call must give a valid result or a VaekitError of one
 line: never another exception, never a hang (an alarm), never an allocation beyond the memory check (the readers
-are told the machine has 512 MB, under an address-space limit of the process's size + 2 GB).
+are told the machine has 512 MB, the .vkz reader 2 MB: see VKZ_MACHINE; all under an address-space limit of the
+process's size + 2 GB).
 
 The cases are drawn the same way on every run (derandomize), so a failure here is one anyone can reproduce;
 bench/fuzz_files.py draws many more from the same strategies, at random, and reports the cases, time and memory.
@@ -42,6 +43,10 @@ from vaekit.tasks.compression.file_format import signed, unpack
 
 HEADROOM = 2 * 1024 ** 3     # the address space a call may add
 MACHINE = 512 * 1024 ** 2    # the memory the readers are told this machine has
+# decompress works in proportion to the header's count, which only memory bounds (a crafted count decodes as long
+# as that many examples take, then the examples' SHA-256 refuses them): told 2 MB, the .vkz reader takes at most
+# some 10,000 examples of the small model, a few seconds
+VKZ_MACHINE = 2 * 1024 ** 2
 CALL_SECONDS = 20            # a call that takes longer has hung
 SPECIAL = ["<pad>", "<unk>", "<s>", "</s>"]
 FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None,
@@ -60,9 +65,9 @@ def _virtual_size() -> int:
 
 
 @contextlib.contextmanager
-def bounded() -> Iterator[None]:
+def bounded(machine: int = MACHINE) -> Iterator[None]:
     """For the body: an address-space limit of the current size + HEADROOM, an alarm after CALL_SECONDS, and
-    system.host_memory() saying MACHINE; all restored after."""
+    system.host_memory() saying `machine`; all restored after."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = _virtual_size() + HEADROOM
     if hard != resource.RLIM_INFINITY:
@@ -74,7 +79,7 @@ def bounded() -> Iterator[None]:
 
     previous = signal.signal(signal.SIGALRM, hung)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    system.host_memory = lambda: MACHINE
+    system.host_memory = lambda: machine
     signal.alarm(CALL_SECONDS)
     try:
         yield
@@ -85,9 +90,9 @@ def bounded() -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def outcome(call: Callable[[], Any]) -> Any:
+def outcome(call: Callable[[], Any], machine: int = MACHINE) -> Any:
     """What `call` returns, or None when it raised a one-line VaekitError; any other exception propagates."""
-    with bounded():
+    with bounded(machine):
         try:
             return call()
         except VaekitError as error:
@@ -196,7 +201,7 @@ def damaged_files(draw: st.DrawFn, base: bytes) -> bytes:
 
 def decompressed(model: torch.nn.Module, data: bytes) -> bool:
     """decompress, and what the CLI then reads of the header, on any bytes: whether they gave examples."""
-    result = outcome(lambda: decompress_with_header(model, data, "fuzz.vkz"))
+    result = outcome(lambda: decompress_with_header(model, data, "fuzz.vkz"), VKZ_MACHINE)
     if result is not None:
         x, header = result
         assert x.shape == (header["count"], *model.data_shape)

@@ -5,6 +5,11 @@ field is checked against its declared type and bounds, and the fields against ea
 ramp against batch_size); `api` then checks them against the model that decodes them (weights, shape, levels,
 initial words) and against this machine's memory. A header that fails gets one line naming its field.
 
+What no check can bound is the time a crafted count takes: examples can cost almost nothing (the same image
+again and again), so a small payload may hold many, and a payload that was not written for its header decodes
+to garbage only the examples' SHA-256 refuses, at the end. Decoding works in proportion to the declared count,
+as encoding that many examples did; the memory check of the output is what bounds the count.
+
     header = check_header(json_header, version=1, where="x.vkz")   # DataError: "x.vkz: field count must be ..."
 """
 
