@@ -19,9 +19,9 @@ import vaekit
 from vaekit.core import system
 from vaekit.core.errors import DataError, VaekitError
 from vaekit.core.schema import Field, check, json_depth, loads
+from vaekit.data.common.npy_header import check_array_file
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.sources.arrays import load_array_file
-from vaekit.data.sources.npy_header import check_array_file
 from vaekit.data.table.reader import load_table
 from vaekit.data.text.vocabulary import MAX_TOKEN_CHARS, build_vocabulary, read_vocabulary
 from vaekit.tasks.compression import compress, decompress

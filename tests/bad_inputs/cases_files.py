@@ -141,3 +141,25 @@ CASES = [
     Case("files-vocabulary-unknown-field", r"field counts is not one this format has", api=read,
          setup=vocabulary(json.dumps({"tokens": SPECIAL, "counts": [0, 0, 0, 0]}))),
 ]
+
+
+def _png(name: str, size: tuple[int, int]):  # type: ignore[no-untyped-def]
+    def setup(w: Workspace) -> None:
+        from PIL import Image
+
+        Image.new("L", size).save(w.path(name))
+    return setup
+
+
+# the other readers of a user's .npy: a series file and an inpainting mask; a mask picture of another size
+CASES += [
+    Case("files-series-npy-header-billion-examples", r"series\.npy is truncated: its header's shape "
+         r"\(1000000000, 50, 1\)", ["train", "--data", "series:path={root}/series.npy", "--out", "{root}/new"],
+         setup=lambda w: w.write("series.npy", npy_bytes("(1000000000, 50, 1)"))),
+    Case("files-mask-npy-header-billion-examples", r"mask\.npy is truncated: its header's shape \(1000000000, 8, 8\)",
+         ["inpaint", "{run}", "--mask", "{root}/mask.npy", "--out", "{root}/i.png"],
+         setup=lambda w: w.write("mask.npy", npy_bytes("(1000000000, 8, 8)", "|b1"))),
+    Case("files-mask-png-of-another-size", r"--mask .*mask\.png is 4000x3000, but the images are 8x8",
+         ["inpaint", "{run}", "--mask", "{root}/mask.png", "--out", "{root}/i.png"],
+         setup=_png("mask.png", (4000, 3000))),
+]

@@ -20,6 +20,7 @@ import numpy as np
 from vaekit.core.errors import DataError
 from vaekit.core.registry import DATASETS
 from vaekit.data.common.locate import find_file, search_folders
+from vaekit.data.common.npy_header import check_array_file
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.source_settings import SOURCE_SETTINGS, parse_settings
 from vaekit.data.common.split import split_with_rows
@@ -45,6 +46,7 @@ def load_dsprites_file(path: Path, options: LoadOptions, n: int = 0, seed: int =
                        ) -> Dataset:
     """dSprites from its .npz file: all examples, or n of them drawn without replacement with `seed`; split by
     options.seed."""
+    check_array_file(path, KEYS)  # the headers of the arrays read, before np.load allocates what they declare
     try:
         with np.load(path, allow_pickle=False) as loaded:
             images, values, classes = (loaded[key] for key in KEYS)

@@ -22,6 +22,7 @@ import numpy as np
 from vaekit.core.errors import DataError
 from vaekit.core.paths import unusable
 from vaekit.core.registry import DATASETS
+from vaekit.data.common.npy_header import check_array_file
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.source_settings import SOURCE_SETTINGS, parse_settings
 from vaekit.data.common.split import split_with_rows
@@ -80,6 +81,7 @@ def load_series(options: LoadOptions) -> Dataset:
         raise DataError("series data come from a .npy file (N, T, C): write --data series:path=FILE.npy")
     if not path.is_file():
         raise DataError(f"series file {unusable(path)}")
+    check_array_file(path)  # its header, before np.load allocates what it declares
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:

@@ -1,5 +1,5 @@
 """Datasets stored as NumPy .npy / .npz files (never unpickled: allow_pickle=False; every array's header checked
-first, npy_header.py, so that no header makes np.load allocate more than the file holds or the machine has).
+first, data/common/npy_header.py, so that no header makes np.load allocate more than the file holds or the machine has).
 
     load_array_file(Path("faces.npy"), options)       # (N, ...) examples, split by options.seed
     load_array_file(Path("mnist.npz"), options)       # x_train, y_train, x_test, y_test: that split
@@ -20,12 +20,12 @@ import numpy as np
 
 from vaekit.core.errors import DataError
 from vaekit.data.common.convert import as_examples, as_labels
+from vaekit.data.common.npy_header import check_array_file
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
 from vaekit.data.dataset import Dataset
 from vaekit.data.image.dsprites import KEYS as DSPRITES_KEYS
 from vaekit.data.image.dsprites import is_dsprites_file, load_dsprites_file
-from vaekit.data.sources.npy_header import check_array_file
 
 
 def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:

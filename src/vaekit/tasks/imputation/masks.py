@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from vaekit.core.errors import VaekitError
+from vaekit.data.common.npy_header import check_array_file
 
 NAMED = ("lower-half", "upper-half", "left-half", "right-half", "center")
 
@@ -54,6 +55,7 @@ def _from_file(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
         raise VaekitError(f"--mask {path}: not lower-half, upper-half, left-half, right-half, center, random:P, "
                           "or an existing .npy or .png file")
     if path.suffix.lower() == ".npy":
+        check_array_file(path)  # its header, before np.load allocates what it declares
         try:
             array = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as error:
@@ -61,7 +63,14 @@ def _from_file(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
     elif path.suffix.lower() == ".png":
         from PIL import Image
 
-        array = np.asarray(Image.open(path).convert("L")) > 0
+        try:
+            with Image.open(path) as picture:  # its header: the size is checked before a pixel is decoded
+                if picture.size != (shape[3], shape[2]):
+                    raise VaekitError(f"--mask {path} is {picture.size[0]}x{picture.size[1]}, but the images are "
+                                      f"{shape[3]}x{shape[2]}; give a mask of their size")
+                array = np.asarray(picture.convert("L")) > 0
+        except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+            raise VaekitError(f"--mask {path} is not a readable .png file ({error})") from None
     else:
         raise VaekitError(f"--mask {path}: a mask file is a .npy array or a .png picture")
     if array.dtype.kind not in "biuf":
