@@ -45,6 +45,7 @@ class ArrayHeader:
     name: str
     shape: tuple[int, ...]
     dtype: np.dtype
+    fortran_order: bool = False
 
     @property
     def nbytes(self) -> int:
@@ -61,7 +62,7 @@ def read_npy_header(stream: BinaryIO, size: int, where: str) -> ArrayHeader:
         if reader is None:  # 3.0 only adds UTF-8 names of structured fields, which vaekit does not read
             raise DataError(f"{where} is in .npy format version {version[0]}.{version[1]}, which vaekit does not read; "
                             "save it with numpy.save")
-        shape, _, dtype = reader(stream)
+        shape, fortran_order, dtype = reader(stream)
         offset = stream.tell()
     except DataError:
         raise
@@ -73,7 +74,7 @@ def read_npy_header(stream: BinaryIO, size: int, where: str) -> ArrayHeader:
                         f"header's descr is {str(dtype)!r}); save plain numeric arrays")
     if any(extent < 0 for extent in shape):
         raise DataError(f"{where}: its header's shape {shape} has a negative extent; save it again with numpy.save")
-    header = ArrayHeader(where, tuple(shape), dtype)
+    header = ArrayHeader(where, tuple(shape), dtype, bool(fortran_order))
     if size - offset < header.nbytes:
         raise DataError(f"{where} is truncated: its header's shape {header.shape} of {dtype} needs {header.nbytes:,} "
                         f"bytes, but {max(size - offset, 0):,} follow the header; copy the whole file again")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import math
 import tarfile
-import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 from vaekit.core import system
 from vaekit.core.errors import DataError
 from vaekit.data.common.convert import as_examples
+from vaekit.data.common.npy_header import read_npy_header
 from vaekit.data.image.folder import IMAGE_SUFFIXES, PILLOW_ERRORS
 from vaekit.data.streaming.readers import Block, RowReader, _image, _scaled
 
@@ -107,27 +107,20 @@ class TarShards(RowReader):
 
 
 def npy_member(data: bytes, where: str) -> np.ndarray:
-    """The array of a .npy member's bytes, its header checked first: numbers only (an object array would be
-    unpickled), and the shape times the item size no more than the bytes that follow the header (numpy allocates
-    what the header declares before it reads a byte)."""
+    """The array of a .npy member's bytes, its header checked first (data/common/npy_header.py: numbers only, an
+    object array would be unpickled; the shape times the item size no more than the bytes that follow the header,
+    as numpy allocates what the header declares before it reads a byte), then that it holds exactly those bytes."""
     buffer = io.BytesIO(data)
-    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-    try:
-        version = np.lib.format.read_magic(buffer)
-        if version not in readers:
-            raise ValueError(f".npy format version {version[0]}.{version[1]} is not one vaekit reads (1.0 or 2.0)")
-        shape, fortran, dtype = readers[version](buffer)
-    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as error:  # numpy parses it as Python
-        raise DataError(f"cannot read the .npy of {where}: {' '.join(str(error).split())}") from None
-    if dtype.hasobject or dtype.fields is not None:
-        raise DataError(f"the .npy of {where} holds {dtype} values (Python objects or records), which vaekit never "
-                        "unpickles; save the examples as a numeric array")
-    declared, held = math.prod(shape) * dtype.itemsize, len(data) - buffer.tell()
-    if declared != held:
-        raise DataError(f"the .npy of {where} declares shape {shape} {dtype} ({declared:,} bytes) but holds "
-                        f"{held:,} bytes of data: it is damaged or crafted")
-    return np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=buffer.tell()).reshape(
-        shape, order="F" if fortran else "C")
+    header = read_npy_header(buffer, len(data), f"the .npy of {where}")
+    if header.dtype.fields is not None:
+        raise DataError(f"the .npy of {where} holds {header.dtype} values (records), not numbers; save the examples "
+                        "as a numeric array")
+    held = len(data) - buffer.tell()
+    if header.nbytes != held:
+        raise DataError(f"the .npy of {where} declares shape {header.shape} {header.dtype} ({header.nbytes:,} bytes) "
+                        f"but holds {held:,} bytes of data: it is damaged or crafted")
+    return np.frombuffer(data, dtype=header.dtype, count=math.prod(header.shape), offset=buffer.tell()).reshape(
+        header.shape, order="F" if header.fortran_order else "C")
 
 
 def check_member_size(member: tarfile.TarInfo, shard: Path) -> None:
