@@ -14,8 +14,8 @@ import torch
 import vaekit
 from conftest import invoke
 from vaekit import VAEImputer
-from vaekit.cli.outputs import check_outputs_apart, files_written
 from vaekit.core.errors import VaekitError
+from vaekit.data.writers import check_outputs_apart, files_written
 from vaekit.tasks import imputation
 from vaekit.tasks.imputation import impute
 from vaekit.tasks.imputation.ranges import FAR_SDS, check_complete, check_within_training

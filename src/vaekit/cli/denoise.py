@@ -19,11 +19,17 @@ from vaekit.cli.outputs import (
     _columns,
     _open,
     _values,
-    check_outputs_apart,
     data_labels,
 )
 from vaekit.core.errors import VaekitError
-from vaekit.data.writers import IMAGE_SUFFIXES, TABLE_SUFFIXES, save_array_with_ids, save_batch, save_table
+from vaekit.data.writers import (
+    IMAGE_SUFFIXES,
+    TABLE_SUFFIXES,
+    check_outputs_apart,
+    save_array_with_ids,
+    save_batch,
+    save_table,
+)
 from vaekit.model.size import check_picture_fits
 
 if TYPE_CHECKING:

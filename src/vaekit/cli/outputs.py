@@ -108,37 +108,6 @@ def example_name(index: int, ids: np.ndarray) -> str:
     return f"example {index}" + ("" if identity == str(index) else f"\nid {identity}")
 
 
-def files_written(path: Path, labels: bool = False) -> list[Path]:
-    """Every file an output named `path` writes: an .npy array has its ids beside it in NAME-ids.npy (and its
-    labels in NAME-labels.npy), as data.writers.save_array_with_ids names them; any other output is one file."""
-    if path.suffix.lower() != ".npy":
-        return [path]
-    beside = ["ids", "labels"] if labels else ["ids"]
-    return [path, *(path.with_name(f"{path.stem}-{what}.npy") for what in beside)]
-
-
-def check_outputs_apart(outputs: dict[str, Path | None], labels: bool = False) -> None:
-    """Refuse, before anything is written, two outputs of one call that would write the same file (a file beside
-    an .npy included): `--out a.npy --noisy-out a-ids.npy` wrote the noisy inputs over the ids of the first.
-
-        check_outputs_apart({"--out": Path(out), "--noisy-out": None if noisy_out is None else Path(noisy_out)})
-    """
-    seen: dict[Path, tuple[str, Path]] = {}
-    for option, path in outputs.items():
-        if path is None:
-            continue
-        for written in files_written(path, labels):
-            key = written.resolve()
-            if key in seen and seen[key][0] != option:
-                other, first = seen[key]
-                if first.resolve() == path.resolve():
-                    raise VaekitError(f"{other} and {option} both name {path}: one would overwrite the other; give "
-                                      "two files")
-                raise VaekitError(f"{other} {first} and {option} {path} would both write {written} (an .npy's ids "
-                                  "go beside it in NAME-ids.npy): one would overwrite the other; give names apart")
-            seen.setdefault(key, (option, path))
-
-
 def _beam(decode: str | None, beam_width: int | None) -> int:
     """The prefixes a decoding keeps per example: a beam search's width, else one."""
     return (beam_width or DEFAULT_BEAM_WIDTH) if decode == "beam" else 1

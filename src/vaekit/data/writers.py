@@ -40,15 +40,50 @@ def save_batch(path: str | Path, batch: torch.Tensor, ncol: int = 8, columns: li
     raise VaekitError(f"{path}: choose an output ending in .png, .npy, .csv or .parquet")
 
 
+def beside(path: Path, what: str) -> Path:
+    """The file beside an .npy output that holds its rows' `what` ("ids", "labels"): NAME-ids.npy."""
+    return path.with_name(f"{path.stem}-{what}.npy")
+
+
+def files_written(path: Path, labels: bool = False) -> list[Path]:
+    """Every file an output named `path` writes: an .npy array has its ids beside it in NAME-ids.npy (and its
+    labels in NAME-labels.npy), as save_array_with_ids names them; any other output is one file."""
+    if path.suffix.lower() != ".npy":
+        return [path]
+    return [path, *(beside(path, what) for what in (["ids", "labels"] if labels else ["ids"]))]
+
+
+def check_outputs_apart(outputs: dict[str, Path | None], labels: bool = False) -> None:
+    """Refuse, before anything is written, two outputs of one call that would write the same file (a file beside
+    an .npy included): `--out a.npy --noisy-out a-ids.npy` wrote the noisy inputs over the ids of the first.
+
+        check_outputs_apart({"--out": Path(out), "--noisy-out": None if noisy_out is None else Path(noisy_out)})
+    """
+    seen: dict[Path, tuple[str, Path]] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        for written in files_written(path, labels):
+            key = written.resolve()
+            if key in seen and seen[key][0] != option:
+                other, first = seen[key]
+                if first.resolve() == path.resolve():
+                    raise VaekitError(f"{other} and {option} both name {path}: one would overwrite the other; give "
+                                      "two files")
+                raise VaekitError(f"{other} {first} and {option} {path} would both write {written} (an .npy's ids "
+                                  "go beside it in NAME-ids.npy): one would overwrite the other; give names apart")
+            seen.setdefault(key, (option, path))
+
+
 def save_array_with_ids(path: Path, values: np.ndarray, ids: np.ndarray, labels: np.ndarray | None = None) -> Path:
     """`values` as NAME.npy, in row order, with the rows' ids in NAME-ids.npy and their labels (if any) in
     NAME-labels.npy beside it: an array has no column for them."""
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
         np.save(handle, values)
-    with atomic_path(path.with_name(f"{path.stem}-ids.npy")) as tmp, tmp.open("wb") as handle:
+    with atomic_path(beside(path, "ids")) as tmp, tmp.open("wb") as handle:
         np.save(handle, ids)
     if labels is not None:
-        with atomic_path(path.with_name(f"{path.stem}-labels.npy")) as tmp, tmp.open("wb") as handle:
+        with atomic_path(beside(path, "labels")) as tmp, tmp.open("wb") as handle:
             np.save(handle, labels)
     return path
 
