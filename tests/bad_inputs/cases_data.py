@@ -162,3 +162,19 @@ CASES += [
          r"machine's memory; use fewer or smaller images", ["embed", "{run}", "--data", "{root}/faces", "--out",
                                                             "{root}/z.npy"], setup=_small_machine_with_faces),
 ]
+
+
+def _small_machine_with_a_csv(w: Workspace) -> None:
+    """A CSV of 3,000 rows (about 60 kB), on a machine of 100 kB: parsed, it would not fit."""
+    import vaekit.core.system
+
+    w.write("big.csv", "a,b,c\n" + "".join(f"{i},{i * 2},{i % 7}\n" for i in range(3000)))
+    w.monkeypatch.setattr(vaekit.core.system, "host_memory", lambda: 100_000)
+
+
+CASES += [
+    Case("csv-larger-than-memory", r"big\.csv \([\d,]+ bytes of CSV\) would need .*more than the .* of this "
+         r"machine's memory; use a smaller table, or save it as Parquet", ["train", "--data", "{root}/big.csv",
+                                                                        "--out", "{root}/new"],
+         setup=_small_machine_with_a_csv),
+]

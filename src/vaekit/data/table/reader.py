@@ -239,6 +239,9 @@ def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, 
 CELL_BYTES = 24
 
 
+CSV_EXPANSION = 4  # bytes in memory per byte of CSV, at least: numbers of 2 to 8 characters as float64
+
+
 def check_parquet_metadata(path: Path) -> None:
     """A one-line DataError when a Parquet file's metadata (its footer: read alone, nothing else) declares more
     rows and columns than this machine's memory holds once read: a footer is believed by the reader, which
@@ -263,6 +266,10 @@ def _read(path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".parquet":
             check_parquet_metadata(path)
             return pd.read_parquet(path)
+        # a CSV has no header of sizes: its bytes are the bound (a cell of text takes a few bytes, and pandas holds
+        # it as 8 or more, with copies while it parses)
+        check_memory(path.stat().st_size * CSV_EXPANSION, f"{path} ({path.stat().st_size:,} bytes of CSV)",
+                     "use a smaller table, or save it as Parquet and stream it (data.streaming: on)")
         return pd.read_csv(path)
     except DataError:  # the metadata's own one line
         raise
