@@ -51,6 +51,8 @@ def test_a_worker_ends_when_its_launcher_is_killed_outright() -> None:
 def test_outside_a_launch_nothing_is_asked(monkeypatch) -> None:
     monkeypatch.delenv(launch.LAUNCHER, raising=False)
     launch.die_with_launcher()  # no launcher: returns, and this process goes on
+    monkeypatch.setenv(launch.LAUNCHER, str(os.getpid()))
+    launch.die_with_launcher()  # the launcher itself (a test that launched, then trains in-process): goes on
     assert os.getpid() > 0
 
 
@@ -62,6 +64,7 @@ def test_a_launch_leaves_no_temporary_folder(tmp_path, monkeypatch) -> None:
     status = launch.start_torchrun(1, ["--data", "digits", "--epochs", "1", "--hidden", "16", "--quiet", "--out",
                                        str(tmp_path / "run")])
     assert status == 0
+    assert launch.LAUNCHER not in os.environ  # the launcher's own process may train in itself afterwards
     # torchrun made a torchelastic_* folder of logs per launch; torch's compile cache (torchinductor_USER, one
     # folder reused by every process) is not a launch's
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("torchelastic")] == []

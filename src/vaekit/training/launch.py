@@ -37,9 +37,9 @@ def start_torchrun(nproc: int, arguments: list[str]) -> int:
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("torch.distributed"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
-    os.environ[LAUNCHER] = str(os.getpid())
     options = get_args_parser().parse_args(["--standalone", f"--nproc-per-node={nproc}", f"--log-dir={os.devnull}",
                                             "--module", "vaekit", "train", *arguments])
+    os.environ[LAUNCHER] = str(os.getpid())  # for the workers only: taken away again below
     try:
         run(options)
     except ChildFailedError as failed:
@@ -55,6 +55,8 @@ def start_torchrun(nproc: int, arguments: list[str]) -> int:
         return 128 + int(stopped.sigval)
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
+    finally:
+        os.environ.pop(LAUNCHER, None)  # this process (a notebook, a test) may train in itself later
     return 0
 
 
@@ -62,8 +64,8 @@ def die_with_launcher() -> None:
     """In a worker that `start_torchrun` started: be killed when the launcher ends, however it ends (Linux's
     parent-death signal); a launcher already gone means this worker ends now. Elsewhere, nothing."""
     launcher = os.environ.get(LAUNCHER, "")
-    if not launcher.isdigit() or not sys.platform.startswith("linux"):
-        return
+    if not launcher.isdigit() or int(launcher) == os.getpid() or not sys.platform.startswith("linux"):
+        return  # not a worker (a process is never its own worker)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != int(launcher):  # it ended before the signal was asked for
