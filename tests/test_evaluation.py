@@ -105,4 +105,4 @@ def test_a_binarized_run_is_scored_on_binarized_data_and_a_damaged_evaluation_is
     assert "exact discrete log-likelihood of binary data" in output
     (run / "evaluation.json").write_text("{not json")
     code, output = invoke("report", run)
-    assert code == 2 and "cannot build a report" in output and len(output.strip().splitlines()) == 1
+    assert code == 2 and "evaluation.json is not valid JSON" in output and len(output.strip().splitlines()) == 1

@@ -113,7 +113,7 @@ def test_a_gumbel_softmax_code_needs_whole_categoricals_and_an_objective_that_se
         check_config(Config.from_dict({"model": {**GUMBEL, "latent_dim": 10}}))
     with pytest.raises(ConfigError, match="trains with objective elbo or denoising, not iwae"):
         check_config(Config.from_dict({"model": GUMBEL, "objective": {"name": "iwae"}}))
-    with pytest.raises(ConfigError, match="temperature positive"):
+    with pytest.raises(ConfigError, match="temperature must be positive, got 0.0"):
         check_config(Config.from_dict({"model": {**GUMBEL, "temperature": 0.0}}))
     model = build_model(Config.from_dict({"model": GUMBEL}).model, (7,), "vector")
     assert model.latent_dim == 12 and model.prior.event_shape == (12,)
