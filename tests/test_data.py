@@ -593,3 +593,15 @@ def test_read_idx_checks_the_declared_size_before_decompressing(tmp_path: Path, 
     with pytest.raises(DataError, match=r"bomb\.gz's header \(shape \(1000000000,\).*would need 2\.0 GB"):
         read_idx(path)
     assert path.stat().st_size < 100_000
+
+
+def test_read_idx_reads_a_lying_header_in_blocks(tmp_path: Path) -> None:
+    """A header that declares 10^7 images of 28x28 over a file that holds a thousandth of them: refused as
+    truncated after reading what is there, in blocks (never one read of the declared 7.8 GB)."""
+    path = tmp_path / "lying.gz"
+    with gzip.open(path, "wb") as file:
+        file.write(bytes([0, 0, 0x08, 3]) + (10**7).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2)
+        file.write(bytes(7_840_000))
+    with pytest.raises(DataError, match=r"is truncated: its header says shape \(10000000, 28, 28\), "
+                                        r"7,840,000,000 bytes of data, but it holds 7,840,000"):
+        read_idx(path)

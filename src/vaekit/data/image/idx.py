@@ -59,18 +59,22 @@ def read_idx(path: str | Path) -> np.ndarray:
         expected = count * dtype.itemsize
         check_memory(2 * expected, f"{path}'s header (shape {dims}, {dtype.itemsize}-byte values)",
                      "use a smaller file; download it again if it should be MNIST's")  # the bytes and the array
-        raw = _read(file, path, expected)
+        try:  # reserved, not yet touched: the pages fill as the values are read
+            values = np.empty(count, dtype=dtype)
+        except MemoryError:
+            raise DataError(f"{path}'s header declares shape {dims}: {expected:,} bytes that cannot be allocated "
+                            "here; use a smaller file") from None
+        got = _read_into(file, path, memoryview(values).cast("B"))  # in blocks: what the file holds, no more
         # what follows (a file with extra bytes is not what its header says), read far enough to meet a damaged
         # gzip stream's end but no further: a bomb's gigabytes after the values are never decompressed
-        extra = _read(file, path, 1 << 20)
-    if len(raw) != expected or extra:
-        problem = "truncated" if len(raw) < expected else "corrupt (it has extra bytes)"
-        shown = len(raw) if len(raw) < expected else "more"
-        raise DataError(f"{path} is {problem}: its header says shape {dims}, {expected} bytes of data, "
+        extra = _read(file, path, 1 << 20) if got == expected else b""
+    if got != expected or extra:
+        problem = "truncated" if got < expected else "corrupt (it has extra bytes)"
+        shown = f"{got:,}" if got < expected else "more"
+        raise DataError(f"{path} is {problem}: its header says shape {dims}, {expected:,} bytes of data, "
                         f"but it holds {shown}; download it again")
-    array = np.frombuffer(raw, dtype=dtype, count=count).reshape(dims)
-    # astype copies into native byte order, which also makes the array writable (frombuffer's is not).
-    return array.astype(dtype.newbyteorder("="))
+    # native byte order (a copy only where the file's big-endian order differs)
+    return values.reshape(dims).astype(dtype.newbyteorder("="), copy=False)
 
 
 def _opened(path: Path) -> IO[bytes]:
@@ -81,6 +85,25 @@ def _opened(path: Path) -> IO[bytes]:
         return gzip.open(path, "rb") if gzipped else open(path, "rb")
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+BLOCK = 16 << 20  # bytes read at a time: a header that lies about its size costs at most this much more
+
+
+def _read_into(file: IO[bytes], path: Path, view: memoryview) -> int:
+    """Fill `view` from the file a block at a time; the bytes read (fewer where the file ends first)."""
+    done = 0
+    while done < len(view):
+        try:
+            got = file.readinto(view[done:done + BLOCK])
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise DataError(f"{path} is a damaged gzip file ({error}); download it again") from None
+        except OSError as error:
+            raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+        if not got:
+            break
+        done += got
+    return done
 
 
 def _read(file: IO[bytes], path: Path, size: int) -> bytes:
