@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import errno
 import io
+import math
 import os
 from typing import Any
 
@@ -162,4 +163,53 @@ def _nested_checkpoint_metadata(w: Workspace) -> None:
 CASES += [
     Case("checkpoint-metadata-nested-deep", r"checkpoint .* is corrupt .*nests 100,000 levels deep",
          ["train", "--resume", "{run}", "--epochs", "9"], setup=_nested_checkpoint_metadata),
+]
+
+
+def _checkpoint_not_finite(prefix: str, value: float):  # type: ignore[no-untyped-def]
+    """Setup that sets every float tensor of the run's checkpoint whose name starts with `prefix` to `value`,
+    keeping the file's metadata (a checkpoint damaged on disk or edited: training never saves one)."""
+    def setup(w: Workspace) -> None:
+        from safetensors import safe_open
+        from safetensors.torch import load_file, save_file
+
+        path = str(w.run / "checkpoint.safetensors")
+        with safe_open(path, framework="pt") as handle:
+            metadata = handle.metadata()
+        tensors = load_file(path)
+        for name, tensor in tensors.items():
+            if name.startswith(prefix) and tensor.is_floating_point():
+                tensor.fill_(value)
+        save_file(tensors, path, metadata=metadata)
+    return setup
+
+
+def _evaluation_not_finite(w: Workspace) -> None:
+    """The run's own evaluation.json, current (it names the run's weights), with every number NaN."""
+    import json
+
+    from vaekit.tasks.evaluation.provenance import file_sha256
+
+    numbers = {"examples": 360, "k": 2, "neg_elbo": {"mean": 35.1, "se": 0.4}, "distortion": {"mean": 31.0,
+               "se": 0.4}, "rate": {"mean": 4.1, "se": 0.1}}
+    evaluation = json.loads(json.dumps(numbers), parse_int=lambda _: float("nan"),
+                            parse_float=lambda _: float("nan"))
+    evaluation.update(split="test", data="digits", data_sha256="0" * 64,
+                      weights_sha256=file_sha256(w.run / "model.safetensors"))
+    (w.run / "evaluation.json").write_text(json.dumps(evaluation))
+
+
+# numbers vaekit never writes, read back: a checkpoint's NaN weights or moments, an evaluation's NaN (issue 22)
+NOT_FINITE = r"checkpoint .*checkpoint\.safetensors holds NaN or infinite values \(in {}\..*\): it is damaged"
+CASES += [
+    Case("resume-checkpoint-weights-nan", NOT_FINITE.format("model"),
+         ["train", "--resume", "{run}", "--epochs", "10", "--quiet"], setup=_checkpoint_not_finite("", math.nan)),
+    Case("resume-checkpoint-optimizer-inf", NOT_FINITE.format("optimizer"),
+         ["train", "--resume", "{run}", "--epochs", "10", "--quiet"],
+         setup=_checkpoint_not_finite("optimizer.", math.inf)),
+    Case("compare-evaluation-nan", r"evaluation\.json holds NaN in its field examples, a number vaekit never "
+         r"writes .*run `vaekit evaluate .*run` again", ["compare", "{run}", "{run}"],
+         setup=_evaluation_not_finite),
+    Case("report-evaluation-nan", r"evaluation\.json holds NaN in its field examples.*run `vaekit evaluate",
+         ["report", "{run}", "--k", "2"], setup=_evaluation_not_finite),
 ]

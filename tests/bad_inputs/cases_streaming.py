@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ CASES = [
          ["train", "--data", "{root}/missing.npy", *STREAM]),
     Case("stream-npy-bad-header", r"cannot read .*bad\.npy: its \.npy header is damaged",
          ["train", "--data", "{root}/bad.npy", *STREAM], setup=_bad_header),
-    Case("stream-tar-truncated", r"cannot read tar shard .*a\.tar: it is damaged or truncated",
+    Case("stream-tar-truncated", r"tar shard .*a\.tar is truncated: it holds 900 bytes",
          ["train", "--data", "{root}/shards", *STREAM], setup=_truncated_tar),
     Case("stream-parquet-text-column", r"column 'name' of .* holds text values; streaming reads numeric columns",
          ["train", "--data", "{root}/t.parquet", *STREAM], setup=_text_column),
@@ -75,4 +76,51 @@ CASES = [
     Case("stream-workers-negative", r"data.workers must be 0 or more",
          ["train", "--data", "{root}/x.npy", "--streaming", "on", "--workers", "-1", "--out", "{root}/new"],
          setup=_numbers),
+]
+
+
+def _cut(path: Path, size: int | None = None) -> None:
+    """A file cut short as a copy stopped part way leaves it: its first `size` bytes (default: half of them)."""
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 if size is None else size])
+
+
+def _one_shard_cut_in_half(w: Workspace) -> None:
+    """Two shards of 20 samples, the second cut to half its bytes: tarfile reads the headers left and stops, as
+    at the end of an archive, so this once trained on 30 samples without a word."""
+    w.path("shards").mkdir()
+    write_shard(w.path("shards/a.tar"), 8, 20)
+    write_shard(w.path("shards/b.tar"), 8, 20, first=20)
+    _cut(w.path("shards/b.tar"))
+
+
+def _cut_inside_a_member(w: Workspace) -> None:
+    """A shard whose last header survives but whose member's bytes run past the end of the file."""
+    w.path("shards").mkdir()
+    write_shard(w.path("shards/a.tar"), 8, 20)
+    _cut(w.path("shards/a.tar"), 512 * 21 + 8)  # ten samples of two blocks each, the eleventh's header and 8 bytes
+
+
+def _block_of_a_shard_cut_after_listing(w: Workspace) -> None:
+    """A shard listed whole before training, then cut short (a copy still running, a disk filling): reading its
+    block refuses it too, instead of training on the samples left."""
+    from vaekit.data.streaming.tar_shards import TarShards
+
+    w.path("shards").mkdir()
+    write_shard(w.path("shards/a.tar"), 8, 20)
+    reader = TarShards([w.path("shards/a.tar")], "shards")
+    _cut(w.path("shards/a.tar"))
+    reader.read(reader.blocks[0])
+
+
+# a shard cut short is refused by name, never read as a shorter one (issue 22)
+CASES += [
+    Case("stream-tar-cut-in-half", r"tar shard .*b\.tar is truncated: it ends after its member 00034\.png "
+         r"\(byte 15,360\) without the blocks of zeros that end a tar archive; copy or write the shard again",
+         ["train", "--data", "{root}/shards", *STREAM], setup=_one_shard_cut_in_half),
+    Case("stream-tar-member-past-the-end", r"tar shard .*a\.tar is truncated: its member 00010\.png ends at byte "
+         r"[\d,]+ but the file holds 10,760 bytes", ["train", "--data", "{root}/shards", *STREAM],
+         setup=_cut_inside_a_member),
+    Case("stream-tar-block-cut-after-listing", r"tar shard .*a\.tar is truncated: it ends after its member "
+         r"00014\.png", api=_block_of_a_shard_cut_after_listing, changes=("shards/a.tar",)),
 ]

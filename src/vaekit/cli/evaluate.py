@@ -17,7 +17,13 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.json_file import read_json
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.tasks.evaluation.estimates import estimate_text, number_text
-from vaekit.tasks.evaluation.provenance import EVALUATION_FILE, different_data, evaluation_path, stale_reason
+from vaekit.tasks.evaluation.provenance import (
+    EVALUATION_FILE,
+    check_numbers,
+    different_data,
+    evaluation_path,
+    stale_reason,
+)
 
 if TYPE_CHECKING:
     from vaekit.runs.run import Run
@@ -290,6 +296,7 @@ def compare(runs: tuple[str, ...]) -> None:
         evaluation = read_json(path)  # bounded in size and nesting; a DataError naming the file
         if not isinstance(evaluation, dict):
             raise VaekitError(f"{path} is corrupt (not a JSON object); run `vaekit evaluate {run}` again")
+        check_numbers(path, evaluation, run)  # a NaN written in would show as n/a, as though measured so
         reason = stale_reason(run, evaluation)
         if reason is not None:
             raise VaekitError(f"{path} is stale: {reason}; run `vaekit evaluate {run}` to refresh it")
@@ -307,6 +314,8 @@ def _stale(run: str, path: Path) -> str | None:
     except VaekitError:
         return None  # the report says it is damaged, with its own message
     reason = stale_reason(run, evaluation) if isinstance(evaluation, dict) else None
+    if reason is None:  # the report would show it: its numbers must be the ones vaekit wrote
+        check_numbers(path, evaluation, run)
     return None if reason is None else f"{path} is stale: {reason}"
 
 

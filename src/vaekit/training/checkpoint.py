@@ -76,6 +76,7 @@ def load_checkpoint(path: str | Path) -> TrainingState:
     except (SafetensorError, OSError, KeyError, ValueError, TypeError) as error:
         raise VaekitError(f"checkpoint {path} is corrupt or not a vaekit checkpoint "
                           f"({type(error).__name__}: {error})") from None
+    _check_finite(tensors, path)
     model = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
     rng = {k.removeprefix("rng."): v for k, v in tensors.items() if k.startswith("rng.")}
     optimizer = _unflatten_optimizer(tensors, "optimizer.", param_groups, scalars)
@@ -87,6 +88,18 @@ def load_checkpoint(path: str | Path) -> TrainingState:
                                                        meta["objective"]["param_groups"],
                                                        dict(meta["objective"]["optimizer_scalars"]))}
     return TrainingState(epoch, step, model, optimizer, rng, device_type, controls, objective, scaler)
+
+
+def _check_finite(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Trained state (weights, optimizer moments, an objective's own) holding NaN or infinity is refused before
+    anything is trained from it: every step from it would be NaN, and resume would write the NaN weights out. A
+    run's own training never saves such a state (a NaN loss stops it first); a damaged or edited file does."""
+    for name, value in tensors.items():
+        if name.startswith(("model.", "optimizer.", "objective.")) and value.is_floating_point() \
+                and not bool(torch.isfinite(value).all()):
+            raise VaekitError(f"checkpoint {path} holds NaN or infinite values (in {name}): it is damaged and cannot "
+                              "be resumed; restore the run's own checkpoint.safetensors from a copy, or train a new "
+                              "run")
 
 
 def _flatten_optimizer(optimizer: dict[str, Any], prefix: str, tensors: dict[str, torch.Tensor]

@@ -199,11 +199,17 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
     with StopFlag(patient=processes.several) as stop_flag:
         stop = AgreedStop(stop_flag, processes, device) if processes.several else stop_flag
         with together(processes, device):  # process 0 could not write (a full disk): every process stops
-            if leader:
-                trained_with = {"processes": processes.world, "device": str(device),
-                                "precision": train_step.arithmetic.precision}
-                start_run_dir(run_dir, config, data, stream, ready.likelihood, state, step, model, optimizer, streams,
-                              device, controls, objective, metrics, train_step.state_dict(), trained_with)
+            trained_with = {"processes": processes.world, "device": str(device),
+                            "precision": train_step.arithmetic.precision}
+
+            def start() -> None:  # config.json (a resume's new epochs); a new run's epoch-0 checkpoint
+                start_run_dir(run_dir, config, data, stream, ready.likelihood, state, step, model, optimizer,
+                              streams, device, controls, objective, metrics, train_step.state_dict(), trained_with)
+            # a resume writes nothing of the run until its first new epoch is saved: one that fails before (a
+            # NaN loss, damaged data) leaves config.json, model.safetensors and a fitted prior as they were
+            started_run = state is None
+            if leader and started_run:
+                start()
             log = TensorBoardLog(run_dir / "tensorboard") if leader else NoLog()
         # a long run (a small table's hundreds of epochs) passes through collapse for longer: a tenth of it is grace
         collapse = CollapseWatch(model.latent_dim, remedies=collapse_remedies(type(objective).honours),
@@ -240,8 +246,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 log.close()
                 if leader:
                     controls.finish(model, run_dir, "FAILED")
-                    model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
-                    save_weights(model, run_dir / MODEL_FILE)
+                    if started_run:  # a resume's first new epoch: model.safetensors is still the run's own
+                        model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE).model)
+                        save_weights(model, run_dir / MODEL_FILE)
                 if epoch == 1 and state is None:  # a new run with nothing trained to keep: leave no run behind
                     if leader:
                         remove_run_files(run_dir)
@@ -259,6 +266,9 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                    "examples_per_s": n_train / seconds, "epoch_seconds": seconds,
                    **({"compile_seconds": compile_seconds} if config.train.compile else {})}
             # best weights, LR schedule, early stopping: in every process alike (from the shared validation)
+            if leader and not started_run:  # a resume's first new epoch is done: the run's files from here on
+                start()
+            started_run = True
             stop_reason = controls.end_epoch(row, model, run_dir if leader else None, pretraining=epoch <= pretrain)
             metrics.append(row)
             if leader:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +62,8 @@ class TarShards(RowReader):
     def _samples(shard: Path) -> list[str]:
         """The sample keys of a shard in archive order (headers only: data is skipped over)."""
         keys: dict[str, None] = {}
-        try:
-            with tarfile.open(shard) as archive:
-                for member in archive:
-                    if member.isfile():
-                        keys.setdefault(_key(member.name)[0], None)
-        except (tarfile.TarError, OSError, EOFError) as error:
-            raise DataError(f"cannot read tar shard {shard}: it is damaged or truncated "
-                            f"({' '.join(str(error).split())})") from None
+        for _, member in _members(shard):
+            keys.setdefault(_key(member.name)[0], None)
         return list(keys)
 
     def _decode(self, shard: Path, key: str, fields: dict[str, bytes] | None) -> tuple[np.ndarray, int | None]:
@@ -151,24 +147,55 @@ def _key(name: str) -> tuple[str, str]:
 def _grouped(shard: Path) -> Any:
     """(key, {extension: bytes}) for each sample of a shard, in archive order."""
     key, fields = None, {}
-    try:
-        with tarfile.open(shard) as archive:
-            for member in archive:
-                if not member.isfile():
-                    continue
-                name, ext = _key(member.name)
-                if name != key and key is not None:
-                    yield key, fields
-                    fields = {}
-                key = name
-                check_member_size(member, shard)
-                handle = archive.extractfile(member)
-                fields[ext] = handle.read() if handle is not None else b""
-    except (tarfile.TarError, OSError, EOFError) as error:
-        raise DataError(f"cannot read tar shard {shard}: it is damaged or truncated "
-                        f"({' '.join(str(error).split())})") from None
+    for archive, member in _members(shard):
+        name, ext = _key(member.name)
+        if name != key and key is not None:
+            yield key, fields
+            fields = {}
+        key = name
+        check_member_size(member, shard)
+        try:
+            handle = archive.extractfile(member)
+            fields[ext] = handle.read() if handle is not None else b""
+        except (tarfile.TarError, OSError, EOFError) as error:
+            raise DataError(f"cannot read member {member.name} of tar shard {shard}: it is damaged or truncated "
+                            f"({' '.join(str(error).split())})") from None
     if key is not None:
         yield key, fields
+
+
+def _members(shard: Path) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
+    """(archive, member) for each file member of a shard, in archive order, each checked to lie inside the file,
+    and the archive checked to end as tar ends: a block of zeros after its last member. tarfile itself takes a
+    header missing at the end of the file for the end of the archive, so a shard cut short (a copy stopped half
+    way) would otherwise read as a shorter one, and train on fewer examples without a word."""
+    archive: tarfile.TarFile | None = None
+    size: int | None = None  # the file's bytes; None for a compressed archive, whose offsets are not the file's
+    last = None
+    try:
+        with tarfile.open(shard) as archive:
+            if isinstance(archive.fileobj, io.BufferedReader):
+                size = os.fstat(archive.fileobj.fileno()).st_size
+            for member in archive:
+                end = member.offset_data + member.size
+                if size is not None and end > size:
+                    raise DataError(f"tar shard {shard} is truncated: its member {member.name} ends at byte {end:,} "
+                                    f"but the file holds {size:,} bytes; copy or write the shard again")
+                last = member
+                if member.isfile():
+                    yield archive, member
+            archive.fileobj.seek(archive.offset)
+            end_block = archive.fileobj.read(tarfile.BLOCKSIZE)  # zeros, or a header tarfile could not read
+            if not end_block or end_block.count(tarfile.NUL) != len(end_block):  # zeros cut short lose nothing
+                after = f"after its member {last.name}" if last is not None else "before its first member"
+                raise DataError(f"tar shard {shard} is truncated: it ends {after} (byte {archive.offset:,}) without "
+                                "the blocks of zeros that end a tar archive; copy or write the shard again")
+    except (tarfile.TarError, OSError, EOFError) as error:
+        if archive is not None and size is not None and archive.offset > size:  # tarfile went past the end
+            raise DataError(f"tar shard {shard} is truncated: it holds {size:,} bytes, and its members need more; "
+                            "copy or write the shard again") from None
+        raise DataError(f"cannot read tar shard {shard}: it is damaged or truncated "
+                        f"({' '.join(str(error).split())})") from None
 
 
 def tar_shards(path: Path) -> list[Path] | None:

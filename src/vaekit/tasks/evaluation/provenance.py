@@ -5,6 +5,7 @@
     stale_reason("runs/demo", evaluation)   # None while model.safetensors is the file it measured, else why not
     different_data([("runs/a", a), ("runs/b", b)])   # None when both measured the same examples, else which what
     evaluation_path("runs/demo", "held.npz", "all")   # runs/demo/evaluations/held.json
+    check_numbers("runs/demo/evaluation.json", evaluation, "runs/demo")   # a NaN or infinity written in: refused
 
 A run's own evaluation (RUN/evaluation.json, its test split) is what `compare` and `report` show; evaluations of
 other data or other splits go beside it, in RUN/evaluations/, so they never pass for it. Training on (a resume,
@@ -14,6 +15,7 @@ a new model.safetensors) changes the weights' hash, which makes the old evaluati
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,35 @@ def stale_reason(run_dir: str | Path, evaluation: dict[str, Any]) -> str | None:
         return f"the run has no {MODEL_FILE} any more"
     if file_sha256(weights) != recorded:
         return f"it measured other weights than the run's {MODEL_FILE} (trained further or replaced since)"
+    return None
+
+
+def check_numbers(path: str | Path, evaluation: Any, run_dir: str | Path) -> None:
+    """A VaekitError naming the file and the first field holding NaN or infinity: vaekit writes an undefined number
+    as null (core/io.py's finite_or_null), so such a number was written by someone else, and shown it would read
+    as "n/a" beside real numbers as though it had been measured so."""
+    found = _not_finite(evaluation, "")
+    if found is not None:
+        field, value = found
+        text = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")  # as JSON spells them
+        raise VaekitError(f"{path} holds {text} in its field {field}, a number vaekit never writes (an undefined "
+                          f"one is null): it was changed or damaged; run `vaekit evaluate {run_dir}` again")
+
+
+def _not_finite(value: Any, where: str) -> tuple[str, float] | None:
+    """(dotted field, value) of the first NaN or infinite number in a JSON value, depth first; None if none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "the whole file", value
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _not_finite(item, f"{where}.{key}" if where else str(key))
+        if found is not None:
+            return found
     return None
 
 
