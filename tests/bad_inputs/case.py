@@ -62,6 +62,9 @@ def snapshot(root: Path, ignore: tuple[str, ...] = ()) -> dict[str, str]:
         relative = path.relative_to(root).as_posix()
         if path.is_dir() or path.name.endswith(".lock") or relative in ignore:
             continue
+        if not path.is_file():  # a pipe a case made: reading it would wait for a writer
+            found[relative] = f"special {oct(path.stat().st_mode)}"
+            continue
         found[relative] = f"{hashlib.sha256(path.read_bytes()).hexdigest()} {oct(path.stat().st_mode)}"
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -177,4 +178,14 @@ CASES += [
          r"machine's memory; use a smaller table, or save it as Parquet", ["train", "--data", "{root}/big.csv",
                                                                         "--out", "{root}/new"],
          setup=_small_machine_with_a_csv),
+]
+
+
+# a pipe given as data would wait for a writer for ever: refused before it is opened
+CASES += [
+    Case("data-is-a-pipe", r"pipe\.npy is not a file or a folder \(a pipe, a device or a socket\)",
+         ["train", "--data", "{root}/pipe.npy", "--out", "{root}/new"], setup=lambda w: os.mkfifo(w.path("pipe.npy"))),
+    Case("vkz-is-a-pipe", r"pipe\.vkz is not a file \(a pipe, a device or a socket\)",
+         ["decompress", "{run}", "{root}/pipe.vkz", "--out", "{root}/x.npy"],
+         setup=lambda w: os.mkfifo(w.path("pipe.vkz"))),
 ]

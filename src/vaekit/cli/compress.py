@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from vaekit.cli.closing import say_done
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, RUN, SPLIT, _columns, _open
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
@@ -44,7 +44,7 @@ def _as_dtype(x: torch.Tensor, levels: int, dtype: str) -> np.ndarray:
 @RUN
 @click.option("--out", required=True, help="the compressed file to write, ending in .vkz")
 @click.option("--seed", default=0, show_default=True, help="seed of the initial words the coder starts with",
-              callback=at_least(0))
+              callback=seed_check)
 @click.option("--latent-bits", default=None, type=int, callback=at_least(1),
               help="buckets per latent dimension, as a power of 2 (at most 16) [default: 10]")
 @click.option("--batch-size", default=None, type=int, callback=at_least(1),
@@ -120,6 +120,8 @@ def decompress(run: str, file: str, out: str) -> None:
     path = Path(out)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:  # before the work, not after it
         raise VaekitError(f"{out}: choose an output ending in {', '.join(OUTPUT_SUFFIXES)}")
+    if Path(file).exists() and not Path(file).is_file():  # a pipe would wait for a writer; a device never ends
+        raise VaekitError(f"{file} is not a file (a pipe, a device or a socket); give the .vkz file")
     try:
         data = Path(file).read_bytes()
     except OSError as error:

@@ -55,6 +55,9 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
         parse_settings(name, settings)  # refuses settings for a source that takes none, before loading anything
         return DATASETS.get(name)(replace(options, settings=settings))
     path = Path(source).expanduser()
+    if path.exists() and not (path.is_file() or path.is_dir()):  # reading a pipe would wait for a writer
+        raise DataError(f"{path} is not a file or a folder (a pipe, a device or a socket); vaekit reads data from "
+                        "files it can measure first: save the data to a file")
     if not path.exists():
         raise DataError(f"no dataset named {source!r} and no such file or folder; known datasets: "
                         f"{', '.join(DATASETS.names())}")
