@@ -325,3 +325,11 @@ def test_series_pictures_say_what_their_lines_are(tmp_path: Path, saved) -> None
     assert [axes.get_title() for axes in fig.axes] == ["series 0", "series 1", "series 2"]
     assert (fig.get_supxlabel(), fig.get_supylabel()) == ("time step", "value")
     picture(tmp_path / "s.png", min_height=100)
+
+
+def test_a_table_of_many_columns_shows_its_first_columns_and_says_so() -> None:
+    from vaekit.plots.tables import SHOWN_COLUMNS, table_figure
+
+    figure = table_figure([("input", torch.rand(5, 1000))], "5 rows")
+    assert f"the first {SHOWN_COLUMNS} of 1,000 columns" in figure._suptitle.get_text()
+    assert len(figure.axes[0].get_xticks()) == SHOWN_COLUMNS

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 NUMBER_MAP, CATEGORY_MAP = "viridis", "Set3"  # a column's low to high values; a category's own colour
 WRITTEN_ROWS, WRITTEN_COLUMNS = 40, 16  # up to this many rows and columns a grid shows the values themselves
 LEGEND_ENTRIES = 36  # categories named in the legend of a grid too large to write them in its cells
+SHOWN_COLUMNS = 64  # columns a picture of a table shows, at most (the title says how many there are)
 SIDE_BY_SIDE_COLUMNS = 16  # parts (inputs, reconstructions) side by side up to this many columns; else stacked
 
 
@@ -47,9 +48,15 @@ def table_figure(parts: Sequence[tuple[str, torch.Tensor]], title: str, columns:
     import matplotlib
 
     arrays = [values.detach().float().cpu().reshape(len(values), -1).numpy() for _, values in parts]
-    width = arrays[0].shape[1]
-    names = list(columns) if columns is not None and len(columns) == width else [f"x{c}" for c in range(width)]
-    kinds = list(column_values) if column_values is not None and len(column_values) == width else [None] * width
+    all_columns = arrays[0].shape[1]
+    names = list(columns) if columns is not None and len(columns) == all_columns else \
+        [f"x{c}" for c in range(all_columns)]
+    kinds = list(column_values) if column_values is not None and len(column_values) == all_columns else \
+        [None] * all_columns
+    width = min(all_columns, SHOWN_COLUMNS)  # a column is a labelled tick: 100,000 of them never finish drawing
+    arrays, names, kinds = [a[:, :width] for a in arrays], names[:width], kinds[:width]
+    if width < all_columns:
+        title = f"{title} (the first {width} of {all_columns:,} columns)"
     stacked = np.concatenate(arrays)
     numbers, categories = matplotlib.colormaps[NUMBER_MAP], matplotlib.colormaps[CATEGORY_MAP]
     lows, highs = [], []
