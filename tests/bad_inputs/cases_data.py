@@ -189,3 +189,10 @@ CASES += [
          ["decompress", "{run}", "{root}/pipe.vkz", "--out", "{root}/x.npy"],
          setup=lambda w: os.mkfifo(w.path("pipe.vkz"))),
 ]
+# a cell of a million digits is quoted in 40 characters, not a message of a megabyte
+CASES += [
+    Case("csv-giant-cell-quoted-short", r"non-numeric entries: '9{36}\.\.\. \(first in data row 1\)",
+         ["train", "--data", "{root}/giant.csv", "--out", "{root}/new"],
+         setup=lambda w: w.write("giant.csv", "a,b\n1," + "9" * 1_000_000 + "\n" + "".join(
+             f"{i},{i}\n" for i in range(2, 40)))),
+]

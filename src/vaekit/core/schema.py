@@ -66,7 +66,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
         repeated = next(key for key in keys if keys.count(key) > 1)
-        raise ValueError(f"it repeats the key {_shown(repeated)}")
+        raise ValueError(f"it repeats the key {shown(repeated)}")
     return dict(pairs)
 
 
@@ -86,7 +86,9 @@ def loads(text: bytes, where: str, depth: int) -> Any:
         raise DataError(f"{where} is not valid JSON ({reason})") from None
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value quoted for a one-line message: its repr (newlines escaped), cut to 40 characters (a crafted field or
+    a cell of 50 million digits would otherwise be the message)."""
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:37]}..."
 
@@ -108,7 +110,7 @@ def _describe(field: Field) -> str:
              dict: "an object", type(None): "null"}
     what = " or ".join(names.get(kind, kind.__name__) for kind in _kinds(field.kind))
     if field.choices is not None:
-        return f"one of {', '.join(map(_shown, field.choices))}"
+        return f"one of {', '.join(map(shown, field.choices))}"
     if field.low is not None and field.high is not None:
         return f"{what} from {field.low:,} to {field.high:,}"
     if field.low is not None:
@@ -124,20 +126,20 @@ def check_field(value: Any, field: Field, name: str, where: str) -> None:
         return DataError(f"{where}: field {name} {problem}")
 
     if not _has_kind(value, _kinds(field.kind)):
-        raise refuse(f"must be {_describe(field)}, got {_shown(value)}")
+        raise refuse(f"must be {_describe(field)}, got {shown(value)}")
     if value is None:
         return
     if field.choices is not None and value not in field.choices:
-        raise refuse(f"must be one of {', '.join(map(_shown, field.choices))}; got {_shown(value)}")
+        raise refuse(f"must be one of {', '.join(map(shown, field.choices))}; got {shown(value)}")
     if isinstance(value, int | float) and not isinstance(value, bool) and (
             field.low is not None and value < field.low or field.high is not None and value > field.high):
-        raise refuse(f"must be {_describe(field)}, got {_shown(value)}")
+        raise refuse(f"must be {_describe(field)}, got {shown(value)}")
     if isinstance(value, str | list) and field.size is not None and not field.size[0] <= len(value) <= field.size[1]:
         least, most = field.size
         raise refuse(f"must hold {least:,} to {most:,} {'characters' if isinstance(value, str) else 'entries'}, "
                      f"got {len(value):,}")
     if isinstance(value, str) and field.pattern is not None and re.fullmatch(field.pattern, value) is None:
-        raise refuse(f"must match {field.pattern}, got {_shown(value)}")
+        raise refuse(f"must match {field.pattern}, got {shown(value)}")
     if isinstance(value, list) and field.items is not None:
         for i, item in enumerate(value):
             check_field(item, field.items, f"{name}[{i}]", where)
@@ -151,7 +153,7 @@ def check(value: Any, schema: dict[str, Field], where: str, prefix: str = "",
     left out), each as declared; else a one-line DataError naming the first field that is not."""
     if not isinstance(value, dict):
         raise DataError(f"{where}: {prefix.rstrip('.') or 'its content'} must be a JSON object, got "
-                        f"{_shown(value)}")
+                        f"{shown(value)}")
     unknown = [key for key in value if key not in schema]
     if unknown:
         name = unknown[0] if unknown[0].isidentifier() else repr(unknown[0])  # a key of "\n" stays on one line

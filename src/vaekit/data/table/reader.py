@@ -30,6 +30,7 @@ import torch
 
 from vaekit.core.errors import DataError
 from vaekit.core.schema import check_memory
+from vaekit.core.schema import shown as quoted
 from vaekit.data.common.convert import MISSING_HINT
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
@@ -191,7 +192,7 @@ def _check_not_numbers_with_junk(values: pd.Series, where: str) -> None:
         shown = list(dict.fromkeys(values[bad].astype(str)))[:5]
         first = int(np.argmax(bad)) + 1
         raise DataError(f"column {values.name!r} in {where} holds numbers but also {int(bad.sum())} non-numeric "
-                        f"entries: {', '.join(map(repr, shown))} (first in data row {first}); fix or remove them, "
+                        f"entries: {', '.join(map(quoted, shown))} (first in data row {first}); fix or remove them, "
                         f"or set column_types {values.name}:categorical to model it as categories")
 
 
