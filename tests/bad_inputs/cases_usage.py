@@ -24,3 +24,13 @@ CASES = [
     Case("config-file-is-a-folder", r"^error: config file .* is a folder, not a file$",
          ["train", "--config", "{root}", "--out", "{root}/new"]),
 ]
+
+CASES += [
+    Case("usage-plot-alone", r"^error: \S+ plot needs one of: latent, manifold, reconstructions, samples, traversals "
+         r"\(see \S+ plot --help\)$", ["plot"]),
+]
+
+# a newline in a path the message quotes is shown escaped: the error stays one line
+CASES += [
+    Case("path-with-a-newline", r"^error: run directory no\\nrun does not exist$", ["info", "no\nrun"]),
+]

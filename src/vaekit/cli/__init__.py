@@ -64,7 +64,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except VaekitError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {_one_line(str(error))}", err=True)
             sys.exit(2)
         except click.UsageError as error:  # click's own: an unknown command or option, a bad choice or type
             _usage_error(error)
@@ -72,18 +72,30 @@ class _Group(click.Group):
             from vaekit.core.io import write_error
 
             where = error.filename if error.filename is not None else "a file"
-            click.echo(f"error: {write_error(error, where, 'use')}", err=True)
+            click.echo(f"error: {_one_line(str(write_error(error, where, 'use')))}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:  # outside training (which saves and exits 130 itself): loading, plotting
             click.echo("interrupted", err=True)
             sys.exit(130)
 
 
+def _one_line(message: str) -> str:
+    """A message kept to one line whatever it quotes: a path or id holding a newline is shown escaped."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _usage_error(error: click.UsageError) -> NoReturn:
     """click's usage errors as vaekit's errors: one `error:` line naming where the options are listed, exit 2
     (click's own form is four lines: the usage, a hint, a blank line and the error)."""
-    if isinstance(error, click.exceptions.NoArgsIsHelpError):  # `vaekit plot` alone: its help is the answer
-        error.show()
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        context = error.ctx
+        if context is None or context.parent is None:  # `vaekit` alone: its help is the first thing to read
+            error.show()
+            sys.exit(2)
+        group = context.command  # `vaekit plot` alone: one line naming what it can draw
+        names = group.list_commands(context) if isinstance(group, click.Group) else []
+        click.echo(f"error: {context.command_path} needs one of: {', '.join(names)} (see {context.command_path} "
+                   "--help)", err=True)
         sys.exit(2)
     message = " ".join(error.format_message().split())
     where = error.ctx.command_path if error.ctx is not None else "vaekit"
