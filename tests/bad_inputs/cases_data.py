@@ -196,3 +196,10 @@ CASES += [
          setup=lambda w: w.write("giant.csv", "a,b\n1," + "9" * 1_000_000 + "\n" + "".join(
              f"{i},{i}\n" for i in range(2, 40)))),
 ]
+
+# a number finite in the file but infinite as float32: named with its row, not "contains infinite values"
+CASES += [
+    Case("csv-value-beyond-float32", r"column 'b' in .*big\.csv holds 1e\+300 \(first in data row 2\), beyond "
+         r"float32's range", ["train", "--data", "{root}/big.csv", "--out", "{root}/new"],
+         setup=lambda w: w.write("big.csv", "a,b\n1,2\n3,1e300\n5,4\n6,7\n")),
+]

@@ -92,7 +92,14 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
         types.append(kind)
         values.append(column_values)
         encoded.append(codes)
-    x = np.stack(encoded, axis=1).astype(np.float32)
+    stacked = np.stack(encoded, axis=1)
+    beyond = np.abs(np.nan_to_num(stacked, nan=0.0)) > FLOAT32_MAX  # finite in the file, infinite as float32
+    if beyond.any():
+        row, col = (int(i) for i in np.argwhere(beyond)[0])
+        raise DataError(f"column {str(table.columns[col])!r} in {where} holds {stacked[row, col]:.3g} (first in data "
+                        f"row {row + 1}), beyond float32's range (about 3.4e38) that vaekit computes in; rescale the "
+                        "column or fix the value")
+    x = stacked.astype(np.float32)
     train_x, test_x, train_y, test_y, rows = split_with_rows(x, labels, options.test_fraction, options.seed)
     return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind="vector", source=where,
                                class_names=class_names, columns=[str(column) for column in table.columns],
@@ -240,6 +247,7 @@ def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, 
 CELL_BYTES = 24
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 CSV_EXPANSION = 4  # bytes in memory per byte of CSV, at least: numbers of 2 to 8 characters as float64
 
 
