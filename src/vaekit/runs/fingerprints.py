@@ -108,7 +108,10 @@ def check_prior(run_dir: str | Path, record: dict[str, Any], model: torch.nn.Mod
                                             f"own {MODEL_FILE}, {again}")
     if PRIOR_REPORT in found:
         path = run_dir / PRIOR_REPORT
-        if (json_sha256(_read_json(path)) if path.is_file() else None) != found[PRIOR_REPORT]:
+        if not path.is_file():
+            raise VaekitError(f"{path} is missing, though vaekit fit-prior wrote it and {CONFIG_FILE} records it; "
+                              f"restore it, {again}")
+        if json_sha256(_read_json(path)) != found[PRIOR_REPORT]:
             raise _refuse(path, f"restore the run's own {PRIOR_REPORT}, {again}")
 
 
