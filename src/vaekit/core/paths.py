@@ -17,4 +17,6 @@ def unusable(path: str | Path, want: str = "file") -> str:
         return f"{path} is a folder, not a file"
     if want == "folder" and path.exists() and not path.is_dir():
         return f"{path} is a file, not a folder"
+    if path.exists() and not path.is_file() and not path.is_dir():
+        return f"{path} is not a file (a pipe, a device or a socket)"
     return f"{path} does not exist"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from vaekit.core.errors import DataError
 from vaekit.core.io import write_json
+from vaekit.core.paths import unusable
 from vaekit.core.schema import PARSED_BYTES, Field, check, check_memory, json_depth
 from vaekit.data.text.tokens import SPECIAL, UNK
 
@@ -71,7 +72,7 @@ def read_vocabulary(path: str | Path, size: int | None = None) -> list[str]:
     (given a trained run's `size`) when it no longer has the run's V tokens."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"the vocabulary {path} does not exist; a text run keeps its vocabulary there (train again, "
+        raise DataError(f"the vocabulary {unusable(path)}; a text run keeps its vocabulary there (train again, "
                         "or give data.vocabulary)")
     corrupt = f"the vocabulary {path} is corrupt"
     try:
