@@ -9,7 +9,7 @@ from typing import Any
 import click
 import numpy as np
 
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
@@ -42,7 +42,7 @@ def _clusters(info: dict[str, Any], method: str, clusters: int | None) -> int | 
               "examples, for any run")
 @click.option("--clusters", type=int, default=None, callback=at_least(2),
               help="clusters of kmeans and gmm [default: the run's number of classes]")
-@click.option("--seed", default=0, show_default=True, help="seed of kmeans and gmm")
+@click.option("--seed", default=0, show_default=True, help="seed of kmeans and gmm", callback=seed_check)
 @DATA
 @SPLIT
 @DEVICE

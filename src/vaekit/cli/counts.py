@@ -1,4 +1,4 @@
-"""Checks of the counts commands take (-n, --steps, --k, --batch-size), run while the flags are parsed.
+"""Checks of the counts commands take (-n, --steps, --k, --batch-size) and of seeds, run while the flags are parsed.
 
     @click.option("-n", "--count", default=32, callback=at_least(1))
 
@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from vaekit.config.fields import check_importance_samples, check_seed
 from vaekit.core.errors import VaekitError
 
 
@@ -27,3 +28,20 @@ def at_least(low: int) -> Callable[[click.Context, click.Parameter, Any], Any]:
         return value
 
     return check
+
+
+def seed_check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """The callback of every --seed flag: 0 to 2**63 - 1 (config/fields.py check_seed, as train's --seed), so a
+    seed too large for torch is one line here, not an overflow inside a generator after the run is loaded."""
+    if value is not None:
+        at_least(0)(ctx, param, value)
+        check_seed(max(param.opts, key=len), value)
+    return value
+
+
+def importance_samples(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """The callback of every --k flag: 1 to MAX_IMPORTANCE_SAMPLES (config/fields.py, where the bound says why)."""
+    if value is not None:
+        at_least(1)(ctx, param, value)
+        check_importance_samples(max(param.opts, key=len), value)
+    return value

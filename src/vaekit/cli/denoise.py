@@ -10,7 +10,7 @@ import click
 import numpy as np
 import torch
 
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import (
     DATA,
     DEVICE,
@@ -52,7 +52,7 @@ PER_ROW = 16
 @click.option("--add-noise", "noise", default=None, metavar="KIND:LEVEL",
               help="corrupt the (clean) data first, to see the effect: gaussian:SIGMA, salt_pepper:P, mask:P or "
               "replace:P, kept in the likelihood's data support")
-@click.option("--seed", default=0, show_default=True, help="seed of --add-noise")
+@click.option("--seed", default=0, show_default=True, help="seed of --add-noise", callback=seed_check)
 @click.option("--noisy-out", default=None, help="also write the inputs --add-noise made (.png, .npy, .csv, .parquet)")
 @click.option("-n", "--count", type=int, default=None, callback=at_least(1),
               help=f"only the first N examples [default: all; a picture shows the first {PICTURE_COUNT}]")

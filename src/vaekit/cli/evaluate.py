@@ -10,7 +10,7 @@ import click
 import torch
 
 from vaekit.cli.closing import say_done
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, importance_samples, seed_check
 from vaekit.cli.outputs import DATA, DEVICE
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
@@ -196,10 +196,11 @@ def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source:
 
 @click.command()
 @WRITTEN_RUN
-@click.option("--k", default=5000, show_default=True, help="importance samples per example", callback=at_least(1))
+@click.option("--k", default=5000, show_default=True, help="importance samples per example",
+              callback=importance_samples)
 @click.option("--batch-size", default=100, show_default=True, help="examples per batch (does not change results)",
               callback=at_least(1))
-@click.option("--seed", default=0, show_default=True, help="seed of the importance samples")
+@click.option("--seed", default=0, show_default=True, help="seed of the importance samples", callback=seed_check)
 @click.option("--split", type=click.Choice(["test", "train", "all"]), default=None,
               help="part of the run's own data: test (default), train or all; --data is scored whole unless it has a "
               "split of its own (a named data set, x_train/x_test)")
@@ -248,7 +249,8 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
 @click.command()
 @WRITTEN_RUN
 @click.option("--k", default=1000, show_default=True,
-              help="importance samples, when the run has no current evaluation", callback=at_least(1))
+              help="importance samples, when the run has no current evaluation",
+              callback=importance_samples)
 @DEVICE
 def report(run: str, k: int, device: str) -> None:
     """Write RUN/report.html: metrics, curves, pictures, KL per dimension, config and environment in one

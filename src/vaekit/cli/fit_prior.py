@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from vaekit.cli.closing import say_done
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.runs.files import PRIOR_REPORT
@@ -20,7 +20,7 @@ from vaekit.runs.files import PRIOR_REPORT
 @click.option("--batch-size", default=256, show_default=True, help="codes per step", callback=at_least(1))
 @click.option("--lr", default=3e-3, show_default=True, help="learning rate (Adam)")
 @click.option("--seed", default=0, show_default=True, help="seed of the fresh weights, the order and (gumbel_softmax) "
-              "the codes drawn from q(k|x)")
+              "the codes drawn from q(k|x)", callback=seed_check)
 @click.option("--device", default="cpu", show_default=True, help="device to run the model on")
 def fit_prior(run: str, epochs: int, batch_size: int, lr: float, seed: int, device: str) -> None:
     """Fit the prior over a discrete code (vq, gumbel_softmax) to the training codes, for `vaekit sample`.

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from vaekit.cli.closing import say_done
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _open, data_labels
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
@@ -26,7 +26,8 @@ K = click.option("--k", "k", type=int, default=None, callback=at_least(1),
                  "default 100)")
 ITERATIONS = click.option("--iterations", default=100, show_default=True, callback=at_least(0),
                           help="sweeps of the gibbs and metropolis chains")
-SEED = click.option("--seed", default=0, show_default=True, help="seed of the draws: the same seed repeats a result")
+SEED = click.option("--seed", default=0, show_default=True, help="seed of the draws: the same seed repeats a result",
+                    callback=seed_check)
 
 
 @click.command()
@@ -48,7 +49,8 @@ SEED = click.option("--seed", default=0, show_default=True, help="seed of the dr
               "score them against the values hidden, beside the column mean (mode for categories) and an "
               "IterativeImputer fitted on the run's training split: RMSE, accuracy and a verdict, printed and "
               "written to OUT's name with .check.json")
-@click.option("--check-seed", type=int, default=None, help="seed of the values --check hides [default: --seed]")
+@click.option("--check-seed", type=int, default=None, help="seed of the values --check hides [default: --seed]",
+              callback=seed_check)
 @DEVICE
 def impute(run: str, source: str | None, split: str | None, out: str, method: str, draws: int, k: int | None,
            iterations: int, seed: int, check: float | None, check_seed: int | None, device: str) -> None:

@@ -9,7 +9,7 @@ import click
 import numpy as np
 import torch
 
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.decoding import BEAM_WIDTH, DECODE, DEFAULT_BEAM_WIDTH, decoder
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
@@ -124,7 +124,8 @@ def check_finite_outputs(values: torch.Tensor, what: str) -> None:
 @click.command()
 @RUN
 @click.option("-n", "--count", default=64, show_default=True, help="how many samples", callback=at_least(1))
-@click.option("--seed", default=0, show_default=True, help="seed of the prior draws")
+@click.option("--seed", default=0, show_default=True, help="seed of the prior draws",
+              callback=seed_check)
 @click.option("--draw", is_flag=True, help="draw x ~ p(x|z) instead of the likelihood mean")
 @LABEL
 @click.option("--out", default=None, help="output .png, .npy, .csv or .parquet, or .txt for text [default: "
@@ -228,7 +229,8 @@ def reconstruct(run: str, count: int, out: str | None, source: str | None, split
 @click.option("--out", required=True, help="output .npy (codes; ids and labels beside it in NAME-ids.npy and "
               "NAME-labels.npy), .csv or .parquet (columns id, z0.. and label)")
 @click.option("--sample", "draw", is_flag=True, help="one posterior sample per example instead of the mean")
-@click.option("--seed", default=0, show_default=True, help="seed of the posterior samples")
+@click.option("--seed", default=0, show_default=True, help="seed of the posterior samples",
+              callback=seed_check)
 @DATA
 @SPLIT
 @DEVICE

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, LABEL, RUN, SPLIT, _columns, _open, _values, data_labels, sample_labels
 from vaekit.core.errors import VaekitError
 from vaekit.model.size import check_output_fits, check_picture_fits
@@ -114,7 +114,7 @@ def reconstructions(run: str, out: str | None, count: int, source: str | None, s
 @RUN
 @OUT
 @click.option("-n", "--count", default=64, show_default=True, callback=at_least(1))
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, callback=seed_check)
 @LABEL
 @DEVICE
 def samples(run: str, out: str | None, count: int, seed: int, label: int | None, device: str) -> None:

@@ -10,7 +10,7 @@ import click
 import numpy as np
 import torch
 
-from vaekit.cli.counts import at_least
+from vaekit.cli.counts import at_least, importance_samples, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
@@ -49,11 +49,11 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
               "rate, complexity (images), likelihood_ratio (with --background) [default: every kind that applies to "
               "the run's data: no reconstruction for text, no complexity for audio]")
 @click.option("--k", default=100, show_default=True, help="importance samples of iw, complexity and "
-              "likelihood_ratio", callback=at_least(1))
+              "likelihood_ratio", callback=importance_samples)
 @click.option("--samples", default=1, show_default=True, help="posterior draws of the elbo score",
-              callback=at_least(1))
+              callback=importance_samples)
 @click.option("--seed", default=0, show_default=True, help="seed of the draws (each example's own, so the batch "
-              "size does not change the scores)")
+              "size does not change the scores)", callback=seed_check)
 @click.option("--batch-size", default=100, show_default=True, help="examples per chunk (does not change the scores)",
               callback=at_least(1))
 @click.option("--background", type=RunDirectory(), default=None,

@@ -102,8 +102,12 @@ def _explicit(config_file: str | None) -> dict[str, dict[str, Any]]:
 
 
 def _count(text: str, flag: str) -> int:
+    from vaekit.tuning.tune import MAX_TRIALS  # the Python API's bound, where it says why
+
     if not text.strip().isdigit() or int(text) < 1:
         raise VaekitError(f"{flag} must be a whole number of at least 1, got {text!r}")
+    if int(text) > MAX_TRIALS:
+        raise VaekitError(f"{flag} must be at most {MAX_TRIALS:,}, got {text.strip()}")
     return int(text)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import numbers
 import types
 import typing
 from dataclasses import field
@@ -29,8 +30,28 @@ def setting(default: Any, help: str, flag: str | None = None, choices: tuple[str
 
 
 def check_seed(name: str, value: int) -> None:
+    """One check of every seed vaekit takes (config, --seed flags, the Python API): torch's generators take
+    seeds below 2**64 and wrap negative ones, so 0 to 2**63 - 1 is the range where every seed means itself."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name} must be a whole number between 0 and 2**63 - 1, got {value!r}")
     if not 0 <= value < 2**63:
         raise ConfigError(f"{name} must be between 0 and 2**63 - 1, got {value}")
+
+
+# Importance samples per example (evaluate, score, the estimators, impute's draws): the draws are chunked, so memory
+# is not what grows with k but time, linearly and without end. Published IWAE likelihoods use k = 5000 (Burda et
+# al. 2016) and the estimate's gain past that is below its standard error, so 20 times that is room enough for
+# any study, while a typo (1000000000) is refused before the work instead of running for days.
+MAX_IMPORTANCE_SAMPLES = 100_000
+
+
+def check_importance_samples(name: str, value: int) -> int:
+    """`value` as a count of importance samples, 1 to MAX_IMPORTANCE_SAMPLES, or a ConfigError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, got {value!r}")
+    if value > MAX_IMPORTANCE_SAMPLES:
+        raise ConfigError(f"{name} must be at most {MAX_IMPORTANCE_SAMPLES:,} draws per example, got {value}")
+    return int(value)
 
 
 def reject_unknown(values: dict[str, Any], known: dict[str, Any], prefix: str) -> None:

@@ -25,11 +25,12 @@ import torch
 from sklearn.base import BaseEstimator, OutlierMixin
 
 from vaekit.config import Config
+from vaekit.config.fields import check_importance_samples
 from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import config_keys, fit_model, widths
-from vaekit.estimators.inputs import as_examples
+from vaekit.estimators.inputs import as_examples, far_outside
 from vaekit.model.build import build_model
 from vaekit.model.vae import VAE
 from vaekit.tasks.scoring import combine, combined_kinds, fit_reference, score_parts
@@ -91,8 +92,10 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
         and labels_."""
         if isinstance(self.contamination, bool) or not 0 < float(self.contamination) <= 0.5:
             raise VaekitError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
+        check_importance_samples("k", self.k)  # before training, not once the model is fitted
         config = self._config()
         x = _as_examples(X)
+        self.data_range_ = (float(x.min()), float(x.max()))  # what inputs far outside it are told by
         kind = "image" if x.ndim == 4 else "vector"
         kinds = combined_kinds(self.score, build_model(config.model, x.shape[1:], kind))  # refused before training
         train_x, valid_x, _, _ = split_arrays(x, None, config.data.test_fraction, config.data.split_seed)
@@ -122,7 +125,16 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     def decision_function(self, X: Any) -> np.ndarray:
         """(N,) anomaly scores, higher = more abnormal (PyOD's sign); combined with the training rows' reference."""
         model = self._fitted()
-        return combine(self._parts(_as_examples(X, model.data_shape)), self.score_reference_)
+        x = _as_examples(X, model.data_shape)
+        try:
+            parts = self._parts(x)
+        except VaekitError:  # scores that are not numbers: named by the values when X is far off the training scale
+            trained = getattr(self, "data_range_", None)  # (a detector fitted before it was kept has none)
+            reason = None if trained is None else far_outside(x, *trained)
+            if reason is None:
+                raise
+            raise VaekitError(reason) from None
+        return combine(parts, self.score_reference_)
 
     def predict(self, X: Any) -> np.ndarray:
         """(N,) 1 for an outlier (score above threshold_), 0 for an inlier (PyOD's labels)."""

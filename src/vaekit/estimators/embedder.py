@@ -20,7 +20,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model
-from vaekit.estimators.inputs import as_table, feature_names
+from vaekit.estimators.inputs import as_table, feature_names, numbers_of
 from vaekit.model.vae import VAE
 from vaekit.training.loop import train
 
@@ -123,7 +123,7 @@ class VAEEmbedder:
 
 
 def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:
-    x = np.asarray(X, dtype=np.float32)
+    x = numbers_of(X, "VAEEmbedder")
     if x.ndim != 2:
         raise VaekitError(f"expected a 2-D array (examples, features), got shape {x.shape}")
     if width is not None and x.shape[1] != width:

@@ -18,10 +18,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from vaekit.config import Config
+from vaekit.config.fields import check_importance_samples
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model, widths
-from vaekit.estimators.inputs import as_table, feature_names, frame_index
+from vaekit.estimators.inputs import as_table, feature_names, frame_index, numbers_of
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
 from vaekit.training.auto_settings import auto_epochs
@@ -87,6 +88,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> VAEImputer:
         """Train the VAE on the rows of X (N, D), NaN where values are missing."""
+        check_importance_samples("k", self.k)  # before training: transform would refuse it only after
         x = _as_matrix(X)
         config = self._config(len(x))
         names = feature_names(X)
@@ -128,10 +130,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
 
 
 def _as_matrix(X: Any, width: int | None = None) -> np.ndarray:
-    try:
-        x = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise VaekitError("VAEImputer takes numbers (NaN where missing); code categories as numbers first") from None
+    x = numbers_of(X, "VAEImputer", " (NaN where missing)")
     if x.ndim != 2:
         raise VaekitError(f"expected a 2-D array (examples, features), got shape {x.shape}")
     if width is not None and x.shape[1] != width:

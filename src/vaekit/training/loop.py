@@ -81,6 +81,8 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
     `pictures=False` skips the figures; `on_epoch(row)` is called with each epoch's metrics once its checkpoint
     is saved (time spent there is not counted in the epoch's seconds).
     """
+    if not isinstance(config, dict | Config):  # vaekit.train(42, ...): one line, not an AttributeError from inside
+        raise VaekitError(f"config must be a mapping of sections or a vaekit.Config, got {type(config).__name__}")
     # a copy: what training settles (padded audio reads the mask, model.encoder_mask) is the run's, not the caller's
     config = check_config(Config.from_dict(config) if isinstance(config, dict) else copy.deepcopy(config).validate())
     processes = launched()

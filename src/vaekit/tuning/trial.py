@@ -19,6 +19,7 @@ from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.core.tunable import Tunable
 from vaekit.data.dataset import Dataset
+from vaekit.model.size import allocation_error
 from vaekit.training.loop import train
 from vaekit.tuning.criteria import Criterion
 from vaekit.tuning.row_values import save_row_values
@@ -60,6 +61,17 @@ class TrialRunner:
             trial.set_user_attr("error", str(error))
             self._say(trial, f"failed: {error}", values)
             raise
+        except (MemoryError, RuntimeError) as error:
+            # settings that passed training's memory check (a lower bound) and still ran out: this trial fails
+            # with one line, as one that does not fit at all, and the search goes on
+            short = allocation_error(error)
+            if short is None:
+                raise
+            failed = VaekitError(f"out of memory training these settings ({str(error).splitlines()[0]}); narrow "
+                                 "--space to smaller sizes")
+            trial.set_user_attr("error", str(failed))
+            self._say(trial, f"failed: {failed}", values)
+            raise failed from None
         if run.interrupted:
             raise Interrupted()
         try:

@@ -24,17 +24,25 @@ from typing import Any
 import optuna
 
 from vaekit.config import SECTIONS, Config
+from vaekit.config.fields import check_seed
 from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.core.tunable import Span, Tunable, Widths
 from vaekit.data.dataset import Dataset
 from vaekit.data.validation import validation_split
 from vaekit.model.build import resolve_auto
+from vaekit.model.size import GB, device_memory, model_sizes, training_bytes
 from vaekit.parts import check_config
 from vaekit.training.data_source import load_training_data
+from vaekit.training.device import pick_device
 from vaekit.tuning.criteria import CRITERIA
-from vaekit.tuning.space import SECTION_OF, search_space
+from vaekit.tuning.space import SECTION_OF, search_space, trial_settings
 from vaekit.tuning.study import finished, open_study
 from vaekit.tuning.summary import TuneResult, write_summary
 from vaekit.tuning.trial import DEFAULTS, TrialRunner
+
+# Trials a study may be asked to reach: each trains a run, so even at a second a trial 100,000 is more than a day of
+# searching, where published searches stop at a few hundred; a larger count is a typo, refused before any work.
+MAX_TRIALS = 100_000
 
 
 def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | None = 20,
@@ -52,6 +60,11 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
         raise ConfigError("give a budget: a number of trials, minutes, or both")
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
         raise ConfigError(f"trials must be a whole number of at least 1, got {trials!r}")
+    if trials is not None and trials > MAX_TRIALS:
+        raise ConfigError(f"trials must be at most {MAX_TRIALS:,}, got {trials}")
+    if not isinstance(config, dict | Config):
+        raise VaekitError(f"config must be a mapping of sections or a vaekit.Config, got {type(config).__name__}")
+    check_seed("seed", seed)
     if minutes is not None and not minutes > 0:
         raise ConfigError(f"minutes must be more than 0, got {minutes!r}")
     if criterion not in CRITERIA:
@@ -72,6 +85,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     if not searched:
         raise ConfigError("nothing to search: every setting this model would search is given (fixed); leave out "
                           "some of them (lr, batch_size, latent_dim, hidden, ...)")
+    check_narrowed_tops_fit(settled, data, {name: searched[name] for name in (space or {}) if name in searched})
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     what = {"data": data.source, "criterion": criterion, "validation": validation,
@@ -116,3 +130,41 @@ def _given(config: Config | dict[str, Any]) -> set[str]:
     return {item.name for section in SECTIONS if section != "data"
             for item in dataclasses.fields(SECTIONS[section])
             if getattr(getattr(config, section), item.name) != getattr(getattr(defaults, section), item.name)}
+
+
+def _top(tunable: Tunable) -> Any:
+    """The largest value a range can suggest (sizes grow with it); None for choices that are not numbers."""
+    if isinstance(tunable, Span):
+        return int(tunable.high) if tunable.integer else tunable.high
+    if isinstance(tunable, Widths):
+        return [tunable.high] * tunable.layers[1]
+    numbers = [value for value in tunable.values if isinstance(value, int | float) and not isinstance(value, bool)]
+    return max(numbers) if len(numbers) == len(tunable.values) else None
+
+
+def check_narrowed_tops_fit(config: Config, data: Dataset, narrowed: dict[str, Tunable]) -> None:
+    """A ConfigError, before the study's folder is made, when the tops of the ranges the user gave in --space
+    (latent_dim=1:1000000000) would need more memory to train than the device has: the memory check training
+    makes (model/size.py), on the meta device, so it costs no memory. Ranges as declared are left to each trial's
+    own check (a trial that does not fit fails with that line and the search goes on); a combination that cannot
+    be built at its tops is left to the trials too."""
+    tops = {name: _top(tunable) for name, tunable in narrowed.items()}
+    tops = {name: value for name, value in tops.items() if value is not None}
+    if not tops:
+        return
+    try:
+        top = config.with_overrides(trial_settings(tops))
+        sizes = model_sizes(top.model, data.shape, data.kind, data.num_classes,
+                            None if data.column_types is None else (data.column_types, data.column_values),
+                            data.vocabulary_size)
+    except ConfigError:
+        return
+    memory = device_memory(pick_device(config.train.device))
+    if sizes is None or memory is None:
+        return
+    need = training_bytes(top, data, *sizes)
+    have, where = memory
+    if need > have:
+        given = ", ".join(f"{name}={value}" for name, value in tops.items())
+        raise ConfigError(f"--space: at the top of its ranges ({given}) a trial needs at least {need / GB:.1f} GB "
+                          f"to train, more than the {have / GB:.1f} GB of {where}; narrow the range")

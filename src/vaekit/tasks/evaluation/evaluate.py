@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from vaekit.config.fields import check_importance_samples, check_seed
 from vaekit.core.errors import VaekitError
 from vaekit.core.progress import say_stage
 from vaekit.core.registry import LIKELIHOODS
@@ -99,6 +100,8 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
     On a Dataset that carries generative factors (sprites, dsprites) the disentanglement metrics of the split's
     posterior means are added (evaluation/disentanglement.py: mig, factor_vae_score, dci_*, sap);
     `disentanglement` forces them on (a VaekitError for data without factors) or off (None: automatic)."""
+    k = check_importance_samples("k", k)  # refused before any work: the bound is in config/fields.py
+    check_seed("seed", seed)
     if isinstance(data, Dataset):
         x, y, _ = data.examples(split)
     else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import Distribution
 
+from vaekit.config.fields import check_importance_samples, check_seed
 from vaekit.core.errors import VaekitError
 from vaekit.core.progress import bars_drawn
 from vaekit.core.seeded import SeededPosterior
@@ -79,8 +80,8 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
     >>> estimate = importance_weighted_bound(model, test_x, k=1000)
     >>> -estimate.log_likelihood.mean()   # the estimate of -log p(x) in nats per example
     """
-    if k < 1:
-        raise VaekitError(f"k must be at least 1, got {k}")
+    k = check_importance_samples("k", k)  # 1 to MAX_IMPORTANCE_SAMPLES (config/fields.py says why)
+    check_seed("seed", seed)
     if batch_size < 1:
         raise VaekitError(f"batch_size must be at least 1, got {batch_size}")
     from tqdm.auto import tqdm

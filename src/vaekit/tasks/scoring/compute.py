@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from vaekit.config.fields import check_importance_samples, check_seed
 from vaekit.core.errors import VaekitError
 from vaekit.core.progress import bars_drawn, say_stage
 from vaekit.model.input_checks import as_checked_data
@@ -52,8 +53,9 @@ def score_many(model: torch.nn.Module, x: Any, kinds: str | Sequence[str] = ("iw
     """
     names = parse_kinds(kinds)
     parts = {name: check_kind(name, model, background) for name in names}  # every refusal before any work
-    k, samples, batch_size = _check_count("k", k), _check_count("samples", samples), \
+    k, samples, batch_size = check_importance_samples("k", k), check_importance_samples("samples", samples), \
         _check_count("batch_size", batch_size)
+    check_seed("seed", seed)
     x = as_checked_data(x, model, move=False)  # chunks go to the model's device one at a time
     if background is not None:
         as_checked_data(x[:1], background)  # its likelihood may take other values than the model's
