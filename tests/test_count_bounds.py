@@ -70,3 +70,21 @@ def test_a_trial_out_of_memory_fails_with_one_line_and_the_search_goes_on(tmp_pa
     assert len(errors) == 2
     assert all(e.startswith("out of memory training these settings ([enforce fail") and "\n" not in e
                for e in errors)
+
+
+def test_the_python_tasks_take_seeds_in_the_one_range(digits_run) -> None:
+    import numpy as np
+    import torch
+
+    import vaekit
+    from vaekit.tasks.compression import compress
+    from vaekit.tasks.denoising import add_noise
+    from vaekit.tasks.imputation import impute
+
+    model = vaekit.load(digits_run)
+    x = torch.rand(4, 1, 8, 8)
+    for call in (lambda: impute(model, x, seed=2**63), lambda: add_noise(model, x, "gaussian:0.1", seed=-1),
+                 lambda: compress(model, (x > 0.5).float(), seed=2**64)):
+        with pytest.raises(ConfigError, match=r"^seed must be between 0 and 2\*\*63 - 1"):
+            call()
+    assert add_noise(model, x, "gaussian:0.1", seed=np.int64(3)).shape == x.shape  # a numpy integer is a seed

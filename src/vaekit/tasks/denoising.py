@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from vaekit.config.fields import check_seed
 from vaekit.data.corruption import corrupt_for, parse_noise
 from vaekit.model.input_checks import as_checked_data
 from vaekit.model.vae import VAE
@@ -42,5 +43,6 @@ def add_noise(model: VAE, x: torch.Tensor, noise: str, seed: int = 0) -> torch.T
     """x corrupted by `noise` ("gaussian:0.3", "salt_pepper:0.1", "mask:0.5", "replace:0.2"), within the model's
     likelihood's data support, repeatable with `seed` (a CPU generator: the same noise on any device)."""
     kind, level = parse_noise(noise)
+    check_seed("seed", seed)
     x = as_checked_data(x, model, move=False).cpu()
-    return corrupt_for(model, x, kind, level, torch.Generator().manual_seed(seed))
+    return corrupt_for(model, x, kind, level, torch.Generator().manual_seed(int(seed)))

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaekit.config.fields import check_seed
 from vaekit.core.errors import DataError, VaekitError
 from vaekit.core.schema import check_memory
 from vaekit.data.common.fingerprint import tensors_sha256
@@ -69,8 +70,7 @@ def compress(model: torch.nn.Module, x: Any, seed: int = 0, latent_bits: int = L
         raise VaekitError(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
     if dtype not in DTYPES:  # what decompress writes the values back as: a numeric dtype
         raise VaekitError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:  # numpy's seeds are >= 0
-        raise VaekitError(f"seed must be a whole number 0 or more, got {seed!r}")
+    check_seed("seed", seed)  # one range for every seed vaekit takes (a numpy integer is one too)
     x = as_data(x, model, move=False).to("cpu", torch.float32)
     if ids is not None and len(ids) != len(x):
         raise VaekitError(f"ids must be one per example: {len(ids)} ids for {len(x)} examples")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaekit.config.fields import check_seed
 from vaekit.core.errors import VaekitError
 from vaekit.model.input_checks import as_checked_data, numbers_of_frame
 from vaekit.model.size import check_output_fits
@@ -55,6 +56,7 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     """
     if method not in METHODS:
         raise VaekitError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    check_seed("seed", seed)
     # the chains need at least one sweep; importance resampling has none to make
     draws, iterations = _count(draws, "draws", 1), _count(iterations, "iterations", int(method != "importance"))
     k = DEFAULT_K[method] if k is None else _count(k, "k", 1)
