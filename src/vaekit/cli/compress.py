@@ -15,6 +15,7 @@ from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, RUN, SPLIT, _columns, _open
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
+from vaekit.core.paths import unusable
 from vaekit.core.progress import say_stage
 
 OUTPUT_SUFFIXES = (".npy", ".png", ".csv", ".parquet")
@@ -121,7 +122,7 @@ def decompress(run: str, file: str, out: str) -> None:
     if path.suffix.lower() not in OUTPUT_SUFFIXES:  # before the work, not after it
         raise VaekitError(f"{out}: choose an output ending in {', '.join(OUTPUT_SUFFIXES)}")
     if Path(file).exists() and not Path(file).is_file():  # a pipe would wait for a writer; a device never ends
-        raise VaekitError(f"{file} is not a file (a pipe, a device or a socket); give the .vkz file")
+        raise VaekitError(f"{unusable(file)}; give the .vkz file")
     try:
         data = Path(file).read_bytes()
     except OSError as error:
