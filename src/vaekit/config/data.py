@@ -25,7 +25,9 @@ class DataConfig:
     test_fraction: float = setting(0.1, "fraction held out for test when the data has no split of its own")
     label_column: str | None = setting(None, "table column holding class labels (CSV/Parquet)")
     column_types: str | None = setting(None, "table column types that override the inferred ones, e.g. "
-                                        "\"sex:binary,age:continuous\" (continuous, binary, categorical)")
+                                        "\"sex:binary,age:continuous,price:mixture\" (continuous; mixture: a "
+                                        "mixture of Gaussians for a skewed or multi-modal number column; binary; "
+                                        "categorical)")
     text_column: str | None = setting(None, "text: the table column (CSV/Parquet) holding one sentence or document "
                                        "per row")
     lowercase: bool = setting(True, "text: lowercase before splitting into words and punctuation")
@@ -42,6 +44,10 @@ class DataConfig:
     labels_per_class: int = setting(0, "semi-supervised learning: keep this many labels per class of the training "
                                      "split, drawn with split_seed, and mark the rest unlabelled (-1); 0 keeps "
                                      "every label")
+    metadata: str | None = setting(None, "a table's column metadata, for synthetic copies: auto (detect each "
+                                    "column's type, nulls, bounds and levels) or a JSON file declaring some or all "
+                                    "columns; sampled tables then have the input's columns, order and dtypes, with "
+                                    "nulls (sets missing: model)")
     missing: str = setting("refuse", "missing values (NaN entries, empty table cells): refuse them, or model them "
                             "(MIWAE: the likelihood scores observed entries only and the encoder sees which are "
                             "observed; sets model.encoder_mask)", choices=("refuse", "model"))

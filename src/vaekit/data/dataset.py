@@ -72,6 +72,9 @@ class Dataset:
     vocabulary: list[str] | None = None
     # audio: the log-mel settings the examples were made with, resolved (data/spectrogram.py SpectrogramSettings)
     spectrogram: Any = None
+    # a table read with its column metadata (data.metadata; data/table/metadata.py): its JSON form, which the run
+    # keeps as metadata.json and every sampled table is written back through
+    table_metadata: dict[str, Any] | None = field(default=None, repr=False)
     # a part of another data set (a validation split carved from its training split, data/validation.py): that
     # data set's fingerprint, which a run records, so that its own data reload as the data it came from
     source_fingerprint: str | None = field(default=None, repr=False)
@@ -246,7 +249,7 @@ class Dataset:
                     column_values: list[list[Any] | None] | None = None, rows: tuple[np.ndarray, np.ndarray] |
                     None = None, ids: np.ndarray | None = None, own_split: bool | None = None,
                     missing: bool = False, factors: tuple[np.ndarray, np.ndarray] | None = None,
-                    factor_names: list[str] | None = None) -> Dataset:
+                    factor_names: list[str] | None = None, table_metadata: dict[str, Any] | None = None) -> Dataset:
         """Build a Dataset from numpy arrays already scaled as they should be (images in [0, 1]). `rows` are the
         source positions of the train and test examples when they were split here (then `own_split` defaults to
         False); `ids` the examples' ids in the source's order; `factors` the (train, test) generative factors, one
@@ -262,7 +265,7 @@ class Dataset:
                    own_split=rows is None if own_split is None else own_split, missing=missing,
                    train_factors=None if factors is None else _tensor(factors[0], np.float32),
                    test_factors=None if factors is None else _tensor(factors[1], np.float32),
-                   factor_names=factor_names)
+                   factor_names=factor_names, table_metadata=table_metadata)
 
 
 def all_finite(x: torch.Tensor) -> bool:

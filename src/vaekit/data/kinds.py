@@ -26,7 +26,8 @@ from vaekit.plots.grid import image_grid
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
 # does not import every kind's readers.
-KIND_MODULES: tuple[str, ...] = ("vaekit.data.text.kind", "vaekit.data.series.kind", "vaekit.data.audio.kind")
+KIND_MODULES: tuple[str, ...] = ("vaekit.data.text.kind", "vaekit.data.series.kind", "vaekit.data.audio.kind",
+                                 "vaekit.data.table.kind")
 
 
 class DataKind:

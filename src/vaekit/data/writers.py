@@ -112,6 +112,11 @@ def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
         frame[name] = column
     if ids is not None:
         frame.insert(0, "id", ids)
+    return write_frame(path, frame)
+
+
+def write_frame(path: Path, frame: Any) -> Path:
+    """A pandas DataFrame to a .csv (without its index) or .parquet file, atomically."""
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)

@@ -100,11 +100,14 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
                         "give the data as a table with the same columns")
     # a run from before table ids took a CSV's unnamed index column as a feature: read the table as it did
     # (or one whose first column was named id: it was a feature then, and stays one for this run)
+    metadata = cfg.metadata
+    if run_info is not None and run_info.get("metadata") and run_info.get("run_dir") is not None:
+        metadata = str(Path(run_info["run_dir"]) / run_info["metadata"])  # the run's own, checked against the data
     index_ids = not set(ID_FIRST) & set((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
                         missing=cfg.missing == "model" if missing is None else missing,
-                        text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info))
+                        text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info), metadata=metadata)
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole

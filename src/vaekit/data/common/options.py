@@ -42,7 +42,8 @@ class LoadOptions:
     download: fetch a missing named dataset from its official mirror.
     test_fraction, seed: the held-out share and the seed of the split, for data that has no split of its own.
     label_column: the table column (CSV/Parquet) that holds class labels.
-    column_types: overrides of inferred table column types, "name:type,..." (continuous, binary, categorical).
+    column_types: overrides of inferred table column types, "name:type,..." (continuous, mixture, binary,
+        categorical).
     text: how text is read into token ids (a table's text column, vocabulary, max_length).
     """
 
@@ -57,6 +58,8 @@ class LoadOptions:
     index_ids: bool = True
     # keep missing values (NaN, empty table cells) as NaN for a model of them (data.missing: model), else refuse them
     missing: bool = False
+    # a table's column metadata: "auto" (detected) or a JSON file (data/table/metadata.py); None: a table of features
+    metadata: str | None = None
     # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
     settings: str = ""
     # text: the column, tokenizer, vocabulary and length settings (data/text_options.py)

@@ -26,27 +26,30 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
                  test_fraction: float = 0.1, seed: int = 0, label_column: str | None = None,
                  column_types: str | None = None, numeric_only: bool = False, index_ids: bool = True,
                  missing: bool = False, text: TextOptions | None = None,
-                 spectrogram: SpectrogramSettings | None = None) -> Dataset:
+                 spectrogram: SpectrogramSettings | None = None, metadata: str | None = None) -> Dataset:
     """Load a registered dataset (see DATASET_NAMES()) or a .npy/.npz/.csv/.parquet/IDX file or image folder.
 
     Named datasets with an official split (mnist, fashion-mnist, kmnist, cifar10) keep it; digits and paths
     without a split are split by a seeded permutation (digits always with seed 0). `missing` keeps missing values
     (NaN, empty table cells) as NaN instead of refusing them (data.missing: model). `text` says how text (.txt, a
     folder of .txt files, a table's text column, fortunes) becomes token ids (data/text.py); `spectrogram`, how
-    recordings (a folder of .wav files, fsdd) become log-mel spectrograms. Raises DataError with a one-line message
+    recordings (a folder of .wav files, fsdd) become log-mel spectrograms. `metadata` ("auto" or a JSON file) reads a
+    table column by column for synthetic copies (data/table/coded.py). Raises DataError with a one-line message
     when the data cannot be found, read or validated.
     """
     source = os.fspath(source)
     options = LoadOptions(data_dir=data_dir, download=download, test_fraction=test_fraction, seed=seed,
                           label_column=label_column, column_types=column_types, numeric_only=numeric_only,
                           index_ids=index_ids, missing=missing, text=text or TextOptions(),
-                          spectrogram=spectrogram)
+                          spectrogram=spectrogram, metadata=metadata)
     # a generated source may carry settings after its name: "sprites:n=20000,size=32"
     name, colon, settings = source.partition(":")
     if source in DATASETS or (colon and name in DATASETS):
         if label_column is not None:
             raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "
                             f"dataset {source!r}; leave label_column unset")
+        if metadata is not None:
+            raise DataError(f"metadata applies to .csv and .parquet tables only, not to the named dataset {source!r}")
         if column_types:
             raise DataError(f"column_types applies to .csv and .parquet tables only, not to the named dataset "
                             f"{source!r}; leave column_types (--column-types) unset")

@@ -26,6 +26,7 @@ from vaekit.data.image.idx import read_idx
 from vaekit.data.sources.arrays import load_array_file
 from vaekit.data.streaming.tar_shards import tar_shards
 from vaekit.data.streaming.whole import load_shards
+from vaekit.data.table.coded import load_coded_table
 from vaekit.data.table.reader import TABLE_SUFFIXES, load_table
 from vaekit.data.text.reader import TEXT_SUFFIXES, load_text_column, load_text_file, load_text_folder
 
@@ -50,6 +51,12 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
     if options.text.column is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
         raise DataError(f"text_column applies to .csv and .parquet tables only, but {path} is not one; leave "
                         "text_column unset")
+    if options.metadata is not None and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise DataError(f"metadata applies to .csv and .parquet tables only, but {path} is not one; leave metadata "
+                        "(--metadata) unset")
+    if options.metadata is not None and (options.column_types or options.text.column is not None):
+        raise DataError("metadata declares the column types itself: give types in its file, not with column_types "
+                        "or text_column")
     shards = tar_shards(path)  # before the folders: a folder of shards is no image folder
     if shards is not None:
         return load_shards(shards, options, name)
@@ -65,6 +72,8 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
         return load_text_column(path, options, name)
     if suffix in ARRAY_SUFFIXES:
         return load_array_file(path, options, name)
+    if suffix in TABLE_SUFFIXES and options.metadata is not None:
+        return load_coded_table(path, options, name)
     if suffix in TABLE_SUFFIXES:
         return load_table(path, options, name)
     if IDX_NAME.search(path.name):

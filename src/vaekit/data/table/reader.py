@@ -2,13 +2,14 @@
 
     ds = load_table(Path("adult.csv"), LoadOptions(label_column="income"))
     ds.columns        # the column names, in file order
-    ds.column_types   # "continuous", "binary" or "categorical" for each
+    ds.column_types   # "continuous", "mixture", "binary" or "categorical" for each (COLUMN_TYPES)
     ds.column_values  # for binary and categorical columns, the values their codes 0..K-1 stand for
     ds.class_names    # sorted distinct values of the label column; train_y/test_y index into them
 
 Types are inferred: columns with two distinct values are binary; other text, boolean and category columns are
 categorical; other numbers (integers included) are continuous. `LoadOptions.column_types`
-("sex:binary,age:continuous") overrides any column.
+("sex:binary,age:continuous,price:mixture") overrides any column; "mixture" is a number column that the mixed
+likelihood models with a mixture of Gaussians (a skewed or multi-modal column), read like a continuous one.
 
 Missing values are an error rather than silently dropped rows or filled zeros: which of those is right
 depends on the data, so the user decides. With `LoadOptions.missing` (data.missing: model) they are kept as NaN,
@@ -44,11 +45,15 @@ UNNAMED_FIRST = "Unnamed: 0"  # what pandas calls a CSV's first column when its 
 ID_COLUMN = "id"  # the first column of vaekit's own table outputs (impute, denoise, score, embed): read back as ids
 ID_FIRST = (UNNAMED_FIRST, ID_COLUMN)
 MAX_CATEGORIES = 100  # more distinct values than this in a text column is an id or free text, not a category
+# the types a column may have: numbers, modelled by one Gaussian (continuous) or a mixture of Gaussians (mixture,
+# for skewed or multi-modal columns), and codes into the column's sorted values (binary, categorical)
+NUMBER_TYPES = ("continuous", "mixture")
+COLUMN_TYPES = (*NUMBER_TYPES, "binary", "categorical")
 
 
 def load_table(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """A vector Dataset of the numeric columns, labelled by options.label_column if given, split by seed."""
-    return table_dataset(_read(path), options, name or str(path), str(path))
+    return table_dataset(read_table(path), options, name or str(path), str(path))
 
 
 def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name: str = "table",
@@ -147,14 +152,14 @@ def infer_type(values: pd.Series) -> str:
 
 
 def encode_column(values: pd.Series, kind: str, where: str, strict: bool = True) -> tuple[np.ndarray, list | None]:
-    """The column as float numbers (continuous) or as codes into its sorted distinct values. `strict` (an
+    """The column as float numbers (continuous, mixture) or as codes into its sorted distinct values. `strict` (an
     inferred type) asks for at least two values; a type given explicitly (a run's own) takes a column that
     happens to hold one value in this file."""
     import pandas as pd
 
-    if kind == "continuous":
+    if kind in NUMBER_TYPES:
         if not pd.api.types.is_numeric_dtype(values):
-            raise DataError(f"column {values.name!r} in {where} is not numeric, so it cannot be continuous")
+            raise DataError(f"column {values.name!r} in {where} is not numeric, so it cannot be {kind}")
         return values.to_numpy(dtype=np.float64, na_value=np.nan), None
     categories = pd.Categorical(values)
     if kind == "binary" and len(categories.categories) > 2 or strict and kind == "binary" and \
@@ -236,8 +241,9 @@ def _parse_types(spec: str | None, columns: list[str], where: str) -> dict[str, 
             raise DataError(f"column_types items look like name:type, got {item!r}")
         if name not in columns:
             raise DataError(f"column_types names {name!r}, which is not a column of {where}")
-        if kind not in ("continuous", "binary", "categorical"):
-            raise DataError(f"column type {kind!r} for {name!r}: choose continuous, binary or categorical")
+        if kind not in COLUMN_TYPES:
+            raise DataError(f"column type {kind!r} for {name!r}: choose {', '.join(COLUMN_TYPES[:-1])} or "
+                            f"{COLUMN_TYPES[-1]}")
         overrides[name] = kind
     return overrides
 
@@ -268,7 +274,8 @@ def check_parquet_metadata(path: Path) -> None:
                  "use a smaller table (fewer rows), or stream it (data.streaming: on)")
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
+    """A .csv or .parquet file as a DataFrame, its size checked against memory first."""
     import pandas as pd
 
     try:

@@ -29,8 +29,7 @@ from vaekit.core.notices import notice
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_indices
 from vaekit.data.dataset import Dataset
-from vaekit.data.table.reader import _index_ids, _labels
-from vaekit.data.table.reader import _read as read_table
+from vaekit.data.table.reader import _index_ids, _labels, read_table
 from vaekit.data.text.options import TextOptions
 from vaekit.data.text.tokenize import tokenize
 from vaekit.data.text.tokens import EOS, PAD

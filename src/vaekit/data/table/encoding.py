@@ -1,0 +1,151 @@
+"""A table and the numbers a model of it reads, both ways, as its metadata says.
+
+    coded = encode_table(frame, metadata)        # coded.x (N, D): one model column per modelled column, and one
+                                                 # "name (null)" indicator per nullable number column
+    coded.types, coded.values                    # for the mixed likelihood: mixture/continuous/binary/categorical
+    frame = decode_table(samples, metadata)      # the input's columns, order and dtypes again
+
+A number column's null is NaN in its own model column (left out of the likelihood: nothing to score) and 1 in its
+indicator, which the model learns like any binary column, so nulls come back at their rate and where they fall.
+A level column's null is a level of its own (the last). Identifier and constant columns are not modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from vaekit.data.table.metadata import ColumnSpec, TableMetadata, as_numbers, date_bound
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NULL_SUFFIX = " (null)"
+
+
+@dataclass(frozen=True)
+class CodedTable:
+    """A table as model columns: x (N, D) float32, each model column's name, type and values (codes' meaning)."""
+
+    x: np.ndarray
+    columns: list[str]
+    types: list[str]
+    values: list[list | None]
+
+
+def is_levels(spec: ColumnSpec) -> bool:
+    """Whether the column is modelled as a choice among its values (categorical, boolean, few integers)."""
+    return spec.type in ("categorical", "boolean") or spec.distribution == "levels"
+
+
+def model_columns(spec: ColumnSpec) -> list[tuple[str, str, list | None]]:
+    """(name, likelihood type, values) of the model columns that stand for one column."""
+    if not spec.modelled:
+        return []
+    if is_levels(spec):
+        levels = list(spec.values or []) + ([None] if spec.nullable else [])
+        return [(spec.name, "binary" if len(levels) == 2 else "categorical", levels)]
+    own = (spec.name, "continuous" if spec.distribution == "gaussian" else "mixture", None)
+    return [own, (spec.name + NULL_SUFFIX, "binary", [False, True])] if spec.nullable else [own]
+
+
+def encode_table(frame: pd.DataFrame, metadata: TableMetadata) -> CodedTable:
+    """The model columns of `frame` (which holds metadata's columns)."""
+    arrays, columns, types, values = [], [], [], []
+    for spec in metadata.columns:
+        parts = model_columns(spec)
+        if not parts:
+            continue
+        column = frame[spec.name]
+        if is_levels(spec):
+            arrays.append(_codes(column, spec))
+        else:
+            numbers = as_numbers(column, spec).to_numpy(float)
+            arrays.append(numbers)
+            if spec.nullable:
+                arrays.append(np.isnan(numbers).astype(float))
+        for name, kind, levels in parts:
+            columns.append(name)
+            types.append(kind)
+            values.append(levels)
+    x = np.stack(arrays, axis=1).astype(np.float32) if arrays else np.zeros((len(frame), 0), np.float32)
+    return CodedTable(x, columns, types, values)
+
+
+def _codes(column: pd.Series, spec: ColumnSpec) -> np.ndarray:
+    levels = list(spec.values or [])
+    lookup = {_key(v): i for i, v in enumerate(levels)}
+    null = float(len(levels))
+    return np.array([null if _is_null(v) else float(lookup[_key(v)]) for v in column.tolist()])
+
+
+def _key(value: Any) -> Any:
+    """A cell as its level: numpy scalars unwrapped, and 3 and 3.0 the same level (JSON keeps 3 as 3)."""
+    value = value.item() if hasattr(value, "item") else value
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+def _is_null(value: Any) -> bool:
+    try:
+        return bool(value != value) or value is None
+    except (TypeError, ValueError):
+        return False
+
+
+def decode_table(x: np.ndarray, metadata: TableMetadata, first_id: int = 0) -> pd.DataFrame:
+    """Model columns (N, D) back to the table: metadata's columns in order, with their dtypes, integers whole,
+    numbers within their bounds, nulls where the indicators say, identifiers numbered from `first_id`."""
+    import pandas as pd
+
+    n, out, at = len(x), {}, 0
+    for spec in metadata.columns:
+        width = len(model_columns(spec))
+        block, at = x[:, at:at + width], at + width
+        if spec.type == "identifier":
+            out[spec.name] = np.arange(first_id, first_id + n) if "int" in spec.dtype else \
+                np.array([f"row-{i}" for i in range(first_id, first_id + n)], dtype=object)
+        elif spec.type == "constant":
+            out[spec.name] = [spec.value] * n
+        elif is_levels(spec):
+            levels = list(spec.values or []) + [None]
+            codes = np.clip(np.rint(block[:, 0]), 0, len(levels) - 1).astype(int)
+            out[spec.name] = pd.Series([levels[c] for c in codes], dtype=object)
+        else:
+            out[spec.name] = _numbers_back(block, spec)
+    frame = pd.DataFrame(out, columns=metadata.names)
+    for spec in metadata.columns:
+        frame[spec.name] = _as_dtype(frame[spec.name], spec.dtype)
+    return frame
+
+
+def _numbers_back(block: np.ndarray, spec: ColumnSpec) -> Any:
+    import pandas as pd
+
+    values = block[:, 0].astype(float)
+    if spec.type == "datetime":
+        low, high = date_bound(spec, spec.low), date_bound(spec, spec.high)
+    else:
+        low, high = float(spec.low), float(spec.high)
+    values = np.clip(values, low, high)
+    if spec.type == "integer":
+        values = np.rint(values)
+    elif spec.decimals is not None and spec.type == "continuous":
+        values = np.round(values, spec.decimals)
+    if spec.nullable:
+        values[block[:, 1] >= 0.5] = np.nan
+    if spec.type != "datetime":
+        return values
+    stamps = pd.to_datetime(pd.Series(values) * 1e9, unit="ns").dt.round("s")
+    return stamps.dt.strftime(spec.format).where(stamps.notna(), None) if spec.format else stamps
+
+
+def _as_dtype(column: pd.Series, dtype: str) -> pd.Series:
+    """The column in the input's dtype where its values allow it (an int64 column with nulls stays float)."""
+    if dtype == "object" or str(column.dtype) == dtype:
+        return column
+    try:
+        return column.astype(dtype)
+    except (TypeError, ValueError):
+        return column.infer_objects()
