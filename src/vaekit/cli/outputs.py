@@ -28,6 +28,12 @@ SPLIT = click.option("--split", type=click.Choice(["test", "train", "all"]), def
                      "own data, or of --data where it has a split of its own (a named data set, x_train/x_test); "
                      "--data without one (a file) is used whole")
 PER_ROW = 8  # examples in a row of a picture of reconstructions
+GIVEN = click.option("--given", default=None, help="tables: draw rows under conditions, \"cut=Ideal,color=E\" "
+                     "(the same for every row; name=null asks for a null) or a .csv/.parquet of conditions, one row "
+                     "per sample (blank cells free)")
+CONSTRAINTS = click.option("--constraints", type=click.Path(), default=None,
+                           help="tables: a JSON file of rules every row keeps (inequalities, ranges, fixed "
+                           "combinations, Python functions); kept by rejection, the acceptance rate printed")
 LABEL = click.option("--label", type=int, default=None,
                      help="class to draw, for a conditional VAE (default: every class in turn)")
 
@@ -133,9 +139,11 @@ def check_finite_outputs(values: torch.Tensor, what: str) -> None:
               "for audio]")
 @DECODE
 @BEAM_WIDTH
+@GIVEN
+@CONSTRAINTS
 @DEVICE
 def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, decode: str | None,
-           beam_width: int | None, device: str) -> None:
+           beam_width: int | None, given: str | None, constraints: str | None, device: str) -> None:
     """Decode draws from the prior: new examples (of class --label, for a conditional VAE).
 
     For text, sentences, one a line (--decode chooses how they are read from p(x|z)).
@@ -145,11 +153,19 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
       vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png
       vaekit sample runs/cvae --label 3 -n 16
       vaekit sample runs/fortunes -n 10 --decode beam --beam-width 5   # -> runs/fortunes/samples.txt
+      vaekit sample runs/diamonds -n 500 --given "cut=Ideal,color=E" --constraints rules.json --out ideal.csv
     """
     opened = _open(run, device)
     model = opened.model
     kind = _kind(opened)
     path = Path(out or Path(run) / kind.default_output("samples"))
+    if kind.synthesized:  # a table read with its metadata: rows drawn, under conditions and rules
+        from vaekit.cli.synthetic import sample_table
+
+        return sample_table(opened, count, seed, given, constraints, path)
+    if given is not None or constraints is not None:
+        raise VaekitError("--given and --constraints are for a run on a table read with its metadata "
+                          "(vaekit train --metadata auto); this run's data are not")
     drawer = _drawer(opened, path)
     if drawer is not None:  # a picture (the default output of images is one): before the work
         check_picture_fits(count, "samples", f"-n {count}", tile_shape=model.data_shape)

@@ -54,6 +54,9 @@ class DataKind:
     # its examples are pictures (C, H, W) of values in [0, 1], as a PNG holds them (the complexity score compresses
     # them); a spectrogram's log powers are not
     unit_pictures: ClassVar[bool] = False
+    # its samples are synthetic rows (a table read with its metadata): drawn x ~ p(x|z), and may be asked for under
+    # conditions and rules (vaekit.tasks.synthesis; `vaekit sample --given --constraints`)
+    synthesized: ClassVar[bool] = False
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         """The likelihood that models it when model.likelihood is auto (vaekit.likelihoods' registered names);

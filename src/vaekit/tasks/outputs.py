@@ -103,6 +103,7 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     metadata = cfg.metadata
     if run_info is not None and run_info.get("metadata") and run_info.get("run_dir") is not None:
         metadata = str(Path(run_info["run_dir"]) / run_info["metadata"])  # the run's own, checked against the data
+        types = None  # the metadata types the columns
     index_ids = not set(ID_FIRST) & set((run_info or {}).get("columns") or [])
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NULL_SUFFIX = " (null)"
+NULL = "null"  # a condition's cell that asks for a null (a blank cell leaves the column free)
 
 
 @dataclass(frozen=True)
@@ -149,3 +150,53 @@ def _as_dtype(column: pd.Series, dtype: str) -> pd.Series:
         return column.astype(dtype)
     except (TypeError, ValueError):
         return column.infer_objects()
+
+
+def encode_given(conditions: pd.DataFrame, metadata: TableMetadata) -> np.ndarray:
+    """(N, D) model columns holding each row's given values and NaN for the rest (what a sample draws), from a
+    table of conditions whose columns are some of metadata's: a blank cell (None, NaN) leaves its column free,
+    the text "null" asks for a null.
+    A column that is not modelled, or a value the column never holds, is a DataError naming both."""
+    from vaekit.core.errors import DataError
+    from vaekit.core.schema import shown
+
+    specs = {spec.name: spec for spec in metadata.columns}
+    unknown = [str(c) for c in conditions.columns if str(c) not in specs]
+    if unknown:
+        raise DataError(f"condition on {unknown[0]!r}, which is not a column of this run's table; its columns: "
+                        f"{', '.join(metadata.names[:12])}")
+    x = np.full((len(conditions), sum(len(model_columns(s)) for s in metadata.columns)), np.nan)
+    at = 0
+    for spec in metadata.columns:
+        width = len(model_columns(spec))
+        if spec.name in conditions.columns:
+            if not spec.modelled:
+                raise DataError(f"column {spec.name!r} is of type {spec.type}, which is not modelled: it cannot be "
+                                "a condition")
+            column = conditions[spec.name]
+            free = column.isna().to_numpy()
+            levels = spec.values or []
+            nulls = np.array([isinstance(v, str) and v.lower() == NULL and v not in levels for v in column], bool)
+            if nulls.any() and not spec.nullable:
+                raise DataError(f"condition asks for a null in column {spec.name!r}, which never holds one")
+            column = column.mask(nulls, None)
+            if is_levels(spec):
+                known = {_key(v) for v in spec.values or []}
+                odd = [v for v in column[~(free | nulls)].tolist() if _key(v) not in known]
+                if odd:
+                    raise DataError(f"condition {spec.name}={shown(odd[0])}: the column never holds that value; "
+                                    f"its values: {', '.join(map(shown, (spec.values or [])[:10]))}")
+                x[:, at] = np.where(free, np.nan, _codes(column, spec))
+            else:
+                numbers = as_numbers(column, spec).to_numpy(float)
+                low, high = (date_bound(spec, b) for b in (spec.low, spec.high)) if spec.type == "datetime" else \
+                    (float(spec.low), float(spec.high))
+                outside = ~np.isnan(numbers) & ((numbers < low) | (numbers > high))
+                if outside.any():
+                    raise DataError(f"condition {spec.name}={shown(_key(column[outside].iloc[0]))} is outside the "
+                                    f"column's range [{spec.low}, {spec.high}]")
+                x[:, at] = numbers
+                if spec.nullable:
+                    x[:, at + 1] = np.where(free, np.nan, nulls.astype(float))
+        at += width
+    return x.astype(np.float32)

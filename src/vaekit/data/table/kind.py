@@ -28,6 +28,7 @@ class TableKind(VectorKind):
 
     name = "table"
     pictured = False
+    synthesized = True
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         return "mixed"  # every column its own distribution, numbers included (their mixtures)
