@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at
     from vaekit.estimators.classifier import VAEClassifier
     from vaekit.estimators.embedder import VAEEmbedder
     from vaekit.estimators.imputer import VAEImputer
+    from vaekit.estimators.synthesizer import TableSynthesizer
     from vaekit.model.build import build_model
     from vaekit.model.vae import VAE
     from vaekit.runs.run import Run, load
@@ -30,7 +31,8 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at
     from vaekit.training.loop import resume, train
     from vaekit.tuning import tune
 
-__all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TrainConfig",
+__all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TableSynthesizer",
+           "TrainConfig",
            "VAEAnomalyDetector", "VAEClassifier",
            "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
            "load_config_file", "load_dataset", "resume", "score", "score_many", "train", "tune"]
@@ -46,7 +48,8 @@ _LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig"
          "resume": "vaekit.training.loop", "train": "vaekit.training.loop",
          "VAEAnomalyDetector": "vaekit.estimators.anomaly_detector", "VAEImputer": "vaekit.estimators.imputer",
          "VAEClassifier": "vaekit.estimators.classifier", "score": "vaekit.tasks.scoring",
-         "score_many": "vaekit.tasks.scoring", "tune": "vaekit.tuning"}
+         "score_many": "vaekit.tasks.scoring", "tune": "vaekit.tuning",
+         "TableSynthesizer": "vaekit.estimators.synthesizer"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
