@@ -35,7 +35,16 @@ def sample_table(opened: Run, count: int, seed: int, given: str | None, constrai
     metadata = run_metadata({**opened.data_info, "run_dir": opened.path})
     rules = read_constraints(Path(constraints)) if constraints is not None else []
     if rules:
-        check_training(rules, training_frame(opened, metadata))
+        try:
+            rows = training_frame(opened, metadata)
+        except VaekitError as error:  # a run trained from a DataFrame: its rows are not kept anywhere
+            if any(rule.needs_rows for rule in rules):
+                raise VaekitError(f"fixed combinations are learned from the training rows, which cannot be read "
+                                  f"again ({error}); give them with TableSynthesizer.fit(frame, constraints=...)") \
+                    from None
+            rows = None
+        if rows is not None:
+            check_training(rules, rows)
     conditions = None
     if given is not None:
         conditions = read_conditions(Path(given), metadata) if Path(given).suffix.lower() in TABLE_SUFFIXES and \

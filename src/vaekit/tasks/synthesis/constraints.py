@@ -52,6 +52,7 @@ class Rule:
     test: Callable[[pd.DataFrame], Any]
     columns: tuple[str, ...] = ()
     learned: set = field(default_factory=set)  # fixed combinations: those the training rows hold
+    needs_rows: bool = False  # learned from the training rows (fixed combinations): cannot be used without them
 
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
         try:
@@ -81,12 +82,12 @@ def value_range(column: str, low: Any = None, high: Any = None) -> Rule:
         if high is not None:
             inside &= values <= high
         return kept | inside
-    return Rule(f"{low if low is not None else ''} <= {column} <= {high if high is not None else ''}".strip(),
-                test, (column,))
+    name = " <= ".join(str(part) for part in (low, column, high) if part is not None)
+    return Rule(name, test, (column,))
 
 
 def fixed_combinations(columns: list[str]) -> Rule:
-    rule = Rule(f"fixed combinations of {', '.join(columns)}", lambda frame: None, tuple(columns))
+    rule = Rule(f"fixed combinations of {', '.join(columns)}", lambda frame: None, tuple(columns), needs_rows=True)
 
     def test(frame: pd.DataFrame) -> Any:
         return np.array([_row(values) in rule.learned for values in frame[list(columns)].itertuples(index=False)])
@@ -148,7 +149,7 @@ def check_training(rules: list[Rule], frame: pd.DataFrame) -> None:
         missing = [c for c in rule.columns if c not in frame.columns]
         if missing:
             raise DataError(f"constraint {rule.name} names column {missing[0]!r}, which the table does not have")
-        if rule.learned == set() and rule.name.startswith("fixed combinations"):
+        if rule.needs_rows and not rule.learned:
             rule.learned = {_row(v) for v in frame[list(rule.columns)].itertuples(index=False)}
         if not rule.holds(frame).any():
             raise DataError(f"constraint {rule.name} holds in none of the {len(frame):,} training rows, so no sample "
