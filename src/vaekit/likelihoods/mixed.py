@@ -1,17 +1,25 @@
 """A likelihood for mixed-type tables: each column gets its own distribution,
 
     continuous   Gaussian with a learned per-column scale, on the column standardized inside (Jacobian included)
+    mixture      a mixture of M = column_mixture.MIXTURE_COMPONENTS Gaussians whose weights, means and scales all
+                 come from the decoder, on the column standardized inside (Jacobian included): for skewed or
+                 multi-modal number columns
     binary       Bernoulli on the column's code 0/1
     categorical  Categorical over the column's K codes
 
 and log p(x|z) is their sum. Column types come with the data (inferred from a CSV/Parquet/DataFrame, overridable
 with --column-types); binary and categorical columns hold codes 0..K-1 that index the column's values, which
-`vaekit sample` writes back as the original values. The encoder sees standardized continuous columns, binary
-codes and one-hot categorical columns.
+`vaekit sample` writes back as the original values. The encoder sees standardized continuous and mixture columns
+(continuous first, then mixture), binary codes and one-hot categorical columns.
+
+The decoder gives P = params_per_element parameters per column, (..., P, D): P = max(1, 3M if any column is a
+mixture, K of each categorical). Row 0 is a continuous column's standardized mean and a binary column's logit;
+rows 0..3M-1 a mixture column's [logits | means | log-scales] of its M components; rows 0..K-1 a categorical
+column's logits; rows beyond a column's own are unused. Without mixture columns P is what it was before them.
 
     likelihood = MixedLikelihood(["continuous", "categorical"], [None, ["a", "b", "c"]])
     px = likelihood(decoder_params)        # (..., 3, 2): up to 3 parameters per column
-    px.log_prob(x); px.mean; px.sample()   # the mean is the mean of continuous columns, the mode of the others
+    px.log_prob(x); px.mean; px.sample()   # the mean is the mean of number columns, the mode of the others
 """
 
 from __future__ import annotations
@@ -26,9 +34,10 @@ from torch.distributions import Distribution, constraints
 from vaekit.config import ModelConfig
 from vaekit.core.errors import ConfigError
 from vaekit.core.registry import LIKELIHOODS
+from vaekit.data.table.reader import COLUMN_TYPES
+from vaekit.likelihoods import column_mixture
 from vaekit.likelihoods.base import Likelihood, observed_moments
 
-COLUMN_TYPES = ("continuous", "binary", "categorical")
 MIN_LOG_SCALE = -7.0
 
 
@@ -44,10 +53,28 @@ class MixedTable(Distribution):
 
     def _continuous(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean, scale) of the continuous columns, in the data's units."""
-        spec = self.spec
+        spec, n = self.spec, len(self.spec.continuous)
         standardized = self.params[..., 0, spec.continuous]
         scale = spec.log_scale.clamp(min=MIN_LOG_SCALE).exp()
-        return spec.shift + spec.scale * standardized, spec.scale * scale
+        return spec.shift[:n] + spec.scale[:n] * standardized, spec.scale[:n] * scale
+
+    def _mixture(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(params (..., C, 3M), shift (C,), scale (C,)) of the C mixture columns: y = (x - shift) / scale."""
+        spec, n = self.spec, len(self.spec.continuous)
+        params = self.params[..., :column_mixture.PARAMS_PER_COLUMN, spec.mixture].transpose(-1, -2)
+        return params, spec.shift[n:], spec.scale[n:]
+
+    def _numbers(self, draw: bool) -> torch.Tensor | None:
+        """The continuous then the mixture columns (..., len(spec.numbers)) in the data's units: the mean, or a
+        draw."""
+        spec, parts = self.spec, []
+        if spec.continuous:
+            mean, scale = self._continuous()
+            parts.append(torch.normal(mean, scale) if draw else mean)
+        if spec.mixture:
+            params, shift, scale = self._mixture()
+            parts.append(shift + scale * (column_mixture.sample(params) if draw else column_mixture.mean(params)))
+        return torch.cat(parts, dim=-1) if parts else None
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         return self.entry_log_prob(x).sum(-1)
@@ -60,6 +87,10 @@ class MixedTable(Distribution):
         if len(spec.continuous):
             mean, scale = self._continuous()
             total[..., spec.continuous] = torch.distributions.Normal(mean, scale).log_prob(x[..., spec.continuous])
+        if len(spec.mixture):  # the density of the standardized column, times the Jacobian 1 / scale
+            params, shift, scale = self._mixture()
+            standardized = (x[..., spec.mixture] - shift) / scale
+            total[..., spec.mixture] = column_mixture.log_prob(params, standardized) - scale.log()
         if len(spec.binary):
             logits, target = torch.broadcast_tensors(self.params[..., 0, spec.binary], x[..., spec.binary])
             total[..., spec.binary] = -F.binary_cross_entropy_with_logits(logits, target, reduction="none")
@@ -72,12 +103,14 @@ class MixedTable(Distribution):
             total[..., column] = picked.squeeze(-1)
         return total
 
-    def _assemble(self, continuous: torch.Tensor | None, binary: torch.Tensor | None,
-                  categorical: list[torch.Tensor]) -> torch.Tensor:
-        spec = self.spec
-        out = torch.zeros(*self.batch_shape, len(spec.types), device=self.params.device, dtype=self.params.dtype)
-        if continuous is not None:
-            out[..., spec.continuous] = continuous
+    def _assemble(self, numbers: torch.Tensor | None, binary: torch.Tensor | None,
+                  categorical: list[torch.Tensor], batch_shape: torch.Size | None = None) -> torch.Tensor:
+        """Rows (*batch_shape, D) from the number columns (continuous then mixture), the binary and the
+        categorical ones."""
+        spec, shape = self.spec, self.batch_shape if batch_shape is None else batch_shape
+        out = torch.zeros(*shape, len(spec.types), device=self.params.device, dtype=self.params.dtype)
+        if numbers is not None:
+            out[..., spec.numbers] = numbers
         if binary is not None:
             out[..., spec.binary] = binary
         for (column, _), codes in zip(spec.categorical, categorical):
@@ -86,32 +119,28 @@ class MixedTable(Distribution):
 
     @property
     def mean(self) -> torch.Tensor:
-        """Continuous columns: the mean; binary and categorical columns: the most probable code."""
+        """Continuous and mixture columns: the mean; binary and categorical columns: the most probable code."""
         spec = self.spec
-        continuous = self._continuous()[0] if len(spec.continuous) else None
         binary = (self.params[..., 0, spec.binary] > 0).to(self.params.dtype) if len(spec.binary) else None
         categorical = [self.params[..., :k, column].argmax(-1) for column, k in spec.categorical]
-        return self._assemble(continuous, binary, categorical)
+        return self._assemble(self._numbers(draw=False), binary, categorical)
 
     def sample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
         if sample_shape:
             raise NotImplementedError("draw one table of samples at a time")
         spec = self.spec
-        with torch.no_grad():
-            continuous = None
-            if len(spec.continuous):
-                mean, scale = self._continuous()
-                continuous = torch.normal(mean, scale)
+        with torch.no_grad():  # numbers first: a seed draws the same rows as before mixture columns
+            numbers = self._numbers(draw=True)
             binary = torch.bernoulli(torch.sigmoid(self.params[..., 0, spec.binary])) if len(spec.binary) else None
             categorical = [torch.distributions.Categorical(logits=self.params[..., :k, column])
                            .sample() for column, k in spec.categorical]
-            return self._assemble(continuous, binary, categorical)
+            return self._assemble(numbers, binary, categorical)
 
 
 @LIKELIHOODS.register("mixed")
 class MixedLikelihood(Likelihood):
     """Per-column likelihoods of a mixed-type table; see the module docstring. `types` names each column's
-    type, `values` lists the values of each binary or categorical column (None for continuous ones)."""
+    type, `values` lists the values of each binary or categorical column (None for continuous and mixture ones)."""
 
     needs_schema = True
     density = False  # exact probabilities of the binary and categorical columns: no dequantization
@@ -123,16 +152,20 @@ class MixedLikelihood(Likelihood):
             raise ConfigError(f"unknown column types {unknown}; choose from {', '.join(COLUMN_TYPES)}")
         self.types = list(types)
         self.continuous = [i for i, kind in enumerate(types) if kind == "continuous"]
+        self.mixture = [i for i, kind in enumerate(types) if kind == "mixture"]
+        self.numbers = self.continuous + self.mixture  # the standardized columns, in the order of shift and scale
         self.binary = [i for i, kind in enumerate(types) if kind == "binary"]
         self.categorical = [(i, len(values[i] or [])) for i, kind in enumerate(types) if kind == "categorical"]
         if any(k < 2 for _, k in self.categorical):
             raise ConfigError("a categorical column needs its list of at least two values")
-        self.params_per_element = max([1] + [k for _, k in self.categorical])
-        self.input_width = len(self.continuous) + len(self.binary) + sum(k for _, k in self.categorical)
-        self.log_scale = nn.Parameter(torch.zeros(len(self.continuous)))
-        # the continuous columns' mean and standard deviation, set from the training split (fit_data), saved
-        self.register_buffer("shift", torch.zeros(len(self.continuous)))
-        self.register_buffer("scale", torch.ones(len(self.continuous)))
+        mixture = [column_mixture.PARAMS_PER_COLUMN] if self.mixture else []
+        self.params_per_element = max([1] + mixture + [k for _, k in self.categorical])
+        self.input_width = len(self.numbers) + len(self.binary) + sum(k for _, k in self.categorical)
+        self.log_scale = nn.Parameter(torch.zeros(len(self.continuous)))  # a mixture's scales come from the decoder
+        # the number columns' mean and standard deviation (continuous, then mixture columns), set from the training
+        # split (fit_data), saved; without mixture columns, the very buffers of the runs from before them
+        self.register_buffer("shift", torch.zeros(len(self.numbers)))
+        self.register_buffer("scale", torch.ones(len(self.numbers)))
 
     @classmethod
     def from_config(cls, data_shape: tuple[int, ...], cfg: ModelConfig,
@@ -144,9 +177,9 @@ class MixedLikelihood(Likelihood):
 
     @torch.no_grad()
     def fit_data(self, x: torch.Tensor) -> None:
-        """Standardization of the continuous columns from training data (N, D)."""
-        if self.continuous:
-            shift, std = observed_moments(x[:, self.continuous])
+        """Standardization of the continuous and mixture columns from training data (N, D)."""
+        if self.numbers:
+            shift, std = observed_moments(x[:, self.numbers])
             self.shift.copy_(shift)
             self.scale.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
 
@@ -155,40 +188,34 @@ class MixedLikelihood(Likelihood):
 
     @classmethod
     def scores(cls, binary: bool) -> str:
-        return ("mixed table: Gaussian densities of the continuous columns in their own units plus the exact "
-                "probabilities of the binary and categorical columns")
+        return ("mixed table: Gaussian (continuous) and Gaussian-mixture (mixture) densities of the number columns "
+                "in their own units plus the exact probabilities of the binary and categorical columns")
 
     def encoder_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """(..., D) table rows -> (..., input_width) network inputs."""
-        parts = [(x[..., self.continuous] - self.shift) / self.scale, x[..., self.binary]]
+        parts = [(x[..., self.numbers] - self.shift) / self.scale, x[..., self.binary]]
         for column, k in self.categorical:
             parts.append(F.one_hot(x[..., column].round().long().clamp(0, k - 1), k).to(x.dtype))
         return torch.cat(parts, dim=-1)
 
     def input_mask(self, observed: torch.Tensor) -> torch.Tensor:
         """(..., D) observed columns -> (..., input_width): a categorical column's mask covers its one-hot block."""
-        parts = [observed[..., self.continuous], observed[..., self.binary]]
+        parts = [observed[..., self.numbers], observed[..., self.binary]]
         for column, k in self.categorical:
             parts.append(observed[..., column, None].expand(*observed.shape[:-1], k))
         return torch.cat(parts, dim=-1)
 
     def weighted_mean(self, px: MixedTable, weights: torch.Tensor) -> torch.Tensor:
-        """Continuous columns: sum_j w_j E[x | z_j]; binary and categorical ones: the most probable value of the
-        mixture sum_j w_j p(x | z_j) (a mean of codes would be no value of the column)."""
+        """Continuous and mixture columns: sum_j w_j E[x | z_j]; binary and categorical ones: the most probable
+        value of the mixture sum_j w_j p(x | z_j) (a mean of codes would be no value of the column)."""
         w = weights.unsqueeze(-1)
-        continuous = (w * px._continuous()[0]).sum(0) if self.continuous else None
+        numbers = px._numbers(draw=False)
+        numbers = (w * numbers).sum(0) if numbers is not None else None
         binary = ((w * torch.sigmoid(px.params[..., 0, self.binary])).sum(0) > 0.5).to(px.params.dtype) \
             if self.binary else None
         categorical = [(w * torch.softmax(px.params[..., :k, column], -1)).sum(0).argmax(-1)
                        for column, k in self.categorical]
-        out = torch.zeros(*px.batch_shape[1:], len(self.types), device=px.params.device, dtype=px.params.dtype)
-        if continuous is not None:
-            out[..., self.continuous] = continuous
-        if binary is not None:
-            out[..., self.binary] = binary
-        for (column, _), codes in zip(self.categorical, categorical):
-            out[..., column] = codes.to(out.dtype)
-        return out
+        return px._assemble(numbers, binary, categorical, px.batch_shape[1:])
 
     def forward(self, params: torch.Tensor) -> MixedTable:
         return MixedTable(params, self)
