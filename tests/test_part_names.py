@@ -56,6 +56,10 @@ ALLOWED = {
     ("vaekit.data.table.reader", "mixture"): OTHER_MEANING,
     ("vaekit.likelihoods.mixed", "categorical"): OTHER_MEANING,
     ("vaekit.likelihoods.mixed", "mixture"): OTHER_MEANING,
+    # a table's column types and their distributions (data/table/metadata.py): words of the metadata file
+    **{(module, name): OTHER_MEANING for module in ("vaekit.data.table.encoding", "vaekit.data.table.metadata")
+       for name in ("categorical", "gaussian", "mixture")},
+    ("vaekit.data.table.kind", "mixed"): DECLARED_DEFAULT,
     ("vaekit.tasks.evaluation.importance", "elbo"): OTHER_MEANING,
     ("vaekit.tasks.scoring.elbo", "elbo"): OTHER_MEANING,
     ("vaekit.estimators.classifier", "gaussian"): ESTIMATOR_DEFAULT,
