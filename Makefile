@@ -14,8 +14,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
+# the dev install, then the [synthetic] extra's SDMetrics without its dependencies: sdmetrics 0.32 and copulas pin
+# pandas<3, yet both run on pandas 3 (QualityReport, DiagnosticReport, DCR checked); --no-deps keeps the pandas 3
+# that the suite tests (users of the extra get whatever pandas pip resolves)
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt sdmetrics==0.32.0 copulas==0.14.1 plotly==7.1.0 \
+		narwhals==2.29.0
 	touch $(VENV)/.installed $@
 
 $(VENV)/.installed-docs: pyproject.toml constraints.txt | $(BIN)/activate
