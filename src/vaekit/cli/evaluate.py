@@ -214,10 +214,16 @@ def _language_model(baseline: str, results: dict[str, Any], chosen: Any, source:
 @click.option("--baseline", type=RunDirectory(), default=None,
               help="text: a language model run (train --language-model) on the same data, evaluated on the same "
               "sentences beside this run: its -log p(x) and perplexity, and how far this run's -ELBO lies above it")
+@click.option("--synthetic", is_flag=True, help="tables read with their metadata: the quality of synthetic rows "
+              "(SDMetrics' shapes, pair trends, validity, DCR privacy, machine-learning efficacy) beside independent "
+              "columns, -> RUN/synthetic-quality.json and RUN/marginals.png")
+@click.option("--target", default=None, help="--synthetic: the column machine-learning efficacy predicts [default: "
+              "the last categorical column]")
 @DATA
 @DEVICE
 def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, out: str | None, source: str | None,
-             dequantize: str, disentanglement: str, baseline: str | None, device: str) -> None:
+             dequantize: str, disentanglement: str, baseline: str | None, synthetic: bool, target: str | None,
+             device: str) -> None:
     """Evaluate a run: ELBO, importance-weighted -log p(x), active units, KL per dimension, reconstruction error
     and a linear probe; on data with known generative factors (sprites, dsprites), the disentanglement metrics.
 
@@ -234,7 +240,15 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
       vaekit evaluate runs/digits --data held.npz      # -> runs/digits/evaluations/held.json
       vaekit evaluate runs/sprites --k 100             # MIG, FactorVAE score, DCI, SAP too
       vaekit evaluate runs/text-vae --k 100 --baseline runs/text-lm   # perplexities, rate, against the LM
+      vaekit evaluate runs/males --synthetic             # synthetic rows against independent columns
     """
+    if synthetic:
+        from vaekit.cli.outputs import _open
+        from vaekit.cli.synthetic import evaluate_table
+
+        return evaluate_table(_open(run, device), seed, target)
+    if target is not None:
+        raise VaekitError("--target is for --synthetic (the column its machine-learning efficacy predicts)")
     results = _evaluate_run(run, k, batch_size, seed, split, source, device, dequantize, out, disentanglement,
                             baseline)
     click.echo(_table([(Path(run).name, results)]))

@@ -26,6 +26,7 @@ def sample_table(opened: Run, count: int, seed: int, given: str | None, constrai
                  path: Path) -> None:
     from vaekit.data.table.kind import run_metadata
     from vaekit.data.writers import write_frame
+    from vaekit.tasks.synthesis.calibration import read_calibration
     from vaekit.tasks.synthesis.conditions import parse_given, read_conditions
     from vaekit.tasks.synthesis.constraints import check_training, read_constraints
     from vaekit.tasks.synthesis.sampling import synthesize
@@ -49,7 +50,9 @@ def sample_table(opened: Run, count: int, seed: int, given: str | None, constrai
     if given is not None:
         conditions = read_conditions(Path(given), metadata) if Path(given).suffix.lower() in TABLE_SUFFIXES and \
             "=" not in given else parse_given(given, metadata, count)
-    drawn = synthesize(opened.model, metadata, count, given=conditions, rules=rules, seed=seed)
+    calibration = read_calibration(opened.path, metadata, opened.model)
+    drawn = synthesize(opened.model, metadata, count, given=conditions, rules=rules, seed=seed,
+                       calibration=calibration)
     write_frame(path, drawn.frame)
     click.echo(f"wrote {len(drawn.frame):,} synthetic rows to {path}")
     if drawn.effective_samples is not None:
@@ -68,5 +71,60 @@ def training_frame(opened: Run, metadata):  # type: ignore[no-untyped-def]
     from vaekit.data.table.encoding import decode_table
     from vaekit.tasks.outputs import select_data
 
-    chosen = select_data(opened, split="train")
-    return decode_table(chosen.x.numpy().astype(np.float64), metadata)
+    return decode_table(np.asarray(select_data(opened, split="train").x, dtype=np.float64), metadata)
+
+
+QUALITY_FILE = "synthetic-quality.json"
+MARGINALS_FILE = "marginals.png"
+SHOWN = [("quality score", "quality_score"), ("  column shapes", "column_shapes"),
+         ("  column pair trends", "column_pair_trends"), ("SDMetrics' own quality score", "sdmetrics_quality_score"),
+         ("data validity", "data_validity"), ("DCR baseline protection", "dcr_baseline_protection"),
+         ("DCR overfitting protection", "dcr_overfitting_protection")]
+
+
+def evaluate_table(opened: Run, seed: int, target: str | None) -> None:
+    """`vaekit evaluate RUN --synthetic`: synthetic rows scored beside independent columns, written to the run
+    (opened, its model loaded)."""
+    from vaekit.core.io import write_json
+    from vaekit.data.table.encoding import decode_table
+    from vaekit.data.table.kind import run_metadata
+    from vaekit.plots.table_marginals import plot_marginals
+    from vaekit.tasks.outputs import select_data
+    from vaekit.tasks.synthesis.calibration import read_calibration
+    from vaekit.tasks.synthesis.evaluation import evaluate_synthetic
+
+    if not _kind_synthesized(opened):
+        raise VaekitError("--synthetic is for a run on a table read with its metadata (vaekit train --metadata auto)")
+    metadata = run_metadata({**opened.data_info, "run_dir": opened.path})
+    real = training_frame(opened, metadata)
+    holdout = decode_table(np.asarray(select_data(opened, split="test").x, dtype=np.float64), metadata)
+    result = evaluate_synthetic(opened.model, metadata, read_calibration(opened.path, metadata, opened.model),
+                                real, holdout, seed, target)
+    drawn = result.pop("synthetic")
+    plot_marginals(real, drawn, metadata.sdtypes(), opened.path / MARGINALS_FILE,
+                   datetime_formats=metadata.datetime_formats())
+    write_json(opened.path / QUALITY_FILE, result)
+    ours, theirs = result["vaekit"], result["independent_columns"]
+    width = max(len(name) for name, _ in SHOWN) + 2
+    lines = [f"{'':{width}}{'vaekit':>10}{'independent columns':>22}"]
+    for name, key in SHOWN:
+        lines.append(f"{name:{width}}{_number(ours.get(key)):>10}{_number(theirs.get(key)):>22}")
+    efficacy = ours.get("ml_efficacy") or {}
+    if efficacy:
+        lines.append(f"machine-learning efficacy: {efficacy.get('metric')} predicting {efficacy.get('target')!r} on "
+                     f"held-out real rows, trained on synthetic rows {_number(efficacy.get('synthetic_score'))}, "
+                     f"on real rows {_number(efficacy.get('real_score'))}")
+    click.echo("\n".join(lines))
+    click.echo(result["verdict"])
+    click.echo(f"wrote {opened.path / QUALITY_FILE} and {opened.path / MARGINALS_FILE} ({result['rows']:,} rows "
+               "each; report.html shows them)")
+
+
+def _kind_synthesized(opened: Run) -> bool:
+    from vaekit.data.kinds import data_kind
+
+    return data_kind(opened.data_info["kind"]).synthesized
+
+
+def _number(value: object) -> str:
+    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

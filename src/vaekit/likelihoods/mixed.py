@@ -125,6 +125,15 @@ class MixedTable(Distribution):
         categorical = [self.params[..., :k, column].argmax(-1) for column, k in spec.categorical]
         return self._assemble(self._numbers(draw=False), binary, categorical)
 
+    def with_logit_offsets(self, offsets: dict[int, torch.Tensor]) -> MixedTable:
+        """The table with `offsets[j]` added to the logits of binary or categorical column j (one number for a
+        binary column, K for a categorical one): a correction of those columns' marginals after training
+        (vaekit.tasks.synthesis.calibration)."""
+        params = self.params.clone()
+        for column, offset in offsets.items():
+            params[..., :len(offset), column] += offset.to(params)
+        return MixedTable(params, self.spec)
+
     def sample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
         if sample_shape:
             raise NotImplementedError("draw one table of samples at a time")

@@ -133,6 +133,32 @@ def _study_section(run_dir: Path) -> str | None:
             f"the figures above are the test split's)</p><table>{rows}</table>{pictures}")
 
 
+SYNTHETIC_ROWS = [("quality score (SDMetrics' shapes and pair trends)", "quality_score"),
+                  ("column shapes", "column_shapes"), ("column pair trends", "column_pair_trends"),
+                  ("data validity", "data_validity"), ("DCR baseline protection", "dcr_baseline_protection"),
+                  ("DCR overfitting protection", "dcr_overfitting_protection")]
+
+
+def _synthetic_section(run_dir: Path) -> str | None:
+    """`vaekit evaluate --synthetic`'s figures beside independent columns', and the marginals picture; None
+    without synthetic-quality.json."""
+    path = run_dir / "synthetic-quality.json"
+    if not path.is_file():
+        return None
+    found = read_json(path)
+    ours, theirs = found.get("vaekit") or {}, found.get("independent_columns") or {}
+
+    def cell(value: Any) -> str:
+        return "n/a" if not isinstance(value, (int, float)) else f"{value:.3f}"
+    rows = "".join(f"<tr><th>{html.escape(name)}</th><td>{cell(ours.get(key))}</td><td>{cell(theirs.get(key))}</td>"
+                   f"</tr>" for name, key in SYNTHETIC_ROWS)
+    picture = _image(run_dir / "marginals.png") if (run_dir / "marginals.png").is_file() else ""
+    return (f"<table><tr><th></th><th>vaekit</th><th>independent columns</th></tr>{rows}</table>"
+            f"<p>{html.escape(str(found.get('verdict', '')))}</p>{picture}"
+            f"<p class=note>{found.get('rows', '?')} synthetic rows against the training rows (holdout: the test "
+            "split), seed " f"{html.escape(str(found.get('seed')))}: vaekit evaluate --synthetic</p>")
+
+
 def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
                  record: dict[str, Any] | None = None) -> Path:
     """Write run_dir/report.html from the run's files and its evaluation (evaluation.json unless given). An
@@ -163,6 +189,9 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
     study = _study_section(run_dir)
     if study is not None:
         sections.append(("study", "The settings search this run won", study))
+    synthetic = _synthetic_section(run_dir)
+    if synthetic is not None:
+        sections.append(("synthetic", "Synthetic rows", synthetic))
     scores = _score_charts(run_dir)
     if scores is not None:
         sections.append(("scores", "Scores per example", scores))

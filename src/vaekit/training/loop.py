@@ -26,6 +26,7 @@ from vaekit.core.errors import ConfigError, VaekitError
 from vaekit.core.io import WriteError
 from vaekit.core.notices import notice
 from vaekit.data import Dataset
+from vaekit.data.kinds import data_kind
 from vaekit.parts import check_config
 from vaekit.runs.directory import (
     CHECKPOINT_FILE,
@@ -39,6 +40,7 @@ from vaekit.runs.directory import (
 from vaekit.runs.lock import claim_run
 from vaekit.runs.run import Run
 from vaekit.tasks.run_pictures import write_pictures
+from vaekit.tasks.synthesis.calibration import write_calibration
 from vaekit.training.batches import DeviceBatches
 from vaekit.training.checkpoint import TrainingState, load_checkpoint
 from vaekit.training.console import epoch_line
@@ -303,6 +305,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
             if leader:
                 controls.finish(model, run_dir, "KILLED" if interrupted else "FINISHED")  # early stopping: best
                 save_weights(model, run_dir / MODEL_FILE)
+                if data_kind(data.kind).synthesized:  # where its codes lie and how its numbers spread, for samples
+                    write_calibration(model, data.train_x, data, run_dir, config.train.seed)
                 if pictures:
                     drawn = write_pictures(model, tensors.test_x, tensors.test_y, run_dir, metrics,
                                            data.class_names, columns=data.columns)

@@ -97,11 +97,21 @@ class TableMetadata:
         return {"version": 1, "columns": [{k: v for k, v in asdict(spec).items() if v is not None}
                                           for spec in self.columns]}
 
+    def datetime_formats(self) -> dict[str, str]:
+        """The strftime format of each datetime column held as text."""
+        return {spec.name: spec.format for spec in self.columns if spec.type == "datetime" and spec.format}
+
     def sdtypes(self) -> dict[str, str]:
         """Each column's type in SDMetrics' words (numerical, categorical, boolean, datetime, id)."""
         words = {"continuous": "numerical", "integer": "numerical", "categorical": "categorical",
                  "boolean": "boolean", "datetime": "datetime", "identifier": "id", "constant": "categorical"}
-        return {spec.name: words[spec.type] for spec in self.columns}
+        return {spec.name: "categorical" if spec.type == "boolean" and not _true_false(spec.values) else
+                words[spec.type] for spec in self.columns}
+
+
+def _true_false(values: list | None) -> bool:
+    """Whether a boolean column's two values are True/False or 1/0 (else they are two words: a category)."""
+    return all(isinstance(v, bool) or v in (0, 1) for v in values or [])
 
 
 def detect_metadata(frame: pd.DataFrame) -> TableMetadata:

@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from torch.distributions import Distribution
 
 from vaekit.core.errors import DataError
 from vaekit.data.table.encoding import decode_table, encode_given
 from vaekit.data.table.metadata import TableMetadata
 from vaekit.likelihoods.observed import unwrapped
 from vaekit.tasks.imputation.partial import PartialBatch, posterior_draws
+from vaekit.tasks.synthesis.calibration import Calibration
 from vaekit.tasks.synthesis.constraints import Rule, holds
 
 if TYPE_CHECKING:
@@ -53,12 +55,16 @@ class Synthesis:
 
 @torch.no_grad()
 def synthesize(model: torch.nn.Module, metadata: TableMetadata, count: int, given: pd.DataFrame | None = None,
-               rules: list[Rule] | None = None, seed: int = 0, proposals: int = PROPOSALS) -> Synthesis:
-    """`count` rows (or one per row of `given`), drawn from the model and kept to `rules`."""
+               rules: list[Rule] | None = None, seed: int = 0, proposals: int = PROPOSALS,
+               calibration: Calibration | None = None) -> Synthesis:
+    """`count` rows (or one per row of `given`), drawn from the model and kept to `rules`. `calibration` (the
+    run's synthesis.json) gives the latent mixture z is drawn from and the maps of the number columns; without
+    one, z comes from the prior and numbers are as decoded."""
     import pandas as pd
 
     rules = rules or []
     torch.manual_seed(seed)
+    latent = calibration.latent if calibration is not None else model.prior
     targets = encode_given(given, metadata) if given is not None else None
     wanted = len(targets) if targets is not None else count
     ess = np.ones(wanted) if targets is not None else None
@@ -69,10 +75,13 @@ def synthesize(model: torch.nn.Module, metadata: TableMetadata, count: int, give
         for start in range(0, len(todo), BATCH):
             rows = todo[start:start + BATCH]
             if targets is None:
-                x = model.sample(len(rows), mean=False)
+                x = _decoded(model, calibration, _codes(latent, len(rows), model)).sample()
             else:
-                x, ess[rows] = _conditional(model, torch.from_numpy(targets[rows]).to(model.device), proposals)
+                x, ess[rows] = _conditional(model, calibration, latent,
+                                            torch.from_numpy(targets[rows]).to(model.device), proposals)
             frame = decode_table(x.cpu().numpy().astype(np.float64), metadata)
+            if calibration is not None:
+                frame = calibration.map_numbers(frame, metadata)
             kept = holds(rules, frame) if rules else np.ones(len(frame), dtype=bool)
             drawn, kept_total = drawn + len(frame), kept_total + int(kept.sum())
             pieces.append((rows[kept], frame[kept]))
@@ -90,23 +99,39 @@ def synthesize(model: torch.nn.Module, metadata: TableMetadata, count: int, give
     return Synthesis(_renumber(frame, metadata), ess, kept_total / drawn if rules else None, drawn)
 
 
-def _conditional(model: torch.nn.Module, x: torch.Tensor, k: int) -> tuple[torch.Tensor, np.ndarray]:
+def _codes(latent: Distribution, n: int, model: torch.nn.Module, shape: tuple[int, ...] = ()) -> torch.Tensor:
+    """n codes z (after `shape`) from the latent distribution, in the model's dtype and device."""
+    return latent.sample(torch.Size([*shape, n])).to(model.device, torch.get_default_dtype())
+
+
+def _decoded(model: torch.nn.Module, calibration: Calibration | None, z: torch.Tensor) -> Distribution:
+    """p(x|z), with the calibration's level offsets where there is one."""
+    return calibration.decoded(model, z) if calibration is not None else unwrapped(model.decode(z))
+
+
+def _conditional(model: torch.nn.Module, calibration: Calibration | None, latent: Distribution, x: torch.Tensor,
+                 k: int) -> tuple[torch.Tensor, np.ndarray]:
     """(rows with the free entries drawn from p(x_free | x_given), effective draws per row)."""
     batch = PartialBatch.of(model, x)
     q = model.encode(batch.encoder_input())
     half = max(1, k // 2)
     z_q, _ = posterior_draws(q, half, x)                                   # (k/2, B, d)
-    z_p = model.prior.sample(torch.Size([half, len(x)]))                   # (k/2, B, d)
+    z_p = _codes(latent, len(x), model, (half,))                           # (k/2, B, d)
     z = torch.cat([z_q, z_p])
-    log_q, log_p = q.log_prob(z), model.prior.log_prob(z)
+    log_q, log_p = q.log_prob(z), _density(latent, z)
     log_r = torch.logsumexp(torch.stack([log_q, log_p]), 0) - math.log(2.0)  # the defensive mixture's density
     log_w = batch.log_px_observed(model.decode(z)) + log_p - log_r       # (k, B)
     weights = torch.softmax(log_w, dim=0)
     effective = (1.0 / (weights ** 2).sum(0)).cpu().numpy()
     picked = torch.multinomial(weights.T, 1).T                            # (1, B)
     z_picked = z.gather(0, picked.unsqueeze(-1).expand(1, *z.shape[1:]))[0]
-    free = unwrapped(model.decode(z_picked)).sample()
+    free = _decoded(model, calibration, z_picked).sample()
     return batch.complete(free), effective
+
+
+def _density(latent: Distribution, z: torch.Tensor) -> torch.Tensor:
+    """log p(z) in z's dtype (the latent mixture computes in float64)."""
+    return latent.log_prob(z.to(latent.mean.dtype)).to(z.dtype)
 
 
 def _renumber(frame: pd.DataFrame, metadata: TableMetadata) -> pd.DataFrame:
