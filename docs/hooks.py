@@ -119,6 +119,7 @@ def _python_api() -> str:
               "Data": ("load_dataset", "Dataset"),
               "The model": ("VAE", "build_model", "evaluate"),
               "scikit-learn estimators": ("VAEEmbedder", "VAEAnomalyDetector", "VAEImputer", "VAEClassifier"),
+              "Synthetic tables": ("TableSynthesizer",),
               "Errors": ("VaekitError",)}
     names = list(vaekit._LAZY)
     grouped = [name for members in groups.values() for name in members]

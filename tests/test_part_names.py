@@ -60,6 +60,10 @@ ALLOWED = {
     **{(module, name): OTHER_MEANING for module in ("vaekit.data.table.encoding", "vaekit.data.table.metadata")
        for name in ("categorical", "gaussian", "mixture")},
     ("vaekit.data.table.kind", "mixed"): DECLARED_DEFAULT,
+    # SDMetrics' sdtypes (numerical, categorical, boolean, datetime, id): words of the quality report's library
+    **{(module, "categorical"): OTHER_MEANING for module in (
+        "vaekit.plots.table_marginals", "vaekit.tasks.synthesis.efficacy", "vaekit.tasks.synthesis.quality",
+        "vaekit.tasks.synthesis.table_checks")},
     ("vaekit.tasks.evaluation.importance", "elbo"): OTHER_MEANING,
     ("vaekit.tasks.scoring.elbo", "elbo"): OTHER_MEANING,
     ("vaekit.estimators.classifier", "gaussian"): ESTIMATOR_DEFAULT,
