@@ -49,6 +49,21 @@ def _rules(rules: list[dict], run: bool = True) -> callable:
     return setup
 
 
+def _tampered(change: callable) -> callable:
+    """The table run with its synthesis.json changed by `change` (a function of the parsed JSON)."""
+    def setup(w: Workspace) -> None:
+        _table_run(w)
+        path = w.path("tab") / "synthesis.json"
+        saved = json.loads(path.read_text())
+        change(saved)
+        path.write_text(json.dumps(saved))
+    return setup
+
+
+def _first_map(saved: dict) -> dict:
+    return next(iter(saved["maps"].values()))
+
+
 TRAIN = ["train", "--data", "{root}/people.csv", "--metadata", "{root}/meta.json", *NEW]
 SAMPLE = ["sample", "{root}/tab", "-n", "5", "--out", "{root}/out.csv"]
 
@@ -124,6 +139,16 @@ CASES = [
          [*SAMPLE, "--constraints", "{root}/rules.json"],
          setup=lambda w: (_rules([{"type": "python", "file": "rules.py", "function": "valid"}])(w),
                           w.write("rules.py", "def valid(frame):\n    return [True]\n"))),
+    Case("calibration-knots-decreasing", r"synthesis\.json: maps\.\w+\.model must be finite numbers in increasing",
+         SAMPLE, setup=_tampered(lambda saved: _first_map(saved).update(model=_first_map(saved)["model"][::-1]))),
+    Case("calibration-latent-width", r"synthesis\.json: the latent mixture's means and covariances must be",
+         SAMPLE, setup=_tampered(lambda saved: saved["latent"].update(
+             means=[row + [0.0] for row in saved["latent"]["means"]]))),
+    Case("calibration-offsets-length", r"synthesis\.json: offsets\.\d+ is not a model column's finite logit",
+         SAMPLE, setup=_tampered(lambda saved: saved["offsets"].update(
+             {key: values + [0.0] for key, values in saved["offsets"].items()}))),
+    Case("calibration-unknown-field", r"synthesis\.json: field extra is not one this format has",
+         SAMPLE, setup=_tampered(lambda saved: saved.update(extra=1))),
     Case("api-synthesizer-not-frame", r"TableSynthesizer\.fit takes a pandas DataFrame, got ndarray",
          api=lambda w: TableSynthesizer(epochs=1).fit(mixed_frame().to_numpy())),
     Case("api-synthesizer-not-fitted", r"not fitted yet", api=lambda w: TableSynthesizer().sample(3)),

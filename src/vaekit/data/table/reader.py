@@ -83,7 +83,8 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
         missing = table[column].isna().to_numpy()
         if missing.any() and not options.missing:
             raise DataError(f"column {column!r} in {where} has {int(missing.sum())} missing values (first "
-                            f"in data row {int(np.argmax(missing)) + 1}); fill or drop them first{MISSING_HINT}")
+                            f"in data row {int(np.argmax(missing)) + 1}); fill or drop them first{MISSING_HINT}, or "
+                            "keep them as nulls of a synthetic copy with --metadata auto")
         if pd.api.types.is_numeric_dtype(table[column]) and \
                 np.isinf(table[column].to_numpy(float)).any():
             raise DataError(f"column {column!r} in {where} contains NaN or infinite values; remove or fill them "
