@@ -12,9 +12,14 @@ from vaekit.core.errors import VaekitError
 
 def next_commands(run: Any) -> list[str]:
     """`vaekit ...` lines for the Run `run`: evaluate and report always; what its parts can do besides."""
+    from vaekit.data.kinds import data_kind
     from vaekit.tasks.code_prior_fit import code_prior_of
 
     path, model, config = run.path, run.model, run.config
+    if data_kind(model.data_kind).synthesized:  # a table read with its metadata: synthetic rows
+        return [f"vaekit sample {path} -n 1000 --out synthetic.csv   # --given col=value, --constraints rules.json",
+                f"vaekit evaluate {path} --synthetic   # quality beside independent columns",
+                f"vaekit report {path}   # one page: curves, pictures, numbers"]
     found = [f"vaekit evaluate {path}"]
     try:
         needs_prior = not bool(code_prior_of(model).fitted)

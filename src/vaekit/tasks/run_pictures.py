@@ -92,5 +92,14 @@ def _examples_as_kind(model: VAE, test_x: torch.Tensor, test_y: torch.Tensor | N
     samples = model.sample(EXAMPLES, generator=torch.Generator(device=model.device).manual_seed(0),
                            labels=labels).cpu()
     info = {"run_dir": run_dir}
-    return [kind.save(run_dir / kind.default_output("reconstructions"), recon, info, inputs=x),
-            kind.save(run_dir / kind.default_output("samples"), samples, info)]
+    written = [kind.save(run_dir / kind.default_output("reconstructions"), recon, info, inputs=x)]
+    if kind.synthesized:  # synthetic rows: drawn as `vaekit sample` draws them, not the likelihood's mode
+        from vaekit.data.table.kind import run_metadata
+        from vaekit.data.writers import write_frame
+        from vaekit.tasks.synthesis.calibration import read_calibration
+        from vaekit.tasks.synthesis.sampling import synthesize
+
+        metadata = run_metadata(info)
+        drawn = synthesize(model, metadata, EXAMPLES, calibration=read_calibration(run_dir, metadata, model))
+        return [*written, write_frame(run_dir / kind.default_output("samples"), drawn.frame)]
+    return [*written, kind.save(run_dir / kind.default_output("samples"), samples, info)]
