@@ -94,13 +94,14 @@ class MixedTable(Distribution):
         if len(spec.binary):
             logits, target = torch.broadcast_tensors(self.params[..., 0, spec.binary], x[..., spec.binary])
             total[..., spec.binary] = -F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-        for column, k in spec.categorical:
-            logits = self.params[..., :k, column]
-            codes = x[..., column].round().long().clamp(0, k - 1)
-            log_p = torch.log_softmax(logits, dim=-1)
-            picked_shape = torch.broadcast_shapes(codes.shape, log_p.shape[:-1])
-            picked = log_p.expand(*picked_shape, k).gather(-1, codes.expand(picked_shape).unsqueeze(-1))
-            total[..., column] = picked.squeeze(-1)
+        if spec.categorical:  # every categorical column at once: levels past a column's K padded with -inf
+            columns = [column for column, _ in spec.categorical]
+            log_p = torch.log_softmax(self.params[..., :, columns] + spec.level_padding, dim=-2)  # (..., P, C)
+            codes = torch.minimum(x[..., columns].round().long().clamp(min=0), spec.last_level)      # (..., C)
+            shape = torch.broadcast_shapes(codes.shape[:-1], log_p.shape[:-2])
+            picked = log_p.expand(*shape, *log_p.shape[-2:]).gather(
+                -2, codes.expand(*shape, len(columns)).unsqueeze(-2))
+            total[..., columns] = picked.squeeze(-2)
         return total
 
     def _assemble(self, numbers: torch.Tensor | None, binary: torch.Tensor | None,
@@ -173,6 +174,14 @@ class MixedLikelihood(Likelihood):
         self.log_scale = nn.Parameter(torch.zeros(len(self.continuous)))  # a mixture's scales come from the decoder
         # the number columns' mean and standard deviation (continuous, then mixture columns), set from the training
         # split (fit_data), saved; without mixture columns, the very buffers of the runs from before them
+        # (P, C): 0 for each categorical column's K levels, -inf past them; and each column's last code. Not saved
+        # (persistent=False): derived from the column values, so runs saved before them load as they were
+        padding = torch.zeros(self.params_per_element, len(self.categorical))
+        for j, (_, k) in enumerate(self.categorical):
+            padding[k:, j] = float("-inf")
+        self.register_buffer("level_padding", padding, persistent=False)
+        self.register_buffer("last_level", torch.tensor([k - 1 for _, k in self.categorical], dtype=torch.long),
+                             persistent=False)
         self.register_buffer("shift", torch.zeros(len(self.numbers)))
         self.register_buffer("scale", torch.ones(len(self.numbers)))
 
