@@ -19,11 +19,13 @@ from vaekit.model.build import build_model
 from vaekit.runs.lock import claim_run
 from vaekit.tasks.scoring import SCORES, check_kind, default_kinds, score_many
 
-SHAPES = {"text": (9,), "audio": (1, 8, 10), "image": (1, 8, 8), "vector": (5,), "series": (6, 3)}
+SHAPES = {"text": (9,), "audio": (1, 8, 10), "image": (1, 8, 8), "vector": (5,), "series": (6, 3), "table": (5,)}
 
 
 def model_of(kind: str):  # type: ignore[no-untyped-def]
-    return build_model(ModelConfig(hidden=[8], latent_dim=2), SHAPES[kind], kind,
+    # a table's own likelihood (mixed) needs its column types; the score kinds ask the data kind alone
+    likelihood = "gaussian" if kind == "table" else "auto"
+    return build_model(ModelConfig(hidden=[8], latent_dim=2, likelihood=likelihood), SHAPES[kind], kind,
                        vocabulary_size=12 if kind == "text" else None)
 
 
@@ -31,7 +33,7 @@ def test_every_data_kind_declares_what_its_values_are() -> None:
     assert set(SHAPES) == set(kind_names())
     declared = {name: (data_kind(name).values_are_measures, data_kind(name).unit_pictures) for name in SHAPES}
     assert declared == {"text": (False, False), "audio": (True, False), "image": (True, True),
-                        "vector": (True, False), "series": (True, False)}
+                        "vector": (True, False), "series": (True, False), "table": (False, False)}
 
 
 @pytest.mark.parametrize(("kind", "expected"), [
@@ -39,6 +41,7 @@ def test_every_data_kind_declares_what_its_values_are() -> None:
     ("audio", ["elbo", "iw", "rate", "reconstruction"]),              # log-mel powers: no PNG of them
     ("image", ["complexity", "elbo", "iw", "rate", "reconstruction"]),
     ("vector", ["elbo", "iw", "rate", "reconstruction"]),
+    ("table", ["elbo", "iw", "rate"]),                                # codes of levels: no squared difference
 ])
 def test_the_default_kinds_are_those_that_apply_to_the_data(kind: str, expected: list[str]) -> None:
     assert default_kinds(model_of(kind), None) == expected

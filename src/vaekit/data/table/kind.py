@@ -29,6 +29,8 @@ class TableKind(VectorKind):
     name = "table"
     pictured = False
     synthesized = True
+    # categorical codes, null indicators and numbers side by side: a squared difference of them means nothing
+    values_are_measures = False
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         return "mixed"  # every column its own distribution, numbers included (their mixtures)
