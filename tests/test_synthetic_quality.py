@@ -213,3 +213,13 @@ def test_the_marginals_picture_shows_each_column_at_its_size(tables, tmp_path, m
     assert "the first 6 of 9 columns" in figure.texts[0].get_text()
     with pytest.raises(ConfigError, match="max_columns must be a whole number of 1 or more"):
         plot_marginals(real, synthetic, SDTYPES, tmp_path / "none.png", max_columns=0)
+
+
+def test_a_constant_synthetic_column_scores_its_correlations_as_zero_instead_of_failing() -> None:
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"a": rng.normal(size=300)})
+    real["b"] = real.a * 2 + rng.normal(size=300) * 0.1  # correlation about 1
+    synthetic = real.copy()
+    synthetic["b"] = 1.0  # SDMetrics' CorrelationSimilarity raises ConstantInputError on it
+    quality = quality_report(real, synthetic, None, {"a": "numerical", "b": "numerical"})
+    assert quality.column_pair_trends == pytest.approx(0.5, abs=0.01)  # 1 - |r_real - 0| / 2

@@ -160,6 +160,7 @@ def _pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: Mapping[s
     import itertools
 
     from sdmetrics.column_pairs import ContingencySimilarity, CorrelationSimilarity
+    from sdmetrics.errors import ConstantInputError
 
     real, synthetic = _continuous(real, sdtypes, date_formats), _continuous(synthetic, sdtypes, date_formats)
     continuous = {column for column, sdtype in sdtypes.items() if sdtype in ("numerical", "datetime")}
@@ -172,7 +173,8 @@ def _pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: Mapping[s
                     result = CorrelationSimilarity.compute_breakdown(
                         real[columns], synthetic[columns], real_correlation_threshold=CORRELATION_THRESHOLD)
                     real_correlation, score = result["real"], result["score"]
-                except ValueError:  # fewer than two synthetic rows with both values: no synthetic correlation
+                except (ValueError, ConstantInputError):  # fewer than two synthetic rows with both values, or a
+                    # constant column: no synthetic correlation (SDMetrics raises; scored as a correlation of 0)
                     real_correlation, score = real[columns].dropna().corr().iloc[0, 1], np.nan
                 if np.isnan(score) and abs(real_correlation) > CORRELATION_THRESHOLD:
                     score = 1 - abs(real_correlation) / 2
