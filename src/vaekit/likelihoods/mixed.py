@@ -135,6 +135,18 @@ class MixedTable(Distribution):
             params[..., :len(offset), column] += offset.to(params)
         return MixedTable(params, self.spec)
 
+    def level_shares(self) -> dict[int, torch.Tensor]:
+        """Each binary and categorical column's probability of each level (a binary column's [P(0), P(1)]),
+        averaged over the batch: the column's marginal under these p(x|z)."""
+        spec, shares = self.spec, {}
+        flat = self.params.reshape(-1, *self.params.shape[-2:])
+        for column in spec.binary:
+            p = torch.sigmoid(flat[:, 0, column]).mean()
+            shares[column] = torch.stack([1 - p, p])
+        for column, k in spec.categorical:
+            shares[column] = torch.softmax(flat[:, :k, column], dim=-1).mean(0)
+        return shares
+
     def sample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
         if sample_shape:
             raise NotImplementedError("draw one table of samples at a time")

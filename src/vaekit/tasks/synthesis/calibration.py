@@ -129,25 +129,27 @@ def fit_calibration(model: torch.nn.Module, train_x: torch.Tensor, metadata: Tab
             "offsets": {str(column): offset.tolist() for column, offset in offsets.items()}}
 
 
-OFFSET_ROUNDS = 3
+OFFSET_ROUNDS = 20
 SMALLEST_SHARE = 1e-4  # a level's share is floored here, so a level no draw (or no row) has gets a finite offset
 
 
 def fit_offsets(px: Distribution, likelihood: torch.nn.Module, train_x: torch.Tensor) -> dict[int, torch.Tensor]:
-    """Logit offsets of the binary and categorical columns of a mixed table that bring each level's share among
-    draws of px to its share among the training rows; none for another likelihood."""
+    """Logit offsets of the binary and categorical columns of a mixed table that bring each level's expected
+    share under px (the probabilities averaged over its draws: exact, no sampling noise) to its share among the
+    training rows; none for another likelihood. The share moves less than its offset (rows that are sure of a
+    level hardly move), so the correction is repeated until it settles."""
     if not isinstance(px, MixedTable):
         return {}
     columns = [(column, 2) for column in likelihood.binary] + list(likelihood.categorical)
     wanted = {column: _shares(train_x[:, column], k) for column, k in columns}
     offsets: dict[int, torch.Tensor] = {}
     for _ in range(OFFSET_ROUNDS):
-        drawn = px.with_logit_offsets(offsets).sample().cpu()
-        for column, k in columns:
-            have, want = _shares(drawn[:, column], k), wanted[column]
-            step = (want.log() - have.log()) if column not in likelihood.binary else \
-                (torch.logit(want[1:]) - torch.logit(have[1:]))  # a binary column has one logit: that of 1
-            offsets[column] = offsets.get(column, torch.zeros_like(step)) + step
+        have = px.with_logit_offsets(offsets).level_shares()
+        for column, _ in columns:
+            got = have[column].double().clamp(SMALLEST_SHARE, 1 - SMALLEST_SHARE)
+            step = (wanted[column].log() - got.log()) if column not in likelihood.binary else \
+                (torch.logit(wanted[column][1:]) - torch.logit(got[1:]))  # a binary column has one logit: that of 1
+            offsets[column] = offsets.get(column, torch.zeros_like(step)) + step.float()
     return offsets
 
 
