@@ -8,18 +8,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from vaekit.config import SECTIONS, Config
+from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.common.split import split_arrays
 from vaekit.data.dataset import Dataset
-from vaekit.estimators.fitting import fit_model
+from vaekit.estimators.fitting import fit_model, place_settings
 from vaekit.estimators.inputs import as_table, feature_names, numbers_of
 from vaekit.model.vae import VAE
 from vaekit.training.loop import train
@@ -64,12 +63,7 @@ class VAEEmbedder:
     def _config(self) -> Config:
         sections: dict[str, dict[str, Any]] = {"model": {"latent_dim": self.latent_dim},
                                                "train": {"epochs": self.epochs}, "data": {"source": "array"}}
-        for key, value in self.settings.items():
-            section = next((name for name, kind in SECTIONS.items()
-                            if key in {f.name for f in dataclasses.fields(kind)}), None)
-            if section is None:
-                raise VaekitError(f"VAEEmbedder has no setting {key!r}")
-            sections.setdefault(section, {})[key] = value
+        place_settings(sections, self.settings, "VAEEmbedder")
         config = Config.from_dict(sections)
         if config.model.conditional:  # transform() gets no labels, so a CVAE could not encode
             raise VaekitError("VAEEmbedder makes unconditional models; train a conditional VAE with vaekit.train")

@@ -12,10 +12,12 @@ fifth the search held out is data the model should not go without.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from vaekit.config import Config
+from vaekit.config import SECTIONS, Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
 from vaekit.model.vae import VAE
@@ -35,6 +37,18 @@ def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 
             raise VaekitError("no tuning trial finished within the budget; give more tune_minutes or tune_trials")
         chosen = config.with_overrides(trial_settings(result.best_settings))
         return train(chosen, Path(folder) / "refit", progress, data=data, pictures=False).model
+
+
+def place_settings(sections: dict[str, dict[str, Any]], settings: dict[str, Any], owner: str) -> dict:
+    """`sections` with each keyword setting put in the config section that has a field of its name; a name no
+    section has is a VaekitError naming `owner` (the estimator)."""
+    for key, value in settings.items():
+        section = next((name for name, kind in SECTIONS.items()
+                        if key in {f.name for f in dataclasses.fields(kind)}), None)
+        if section is None:
+            raise VaekitError(f"{owner} has no setting {key!r}")
+        sections.setdefault(section, {})[key] = value
+    return sections
 
 
 def config_keys(sections: dict[str, dict[str, object]] | None) -> frozenset[str]:

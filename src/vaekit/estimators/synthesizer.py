@@ -17,19 +17,19 @@ The model is a run directory (`out_dir`, or a temporary one until save); `vaekit
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vaekit.config import SECTIONS, Config
+from vaekit.config import Config
 from vaekit.config.fields import check_seed
 from vaekit.core.errors import VaekitError
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.table.coded import coded_dataset, table_metadata
 from vaekit.data.table.encoding import decode_table
 from vaekit.data.table.metadata import TableMetadata, metadata_of, read_metadata
+from vaekit.estimators.fitting import place_settings
 from vaekit.runs.run import Run
 from vaekit.tasks.synthesis.calibration import Calibration, read_calibration
 from vaekit.tasks.synthesis.constraints import Rule, check_training, read_constraints
@@ -58,12 +58,7 @@ class TableSynthesizer:
     def _config(self) -> Config:
         sections: dict[str, dict[str, Any]] = {"train": {"epochs": self.epochs, "seed": self.seed},
                                                "data": {"source": "table", "metadata": "auto"}}
-        for key, value in self.settings.items():
-            section = next((name for name, kind in SECTIONS.items()
-                            if key in {f.name for f in dataclasses.fields(kind)}), None)
-            if section is None:
-                raise VaekitError(f"TableSynthesizer has no setting {key!r}")
-            sections.setdefault(section, {})[key] = value
+        place_settings(sections, self.settings, "TableSynthesizer")
         return Config.from_dict(sections)
 
     def fit(self, frame: pd.DataFrame, metadata: TableMetadata | dict | str | Path | None = None,
