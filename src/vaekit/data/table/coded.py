@@ -21,7 +21,7 @@ from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
 from vaekit.data.dataset import Dataset
 from vaekit.data.table.encoding import encode_table
-from vaekit.data.table.metadata import TableMetadata, detect_metadata, metadata_of, read_metadata
+from vaekit.data.table.metadata import TableMetadata, detect_metadata, read_metadata
 from vaekit.data.table.reader import read_table
 
 if TYPE_CHECKING:
@@ -67,7 +67,3 @@ def coded_dataset(frame: pd.DataFrame, options: LoadOptions, name: str = "table"
                                rows=rows, missing=bool(np.isnan(coded.x).any()) or options.missing,
                                table_metadata=spec.as_json())
 
-
-def run_metadata(saved: dict, where: str) -> TableMetadata:
-    """A run's metadata (its metadata.json, read), checked."""
-    return metadata_of(saved, where)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vaekit.data.table.metadata import ColumnSpec, TableMetadata, as_numbers, date_bound
+from vaekit.data.table.metadata import ColumnSpec, TableMetadata, as_numbers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -125,10 +125,7 @@ def _numbers_back(block: np.ndarray, spec: ColumnSpec) -> Any:
     import pandas as pd
 
     values = block[:, 0].astype(float)
-    if spec.type == "datetime":
-        low, high = date_bound(spec, spec.low), date_bound(spec, spec.high)
-    else:
-        low, high = float(spec.low), float(spec.high)
+    low, high = spec.bounds()
     values = np.clip(values, low, high)
     if spec.type == "integer":
         values = np.rint(values)
@@ -189,8 +186,7 @@ def encode_given(conditions: pd.DataFrame, metadata: TableMetadata) -> np.ndarra
                 x[:, at] = np.where(free, np.nan, _codes(column, spec))
             else:
                 numbers = as_numbers(column, spec).to_numpy(float)
-                low, high = (date_bound(spec, b) for b in (spec.low, spec.high)) if spec.type == "datetime" else \
-                    (float(spec.low), float(spec.high))
+                low, high = spec.bounds()
                 outside = ~np.isnan(numbers) & ((numbers < low) | (numbers > high))
                 if outside.any():
                     raise DataError(f"condition {spec.name}={shown(_key(column[outside].iloc[0]))} is outside the "

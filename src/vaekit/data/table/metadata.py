@@ -82,6 +82,12 @@ class ColumnSpec:
     def modelled(self) -> bool:
         return self.type not in ("identifier", "constant")
 
+    def bounds(self) -> tuple[float, float]:
+        """(low, high) of a number column as numbers: a datetime's as seconds since 1970."""
+        if self.type == "datetime":
+            return date_seconds(self.low), date_seconds(self.high)
+        return float(self.low), float(self.high)
+
 
 @dataclass(frozen=True)
 class TableMetadata:
@@ -166,7 +172,7 @@ def _bounded(spec: ColumnSpec, values: pd.Series) -> ColumnSpec:
     numbers = as_numbers(values, spec).dropna()
     low, high = float(numbers.min()), float(numbers.max())
     if spec.type == "datetime":
-        return replace(spec, low=_plain_date(low, spec), high=_plain_date(high, spec))
+        return replace(spec, low=_plain_date(low), high=_plain_date(high))
     if spec.type == "integer":
         return replace(spec, low=int(low), high=int(high))
     return replace(spec, low=low, high=high, decimals=_decimals(numbers.to_numpy(float)))
@@ -201,14 +207,14 @@ def as_numbers(values: pd.Series, spec: ColumnSpec) -> pd.Series:
     return numbers
 
 
-def date_bound(spec: ColumnSpec, bound: Any) -> float:
+def date_seconds(bound: Any) -> float:
     """A datetime bound (text, as metadata.json holds it) as seconds since 1970."""
     import pandas as pd
 
     return pd.Timestamp(bound).value / 1e9
 
 
-def _plain_date(seconds: float, spec: ColumnSpec) -> str:
+def _plain_date(seconds: float) -> str:
     import pandas as pd
 
     return pd.Timestamp(int(seconds * 1e9)).isoformat()
@@ -268,8 +274,7 @@ def _declared(values: pd.Series, item: dict[str, Any], where: str) -> ColumnSpec
         spec = replace(spec, low=observed.low if spec.low is None else spec.low,
                        high=observed.high if spec.high is None else spec.high,
                        decimals=observed.decimals if "decimals" not in item else spec.decimals)
-        low, high = (date_bound(spec, b) for b in (spec.low, spec.high)) if kind == "datetime" else \
-            (float(spec.low), float(spec.high))
+        low, high = spec.bounds()
         if spec.distribution == "levels":
             seen = _levels(present)
             spec = replace(spec, values=seen if spec.values is None else spec.values)
