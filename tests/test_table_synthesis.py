@@ -122,6 +122,8 @@ def test_the_command_line_trains_samples_and_conditions(tmp_path: Path) -> None:
                                   "--out", str(tmp_path / "asked.csv")])
     assert result.exit_code == 0, result.output
     assert "effective latent draws per row" in result.output
+    draws = pd.read_csv(tmp_path / "asked-effective-draws.csv")
+    assert list(draws.row) == [0, 1, 2] and (draws.effective_draws >= 1).all()
     asked = pd.read_csv(tmp_path / "asked.csv")
     assert list(asked.columns) == list(mixed_frame().columns) and len(asked) == 3
     assert asked.city[0] == "Lima" and bool(asked.member[1]) and asked.city[2] == "Oslo" and not asked.member[2]

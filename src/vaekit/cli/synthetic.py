@@ -51,16 +51,24 @@ def sample_table(opened: Run, count: int, seed: int, given: str | None, constrai
         conditions = read_conditions(Path(given), metadata) if Path(given).suffix.lower() in TABLE_SUFFIXES and \
             "=" not in given else parse_given(given, metadata, count)
     calibration = read_calibration(opened.path, metadata, opened.model)
+    draws_path = path.with_name(f"{path.stem}-effective-draws.csv")
+    if conditions is not None and draws_path.resolve() == Path(given).resolve():
+        raise VaekitError(f"--out {path} would write its effective draws over the conditions {given}; give "
+                          "another --out")
     drawn = synthesize(opened.model, metadata, count, given=conditions, rules=rules, seed=seed,
                        calibration=calibration)
     write_frame(path, drawn.frame)
     click.echo(f"wrote {len(drawn.frame):,} synthetic rows to {path}")
     if drawn.effective_samples is not None:
+        import pandas as pd
+
         ess = drawn.effective_samples
+        write_frame(draws_path, pd.DataFrame({"row": np.arange(len(ess)), "effective_draws": ess.round(2)}))
         few = int((ess < FEW_DRAWS).sum())
         click.echo(f"conditions met through the model: effective latent draws per row median {np.median(ess):.1f}, "
                    f"least {ess.min():.1f}" + (f"; {few:,} rows rest on fewer than {FEW_DRAWS} (a condition the "
-                                               "model finds unlikely)" if few else ""))
+                                               "model finds unlikely)" if few else "")
+                   + f"; each row's in {draws_path}")
     if drawn.acceptance is not None:
         click.echo(f"rules kept by {drawn.acceptance:.1%} of the {drawn.drawn:,} rows drawn (the others were drawn "
                    "again)")
