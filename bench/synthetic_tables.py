@@ -359,7 +359,9 @@ def markdown(results: dict) -> str:
              "(overfitting protection); ML efficacy is a gradient-boosting model trained on synthetic rows and "
              "one trained on the train rows, both tested on the holdout. Higher is better in every score column. "
              "The independent-columns baseline resamples each column on its own from the train rows (exact "
-             "marginals, no dependence). Fit and sample times are wall-clock seconds in one process; SDV's text "
+             "marginals, no dependence). Fit and sample times are wall-clock seconds in one process, charged with "
+             "whatever else the machine ran (one-off imports included): bench/synthetic_fit_time.py measures fit "
+             "times alone, after a warm-up; SDV's text "
              "columns go in as object dtype with nulls as one more category (see `SDVPeer`).",
              ""]
     runs = {(entry["command"], entry["machine"]) for entry in results["tables"].values()}
