@@ -84,6 +84,8 @@ def test_conditions_are_met_through_the_model(synthesizer: TableSynthesizer) -> 
     assert oslo.income.median() > 1.4 * pune.income.median(), (oslo.income.median(), pune.income.median())
     nulls = synthesizer.sample(20, conditions={"income": "null", "member": True})
     assert nulls.income.isna().all() and nulls.member.all()
+    given = synthesizer.sample(20, conditions={"income": 30000.25, "age": 33})  # kept exactly, not remapped
+    assert (given.income == 30000.25).all() and (given.age == 33).all()
 
 
 def test_rules_are_kept_in_every_row(synthesizer: TableSynthesizer) -> None:

@@ -52,6 +52,17 @@ def model_columns(spec: ColumnSpec) -> list[tuple[str, str, list | None]]:
     return [own, (spec.name + NULL_SUFFIX, "binary", [False, True])] if spec.nullable else [own]
 
 
+def first_columns(metadata: TableMetadata) -> dict[str, int]:
+    """Each modelled column's first model column (its values; a nullable number's indicator follows it)."""
+    found, at = {}, 0
+    for spec in metadata.columns:
+        width = len(model_columns(spec))
+        if width:
+            found[spec.name] = at
+        at += width
+    return found
+
+
 def encode_table(frame: pd.DataFrame, metadata: TableMetadata) -> CodedTable:
     """The model columns of `frame` (which holds metadata's columns)."""
     arrays, columns, types, values = [], [], [], []

@@ -4,7 +4,7 @@ spread. Written to the run as synthesis.json when training ends, and read by eve
     calibration = fit_calibration(model, train_x, metadata)     # JSON values
     write_json(run_dir / CALIBRATION_FILE, calibration)
     fitted = read_calibration(run_dir)                          # Calibration, or None for a run without one
-    z = fitted.latent.sample((n,)); frame = fitted.map_numbers(frame)
+    z = fitted.latent.sample((n,)); x = fitted.map_codes(x, metadata)   # x: drawn model columns
 
 Two corrections, each a standard remedy for a known gap between a VAE's samples and its data:
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,13 +34,10 @@ from torch.distributions import Categorical, Distribution, MixtureSameFamily, Mu
 from vaekit.core.errors import DataError
 from vaekit.core.json_file import read_json
 from vaekit.core.schema import Field, check
-from vaekit.data.table.encoding import decode_table, is_levels
+from vaekit.data.table.encoding import first_columns, is_levels
 from vaekit.data.table.metadata import TableMetadata
 from vaekit.likelihoods.mixed import MixedLikelihood, MixedTable
 from vaekit.likelihoods.observed import unwrapped
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 CALIBRATION_FILE = "synthesis.json"
 COMPONENTS = 10  # latent mixture components (fewer on small tables: at least ROWS_PER_COMPONENT rows each)
@@ -68,21 +65,17 @@ class Calibration:
         """p(x|z) with the level offsets applied."""
         return with_offsets(unwrapped(model.decode(z)), self.offsets)
 
-    def map_numbers(self, frame: pd.DataFrame, metadata: TableMetadata) -> pd.DataFrame:
-        """The frame with each mapped column's values carried from the model's marginal onto the data's."""
-        specs = {spec.name: spec for spec in metadata.columns}
+    def map_codes(self, x: np.ndarray, metadata: TableMetadata, free: np.ndarray | None = None) -> np.ndarray:
+        """Model columns (N, D) with each mapped number column carried from the model's marginal onto the data's,
+        where `free` (N, D) is true (a conditional sample's given values stay as given); before decoding, which
+        then clips, rounds and formats."""
+        x = x.copy()
+        starts = first_columns(metadata)
         for name, (model_knots, data_knots) in self.maps.items():
-            spec = specs[name]
-            if spec.type == "datetime" or name not in frame:  # dates are mapped as numbers before formatting
-                continue
-            values = frame[name].to_numpy(dtype=float, na_value=np.nan)
-            mapped = carry(values, model_knots, data_knots)
-            if spec.type == "integer":
-                mapped = np.rint(mapped)
-            elif spec.decimals is not None:
-                mapped = np.round(mapped, spec.decimals)
-            frame[name] = mapped.astype(frame[name].dtype) if not np.isnan(mapped).any() else mapped
-        return frame
+            j = starts[name]
+            mapped = carry(x[:, j], model_knots, data_knots)
+            x[:, j] = mapped if free is None else np.where(free[:, j], mapped, x[:, j])
+        return x
 
 
 def carry(values: np.ndarray, model_knots: np.ndarray, data_knots: np.ndarray) -> np.ndarray:
@@ -111,14 +104,16 @@ def fit_calibration(model: torch.nn.Module, train_x: torch.Tensor, metadata: Tab
     z = latent_distribution(latent).sample(torch.Size([DRAWS])).float().to(model.device)
     px = unwrapped(model.decode(z))
     offsets = fit_offsets(px, model.likelihood, train_x)
-    drawn = decode_table(with_offsets(px, offsets).sample().cpu().double().numpy(), metadata)
-    real = decode_table(train_x.double().numpy(), metadata)
-    maps = {}
+    drawn, real = with_offsets(px, offsets).sample().cpu().double().numpy(), train_x.double().numpy()
+    starts, maps = first_columns(metadata), {}
     levels = np.linspace(0.0, 1.0, KNOTS)
     for spec in metadata.columns:
         if not spec.modelled or is_levels(spec) or spec.type == "datetime":
             continue
-        model_values, data_values = (frame[spec.name].to_numpy(float, na_value=np.nan) for frame in (drawn, real))
+        j = starts[spec.name]
+        # the model's values where its draw is not null (the indicator follows a nullable column), the data's observed
+        present = drawn[:, j + 1] < 0.5 if spec.nullable else np.ones(len(drawn), dtype=bool)
+        model_values, data_values = drawn[present, j], real[:, j]
         model_values, data_values = model_values[~np.isnan(model_values)], data_values[~np.isnan(data_values)]
         if len(model_values) < 2 or len(data_values) < 2:
             continue

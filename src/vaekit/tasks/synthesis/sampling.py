@@ -79,9 +79,10 @@ def synthesize(model: torch.nn.Module, metadata: TableMetadata, count: int, give
             else:
                 x, ess[rows] = _conditional(model, calibration, latent,
                                             torch.from_numpy(targets[rows]).to(model.device), proposals)
-            frame = decode_table(x.cpu().numpy().astype(np.float64), metadata)
-            if calibration is not None:
-                frame = calibration.map_numbers(frame, metadata)
+            x = x.cpu().numpy().astype(np.float64)
+            if calibration is not None:  # the number columns' maps, on drawn entries only
+                x = calibration.map_codes(x, metadata, None if targets is None else np.isnan(targets[rows]))
+            frame = decode_table(x, metadata)
             kept = holds(rules, frame) if rules else np.ones(len(frame), dtype=bool)
             drawn, kept_total = drawn + len(frame), kept_total + int(kept.sum())
             pieces.append((rows[kept], frame[kept]))
