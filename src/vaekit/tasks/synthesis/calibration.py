@@ -3,10 +3,10 @@ spread. Written to the run as synthesis.json when training ends, and read by eve
 
     calibration = fit_calibration(model, train_x, metadata)     # JSON values
     write_json(run_dir / CALIBRATION_FILE, calibration)
-    fitted = read_calibration(run_dir)                          # Calibration, or None for a run without one
+    fitted = read_calibration(run_dir, metadata, model)         # Calibration, or None for a run without one
     z = fitted.latent.sample((n,)); x = fitted.map_codes(x, metadata)   # x: drawn model columns
 
-Two corrections, each a standard remedy for a known gap between a VAE's samples and its data:
+Three corrections, each a standard remedy for a known gap between a VAE's samples and its data:
 
 1. The latent mixture (ex-post density estimation, Ghosh et al. 2020). The codes q(z|x) gives the training rows do
    not fill N(0, I): sampling the prior visits regions no row maps to, and decodes rows unlike any. A Gaussian
