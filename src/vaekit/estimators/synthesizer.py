@@ -10,8 +10,8 @@
 `constraints` (a list of vaekit.tasks.synthesis.constraints.Rule, or a constraints JSON file) are kept in every
 sampled row. Other keyword settings are those of vaekit's config sections (latent_dim, hidden, beta, lr, ...).
 The defaults latent_dim=8 and beta=0.5 were chosen on tables the benchmark does not report (Ecdat's Mroz,
-Computers and Fair, and tests/synthetic_table.py's): against latent_dim=20, beta=1 they raised SDMetrics' quality
-score from 0.895/0.961/0.868 to 0.942/0.959/0.958 (100 epochs); bench/synthetic_tables.py reports other tables.
+Computers and Fair): bench/synthetic_defaults.py measures them against latent_dim=20, beta=1 (BENCHMARKS.md,
+"TableSynthesizer's defaults"); bench/synthetic_tables.py reports other tables.
 The model is a run directory (`out_dir`, or a temporary one until save); `vaekit sample DIR` reads it too.
 """
 
