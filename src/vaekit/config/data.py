@@ -10,6 +10,16 @@ from vaekit.data.audio.spectrogram import settings_of
 from vaekit.data.text.options import text_options
 
 
+def image_size(name: str, text: str | None) -> tuple[int, int] | None:
+    """(width, height) of an image size written WIDTHxHEIGHT ("128x96"), None for None; a ConfigError otherwise."""
+    if text is None:
+        return None
+    width, x, height = str(text).lower().partition("x")
+    if not x or not width.strip().isdigit() or not height.strip().isdigit() or int(width) < 1 or int(height) < 1:
+        raise ConfigError(f"data.{name} takes a size WIDTHxHEIGHT in pixels, e.g. 128x96; got {text!r}")
+    return int(width), int(height)
+
+
 @dataclass
 class DataConfig:
     source: str = setting("digits", "dataset name (digits, mnist, fashion-mnist, kmnist, cifar10, sprites, "
@@ -48,6 +58,13 @@ class DataConfig:
                                     "column's type, nulls, bounds and levels) or a JSON file declaring some or all "
                                     "columns; sampled tables then have the input's columns, order and dtypes, with "
                                     "nulls (sets missing: model)")
+    resize: str | None = setting(None, "images: resize every image to WIDTHxHEIGHT pixels (e.g. 128x96, Lanczos) "
+                                  "so that a folder of several sizes trains; recorded and reapplied at load")
+    crop: str | None = setting(None, "images: cut the centre WIDTHxHEIGHT pixels of every image (after --resize); "
+                                "recorded and reapplied at load")
+    window: int = setting(0, "series: cut each long recording into windows of this many steps for training and "
+                           "scoring; point scores combine the windows covering each step (0: one example per series)")
+    stride: int = setting(0, "series: steps between the starts of consecutive windows (0: half the window)")
     missing: str = setting("refuse", "missing values (NaN entries, empty table cells): refuse them, or model them "
                             "(MIWAE: the likelihood scores observed entries only and the encoder sees which are "
                             "observed; sets model.encoder_mask)", choices=("refuse", "model"))
@@ -82,4 +99,12 @@ class DataConfig:
         if self.workers < 0 or self.shuffle_buffer < 1:
             raise ConfigError(f"data.workers must be 0 or more and data.shuffle_buffer at least 1, got "
                               f"{self.workers} and {self.shuffle_buffer}")
+        image_size("resize", self.resize)
+        image_size("crop", self.crop)
+        if self.window < 0 or self.stride < 0 or (self.stride and not self.window):
+            raise ConfigError(f"data.window and data.stride must be 0 or a number of steps, and a stride needs a "
+                              f"window; got window {self.window} and stride {self.stride}")
+        if self.window and self.stride > self.window:
+            raise ConfigError(f"data.stride {self.stride} is longer than data.window {self.window}: some steps "
+                              "would be in no window; choose a stride of at most the window")
         settings_of(self)  # the audio settings, checked together (a ConfigError naming what is wrong)

@@ -22,6 +22,7 @@ import torch
 from torch.distributions import Distribution
 
 from vaekit.config import Config
+from vaekit.config.data import image_size
 from vaekit.core.errors import DataError, VaekitError
 from vaekit.data import Dataset, load_dataset
 from vaekit.data.audio.spectrogram import settings_of
@@ -108,7 +109,9 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
     data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
                         missing=cfg.missing == "model" if missing is None else missing,
-                        text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info), metadata=metadata)
+                        text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info), metadata=metadata,
+                        resize=image_size("resize", cfg.resize), crop=image_size("crop", cfg.crop), window=cfg.window,
+                        stride=cfg.stride or (max(1, cfg.window // 2) if cfg.window else 0))
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole

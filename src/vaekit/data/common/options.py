@@ -60,6 +60,12 @@ class LoadOptions:
     missing: bool = False
     # a table's column metadata: "auto" (detected) or a JSON file (data/table/metadata.py); None: a table of features
     metadata: str | None = None
+    # images: (width, height) every image is resized to, then the centre (width, height) cut (data.resize, data.crop)
+    resize: tuple[int, int] | None = None
+    crop: tuple[int, int] | None = None
+    # series: long recordings cut into windows of `window` steps, `stride` apart (0: one example per series)
+    window: int = 0
+    stride: int = 0
     # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
     settings: str = ""
     # text: the column, tokenizer, vocabulary and length settings (data/text_options.py)

@@ -26,7 +26,9 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
                  test_fraction: float = 0.1, seed: int = 0, label_column: str | None = None,
                  column_types: str | None = None, numeric_only: bool = False, index_ids: bool = True,
                  missing: bool = False, text: TextOptions | None = None,
-                 spectrogram: SpectrogramSettings | None = None, metadata: str | None = None) -> Dataset:
+                 spectrogram: SpectrogramSettings | None = None, metadata: str | None = None,
+                 resize: tuple[int, int] | None = None, crop: tuple[int, int] | None = None, window: int = 0,
+                 stride: int = 0) -> Dataset:
     """Load a registered dataset (see DATASET_NAMES()) or a .npy/.npz/.csv/.parquet/IDX file or image folder.
 
     Named datasets with an official split (mnist, fashion-mnist, kmnist, cifar10) keep it; digits and paths
@@ -34,14 +36,16 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
     (NaN, empty table cells) as NaN instead of refusing them (data.missing: model). `text` says how text (.txt, a
     folder of .txt files, a table's text column, fortunes) becomes token ids (data/text.py); `spectrogram`, how
     recordings (a folder of .wav files, fsdd) become log-mel spectrograms. `metadata` ("auto" or a JSON file) reads a
-    table column by column for synthetic copies (data/table/coded.py). Raises DataError with a one-line message
-    when the data cannot be found, read or validated.
+    table column by column for synthetic copies (data/table/coded.py). `resize` and `crop` ((width, height)) make
+    an image folder's images one size; `window` and `stride` cut long series into windows. Raises DataError with a
+    one-line message when the data cannot be found, read or validated.
     """
     source = os.fspath(source)
     options = LoadOptions(data_dir=data_dir, download=download, test_fraction=test_fraction, seed=seed,
                           label_column=label_column, column_types=column_types, numeric_only=numeric_only,
                           index_ids=index_ids, missing=missing, text=text or TextOptions(),
-                          spectrogram=spectrogram, metadata=metadata)
+                          spectrogram=spectrogram, metadata=metadata, resize=resize, crop=crop, window=window,
+                          stride=stride)
     # a generated source may carry settings after its name: "sprites:n=20000,size=32"
     name, colon, settings = source.partition(":")
     if source in DATASETS or (colon and name in DATASETS):
