@@ -81,6 +81,12 @@ class DataKind:
         given, above the batch that reconstructs them. A grid of images here."""
         return image_grid(batch if inputs is None else torch.cat([inputs.to(batch.device), batch]), ncol)
 
+    def entry_map(self, terms: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """A score map from each entry's share of a score, terms (B, *terms) of examples x (B, *shape): one value
+        per thing a user points at (a pixel, a column, a time step); NaN where nothing was scored. Here the terms
+        as they are (a table's columns, a vector's entries)."""
+        return terms
+
     def run_info(self, data: Any) -> dict[str, Any]:
         """Facts about the data (a Dataset) that the run's config.json keeps beside the shape and kind, as JSON
         values; what `save` and a reload of the data need later."""
@@ -109,6 +115,16 @@ class ImageKind(DataKind):
 
     def likelihood(self, column_types: list[str] | None = None) -> str:
         return "bernoulli"  # grey levels in [0, 1] as probabilities: the classic VAE's binary cross-entropy
+
+    def entry_map(self, terms: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """(B, H, W): a pixel's channels summed (NaN where every channel is missing)."""
+        return _sum_observed(terms, dim=-3) if terms.dim() == 4 else terms
+
+
+def _sum_observed(terms: torch.Tensor, dim: int) -> torch.Tensor:
+    """terms summed over `dim`, NaN ones left out, and NaN where all of them are."""
+    missing = torch.isnan(terms).all(dim)
+    return torch.where(missing, torch.full((), float("nan"), dtype=terms.dtype), terms.nansum(dim))
 
 
 @DATA_KINDS.register("vector")

@@ -18,6 +18,7 @@ from torch import nn
 from torch.distributions import Distribution, constraints
 
 from vaekit.config import ModelConfig
+from vaekit.core.errors import VaekitError
 from vaekit.likelihoods.base import Likelihood
 from vaekit.nn.sequence import context_widths
 from vaekit.nn.sequence_cells import Recurrent, State
@@ -58,6 +59,17 @@ class SequenceDistribution(Distribution):
         scores = [self.decoder.score(context[i:i + step], rows[i:i + step]) for i in range(0, len(context), step)]
         return torch.cat(scores).reshape(shape) if scores else context.new_zeros(shape)
 
+    def entry_log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        """Each step's share of log p(x|z), (batch shape, T), from a decoder that scores steps one by one
+        (`scores_entries`); they sum to log_prob."""
+        if not self.decoder.scores_entries:
+            raise VaekitError(f"the {type(self.decoder).__name__} decoder scores whole sequences only, not their steps "
+                              "one by one")
+        shape, context, rows = self._rows(value)
+        step = max(1, CHUNK_OUTPUTS // self.decoder.outputs_per_row)
+        scores = [self.decoder.step_scores(context[i:i + step], rows[i:i + step]) for i in range(0, len(context), step)]
+        return torch.cat(scores).reshape(*shape, -1)
+
     def _decoded(self, decode: Callable[[torch.Tensor], torch.Tensor],
                  sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> torch.Tensor:
         """decode(contexts (N, W)) -> (N, *event), applied to every row of sample_shape + batch shape."""
@@ -75,6 +87,7 @@ class RecurrentDecoder(Likelihood):
     initial state (S) of the context [S, L] that nn/sequence.py's LatentContext makes of z."""
 
     autoregressive = True
+    scores_entries = False  # True where step_scores(context, x) -> (N, T) gives each step's share of log p(x|z)
 
     def __init__(self, input_width: int, cfg: ModelConfig) -> None:
         super().__init__()

@@ -47,6 +47,9 @@ class Likelihood(nn.Module):
     # a sequence model that reads its own earlier elements (likelihoods/autoregressive*.py): it runs its recurrent
     # decoder itself from the context a sequence network's decoder makes of z (nn/sequence.py), and takes one
     autoregressive: bool = False
+    # log p(x|z) splits into each entry's own term (pixel, column, time step), as `entry_log_prob` gives them: what a
+    # score map shows (tasks/scoring/entries.py) and what a model of missing values leaves out
+    scores_entries: bool = True
     # the ModelConfig settings it reads; one that no chosen part reads is refused (vaekit.parts.check_unread)
     reads: frozenset[str] = frozenset()
     # the ModelConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)

@@ -50,6 +50,11 @@ class SeriesKind(DataKind):
     def likelihood(self, column_types: list[str] | None = None) -> str:
         return "autoregressive_gaussian"  # each step a Gaussian given the earlier steps and z, with a length
 
+    def entry_map(self, terms: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """(B, T): a time step's share (its channels summed, the mask channel left out), NaN on the padding."""
+        steps = terms[..., :-1].sum(-1) if terms.dim() == 3 else terms
+        return torch.where(x[..., -1].cpu() > 0.5, steps, torch.full((), float("nan"), dtype=steps.dtype))
+
     def default_output(self, stem: str) -> str:
         # a reconstruction beside its input: the long table has room for both (a "source" column)
         return f"{stem}.csv" if stem == "reconstructions" else f"{stem}{self.default_suffix}"

@@ -39,7 +39,7 @@ class LikelihoodEstimate:
     rate: torch.Tensor             # KL(q(z|x) || p(z)), closed form where torch has one
 
 
-def _noise(indices: range, samples: range, dim: int, seed: int,
+def noise_draws(indices: range, samples: range, dim: int, seed: int,
            blocks: dict[tuple[int, int], torch.Tensor] | None = None) -> torch.Tensor:
     """(len(samples), B, d) standard normal noise. Noise comes in blocks of BLOCK samples, each seeded by
     (seed, example, block), so example j's draws depend neither on the batch nor on the chunk size, and memory
@@ -61,7 +61,7 @@ def _noise(indices: range, samples: range, dim: int, seed: int,
     return torch.stack(columns, dim=1)
 
 
-def _reparameterization(q: Distribution) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+def reparameterization(q: Distribution) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
     """noise -> (z, log q(z|x)), as the posterior distribution declares it (vaekit.core.seeded): a Gaussian's shift and
     scale, a flow's steps (change of variables, forward only: planar steps have no inverse), a ladder's top-down
     pass."""
@@ -96,7 +96,7 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         batch = x[start:start + batch_size].to(device)
         bound = model.given(None if y is None else y[start:start + batch_size].to(device))
         q = bound.encode(batch)
-        reparameterize = _reparameterization(q)
+        reparameterize = reparameterization(q)
         examples = range(first_index + start, first_index + start + len(batch))
         prior = bound.prior
         chunk = max(1, CHUNK_ELEMENTS // (len(batch) * elements))
@@ -105,13 +105,13 @@ def importance_weighted_bound(model: VAE, x: torch.Tensor, k: int = 5000, batch_
         log_px_sum = torch.zeros(len(batch), dtype=torch.float64)
         blocks: dict[tuple[int, int], torch.Tensor] = {}
         for s in range(0, k, chunk):
-            noise = _noise(examples, range(s, min(k, s + chunk)), model.latent_dim, seed, blocks).to(device)
+            noise = noise_draws(examples, range(s, min(k, s + chunk)), model.latent_dim, seed, blocks).to(device)
             z, log_q = reparameterize(noise)
             log_px = bound.decode(z).log_prob(batch)
             weights = (log_px + prior.log_prob(z) - log_q).cpu().double()
             running = torch.logaddexp(running, torch.logsumexp(weights, dim=0))
             log_px_sum += log_px.cpu().double().sum(0)
-        first_draw, _ = reparameterize(_noise(examples, range(1), model.latent_dim, seed)[0].to(device))
+        first_draw, _ = reparameterize(noise_draws(examples, range(1), model.latent_dim, seed)[0].to(device))
         rate, _ = kl_terms(q, prior, first_draw)  # closed form where torch has one, else one-sample estimate
         rate = rate.cpu().double()
         distortion = -log_px_sum / k

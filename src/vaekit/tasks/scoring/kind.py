@@ -41,8 +41,15 @@ class ScoreKind:
     compares_values: bool = False
     needs_background: bool = False
     reads_likelihood: bool = False
+    # the score splits over the data's entries (pixels, columns, time steps): `entries` gives each one's share, for
+    # `vaekit score --map` (tasks/scoring/maps.py)
+    maps: bool = False
 
     def __call__(self, chunk: Chunk) -> torch.Tensor:
+        raise NotImplementedError
+
+    def entries(self, chunk: Chunk) -> torch.Tensor:
+        """(B, *entries) each entry's share of the score, on the CPU in float64; for kinds that `maps`."""
         raise NotImplementedError
 
 

@@ -19,8 +19,14 @@ from vaekit.tasks.scoring.kind import ScoreKind
 @SCORES.register("reconstruction")
 class ReconstructionError(ScoreKind):
     compares_values = True
+    maps = True  # each entry's squared error
+
     @torch.no_grad()
     def __call__(self, chunk: Chunk) -> torch.Tensor:
+        return self.entries(chunk).flatten(1).nansum(1)  # NaN: a missing entry, which adds nothing
+
+    @torch.no_grad()
+    def entries(self, chunk: Chunk) -> torch.Tensor:
         model = chunk.model
         recon = model.decode(model.encode(chunk.x, chunk.y).mean, chunk.y).mean
-        return (chunk.x - recon).pow(2).flatten(1).nansum(1).cpu().double()  # NaN: a missing entry
+        return (chunk.x - recon).pow(2).cpu().double()
