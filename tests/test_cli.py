@@ -152,7 +152,7 @@ BAD_TRAIN = [
     (lambda t: ["--data", str(t / "missing.npy")], "no such file or folder"),
     (lambda t: ["--data", str(_corrupt_idx(t / "bad-idx3-ubyte"))], "bad-idx3-ubyte"),
     (lambda t: ["--data", str(_nan_csv(t / "nan.csv"))], "missing values"),
-    (lambda t: ["--network", "conv"], "28x28, 32x32 or 64x64"),
+    (lambda t: ["--data", str(_wide_csv(t / "wide.csv")), "--network", "conv"], "the conv network takes images"),
     (lambda t: ["--beta", "-1"], "beta must be zero or positive"),
     (lambda t: ["--latent-dim", "0"], "latent_dim must be at least 1"),
     (lambda t: ["--epochs", "two"], "train.epochs must be an integer"),

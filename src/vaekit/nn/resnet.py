@@ -1,9 +1,11 @@
-"""Residual convolutional encoder and decoder for square images, registered as the network ``resnet``.
+"""Residual convolutional encoder and decoder for images of any size, registered as the network ``resnet``.
 
 The encoder is a 3x3 stem conv, then per stride-2 stage ``cfg.residual_blocks`` pre-activation residual blocks
 followed by a downsampling conv; the decoder mirrors it with nearest-neighbour upsampling + 3x3 conv (no
 checkerboard artifacts) and ends in a 3x3 conv to the likelihood parameters. Stage widths are ``conv_channels``
-and the stage scheme is the one of the conv network: 28 -> 14 -> 7, 32 -> 16 -> 8 -> 4, 64 -> ... -> 4::
+and the stages are the conv network's (nn/image_stages.py): 28 -> 14 -> 7, 32 -> 16 -> 8 -> 4, 64 -> ... -> 4,
+128x96 -> ... -> 8x6, a side that 2**stages does not divide padded before the encoder and cropped after the
+decoder::
 
     cfg = ModelConfig(network="resnet", conv_channels=[32, 64, 128], latent_dim=64)
     encoder, width, decoder = build_resnet((3, 32, 32), cfg.latent_dim, 1, cfg)
@@ -19,11 +21,10 @@ import torch
 from torch import nn
 
 from vaekit.config import ModelConfig
-from vaekit.core.errors import ConfigError
 from vaekit.core.registry import NETWORKS
 from vaekit.nn.activations import ACTIVATIONS
 from vaekit.nn.base import declares
-from vaekit.nn.conv import STAGES
+from vaekit.nn.image_stages import ImageStages, image_stages, stage_widths
 
 
 def group_norm(channels: int) -> nn.GroupNorm:
@@ -69,14 +70,16 @@ def _blocks(channels: int, count: int, activation: str) -> list[nn.Module]:
 
 
 class ResNetEncoder(nn.Module):
-    """(..., C, H, W) -> (..., channels[-1] * s * s) features, s = H / 2**len(channels).
+    """(..., C, H, W) -> (..., channels[-1] * h * w) features, (h, w) the stages' smallest feature map.
 
     Stage i runs ``blocks`` residual blocks at the width ``[channels[0], *channels][i]``, then a stride-2
     conv (after norm -> activation) to ``channels[i]``; the output is normalised, activated and flattened.
     """
 
-    def __init__(self, in_channels: int, channels: list[int], blocks: int, activation: str) -> None:
+    def __init__(self, in_channels: int, channels: list[int], blocks: int, activation: str,
+                 stages: ImageStages) -> None:
         super().__init__()
+        self.stages = stages
         widths = [channels[0], *channels]
         layers: list[nn.Module] = [nn.Conv2d(in_channels, widths[0], 3, padding=1)]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
@@ -87,7 +90,7 @@ class ResNetEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lead = x.shape[:-3]
-        return self.layers(x.reshape(-1, *x.shape[-3:])).reshape(*lead, -1)
+        return self.layers(self.stages.pad(x.reshape(-1, *x.shape[-3:]))).reshape(*lead, -1)
 
 
 class ResNetDecoder(nn.Module):
@@ -98,12 +101,13 @@ class ResNetDecoder(nn.Module):
     """
 
     def __init__(self, latent_dim: int, data_shape: tuple[int, ...], params_per_element: int, channels: list[int],
-                 smallest_side: int, blocks: int, activation: str) -> None:
+                 stages: ImageStages, blocks: int, activation: str) -> None:
         super().__init__()
         self.data_shape = tuple(data_shape)
         self.params_per_element = params_per_element
-        self.first_shape = (channels[-1], smallest_side, smallest_side)
-        self.project = nn.Linear(latent_dim, channels[-1] * smallest_side**2)
+        self.stages = stages
+        self.first_shape = (channels[-1], *stages.smallest)
+        self.project = nn.Linear(latent_dim, math.prod(self.first_shape))
         widths = [channels[0], *channels]
         layers: list[nn.Module] = []
         for c_in, c_out in zip(reversed(widths[1:]), reversed(widths[:-1])):
@@ -116,7 +120,7 @@ class ResNetDecoder(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         lead = z.shape[:-1]
         features = self.project(z.reshape(-1, z.shape[-1])).reshape(-1, *self.first_shape)
-        return self.layers(features).reshape(*lead, self.params_per_element, *self.data_shape)
+        return self.stages.crop(self.layers(features)).reshape(*lead, self.params_per_element, *self.data_shape)
 
 
 @NETWORKS.register("resnet")
@@ -124,28 +128,19 @@ class ResNetDecoder(nn.Module):
 def build_resnet(data_shape: tuple[int, ...], latent_dim: int, params_per_element: int,
                  cfg: ModelConfig, encoder_input: tuple[int, ...] | None = None
                  ) -> tuple[nn.Module, int, nn.Module]:
-    """(encoder, feature width, decoder) for 1- or 3-channel images of 28x28, 32x32 or 64x64; `encoder_input`,
-    the encoder's input shape when it differs from the data's (twice the channels: the images beside their mask).
+    """(encoder, feature width, decoder) for images (C, H, W) of any channel count and at least 8x8 pixels;
+    `encoder_input`, the encoder's input shape when it differs from the data's (twice the channels: the images
+    beside their mask).
 
-    Uses ``cfg.conv_channels`` (one width per stride-2 stage; extra entries are ignored), ``cfg.residual_blocks``
-    and ``cfg.activation``::
+    Uses ``cfg.conv_channels`` (one width per stride-2 stage; extra entries are ignored, the last repeats where the
+    images need more stages), ``cfg.residual_blocks`` and ``cfg.activation``::
 
         encoder, width, decoder = build_resnet((1, 28, 28), 16, 1, ModelConfig(conv_channels=[16, 32]))
         width  # 32 * 7 * 7
     """
-    if len(data_shape) != 3 or data_shape[0] not in (1, 3) or data_shape[1] != data_shape[2] \
-            or data_shape[1] not in STAGES:
-        shape = "x".join(map(str, data_shape))
-        raise ConfigError(f"the resnet network takes 1- or 3-channel images of 28x28, 32x32 or 64x64; this data is "
-                          f"{shape} (use --network mlp)")
-    side = data_shape[1]
-    stages = STAGES[side]
-    if len(cfg.conv_channels) < stages:
-        raise ConfigError(f"the resnet network needs {stages} conv_channels (one per stride-2 stage) for {side}x{side} "
-                          f"images, got {cfg.conv_channels}")
-    channels = list(cfg.conv_channels[:stages])
-    smallest = side // 2**stages
-    encoder = ResNetEncoder((encoder_input or data_shape)[0], channels, cfg.residual_blocks, cfg.activation)
-    decoder = ResNetDecoder(latent_dim, tuple(data_shape), params_per_element, channels, smallest,
+    stages = image_stages(tuple(data_shape), "resnet")
+    channels = stage_widths(cfg.conv_channels, stages.count)
+    encoder = ResNetEncoder((encoder_input or data_shape)[0], channels, cfg.residual_blocks, cfg.activation, stages)
+    decoder = ResNetDecoder(latent_dim, tuple(data_shape), params_per_element, channels, stages,
                             cfg.residual_blocks, cfg.activation)
-    return encoder, channels[-1] * smallest**2, decoder
+    return encoder, channels[-1] * math.prod(stages.smallest), decoder
