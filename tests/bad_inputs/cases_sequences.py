@@ -47,8 +47,9 @@ CASES = [
                                                                                           (4, 3, slice(None)),
                                                                                           (4, 4, slice(None))])),
     Case("series-file-missing", r"series file .*absent\.npy does not exist", [*SERIES, "series:path=absent.npy"]),
-    Case("series-not-npy", r"series data come from a \.npy file \(N, T, C\): write --data series:path=FILE\.npy",
-         [*SERIES, "series:path={root}/values.csv"], setup=lambda w: w.write("values.csv", "1,2\n3,4\n")),
+    Case("series-not-npy", r"series data come from a \.npy file \(N, T, C\) or a \.csv/\.parquet table .*"
+         r"write --data series:path=FILE\.npy", [*SERIES, "series:path={root}/values.txt"],
+         setup=lambda w: w.write("values.txt", "1,2\n3,4\n")),
     Case("series-setting-unknown", r"series: cannot read the setting 'file=x\.npy'; .*path=",
          [*SERIES, "series:file=x.npy"]),
     Case("autoregressive-on-images", r"the autoregressive likelihood needs data in token ids \(whole numbers 0\.\.V-1 "

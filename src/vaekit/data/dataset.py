@@ -78,6 +78,10 @@ class Dataset:
     # a part of another data set (a validation split carved from its training split, data/validation.py): that
     # data set's fingerprint, which a run records, so that its own data reload as the data it came from
     source_fingerprint: str | None = field(default=None, repr=False)
+    # series: where each example of examples("all") came from (its recording and start step) and each recording's
+    # length, id and timestamps (data/series/windows.py SeriesWindows), so that scores of windows fold back onto
+    # time steps (tasks/scoring/points.py)
+    windows: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or

@@ -27,8 +27,10 @@ from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.source_settings import SOURCE_SETTINGS, parse_settings
 from vaekit.data.common.split import split_with_rows
 from vaekit.data.dataset import Dataset
+from vaekit.data.series.table import read_recordings
+from vaekit.data.series.windows import cut_windows, whole_recordings
 
-SOURCE_SETTINGS["series"] = {"path": ""}
+SOURCE_SETTINGS["series"] = {"path": "", "id": "", "time": ""}
 
 
 def padded_series(array: np.ndarray, where: str) -> np.ndarray:
@@ -75,20 +77,61 @@ def with_nan_padding(batch: np.ndarray) -> np.ndarray:
 
 @DATASETS.register("series")
 def load_series(options: LoadOptions) -> Dataset:
-    """The series in settings' `path` (.npy), split by options.seed into train and test."""
-    path = Path(parse_settings("series", options.settings)["path"]).expanduser()
-    if not str(path) or path.suffix.lower() != ".npy":
-        raise DataError("series data come from a .npy file (N, T, C): write --data series:path=FILE.npy")
+    """The series in settings' `path` (.npy, or a .csv/.parquet table of long recordings), cut into windows when
+    options.window > 0 (split by time, data/series/windows.py), else one example per series, split by
+    options.seed into train and test."""
+    settings = parse_settings("series", options.settings)
+    path = Path(settings["path"]).expanduser()
+    if not str(path) or path.suffix.lower() not in (".npy", ".csv", ".parquet"):
+        raise DataError("series data come from a .npy file (N, T, C) or a .csv/.parquet table (a row a step): "
+                        "write --data series:path=FILE.npy or series:path=FILE.csv")
     if not path.is_file():
         raise DataError(f"series file {unusable(path)}")
+    if path.suffix.lower() == ".npy":
+        if settings["id"] or settings["time"]:
+            raise DataError(f"the settings id= and time= name columns of a .csv or .parquet table; {path.name} is "
+                            ".npy: leave them out")
+        x = padded_series(_read_array(path), str(path))
+        lengths = [int(n) for n in x[..., -1].sum(1)]
+        recordings, ids, times, time_name = [row[:n, :-1] for row, n in zip(x, lengths)], None, None, None
+    else:
+        found = read_recordings(path, settings["id"], settings["time"])
+        recordings, ids, times, time_name = found.values, found.ids, found.times, found.time_name
+        lengths = [len(values) for values in recordings]
+        x = None
+    name = f"series:path={path}" + "".join(f",{key}={settings[key]}" for key in ("id", "time") if settings[key])
+    if options.window:
+        cut = cut_windows(recordings, options.window, options.stride or max(1, options.window // 2),
+                          options.test_fraction, ids, times, time_name)
+        window_ids = np.array([f"{cut.windows.recording_ids[r]}@{s}" for r, s in cut.windows.origins])
+        data = Dataset.from_arrays(name, cut.train_x, cut.test_x, None, None, kind="series", source=str(path),
+                                   rows=cut.rows, ids=window_ids)
+        data.windows = cut.windows
+        return data
+    if x is None:  # a table's recordings, padded to the longest
+        x = padded_series(_padded(recordings), str(path))
+    if len(x) < 2:
+        raise DataError(f"{path} holds {len(x)} series; a train and a test split need at least 2 (or cut a long "
+                        "one into windows with --window)")
+    train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
+    data = Dataset.from_arrays(name, train_x, test_x, None, None, kind="series", source=str(path), rows=rows,
+                               ids=ids)
+    data.windows = whole_recordings(lengths, ids, times, time_name)
+    return data
+
+
+def _read_array(path: Path) -> np.ndarray:
     check_array_file(path)  # its header, before np.load allocates what it declares
     try:
-        array = np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
         raise DataError(f"cannot read {path} as a .npy array: {error}") from None
-    x = padded_series(array, str(path))
-    if len(x) < 2:
-        raise DataError(f"{path} holds {len(x)} series; a train and a test split need at least 2")
-    train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
-    return Dataset.from_arrays(f"series:path={path}", train_x, test_x, None, None, kind="series", source=str(path),
-                               rows=rows)
+
+
+def _padded(recordings: list[np.ndarray]) -> np.ndarray:
+    """(N, T, C) with NaN after each recording's end, T the longest."""
+    longest = max(len(values) for values in recordings)
+    array = np.full((len(recordings), longest, recordings[0].shape[1]), np.nan, dtype=np.float32)
+    for row, values in enumerate(recordings):
+        array[row, :len(values)] = values
+    return array
