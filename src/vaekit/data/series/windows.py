@@ -9,11 +9,12 @@ folded back onto the recordings' time steps (vaekit.tasks.scoring.points).
 Each recording of length T is cut at s = 0, S, 2S, ... and once more at T - W, so that the last window ends at T
 and every step is in at least one window.
 
-The split is by time, not by window: the last `test_fraction` of each recording is its test part, and windows are
-cut in the training part [0, cut) and in the test part [cut, T) separately, so that no window crosses the cut. A
+The split is by time, not by window: the last `test_fraction` of each recording (at least one window) is its test
+part, and windows are cut in the training part [0, cut) and in the test part [cut, T) separately, so that no
+window crosses the cut. A
 random split of overlapping windows would put the same steps in both splits (a test window shares half its steps
 with its neighbours in training), and a split by recording is impossible for the common case of one long
-recording. A recording too short for both parts (either shorter than a window) is kept whole for training.
+recording. A recording shorter than two windows is kept whole for training.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def check_window(lengths: list[int], names: np.ndarray, window: int, stride: int
                         f"{window} (--stride)")
     shortest = int(np.argmin(lengths))
     if lengths[shortest] < window:
-        which = f"recording {names[shortest]!r}" if len(lengths) > 1 else "the series"
+        name = names[shortest].item() if isinstance(names[shortest], np.generic) else names[shortest]
+        which = f"recording {name!r}" if len(lengths) > 1 else "the series"
         raise DataError(f"--window {window} is longer than {which} ({lengths[shortest]} steps, the shortest); "
                         f"choose a window of at most {lengths[shortest]} steps, or drop the shorter recordings")
 
@@ -91,9 +93,9 @@ def cut_windows(recordings: list[np.ndarray], window: int, stride: int, test_fra
     check_window(lengths, names, window, stride)
     origins, test = [], []
     for index, length in enumerate(lengths):
-        held = int(round(length * test_fraction))
+        held = max(int(round(length * test_fraction)), window)  # at least one test window
         cut = length - held
-        parts = [(0, cut, False), (cut, length, True)] if min(held, cut) >= window else [(0, length, False)]
+        parts = [(0, cut, False), (cut, length, True)] if cut >= window else [(0, length, False)]
         for begin, end, is_test in parts:
             starts = window_starts(begin, end, window, stride)
             origins.append(np.stack([np.full(len(starts), index), starts], axis=1))
@@ -101,10 +103,9 @@ def cut_windows(recordings: list[np.ndarray], window: int, stride: int, test_fra
     origins_array, is_test_array = np.concatenate(origins), np.concatenate(test)
     if not is_test_array.any():
         longest = int(np.argmax(lengths))
-        raise DataError(f"no recording is long enough to hold out its last {test_fraction:.0%} as test windows of "
-                        f"{window} steps (the longest has {lengths[longest]} steps, "
-                        f"{int(round(lengths[longest] * test_fraction))} of them for test); raise --test-fraction, "
-                        "shorten --window or give longer recordings")
+        raise DataError(f"no recording is long enough for a training window and a test window of {window} steps "
+                        f"(the longest has {lengths[longest]} steps, {2 * window} needed); shorten --window or give "
+                        "longer recordings")
     channels = recordings[0].shape[1]
     x = np.ones((len(origins_array), window, channels + 1), dtype=np.float32)
     for row, (index, start) in enumerate(origins_array):
