@@ -16,7 +16,8 @@ from vaekit.data import load_dataset
 from vaekit.data.series.windows import cut_windows, window_starts
 from vaekit.runs.run import Run
 from vaekit.tasks.outputs import select_data
-from vaekit.tasks.scoring.points import point_scores, point_table, write_point_scores
+from vaekit.tasks.scoring.maps import score_map
+from vaekit.tasks.scoring.points import point_scores, point_table, score_points, write_point_scores
 
 
 def test_windows_start_every_stride_and_the_last_ends_at_the_end() -> None:
@@ -87,12 +88,16 @@ def test_a_csv_with_timestamps_and_two_channels_trains_and_scores(log_run: Path,
     assert code == 0, output
     scores = pd.read_csv(tmp_path / "s.csv")
     assert scores["id"].tolist()[:3] == ["0@0", "0@16", "0@32"] and len(scores) == len(chosen.x)
-    # a stand-in map until the per-step map lands: each window's score spread evenly over its 32 steps
-    stand_in = np.repeat(scores["elbo"].to_numpy()[:, None] / 32, 32, axis=1)
-    table = point_table(chosen.data, {"elbo": stand_in})
+    # the per-window, per-step elbo map, folded: one row per step, the step's mean over the windows covering it
+    run = Run.open(str(log_run))
+    maps = score_map(run.model, chosen.x, "elbo", k=4)
+    assert maps.shape == (len(chosen.x), 32)
+    table = point_table(chosen.data, {"elbo": maps})
     assert table.columns.tolist() == ["id", "step", "timestamp", "elbo"] and table["step"].tolist() == list(range(400))
-    middle = scores["elbo"].to_numpy()[[0, 1]].mean() / 32  # step 20 is in the windows at 0 and 16
-    assert table["elbo"][20] == pytest.approx(middle)
+    assert table["elbo"][20] == pytest.approx(float(maps[[0, 1], [20, 4]].mean()))  # step 20: windows 0 and 16
+    assert table["elbo"][5] == pytest.approx(float(maps[0, 5]))  # in one window only
+    same = score_points(run.model, chosen.data, ["elbo"], k=4)
+    np.testing.assert_allclose(same["elbo"], table["elbo"])
     written = pd.read_csv(write_point_scores(tmp_path / "points.csv", table))
     assert written["timestamp"][1] == "2024-01-01 01:00:00" and len(written) == 400
 

@@ -1,9 +1,11 @@
 """Point scores of long series: the per-step scores of overlapping windows folded back onto each recording's steps.
 
-    maps = {"iw": score_map(model, x, "iw")}                  # (M, W) per window and step, NaN on padding
-    steps = point_scores(maps["iw"], origins, lengths)         # [(T_0,), (T_1,), ...]: one score per time step
-    table = point_table(data, maps, split="all")               # id, step[, time], iw: a row per covered step
+    table = score_points(model, data, ["iw"], split="all", k=100)   # id, step[, time], iw: a row per step
     write_point_scores(Path("points.csv"), table)
+
+    maps = {"iw": score_map(model, x, "iw")}                  # (M, W) per window and step (scoring/maps.py)
+    table = point_table(data, maps, split="all")               # the same table from maps already computed
+    steps = point_scores(maps["iw"], origins, lengths)         # [(T_0,), (T_1,), ...]: one score per time step
 
 Each step's score is the mean of the scores it gets in the windows that cover it, not their maximum: an
 autoregressive decoder predicts a window's first steps from z alone, without the steps before them, so every step
@@ -104,6 +106,18 @@ def point_table(data: Dataset, maps: dict[str, Any], split: str = "all",
         if labels is not None:
             columns["label"].append(np.asarray(labels[recording])[covered])
     return pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
+
+
+def score_points(model: torch.nn.Module, data: Dataset, kinds: list[str] | tuple[str, ...] = ("iw",),
+                 split: str = "all", k: int = 100, seed: int = 0, batch_size: int = 100,
+                 labels: list[np.ndarray] | None = None) -> pd.DataFrame:
+    """point_table of the maps of `kinds` (elbo, iw, reconstruction: scoring/maps.py) of the examples of
+    data.examples(split), a series model's windows (its run's data as select_data reads them)."""
+    from vaekit.tasks.scoring.maps import score_map
+
+    x, _, _ = data.examples(split)
+    maps = {kind: score_map(model, x, kind, k=k, seed=seed, batch_size=batch_size) for kind in kinds}
+    return point_table(data, maps, split, labels)
 
 
 def write_point_scores(path: str | Path, table: pd.DataFrame) -> Path:
