@@ -11,6 +11,7 @@ import torch
 
 from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.decoding import BEAM_WIDTH, DECODE, DEFAULT_BEAM_WIDTH, decoder
+from vaekit.cli.prior_choice import PRIOR, trained_prior
 from vaekit.cli.run_argument import RunDirectory
 from vaekit.core.errors import VaekitError
 from vaekit.data.writers import IMAGE_SUFFIXES, save_array_with_ids, save_table
@@ -141,16 +142,18 @@ def check_finite_outputs(values: torch.Tensor, what: str) -> None:
 @BEAM_WIDTH
 @GIVEN
 @CONSTRAINTS
+@PRIOR
 @DEVICE
 def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: str | None, decode: str | None,
-           beam_width: int | None, given: str | None, constraints: str | None, device: str) -> None:
+           beam_width: int | None, given: str | None, constraints: str | None, prior_choice: str | None,
+           device: str) -> None:
     """Decode draws from the prior: new examples (of class --label, for a conditional VAE).
 
     For text, sentences, one a line (--decode chooses how they are read from p(x|z)).
 
     \b
     Example:
-      vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png
+      vaekit sample runs/digits -n 100 --seed 1 --out new-digits.png   # z from vaekit fit-prior's fit, if any
       vaekit sample runs/cvae --label 3 -n 16
       vaekit sample runs/fortunes -n 10 --decode beam --beam-width 5   # -> runs/fortunes/samples.txt
       vaekit sample runs/diamonds -n 500 --given "cut=Ideal,color=E" --constraints rules.json --out ideal.csv
@@ -176,7 +179,8 @@ def sample(run: str, count: int, seed: int, draw: bool, label: int | None, out: 
                           "draws each token in turn, so give one of them")
     labels = sample_labels(model, count, label)
     samples = model.sample(count, generator=generator, mean=not draw, labels=labels,
-                           decode=decoder(model, decode, beam_width, seed))
+                           decode=decoder(model, decode, beam_width, seed),
+                           trained_prior=trained_prior(model, prior_choice))
     check_finite_outputs(samples, "samples")
     per_row = int(np.ceil(np.sqrt(count)))
     if drawer is not None:

@@ -83,6 +83,9 @@ class VAE(nn.Module):
         # the kind of data (data/kinds.py: image, vector, ...), which says how outputs are written; by the shape
         # where the builder did not say
         self.data_kind = data_kind or ("image" if len(self.data_shape) == 3 else "vector")
+        # a distribution over z fitted after training to the codes of real data (vaekit fit-prior --method gmm|vae;
+        # runs/latent_prior.py), which sample() draws from instead of p(z); not a part: p(z) still trains and scores
+        self.sampling_prior: Distribution | None = None
 
     @property
     def num_classes(self) -> int | None:
@@ -226,11 +229,12 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
-               labels: torch.Tensor | None = None, decode: Callable[[Distribution], torch.Tensor] | None = None
-               ) -> torch.Tensor:
+               labels: torch.Tensor | None = None, decode: Callable[[Distribution], torch.Tensor] | None = None,
+               trained_prior: bool = False) -> torch.Tensor:
         """n new examples: z ~ p(z) decoded to the likelihood's mean (mean=True) or to a draw x ~ p(x|z), or read
         from p(x|z) by `decode` (text: px -> px.decode("beam", beam_width=5)).
-        A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y)."""
+        A conditional VAE needs `labels` (n,): z ~ p(z|y), x ~ p(x|z, y).
+        z comes from `sampling_prior` where one was fitted after training, unless trained_prior=True."""
         n = check_count(n)
         if self.conditioning is not None and labels is None and self.class_latent is None:
             raise VaekitError("this model is conditional (a CVAE): give the labels to sample (--label)")
@@ -242,7 +246,10 @@ class VAE(nn.Module):
                                   device=generator.device if generator is not None else self.device)
             labels = drawn if labels is None else torch.where(labels.to(drawn.device) < 0, drawn,
                                                               labels.to(drawn.device))
-        prior = self.prior_given(labels) if self.conditioning is not None else self.prior
+        if self.conditioning is not None:
+            prior = self.prior_given(labels)
+        else:
+            prior = self.prior if self.sampling_prior is None or trained_prior else self.sampling_prior
         # one Gaussian per label: one draw from each; a single prior: n draws
         z = prior.rsample_seeded(torch.Size() if prior.batch_shape else torch.Size([n]), generator)
         px = self.decode(z, labels)

@@ -5,7 +5,8 @@ vocabulary with two tokens swapped would turn every reconstruction into the wron
     "fingerprints": {"data": "sha256:...",              # config.json's own "data" section
                      "vocabulary.json": "sha256:...",   # a data kind's run files: a text's tokens in id order
                      "prior": "sha256:...",             # fit-prior: the fitted prior's weights in model.safetensors
-                     "code-prior.json": "sha256:..."}   # fit-prior: its report
+                     "code-prior.json": "sha256:...",   # fit-prior: its report
+                     "latent-prior.safetensors": ...}   # fit-prior of continuous codes (runs/latent_prior.py)
 
     record["fingerprints"] = run_fingerprints(run_dir, data_info)   # training, as it writes config.json
     check_run_files(run_dir, record)                                # every opening of the run
@@ -29,7 +30,7 @@ from vaekit.core.io import finite_or_null, write_json
 from vaekit.core.json_file import read_json
 from vaekit.data.common.fingerprint import tensors_sha256
 from vaekit.data.kinds import data_kind
-from vaekit.runs.files import CONFIG_FILE, MODEL_FILE, PRIOR_REPORT
+from vaekit.runs.files import CONFIG_FILE, LATENT_PRIOR, LATENT_PRIOR_REPORT, MODEL_FILE, PRIOR_REPORT
 
 FINGERPRINTS = "fingerprints"
 DATA = "data"
@@ -75,7 +76,8 @@ def check_run_files(run_dir: str | Path, record: dict[str, Any]) -> None:
     found = recorded(record, run_dir / CONFIG_FILE)
     if DATA in found and found[DATA] != json_sha256(record["data"]):
         raise _refuse(run_dir / CONFIG_FILE, "its \"data\" section was edited: restore the run's own config.json")
-    wanted = {name: value for name, value in found.items() if name not in (DATA, PRIOR, PRIOR_REPORT)}
+    fitted = (PRIOR, PRIOR_REPORT, LATENT_PRIOR, LATENT_PRIOR_REPORT)  # checked with the weights they go with
+    wanted = {name: value for name, value in found.items() if name != DATA and name not in fitted}
     if not wanted:
         return
     kind_files = _kind_files(run_dir, record["data"])

@@ -20,6 +20,7 @@ from vaekit.config import Config
 from vaekit.model.vae import VAE
 from vaekit.runs.directory import METRICS_FILE, check_weights, load_weights, read_run_record
 from vaekit.runs.fingerprints import check_prior
+from vaekit.runs.latent_prior import read_latent_prior
 from vaekit.runs.metrics import read_metrics
 
 
@@ -92,6 +93,7 @@ class Run:
             model = load_weights(self._name, self.config, self.data_info, device, weights)
             if weights == "final" and self.record is not None:  # fit-prior fits the final weights' prior only
                 check_prior(self._name, self.record, model)
+                model.sampling_prior = read_latent_prior(self._name, self.record, model)
             self._models[key] = model
         self._model = self._models[key]
         return self._model

@@ -41,7 +41,7 @@ def code_prior_of(model: VAE) -> CodesPrior:
     if not isinstance(model.prior_module, CodesPrior):
         raise VaekitError("this run's latent code is not discrete: a prior over codes is fitted for runs trained "
                           "with --posterior vq --prior codes --objective vq, or --posterior gumbel_softmax --prior "
-                          "codes")
+                          "codes; over a continuous code, --method gmm or vae fits one")
     return model.prior_module
 
 

@@ -16,8 +16,9 @@ from vaekit.data.kinds import data_kind
 from vaekit.model.vae import VAE
 from vaekit.objectives.stateful import StatefulObjective
 from vaekit.runs.directory import CHECKPOINT_FILE, METRICS_FILE, write_run_config
-from vaekit.runs.files import PRIOR_REPORT
+from vaekit.runs.files import LATENT_PRIOR, LATENT_PRIOR_REPORT, PRIOR_REPORT
 from vaekit.runs.fingerprints import forget_fitted_prior
+from vaekit.runs.latent_prior import forget_latent_prior
 from vaekit.training.checkpoint import TrainingState, save_checkpoint
 from vaekit.training.controls import Controls
 from vaekit.training.data_source import StreamedData
@@ -38,6 +39,10 @@ def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streamed
         notice(f"resuming from the checkpoint of epoch {state.epoch}, whose prior over codes is not the one "
                f"vaekit fit-prior fitted (training changes the codes it was fitted to): {PRIOR_REPORT} is removed; "
                f"run vaekit fit-prior {run_dir} again after training")
+    if state is not None and forget_latent_prior(run_dir):  # the same for a prior over continuous codes
+        notice(f"resuming from the checkpoint of epoch {state.epoch}: training moves the codes that vaekit fit-prior "
+               f"fitted a prior to, so {LATENT_PRIOR} and {LATENT_PRIOR_REPORT} are removed; run vaekit fit-prior "
+               f"{run_dir} again after training")
     data_info = {"source": config.data.source, "location": data.source, "shape": list(data.shape),
                  "kind": data.kind, "n_train": len(data.train_x) if stream is None else len(stream),
                  "n_test": len(data.test_x) if stream is None else stream.n_test,  # not validation's subset

@@ -38,6 +38,7 @@ from vaekit.data.table.encoding import first_columns, is_levels
 from vaekit.data.table.metadata import TableMetadata
 from vaekit.likelihoods.mixed import MixedLikelihood, MixedTable
 from vaekit.likelihoods.observed import unwrapped
+from vaekit.tasks.latent_prior.gmm import fit_gaussian_mixture
 
 CALIBRATION_FILE = "synthesis.json"
 COMPONENTS = 10  # latent mixture components (fewer on small tables: at least ROWS_PER_COMPONENT rows each)
@@ -90,16 +91,12 @@ def carry(values: np.ndarray, model_knots: np.ndarray, data_knots: np.ndarray) -
 def fit_calibration(model: torch.nn.Module, train_x: torch.Tensor, metadata: TableMetadata,
                     seed: int = 0) -> dict[str, Any]:
     """The latent mixture and the marginal maps of a trained model of a table, as JSON values."""
-    from sklearn.mixture import GaussianMixture
-
     was_training = model.training
     model.eval()
     means = torch.cat([model.encode(train_x[i:i + ENCODE_BATCH].to(model.device)).mean.cpu()
                        for i in range(0, len(train_x), ENCODE_BATCH)]).double().numpy()
     components = max(1, min(COMPONENTS, len(means) // ROWS_PER_COMPONENT))
-    mixture = GaussianMixture(components, covariance_type="full", reg_covar=1e-4, random_state=seed).fit(means)
-    latent = {"weights": mixture.weights_.tolist(), "means": mixture.means_.tolist(),
-              "covariances": mixture.covariances_.tolist()}
+    latent = {name: value.tolist() for name, value in fit_gaussian_mixture(means, components, seed).items()}
     torch.manual_seed(seed)
     z = latent_distribution(latent).sample(torch.Size([DRAWS])).float().to(model.device)
     px = unwrapped(model.decode(z))
