@@ -65,11 +65,15 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
               help="labels that mark the anomalous rows, separated by commas (class numbers, or a table's label "
               "values), to measure each score's AUROC beside PCA reconstruction error and an IsolationForest "
               "fitted on the run's training split [default: with labels that are all 0 or 1, 1 is anomalous]")
+@click.option("--map", "maps", is_flag=True, help="also write where each score comes from: each entry's share "
+              "(pixel, column, time step) of the elbo, iw and reconstruction scores, as OUT-map-KIND.npy (images) or "
+              ".csv (tables, series) with a picture of the most anomalous examples")
 @DATA
 @SPLIT
 @DEVICE
 def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
-          out: str | None, anomalous: str | None, source: str | None, split: str | None, device: str) -> None:
+          out: str | None, anomalous: str | None, maps: bool, source: str | None, split: str | None,
+          device: str) -> None:
     """Score each example, higher = more anomalous: -ELBO, -log p(x), reconstruction error, rate, the
     complexity-corrected likelihood (images) or the likelihood ratio against a background model.
 
@@ -83,6 +87,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
       vaekit score runs/fashion --data mnist --split test --kind likelihood_ratio --background runs/bg --out o.npy
       vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
       vaekit score runs/digits --anomalous-classes 5,6,7,8,9   # AUROC of each kind, beside PCA, IsolationForest
+      vaekit score runs/fashion --kind iw --map    # + scores-map-iw.npy and .png: each pixel's share
     """
     from vaekit.runs.directory import CONFIG_FILE
     from vaekit.runs.lock import claim_run
@@ -96,11 +101,12 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     into_run = out is None and (Path(run) / CONFIG_FILE).is_file()
     with claim_run(run, "vaekit score", hint="wait for it to finish, or give --out to write the scores elsewhere") \
             if into_run else contextlib.nullcontext():
-        _score(run, kinds, k, samples, seed, batch_size, background, path, anomalous, source, split, device)
+        _score(run, kinds, k, samples, seed, batch_size, background, path, anomalous, maps, source, split, device)
 
 
 def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
-           path: Path, anomalous: str | None, source: str | None, split: str | None, device: str) -> None:
+           path: Path, anomalous: str | None, maps: bool, source: str | None, split: str | None,
+           device: str) -> None:
     from vaekit.tasks.outputs import select_data
     from vaekit.tasks.scoring import parse_kinds, score_many
     from vaekit.tasks.scoring.kind import check_kind, default_kinds, pairing_warning
@@ -110,6 +116,7 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
     other = _open(background, device).model if background is not None else None
     names = parse_kinds(kinds) if kinds is not None else default_kinds(model, other)
     parts = [check_kind(name, model, other) for name in names]
+    mapped = _map_kinds(model, kinds, names) if maps else []  # refused before the work
     if other is not None and not any(part.needs_background for part in parts):
         # refused rather than ignored, as the objectives refuse settings they would not read
         raise VaekitError(f"--background is read only by the likelihood_ratio score, not by {','.join(names)}; "
@@ -125,12 +132,44 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
                         y=data_labels(model, chosen.y), progress=True)
     _write(path, names, scores, chosen.ids, chosen.y)
     click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
+    if mapped:
+        _write_maps(opened, model, x, chosen, path, mapped, scores, k, samples, seed, batch_size)
     if marked is not None:
         say_stage("score: the baselines (PCA reconstruction error, IsolationForest) on the same rows")
         _baselines(opened, chosen, source is None, x, marked, scores, anomalous, seed)
     elif chosen.y is not None:
         click.echo("the rows have labels: give --anomalous-classes to measure each score's AUROC "
                    "beside PCA reconstruction error and an IsolationForest")
+
+
+def _map_kinds(model: torch.nn.Module, asked: str | None, names: list[str]) -> list[str]:
+    """The kinds --map draws: every kind asked (each must split over entries), or those of the defaults that do."""
+    from vaekit.tasks.scoring.maps import check_map_kind, map_kinds
+
+    if asked is None:
+        found = map_kinds(model)
+        if not found:
+            raise VaekitError(f"no score of this run splits over its entries ({type(model.likelihood).__name__}): "
+                              "--map has nothing to draw")
+        return found
+    for name in names:
+        check_map_kind(name, model)
+    return names
+
+
+def _write_maps(opened, model: torch.nn.Module, x: torch.Tensor,  # type: ignore[no-untyped-def]
+                chosen, path: Path, kinds: list[str], scores: dict[str, torch.Tensor], k: int, samples: int,
+                seed: int, batch_size: int) -> None:
+    from vaekit.cli.score_maps import write_map
+    from vaekit.tasks.scoring.maps import score_map
+
+    for kind in kinds:
+        say_stage(f"score: the {kind} map (each entry's share)")
+        found = score_map(model, x, kind, k=k, samples=samples, seed=seed, batch_size=batch_size,
+                          y=data_labels(model, chosen.y))
+        ranked = scores[kind] if kind in scores else found.flatten(1).nansum(1)
+        written = write_map(path, kind, found, ranked, x, chosen.ids, opened.data_info)
+        click.echo(f"wrote the {kind} map of {len(x)} examples to {', '.join(map(str, written))}")
 
 
 def _anomalous_rows(y: torch.Tensor | None, anomalous: str | None, names: list | None) -> np.ndarray | None:

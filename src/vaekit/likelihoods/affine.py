@@ -33,3 +33,14 @@ class AffineDistribution(TransformedDistribution):
     @property
     def stddev(self) -> torch.Tensor:
         return self.scale * self.base_dist.stddev
+
+
+def unit_free_entry_log_prob(px: Distribution, x: torch.Tensor) -> torch.Tensor:
+    """Each entry's log p(x_i|z) in the units the model learned: a standardized likelihood's entries at the
+    standardized values, without the Jacobian -log scale_i. That term is the same for every example, so it
+    ranks nothing, but it differs from column to column (a proline near 1000 against a hue near 1) and would
+    make the columns of large units look anomalous in every row of a score map. Other likelihoods: entry_log_prob."""
+    if isinstance(px, AffineDistribution):
+        return entry_log_prob(px.base_dist, (x - px.shift) / px.scale)
+    return entry_log_prob(px, x)
+

@@ -6,10 +6,12 @@ The likelihoods here factorise over entries given z (pixels, columns, time steps
 
 and a score that averages -log p(x|z) over posterior draws splits over entries the same way:
 
-    elbo map    m_j = (1/S) sum_s -log p(x_j | z_s),             z_s ~ q(z|x)        (sums to the distortion)
+    elbo map    m_j = (1/S) sum_s -log p(x_j | z_s),             z_s ~ q(z|x)   (sums to the distortion*)
     iw map      m_j = sum_i w_i (-log p(x_j | z_i)),  w_i = p(x, z_i) / q(z_i|x) normalised over the k draws
 
-The iw map is each entry's expected -log p(x_j|z) under the importance-weighted posterior, the one IW_k reads;
+*A standardized likelihood's entries are taken in the units the model learned (without the Jacobian -log scale_j,
+the same for every row but not for every column: likelihoods/affine.py). The iw map is each entry's expected
+-log p(x_j|z) under the importance-weighted posterior, the one IW_k reads;
 the KL term belongs to z, not to an entry, so neither map includes it. The draws are the scores' own (seeded per
 example by (seed, j)), so a map and its score come from the same codes.
 """
@@ -20,7 +22,8 @@ import math
 
 import torch
 
-from vaekit.likelihoods.observed import entry_log_prob, unwrapped
+from vaekit.likelihoods.affine import unit_free_entry_log_prob
+from vaekit.likelihoods.observed import unwrapped
 from vaekit.tasks.evaluation.importance import CHUNK_ELEMENTS, noise_draws, reparameterization
 
 
@@ -43,7 +46,7 @@ def entry_terms(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor | None,
         z, log_q = reparameterize(noise_draws(examples, range(start, min(draws, start + chunk)), model.latent_dim,
                                               seed).to(model.device))
         px = bound.decode(z)
-        entries = -entry_log_prob(unwrapped(px), filled).cpu().double()  # (s, B, *entries)
+        entries = -unit_free_entry_log_prob(unwrapped(px), filled).cpu().double()  # (s, B, *entries)
         if weighted:
             log_w = (px.log_prob(x) + bound.prior.log_prob(z) - log_q).cpu().double()  # (s, B)
         else:
