@@ -6,6 +6,7 @@
     q = model.encode(x)                  # q(z|x), a torch Distribution
     x_new = model.sample(16)
     vaekit.score(model, x, kind="iw")    # per-example anomaly scores, higher = more anomalous
+    vaekit.fit_prior(model, x, method="gmm")   # a prior fitted to the codes: model.sample draws from it
     vaekit.tune({"data": {"source": "digits"}}, "runs/tuned", trials=20)   # settings chosen on validation data
     vaekit.__version__                   # "0.x.y", the installed version
 """
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at
     from vaekit.model.vae import VAE
     from vaekit.runs.run import Run, load
     from vaekit.tasks.evaluation import evaluate
+    from vaekit.tasks.latent_prior import fit_prior
     from vaekit.tasks.scoring import score, score_many
     from vaekit.training.loop import resume, train
     from vaekit.tuning import tune
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors; at
 __all__ = ["VAE", "Config", "DataConfig", "Dataset", "ModelConfig", "ObjectiveConfig", "Run", "TableSynthesizer",
            "TrainConfig",
            "VAEAnomalyDetector", "VAEClassifier",
-           "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "load",
+           "VAEEmbedder", "VAEImputer", "VaekitError", "build_model", "evaluate", "fit_prior", "load",
            "load_config_file", "load_dataset", "resume", "score", "score_many", "train", "tune"]
 
 # Each public name and the module it lives in, imported on first use (PEP 562): `import vaekit`, and with it
@@ -49,7 +51,7 @@ _LAZY = {"Config": "vaekit.config", "DataConfig": "vaekit.config", "ModelConfig"
          "VAEAnomalyDetector": "vaekit.estimators.anomaly_detector", "VAEImputer": "vaekit.estimators.imputer",
          "VAEClassifier": "vaekit.estimators.classifier", "score": "vaekit.tasks.scoring",
          "score_many": "vaekit.tasks.scoring", "tune": "vaekit.tuning",
-         "TableSynthesizer": "vaekit.estimators.synthesizer"}
+         "TableSynthesizer": "vaekit.estimators.synthesizer", "fit_prior": "vaekit.tasks.latent_prior"}
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
