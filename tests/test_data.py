@@ -563,7 +563,7 @@ def test_image_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=re.escape(f"cannot read image {tmp_path / 'broken' / 'b.png'}")):
         load_dataset(str(tmp_path / "broken"))
     (tmp_path / "none").mkdir()
-    with pytest.raises(DataError, match=r"has no \.png/\.jpg/\.jpeg images"):
+    with pytest.raises(DataError, match=r"has no \.png/\.jpg/\.jpeg/\.tif/\.tiff images"):
         load_dataset(str(tmp_path / "none"))
 
 

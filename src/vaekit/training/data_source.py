@@ -153,7 +153,9 @@ def _refuse_unstreamable_settings(config: Config) -> None:
     cfg = config.data
     for active, setting, remedy in ((cfg.binarize == "static", "--binarize static", "use --binarize dynamic"),
                                      (cfg.missing == "model", "--missing model", "fill the missing values"),
-                                     (cfg.labels_per_class > 0, "--labels-per-class", "label the data")):
+                                     (cfg.labels_per_class > 0, "--labels-per-class", "label the data"),
+                                     (bool(cfg.resize or cfg.crop), "--resize and --crop",
+                                      "resize the image files themselves")):
         if active:
             raise ConfigError(f"{setting} needs the whole training set in memory, which streaming does not hold; "
                               f"{remedy}, or train with --streaming off")

@@ -83,6 +83,6 @@ def _image_summary(tag: str, grid: np.ndarray) -> Any:
     image, encoded = Image.fromarray(pixels[..., 0] if grey else pixels), io.BytesIO()
     image.save(encoded, format="PNG", compress_level=1)
     height, width = pixels.shape[:2]
-    png = Summary.Image(height=height, width=width, colorspace=1 if grey else 3,
+    png = Summary.Image(height=height, width=width, colorspace=1 if grey else pixels.shape[-1],  # 4: RGBA
                         encoded_image_string=encoded.getvalue())
     return Summary(value=[Summary.Value(tag=tag, image=png)])

@@ -4,8 +4,9 @@
     y = as_labels(np.array([0, 1, 1]), 3, "a.npz")                     # int64
 
 The rules, chosen so the common layouts need no options:
-- integer arrays with values 0..255 of 3 dims (N, H, W) or 4 dims (N, H, W, C) / (N, C, H, W), C in 1 or 3,
-  are 8-bit images, divided by 255;
+- integer arrays with values 0..255 of 3 dims (N, H, W) or 4 dims (N, H, W, C) / (N, C, H, W) are 8-bit images,
+  divided by 255; the channel axis is the last or the second, whichever is 1 or 3, else 4 (the last axis
+  first), else whichever is smaller than the two others (a 5-band (N, 5, 64, 64) stack);
 - float (or bool) arrays of 3 or 4 dims with values in [0, 1] are images already scaled;
 - any numeric array of 2 dims is vectors (N, D), kept as they are.
 """
@@ -17,7 +18,6 @@ import numpy as np
 from vaekit.core.errors import DataError
 from vaekit.data.dataset import MISSING_HINT
 
-CHANNELS = (1, 3)
 # how to keep NaN entries instead, said wherever missing values are refused
 
 
@@ -76,9 +76,15 @@ def as_labels(array: np.ndarray, count: int, where: str) -> np.ndarray:
 def _channels_first(images: np.ndarray, where: str) -> np.ndarray:
     if images.ndim == 3:
         return images[:, None]
-    if images.shape[-1] in CHANNELS:  # (N, H, W, C), the layout of Pillow, matplotlib and most .npy files
+    _, second, height, last = images.shape
+    for counts in ((1, 3), (4,)):  # grey and RGB before RGBA: a (N, 3, 4, 4) stack is three channels of 4x4
+        if last in counts:  # (N, H, W, C), the layout of Pillow, matplotlib and most .npy files
+            return images.transpose(0, 3, 1, 2)
+        if second in counts:
+            return images
+    if last < min(second, height):  # any other channel count: the axis smaller than the image's sides
         return images.transpose(0, 3, 1, 2)
-    if images.shape[1] in CHANNELS:
+    if second < min(height, last):
         return images
-    raise DataError(f"{where} holds images of shape {images.shape}; expected (N, H, W, C) or (N, C, H, W) "
-                    f"with 1 or 3 channels")
+    raise DataError(f"{where} holds images of shape {images.shape}, whose channel axis cannot be told; save them "
+                    f"as (N, C, H, W) with fewer channels C than pixels on a side")

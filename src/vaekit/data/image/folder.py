@@ -1,4 +1,4 @@
-"""A folder of PNG/JPEG images: one subfolder per class (labelled) or images directly inside (unlabelled).
+"""A folder of PNG/JPEG/TIFF images: one subfolder per class (labelled) or images directly inside (unlabelled).
 
     faces/                     ->  unlabelled, split by seed
       0001.png  0002.png ...
@@ -6,9 +6,11 @@
       circle/a.png ...
       square/b.png ...
 
-All images must have one size (there is no silent resizing: the user picks how to resize). They load as
-grayscale when every file is grayscale (mode L), else as RGB; alpha is dropped. Values are scaled to [0, 1].
-Each image's id is its path inside the folder ("circle/a.png"); the order is that of the sorted names.
+Images of any height, width and channels: grey (1 channel), grey with alpha (2), RGB (3) or RGBA (4), 8- or
+16-bit (data/image/reading.py says how a folder's layout is chosen). All images must have one size, or be made
+one with `resize` and `crop` ((width, height), LoadOptions; --resize and --crop): nothing is resized unless
+asked, and what was asked is in the run's config, so a reload does it again. Values are scaled to [0, 1]. Each
+image's id is its path inside the folder ("circle/a.png"); the order is that of the sorted names.
 """
 
 from __future__ import annotations
@@ -16,39 +18,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from vaekit.core.errors import DataError
 from vaekit.core.schema import check_memory
 from vaekit.data.common.file_folders import labelled_files
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_with_rows
 from vaekit.data.dataset import Dataset
+from vaekit.data.image.reading import IMAGE_SUFFIXES, PILLOW_ERRORS, final_size, folder_layout, probe, read_image
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-# Pillow's own errors for a bad file; SyntaxError is what some of its decoders raise on a corrupt header.
-PILLOW_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
-BYTES_PER_VALUE = 2 + 2 * 4  # uint8 read and stacked, float32 values and their train/test copies
+__all__ = ["IMAGE_SUFFIXES", "PILLOW_ERRORS", "load_image_folder"]
+
+BYTES_PER_VALUE = 2 * 4  # float32 values, read one image at a time into their array, and their train/test copies
 
 
 def load_image_folder(folder: Path, options: LoadOptions, name: str | None = None) -> Dataset:
-    """An image Dataset of every PNG/JPEG in folder (or in its class subfolders), split by options.seed."""
+    """An image Dataset of every PNG/JPEG/TIFF in folder (or in its class subfolders), split by options.seed."""
     files, labels, class_names = _list_images(folder)
-    sizes_and_modes = [_probe(file) for file in files]
-    first_size = sizes_and_modes[0][0]
-    for file, (size, _) in zip(files, sizes_and_modes, strict=True):
-        if size != first_size:
-            raise DataError(f"{file} is {size[0]}x{size[1]} but {files[0]} is "
-                            f"{first_size[0]}x{first_size[1]}; all images in {folder} must have one size "
-                            f"(resize them first)")
-    mode = "L" if all(mode == "L" for _, mode in sizes_and_modes) else "RGB"
-    values = len(files) * first_size[0] * first_size[1] * (1 if mode == "L" else 3)
-    # from the headers, before any pixel is decoded: the 8-bit pixels and their stack, float32 values, the split
-    check_memory(values * BYTES_PER_VALUE, f"{len(files):,} images of {first_size[0]}x{first_size[1]} in {folder}",
-                 "use fewer or smaller images, or stream them (--streaming on)")
-    pixels = np.stack([_read(file, mode) for file in files])
-    images = (pixels[:, None] if mode == "L" else pixels.transpose(0, 3, 1, 2)).astype(np.float32)
-    images /= 255
+    headers = [probe(file) for file in files]
+    width, height = final_size(files, headers, options.resize, options.crop)
+    layout = folder_layout(headers)
+    # from the headers, before any pixel is decoded, at the size the images will have once resized and cropped
+    check_memory(len(files) * layout.channels * width * height * BYTES_PER_VALUE,
+                 f"{len(files):,} images of {width}x{height} in {folder}",
+                 "use fewer or smaller images (--resize), or stream them (--streaming on)")
+    images = np.empty((len(files), layout.channels, height, width), dtype=np.float32)
+    for index, file in enumerate(files):
+        images[index] = read_image(file, layout, options.resize, options.crop)
     train_x, test_x, train_y, test_y, rows = split_with_rows(images, labels, options.test_fraction, options.seed)
     # ids: each image's path inside the folder ("circle/a.png"), which stays unique across class subfolders
     ids = np.array([file.relative_to(folder).as_posix() for file in files])
@@ -59,20 +54,3 @@ def load_image_folder(folder: Path, options: LoadOptions, name: str | None = Non
 def _list_images(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str] | None]:
     return labelled_files(folder, IMAGE_SUFFIXES, "images", missing=(
         f"{folder} has no {'/'.join(IMAGE_SUFFIXES)} images (nor .wav recordings), directly or in class subfolders"))
-
-
-def _probe(file: Path) -> tuple[tuple[int, int], str]:
-    # Opening reads only the header, so sizes are checked before any pixel is decoded.
-    try:
-        with Image.open(file) as image:
-            return image.size, image.mode
-    except PILLOW_ERRORS as error:
-        raise DataError(f"cannot read image {file}: {' '.join(str(error).split())}") from None
-
-
-def _read(file: Path, mode: str) -> np.ndarray:
-    try:
-        with Image.open(file) as image:
-            return np.asarray(image.convert(mode), dtype=np.uint8)
-    except PILLOW_ERRORS as error:
-        raise DataError(f"cannot read image {file}: {' '.join(str(error).split())}") from None

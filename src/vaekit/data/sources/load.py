@@ -57,6 +57,9 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
         if column_types:
             raise DataError(f"column_types applies to .csv and .parquet tables only, not to the named dataset "
                             f"{source!r}; leave column_types (--column-types) unset")
+        if resize or crop:
+            raise DataError(f"--resize and --crop apply to folders of image files, not to the named dataset "
+                            f"{source!r}; leave them unset")
         if source in DATASETS:
             return DATASETS.get(source)(options)
         parse_settings(name, settings)  # refuses settings for a source that takes none, before loading anything

@@ -2,7 +2,7 @@
 
     load_path(Path("x.npz"), options)      # .npy / .npz          -> arrays.py
     load_path(Path("t.csv"), options)      # .csv / .parquet      -> tables.py
-    load_path(Path("imgs/"), options)      # folder of PNG/JPEG   -> image_folder.py
+    load_path(Path("imgs/"), options)      # folder of PNG/JPEG/TIFF -> image/folder.py (options.resize, crop)
     load_path(Path("clips/"), options)     # folder of .wav       -> audio.py
     load_path(Path("a-ubyte.gz"), options) # one IDX file         -> idx.py, split here
     load_path(Path("lines.txt"), options)  # one sentence a line  -> text.py (also a folder of .txt files, and a
@@ -34,7 +34,7 @@ ARRAY_SUFFIXES = (".npy", ".npz")
 # train-images-idx3-ubyte, train-images.idx3-ubyte, data.idx, each optionally .gz
 IDX_NAME = re.compile(r"(ubyte|\.idx\d*)(\.gz)?$", re.IGNORECASE)
 SUPPORTED = (".npy, .npz, .csv, .parquet, IDX (-ubyte, .idx, optionally .gz), .txt (one sentence a line), a folder "
-             "of PNG/JPEG images, a folder of .txt files, a folder of .wav recordings, or .tar shards (one .tar "
+             "of PNG/JPEG/TIFF images, a folder of .txt files, a folder of .wav recordings, or .tar shards (one .tar "
              "file or a folder of them)")
 
 
@@ -58,14 +58,18 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
         raise DataError("metadata declares the column types itself: give types in its file, not with column_types "
                         "or text_column")
     shards = tar_shards(path)  # before the folders: a folder of shards is no image folder
+    image_folder = shards is None and path.is_dir() and not is_audio_folder(path) and not is_text_folder(path)
+    if (options.resize or options.crop) and not image_folder:
+        raise DataError(f"--resize and --crop apply to folders of image files; {path} is not one (resize the "
+                        "images before saving them, or save them as a folder of PNG files)")
     if shards is not None:
         return load_shards(shards, options, name)
+    if image_folder:
+        return load_image_folder(path, options, name)
     if path.is_dir():
         if is_audio_folder(path):
             return load_audio_folder(path, options, name)
-        if is_text_folder(path):
-            return load_text_folder(path, options, name)
-        return load_image_folder(path, options, name)
+        return load_text_folder(path, options, name)
     if suffix in TEXT_SUFFIXES:
         return load_text_file(path, options, name)
     if suffix in TABLE_SUFFIXES and options.text.column is not None:

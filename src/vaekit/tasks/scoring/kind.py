@@ -70,9 +70,9 @@ def _refusal(name: str, kind: ScoreKind, model: torch.nn.Module, background: tor
     if kind.images_only and len(model.data_shape) != 3:
         return (f"the {name} score is for images (it compresses each one as a PNG); this model's data are vectors "
                 f"of shape {list(model.data_shape)}: choose another --kind")
-    if kind.images_only and model.data_shape[0] not in (1, 3):
-        return (f"the {name} score compresses grey or RGB images (1 or 3 channels); this model's have "
-                f"{model.data_shape[0]}")
+    if kind.images_only and model.data_shape[0] > 4:
+        return (f"the {name} score compresses each image as a PNG, which holds 1 to 4 channels (grey, grey and "
+                f"alpha, RGB, RGBA); this model's images have {model.data_shape[0]}: choose another --kind")
     if kind.needs_background and background is None:
         return (f"the {name} score compares the model with a background model: give one (--background RUN, or "
                 "background=)")
