@@ -126,8 +126,9 @@ class GaussianAutoregressiveLikelihood(RecurrentDecoder):
         return self.step_scores(context, x).sum(-1)
 
     def step_scores(self, context: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Each step's share of log p(x|z), (N, T): its values' log-density plus the log-probability that it
-        exists (given the step before it does); 0 on the padding. Where a series' anomaly is (score maps)."""
+        """Each step's share of log p(x|z), (N, T): its values' log-density plus the log-probability that the
+        series goes on after it (or, at its last step, that it ends); 0 on the padding. Where a series' anomaly
+        is (score maps)."""
         values, mask = x[..., :-1], x[..., -1] > 0.5
         previous = torch.cat([torch.zeros_like(values[:, :1]), values[:, :-1]], dim=1)
         inputs = torch.cat([self._inputs(previous[:, :1], True), self._inputs(previous[:, 1:], False)], dim=1)
@@ -138,7 +139,8 @@ class GaussianAutoregressiveLikelihood(RecurrentDecoder):
         # whether step t exists, scored where step t - 1 does (the first always exists)
         exists = -F.binary_cross_entropy_with_logits(go_on[:, 1:], mask[:, 1:].to(go_on.dtype), reduction="none")
         length_term = torch.where(mask[:, :-1], exists, zero)
-        return values_term + F.pad(length_term, (1, 0))  # step t's existence, scored at step t
+        # the chance of going on (or stopping) after step t is step t's: a series' last step carries its end
+        return values_term + F.pad(length_term, (0, 1))
 
     def generate(self, context: torch.Tensor, draw: bool, generator: torch.Generator | None = None,
                  temperature: float = 1.0) -> torch.Tensor:

@@ -1,0 +1,29 @@
+"""`vaekit score --map` and score_map: a kind with no per-entry form, bad counts, refused before anything is
+written."""
+
+from __future__ import annotations
+
+import torch
+
+import vaekit
+from bad_inputs.case import Case, Workspace
+from vaekit.tasks.scoring.maps import score_map
+
+OUT = "{root}/s.csv"
+
+
+def _digits(w: Workspace) -> tuple[vaekit.VAE, torch.Tensor]:
+    return vaekit.load(w.run), vaekit.load_dataset("digits").test_x[:5]
+
+
+CASES = [
+    Case("map-of-the-rate", r"the rate score is a number of the whole example, with no share per entry .* a map "
+         r"takes elbo, iw, reconstruction", ["score", "{run}", "--kind", "iw,rate", "--map", "--out", OUT]),
+    Case("map-api-of-complexity", r"the complexity score is a number of the whole example",
+         api=lambda w: score_map(*_digits(w), kind="complexity")),
+    Case("map-api-unknown-kind", r"unknown score kind 'pixels'", api=lambda w: score_map(*_digits(w), kind="pixels")),
+    Case("map-api-batch-size-zero", r"batch_size must be a whole number of at least 1, got 0",
+         api=lambda w: score_map(*_digits(w), kind="iw", batch_size=0)),
+    Case("map-api-k-zero", r"k must be a whole number of at least 1, got 0",
+         api=lambda w: score_map(*_digits(w), kind="iw", k=0)),
+]
