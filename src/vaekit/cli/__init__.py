@@ -158,8 +158,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decompress": ("compress", "Give back exactly the examples `vaekit compress` compressed into FILE, with the "
                                "same run."),
     "cluster": ("cluster", "Assign each example to a cluster, with the probability of that cluster."),
-    "fit-prior": ("fit_prior", "Fit the prior over a discrete code (vq, gumbel_softmax) to the training codes, for "
-                               "`vaekit sample`."),
+    "fit-prior": ("fit_prior", "Fit a prior to the training codes (discrete or continuous), for `vaekit sample`."),
     "predict": ("predict", "Classify examples with the run's classifier q(y|x) (a run trained with --class-latent "
                            "m2 or gmvae)."),
 }

@@ -42,8 +42,10 @@ CONTINUOUS = ("gmm", "vae")  # priors over continuous codes (tasks/latent_prior)
 @click.option("--device", default="cpu", show_default=True, help="device to run the model on")
 def fit_prior(run: str, method: str | None, components: int | None, epochs: int, batch_size: int,
               lr: float | None, seed: int, device: str) -> None:
-    """Fit a prior to the codes of the training split, for `vaekit sample`: new samples then decode codes like
-    those of real data.
+    """Fit a prior to the training codes (discrete or continuous), for `vaekit sample`.
+
+    New samples then decode codes like those of real data, which the prior the model was trained with does not
+    give.
 
     A discrete code (vq, gumbel_softmax): a small autoregressive model (a GRU over the M code positions) learns
     p(k_1..k_M); it is saved in RUN/model.safetensors, and RUN/code-prior.json keeps its bits per example on the

@@ -89,7 +89,7 @@ def fit_prior(model: VAE, train_x: torch.Tensor, method: str = "gmm", components
     codes = {"train": embed(model, train_x).double()}
     if test_x is not None and len(test_x) > 0:
         codes["test"] = embed(model, test_x).double()
-    report: dict[str, Any] = {"method": method, "codes": "posterior means", "train_codes": len(codes["train"])}
+    report: dict[str, Any] = {"method": method, "fitted_to": "posterior means", "train_codes": len(codes["train"])}
     if method == FittedMixture.method:
         say_stage(f"fitting a Gaussian mixture of {components} components to the codes", progress)
         fitted = fit_gaussian_mixture(codes["train"].numpy(), components, seed)
