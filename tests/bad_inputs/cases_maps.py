@@ -1,5 +1,5 @@
-"""`vaekit score --map` and score_map: a kind with no per-entry form, bad counts, refused before anything is
-written."""
+"""`vaekit score --map` and score_map: a kind with no per-entry form, bad counts; `vaekit score --alarm-rate`
+without calibration data or with a rate outside (0, 1): each refused before anything is written."""
 
 from __future__ import annotations
 
@@ -26,4 +26,12 @@ CASES = [
          api=lambda w: score_map(*_digits(w), kind="iw", batch_size=0)),
     Case("map-api-k-zero", r"k must be a whole number of at least 1, got 0",
          api=lambda w: score_map(*_digits(w), kind="iw", k=0)),
+    Case("score-alarm-rate-without-calibration", r"--alarm-rate needs calibration data: --calibration DATA",
+         ["score", "{run}", "--alarm-rate", "0.01", "--out", OUT]),
+    Case("score-alarm-rate-above-one", r"alarm rate must be a number between 0 and 1 \(exclusive\)",
+         ["score", "{run}", "--alarm-rate", "1.5", "--calibration", "test", "--out", OUT]),
+    Case("score-alarm-rate-too-low-for-the-calibration-rows", r"needs at least 999 calibration rows",
+         ["score", "{run}", "--kind", "rate", "--alarm-rate", "0.001", "--calibration", "test", "--out", OUT]),
+    Case("score-calibration-missing-file", r"no dataset named .*nothing\.npz.* and no such file",
+         ["score", "{run}", "--calibration", "{root}/nothing.npz", "--out", OUT]),
 ]

@@ -35,12 +35,52 @@ def _scored_data(config: Config, x: torch.Tensor) -> torch.Tensor:
 
 
 def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: np.ndarray,
-           y: torch.Tensor | None) -> None:
-    values = np.stack([scores[name].numpy() for name in names], axis=1)
-    if path.suffix.lower() == ".npy":
+           y: torch.Tensor | None, extra: dict[str, np.ndarray]) -> None:
+    """The scores (then p-values and alarms, in `extra`'s order) with the rows' ids and labels."""
+    if path.suffix.lower() == ".npy":  # one float array, its columns in that order
+        values = np.stack([scores[name].numpy() for name in names] + list(extra.values()), axis=1)
         save_array_with_ids(path, values, ids, None if y is None else y.numpy())
-    else:
-        save_table(path, values, names, {} if y is None else {"label": y.numpy()}, ids=ids)
+        return
+    p_values = [name for name in extra if not name.endswith(" alarm")]
+    values = np.stack([scores[name].numpy() for name in names] + [extra[name] for name in p_values], axis=1)
+    columns = {name: extra[name].astype(np.int64) for name in extra if name.endswith(" alarm")}  # 0 or 1
+    save_table(path, values, [*names, *p_values], {**columns, **({} if y is None else {"label": y.numpy()})},
+               ids=ids)
+
+
+def _calibration_data(opened, source: str) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    """The calibration examples as the model reads them: the run's test split for `test`, else `source` whole."""
+    from vaekit.tasks.outputs import select_data
+
+    chosen = select_data(opened, None, "test") if source == "test" else select_data(opened, source, None)
+    return _scored_data(opened.config, chosen.x)
+
+
+def _conformal(model: torch.nn.Module, normal: torch.Tensor, names: list[str], scores: dict[str, torch.Tensor],
+               alarm_rate: float | None, k: int, samples: int, seed: int, batch_size: int) -> dict[str, np.ndarray]:
+    """{"KIND p-value": (N,), "KIND alarm": (N,) 0/1 with an alarm rate} from the calibration rows' scores
+    (split conformal: tasks/scoring/conformal.py); the thresholds are printed."""
+    from vaekit.tasks.scoring import score_many
+    from vaekit.tasks.scoring.conformal import alarm_threshold
+
+    say_stage(f"score: the {len(normal)} calibration rows, for p-values" + (" and alarms" if alarm_rate else ""))
+    # seeds past the scored rows' own, so that a calibration row's draws are not a scored row's
+    reference = score_many(model, normal, names, k=k, samples=samples, seed=seed + 1, batch_size=batch_size)
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        values = scores[name].numpy()
+        if alarm_rate is None:
+            from vaekit.tasks.scoring.conformal import Calibration
+
+            calibration = Calibration.of(reference[name].numpy(), name)
+        else:
+            threshold, calibration = alarm_threshold(reference[name].numpy(), alarm_rate, name)
+            columns[f"{name} alarm"] = (values > threshold).astype(np.float64)
+            click.echo(f"{name}: alarm above {threshold:.6g}, the conformal cut of {len(normal)} calibration rows at "
+                       f"a {alarm_rate:g} false-alarm rate; {int(columns[f'{name} alarm'].sum())} of {len(values)} "
+                       "scored rows are alarms")
+        columns[f"{name} p-value"] = calibration.p_values(values)
+    return {key: columns[key] for key in sorted(columns, key=lambda key: (key.endswith("alarm"), key))}
 
 
 @click.command()
@@ -68,12 +108,18 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
 @click.option("--map", "maps", is_flag=True, help="also write where each score comes from: each entry's share "
               "(pixel, column, time step) of the elbo, iw and reconstruction scores, as OUT-map-KIND.npy (images) or "
               ".csv (tables, series) with a picture of the most anomalous examples")
+@click.option("--calibration", default=None, metavar="DATA", help="normal examples the model was not trained on "
+              "(a file or data set read as the run reads its data; `test`: the run's test split), whose scores give "
+              "each scored row a conformal p-value (a 'KIND p-value' column) and --alarm-rate its threshold")
+@click.option("--alarm-rate", default=None, type=float, metavar="RATE", help="flag rows as alarms at a stated "
+              "false-alarm rate (0.01: at most 1%% of normal rows, in expectation over the calibration draw; split "
+              "conformal): a 'KIND alarm' column; needs --calibration")
 @DATA
 @SPLIT
 @DEVICE
 def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
-          out: str | None, anomalous: str | None, maps: bool, source: str | None, split: str | None,
-          device: str) -> None:
+          out: str | None, anomalous: str | None, maps: bool, calibration: str | None, alarm_rate: float | None,
+          source: str | None, split: str | None, device: str) -> None:
     """Score each example, higher = more anomalous: -ELBO, -log p(x), reconstruction error, rate, the
     complexity-corrected likelihood (images) or the likelihood ratio against a background model.
 
@@ -88,6 +134,7 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
       vaekit score runs/digits                      # every kind, -> runs/digits/scores.csv
       vaekit score runs/digits --anomalous-classes 5,6,7,8,9   # AUROC of each kind, beside PCA, IsolationForest
       vaekit score runs/fashion --kind iw --map    # + scores-map-iw.npy and .png: each pixel's share
+      vaekit score runs/sensors --data new.csv --calibration normal.csv --alarm-rate 0.01   # p-values, alarms
     """
     from vaekit.runs.directory import CONFIG_FILE
     from vaekit.runs.lock import claim_run
@@ -101,12 +148,13 @@ def score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_si
     into_run = out is None and (Path(run) / CONFIG_FILE).is_file()
     with claim_run(run, "vaekit score", hint="wait for it to finish, or give --out to write the scores elsewhere") \
             if into_run else contextlib.nullcontext():
-        _score(run, kinds, k, samples, seed, batch_size, background, path, anomalous, maps, source, split, device)
+        _score(run, kinds, k, samples, seed, batch_size, background, path, anomalous, maps,
+               (calibration, alarm_rate), source, split, device)
 
 
 def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_size: int, background: str | None,
-           path: Path, anomalous: str | None, maps: bool, source: str | None, split: str | None,
-           device: str) -> None:
+           path: Path, anomalous: str | None, maps: bool, alarms: tuple[str | None, float | None],
+           source: str | None, split: str | None, device: str) -> None:
     from vaekit.tasks.outputs import select_data
     from vaekit.tasks.scoring import parse_kinds, score_many
     from vaekit.tasks.scoring.kind import check_kind, default_kinds, pairing_warning
@@ -121,8 +169,17 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
         # refused rather than ignored, as the objectives refuse settings they would not read
         raise VaekitError(f"--background is read only by the likelihood_ratio score, not by {','.join(names)}; "
                           "add likelihood_ratio to --kind or leave out --background")
+    calibration_source, alarm_rate = alarms
+    if alarm_rate is not None:
+        from vaekit.tasks.scoring.conformal import check_alarm_rate
+
+        check_alarm_rate(alarm_rate)
+        if calibration_source is None:
+            raise VaekitError("--alarm-rate needs calibration data: --calibration DATA, normal examples the model was "
+                              "not trained on (or --calibration test, the run's own test split)")
     chosen = select_data(opened, source, split)
     marked = _anomalous_rows(chosen.y, anomalous, opened.data_info.get("class_names"))  # refused before the work
+    normal = None if calibration_source is None else _calibration_data(opened, calibration_source)
     x = _scored_data(opened.config, chosen.x)
     if source is not None or other is not None:  # scoring other data, or against another model: OOD detection
         said = pairing_warning(names, model, x)
@@ -130,7 +187,9 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
             click.echo(f"warning: {said}", err=True)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
                         y=data_labels(model, chosen.y), progress=True)
-    _write(path, names, scores, chosen.ids, chosen.y)
+    extra = {} if normal is None else _conformal(model, normal, names, scores, alarm_rate, k, samples, seed,
+                                                batch_size)
+    _write(path, names, scores, chosen.ids, chosen.y, extra)
     click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
     if mapped:
         _write_maps(opened, model, x, chosen, path, mapped, scores, k, samples, seed, batch_size)
