@@ -273,3 +273,16 @@ def test_256x256_rgb_images_train_within_the_memory_check(tmp_path: Path) -> Non
                         "model": {"network": "conv", "conv_channels": [4, 8], "latent_dim": 1},
                         "train": {"epochs": 1, "batch_size": 4}}, tmp_path / "run", progress=False)
     assert run.model.sample(1).shape == (1, 3, 256, 256)
+
+
+def test_a_streamed_folder_reads_the_values_the_in_memory_one_does(tmp_path: Path) -> None:
+    from vaekit.data.streaming.readers import ImageFolderRows
+
+    rng = np.random.default_rng(7)
+    deep = {f"{i}.png": rng.integers(0, 65536, (9, 13), dtype=np.uint16) for i in range(3)}
+    rgba = {f"{i}.png": rng.integers(0, 256, (9, 13, 4), dtype=np.uint8) for i in range(3)}
+    for name, images in (("deep", deep), ("rgba", rgba)):
+        folder = _folder(tmp_path / name, images)
+        reader = ImageFolderRows(folder)
+        streamed, _ = reader.read(reader.blocks[0])
+        np.testing.assert_array_equal(streamed, _all(load_dataset(folder, test_fraction=0.34)))

@@ -28,6 +28,7 @@ import numpy as np
 from vaekit.core.errors import DataError
 from vaekit.data.common.convert import as_examples, as_labels
 from vaekit.data.image.folder import PILLOW_ERRORS, _list_images
+from vaekit.data.image.reading import folder_layout, probe, read_image
 
 BLOCK_BYTES = 16 * 2**20  # rows read at a time: large enough for fast sequential reads, small beside memory
 Block = tuple[int, int, Any]  # (first row, row count, where: a byte offset, a row group, a file slice, a shard)
@@ -202,32 +203,30 @@ class ParquetRows(RowReader):
 
 
 class ImageFolderRows(RowReader):
-    """A folder of PNG/JPEG images (class subfolders or none), BLOCK_BYTES of files per block. Only the first
+    """A folder of PNG/JPEG/TIFF images (class subfolders or none), BLOCK_BYTES of files per block. Only the first
     image's header is read before training: its size is every image's (a different one is an error when read),
-    and the images load as grayscale when it is grayscale, else as RGB."""
+    and its layout (channels, 8 or 16 bits: data/image/reading.py) is every image's."""
 
     def __init__(self, folder: Path) -> None:
-        from PIL import Image
-
         self.where = str(folder)
         self.files, labels, self.class_names = _list_images(folder)
         self.labels = labels
         self.labelled = labels is not None
-        try:
-            with Image.open(self.files[0]) as image:
-                self.size, self.mode = image.size, "L" if image.mode == "L" else "RGB"
-        except PILLOW_ERRORS as error:
-            raise DataError(f"cannot read image {self.files[0]}: {' '.join(str(error).split())}") from None
-        channels = 1 if self.mode == "L" else 3
-        self.n, self.kind, self.shape = len(self.files), "image", (channels, self.size[1], self.size[0])
+        first = probe(self.files[0])
+        self.size, self.layout = first.size, folder_layout([first])
+        self.n, self.kind, self.shape = len(self.files), "image", (self.layout.channels, self.size[1], self.size[0])
         step = max(1, BLOCK_BYTES // (4 * math.prod(self.shape)))
         self.blocks = [(start, min(step, self.n - start), None) for start in range(0, self.n, step)]
 
     def read(self, block: Block) -> tuple[np.ndarray, np.ndarray | None]:
         start, count, _ = block
-        pixels = np.stack([_image(file, self.mode, self.size, self.files[0]) for file in
-                           self.files[start:start + count]])
-        return _scaled(pixels, self.mode), None if self.labels is None else self.labels[start:start + count]
+        files = self.files[start:start + count]
+        for file in files:
+            if (size := probe(file).size) != self.size:
+                raise DataError(f"image {file} is {size[0]}x{size[1]} but {self.files[0]} is {self.size[0]}x"
+                                f"{self.size[1]}; every image must have one size (resize them first)")
+        images = np.stack([read_image(file, self.layout) for file in files])
+        return images, None if self.labels is None else self.labels[start:start + count]
 
 
 def _image(data: Path | bytes, mode: str, size: tuple[int, int] | None, first: Any) -> np.ndarray:
