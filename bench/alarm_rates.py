@@ -147,9 +147,9 @@ def markdown(results: dict) -> str:
              "binomial 95% interval of the exact rate floor((n + 1) a) / (n + 1) (at most a) it should fall in. "
              "Fashion-MNIST's model trains 20 epochs (the others: epochs auto, early stopping). *contamination*: "
              "the same model's threshold at the (1 - rate) quantile of its training rows' scores, PyOD's rule.", "",
-             "| data (rows: train / calibration / new normal / new anomalous) | asked | false alarms (95% CI) | "
-             "binomial | Beta-binomial | over draws (binomial) | detection | contamination: false alarms | "
-             "contamination: detection |",
+             "| data (rows: trained and early stopping / calibration / new normal / new anomalous) | asked | "
+             "false alarms (95% CI) | binomial | Beta-binomial | over draws (binomial) | detection | "
+             "contamination: false alarms | contamination: detection |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, found in results["data"].items():
         rows = " / ".join(str(v) for v in found["rows"].values())
