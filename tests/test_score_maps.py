@@ -119,3 +119,19 @@ def test_a_series_map_has_one_value_per_real_step(tmp_path: Path) -> None:
     assert bool((torch.isnan(maps) == (x[..., -1] < 0.5)).all())  # NaN exactly on the padding
     distortion = importance_weighted_bound(run.model, x, k=1, seed=1).distortion
     torch.testing.assert_close(maps.nansum(1), distortion, rtol=1e-5, atol=1e-4)
+
+
+def test_the_detector_maps_each_rows_columns() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(300, 1))
+    rows = np.hstack([base * s + rng.normal(scale=0.1 * s, size=(300, 1)) for s in (1, 50, 0.2, 7)])
+    detector = vaekit.VAEAnomalyDetector(latent_dim=1, hidden=(32,), epochs=60, k=20).fit(rows.astype(np.float32))
+    odd = rows[:20].copy()
+    column = np.arange(20) % 4
+    odd[np.arange(20), column] += 4 * np.array([1, 50, 0.2, 7])[column]
+    maps = detector.score_map(odd.astype(np.float32))
+    assert maps.shape == (20, 4)
+    assert (maps.argmax(1) == column).mean() >= 0.9
+    np.testing.assert_allclose(detector.score_map(odd[:3].astype(np.float32), kind="reconstruction").sum(1),
+                               score_many(detector.model_, torch.from_numpy(odd[:3].astype(np.float32)),
+                                          ["reconstruction"])["reconstruction"].numpy(), rtol=1e-5)

@@ -7,6 +7,7 @@ each example by how unlikely the model finds it.
     detector.decision_function(X_new)   # higher = more abnormal (PyOD)
     detector.predict(X_new)             # 1 = outlier, 0 = inlier (PyOD)
     detector.score_samples(X_new)       # scikit-learn's sign: higher = more normal
+    detector.score_map(X_new)           # where: each pixel's or column's share of the score
 
 The score is one of vaekit.tasks.scoring's kinds ("iw", -log p(x)), or kinds joined by + and summed, each
 standardized by its median and IQR on the training rows. The default is "iw+reconstruction" because the sum beat
@@ -167,6 +168,25 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
         scores = self.decision_function(X)
         labels = (scores > self.threshold_).astype(int)
         return (labels, self._confidence(scores)) if return_confidence else labels
+
+    def score_map(self, X: Any, kind: str | None = None) -> np.ndarray:
+        """Where each example's anomaly is: (N, H, W) for images (a pixel's channels summed), (N, D) for tables,
+        each entry's share of score `kind` (default: the first of the detector's kinds that splits over entries,
+        iw for the default iw+reconstruction); higher = more anomalous there. vaekit.tasks.scoring.maps says what
+        the shares are.
+
+            detector.score_map(X_new[:8]).argmax(-1)   # a table's most anomalous column in each of 8 rows
+        """
+        from vaekit.tasks.scoring.maps import map_kinds, score_map
+
+        model = self._fitted()
+        if kind is None:
+            kind = next((name for name in self.score_kinds_ if name in map_kinds(model)), None)
+            if kind is None:
+                raise VaekitError(f"none of this detector's score kinds ({'+'.join(self.score_kinds_)}) splits over "
+                                  f"entries; ask score_map(X, kind=...) with one of {', '.join(map_kinds(model))}")
+        x = _as_examples(X, model.data_shape)
+        return score_map(model, torch.from_numpy(x), kind, k=self.k, seed=self.seed).numpy()
 
     def score_samples(self, X: Any) -> np.ndarray:
         """(N,) -decision_function: scikit-learn's sign, higher = more normal."""
