@@ -34,4 +34,6 @@ CASES = [
          ["score", "{run}", "--kind", "rate", "--alarm-rate", "0.001", "--calibration", "test", "--out", OUT]),
     Case("score-calibration-missing-file", r"no dataset named .*nothing\.npz.* and no such file",
          ["score", "{run}", "--calibration", "{root}/nothing.npz", "--out", OUT]),
+    Case("score-calibration-on-the-training-data", r"--calibration digits is the data this run trained on",
+         ["score", "{run}", "--calibration", "digits", "--alarm-rate", "0.05", "--out", OUT]),
 ]

@@ -52,8 +52,21 @@ def _calibration_data(opened, source: str) -> torch.Tensor:  # type: ignore[no-u
     """The calibration examples as the model reads them: the run's test split for `test`, else `source` whole."""
     from vaekit.tasks.outputs import select_data
 
+    if source != "test" and _same_source(source, opened.config.data.source):
+        # its training rows were trained on: their scores are lower than new normal rows', so the cut would be too
+        # low and the false alarms more than asked
+        raise VaekitError(f"--calibration {source} is the data this run trained on; calibrate on normal rows it never "
+                          "saw: --calibration test (the run's test split) or another file")
     chosen = select_data(opened, None, "test") if source == "test" else select_data(opened, source, None)
     return _scored_data(opened.config, chosen.x)
+
+
+def _same_source(source: str, trained: str) -> bool:
+    """Whether a calibration source names the run's own data (one file or folder, or one named data set)."""
+    if source == trained:
+        return True
+    first, second = Path(source).expanduser(), Path(trained).expanduser()
+    return first.exists() and second.exists() and first.resolve() == second.resolve()
 
 
 def _conformal(model: torch.nn.Module, normal: torch.Tensor, names: list[str], scores: dict[str, torch.Tensor],
