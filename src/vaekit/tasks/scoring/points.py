@@ -59,6 +59,22 @@ def point_scores(window_maps: np.ndarray | torch.Tensor, origins: np.ndarray, le
         return [np.where(count > 0, total / count, np.nan) for total, count in zip(totals, counts)]
 
 
+def spread_windows(window_maps: np.ndarray | torch.Tensor) -> np.ndarray:
+    """(M, W) maps with each window's total over its scored steps shared evenly by those steps (NaN kept):
+    folded by point_scores, a step then scores as the windows around it do as wholes. Smoother than the per-step
+    map, for anomalies that last (a level shift, a burst of noise), where a stretch is unlikely while each of its
+    steps, given the ones before, is not; a single odd step is then blurred over the window.
+
+    >>> spread_windows(np.array([[1.0, 3.0, np.nan]]))
+    array([[ 2.,  2., nan]])
+    """
+    maps = window_maps.detach().cpu().double().numpy() if isinstance(window_maps, torch.Tensor) else \
+        np.asarray(window_maps, dtype=np.float64)
+    finite = np.isfinite(maps)
+    share = np.where(finite, maps, 0.0).sum(1, keepdims=True) / np.maximum(finite.sum(1, keepdims=True), 1)
+    return np.where(finite, share, np.nan)
+
+
 def _rows(data: Dataset, split: str) -> np.ndarray:
     train_rows, test_rows = data.rows()
     if split == "all":
