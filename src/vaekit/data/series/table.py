@@ -58,11 +58,17 @@ def _as_dates(values: pd.Series) -> pd.Series | None:
         return values
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return None
-    try:
-        parsed = pd.to_datetime(values, format="mixed")
-    except (ValueError, TypeError, OverflowError):
-        return None
-    return None if parsed.isna().any() else parsed
+    import warnings
+
+    for layout in ("ISO8601", None):  # ISO dates first; else pandas infers the layout from the first value
+        try:
+            with warnings.catch_warnings():  # "could not infer format": then it is not a column of dates
+                warnings.simplefilter("ignore", UserWarning)
+                parsed = pd.to_datetime(values, format=layout)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        return None if parsed.isna().any() else parsed
+    return None
 
 
 def _time_column(table: pd.DataFrame, told: str, where: str) -> str | None:
