@@ -172,4 +172,7 @@ def evaluate(model: VAE, data: Dataset | torch.Tensor, k: int = 5000, batch_size
             say_stage("evaluate: Frechet distance of samples (the first time for this data set, a small classifier "
                       "of it is trained for its features, then cached)", progress)
             results["frechet_distance"] = frechet_distance_for(model, data, seed=seed)
+            # which p(z) the samples came from: a prior fitted after training (vaekit fit-prior) changes them
+            results["frechet_samples_from"] = "trained prior" if model.sampling_prior is None else \
+                "fitted prior (vaekit fit-prior)"
     return results
