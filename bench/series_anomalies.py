@@ -7,18 +7,22 @@ of the validation and of the test part, anomalies of one kind at a time are inje
 shifts, noise bursts, flat lines; seeded, other seeds for validation and test). Every method is fitted on the
 training half only and scores every step of each copy:
 
-  vaekit     `vaekit train --data series:path=train.csv --window W --stride S` (through vaekit.train), then the
-             per-step map of each window of the copy (vaekit.tasks.scoring.maps, iw or elbo), folded onto steps
-             by the mean over the windows covering each (vaekit.tasks.scoring.points); which map (iw or elbo) is
-             chosen by the mean AUROC on the validation copies of all series, never on the test part
+  vaekit     `vaekit train --data series:path=train.csv --window W --stride S` (through vaekit.train, early
+             stopping on its validation windows), then the per-step map of each window of the copy
+             (vaekit.tasks.scoring.maps, iw or elbo), folded onto steps by the mean over the windows covering each
+             (vaekit.tasks.scoring.points)
   IForest    scikit-learn's IsolationForest on the same windows (flattened), each window's score given to its
              steps, folded by the same mean
   PCA        principal components (90% of the training windows' variance), each step's squared residual, folded
   z-score    |x_t - mean| / std of the W steps before t (the steps before the copy included), largest over channels
 
-Point-wise AUROC and the best F1 over thresholds, per anomaly kind, averaged over the series.
+The per-step scores of vaekit, PCA and the z-score are smoothed over 1 (none), 5 or 9 steps, or multi-scale
+(points.multiscale_points: the larger of the unsmoothed and the 9-step scores, each robustly standardized); each
+method's setting (and vaekit's map: iw or elbo) is the one with the best mean AUROC on the validation copies of all
+series, never the test part. Point-wise AUROC and the best F1 over thresholds, per anomaly kind, averaged over the
+series.
 
-    python bench/series_anomalies.py                            # the whole benchmark (~15 min on 2 cores)
+    python bench/series_anomalies.py                            # the whole benchmark (~2 min on 2 cores)
     python bench/series_anomalies.py --series co2 --no-write    # a try on one series
 """
 
@@ -43,12 +47,12 @@ from report import machine, write_results  # noqa: E402
 from series_injection import KINDS, inject, load_series, series_names  # noqa: E402
 from vaekit.data.series.windows import window_starts  # noqa: E402
 from vaekit.tasks.scoring.maps import score_map  # noqa: E402
-from vaekit.tasks.scoring.points import point_scores, spread_windows  # noqa: E402
+from vaekit.tasks.scoring.points import multiscale_points, point_scores, smooth_points  # noqa: E402
 
 METHODS = ["vaekit", "IForest", "PCA", "z-score"]
 MAP_KINDS = ["iw", "elbo"]
-CANDIDATES = [f"vaekit {kind} {fold}" for kind in MAP_KINDS for fold in ("steps", "windows")]
-K = 10  # importance samples of the iw map
+WIDTHS = [1, 5, 9]  # point scores smoothed over this many steps (1: none), chosen for each method on validation
+K = 100  # importance samples of the iw map
 
 
 def windows_of(values: np.ndarray, window: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +73,7 @@ def train_vaekit(train: np.ndarray, args: argparse.Namespace, folder: Path) -> t
     epochs = int(np.clip(args.passes // starts, 10, args.max_epochs))  # about the same number of updates each
     config = {"data": {"source": f"series:path={path}", "window": args.window, "stride": args.stride},
               "model": {"latent_dim": args.latent_dim, "network": args.network, "rnn_hidden": args.rnn_hidden},
-              "train": {"epochs": epochs, "batch_size": 64, "seed": 0, "lr": args.lr}}
+              "train": {"epochs": epochs, "batch_size": 64, "seed": 0, "lr": args.lr, "early_stopping": args.patience}}
     run = vaekit.train(config, folder / "run", progress=False, pictures=False)
     return run.model
 
@@ -77,11 +81,14 @@ def train_vaekit(train: np.ndarray, args: argparse.Namespace, folder: Path) -> t
 def vaekit_scores(model: torch.nn.Module, values: np.ndarray, args: argparse.Namespace) -> dict[str, np.ndarray]:
     windows, origins = windows_of(values, args.window, args.stride)
     x = torch.from_numpy(np.concatenate([windows, np.ones_like(windows[..., :1])], -1).astype(np.float32))
-    found = {}
-    for kind in MAP_KINDS:
-        maps = score_map(model, x, kind, k=K, seed=0).numpy()
-        found[f"{kind} steps"] = fold(maps, origins, len(values))
-        found[f"{kind} windows"] = fold(spread_windows(maps), origins, len(values))
+    return {kind: fold(score_map(model, x, kind, k=K, seed=0).numpy(), origins, len(values)) for kind in MAP_KINDS}
+
+
+def candidates(method: str, setting: str, steps: np.ndarray) -> dict[str, np.ndarray]:
+    """{"method|setting width=m": the point scores smoothed over m steps} for every width, and width=multi: the
+    larger of the unsmoothed and the most smoothed scores, each robustly standardized over the scored stretch."""
+    found = {f"{method}|{setting} width={width}".replace("| ", "|"): smooth_points(steps, width) for width in WIDTHS}
+    found[f"{method}|{setting} width=multi".replace("| ", "|")] = multiscale_points(steps, (1, WIDTHS[-1]))
     return found
 
 
@@ -105,9 +112,10 @@ class Baselines:
         mean = past.xs("mean", axis=1, level=1).to_numpy()
         std = past.xs("std", axis=1, level=1).to_numpy()
         z = np.nanmax(np.abs(history - mean) / np.maximum(std, 1e-6), axis=1)[-len(values):]
-        return {"IForest": fold(np.repeat(forest[:, None], self.window, 1), origins, len(values)),
-                "PCA": fold((residual ** 2).sum(-1), origins, len(values)),
-                "z-score": np.nan_to_num(z, nan=0.0)}
+        # IForest scores whole windows: smoothing them over steps again would only blur them
+        return {"IForest|": fold(np.repeat(forest[:, None], self.window, 1), origins, len(values)),
+                **candidates("PCA", "", fold((residual ** 2).sum(-1), origins, len(values))),
+                **candidates("z-score", "", np.nan_to_num(z, nan=0.0))}
 
 
 def metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
@@ -135,45 +143,53 @@ def run_series(name: str, args: argparse.Namespace) -> dict:
         for number, kind in enumerate(KINDS):
             rng = np.random.default_rng(1000 * index + 10 * number + args.seed)
             injected, labels = inject(segment, kind, rng)
-            scores = {f"vaekit {k}": v for k, v in vaekit_scores(model, injected, args).items()}
+            scores = {name: value for kind, steps in vaekit_scores(model, injected, args).items()
+                      for name, value in candidates("vaekit", kind, steps).items()}
             scores.update(baselines.scores(injected, before))
             found[part][kind] = {method: metrics(labels, value) for method, value in scores.items()}
     found["seconds"] = round(time.perf_counter() - started, 1)
     print(f"{name}: {length} steps, {found['seconds']} s (vaekit fit {fitted:.0f} s)", flush=True)
     for kind in KINDS:
         row = found["test"][kind]
-        print(f"  {kind:12s} " + "  ".join(f"{m} {row[m]['auroc']:.3f}" for m in row), flush=True)
+        print(f"  {kind:12s} " + "  ".join(f"{m} {row[m]['auroc']:.3f}" for m in row if m.endswith(("|", "=1"))),
+              flush=True)
     return found
 
 
 def summary(per_series: dict) -> dict:
-    """The map kind chosen on validation, and per anomaly kind each method's AUROC and F1 averaged over series."""
-    def average(part: str, kind: str, method: str, metric: str) -> float:
-        return float(np.mean([found[part][kind][method][metric] for found in per_series.values()]))
+    """Each method's setting chosen on validation (its mean AUROC over series and anomaly kinds), and per anomaly
+    kind each method's test AUROC and F1 with that setting, averaged over series."""
+    def average(part: str, kind: str, name: str, metric: str) -> float:
+        return float(np.mean([found[part][kind][name][metric] for found in per_series.values()]))
 
-    chosen = max(CANDIDATES, key=lambda c: np.mean([average("validation", kind, c, "auroc") for kind in KINDS]))
-    table = {kind: {method: {metric: average("test", kind, chosen if method == "vaekit" else method,
-                                             metric) for metric in ("auroc", "f1")} for method in METHODS}
-             for kind in KINDS}
-    validation = {c: float(np.mean([average("validation", kind, c, "auroc") for kind in KINDS])) for c in CANDIDATES}
+    names = list(next(iter(per_series.values()))["validation"][KINDS[0]])
+    validation = {name: float(np.mean([average("validation", kind, name, "auroc") for kind in KINDS]))
+                  for name in names}
+    chosen = {method: max((n for n in names if n.startswith(f"{method}|")), key=validation.__getitem__)
+              for method in METHODS}
+    table = {kind: {method: {metric: average("test", kind, chosen[method], metric) for metric in ("auroc", "f1")}
+                    for method in METHODS} for kind in KINDS}
     return {"chosen": chosen, "validation_auroc": validation, "test": table}
 
 
 def markdown(results: dict) -> str:
     test = results["summary"]["test"]
-    _, kind, fold_by = results["summary"]["chosen"].split()
+    chosen = results["summary"]["chosen"]
     settings = results["settings"]
-    how = "per step" if fold_by == "steps" else "with each window's total spread evenly over its steps"
+    kind, width = chosen["vaekit"].split("|")[1].split(" width=")
     described = ", ".join(f"{name} ({found['steps']} steps, {found['channels']} channel"
                           + ("s)" if found["channels"] > 1 else ")") for name, found in results["series"].items())
     intro = (f"Series: {described}. First half normal training data, next 20% validation, last 30% test, anomalies "
              "injected at known steps (bench/series_injection.py). vaekit: `--window "
              f"{results['window']} --stride {results['stride']} --rnn-hidden {settings['rnn_hidden']} --latent-dim "
              f"{settings['latent_dim']} --lr {settings['lr']}`, network {results['network']}, epochs for about "
-             f"{settings['passes']:,} windows seen (10 to {settings['max_epochs']}); its {kind} map "
-             f"{how} (chosen among iw and elbo, per step or per window, on the validation parts), folded onto steps "
-             "by the mean over the windows covering each; IForest on the same windows, PCA reconstruction per "
-             f"step, rolling z-score. Importance samples of the iw map: {settings['k']}. Point-wise AUROC (best "
+             f"{settings['passes']:,} windows seen (10 to {settings['max_epochs']}, early stopping after "
+             f"{settings['patience']}); its {kind} map folded onto steps by the mean over the windows covering each, "
+             f"smoothed over {width} steps; IForest on the same windows, PCA reconstruction per step "
+             f"(smoothed over {chosen['PCA'].split('=')[1]}), rolling z-score over the {results['window']} steps "
+             f"before (smoothed over {chosen['z-score'].split('=')[1]}); each method's setting (vaekit: iw or elbo "
+             f"and the smoothing, {', '.join(map(str, WIDTHS))} steps) chosen by its AUROC on the validation parts. "
+             f"Importance samples of the iw map: {settings['k']}. Point-wise AUROC (best "
              "F1), mean over the series; the best AUROC in bold:")
     lines = ["## Series: point-wise anomalies in long real series", "",
              f"Command: `{results['command']}`. Machine: {results['machine']}. Whole run: {results['seconds']:.0f} s.",
@@ -185,9 +201,9 @@ def markdown(results: dict) -> str:
         lines.append(f"| {anomaly} | " + " | ".join(cells) + " |")
     means = {m: np.mean([test[k][m]["auroc"] for k in KINDS]) for m in METHODS}
     lines.append("| mean | " + " | ".join(f"{means[m]:.3f}" for m in METHODS) + " |")
-    lines += ["", "Validation AUROC of vaekit's candidates (mean over series and kinds): "
-              + ", ".join(f"{c.removeprefix('vaekit ')} {v:.3f}"
-                          for c, v in results["summary"]["validation_auroc"].items())
+    lines += ["", "Validation AUROC of each setting (mean over series and kinds): "
+              + ", ".join(f"{name.replace('|', ' ').strip()} {value:.3f}"
+                          for name, value in results["summary"]["validation_auroc"].items())
               + ". Per series: bench/results/series-anomalies.json."]
     return "\n".join(lines)
 
@@ -201,18 +217,22 @@ def main() -> None:
     parser.add_argument("--rnn-hidden", type=int, default=64)
     parser.add_argument("--latent-dim", type=int, default=8)
     parser.add_argument("--lr", type=float, default=0.003)
-    parser.add_argument("--passes", type=int, default=8000, help="about this many windows seen in training")
-    parser.add_argument("--max-epochs", type=int, default=60)
+    parser.add_argument("--passes", type=int, default=20000, help="about this many windows seen in training")
+    parser.add_argument("--max-epochs", type=int, default=300)
+    parser.add_argument("--patience", type=int, default=20, help="early stopping on the validation windows")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    # one thread: on 2 cores shared with other work, two threads wait on each other at every operation (a GRU
+    # step took 0.44 s with 2 threads against 0.018 s with 1 on the loaded benchmark machine)
+    torch.set_num_threads(1)
     started = time.perf_counter()
     per_series = {name: run_series(name, args) for name in args.series.split(",")}
     results = {"command": "python " + " ".join(["bench/series_anomalies.py", *sys.argv[1:]]), "machine": machine(),
                "window": args.window, "stride": args.stride, "network": args.network,
                "settings": {"rnn_hidden": args.rnn_hidden, "latent_dim": args.latent_dim, "lr": args.lr,
-                            "passes": args.passes, "max_epochs": args.max_epochs, "k": K}, "series": per_series,
+                            "passes": args.passes, "max_epochs": args.max_epochs, "patience": args.patience, "k": K},
+               "series": per_series,
                "summary": summary(per_series), "seconds": time.perf_counter() - started}
     text = markdown(results)
     print(text)

@@ -12,12 +12,20 @@ import pandas as pd
 import pytest
 
 from conftest import invoke
+from vaekit.core.errors import VaekitError
 from vaekit.data import load_dataset
 from vaekit.data.series.windows import cut_windows, window_starts
 from vaekit.runs.run import Run
 from vaekit.tasks.outputs import select_data
 from vaekit.tasks.scoring.maps import score_map
-from vaekit.tasks.scoring.points import point_scores, point_table, score_points, write_point_scores
+from vaekit.tasks.scoring.points import (
+    multiscale_points,
+    point_scores,
+    point_table,
+    score_points,
+    smooth_points,
+    write_point_scores,
+)
 
 
 def test_windows_start_every_stride_and_the_last_ends_at_the_end() -> None:
@@ -33,6 +41,18 @@ def test_a_step_in_two_windows_gets_their_mean_and_every_step_is_covered() -> No
     # steps 2 and 3 of recording 0 are in both of its windows; a NaN (padding) is left out of the mean
     np.testing.assert_allclose(first, [1.0, 2.0, (3.0 + 10.0) / 2, (4.0 + 20.0) / 2, 30.0, np.nan])
     np.testing.assert_allclose(second, [np.nan, 7.0, 7.0, 7.0, 7.0])
+
+
+def test_point_scores_smooth_over_a_centred_stretch_and_on_several_scales() -> None:
+    np.testing.assert_allclose(smooth_points(np.array([0.0, 3.0, 0.0, np.nan, 6.0]), 3), [1.5, 1.0, 1.5, 3.0, 6.0])
+    rng = np.random.default_rng(0)
+    steps = rng.normal(size=400)
+    steps[100] += 8.0  # one odd step
+    steps[300:330] += 1.0  # an odd stretch, each of its steps only somewhat high
+    both = multiscale_points(steps, (1, 9))
+    assert both.argmax() == 100 and np.median(both[305:325]) > np.quantile(both[:250], 0.95)
+    with pytest.raises(VaekitError, match="odd number of steps"):
+        smooth_points(steps, 4)
 
 
 def test_windows_fold_back_onto_every_step_and_never_cross_the_cut() -> None:

@@ -59,20 +59,41 @@ def point_scores(window_maps: np.ndarray | torch.Tensor, origins: np.ndarray, le
         return [np.where(count > 0, total / count, np.nan) for total, count in zip(totals, counts)]
 
 
-def spread_windows(window_maps: np.ndarray | torch.Tensor) -> np.ndarray:
-    """(M, W) maps with each window's total over its scored steps shared evenly by those steps (NaN kept):
-    folded by point_scores, a step then scores as the windows around it do as wholes. Smoother than the per-step
-    map, for anomalies that last (a level shift, a burst of noise), where a stretch is unlikely while each of its
-    steps, given the ones before, is not; a single odd step is then blurred over the window.
+def smooth_points(steps: np.ndarray, width: int) -> np.ndarray:
+    """A recording's point scores (T,) as the mean over a centred stretch of `width` steps (odd; 1: as they are),
+    NaN left out. A step's own term says how unlikely it is given the steps just before it, so inside a burst of
+    noise or a shift that lasts each step is only somewhat unlikely, and the evidence adds up over the stretch;
+    a single odd step is shared with its neighbours.
 
-    >>> spread_windows(np.array([[1.0, 3.0, np.nan]]))
-    array([[ 2.,  2., nan]])
+    >>> smooth_points(np.array([0.0, 3.0, 0.0, np.nan]), 3)
+    array([1.5, 1. , 1.5, 0. ])
     """
-    maps = window_maps.detach().cpu().double().numpy() if isinstance(window_maps, torch.Tensor) else \
-        np.asarray(window_maps, dtype=np.float64)
-    finite = np.isfinite(maps)
-    share = np.where(finite, maps, 0.0).sum(1, keepdims=True) / np.maximum(finite.sum(1, keepdims=True), 1)
-    return np.where(finite, share, np.nan)
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1 or width % 2 == 0:
+        raise VaekitError(f"a smoothing width is an odd number of steps (1: none), got {width!r}")
+    values = np.asarray(steps, dtype=np.float64)
+    finite = np.isfinite(values)
+    kernel = np.ones(width)
+    totals = np.convolve(np.where(finite, values, 0.0), kernel, mode="same")
+    counts = np.convolve(finite.astype(np.float64), kernel, mode="same")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, totals / counts, np.nan)
+
+
+def multiscale_points(steps: np.ndarray, widths: tuple[int, ...] = (1, 9)) -> np.ndarray:
+    """A recording's point scores (T,) smoothed over each of `widths` steps, each put on one scale (its median
+    subtracted, divided by its median absolute deviation over the recording: anomalies are few, so neither moves
+    with them), then the largest at each step. A single odd step stands out unsmoothed, a stretch smoothed, and
+    neither is blurred by the other's setting.
+
+    >>> multiscale_points(scores, (1, 9)).argmax()      # the most anomalous step, odd alone or in a stretch
+    """
+    scaled = []
+    for width in widths:
+        smoothed = smooth_points(steps, width)
+        centre = np.nanmedian(smoothed)
+        spread = np.nanmedian(np.abs(smoothed - centre))
+        scaled.append((smoothed - centre) / (spread if spread > 0 else 1.0))
+    return np.max(scaled, axis=0)
 
 
 def _rows(data: Dataset, split: str) -> np.ndarray:
