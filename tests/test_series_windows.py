@@ -148,3 +148,19 @@ def test_a_table_of_several_recordings_keeps_them_apart(tmp_path: Path) -> None:
     np.testing.assert_array_equal(x[5, :, 0].numpy(), -np.arange(10))
     whole = load_dataset(f"series:path={tmp_path / 'two.csv'},id=machine,time=t")  # no window: an example each
     assert whole.shape == (50, 2) and whole.windows.window == 0 and whole.windows.time_name == "t"
+
+
+def test_score_map_of_windows_writes_each_recordings_point_scores(log_run: Path, tmp_path: Path) -> None:
+    code, output = invoke("score", log_run, "--kind", "elbo", "--split", "all", "--out", tmp_path / "s.csv")
+    assert code == 0 and "--map also gives each time step's score" in output
+    code, output = invoke("score", log_run, "--kind", "elbo", "--split", "all", "--map", "--k", "4",
+                          "--out", tmp_path / "s.csv")
+    assert code == 0, output
+    points = pd.read_csv(tmp_path / "s-points.csv")
+    assert points.columns.tolist() == ["id", "step", "timestamp", "elbo", "elbo multiscale"]
+    assert points["step"].tolist() == list(range(400)) and points["timestamp"][0] == "2024-01-01 00:00:00"
+    chosen = select_data(Run.open(str(log_run)), split="all")
+    expected = point_table(chosen.data, {"elbo": score_map(Run.open(str(log_run)).model, chosen.x, "elbo", k=4)})
+    np.testing.assert_allclose(points["elbo"], expected["elbo"], rtol=1e-6)
+    np.testing.assert_allclose(points["elbo multiscale"], multiscale_points(expected["elbo"].to_numpy()), rtol=1e-6)
+    assert (tmp_path / "s-map-elbo.csv").is_file() and (tmp_path / "s-map-elbo.png").is_file()

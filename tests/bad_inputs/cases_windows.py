@@ -58,4 +58,6 @@ CASES = [
          setup=lambda w: np.save(w.path("walks.npy"), np.zeros((4, 6, 1), dtype=np.float32))),
     Case("point-scores-not-a-table", r"point scores are a long table; choose an output ending in \.csv or \.parquet",
          api=_points_to_npy),
+    Case("window-on-images", r"--window and --stride cut long series .* 'digits' is not series data",
+         ["train", "--data", "digits", "--window", "8", "--epochs", "1", "--out", "{root}/new"]),
 ]

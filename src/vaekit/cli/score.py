@@ -209,6 +209,9 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
     if marked is not None:
         say_stage("score: the baselines (PCA reconstruction error, IsolationForest) on the same rows")
         _baselines(opened, chosen, source is None, x, marked, scores, anomalous, seed)
+    elif chosen.data.windows is not None and not mapped:
+        click.echo("these are the scores of windows (ids RECORDING@START); --map also gives each time step's score, "
+                   "folded from the windows covering it")
     elif chosen.y is not None:
         click.echo("the rows have labels: give --anomalous-classes to measure each score's AUROC "
                    "beside PCA reconstruction error and an IsolationForest")
@@ -232,16 +235,20 @@ def _map_kinds(model: torch.nn.Module, asked: str | None, names: list[str]) -> l
 def _write_maps(opened, model: torch.nn.Module, x: torch.Tensor,  # type: ignore[no-untyped-def]
                 chosen, path: Path, kinds: list[str], scores: dict[str, torch.Tensor], k: int, samples: int,
                 seed: int, batch_size: int) -> None:
-    from vaekit.cli.score_maps import write_map
+    from vaekit.cli.score_maps import write_map, write_points
     from vaekit.tasks.scoring.maps import score_map
 
+    found: dict[str, torch.Tensor] = {}
     for kind in kinds:
         say_stage(f"score: the {kind} map (each entry's share)")
-        found = score_map(model, x, kind, k=k, samples=samples, seed=seed, batch_size=batch_size,
-                          y=data_labels(model, chosen.y))
-        ranked = scores[kind] if kind in scores else found.flatten(1).nansum(1)
-        written = write_map(path, kind, found, ranked, x, chosen.ids, opened.data_info)
+        found[kind] = score_map(model, x, kind, k=k, samples=samples, seed=seed, batch_size=batch_size,
+                                y=data_labels(model, chosen.y))
+        ranked = scores[kind] if kind in scores else found[kind].flatten(1).nansum(1)
+        written = write_map(path, kind, found[kind], ranked, x, chosen.ids, opened.data_info)
         click.echo(f"wrote the {kind} map of {len(x)} examples to {', '.join(map(str, written))}")
+    if chosen.data.windows is not None:  # windows of long recordings: each step's score, from its windows
+        points = write_points(path, chosen.data, chosen.split, found)
+        click.echo(f"wrote each recording's point scores ({', '.join(found)}) to {points}")
 
 
 def _anomalous_rows(y: torch.Tensor | None, anomalous: str | None, names: list | None) -> np.ndarray | None:

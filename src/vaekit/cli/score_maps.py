@@ -5,6 +5,10 @@ examples' scores come from.
     tables  NAME-map-KIND.csv (id, one column per table column); NAME-map-KIND.png: the columns ranked over the
             most anomalous tenth of the rows
     series  NAME-map-KIND.csv (id, step, score; real steps only); NAME-map-KIND.png: the 4 most anomalous, shaded
+    long series cut into windows (--window): also NAME-points.csv, each recording's steps with the mean of the
+            scores of the windows covering them (KIND), and that score on two scales (KIND multiscale: the larger of
+            it and its 9-step mean, each in median absolute deviations of its recording), which bench/
+            series_anomalies.py chose on validation series for anomalies that last
 """
 
 from __future__ import annotations
@@ -62,3 +66,15 @@ def write_map(scores_path: Path, kind: str, maps: torch.Tensor, scores: torch.Te
                 save_column_ranking(map_path(scores_path, kind, ".png"), values[top], columns, kind,
                                     f"the {len(top)} highest-scoring rows")]
     return [save_array_with_ids(map_path(scores_path, kind, ".npy"), values, ids)]  # other shapes: the array only
+
+
+def write_points(scores_path: Path, data: Any, split: str, maps: dict[str, torch.Tensor]) -> Path:
+    """NAME-points.csv: the windows' maps folded back onto their recordings' steps (tasks/scoring/points.py)."""
+    from vaekit.tasks.scoring.points import multiscale_points, point_table, write_point_scores
+
+    table = point_table(data, maps, split)
+    for kind in maps:
+        table[f"{kind} multiscale"] = table.groupby("id", sort=False)[kind].transform(
+            lambda steps: multiscale_points(steps.to_numpy()))
+    return write_point_scores(scores_path.with_name(f"{scores_path.stem}-points.csv"), table)
+

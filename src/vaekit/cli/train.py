@@ -70,6 +70,7 @@ def train(ctx: click.Context, config_file: str | None, out: str | None, resume: 
       vaekit train --data digits --latent-dim 2 --epochs 30 --out runs/digits
       vaekit train --data fashion-mnist --hidden 400 --latent-dim 20 --epochs 10
       vaekit train --data photos/ --resize 128x96 --network conv --out runs/photos
+      vaekit train --data series:path=sensors.csv --window 64 --stride 16 --out runs/sensors
       vaekit train --config vae --beta 4 --warmup-epochs 5
       vaekit train --data fashion-mnist --compile --device cuda --precision fp16
       vaekit train --resume runs/digits --epochs 60

@@ -48,6 +48,9 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
                           stride=stride)
     # a generated source may carry settings after its name: "sprites:n=20000,size=32"
     name, colon, settings = source.partition(":")
+    if window and name != "series":  # the series source alone cuts windows: elsewhere the setting would do nothing
+        raise DataError(f"--window and --stride cut long series (--data series:path=FILE) into windows; {source!r} is "
+                        "not series data: leave them unset")
     if source in DATASETS or (colon and name in DATASETS):
         if label_column is not None:
             raise DataError(f"label_column applies to .csv and .parquet tables only, not to the named "
