@@ -168,6 +168,21 @@ def _direction_names(directions: torch.Tensor) -> list[str]:
     return names
 
 
+# a manifold tile's longer side at most: 225 tiles of 256x256 photos made a 3840-pixel picture that took half of a
+# short run's time to draw, and a tile that small still shows how the decoding changes across the grid
+MANIFOLD_SIDE = 64
+
+
+def _at_most(images: torch.Tensor, side: int) -> torch.Tensor:
+    """Images (N, C, H, W) shrunk (area average) so that their longer side is at most `side`; smaller ones as they
+    are."""
+    longer = max(images.shape[-2:])
+    if longer <= side:
+        return images
+    size = (max(1, round(images.shape[-2] * side / longer)), max(1, round(images.shape[-1] * side / longer)))
+    return torch.nn.functional.interpolate(images.float(), size=size, mode="area")
+
+
 def manifold_figure(model: VAE, directions: torch.Tensor, steps: int = 15, label: int | None = None,
                     class_names: Sequence[str] | None = None) -> Figure:
     """The manifold picture: images decoded on a grid of latent points, the value along each direction written
@@ -177,6 +192,8 @@ def manifold_figure(model: VAE, directions: torch.Tensor, steps: int = 15, label
     images = manifold_images(model, directions, steps, label).cpu()
     if spectrogram_scale(model.data_kind) is not None:  # log-mel values: magma over their own range, not grey
         images = spectrogram_colours(images.float().mean(1), SpectrogramScale()).flip(-2)  # low bands at the bottom
+    else:
+        images = _at_most(images, MANIFOLD_SIDE)
     values = manifold_values(steps).tolist()
     names = _direction_names(directions.cpu())
     rows = [Row(f"{b:+.2f}" if len(names) > 1 else "", images[r * steps:(r + 1) * steps])
