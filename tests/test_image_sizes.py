@@ -286,3 +286,19 @@ def test_a_streamed_folder_reads_the_values_the_in_memory_one_does(tmp_path: Pat
         reader = ImageFolderRows(folder)
         streamed, _ = reader.read(reader.blocks[0])
         np.testing.assert_array_equal(streamed, _all(load_dataset(folder, test_fraction=0.34)))
+
+
+def test_network_auto_reads_images_larger_than_64x64_with_conv(tmp_path: Path) -> None:
+    from vaekit.model.build import resolve_network
+
+    auto = ModelConfig()
+    assert resolve_network(auto, "image", (3, 96, 128)) == "conv"
+    assert resolve_network(auto, "image", (1, 64, 64)) == "mlp" and resolve_network(auto, "image", (1, 28, 28)) == "mlp"
+    assert resolve_network(ModelConfig(network="mlp"), "image", (3, 96, 128)) == "mlp"  # as asked
+    rng = np.random.default_rng(0)
+    folder = _folder(tmp_path / "photos", {f"{i}.png": (rng.random((72, 80, 3)) * 255).astype(np.uint8)
+                                           for i in range(12)})
+    code, output = invoke("train", "--data", folder, "--epochs", "1", "--latent-dim", "2", "--quiet",
+                          "--out", tmp_path / "run")
+    assert code == 0, output
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["config"]["model"]["network"] == "conv"

@@ -34,15 +34,17 @@ def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str]
     return kinds.data_kind(data_kind).likelihood(column_types)
 
 
-def resolve_network(cfg: ModelConfig, data_kind: str) -> str:
-    """The network name: as configured, or for "auto" the one the data kind declares (rnn for text, say)."""
-    return kinds.data_kind(data_kind).network if cfg.network == "auto" else cfg.network
+def resolve_network(cfg: ModelConfig, data_kind: str, data_shape: tuple[int, ...] | None = None) -> str:
+    """The network name: as configured, or for "auto" the one the data kind declares for examples of this shape
+    (rnn for text, conv for images larger than 64x64, say)."""
+    return kinds.data_kind(data_kind).network_for(data_shape) if cfg.network == "auto" else cfg.network
 
 
-def resolve_auto(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> None:
+def resolve_auto(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None,
+                 data_shape: tuple[int, ...] | None = None) -> None:
     """Settle the model's "auto" settings (network, likelihood, standardize) for this data, in place: training
     resolves them once and config.json records what the run was built with."""
-    cfg.network = resolve_network(cfg, data_kind)
+    cfg.network = resolve_network(cfg, data_kind, data_shape)
     cfg.standardize = "on" if resolve_standardize(cfg, data_kind, column_types) else "off"
     cfg.likelihood = resolve_likelihood(cfg, data_kind, column_types)
 
@@ -91,7 +93,7 @@ def build_model(cfg: ModelConfig, data_shape: tuple[int, ...], data_kind: str = 
             raise ConfigError("conditional_prior replaces the prior by one Gaussian per class: use it with "
                               f"prior: {_priors_that('class_prior_replaces')}")
         labels = num_classes
-    network_name = resolve_network(cfg, data_kind)
+    network_name = resolve_network(cfg, data_kind, tuple(data_shape))
     network = NETWORKS.get(network_name)
     input_width = likelihood.encoder_input_width()
     if input_width is not None and not network.reads_codes:  # a mixed table: the encoder reads one-hot codes

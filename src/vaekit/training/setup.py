@@ -78,7 +78,7 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
         raise DataError(f"{data.name} has {len(data.train_x)} training rows, fewer than the {processes.world} "
                         "processes; train it in one process")
     # "auto" settled once, here, for this data: config.json then records the parts the run was built with
-    resolve_auto(config.model, data.kind, data.column_types)
+    resolve_auto(config.model, data.kind, data.column_types, tuple(data.shape))
     check_unread(config.model)  # a likelihood's settings, now that "auto" names one
     # the sizes left "auto" (hidden widths, epochs, early stopping), for this data's rows: said once, recorded
     reads_hidden = "hidden" in NETWORKS.get(config.model.network).reads or config.model.class_latent != "none"

@@ -80,7 +80,8 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
                           "tune on a sample of it, or with --streaming off if it fits")
     held = validation_split(data, validation, config.data.split_seed)
     settled = copy.deepcopy(config)
-    resolve_auto(settled.model, data.kind, data.column_types)  # the parts whose settings are searched
+    # the parts whose settings are searched
+    resolve_auto(settled.model, data.kind, data.column_types, tuple(data.shape))
     searched = search_space(settled, frozenset(given), space)
     if not searched:
         raise ConfigError("nothing to search: every setting this model would search is given (fixed); leave out "
