@@ -38,6 +38,7 @@ ALLOWED = {
     ("vaekit.data.kinds", "gaussian"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "mixed"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "mlp"): DECLARED_DEFAULT,
+    ("vaekit.data.kinds", "conv"): DECLARED_DEFAULT,
     ("vaekit.data.series.kind", "autoregressive_gaussian"): DECLARED_DEFAULT,
     ("vaekit.data.series.kind", "rnn"): DECLARED_DEFAULT,
     ("vaekit.data.text.kind", "autoregressive"): DECLARED_DEFAULT,
