@@ -37,7 +37,8 @@ def test_alarms_and_p_values_come_from_the_calibration_rows(digits_run: Path, tm
 
 def test_p_values_without_an_alarm_rate_and_the_test_split_as_calibration(digits_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
-    code, output = invoke("score", digits_run, "--kind", "rate", "--calibration", "test", "--out", out)
+    code, output = invoke("score", digits_run, "--kind", "rate", "--split", "train", "--calibration", "test",
+                          "--out", out)
     assert code == 0, output
     table = pd.read_csv(out)
     assert list(table.columns) == ["id", "rate", "rate p-value", "label"]

@@ -135,3 +135,23 @@ def test_the_detector_maps_each_rows_columns() -> None:
     np.testing.assert_allclose(detector.score_map(odd[:3].astype(np.float32), kind="reconstruction").sum(1),
                                score_many(detector.model_, torch.from_numpy(odd[:3].astype(np.float32)),
                                           ["reconstruction"])["reconstruction"].numpy(), rtol=1e-5)
+
+
+def test_a_mixed_tables_map_leaves_out_each_columns_units(tmp_path: Path) -> None:
+    from vaekit.likelihoods.observed import entry_log_prob, unit_free_entry_log_prob
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=300)
+    frame = pd.DataFrame({"small": base + rng.normal(scale=0.1, size=300),
+                          "large": 1000 * base + rng.normal(scale=100, size=300),
+                          "kind": np.where(base > 0, "up", "down")})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    run = vaekit.train({"data": {"source": str(tmp_path / "t.csv")}, "model": {"latent_dim": 1, "hidden": [16]},
+                        "train": {"epochs": 3}}, tmp_path / "run", progress=False, pictures=False)
+    model = run.model
+    x = torch.tensor(frame.assign(kind=(frame.kind == "up").astype(float)).to_numpy()[:10], dtype=torch.float32)
+    px = model.decode(model.encode(x).mean)
+    scale = torch.tensor(model.likelihood.scale, dtype=torch.float64)  # the number columns' sd
+    gap = (unit_free_entry_log_prob(px, x) - entry_log_prob(px, x)).double()
+    torch.testing.assert_close(gap[:, :2], scale.log().expand(10, 2), rtol=1e-5, atol=1e-5)
+    assert bool((gap[:, 2] == 0).all())  # a categorical column has no units

@@ -31,7 +31,11 @@ CASES = [
     Case("score-alarm-rate-above-one", r"alarm rate must be a number between 0 and 1 \(exclusive\)",
          ["score", "{run}", "--alarm-rate", "1.5", "--calibration", "test", "--out", OUT]),
     Case("score-alarm-rate-too-low-for-the-calibration-rows", r"needs at least 999 calibration rows",
-         ["score", "{run}", "--kind", "rate", "--alarm-rate", "0.001", "--calibration", "test", "--out", OUT]),
+         ["score", "{run}", "--kind", "rate", "--split", "train", "--alarm-rate", "0.001", "--calibration", "test",
+          "--out", OUT]),
+    Case("score-calibration-on-the-scored-rows", r"--calibration test calibrates on the run's test split, which is "
+         r"also the split scored here", ["score", "{run}", "--alarm-rate", "0.05", "--calibration", "test",
+                                         "--out", OUT]),
     Case("score-calibration-missing-file", r"no dataset named .*nothing\.npz.* and no such file",
          ["score", "{run}", "--calibration", "{root}/nothing.npz", "--out", OUT]),
     Case("score-calibration-on-the-training-data", r"--calibration digits is the data this run trained on",

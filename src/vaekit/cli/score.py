@@ -48,8 +48,9 @@ def _write(path: Path, names: list[str], scores: dict[str, torch.Tensor], ids: n
                ids=ids)
 
 
-def _calibration_data(opened, source: str) -> torch.Tensor:  # type: ignore[no-untyped-def]
-    """The calibration examples as the model reads them: the run's test split for `test`, else `source` whole."""
+def _calibration_data(opened, source: str) -> tuple[torch.Tensor, torch.Tensor | None]:  # type: ignore[no-untyped-def]
+    """The calibration examples as the model reads them, and their labels for a conditional model: the run's test
+    split for `test`, else `source` whole."""
     from vaekit.tasks.outputs import select_data
 
     if source != "test" and _same_source(source, opened.config.data.source):
@@ -58,7 +59,7 @@ def _calibration_data(opened, source: str) -> torch.Tensor:  # type: ignore[no-u
         raise VaekitError(f"--calibration {source} is the data this run trained on; calibrate on normal rows it never "
                           "saw: --calibration test (the run's test split) or another file")
     chosen = select_data(opened, None, "test") if source == "test" else select_data(opened, source, None)
-    return _scored_data(opened.config, chosen.x)
+    return _scored_data(opened.config, chosen.x), data_labels(opened.model, chosen.y)
 
 
 def _same_source(source: str, trained: str) -> bool:
@@ -69,16 +70,17 @@ def _same_source(source: str, trained: str) -> bool:
     return first.exists() and second.exists() and first.resolve() == second.resolve()
 
 
-def _conformal(model: torch.nn.Module, normal: torch.Tensor, names: list[str], scores: dict[str, torch.Tensor],
-               alarm_rate: float | None, k: int, samples: int, seed: int, batch_size: int) -> dict[str, np.ndarray]:
+def _conformal(model: torch.nn.Module, normal: tuple[torch.Tensor, torch.Tensor | None], names: list[str],
+               scores: dict[str, torch.Tensor], alarm_rate: float | None, settings: dict) -> dict[str, np.ndarray]:
     """{"KIND p-value": (N,), "KIND alarm": (N,) 0/1 with an alarm rate} from the calibration rows' scores
-    (split conformal: tasks/scoring/conformal.py); the thresholds are printed."""
+    (split conformal: tasks/scoring/conformal.py), scored with the same `settings` as the rows (the seed one past
+    theirs, so that a calibration row's draws are not a scored row's); the thresholds are printed."""
     from vaekit.tasks.scoring import score_many
     from vaekit.tasks.scoring.conformal import alarm_threshold
 
-    say_stage(f"score: the {len(normal)} calibration rows, for p-values" + (" and alarms" if alarm_rate else ""))
-    # seeds past the scored rows' own, so that a calibration row's draws are not a scored row's
-    reference = score_many(model, normal, names, k=k, samples=samples, seed=seed + 1, batch_size=batch_size)
+    x, y = normal
+    say_stage(f"score: the {len(x)} calibration rows, for p-values" + (" and alarms" if alarm_rate else ""))
+    reference = score_many(model, x, names, y=y, **settings)
     columns: dict[str, np.ndarray] = {}
     for name in names:
         values = scores[name].numpy()
@@ -89,7 +91,7 @@ def _conformal(model: torch.nn.Module, normal: torch.Tensor, names: list[str], s
         else:
             threshold, calibration = alarm_threshold(reference[name].numpy(), alarm_rate, name)
             columns[f"{name} alarm"] = (values > threshold).astype(np.float64)
-            click.echo(f"{name}: alarm above {threshold:.6g}, the conformal cut of {len(normal)} calibration rows at "
+            click.echo(f"{name}: alarm above {threshold:.6g}, the conformal cut of {len(x)} calibration rows at "
                        f"a {alarm_rate:g} false-alarm rate; {int(columns[f'{name} alarm'].sum())} of {len(values)} "
                        "scored rows are alarms")
         columns[f"{name} p-value"] = calibration.p_values(values)
@@ -192,6 +194,10 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
                               "not trained on (or --calibration test, the run's own test split)")
     chosen = select_data(opened, source, split)
     marked = _anomalous_rows(chosen.y, anomalous, opened.data_info.get("class_names"))  # refused before the work
+    if calibration_source == "test" and source is None and split in (None, "test"):
+        raise VaekitError("--calibration test calibrates on the run's test split, which is also the split scored here: "
+                          "each row would be its own reference; score other rows (--data, or --split train) or "
+                          "calibrate on other normal rows")
     normal = None if calibration_source is None else _calibration_data(opened, calibration_source)
     x = _scored_data(opened.config, chosen.x)
     if source is not None or other is not None:  # scoring other data, or against another model: OOD detection
@@ -200,8 +206,9 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
             click.echo(f"warning: {said}", err=True)
     scores = score_many(model, x, names, k=k, samples=samples, seed=seed, batch_size=batch_size, background=other,
                         y=data_labels(model, chosen.y), progress=True)
-    extra = {} if normal is None else _conformal(model, normal, names, scores, alarm_rate, k, samples, seed,
-                                                batch_size)
+    extra = {} if normal is None else _conformal(model, normal, names, scores, alarm_rate,
+                                                dict(k=k, samples=samples, seed=seed + 1, batch_size=batch_size,
+                                                     background=other))
     _write(path, names, scores, chosen.ids, chosen.y, extra)
     click.echo(f"wrote {', '.join(names)} scores of {len(x)} examples to {path}")
     if mapped:
@@ -209,12 +216,17 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
     if marked is not None:
         say_stage("score: the baselines (PCA reconstruction error, IsolationForest) on the same rows")
         _baselines(opened, chosen, source is None, x, marked, scores, anomalous, seed)
-    elif chosen.data.windows is not None and not mapped:
+    elif _windowed(chosen.data) and not mapped:
         click.echo("these are the scores of windows (ids RECORDING@START); --map also gives each time step's score, "
                    "folded from the windows covering it")
     elif chosen.y is not None:
         click.echo("the rows have labels: give --anomalous-classes to measure each score's AUROC "
                    "beside PCA reconstruction error and an IsolationForest")
+
+
+def _windowed(data) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the examples are windows cut from long recordings (--window), not whole series."""
+    return data.windows is not None and data.windows.window > 0
 
 
 def _map_kinds(model: torch.nn.Module, asked: str | None, names: list[str]) -> list[str]:
@@ -246,7 +258,7 @@ def _write_maps(opened, model: torch.nn.Module, x: torch.Tensor,  # type: ignore
         ranked = scores[kind] if kind in scores else found[kind].flatten(1).nansum(1)
         written = write_map(path, kind, found[kind], ranked, x, chosen.ids, opened.data_info)
         click.echo(f"wrote the {kind} map of {len(x)} examples to {', '.join(map(str, written))}")
-    if chosen.data.windows is not None:  # windows of long recordings: each step's score, from its windows
+    if _windowed(chosen.data):  # windows of long recordings: each step's score, from its windows
         points = write_points(path, chosen.data, chosen.split, found)
         click.echo(f"wrote each recording's point scores ({', '.join(found)}) to {points}")
 

@@ -26,6 +26,10 @@ class AffineDistribution(TransformedDistribution):
         log scale_i (its share of the Jacobian)."""
         return entry_log_prob(self.base_dist, (x - self.shift) / self.scale) - self.scale.log()
 
+    def entry_log_scale(self) -> torch.Tensor:
+        """log scale_i of each entry: its Jacobian term, the same for every example (score maps leave it out)."""
+        return self.scale.log()
+
     @property
     def mean(self) -> torch.Tensor:
         return self.shift + self.scale * self.base_dist.mean
@@ -33,14 +37,3 @@ class AffineDistribution(TransformedDistribution):
     @property
     def stddev(self) -> torch.Tensor:
         return self.scale * self.base_dist.stddev
-
-
-def unit_free_entry_log_prob(px: Distribution, x: torch.Tensor) -> torch.Tensor:
-    """Each entry's log p(x_i|z) in the units the model learned: a standardized likelihood's entries at the
-    standardized values, without the Jacobian -log scale_i. That term is the same for every example, so it
-    ranks nothing, but it differs from column to column (a proline near 1000 against a hue near 1) and would
-    make the columns of large units look anomalous in every row of a score map. Other likelihoods: entry_log_prob."""
-    if isinstance(px, AffineDistribution):
-        return entry_log_prob(px.base_dist, (x - px.shift) / px.scale)
-    return entry_log_prob(px, x)
-

@@ -79,6 +79,15 @@ class MixedTable(Distribution):
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         return self.entry_log_prob(x).sum(-1)
 
+    def entry_log_scale(self) -> torch.Tensor:
+        """(D,) log scale of each number column (continuous, then mixture ones, in their places; 0 for binary and
+        categorical columns): its Jacobian term, the same in every row (score maps leave it out)."""
+        spec, n = self.spec, len(self.spec.continuous)
+        log_scale = torch.zeros(len(spec.types), dtype=self.params.dtype, device=self.params.device)
+        log_scale[spec.continuous] = spec.scale[:n].log().to(log_scale.dtype)
+        log_scale[spec.mixture] = spec.scale[n:].log().to(log_scale.dtype)
+        return log_scale
+
     def entry_log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """(..., D): each column's own log-probability (for data with missing values, ObservedEntries)."""
         spec = self.spec

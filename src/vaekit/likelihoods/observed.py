@@ -33,6 +33,17 @@ def entry_log_prob(px: Distribution, x: torch.Tensor) -> torch.Tensor:
     return score(px, x)
 
 
+def unit_free_entry_log_prob(px: Distribution, x: torch.Tensor) -> torch.Tensor:
+    """Each entry's log p(x_i|z) in the units the model learned: entry_log_prob plus the entry's log scale where
+    p(x|z) was learned on standardized values and mapped back (a table's columns; `entry_log_scale`). That
+    Jacobian term is the same for every example, so it ranks nothing, but it differs from column to column (a
+    proline near 1000 against a hue near 1) and would make the columns of large units look anomalous in every
+    row of a score map."""
+    terms = entry_log_prob(px, x)
+    log_scale = getattr(type(px), "entry_log_scale", None)  # declared by the distributions that standardize
+    return terms if log_scale is None else terms + log_scale(px)
+
+
 class ObservedEntries(Distribution):
     """p(x|z) whose log_prob(x) sums the entries' log-probabilities over the observed (not NaN) entries of x."""
 

@@ -10,7 +10,7 @@ and a score that averages -log p(x|z) over posterior draws splits over entries t
     iw map      m_j = sum_i w_i (-log p(x_j | z_i)),  w_i = p(x, z_i) / q(z_i|x) normalised over the k draws
 
 *A standardized likelihood's entries are taken in the units the model learned (without the Jacobian -log scale_j,
-the same for every row but not for every column: likelihoods/affine.py). The iw map is each entry's expected
+the same for every row but not for every column: likelihoods/observed.py). The iw map is each entry's expected
 -log p(x_j|z) under the importance-weighted posterior, the one IW_k reads;
 the KL term belongs to z, not to an entry, so neither map includes it. The draws are the scores' own (seeded per
 example by (seed, j)), so a map and its score come from the same codes.
@@ -22,8 +22,7 @@ import math
 
 import torch
 
-from vaekit.likelihoods.affine import unit_free_entry_log_prob
-from vaekit.likelihoods.observed import unwrapped
+from vaekit.likelihoods.observed import unit_free_entry_log_prob, unwrapped
 from vaekit.tasks.evaluation.importance import CHUNK_ELEMENTS, noise_draws, reparameterization
 
 

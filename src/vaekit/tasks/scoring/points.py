@@ -73,8 +73,11 @@ def smooth_points(steps: np.ndarray, width: int) -> np.ndarray:
     values = np.asarray(steps, dtype=np.float64)
     finite = np.isfinite(values)
     kernel = np.ones(width)
-    totals = np.convolve(np.where(finite, values, 0.0), kernel, mode="same")
-    counts = np.convolve(finite.astype(np.float64), kernel, mode="same")
+    # "full" and cut, not "same": "same" is as long as the longer input, so a recording shorter than the stretch
+    # would come back `width` long
+    cut = slice(width // 2, width // 2 + len(values))
+    totals = np.convolve(np.where(finite, values, 0.0), kernel, mode="full")[cut]
+    counts = np.convolve(finite.astype(np.float64), kernel, mode="full")[cut]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, totals / counts, np.nan)
 
