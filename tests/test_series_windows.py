@@ -126,12 +126,12 @@ def test_other_data_are_cut_with_the_runs_window(log_run: Path, tmp_path: Path) 
     other = _log(tmp_path / "other.csv", 100, 1)
     chosen = select_data(Run.open(str(log_run)), source=f"series:path={other}")
     assert chosen.split == "all" and chosen.x.shape[1:] == (32, 3)
-    # cut as the run's own data are: training part [0, 68) and test part [68, 100), the last window of each at its end
-    assert chosen.data.windows.origins[:, 1].tolist() == [0, 16, 32, 36, 68]
+    # cut with the run's window and stride over the whole recording (no time split: it is scored, not trained on)
+    assert chosen.data.windows.origins[:, 1].tolist() == [0, 16, 32, 48, 64, 68]
     code, output = invoke("score", log_run, "--data", f"series:path={other}", "--kind", "elbo",
                           "--out", tmp_path / "o.csv")
     assert code == 0, output
-    assert pd.read_csv(tmp_path / "o.csv")["id"].tolist() == ["0@0", "0@16", "0@32", "0@36", "0@68"]
+    assert pd.read_csv(tmp_path / "o.csv")["id"].tolist() == ["0@0", "0@16", "0@32", "0@48", "0@64", "0@68"]
 
 
 def test_a_table_of_several_recordings_keeps_them_apart(tmp_path: Path) -> None:
@@ -164,3 +164,14 @@ def test_score_map_of_windows_writes_each_recordings_point_scores(log_run: Path,
     np.testing.assert_allclose(points["elbo"], expected["elbo"], rtol=1e-6)
     np.testing.assert_allclose(points["elbo multiscale"], multiscale_points(expected["elbo"].to_numpy()), rtol=1e-6)
     assert (tmp_path / "s-map-elbo.csv").is_file() and (tmp_path / "s-map-elbo.png").is_file()
+
+
+def test_short_recordings_a_run_scores_need_one_window_and_short_ones_smooth(log_run: Path, tmp_path: Path) -> None:
+    other = _log(tmp_path / "short.csv", 40, 2)  # longer than the window (32), shorter than two
+    chosen = select_data(Run.open(str(log_run)), source=f"series:path={other}")
+    assert chosen.data.windows.origins[:, 1].tolist() == [0, 8] and chosen.x.shape == (2, 32, 3)
+    code, output = invoke("score", log_run, "--data", f"series:path={other}", "--kind", "elbo", "--map", "--k", "2",
+                          "--out", tmp_path / "o.csv")
+    assert code == 0, output
+    assert pd.read_csv(tmp_path / "o-points.csv")["step"].tolist() == list(range(40))
+    assert smooth_points(np.arange(5.0), 9).tolist() == [2.0] * 5  # a recording shorter than the stretch

@@ -111,7 +111,8 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
                         missing=cfg.missing == "model" if missing is None else missing,
                         text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info), metadata=metadata,
                         resize=image_size("resize", cfg.resize), crop=image_size("crop", cfg.crop), window=cfg.window,
-                        stride=cfg.stride or (max(1, cfg.window // 2) if cfg.window else 0))
+                        stride=cfg.stride or (max(1, cfg.window // 2) if cfg.window else 0),
+                        whole_windows=source is not None)  # other data: their windows, not a split to train on
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole

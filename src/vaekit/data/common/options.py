@@ -66,6 +66,9 @@ class LoadOptions:
     # series: long recordings cut into windows of `window` steps, `stride` apart (0: one example per series)
     window: int = 0
     stride: int = 0
+    # series windows cut over whole recordings, the last of each alone in the test split (other data a run scores,
+    # where only the windows matter), not split by time for training (data/series/windows.py)
+    whole_windows: bool = False
     # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
     settings: str = ""
     # text: the column, tokenizer, vocabulary and length settings (data/text_options.py)

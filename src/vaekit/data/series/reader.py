@@ -102,7 +102,7 @@ def load_series(options: LoadOptions) -> Dataset:
     name = f"series:path={path}" + "".join(f",{key}={settings[key]}" for key in ("id", "time") if settings[key])
     if options.window:
         cut = cut_windows(recordings, options.window, options.stride or max(1, options.window // 2),
-                          options.test_fraction, ids, times, time_name)
+                          options.test_fraction, ids, times, time_name, whole=options.whole_windows)
         window_ids = np.array([f"{cut.windows.recording_ids[r]}@{s}" for r, s in cut.windows.origins])
         data = Dataset.from_arrays(name, cut.train_x, cut.test_x, None, None, kind="series", source=str(path),
                                    rows=cut.rows, ids=window_ids)

@@ -84,10 +84,11 @@ def check_window(lengths: list[int], names: np.ndarray, window: int, stride: int
 
 def cut_windows(recordings: list[np.ndarray], window: int, stride: int, test_fraction: float,
                 recording_ids: np.ndarray | None = None, times: list[np.ndarray] | None = None,
-                time_name: str | None = None) -> WindowCut:
+                time_name: str | None = None, whole: bool = False) -> WindowCut:
     """Windows of every recording (T_i, C), split by time (the module docstring): float32 (M, W, C + 1) with
     the mask channel all 1. A DataError when a window is longer than a recording, or when no recording is long
-    enough to hold a window in both its training part and its test part."""
+    enough to hold a window in both its training part and its test part. `whole`: windows over each whole
+    recording, its last window the test split's (other data a run scores: a recording needs W steps, not 2W)."""
     names = np.arange(len(recordings)) if recording_ids is None else np.asarray(recording_ids)
     lengths = [len(values) for values in recordings]
     check_window(lengths, names, window, stride)
@@ -95,11 +96,12 @@ def cut_windows(recordings: list[np.ndarray], window: int, stride: int, test_fra
     for index, length in enumerate(lengths):
         held = max(int(round(length * test_fraction)), window)  # at least one test window
         cut = length - held
-        parts = [(0, cut, False), (cut, length, True)] if cut >= window else [(0, length, False)]
+        parts = [(0, cut, False), (cut, length, True)] if cut >= window and not whole else [(0, length, whole)]
         for begin, end, is_test in parts:
             starts = window_starts(begin, end, window, stride)
             origins.append(np.stack([np.full(len(starts), index), starts], axis=1))
-            test.append(np.full(len(starts), is_test))
+            # whole: only the last window is the test split's (the split must not be empty; its order is kept)
+            test.append(np.arange(len(starts)) == len(starts) - 1 if whole else np.full(len(starts), is_test))
     origins_array, is_test_array = np.concatenate(origins), np.concatenate(test)
     if not is_test_array.any():
         longest = int(np.argmax(lengths))
