@@ -101,6 +101,8 @@ def read_image(file: Path, layout: Layout, resize: Size | None = None, crop: Siz
     try:
         with Image.open(file) as image:
             image = _as_read(image, layout)
+            if image.mode == "F":  # the file's own values checked, before a resize's Lanczos rings past [0, 1]
+                _deep_values(file, np.asarray(image), "F")
             if resize is not None and image.size != resize:
                 image = image.resize(resize, Image.Resampling.LANCZOS)
             if crop is not None and image.size != crop:
@@ -120,6 +122,8 @@ def _as_read(image: Image.Image, layout: Layout) -> Image.Image:
 
 def _values(file: Path, image: Image.Image, layout: Layout) -> np.ndarray:
     pixels = np.asarray(image)
+    if image.mode == "F":  # checked in [0, 1] as read; a resize's overshoot is clipped back
+        pixels = np.clip(pixels, 0.0, 1.0)
     if image.mode in SIXTEEN_BIT_MODES or image.mode == "F":
         values = _deep_values(file, pixels, image.mode)[None]  # one grey channel
         if not layout.grey:
