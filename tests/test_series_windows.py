@@ -175,3 +175,17 @@ def test_short_recordings_a_run_scores_need_one_window_and_short_ones_smooth(log
     assert code == 0, output
     assert pd.read_csv(tmp_path / "o-points.csv")["step"].tolist() == list(range(40))
     assert smooth_points(np.arange(5.0), 9).tolist() == [2.0] * 5  # a recording shorter than the stretch
+
+
+def test_early_stopping_validates_on_later_windows_that_share_no_step_with_the_fitted_ones(log_run: Path) -> None:
+    from vaekit.data.validation import validation_split
+
+    data = select_data(Run.open(str(log_run)), split="all").data
+    held = validation_split(data, 0.2, seed=0)
+    train_starts = np.sort(data.windows.origins[data.rows()[0], 1])  # one recording: the training windows' starts
+    assert len(held.train_x) + len(held.test_x) < len(data.train_x)  # windows overlapping both were dropped
+    # the held windows are the latest of the training part; every fitted window ends before the first of them
+    first_held = train_starts[-len(held.test_x)]
+    assert len(held.train_x) == int((train_starts + 32 <= first_held).sum())
+    np.testing.assert_array_equal(held.test_x.numpy(), data.train_x[-len(held.test_x):].numpy())
+    assert held.windows is None

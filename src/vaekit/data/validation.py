@@ -29,16 +29,21 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
     if n < 4:
         raise DataError(f"{data.source} has {n} training examples; choosing settings needs at least 4 (some to "
                         "train on, some to validate on)")
-    # a stream of its own: split_seed's plain permutation also picks the labels --labels-per-class keeps (the first
-    # rows of each class in it), and the same permutation here would put every kept label in the validation rows
-    order = np.random.default_rng([seed, VALIDATION_STREAM]).permutation(n)
-    n_held = min(n - 2, max(2, round(n * fraction)))
-    unlabelled = _unlabelled_rows(data.train_y)
-    if unlabelled is not None and unlabelled.sum() >= n_held:
-        # labels are scarce where some rows have none (-1): every label stays in training and the validation rows
-        # are unlabelled ones (what the run validates on, its -ELBO, needs no label)
-        order = np.concatenate([order[unlabelled[order]], order[~unlabelled[order]]])
-    fit, held = torch.from_numpy(np.sort(order[n_held:])), torch.from_numpy(np.sort(order[:n_held]))
+    by_time = _windows_by_time(data, fraction)
+    if by_time is not None:
+        fit, held = (torch.from_numpy(rows) for rows in by_time)
+    else:
+        # a stream of its own: split_seed's plain permutation also picks the labels --labels-per-class keeps (the
+        # first rows of each class in it), and the same permutation here would put every kept label in the
+        # validation rows
+        order = np.random.default_rng([seed, VALIDATION_STREAM]).permutation(n)
+        n_held = min(n - 2, max(2, round(n * fraction)))
+        unlabelled = _unlabelled_rows(data.train_y)
+        if unlabelled is not None and unlabelled.sum() >= n_held:
+            # labels are scarce where some rows have none (-1): every label stays in training and the validation
+            # rows are unlabelled ones (what the run validates on, its -ELBO, needs no label)
+            order = np.concatenate([order[unlabelled[order]], order[~unlabelled[order]]])
+        fit, held = torch.from_numpy(np.sort(order[n_held:])), torch.from_numpy(np.sort(order[:n_held]))
 
     def rows(values: torch.Tensor | None, index: torch.Tensor) -> torch.Tensor | None:
         return None if values is None else values[index]
@@ -48,10 +53,35 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
         train_y=rows(data.train_y, fit), test_y=rows(data.train_y, held),
         train_factors=rows(data.train_factors, fit), test_factors=rows(data.train_factors, held),
         # rows and ids number the source's examples; these are a part of its training split only
-        train_rows=None, test_rows=None, ids=None, own_split=False,
+        train_rows=None, test_rows=None, ids=None, own_split=False, windows=None,
         # a run trained on it records the whole data's fingerprint: `vaekit evaluate` on its test split, and a
         # resume (on the whole training split), read the data the run came from
         source_fingerprint=data_fingerprint(data))
+
+
+def _windows_by_time(data: Dataset, fraction: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(fit, held) training rows of windows cut from long recordings (--window): each recording's last `fraction`
+    of training windows held, and the fitted windows those overlap dropped, so that no step is in both (a random
+    pick of overlapping windows would validate on steps it trained on). None for other data, or when no
+    recording has the windows to spare."""
+    windows = data.windows
+    if windows is None or windows.window == 0:
+        return None
+    origins = windows.origins[data.rows()[0]]  # (recording, start) of each training example, in train_x's order
+    fit, held = [], []
+    for recording in np.unique(origins[:, 0]):
+        mine = np.flatnonzero(origins[:, 0] == recording)
+        mine = mine[np.argsort(origins[mine, 1], kind="stable")]
+        count = max(1, round(len(mine) * fraction))
+        if len(mine) < 3:
+            fit.append(mine)
+            continue
+        cut = origins[mine[-count], 1]  # the first held window's start: fitted windows end at or before it
+        held.append(mine[-count:])
+        fit.append(mine[:-count][origins[mine[:-count], 1] + windows.window <= cut])
+    if not held or not np.concatenate(fit).size:
+        return None
+    return np.sort(np.concatenate(fit)), np.sort(np.concatenate(held))
 
 
 def _unlabelled_rows(labels: torch.Tensor | None) -> np.ndarray | None:
