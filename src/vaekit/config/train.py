@@ -46,6 +46,12 @@ class TrainConfig:
     mlflow_uri: str = setting("", "MLflow tracking URI, or a folder for a local store (FOLDER/mlflow.db); "
                                "default: $MLFLOW_TRACKING_URI, else ./mlflow.db")
     mlflow_experiment: str = setting("vaekit", "MLflow experiment the run is logged under")
+    wandb: bool = setting(False, "also log the config and per-epoch metrics to Weights & Biases (pip install "
+                          "'vaekit[wandb]')")
+    wandb_project: str = setting("vaekit", "Weights & Biases project the run is logged under")
+    wandb_mode: str = setting("auto", "Weights & Biases mode: online, offline (files in RUN/wandb, synced later "
+                              "with `wandb sync`) or auto (W&B's own choice: $WANDB_MODE, else online when logged "
+                              "in)", choices=("auto", "online", "offline"))
 
     def validate(self) -> None:
         if self.epochs != "auto" and (isinstance(self.epochs, str) or self.epochs < 1):
@@ -83,6 +89,8 @@ def _check_controls(cfg: TrainConfig) -> None:
                           f"({', '.join(f'{s}:' for s in MLFLOW_SCHEMES)})")
     if cfg.mlflow and not cfg.mlflow_experiment.strip():
         raise ConfigError("mlflow_experiment must name an experiment, got an empty name")
+    if cfg.wandb and not cfg.wandb_project.strip():
+        raise ConfigError("wandb_project must name a project, got an empty name")
 
 
 def check_heeded(cfg: TrainConfig) -> None:
@@ -97,6 +105,8 @@ def check_heeded(cfg: TrainConfig) -> None:
         "lr_step_epochs": (cfg.lr_schedule == "step", "--lr-schedule step"),
         "lr_patience": (cfg.lr_schedule == "plateau", "--lr-schedule plateau"),
         "mlflow_experiment": (cfg.mlflow, "--mlflow"),
+        "wandb_project": (cfg.wandb, "--wandb"),
+        "wandb_mode": (cfg.wandb, "--wandb"),
     }
     for name, (on, remedy) in modifiers.items():
         if not on and getattr(cfg, name) != getattr(defaults, name):

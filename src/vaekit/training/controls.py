@@ -1,9 +1,10 @@
 """The training controls around the loop: early stopping with the best weights kept, the learning-rate schedule,
-and the MLflow log, with one state for the checkpoint. loop.py calls it at four places:
+and the experiment trackers (MLflow, Weights & Biases), with one state for the checkpoint. loop.py calls it at
+four places:
 
     controls = Controls(config, optimizer)                # right after the optimizer is made
     controls.load_state_dict(state.controls)              # resume: after the optimizer's state is loaded
-    controls.start(run_dir)                               # before the run directory is written (MLflow)
+    controls.start(run_dir)                               # before the run directory is written (trackers)
     stop = controls.end_epoch(row, model, run_dir)        # after validation: best weights, schedule; '' or why
     controls.finish(model, run_dir, "FINISHED")           # early stopping: the model becomes the best epoch's
 
@@ -26,6 +27,10 @@ from vaekit.runs.directory import BEST_MODEL_FILE, save_weights
 from vaekit.training.early_stopping import EarlyStopping
 from vaekit.training.lr_schedules import load_schedule, make_schedule, step_schedule
 from vaekit.training.mlflow_log import MlflowLog
+from vaekit.training.wandb_log import WandbLog
+
+# the trackers, by the train setting that turns each on (also its key in the checkpoint's state)
+TRACKERS = {"mlflow": MlflowLog, "wandb": WandbLog}
 
 
 class Controls:
@@ -33,27 +38,28 @@ class Controls:
         self.config = config
         self.stopping = EarlyStopping(config.train.early_stopping, config.train.min_delta)
         self.schedule = make_schedule(optimizer, config.train)
-        self.mlflow: MlflowLog | None = None
-        self._mlflow_state: dict[str, Any] | None = None
+        self.trackers: dict[str, Any] = {}  # name -> a started tracker (MlflowLog, WandbLog)
+        self._tracker_states: dict[str, dict[str, Any]] = {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """A checkpoint written before these controls existed has none: they start afresh."""
         if "early_stopping" in state:
             self.stopping.load_state_dict(state["early_stopping"], self.config.train.epochs)
         load_schedule(self.schedule, state.get("lr_schedule"), self.config.train.epochs)
-        self._mlflow_state = state.get("mlflow")
+        self._tracker_states = {name: state[name] for name in TRACKERS if state.get(name)}
 
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {"early_stopping": self.stopping.state_dict()}
         if self.schedule is not None:
             state["lr_schedule"] = self.schedule.state_dict()
-        if self.mlflow is not None:
-            state["mlflow"] = self.mlflow.state_dict()
+        for name, tracker in self.trackers.items():
+            state[name] = tracker.state_dict()
         return state
 
     def start(self, run_dir: Path) -> None:
-        if self.config.train.mlflow:
-            self.mlflow = MlflowLog.start(self.config, run_dir, self._mlflow_state)
+        for name, tracker in TRACKERS.items():
+            if getattr(self.config.train, name):  # train.mlflow, train.wandb: the setting that turns it on
+                self.trackers[name] = tracker.start(self.config, run_dir, self._tracker_states.get(name))
 
     def end_epoch(self, row: dict[str, Any], model: VAE, run_dir: Path | None, pretraining: bool = False) -> str:
         """Track the best epoch (row gets "best_epoch"; a new best is saved, unless run_dir is None: a process
@@ -72,9 +78,9 @@ class Controls:
         return self.stopping.reason()
 
     def log_epoch(self, row: dict[str, Any]) -> None:
-        """MLflow gets the row once its checkpoint is saved."""
-        if self.mlflow is not None:
-            self.mlflow.epoch(row)
+        """The trackers get the row once its checkpoint is saved."""
+        for tracker in self.trackers.values():
+            tracker.epoch(row)
 
     @property
     def stopped(self) -> bool:
@@ -85,10 +91,10 @@ class Controls:
         best = run_dir / BEST_MODEL_FILE
         if status == "FINISHED" and self.config.train.early_stopping > 0 and best.is_file():
             model.load_state_dict(load_file(str(best)))
-        if self.mlflow is not None:
+        for tracker in self.trackers.values():
             if self.stopping.best_epoch:
-                self.mlflow.tag("vaekit.best_epoch", str(self.stopping.best_epoch))
+                tracker.tag("vaekit.best_epoch", str(self.stopping.best_epoch))
             if self.stopping.stopped:
-                self.mlflow.tag("vaekit.stopped", self.stopping.reason())
-            self.mlflow.close(status)
-            self.mlflow = None
+                tracker.tag("vaekit.stopped", self.stopping.reason())
+            tracker.close(status)
+        self.trackers = {}
