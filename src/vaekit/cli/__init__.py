@@ -152,6 +152,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "model."),
     "impute": ("impute", "Fill in the missing values (empty cells, NaN) of a table or an array with a trained run."),
     "inpaint": ("impute", "Fill in masked pixels of images with a trained run."),
+    "serve": ("serve", "Serve trained runs over HTTP: encode, decode, sample, reconstruct, score (with per-entry "
+                       "maps) and impute."),
     "denoise": ("denoise", "Denoise examples: encode each noisy input and decode the posterior mean (as reconstruct "
                            "does), in the data's order, with its ids."),
     "compress": ("compress", "Compress discrete data losslessly with the run's model (bits-back coding, BB-ANS)."),
@@ -161,5 +163,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fit-prior": ("fit_prior", "Fit a prior to the training codes (discrete or continuous), for `vaekit sample`."),
     "predict": ("predict", "Classify examples with the run's classifier q(y|x) (a run trained with --class-latent "
                            "m2 or gmvae)."),
+    "card": ("card", "Write RUN/README.md, the run's model card: a YAML header in the Hugging Face style (library, "
+                     "tags, the data and its fingerprints, the metrics of RUN/evaluation.json with their protocol) "
+                     "and prose on the data, the objective, training, intended use, known limits and how to load "
+                     "it."),
+    "push": ("push", "Upload RUN to the Hugging Face Hub model repository REPO (user/name), creating it if needed; "
+                     "writes the model card RUN/README.md first when there is none."),
 }
 

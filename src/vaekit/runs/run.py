@@ -20,6 +20,7 @@ from vaekit.config import Config
 from vaekit.model.vae import VAE
 from vaekit.runs.directory import METRICS_FILE, check_weights, load_weights, read_run_record
 from vaekit.runs.fingerprints import check_prior
+from vaekit.runs.hub import hub_path, is_hub_address
 from vaekit.runs.latent_prior import read_latent_prior
 from vaekit.runs.metrics import read_metrics
 
@@ -49,7 +50,10 @@ class Run:
     @classmethod
     def open(cls, path: str | Path) -> Run:
         """The run in directory `path`: config.json read and checked once (a clear error when it is not a run
-        directory or the file is damaged); the model is loaded by load_model, the metrics on first use."""
+        directory or the file is damaged); the model is loaded by load_model, the metrics on first use. An
+        address hf://user/name[@revision] opens that Hub repository's snapshot in the Hugging Face cache."""
+        if is_hub_address(path):  # runs/hub.py: downloaded (or found in the cache, offline) first
+            path = hub_path(str(path))
         record, config, data_info = read_run_record(path)
         return cls(path, None, config, data_info=data_info, record=record)
 
@@ -105,6 +109,7 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str =
         model = vaekit.load("runs/demo")            # on the CPU
         model = vaekit.load("runs/demo", "cuda")    # or any device
         model = vaekit.load("runs/demo", weights="best")   # the best validation epoch's weights
+        model = vaekit.load("hf://me/digits-vae")   # a run pushed to the Hugging Face Hub (pip install vaekit[hub])
 
     weights="final" reads model.safetensors (the last epoch's weights, or the best epoch's for a run trained with
     early stopping); weights="best" reads model-best.safetensors, the epoch with the lowest validation -ELBO.
