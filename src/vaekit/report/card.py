@@ -42,9 +42,7 @@ def read_evaluation(run: Run) -> tuple[dict[str, Any] | None, str]:
 def _tags(run: Run, data: dict[str, Any]) -> list[str]:
     model, objective = run.config.model, run.config.objective
     tags = ["vae", "variational-autoencoder", "pytorch", str(data.get("kind", "")), str(data.get("likelihood", "")),
-            model.network, objective.name]
-    if model.prior != "standard_normal":
-        tags.append(f"prior-{model.prior}")
+            model.network, objective.name, f"prior-{model.prior}"]
     return list(dict.fromkeys(tag.replace("_", "-") for tag in tags if tag))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vaekit.parts import registry
 from vaekit.runs.run import Run
 
 SMALL_DATA = 5000  # fewer training examples than this: a model of them says little about the population
@@ -39,9 +40,8 @@ def _data(data: dict[str, Any]) -> str:
 
 def _model(run: Run, data: dict[str, Any]) -> str:
     model, objective = run.config.model, run.config.objective
-    width = ", ".join(str(size) for size in model.hidden) if model.network == "mlp" else model.network
     beta = f" with beta {objective.beta}" if objective.beta != 1.0 else ""
-    return (f"## Model and objective\n\n- encoder and decoder: {model.network} ({width}), a {model.latent_dim}-"
+    return (f"## Model and objective\n\n- encoder and decoder: {model.network} network, a {model.latent_dim}-"
             f"dimensional latent code, posterior {model.posterior}, prior {model.prior}\n- likelihood p(x|z): "
             f"{data.get('likelihood')}\n- objective: {objective.name}{beta} (the full settings are in config.json)\n")
 
@@ -76,8 +76,10 @@ def _limits(run: Run, data: dict[str, Any]) -> str:
               "likely). Use `vaekit score` with a corrected kind (`--kind likelihood_ratio` against a "
               "background run, or `complexity` for images) and check on known outliers before trusting an "
               "anomaly threshold."]
-    if data.get("likelihood") == "bernoulli" and run.config.data.binarize == "none" and data.get("kind") == "image":
-        limits.append("The Bernoulli likelihood is applied to grey levels in [0, 1]: its -log p(x) is a "
+    likelihood = str(data.get("likelihood"))
+    if likelihood in registry("likelihood") and registry("likelihood").get(likelihood).cross_entropy_of_levels \
+            and run.config.data.binarize == "none":  # the likelihood says so itself (Bernoulli on grey levels)
+        limits.append(f"The {likelihood} likelihood is applied to grey levels in [0, 1]: its -log p(x) is a "
                       "cross-entropy, not a normalised density, and compares only with numbers computed the same way.")
     n_train = data.get("n_train")
     if isinstance(n_train, int) and n_train < SMALL_DATA:
