@@ -26,7 +26,7 @@ def is_loopback(host: str) -> bool:
 def run_names(runs: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
     """Each run's name in the URLs: --name in order, else its directory's name; distinct and URL-safe."""
     if names and len(names) != len(runs):
-        raise VaekitError(f"give one --name per run: {len(runs)} runs, {len(names)} names")
+        raise VaekitError(f"give one --name per run, in order: {len(runs)} run(s) and {len(names)} name(s)")
     chosen = list(names) or [Path(run).resolve().name for run in runs]
     for name in chosen:
         if not name or not all(c.isalnum() or c in "-_." for c in name):
