@@ -24,4 +24,7 @@ class Posterior(nn.Module):
     prior: str | None = None  # the prior it shares its path with, where it needs one (a ladder's top-down pass)
     needs_prior: bool = False  # model.encode passes it the prior module (a ladder's path, a VQ codebook)
     discrete_code: bool = False  # its z is a discrete code over the codes prior (posteriors/discrete.py)
+    # q(z|x) is a diagonal Gaussian N(mean, stddev^2) and nothing more: an exported graph (tasks/onnx_export.py)
+    # rebuilds it from those two
+    gaussian_code: bool = False
     carries_code: bool = True  # whether z says anything of x (a language model's q(z|x) is the prior: nothing)

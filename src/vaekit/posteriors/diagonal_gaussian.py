@@ -26,6 +26,7 @@ class DiagonalGaussianPosterior(Posterior):
 
     reads: frozenset[str] = frozenset()  # the ModelConfig settings it reads (vaekit.parts refuses the others)
     class_latent = True  # q(z|x, y): the class code joins its features (M2, GMVAE)
+    gaussian_code = True  # N(mean, stddev^2), as an exported graph rebuilds it
 
     def __init__(self, feature_dim: int, latent_dim: int) -> None:
         super().__init__()
