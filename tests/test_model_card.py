@@ -16,8 +16,6 @@ import yaml
 import vaekit
 from conftest import invoke
 
-pytest.importorskip("huggingface_hub", reason="the hub extra: pip install vaekit[hub]")
-
 SECTIONS = ["## Data", "## Model and objective", "## Training", "## Evaluation", "## Intended use",
             "## Known limits", "## How to load"]
 
@@ -31,6 +29,7 @@ def run(digits_run: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def hub_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, empty Hugging Face home and cache, offline, with no token."""
+    pytest.importorskip("huggingface_hub", reason="the hub extra: pip install vaekit[hub]")
     home = tmp_path / "hf-home"
     monkeypatch.setenv("HF_HOME", str(home))
     monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
