@@ -3,6 +3,8 @@ directory that is not there, names that clash or do not match the runs."""
 
 from __future__ import annotations
 
+import sys
+
 from bad_inputs.case import Case, Workspace
 
 
@@ -10,7 +12,13 @@ def _no_token(w: Workspace) -> None:
     w.monkeypatch.delenv("VAEKIT_TOKEN", raising=False)
 
 
+def _no_fastapi(w: Workspace) -> None:
+    w.monkeypatch.setitem(sys.modules, "fastapi", None)  # as where the serve extra is not installed
+
+
 CASES = [
+    Case("serve-without-fastapi", r"vaekit serve needs FastAPI and uvicorn: pip install vaekit\[serve\]",
+         ["serve", "{run}"], setup=_no_fastapi),
     Case("serve-open-host-without-token", r"--host 0\.0\.0\.0 lets other machines in: give an API token with --token "
          r"or \$VAEKIT_TOKEN", ["serve", "{run}", "--host", "0.0.0.0"], setup=_no_token),
     Case("serve-public-address-without-token", r"--host 192\.168\.1\.5 lets other machines in",
