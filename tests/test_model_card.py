@@ -5,6 +5,7 @@ No test reaches the network: the upload itself is checked with huggingface_hub's
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -84,13 +85,16 @@ def test_a_card_without_an_evaluation_says_so_and_lists_no_metrics(run: Path, tm
 
 
 def _lay_out_snapshot(cache: Path, repo: str, run: Path, commit: str = "0" * 39 + "1") -> Path:
-    """A repository as huggingface_hub's cache holds it: models--user--name/refs/main naming a commit, and the
-    files under snapshots/<commit>/."""
+    """A repository as huggingface_hub's cache holds it: models--user--name/refs/main naming a commit, each file's
+    bytes in blobs/ and snapshots/<commit>/ holding relative links to them."""
     folder = cache / f"models--{repo.replace('/', '--')}"
     snapshot = folder / "snapshots" / commit
     snapshot.mkdir(parents=True)
+    (folder / "blobs").mkdir()
     for name in ("config.json", "model.safetensors", "metrics.csv"):
-        shutil.copy(run / name, snapshot / name)
+        blob = hashlib.sha256((run / name).read_bytes()).hexdigest()
+        shutil.copy(run / name, folder / "blobs" / blob)
+        (snapshot / name).symlink_to(Path("..", "..", "blobs", blob))
     (folder / "refs").mkdir()
     (folder / "refs" / "main").write_text(commit)
     return snapshot
@@ -109,6 +113,7 @@ def test_a_hub_snapshot_is_checked_like_a_run_directory(run: Path, hub_env: Path
     snapshot = _lay_out_snapshot(hub_env, "me/digits-vae", run)
     record = json.loads((snapshot / "config.json").read_text())
     record["data"]["n_train"] += 1  # config.json's data section no longer matches its fingerprint
+    (snapshot / "config.json").unlink()  # a new blob, as a changed file would be
     (snapshot / "config.json").write_text(json.dumps(record))
     with pytest.raises(vaekit.VaekitError, match="does not match the run's fingerprint"):
         vaekit.load("hf://me/digits-vae")
