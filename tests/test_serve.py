@@ -5,6 +5,7 @@ token, the size limit, runs by name, and concurrent requests joined into one cal
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -109,7 +110,10 @@ def test_npy_body(client: TestClient, model: vaekit.VAE, x: np.ndarray) -> None:
     ("/score", {"x": [[[[0.5] * 8] * 8]], "kind": "pixels"}, 400, r"unknown score kind"),
     ("/score", {"x": [[[[0.5] * 8] * 8]], "kind": "rate", "map": True}, 400, r"no share per entry"),
     ("/score", {"x": [[[[0.5] * 8] * 8]], "k": 0}, 400, r"k must be a whole number of at least 1"),
+    ("/score", {"x": [[[[0.5] * 8] * 8]], "k": 50_000}, 400, r"k must be at most 10000 per request"),
     ("/impute", {"x": [[[[0.5] * 8] * 8]], "method": "guess"}, 400, r"method must be importance"),
+    ("/impute", {"x": [[[[0.5] * 8] * 8]], "iterations": 10**6}, 400, r"iterations must be at most 10000"),
+    ("/encode", {"x": [[[[None] * 8] * 8]]}, 400, r"has 64 NaN values"),
     ("/runs/nothing/encode", {"x": []}, 404, r"no run named 'nothing' here"),
     ("/nowhere", {}, 404, r"Not Found"),
 ])
@@ -119,7 +123,7 @@ def test_bad_requests_get_one_line_json(client: TestClient, path: str, body: dic
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert "\n" not in error and "Traceback" not in error
-    assert __import__("re").search(message, error), error
+    assert re.search(message, error), error
 
 
 def test_malformed_bodies(client: TestClient) -> None:

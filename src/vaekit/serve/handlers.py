@@ -17,6 +17,7 @@ from vaekit.tasks.scoring.kind import check_kind
 from vaekit.tasks.scoring.maps import check_map_kind, score_map
 
 MAX_SAMPLES = 10_000  # examples one /sample request may ask for
+MAX_K = 10_000  # importance samples (or chains, sweeps) one request may ask for: its work is k per example
 
 
 def checked_x(model: Any, x: np.ndarray, missing: bool | None = None) -> np.ndarray:
@@ -89,6 +90,8 @@ def check_settings(k: int, seed: int) -> None:
     """k and seed of a score, checked before any work."""
     check_importance_samples("k", k)
     check_seed("seed", seed)
+    if k > MAX_K:
+        raise VaekitError(f"k must be at most {MAX_K} per request on this service, got {k}")
 
 
 def deterministic(names: list[str]) -> bool:
@@ -114,5 +117,8 @@ def impute(model: Any, x: np.ndarray, method: str, k: int | None, iterations: in
 
     if method not in ("importance", "gibbs", "metropolis"):
         raise VaekitError(f"method must be importance, gibbs or metropolis, got {method!r}")
+    for name, value in (("k", k), ("iterations", iterations)):
+        if value is not None and value > MAX_K:
+            raise VaekitError(f"{name} must be at most {MAX_K} per request on this service, got {value}")
     filled = impute_values(model, torch.as_tensor(x), method=method, k=k, iterations=iterations, seed=seed, y=y)
     return {"x": np.asarray(filled)}
