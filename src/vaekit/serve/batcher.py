@@ -38,6 +38,7 @@ class MicroBatcher:
         self._pending: list[tuple[np.ndarray, asyncio.Future[Any]]] = []
         self._rows = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._running: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references to tasks
 
     async def submit(self, x: np.ndarray) -> Any:
         """This request's share of the joined call's answer (or the call's error)."""
@@ -59,7 +60,9 @@ class MicroBatcher:
             self._timer = None
         items, self._pending, self._rows = self._pending, [], 0
         if items:
-            asyncio.ensure_future(self._run(items))
+            task = asyncio.ensure_future(self._run(items))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
     async def _run(self, items: list[tuple[np.ndarray, asyncio.Future[Any]]]) -> None:
         self.calls += 1
