@@ -6,8 +6,9 @@ the model (what data, what objective, what it is for, what it cannot do, how to 
 
 The header holds library_name: vaekit, tags (vae, the data kind, the likelihood, the network, the objective),
 datasets (the data source) and under `vaekit:` the data's fingerprints from config.json; when the run has an
-evaluation.json made with its current weights, its numbers go in `model-index` with the protocol it records
-(a stale evaluation is left out and the card says so: numbers of other weights would describe another model).
+evaluation.json made with its current weights, its numbers go in `model-index`, with the protocol it records in
+each metric's args (a stale evaluation is left out and the card says so: numbers of other weights would describe
+another model).
 """
 
 from __future__ import annotations
@@ -68,14 +69,14 @@ def card_header(run: Run, evaluation: dict[str, Any] | None, name: str) -> dict[
                    "version": (record.get("versions") or {}).get("vaekit")}}
     if evaluation is not None:
         split = str(evaluation.get("split", "test"))
-        metrics = [{"type": metric, "value": value, "name": f"{metric} ({split} split)"}
+        protocol = evaluation.get("protocol") or "not recorded"  # how -log p(x) was measured: each number's terms
+        metrics = [{"type": metric, "value": value, "name": f"{metric} ({split} split)", "args": {"protocol": protocol}}
                    for metric, value in evaluation_metrics(evaluation).items()]
         header["model-index"] = [{"name": name, "results": [{
             "task": _task(str(data.get("kind"))),
             "dataset": {"type": source, "name": source, "split": split,
                         "args": {"fingerprint": evaluation.get("data_sha256")}},
-            "metrics": metrics,
-            "source": {"name": f"vaekit evaluate ({evaluation.get('protocol', 'protocol not recorded')})"}}]}]
+            "metrics": metrics}]}]  # no `source`: the Hub wants a URL with it, and the run is the source
         header["vaekit"]["evaluation_protocol"] = evaluation.get("protocol")
         header["vaekit"]["weights_sha256"] = evaluation.get("weights_sha256")
     return header
