@@ -60,7 +60,7 @@ def card_header(run: Run, evaluation: dict[str, Any] | None, name: str) -> dict[
     data = record.get("data", {})
     source = str(data.get("source", "unknown"))
     header: dict[str, Any] = {
-        "library_name": "vaekit", "license": "other", "tags": _tags(run, data), "datasets": [source],
+        "library_name": "vaekit", "tags": _tags(run, data), "datasets": [source],
         "vaekit": {"data_source": source, "data_location": data.get("location"),
                    "data_fingerprint": data.get("fingerprint"),
                    "config_data_fingerprint": (record.get("fingerprints") or {}).get("data"),
