@@ -163,8 +163,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fit-prior": ("fit_prior", "Fit a prior to the training codes (discrete or continuous), for `vaekit sample`."),
     "predict": ("predict", "Classify examples with the run's classifier q(y|x) (a run trained with --class-latent "
                            "m2 or gmvae)."),
-    "export": ("export", "Export the run's encoder, decoder and importance-weighted scorer as ONNX graphs that run "
-                         "with onnxruntime and numpy only (vaekit.onnx)."),
+    "export": ("export", "Export the run's encoder, decoder and importance-weighted scorer as ONNX graphs, with the "
+                         "standardization inside, for onnxruntime without torch (vaekit.onnx.OnnxModel)."),
     "card": ("card", "Write RUN/README.md, the run's model card: a YAML header in the Hugging Face style (library, "
                      "tags, the data and its fingerprints, the metrics of RUN/evaluation.json with their protocol) "
                      "and prose on the data, the objective, training, intended use, known limits and how to load "
