@@ -76,3 +76,22 @@ def test_a_run_that_cannot_be_a_graph_is_refused_before_anything_is_written(tmp_
     code, output = invoke("export", run.path, "--out", tmp_path / "onnx")
     assert code == 2 and "cannot be exported to ONNX: it is conditional" in output
     assert not (tmp_path / "onnx").exists()
+
+
+def test_a_bernoulli_of_confident_logits_stays_finite_in_the_graph(tmp_path: Path) -> None:
+    """The exporter's own cross-entropy takes log 0 where sigmoid rounds to 1: NaN scores on Fashion-MNIST."""
+    import onnxruntime
+
+    from vaekit.tasks.onnx_export import OPSET, _stable_cross_entropy
+
+    class LogProb(torch.nn.Module):
+        def forward(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+            return torch.distributions.Bernoulli(logits=logits).log_prob(x)
+
+    logits = torch.tensor([[40.0, -40.0, 0.3, 25.0]])
+    x = torch.tensor([[1.0, 0.0, 1.0, 0.0]])
+    torch.onnx.register_custom_op_symbolic("aten::binary_cross_entropy_with_logits", _stable_cross_entropy, OPSET)
+    torch.onnx.export(LogProb(), (logits, x), str(tmp_path / "b.onnx"), input_names=["l", "x"], opset_version=OPSET,
+                      dynamo=False)
+    found = onnxruntime.InferenceSession(str(tmp_path / "b.onnx")).run(None, {"l": logits.numpy(), "x": x.numpy()})[0]
+    np.testing.assert_allclose(found, LogProb()(logits, x).numpy(), rtol=1e-6, atol=1e-6)

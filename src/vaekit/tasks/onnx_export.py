@@ -63,8 +63,24 @@ class _Scorer(nn.Module):
         log_q = torch.distributions.Normal(q.mean, q.stddev).log_prob(z).sum(-1)
         log_px = self.model.decode(z).log_prob(x)
         weights = log_px + self.model.prior.log_prob(z) - log_q
+        # log-sum-exp written out with its maximum taken first: ONNX's ReduceLogSumExp, as onnxruntime runs it,
+        # sums exp(w) directly, and weights near -200 nats underflow to a log of 0 (NaN scores)
+        top = weights.max(dim=0).values
+        total = top + (weights - top).exp().sum(0).log()
         # log k from the weights themselves: a Python number taken from a shape would be traced as a constant
-        return -(torch.logsumexp(weights, dim=0) - torch.ones_like(weights).sum(0).log())
+        return -(total - torch.ones_like(weights).sum(0).log())
+
+
+def _stable_cross_entropy(g: Any, logits: Any, target: Any, weight: Any, pos_weight: Any, reduction: Any) -> Any:
+    """ONNX for an elementwise binary_cross_entropy_with_logits (a Bernoulli's -log_prob): softplus(l) - x * l.
+    The exporter's own form, x log sigmoid(l) + (1 - x) log(1 - sigmoid(l)), takes log 0 where sigmoid rounds to
+    1 and multiplies it by 0: NaN scores for confident pixels."""
+    from torch.onnx import symbolic_helper
+
+    if symbolic_helper._maybe_get_const(reduction, "i") != 0 or not symbolic_helper._is_none(pos_weight) \
+            or not symbolic_helper._is_none(weight):  # only the elementwise form a likelihood uses is written here
+        raise VaekitError("a weighted or reduced binary cross-entropy has no ONNX form in vaekit's export")
+    return g.op("Sub", g.op("Softplus", logits), g.op("Mul", target, logits))
 
 
 def check_exportable(model: nn.Module) -> None:
@@ -98,6 +114,7 @@ def export_onnx(model: nn.Module, out: Path, threshold: float | None = None, inf
               "scorer.onnx": (_Scorer(model), (x, noise), ["x", "noise"], ["score"],
                               {"x": {0: "n"}, "noise": {0: "k", 1: "n"}, "score": {0: "n"}})}
     written = []
+    torch.onnx.register_custom_op_symbolic("aten::binary_cross_entropy_with_logits", _stable_cross_entropy, OPSET)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on Python checks of shapes, which are fixed here
         for name, (module, inputs, input_names, output_names, axes) in graphs.items():
