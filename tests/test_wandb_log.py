@@ -4,6 +4,7 @@ keeps every call, compared with the run directory's metrics.csv."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -62,10 +63,12 @@ def test_offline_mode_writes_the_run_and_a_resume_keeps_its_id(tmp_path: Path) -
     vaekit.train(_config(), tmp_path / "run", progress=False)
     first = sorted((tmp_path / "run" / "wandb").glob("offline-run-*"))
     assert len(first) == 1 and list(first[0].glob("run-*.wandb"))
-    run_id = first[0].name.rsplit("-", 1)[1]
+    # offline-run-DATE_TIME-ID, and -1, -2 ... after it when a second one starts in the same second
+    run_id = re.fullmatch(r"offline-run-\d+_\d+-([a-z0-9]+)(-\d+)?", first[0].name).group(1)
     vaekit.resume(tmp_path / "run", epochs=3, progress=False)
     both = sorted((tmp_path / "run" / "wandb").glob("offline-run-*"))
-    assert len(both) == 2 and {path.name.rsplit("-", 1)[1] for path in both} == {run_id}
+    ids = {re.fullmatch(r"offline-run-\d+_\d+-([a-z0-9]+)(-\d+)?", path.name).group(1) for path in both}
+    assert len(both) == 2 and ids == {run_id}
 
 
 def test_wandb_missing_is_one_line_naming_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
