@@ -1,0 +1,234 @@
+"""`vaekit serve` under load on loopback: score requests of 100 Fashion-MNIST images from several concurrent
+clients for a fixed time, against the same scores computed in-process (model.score), in one run.
+
+Run 1 (throughput): CLIENTS threads post .npy bodies of 100 test images to /score (kind iw, K importance samples)
+for SECONDS; requests per second, p50 / p99 latency, errors, the server's resident memory at the start and the end,
+and the service's examples per second against in-process score_many on the same batches and threads.
+Run 2 (hostile mix): the service started with a token; each client cycles through a valid request, a malformed
+one (a wrong shape), an oversized one (over --max-bytes) and one without the token. Every bad one must get its
+4xx (400, 413, 401) and every good one the in-process scores of its batch (the same seed).
+
+    python bench/serve_load.py                      # writes BENCHMARKS.md section serve-load
+    python bench/serve_load.py --seconds 10 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vaekit  # noqa: E402
+from report import machine, write_results  # noqa: E402
+from vaekit.tasks.scoring import score_many  # noqa: E402
+
+BATCH = 100
+K = 20
+TOKEN = "bench-token"
+MAX_BYTES = 1_000_000  # an oversized body: 400 images (1.25 MB) against this limit
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _npy(x: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, x, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _serve(run: Path, port: int, token: str | None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "vaekit", "serve", str(run), "--port", str(port), "--max-bytes", str(MAX_BYTES)]
+    if token:
+        command += ["--token", token]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    import httpx
+
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1,
+                         headers={"Authorization": f"Bearer {token}"} if token else {}).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"the service did not start: {server.stderr.read().decode()[-500:]}")
+
+
+def throughput(run: Path, batches: list[np.ndarray], clients: int, seconds: float) -> dict:
+    import httpx
+
+    port = _port()
+    server = _serve(run, port, None)
+    url = f"http://127.0.0.1:{port}/score?kind=iw&k={K}&seed=0"
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    try:
+        start_memory = _rss_mb(server.pid)
+        bodies = [_npy(b) for b in batches]
+
+        def client(index: int) -> None:
+            with httpx.Client(timeout=60) as http:
+                i = index
+                while time.perf_counter() < stop:
+                    began = time.perf_counter()
+                    answer = http.post(url, content=bodies[i % len(bodies)],
+                                       headers={"Content-Type": "application/octet-stream"})
+                    took = time.perf_counter() - began
+                    with lock:
+                        latencies.append(took)
+                        errors[0] += answer.status_code != 200
+                    i += clients
+
+        began = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+        for thread in threads:
+            thread.start()
+        time.sleep(min(10.0, seconds / 2))
+        warm_memory = _rss_mb(server.pid)  # after the first requests: the allocator's and torch's pools filled
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        end_memory = _rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    found = np.array(latencies)
+    return {"requests": len(found), "seconds": elapsed, "requests_per_s": len(found) / elapsed,
+            "examples_per_s": len(found) * BATCH / elapsed, "p50_ms": float(np.percentile(found, 50) * 1000),
+            "p99_ms": float(np.percentile(found, 99) * 1000), "errors": errors[0],
+            "memory_start_mb": start_memory, "memory_warm_mb": warm_memory, "memory_end_mb": end_memory}
+
+
+def in_process(model: vaekit.VAE, batches: list[np.ndarray], seconds: float) -> float:
+    """Examples per second of score_many on the same batches, one after another, for `seconds`."""
+    count, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        score_many(model, torch.from_numpy(batches[count % len(batches)]), "iw", k=K, seed=0)
+        count += 1
+    return count * BATCH / (time.perf_counter() - began)
+
+
+def hostile(run: Path, model: vaekit.VAE, batches: list[np.ndarray], clients: int, seconds: float) -> dict:
+    import httpx
+
+    port = _port()
+    server = _serve(run, port, TOKEN)
+    url = f"http://127.0.0.1:{port}/score?kind=iw&k={K}&seed=0"
+    good = {"Content-Type": "application/octet-stream", "Authorization": f"Bearer {TOKEN}"}
+    expected = [score_many(model, torch.from_numpy(b), "iw", k=K, seed=0)["iw"].numpy() for b in batches[:8]]
+    kinds = {"valid": (200, lambda i: _npy(batches[i % 8]), good),
+             "malformed": (400, lambda i: _npy(batches[0][:, :, :20]), good),
+             "oversized": (413, lambda i: _npy(np.concatenate(batches[:4])), good),
+             "no token": (401, lambda i: _npy(batches[0]), {"Content-Type": "application/octet-stream"})}
+    tally = {name: {"sent": 0, "as_expected": 0} for name in kinds}
+    wrong_answers = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    try:
+        def client(index: int) -> None:
+            names = list(kinds)
+            with httpx.Client(timeout=60) as http:
+                i = index
+                while time.perf_counter() < stop:
+                    name = names[i % len(names)]
+                    status, body, headers = kinds[name]
+                    answer = http.post(url, content=body(i // len(names)), headers=headers)
+                    right = answer.status_code == status and "error" in answer.json() if status != 200 else \
+                        answer.status_code == 200
+                    if status == 200 and right:
+                        found = np.asarray(answer.json()["scores"]["iw"])
+                        if not np.allclose(found, expected[(i // len(names)) % 8], rtol=1e-5, atol=1e-4):
+                            with lock:
+                                wrong_answers[0] += 1
+                            right = False
+                    with lock:
+                        tally[name]["sent"] += 1
+                        tally[name]["as_expected"] += bool(right)
+                    i += clients
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"requests": tally, "wrong_answers": wrong_answers[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("VAEKIT_TOKEN", "")
+    data = vaekit.load_dataset("fashion-mnist", download=False)
+    images = data.test_x.numpy()
+    batches = [images[i:i + BATCH] for i in range(0, 2000, BATCH)]
+    config = {"data": {"source": "fashion-mnist"},
+              "model": {"network": "mlp", "hidden": [400], "latent_dim": 20, "likelihood": "bernoulli"},
+              "train": {"epochs": args.epochs, "batch_size": 128, "seed": 0}}
+    with tempfile.TemporaryDirectory() as folder:
+        run = Path(folder) / "run"
+        model = vaekit.train(config, run, progress=False, pictures=False).model.cpu().eval()
+        local = in_process(model, batches, min(args.seconds, 20))
+        load = throughput(run, batches, args.clients, args.seconds)
+        mix = hostile(run, model, batches, args.clients, args.seconds)
+    results = {"machine": machine(), "clients": args.clients, "seconds": args.seconds, "k": K, "batch": BATCH,
+               "in_process_examples_per_s": local, "load": load, "hostile": mix}
+    share = load["examples_per_s"] / local
+    command = "python bench/serve_load.py" + "".join(f" {a}" for a in sys.argv[1:])
+    lines = ["## The scoring service under load (issue 25)", "",
+             f"`{command}` on {machine()}. `vaekit serve` on loopback (uvicorn, one process) with the classic model "
+             f"(MLP 784-400-20, Bernoulli, {args.epochs} epochs on Fashion-MNIST); {args.clients} concurrent clients "
+             f"for {args.seconds:.0f} s, each request a .npy body of {BATCH} test images scored with iw, k = {K}.", "",
+             "| requests | requests / s | p50 | p99 | errors | server memory: idle, after 10 s, at the end | "
+             "examples / s | "
+             "in-process score_many | service / in-process |", "|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+             f"| {load['requests']:,} | {load['requests_per_s']:.1f} | {load['p50_ms']:.0f} ms | "
+             f"{load['p99_ms']:.0f} ms | {load['errors']} | {load['memory_start_mb']:.0f}, "
+             f"{load['memory_warm_mb']:.0f}, {load['memory_end_mb']:.0f} MB | {load['examples_per_s']:,.0f} | "
+             f"{local:,.0f} | {share:.2f} "
+             f"(goal ≥ 0.70: {'met' if share >= 0.7 else 'missed'}) |", "",
+             f"A second {args.seconds:.0f} s with a token set, each client cycling through a valid request, a "
+             "malformed one (a wrong shape), an oversized one (over --max-bytes) and one without the token:", "",
+             "| request | sent | answered as expected |", "|---|---:|---:|"]
+    expected = {"valid": "200, the in-process scores", "malformed": "400", "oversized": "413", "no token": "401"}
+    for name, counts in mix["requests"].items():
+        lines.append(f"| {name} ({expected[name]}) | {counts['sent']:,} | {counts['as_expected']:,} |")
+    lines.append(f"\nValid answers that differed from the in-process scores: {mix['wrong_answers']}.")
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        write_results("serve-load", results, text)
+
+
+if __name__ == "__main__":
+    main()
