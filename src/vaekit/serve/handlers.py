@@ -98,7 +98,7 @@ def deterministic(names: list[str]) -> bool:
     """Kinds that draw no noise (the reconstruction at the posterior mean): their numbers do not depend on which
     examples share a call, so requests can be joined. The seeded kinds seed example j's noise by (seed, j), j its
     place in the call: joining requests would move j."""
-    return set(names) <= {"reconstruction"}
+    return not any(SCORES.get(name).seeded for name in names)
 
 
 def score(model: Any, x: np.ndarray, names: list[str], mapped: list[str], k: int, seed: int,

@@ -44,6 +44,9 @@ class ScoreKind:
     # the score splits over the data's entries (pixels, columns, time steps): `entries` gives each one's share, for
     # `vaekit score --map` (tasks/scoring/maps.py)
     maps: bool = False
+    # its numbers come from noise seeded by (seed, j), j the example's place in the call: examples scored in another
+    # company get other draws (a service may join requests only for kinds that draw none)
+    seeded: bool = True
 
     def __call__(self, chunk: Chunk) -> torch.Tensor:
         raise NotImplementedError

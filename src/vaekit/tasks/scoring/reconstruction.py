@@ -20,6 +20,7 @@ from vaekit.tasks.scoring.kind import ScoreKind
 class ReconstructionError(ScoreKind):
     compares_values = True
     maps = True  # each entry's squared error
+    seeded = False  # no draws: decoded at the posterior mean
 
     @torch.no_grad()
     def __call__(self, chunk: Chunk) -> torch.Tensor:
