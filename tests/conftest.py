@@ -34,3 +34,18 @@ def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                           "--batch-size", "64", "--seed", "3", "--out", run, "--quiet")
     assert code == 0, output
     return run
+
+
+@pytest.fixture(scope="session")
+def penguin_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A plain table (read with its column types) and a table with metadata, of Palmer penguins."""
+    palmerpenguins = pytest.importorskip("palmerpenguins")
+    folder = tmp_path_factory.mktemp("penguins")
+    frame = palmerpenguins.load_penguins().dropna()
+    frame.to_csv(folder / "penguins.csv", index=False)
+    runs = {"plain": folder / "plain", "coded": folder / "coded"}
+    for name, extra in (("plain", ()), ("coded", ("--metadata", "auto"))):
+        code, output = invoke("train", "--data", str(folder / "penguins.csv"), *extra, "--latent-dim", "3",
+                              "--hidden", "32", "--epochs", "3", "--seed", "0", "--out", str(runs[name]), "--quiet")
+        assert code == 0, output
+    return runs

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import torch
 
 from vaekit.core.registry import DATA_KINDS
-from vaekit.data.writers import IMAGE_SUFFIXES, save_batch
+from vaekit.data.writers import IMAGE_SUFFIXES, save_batch, table_frame
 from vaekit.plots.grid import image_grid
 
 # Modules that register further kinds (text, audio); imported on the first lookup, so that importing a Dataset
@@ -79,6 +79,16 @@ class DataKind:
             batch = torch.cat([inputs.to(batch.device), batch])
         return save_batch(path, batch, ncol=ncol, columns=info.get("columns"),
                           column_values=info.get("column_values"))
+
+    def frame(self, batch: torch.Tensor, info: dict[str, Any]) -> Any:
+        """The examples (N, *shape) as rows of a pandas DataFrame in the data's own columns and values, for a kind
+        whose examples are table rows; None for the others (pictures, series, text)."""
+        return None
+
+    def values(self, batch: torch.Tensor) -> Any:
+        """The examples (N, *shape) as a numpy array in the form a user reads them (a series' file form, its
+        padding NaN); here as they are."""
+        return batch.detach().cpu().numpy()
 
     def picture(self, batch: torch.Tensor, ncol: int, inputs: torch.Tensor | None = None) -> Any:
         """The examples (N, *shape) as one RGB array (tiles of `ncol` columns) for a run's pictures; `inputs`,
@@ -155,6 +165,9 @@ class VectorKind(DataKind):
     def likelihood(self, column_types: list[str] | None = None) -> str:
         """A table with binary or categorical columns: each column its own distribution; numbers: Gaussian."""
         return "mixed" if column_types and set(column_types) != {"continuous"} else "gaussian"
+
+    def frame(self, batch: torch.Tensor, info: dict[str, Any]) -> Any:
+        return table_frame(batch.detach().cpu().numpy(), info.get("columns"), info.get("column_values"))
 
 
 def data_kind(name: str) -> DataKind:

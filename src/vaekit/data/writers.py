@@ -94,6 +94,18 @@ def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
     """`values` as a table with the given column names, then the `extra` columns; `ids`, given, as a first
     column "id". `dtypes` (a source table's) turns numeric columns back to their integer or boolean type where
     every value is whole."""
+    frame = table_frame(values, columns, column_values, dtypes)
+    for name, column in (extra or {}).items():
+        frame[name] = column
+    if ids is not None:
+        frame.insert(0, "id", ids)
+    return write_frame(path, frame)
+
+
+def table_frame(values: np.ndarray, columns: list[str] | None, column_values: list | None = None,
+                dtypes: dict[str, Any] | None = None) -> Any:
+    """Rows of numbers (N, D) as a pandas DataFrame: the given column names (x0, x1, ... without them), the codes
+    of binary and categorical columns back to the values they stand for, whole numbers back to `dtypes`."""
     import pandas as pd
 
     columns = columns if columns is not None and len(columns) == values.shape[1] else \
@@ -108,11 +120,7 @@ def save_table(path: Path, values: np.ndarray, columns: list[str] | None,
         if column in frame and whole and pd.api.types.is_float_dtype(frame[column]) and \
                 bool((frame[column] == frame[column].round()).all()):
             frame[column] = frame[column].astype(dtype)
-    for name, column in (extra or {}).items():
-        frame[name] = column
-    if ids is not None:
-        frame.insert(0, "id", ids)
-    return write_frame(path, frame)
+    return frame
 
 
 def write_frame(path: Path, frame: Any) -> Path:

@@ -19,9 +19,10 @@ from vaekit.core.registry import LIKELIHOODS
 from vaekit.serve import handlers
 from vaekit.serve.batcher import MicroBatcher
 from vaekit.serve.bodies import ServeError, array_field, flag_field, number_field, read_body
+from vaekit.serve.explorer_routes import PAGE_PATHS, add_explorer
 
 ENDPOINTS = ("encode", "decode", "sample", "reconstruct", "score", "impute")
-OPEN_PATHS = ("/health", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect")
+OPEN_PATHS = ("/health", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect", *PAGE_PATHS)
 
 
 def as_json(found: Any) -> Any:
@@ -42,6 +43,7 @@ class Served:
         self.window_s, self.max_rows = window_s, max_rows
         self.lock = threading.Lock()
         self.batchers: dict[tuple[Any, ...], MicroBatcher] = {}
+        self.exploration: Any = None  # the explorer's view of its test split, made on first use
 
     def locked(self, work: Any, *args: Any) -> Any:
         with self.lock:
@@ -184,6 +186,7 @@ def build_app(runs: dict[str, Any], token: str | None, max_bytes: int, window_s:
 
     for endpoint in ENDPOINTS:
         route(endpoint, len(served) == 1)
+    add_explorer(app, find, max_bytes)
     return app
 
 

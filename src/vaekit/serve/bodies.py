@@ -21,10 +21,8 @@ class ServeError(Exception):
         self.message = message
 
 
-async def read_body(request: Any, max_bytes: int, array_field: str = "x") -> dict[str, Any]:
-    """The request's fields: a JSON object as sent, or a .npy body as {array_field: array} with the query
-    parameters beside it (kind=iw&k=100). 413 past max_bytes (told by Content-Length or by the bytes read),
-    422 for a body that is neither."""
+async def read_bytes(request: Any, max_bytes: int) -> bytes:
+    """The request's body; 413 past max_bytes (told by Content-Length or by the bytes read)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise ServeError(413, f"the request body has {int(declared)} bytes, over this service's limit of "
@@ -35,10 +33,17 @@ async def read_body(request: Any, max_bytes: int, array_field: str = "x") -> dic
         if len(body) > max_bytes:
             raise ServeError(413, f"the request body is over this service's limit of {max_bytes} bytes "
                              "(--max-bytes): send fewer examples per request")
+    return bytes(body)
+
+
+async def read_body(request: Any, max_bytes: int, array_field: str = "x") -> dict[str, Any]:
+    """The request's fields: a JSON object as sent, or a .npy body as {array_field: array} with the query
+    parameters beside it (kind=iw&k=100). 413 past max_bytes, 422 for a body that is neither."""
+    body = await read_bytes(request, max_bytes)
     fields: dict[str, Any] = dict(request.query_params)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in NPY_TYPES:
-        fields[array_field] = _npy(bytes(body))
+        fields[array_field] = _npy(body)
         return fields
     if not body:
         return fields

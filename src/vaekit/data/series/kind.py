@@ -55,6 +55,9 @@ class SeriesKind(DataKind):
         steps = terms[..., :-1].sum(-1) if terms.dim() == 3 else terms
         return torch.where(x[..., -1].cpu() > 0.5, steps, torch.full((), float("nan"), dtype=steps.dtype))
 
+    def values(self, batch: torch.Tensor) -> Any:
+        return with_nan_padding(batch.detach().cpu().numpy())  # (N, T, C), NaN after each series' end
+
     def default_output(self, stem: str) -> str:
         # a reconstruction beside its input: the long table has room for both (a "source" column)
         return f"{stem}.csv" if stem == "reconstructions" else f"{stem}{self.default_suffix}"

@@ -37,8 +37,10 @@ class TableKind(VectorKind):
 
     def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,
              inputs: torch.Tensor | None = None) -> Path:
-        frame = decode_table(batch.detach().cpu().numpy(), run_metadata(info))
-        return write_frame(Path(path), frame)
+        return write_frame(Path(path), self.frame(batch, info))
+
+    def frame(self, batch: torch.Tensor, info: dict[str, Any]) -> Any:
+        return decode_table(batch.detach().cpu().numpy(), run_metadata(info))
 
     def run_info(self, data: Any) -> dict[str, Any]:
         return {"metadata": METADATA_FILE}

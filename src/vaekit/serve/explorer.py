@@ -1,0 +1,266 @@
+"""The explorer's model work: what the page at / shows of a run, as JSON values (routes in explorer_routes.py).
+
+    state = Exploration(run)             # the run's test split encoded once: codes, 2-D projection, KL order
+    state.view()                         # the scatter, the sliders' dimensions and ranges, an example row
+    decoded(run, z)                      # codes -> what they decode to, in the form the page draws
+    state.example(i)                     # one point's input and reconstruction
+    uploaded(run, data, "cat.png")       # a user's file: its reconstruction, every score and a per-entry map
+    state.columns()                      # a table's columns, real against synthetic, as shares per bin or level
+
+The scatter is the posterior means of up to MAX_POINTS test examples; with more than two latent dimensions it is
+their projection on the first two principal axes, and a point of the plane decodes as center + u a1 + v a2 (the
+other directions at the data's mean). Sliders are ordered by each dimension's mean KL on those examples (the
+variance of the means for a prior without a KL per dimension, as tasks/traversals.py orders them) and span the
+prior's mean +- 3 standard deviations.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vaekit.core.errors import VaekitError
+from vaekit.core.registry import SCORES
+from vaekit.data.image.reading import IMAGE_SUFFIXES
+from vaekit.data.kinds import data_kind
+from vaekit.model.input_checks import as_latent
+from vaekit.serve import handlers
+from vaekit.tasks.outputs import embed, select_data
+from vaekit.tasks.traversals import SPREAD, dimension_order, prior_moments
+
+MAX_POINTS = 1000  # examples in the scatter
+MAX_DECODED = 64  # codes one explorer request decodes
+MAX_UPLOADED = 16  # examples of an uploaded file shown and scored
+SLIDERS = 16  # latent dimensions given a slider, most informative first
+SYNTHETIC_ROWS = 1000  # rows drawn for a table's real-against-synthetic charts
+BINS, LEVELS = 20, 12  # a number column's bins; a category column's levels shown (the rest as "other")
+UPLOAD_SUFFIXES = (*IMAGE_SUFFIXES, ".npy", ".npz", ".csv", ".parquet", ".wav", ".txt")
+
+
+def check_explorable(model: Any) -> None:
+    """The explorer decodes codes alone: a model that needs a class to decode is refused in one line."""
+    if model.num_classes is not None:
+        raise VaekitError("the explorer shows models that decode a code alone; this run also needs a class (a "
+                          "conditional or semi-supervised VAE): use its /decode endpoint with \"y\"")
+
+
+def shown(run: Any, batch: torch.Tensor) -> dict[str, Any]:
+    """Examples (N, *shape) in the form the page draws: table rows in the data's own columns and values, pictures
+    (C, H, W), series (T, C) with null after their end, or nothing drawable (text)."""
+    info = {**(run.data_info or {}), "run_dir": run.path}
+    kind = data_kind(info.get("kind", run.model.data_kind))
+    frame = kind.frame(batch, info)
+    if frame is not None:
+        rows = [[_json_value(value) for value in row] for row in frame.itertuples(index=False)]
+        return {"form": "rows", "columns": [str(name) for name in frame.columns], "rows": rows}
+    values = np.asarray(kind.values(batch), dtype=np.float64)
+    if kind.example_ndim == 3:
+        return {"form": "image", "values": _finite(values), "unit": kind.unit_pictures}
+    if kind.example_ndim == 2:
+        return {"form": "series", "values": _finite(values)}
+    return {"form": "none"}
+
+
+def decoded(run: Any, z: np.ndarray) -> dict[str, Any]:
+    """What codes z (N, latent_dim) decode to: the likelihood's mean, in the form `shown` gives."""
+    model = run.model
+    check_explorable(model)
+    codes = as_latent(z, model)
+    if len(codes) > MAX_DECODED:
+        raise VaekitError(f"decode at most {MAX_DECODED} codes per request, got {len(codes)}")
+    with torch.no_grad():
+        return shown(run, model.decode(codes.to(model.device)).mean.cpu())
+
+
+def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
+    """A user's file read as the run reads its data (an image, a table row, a series, an array): up to
+    MAX_UPLOADED of its examples, their reconstructions, every score kind the run gives and the first kind's
+    per-entry map."""
+    model = run.model
+    check_explorable(model)
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise VaekitError(f"upload a file ending in {', '.join(UPLOAD_SUFFIXES)}; got {name!r}")
+    with tempfile.TemporaryDirectory(prefix="vaekit-upload-") as folder:
+        try:
+            chosen = select_data(run, str(_written_twice(Path(folder), suffix, data)))
+        except VaekitError as failure:  # the user's file name, not the temporary folder's
+            raise type(failure)(str(failure).replace(str(Path(folder, "upload")), "upload").replace(
+                f"upload/upload{suffix}", name).replace(f"upload{suffix}", name)) from None
+    count = len(chosen.x) // 2
+    x = chosen.x[:min(count, MAX_UPLOADED)]
+    names = handlers.default_kinds(model, None)
+    maps = [name for name in names if SCORES.get(name).maps][:1]
+    found = handlers.score(model, x.numpy(), names, maps, 100, 0)
+    with torch.no_grad():
+        reconstruction = model.reconstruct(x.to(model.device)).cpu()
+    return {"count": count, "input": shown(run, x), "reconstruction": shown(run, reconstruction),
+            "scores": {kind: _finite(value) for kind, value in found["scores"].items()},
+            "map": {"kind": maps[0], "values": _finite(found["maps"][maps[0]])} if maps else None}
+
+
+class Exploration:
+    """A run's test split as the page shows it, computed once (the first request waits for it)."""
+
+    def __init__(self, run: Any, seed: int = 0) -> None:
+        model = run.model
+        check_explorable(model)
+        chosen = select_data(run)
+        keep = np.sort(np.random.default_rng(seed).permutation(len(chosen.x))[:MAX_POINTS])
+        self.run, self.x = run, chosen.x[keep]
+        self.labels = None if chosen.y is None else chosen.y[keep].numpy()
+        self.source, self.split = chosen.source, chosen.split
+        self.codes = embed(model, self.x).double().numpy()
+        self.center, self.axes = _projection(self.codes)
+        self.order = dimension_order(model, self.x)
+        with torch.no_grad():
+            mean, sd = prior_moments(model.prior, model.device)
+        self.prior_mean, self.prior_sd = mean.double().cpu().numpy(), sd.double().cpu().numpy()
+
+    def view(self) -> dict[str, Any]:
+        """The scatter (each point's plane position, label and code), the projection, the sliders' dimensions and
+        the first example's table row as CSV (what a table's upload box starts from)."""
+        info = self.run.data_info or {}
+        kl = self.order.kl
+        dims = [{"index": j, "kl": None if kl is None else float(kl[j]),
+                 "low": float(self.prior_mean[j] - SPREAD * self.prior_sd[j]),
+                 "high": float(self.prior_mean[j] + SPREAD * self.prior_sd[j])} for j in self.order.top(SLIDERS)]
+        first = shown(self.run, self.x[:1])
+        return {"source": str(self.source), "split": self.split, "count": len(self.x),
+                "xy": _finite((self.codes - self.center) @ self.axes.T), "codes": _finite(self.codes),
+                "labels": None if self.labels is None else self.labels.tolist(),
+                "class_names": info.get("class_names"), "center": self.center.tolist(), "axes": self.axes.tolist(),
+                "order_by": "KL" if kl is not None else "variance of the means", "dims": dims,
+                "form": first["form"], "example_csv": _csv(first) if first["form"] == "rows" else None}
+
+    def example(self, index: int) -> dict[str, Any]:
+        """Point `index` of the scatter: its input and its reconstruction."""
+        if not 0 <= index < len(self.x):
+            raise VaekitError(f"example must be 0..{len(self.x) - 1}, got {index}")
+        model = self.run.model
+        with torch.no_grad():
+            again = model.reconstruct(self.x[index:index + 1].to(model.device)).cpu()
+        return {"index": index, "input": shown(self.run, self.x[index:index + 1]),
+                "reconstruction": shown(self.run, again), "code": self.codes[index].tolist()}
+
+    def columns(self, seed: int = 0) -> dict[str, Any]:
+        """Each column of the test rows beside the same column of SYNTHETIC_ROWS rows drawn from the model
+        (x ~ p(x|z), z ~ p(z)): shares of each table's rows per bin (numbers) or level (categories)."""
+        info = {**(self.run.data_info or {}), "run_dir": self.run.path}
+        kind = data_kind(info.get("kind", self.run.model.data_kind))
+        model = self.run.model
+        generator = torch.Generator(device=model.device).manual_seed(seed)
+        real = kind.frame(self.x, info)
+        if real is None:
+            raise VaekitError("real-against-synthetic column charts are for tables; this run's data are not one")
+        synthetic = kind.frame(model.sample(SYNTHETIC_ROWS, generator=generator, mean=False).cpu(), info)
+        return {"rows": [len(real), len(synthetic)],
+                "columns": [_column(name, real[name], synthetic[name]) for name in real.columns]}
+
+
+def _written_twice(folder: Path, suffix: str, data: bytes) -> Path:
+    """The uploaded file written so that it holds its examples twice, and where to read it: vaekit reads data
+    given whole through a train/test split, which needs two examples (data/common/split.py), and a user's upload
+    is often one picture or one row. The first half of what is read is the file itself, in its order."""
+    import io
+
+    import pandas as pd
+
+    where = folder / "upload"
+    where.mkdir()
+    if suffix in IMAGE_SUFFIXES or suffix == ".wav":  # a folder of two copies, read in name order
+        for stem in ("upload", "upload~copy"):
+            (where / f"{stem}{suffix}").write_bytes(data)
+        return where
+    target = where / f"upload{suffix}"
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""], dtype=str)
+            pd.concat([frame, frame]).to_csv(target, index=False)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(io.BytesIO(data))
+            pd.concat([frame, frame]).to_parquet(target, index=False)
+        elif suffix == ".npy":
+            values = np.load(io.BytesIO(data), allow_pickle=False)
+            np.save(target, np.concatenate([values, values]) if values.ndim else values)
+        else:
+            target.write_bytes(data)
+    except (ValueError, OSError, EOFError, ImportError, pd.errors.ParserError) as failure:
+        raise VaekitError(f"cannot read the uploaded {suffix} file: {' '.join(str(failure).split())[:200]}"
+                          ) from None
+    return target
+
+
+def _projection(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(center (d,), axes (2, d)): the plane of the scatter. Two dimensions are themselves; more, the first two
+    principal axes of the codes; one, its own axis and a flat second."""
+    d = codes.shape[1]
+    center = codes.mean(0) if d > 2 else np.zeros(d)
+    if d <= 2:
+        return center, np.eye(2, d)
+    _, _, vt = np.linalg.svd(codes - center, full_matrices=False)
+    return center, vt[:2]
+
+
+def _column(name: str, real: Any, synthetic: Any) -> dict[str, Any]:
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(real) and not pd.api.types.is_bool_dtype(real):
+        a, b = real.to_numpy(float), synthetic.to_numpy(float)
+        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+        both = np.concatenate([a, b]) if len(a) + len(b) else np.zeros(1)
+        low, high = float(np.quantile(both, 0.005)), float(np.quantile(both, 0.995))
+        edges = np.linspace(low, high if high > low else low + 1, BINS + 1)
+        return {"name": str(name), "type": "numbers", "edges": edges.tolist(),
+                "real": _shares(np.histogram(np.clip(a, edges[0], edges[-1]), edges)[0], len(real)),
+                "synthetic": _shares(np.histogram(np.clip(b, edges[0], edges[-1]), edges)[0], len(synthetic))}
+    real_text, synthetic_text = real.astype(str), synthetic.astype(str)
+    levels = list(real_text.value_counts().index[:LEVELS])
+    other = [not set(values.unique()) <= set(levels) for values in (real_text, synthetic_text)]
+    names = levels + (["other"] if any(other) else [])
+
+    def counts(values: Any) -> list[float]:
+        known = [int((values == level).sum()) for level in levels]
+        return _shares(known + ([len(values) - sum(known)] if any(other) else []), len(values))
+
+    return {"name": str(name), "type": "levels", "levels": names, "real": counts(real_text),
+            "synthetic": counts(synthetic_text)}
+
+
+def _shares(counts: Any, total: int) -> list[float]:
+    return [float(count) / max(total, 1) for count in counts]
+
+
+def _csv(first: dict[str, Any]) -> str:
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(first["columns"])
+    writer.writerow(["" if value is None else value for value in first["rows"][0]])
+    return text.getvalue()
+
+
+def _json_value(value: Any) -> Any:
+    """A table cell as JSON: numbers (null for NaN), text, true/false."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):  # float32 values shown as they were written
+        return float(f"{value:.7g}") if math.isfinite(value) else None
+    import pandas as pd
+
+    return None if pd.isna(value) else str(value)
+
+
+def _finite(values: Any) -> Any:
+    """An array as nested lists, NaN and infinity as null."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(values), values, None).tolist()
