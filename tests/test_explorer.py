@@ -51,7 +51,7 @@ def test_the_scatter_is_the_models_codes_of_the_test_split(client: TestClient, d
     with torch.no_grad():
         codes = model.encode(test_x).mean
     assert view["count"] == len(test_x) == len(view["xy"]) and view["split"] == "test"
-    close(view["codes"], codes)
+    close(view["z"], codes)
     close(view["xy"], codes)  # two latent dimensions: the plane is the code itself
     assert view["axes"] == [[1.0, 0.0], [0.0, 1.0]] and view["labels"][:5] == \
         vaekit.load_dataset("digits").test_y[:5].tolist()
@@ -63,7 +63,7 @@ def test_the_scatter_is_the_models_codes_of_the_test_split(client: TestClient, d
 
 def test_more_dimensions_are_projected_on_principal_axes(client: TestClient, penguin_runs: dict[str, Path]) -> None:
     view = client.get("/runs/plain/explorer").json()
-    codes, axes = np.asarray(view["codes"]), np.asarray(view["axes"])
+    codes, axes = np.asarray(view["z"]), np.asarray(view["axes"])
     close(axes @ axes.T, np.eye(2))  # orthonormal
     close(view["center"], codes.mean(0))
     close(view["xy"], (codes - codes.mean(0)) @ axes.T)
@@ -127,7 +127,7 @@ def test_columns_compare_real_and_synthetic_rows(client: TestClient) -> None:
     assert by_name["species"]["type"] == "levels" and by_name["bill_length_mm"]["type"] == "numbers"
     for column in found["columns"]:
         assert np.isclose(sum(column["real"]), 1) and np.isclose(sum(column["synthetic"]), 1)
-    assert found["rows"][0] == len(client.get("/runs/plain/explorer").json()["codes"])  # the test rows
+    assert found["rows"][0] == len(client.get("/runs/plain/explorer").json()["z"])  # the test rows
     species = by_name["species"]
     assert species["real"][0] == max(species["real"])  # levels in the test rows' order of frequency
 

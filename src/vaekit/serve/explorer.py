@@ -132,7 +132,7 @@ class Exploration:
                  "high": float(self.prior_mean[j] + SPREAD * self.prior_sd[j])} for j in self.order.top(SLIDERS)]
         first = shown(self.run, self.x[:1])
         return {"source": str(self.source), "split": self.split, "count": len(self.x),
-                "xy": _finite((self.codes - self.center) @ self.axes.T), "codes": _finite(self.codes),
+                "xy": _finite((self.codes - self.center) @ self.axes.T), "z": _finite(self.codes),
                 "labels": None if self.labels is None else self.labels.tolist(),
                 "class_names": info.get("class_names"), "center": self.center.tolist(), "axes": self.axes.tolist(),
                 "order_by": "KL" if kl is not None else "variance of the means", "dims": dims,

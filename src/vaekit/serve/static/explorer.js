@@ -306,7 +306,7 @@ function decodePointer(at) {
 
 async function pick(index) {
   state.picked = index;
-  state.code = state.view.codes[index].slice();
+  state.code = state.view.z[index].slice();
   const found = await api(runPath("/examples/" + index));
   render("picked", together(found.input, found.reconstruction), ["input", "reconstruction"]);
   document.getElementById("set-a").disabled = document.getElementById("set-b").disabled = false;
@@ -352,7 +352,7 @@ function setEnd(which) {
   document.getElementById("ends").textContent = "A: " + name(state.a) + " \u00b7 B: " + name(state.b);
   drawScatter();
   if (state.a === null || state.b === null) return;
-  const from = state.view.codes[state.a], to = state.view.codes[state.b];
+  const from = state.view.z[state.a], to = state.view.z[state.b];
   const codes = [...Array(STEPS).keys()].map((s) => from.map((f, j) => f + ((to[j] - f) * s) / (STEPS - 1)));
   latest("path", async () => render("path", await decode(codes), codes.map((_, s) => "t=" + format(s / (STEPS - 1)))));
 }
