@@ -85,13 +85,13 @@ function imageCanvas(channels, unit) {
 }
 
 function heatCanvas(values) {
-  // values: H x W, low blue to high red over the map's own range (null: not scored)
+  // values: H x W over the map's own range, black (least) through red to yellow (most); grey: not scored
   const flat = values.flat().filter((v) => v !== null);
   const low = Math.min(...flat), high = Math.max(...flat) > low ? Math.max(...flat) : low + 1;
   const rgb = values.map((row) => row.map((v) => {
-    if (v === null) return [0.8, 0.8, 0.8];
+    if (v === null) return [0.6, 0.6, 0.6];
     const t = (v - low) / (high - low);
-    return [t, 0.25 + 0.5 * (1 - Math.abs(2 * t - 1)), 1 - t];
+    return [Math.min(1, 2 * t), Math.max(0, 2 * t - 1), 0];
   }));
   return imageCanvas([0, 1, 2].map((k) => rgb.map((row) => row.map((p) => p[k]))), true);
 }
