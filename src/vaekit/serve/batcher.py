@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,13 @@ def split_rows(found: Any, sizes: list[int]) -> list[Any]:
 
 class MicroBatcher:
     """Collects submitted arrays for `window_s` (or until `max_rows` rows), then runs `call` on them joined, in a
-    worker thread. `calls` and `largest` count the model calls and the most requests one call took."""
+    worker thread (of `executor`, given). `calls` and `largest` count the model calls and the most requests one
+    call took."""
 
-    def __init__(self, call: Callable[[np.ndarray], Any], window_s: float = 0.005, max_rows: int = 1024) -> None:
+    def __init__(self, call: Callable[[np.ndarray], Any], window_s: float = 0.005, max_rows: int = 1024,
+                 executor: Executor | None = None) -> None:
         self.call = call
+        self.executor = executor  # where the call runs (None: asyncio's default threads)
         self.window_s = window_s
         self.max_rows = max_rows
         self.calls = 0
@@ -69,7 +73,8 @@ class MicroBatcher:
         self.largest = max(self.largest, len(items))
         try:
             joined = np.concatenate([x for x, _ in items])
-            parts = split_rows(await asyncio.to_thread(self.call, joined), [len(x) for x, _ in items])
+            found = await asyncio.get_running_loop().run_in_executor(self.executor, self.call, joined)
+            parts = split_rows(found, [len(x) for x, _ in items])
         except Exception as error:  # the call's error goes to every request that waited on it
             for _, future in items:
                 if not future.done():
