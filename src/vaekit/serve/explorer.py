@@ -31,6 +31,7 @@ from vaekit.data.kinds import data_kind
 from vaekit.model.input_checks import as_latent
 from vaekit.serve import handlers
 from vaekit.tasks.outputs import embed, select_data
+from vaekit.tasks.scoring import default_kinds
 from vaekit.tasks.traversals import SPREAD, dimension_order, prior_moments
 
 MAX_POINTS = 1000  # examples in the scatter
@@ -94,7 +95,7 @@ def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
                 f"upload/upload{suffix}", name).replace(f"upload{suffix}", name)) from None
     count = len(chosen.x) // 2
     x = chosen.x[:min(count, MAX_UPLOADED)]
-    names = handlers.default_kinds(model, None)
+    names = default_kinds(model, None)
     maps = [name for name in names if SCORES.get(name).maps][:1]
     found = handlers.score(model, x.numpy(), names, maps, 100, 0)
     with torch.no_grad():
