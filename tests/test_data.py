@@ -114,8 +114,10 @@ def test_dataset_rejects_nan_mismatched_labels_and_empty_splits() -> None:
         Dataset("t", x, x, torch.zeros(3).long(), torch.zeros(4).long(), "vector", "here")
     with pytest.raises(DataError, match="labels for one split only"):
         Dataset("t", x, x, torch.zeros(4, dtype=torch.int64), None, "vector", "here")
-    with pytest.raises(DataError, match="test split of here is empty"):
-        Dataset("t", x, x[:0], None, None, "vector", "here")
+    with pytest.raises(DataError, match="train split of here is empty"):
+        Dataset("t", x[:0], x, None, None, "vector", "here")
+    whole = Dataset("t", x, x[:0], None, None, "vector", "here")  # read whole: no test split
+    assert torch.equal(whole.examples("all")[0], x)
 
 
 def test_split_indices_are_disjoint_complete_and_seeded() -> None:
@@ -130,6 +132,35 @@ def test_split_indices_are_disjoint_complete_and_seeded() -> None:
         split_indices(1, 0.5, seed=0)
     with pytest.raises(DataError, match="no examples"):
         split_indices(0, 0.5, seed=0)
+    train, test = split_indices(1, 0.0, seed=0)  # test_fraction 0: read whole, one example will do
+    assert train.tolist() == [0] and test.tolist() == []
+
+
+def test_data_given_whole_may_hold_one_example(digits_run: Path, tmp_path: Path) -> None:
+    """A run's commands read a file given in place of its own data whole, so one image, one row or one array
+    example is scored, embedded and reconstructed; training on data read whole is refused in one line."""
+    from tests.conftest import invoke
+
+    import vaekit
+    from vaekit.tasks.outputs import select_data
+
+    (tmp_path / "one").mkdir()
+    pixels = (np.random.default_rng(0).random((8, 8)) * 255).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "one" / "a.png")
+    np.save(tmp_path / "one.npy", (pixels / 255.0).astype(np.float32)[None, None])
+    for source in (tmp_path / "one", tmp_path / "one.npy"):
+        chosen = select_data(digits_run, str(source))
+        assert chosen.split == "all" and chosen.x.shape == (1, 1, 8, 8)
+        np.testing.assert_allclose(chosen.x[0, 0].numpy(), pixels / 255.0, atol=1e-6)
+    code, output = invoke("score", digits_run, "--data", tmp_path / "one", "--kind", "iw", "--out",
+                          tmp_path / "scores.csv")
+    assert code == 0, output
+    assert (tmp_path / "scores.csv").read_text().splitlines()[1].startswith("a.png,")
+    whole = load_dataset(str(tmp_path / "one.npy"), test_fraction=0.0)
+    assert len(whole.train_x) == 1 and len(whole.test_x) == 0
+    with pytest.raises(DataError, match="no test split .*read whole"):
+        vaekit.train({"data": {"source": "digits"}, "train": {"epochs": 1}}, tmp_path / "run", data=whole,
+                     progress=False, pictures=False)
 
 
 # ---------- digits ----------

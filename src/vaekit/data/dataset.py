@@ -85,7 +85,8 @@ class Dataset:
 
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
-        # an empty split, whoever builds it.
+        # an empty training split, whoever builds it. The test split is empty only for data read whole
+        # (test_fraction 0: a file given in place of a run's own); training refuses such data.
         where = self.source
         if self.kind not in kind_names():  # each kind is a registered part (data/kinds.py)
             raise DataError(f"dataset kind must be one of {', '.join(kind_names())}, got {self.kind!r}")
@@ -93,7 +94,7 @@ class Dataset:
             if x.dtype != torch.float32 or x.ndim < 2:
                 raise DataError(f"{split} data in {where} must be a float32 tensor (N, ...), got {x.dtype} "
                                 f"{tuple(x.shape)}")
-            if len(x) == 0:
+            if len(x) == 0 and split == "train":
                 raise DataError(f"the {split} split of {where} is empty; it needs at least one example")
             if not all_finite(x) and (not self.missing or bool(torch.isinf(x).any())):
                 raise DataError(f"data in {where} contains {'infinite' if self.missing else 'NaN or infinite'} "
@@ -273,9 +274,11 @@ class Dataset:
 
 
 def all_finite(x: torch.Tensor) -> bool:
-    """Whether every value of a non-empty float tensor is finite, from its minimum and maximum: one pass that
-    allocates nothing (a NaN anywhere makes both NaN, an infinity makes one infinite), where isfinite(x).all()
-    writes a mask as large as the data (47 million values for MNIST)."""
+    """Whether every value of a float tensor is finite (an empty one: True), from its minimum and maximum: one
+    pass that allocates nothing (a NaN anywhere makes both NaN, an infinity makes one infinite), where
+    isfinite(x).all() writes a mask as large as the data (47 million values for MNIST)."""
+    if x.numel() == 0:
+        return True
     low, high = torch.aminmax(x)
     return bool(torch.isfinite(low) & torch.isfinite(high))
 

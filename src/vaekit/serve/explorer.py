@@ -88,19 +88,22 @@ def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
     if suffix not in UPLOAD_SUFFIXES:
         raise VaekitError(f"upload a file ending in {', '.join(UPLOAD_SUFFIXES)}; got {name!r}")
     with tempfile.TemporaryDirectory(prefix="vaekit-upload-") as folder:
+        # an image is read as a folder of one, with the run's own --resize/--crop; other files as they are
+        where = Path(folder, "upload")
+        where.mkdir()
+        (where / f"upload{suffix}").write_bytes(data)
         try:
-            chosen = select_data(run, str(_written_twice(Path(folder), suffix, data)))
+            chosen = select_data(run, str(where if suffix in IMAGE_SUFFIXES else where / f"upload{suffix}"))
         except VaekitError as failure:  # the user's file name, not the temporary folder's
-            raise type(failure)(str(failure).replace(str(Path(folder, "upload")), "upload").replace(
-                f"upload/upload{suffix}", name).replace(f"upload{suffix}", name)) from None
-    count = len(chosen.x) // 2
-    x = chosen.x[:min(count, MAX_UPLOADED)]
+            raise type(failure)(str(failure).replace(str(where / f"upload{suffix}"), name).replace(
+                str(where), name)) from None
+    x = chosen.x[:MAX_UPLOADED]
     names = default_kinds(model, None)
     maps = [name for name in names if SCORES.get(name).maps][:1]
     found = handlers.score(model, x.numpy(), names, maps, 100, 0)
     with torch.no_grad():
         reconstruction = model.reconstruct(x.to(model.device)).cpu()
-    return {"count": count, "input": shown(run, x), "reconstruction": shown(run, reconstruction),
+    return {"count": len(chosen.x), "input": shown(run, x), "reconstruction": shown(run, reconstruction),
             "scores": {kind: _finite(value) for kind, value in found["scores"].items()},
             "map": {"kind": maps[0], "values": _finite(found["maps"][maps[0]])} if maps else None}
 
@@ -162,39 +165,6 @@ class Exploration:
         synthetic = kind.frame(model.sample(SYNTHETIC_ROWS, generator=generator, mean=False).cpu(), info)
         return {"rows": [len(real), len(synthetic)],
                 "columns": [_column(name, real[name], synthetic[name]) for name in real.columns]}
-
-
-def _written_twice(folder: Path, suffix: str, data: bytes) -> Path:
-    """The uploaded file written so that it holds its examples twice, and where to read it: vaekit reads data
-    given whole through a train/test split, which needs two examples (data/common/split.py), and a user's upload
-    is often one picture or one row. The first half of what is read is the file itself, in its order."""
-    import io
-
-    import pandas as pd
-
-    where = folder / "upload"
-    where.mkdir()
-    if suffix in IMAGE_SUFFIXES or suffix == ".wav":  # a folder of two copies, read in name order
-        for stem in ("upload", "upload~copy"):
-            (where / f"{stem}{suffix}").write_bytes(data)
-        return where
-    target = where / f"upload{suffix}"
-    try:
-        if suffix == ".csv":
-            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""], dtype=str)
-            pd.concat([frame, frame]).to_csv(target, index=False)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(io.BytesIO(data))
-            pd.concat([frame, frame]).to_parquet(target, index=False)
-        elif suffix == ".npy":
-            values = np.load(io.BytesIO(data), allow_pickle=False)
-            np.save(target, np.concatenate([values, values]) if values.ndim else values)
-        else:
-            target.write_bytes(data)
-    except (ValueError, OSError, EOFError, ImportError, pd.errors.ParserError) as failure:
-        raise VaekitError(f"cannot read the uploaded {suffix} file: {' '.join(str(failure).split())[:200]}"
-                          ) from None
-    return target
 
 
 def _projection(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

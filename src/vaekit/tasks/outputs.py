@@ -106,7 +106,9 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
         metadata = str(Path(run_info["run_dir"]) / run_info["metadata"])  # the run's own, checked against the data
         types = None  # the metadata types the columns
     index_ids = not set(ID_FIRST) & set((run_info or {}).get("columns") or [])
-    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
+    # data given in place of the run's own are read whole (test_fraction 0: no split, so one example will do)
+    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, 0.0 if source else cfg.test_fraction,
+                        seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
                         missing=cfg.missing == "model" if missing is None else missing,
                         text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info), metadata=metadata,

@@ -77,5 +77,6 @@ class LoadOptions:
     spectrogram: SpectrogramSettings | None = None
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.test_fraction < 1.0:
-            raise ConfigError(f"test_fraction must be between 0 and 1 (exclusive), got {self.test_fraction}")
+        # 0: read whole, every example in train (data given in place of a run's own: data/common/split.py)
+        if not 0.0 <= self.test_fraction < 1.0:
+            raise ConfigError(f"test_fraction must be at least 0 and below 1, got {self.test_fraction}")

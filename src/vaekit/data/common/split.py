@@ -1,6 +1,7 @@
 """A seeded train/test split for data that comes without one.
 
     train_idx, test_idx = split_indices(1797, test_fraction=0.1, seed=0)   # 1617 and 180 indices
+    train_idx, test_idx = split_indices(1, test_fraction=0, seed=0)        # read whole: [0] and []
     *parts, rows = split_with_rows(x, y, 0.1, seed=0)                     # rows: those indices, for a Dataset
 """
 
@@ -12,12 +13,15 @@ from vaekit.core.errors import DataError
 
 
 def split_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Disjoint sorted train and test indices covering range(n); each split gets at least one example."""
+    """Disjoint sorted train and test indices covering range(n); each split gets at least one example.
+    test_fraction 0 reads the data whole: every example in train and no test split (a file a command is given in
+    place of the run's own data, which may hold one example)."""
     if n < 1:
         raise DataError("the data hold no examples")
+    if test_fraction == 0:
+        return np.arange(n), np.zeros(0, dtype=np.int64)
     if n < 2:
-        raise DataError("a single example cannot be split into train and test: give at least 2 (commands that use "
-                        "--data whole need 2 as well, for now)")
+        raise DataError("a single example cannot be split into train and test: give at least 2")
     n_test = min(n - 1, max(1, round(n * test_fraction)))
     # numpy's PCG64 generator gives the same permutation on every platform and numpy version, so a seed
     # names one split for good.

@@ -110,7 +110,7 @@ def load_series(options: LoadOptions) -> Dataset:
         return data
     if x is None:  # a table's recordings, padded to the longest
         x = padded_series(_padded(recordings), str(path))
-    if len(x) < 2:
+    if len(x) < 2 and options.test_fraction > 0:  # read whole (test_fraction 0), one series will do
         raise DataError(f"{path} holds {len(x)} series; a train and a test split need at least 2 (or cut a long "
                         "one into windows with --window)")
     train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)

@@ -53,7 +53,7 @@ def coded_dataset(frame: pd.DataFrame, options: LoadOptions, name: str = "table"
     if options.label_column is not None:
         raise DataError("label_column does not apply to a table read with metadata (a synthetic copy models every "
                         "column); leave it unset, or leave data.metadata unset")
-    if len(frame) < 2:
+    if len(frame) < (2 if options.test_fraction > 0 else 1):  # read whole (test_fraction 0), one row will do
         raise DataError(f"{where} has {len(frame)} rows; a model of it needs at least 2")
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
