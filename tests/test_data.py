@@ -156,7 +156,9 @@ def test_data_given_whole_may_hold_one_example(digits_run: Path, tmp_path: Path)
                           tmp_path / "scores.csv")
     assert code == 0, output
     assert (tmp_path / "scores.csv").read_text().splitlines()[1].startswith("a.png,")
-    whole = load_dataset(str(tmp_path / "one.npy"), test_fraction=0.0)
+    own = select_data(digits_run, "digits")  # a named data set given in place keeps its split: its test split
+    assert own.split == "test" and len(own.x) == len(load_dataset("digits").test_x) > 0
+    whole = load_dataset(str(tmp_path / "one.npy"), whole=True)
     assert len(whole.train_x) == 1 and len(whole.test_x) == 0
     with pytest.raises(DataError, match="no test split .*read whole"):
         vaekit.train({"data": {"source": "digits"}, "train": {"epochs": 1}}, tmp_path / "run", data=whole,

@@ -86,7 +86,7 @@ class Dataset:
     def __post_init__(self) -> None:
         # Checked here, not in each loader, so that no Dataset can exist with NaNs, mismatched labels or
         # an empty training split, whoever builds it. The test split is empty only for data read whole
-        # (test_fraction 0: a file given in place of a run's own); training refuses such data.
+        # (LoadOptions.whole: a file given in place of a run's own); training refuses such data.
         where = self.source
         if self.kind not in kind_names():  # each kind is a registered part (data/kinds.py)
             raise DataError(f"dataset kind must be one of {', '.join(kind_names())}, got {self.kind!r}")
@@ -212,7 +212,7 @@ class Dataset:
             return None
         if self.class_names is not None:
             return len(self.class_names)
-        return int(max(self.train_y.max(), self.test_y.max())) + 1
+        return int(torch.cat([self.train_y, self.test_y]).max()) + 1  # the test split may be empty (read whole)
 
     def examples(self, split: str = "all") -> tuple[torch.Tensor, torch.Tensor | None, np.ndarray]:
         """(x, y, ids) of the "train" or "test" split, or "all" of them in the source's order. ids are the

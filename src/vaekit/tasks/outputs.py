@@ -106,15 +106,13 @@ def load_config_data(config: Config, source: str | None = None, run_info: dict[s
         metadata = str(Path(run_info["run_dir"]) / run_info["metadata"])  # the run's own, checked against the data
         types = None  # the metadata types the columns
     index_ids = not set(ID_FIRST) & set((run_info or {}).get("columns") or [])
-    # data given in place of the run's own are read whole (test_fraction 0: no split, so one example will do)
-    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, 0.0 if source else cfg.test_fraction,
-                        seed=cfg.split_seed,
+    data = load_dataset(source or cfg.source, cfg.data_dir, cfg.download, cfg.test_fraction, seed=cfg.split_seed,
                         label_column=cfg.label_column, column_types=types, numeric_only=legacy, index_ids=index_ids,
                         missing=cfg.missing == "model" if missing is None else missing,
                         text=text_options(cfg, run_info), spectrogram=settings_of(cfg, run_info), metadata=metadata,
                         resize=image_size("resize", cfg.resize), crop=image_size("crop", cfg.crop), window=cfg.window,
                         stride=cfg.stride or (max(1, cfg.window // 2) if cfg.window else 0),
-                        whole_windows=source is not None)  # other data: their windows, not a split to train on
+                        whole=source is not None)  # other data: read whole (one example will do), not split to train on
     if run_info is not None and run_info.get("column_values") and data.column_values is not None:
         data = align_columns(data, run_info["columns"], run_info["column_values"])
     if cfg.labels_per_class and source is None:  # the run's own data as it trained on it; other data whole

@@ -20,8 +20,8 @@ def check_data_fits(data: Dataset, likelihood: str, binarize: str, dequantize: b
     its data support (Bernoulli-type likelihoods read values as probabilities in [0, 1]; binarization too), the
     grid of levels of a discrete likelihood, and whether dequantization applies to it (a density only)."""
     if len(data.test_x) == 0:
-        raise DataError(f"{data.name} has no test split (it was read whole, test_fraction 0); training validates on "
-                        "one: load it with a test_fraction above 0")
+        raise DataError(f"{data.name} has no test split (it was read whole); training validates on one: load it "
+                        "without whole=True")
     part = LIKELIHOODS.get(likelihood)
     if dequantize and not part.density:
         densities = ", ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).density)

@@ -76,7 +76,7 @@ def load_audio_folder(folder: Path, options: LoadOptions, name: str | None = Non
             # FSDD's own split needs recordings numbered 0-4 and others; without both, split by seed instead
             test = None
     if test is None:
-        *_, rows = split_with_rows(x, labels, options.test_fraction, options.seed)
+        *_, rows = split_with_rows(x, labels, options.split_fraction, options.seed)
     train, held = rows
     data = Dataset.from_arrays(
         name or str(folder), x[train], x[held], None if labels is None else labels[train],

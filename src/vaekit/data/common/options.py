@@ -66,9 +66,10 @@ class LoadOptions:
     # series: long recordings cut into windows of `window` steps, `stride` apart (0: one example per series)
     window: int = 0
     stride: int = 0
-    # series windows cut over whole recordings, the last of each alone in the test split (other data a run scores,
-    # where only the windows matter), not split by time for training (data/series/windows.py)
-    whole_windows: bool = False
+    # data given in place of a run's own, read whole: a file without a split of its own is not split (every
+    # example in train, `split_fraction` 0, so one example will do), and series windows are cut over whole
+    # recordings, not split by time for training (data/series/windows.py). A named data set keeps its split.
+    whole: bool = False
     # a generated source's settings, written after its name: "n=20000,size=32" of "sprites:n=20000,size=32"
     settings: str = ""
     # text: the column, tokenizer, vocabulary and length settings (data/text_options.py)
@@ -77,6 +78,11 @@ class LoadOptions:
     spectrogram: SpectrogramSettings | None = None
 
     def __post_init__(self) -> None:
-        # 0: read whole, every example in train (data given in place of a run's own: data/common/split.py)
-        if not 0.0 <= self.test_fraction < 1.0:
-            raise ConfigError(f"test_fraction must be at least 0 and below 1, got {self.test_fraction}")
+        if not 0.0 < self.test_fraction < 1.0:
+            raise ConfigError(f"test_fraction must be between 0 and 1 (exclusive), got {self.test_fraction}")
+
+    @property
+    def split_fraction(self) -> float:
+        """The test share a file without a split of its own is cut by: 0 (every example in train, no test split)
+        when it is read whole."""
+        return 0.0 if self.whole else self.test_fraction

@@ -15,7 +15,7 @@ from vaekit.core.errors import DataError
 def split_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Disjoint sorted train and test indices covering range(n); each split gets at least one example.
     test_fraction 0 reads the data whole: every example in train and no test split (a file a command is given in
-    place of the run's own data, which may hold one example)."""
+    place of the run's own data, which may hold one example: LoadOptions.whole)."""
     if n < 1:
         raise DataError("the data hold no examples")
     if test_fraction == 0:

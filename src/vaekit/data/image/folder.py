@@ -44,7 +44,7 @@ def load_image_folder(folder: Path, options: LoadOptions, name: str | None = Non
     images = np.empty((len(files), layout.channels, height, width), dtype=np.float32)
     for index, file in enumerate(files):
         images[index] = read_image(file, layout, options.resize, options.crop)
-    train_x, test_x, train_y, test_y, rows = split_with_rows(images, labels, options.test_fraction, options.seed)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(images, labels, options.split_fraction, options.seed)
     # ids: each image's path inside the folder ("circle/a.png"), which stays unique across class subfolders
     ids = np.array([file.relative_to(folder).as_posix() for file in files])
     return Dataset.from_arrays(name or str(folder), train_x, test_x, train_y, test_y, kind="image",

@@ -102,7 +102,7 @@ def load_series(options: LoadOptions) -> Dataset:
     name = f"series:path={path}" + "".join(f",{key}={settings[key]}" for key in ("id", "time") if settings[key])
     if options.window:
         cut = cut_windows(recordings, options.window, options.stride or max(1, options.window // 2),
-                          options.test_fraction, ids, times, time_name, whole=options.whole_windows)
+                          options.test_fraction, ids, times, time_name, whole=options.whole)
         window_ids = np.array([f"{cut.windows.recording_ids[r]}@{s}" for r, s in cut.windows.origins])
         data = Dataset.from_arrays(name, cut.train_x, cut.test_x, None, None, kind="series", source=str(path),
                                    rows=cut.rows, ids=window_ids)
@@ -110,10 +110,10 @@ def load_series(options: LoadOptions) -> Dataset:
         return data
     if x is None:  # a table's recordings, padded to the longest
         x = padded_series(_padded(recordings), str(path))
-    if len(x) < 2 and options.test_fraction > 0:  # read whole (test_fraction 0), one series will do
+    if len(x) < 2 and not options.whole:  # read whole, one series will do
         raise DataError(f"{path} holds {len(x)} series; a train and a test split need at least 2 (or cut a long "
                         "one into windows with --window)")
-    train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
+    train_x, test_x, _, _, rows = split_with_rows(x, None, options.split_fraction, options.seed)
     data = Dataset.from_arrays(name, train_x, test_x, None, None, kind="series", source=str(path), rows=rows,
                                ids=ids)
     data.windows = whole_recordings(lengths, ids, times, time_name)

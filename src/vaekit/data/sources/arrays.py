@@ -48,7 +48,7 @@ def load_array_file(path: Path, options: LoadOptions, name: str | None = None) -
         x_key, y_key = next(iter(arrays)), None
     x, kind = _examples(arrays[x_key], f"{where}[{x_key}]" if path.suffix == ".npz" else where, options.missing)
     y = None if y_key is None else as_labels(arrays[y_key], len(x), f"{where}[{y_key}]")
-    train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.test_fraction, options.seed)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.split_fraction, options.seed)
     return Dataset.from_arrays(name or where, train_x, test_x, train_y, test_y, kind=kind, source=where, rows=rows,
                                missing=options.missing)
 

@@ -28,7 +28,7 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
                  missing: bool = False, text: TextOptions | None = None,
                  spectrogram: SpectrogramSettings | None = None, metadata: str | None = None,
                  resize: tuple[int, int] | None = None, crop: tuple[int, int] | None = None, window: int = 0,
-                 stride: int = 0, whole_windows: bool = False) -> Dataset:
+                 stride: int = 0, whole: bool = False) -> Dataset:
     """Load a registered dataset (see DATASET_NAMES()) or a .npy/.npz/.csv/.parquet/IDX file or image folder.
 
     Named datasets with an official split (mnist, fashion-mnist, kmnist, cifar10) keep it; digits and paths
@@ -45,7 +45,7 @@ def load_dataset(source: str | os.PathLike[str], data_dir: str | None = None, do
                           label_column=label_column, column_types=column_types, numeric_only=numeric_only,
                           index_ids=index_ids, missing=missing, text=text or TextOptions(),
                           spectrogram=spectrogram, metadata=metadata, resize=resize, crop=crop, window=window,
-                          stride=stride, whole_windows=whole_windows)
+                          stride=stride, whole=whole)
     # a generated source may carry settings after its name: "sprites:n=20000,size=32"
     name, colon, settings = source.partition(":")
     if window and name != "series":  # the series source alone cuts windows: elsewhere the setting would do nothing

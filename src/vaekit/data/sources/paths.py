@@ -88,7 +88,7 @@ def load_path(path: Path, options: LoadOptions, name: str | None = None) -> Data
 def load_idx_file(path: Path, options: LoadOptions, name: str | None = None) -> Dataset:
     """One IDX file of examples (images if 3-D, 8-bit values scaled to [0, 1]), unlabelled, split by seed."""
     x, kind = as_examples(read_idx(path), str(path))
-    train_x, test_x, _, _, rows = split_with_rows(x, None, options.test_fraction, options.seed)
+    train_x, test_x, _, _, rows = split_with_rows(x, None, options.split_fraction, options.seed)
     return Dataset.from_arrays(name or str(path), train_x, test_x, None, None, kind=kind, source=str(path),
                                rows=rows)
 

@@ -37,6 +37,6 @@ def load_shards(shards: list[Path], options: LoadOptions, name: str) -> Dataset:
     xs, ys = zip(*(reader.read(block) for block in reader.blocks), strict=True)
     x = np.concatenate(xs)
     y = np.concatenate(ys) if reader.labelled else None  # type: ignore[arg-type]
-    train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.test_fraction, options.seed)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(x, y, options.split_fraction, options.seed)
     return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind=reader.kind, source=reader.where,
                                rows=rows)

@@ -53,7 +53,7 @@ def coded_dataset(frame: pd.DataFrame, options: LoadOptions, name: str = "table"
     if options.label_column is not None:
         raise DataError("label_column does not apply to a table read with metadata (a synthetic copy models every "
                         "column); leave it unset, or leave data.metadata unset")
-    if len(frame) < (2 if options.test_fraction > 0 else 1):  # read whole (test_fraction 0), one row will do
+    if len(frame) < (1 if options.whole else 2):  # read whole, one row will do
         raise DataError(f"{where} has {len(frame)} rows; a model of it needs at least 2")
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
@@ -61,7 +61,7 @@ def coded_dataset(frame: pd.DataFrame, options: LoadOptions, name: str = "table"
     coded = encode_table(frame, spec)
     if not coded.columns:
         raise DataError(f"{where} has no column to model: every one is an identifier or a constant")
-    train_x, test_x, _, _, rows = split_with_rows(coded.x, None, options.test_fraction, options.seed)
+    train_x, test_x, _, _, rows = split_with_rows(coded.x, None, options.split_fraction, options.seed)
     return Dataset.from_arrays(name, train_x, test_x, None, None, kind="table", source=where,
                                columns=coded.columns, column_types=coded.types, column_values=coded.values,
                                rows=rows, missing=bool(np.isnan(coded.x).any()) or options.missing,

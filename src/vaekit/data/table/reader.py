@@ -106,7 +106,7 @@ def table_dataset(table: pd.DataFrame, options: LoadOptions | None = None, name:
                         f"row {row + 1}), beyond float32's range (about 3.4e38) that vaekit computes in; rescale the "
                         "column or fix the value")
     x = stacked.astype(np.float32)
-    train_x, test_x, train_y, test_y, rows = split_with_rows(x, labels, options.test_fraction, options.seed)
+    train_x, test_x, train_y, test_y, rows = split_with_rows(x, labels, options.split_fraction, options.seed)
     return Dataset.from_arrays(name, train_x, test_x, train_y, test_y, kind="vector", source=where,
                                class_names=class_names, columns=[str(column) for column in table.columns],
                                column_types=types, column_values=values, rows=rows, ids=ids,

@@ -98,7 +98,7 @@ def text_dataset(texts: list[str], ids: np.ndarray | None, options: LoadOptions,
     tokens = None if text.vocabulary is None else read_vocabulary(text.vocabulary, text.vocabulary_size)
     sentences = [tokenize(item, text.lowercase) for item in texts]
     sentences = _fit_length(sentences, text, where, places or [f"example {i + 1}" for i in range(len(texts))])
-    train_rows, test_rows = split_indices(len(sentences), options.test_fraction, options.seed)
+    train_rows, test_rows = split_indices(len(sentences), options.split_fraction, options.seed)
     if tokens is None:
         tokens = build_vocabulary((sentences[row] for row in train_rows), text.min_count, text.max_vocabulary)
     length = text.max_length or max(len(sentence) for sentence in sentences)
