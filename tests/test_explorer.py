@@ -39,6 +39,15 @@ def png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def blank_png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+HUGE_PNG = blank_png(5000, 4000)  # 20 million pixels in 2.5 kB: refused from its header, never decoded
+
+
 def close(found: object, expected: object) -> None:
     np.testing.assert_allclose(np.asarray(found, dtype=np.float64), np.asarray(expected, dtype=np.float64),
                                rtol=1e-5, atol=1e-6)
@@ -146,6 +155,8 @@ def test_the_page_and_its_files_need_no_network(client: TestClient) -> None:
 
 @pytest.mark.parametrize("request_, status, message", [
     (("post", "/runs/digits/explorer/upload?name=a.exe", b"MZ"), 400, r"upload a file ending in"),
+    (("post", "/runs/digits/explorer/upload?name=a.npz", b"PK"), 400, r"upload a file ending in"),  # compressed
+    (("post", "/runs/digits/explorer/upload?name=huge.png", HUGE_PNG), 400, r"^huge\.png has 5000x4000 pixels"),
     (("post", "/runs/digits/explorer/upload?name=a.png", b"not a png"), 400, r"^cannot read image a\.png"),
     (("post", "/runs/digits/explorer/upload?name=a.png", b""), 400, r"the upload is empty"),
     (("post", "/runs/digits/explorer/upload?name=big.png", b"0" * 5000), 413, r"over this service's limit"),
@@ -181,3 +192,18 @@ def test_a_model_that_needs_a_class_to_decode_is_refused_in_one_line(tmp_path: P
     with TestClient(create_app({"cvae": Run.open(run)}), raise_server_exceptions=False) as client:
         found = client.get("/runs/cvae/explorer")
     assert found.status_code == 400 and "also needs a class" in found.json()["error"]
+
+
+def test_a_long_vector_is_drawn_as_a_line_and_one_code_still_has_a_plane(tmp_path: Path) -> None:
+    from vaekit.serve.explorer import _projection, shown
+
+    np.save(tmp_path / "vectors.npy", vaekit.load_dataset("digits").train_x.flatten(1).numpy())
+    code, output = invoke("train", "--data", tmp_path / "vectors.npy", "--latent-dim", "3", "--hidden", "16",
+                          "--epochs", "1", "--out", tmp_path / "run", "--quiet")
+    assert code == 0, output
+    run = Run.open(tmp_path / "run")
+    found = shown(run, torch.rand(2, 64))  # 64 entries: a line over them, not a 64-column table
+    assert found["form"] == "series" and np.asarray(found["values"]).shape == (2, 64, 1)
+    assert shown(run, torch.rand(1, 64))["values"][0][5][0] is not None
+    center, axes = _projection(np.ones((1, 5)))  # one example: no spread, the first two axes
+    assert axes.shape == (2, 5) and np.allclose(axes @ axes.T, np.eye(2))

@@ -19,20 +19,11 @@ from vaekit.core.errors import VaekitError
 from vaekit.core.registry import LIKELIHOODS
 from vaekit.serve import handlers
 from vaekit.serve.batcher import MicroBatcher
-from vaekit.serve.bodies import ServeError, array_field, flag_field, number_field, read_body
+from vaekit.serve.bodies import ServeError, array_field, as_json, flag_field, number_field, read_body
 from vaekit.serve.explorer_routes import PAGE_PATHS, add_explorer
 
 ENDPOINTS = ("encode", "decode", "sample", "reconstruct", "score", "impute")
 OPEN_PATHS = ("/health", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect", *PAGE_PATHS)
-
-
-def as_json(found: Any) -> Any:
-    """Arrays as nested lists, NaN and infinity as null (JSON has neither)."""
-    if isinstance(found, dict):
-        return {key: as_json(value) for key, value in found.items()}
-    values = np.asarray(found, dtype=np.float64)
-    return np.where(np.isfinite(values), values, None).tolist() if values.ndim else \
-        (float(values) if np.isfinite(values) else None)
 
 
 class Served:

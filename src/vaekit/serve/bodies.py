@@ -109,3 +109,12 @@ def flag_field(fields: dict[str, Any], name: str) -> bool:
     if str(value).lower() in ("false", "0", "no", ""):
         return False
     raise ServeError(400, f"{name} must be true or false, got {value!r}")
+
+
+def as_json(found: Any) -> Any:
+    """Arrays as nested lists, NaN and infinity as null (JSON has neither)."""
+    if isinstance(found, dict):
+        return {key: as_json(value) for key, value in found.items()}
+    values = np.asarray(found, dtype=np.float64)
+    return np.where(np.isfinite(values), values, None).tolist() if values.ndim else \
+        (float(values) if np.isfinite(values) else None)

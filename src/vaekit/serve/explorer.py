@@ -26,10 +26,13 @@ import torch
 
 from vaekit.core.errors import VaekitError
 from vaekit.core.registry import SCORES
-from vaekit.data.image.reading import IMAGE_SUFFIXES
+from vaekit.data.audio.folder import AUDIO_SUFFIXES
+from vaekit.data.image.reading import IMAGE_SUFFIXES, probe
 from vaekit.data.kinds import data_kind
+from vaekit.data.text.reader import TEXT_SUFFIXES
 from vaekit.model.input_checks import as_latent
 from vaekit.serve import handlers
+from vaekit.serve.bodies import as_json
 from vaekit.tasks.outputs import embed, select_data
 from vaekit.tasks.scoring import default_kinds
 from vaekit.tasks.traversals import SPREAD, dimension_order, prior_moments
@@ -40,7 +43,12 @@ MAX_UPLOADED = 16  # examples of an uploaded file shown and scored
 SLIDERS = 16  # latent dimensions given a slider, most informative first
 SYNTHETIC_ROWS = 1000  # rows drawn for a table's real-against-synthetic charts
 BINS, LEVELS = 20, 12  # a number column's bins; a category column's levels shown (the rest as "other")
-UPLOAD_SUFFIXES = (*IMAGE_SUFFIXES, ".npy", ".npz", ".csv", ".parquet", ".wav", ".txt")
+MAX_COLUMNS = 48  # entries of a vector shown as a table row; more are drawn as a line
+MAX_UPLOAD_PIXELS = 4096 * 4096  # an uploaded image's size, read from its header before it is decoded
+# what an upload may be: files that hold no more than their bytes say (.npz and .parquet are compressed, so a body
+# within the size limit could unpack to far more); images and recordings are read as a folder of one
+FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, *AUDIO_SUFFIXES)
+UPLOAD_SUFFIXES = (*FOLDER_SUFFIXES, ".npy", ".csv", *TEXT_SUFFIXES)
 
 
 def check_explorable(model: Any) -> None:
@@ -53,18 +61,23 @@ def check_explorable(model: Any) -> None:
 def shown(run: Any, batch: torch.Tensor) -> dict[str, Any]:
     """Examples (N, *shape) in the form the page draws: table rows in the data's own columns and values, pictures
     (C, H, W), series (T, C) with null after their end, or nothing drawable (text)."""
-    info = {**(run.data_info or {}), "run_dir": run.path}
-    kind = data_kind(info.get("kind", run.model.data_kind))
-    frame = kind.frame(batch, info)
+    kind, info = kind_of(run)
+    frame = kind.frame(batch, info) if batch[0].numel() <= MAX_COLUMNS else None
     if frame is not None:
         rows = [[_json_value(value) for value in row] for row in frame.itertuples(index=False)]
         return {"form": "rows", "columns": [str(name) for name in frame.columns], "rows": rows}
     values = np.asarray(kind.values(batch), dtype=np.float64)
     if kind.example_ndim == 3:
-        return {"form": "image", "values": _finite(values), "unit": kind.unit_pictures}
-    if kind.example_ndim == 2:
-        return {"form": "series", "values": _finite(values)}
+        return {"form": "image", "values": as_json(values), "unit": kind.unit_pictures}
+    if kind.example_ndim == 2 or kind.values_are_measures:  # a long vector: a line over its entries
+        return {"form": "series", "values": as_json(values if values.ndim == 3 else values[..., None])}
     return {"form": "none"}
+
+
+def kind_of(run: Any) -> tuple[Any, dict[str, Any]]:
+    """The run's data kind, and its config.json "data" with the run directory (what the kind reads)."""
+    info = {**(run.data_info or {}), "run_dir": run.path}
+    return data_kind(info.get("kind", run.model.data_kind)), info
 
 
 def decoded(run: Any, z: np.ndarray) -> dict[str, Any]:
@@ -91,12 +104,15 @@ def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
         # an image is read as a folder of one, with the run's own --resize/--crop; other files as they are
         where = Path(folder, "upload")
         where.mkdir()
-        (where / f"upload{suffix}").write_bytes(data)
+        file = where / f"upload{suffix}"
+        file.write_bytes(data)
         try:
-            chosen = select_data(run, str(where if suffix in IMAGE_SUFFIXES else where / f"upload{suffix}"))
+            if suffix in IMAGE_SUFFIXES and math.prod(probe(file).size) > MAX_UPLOAD_PIXELS:
+                raise VaekitError(f"{name} has {probe(file).size[0]}x{probe(file).size[1]} pixels; upload images of "
+                                  f"at most {MAX_UPLOAD_PIXELS:,} pixels")
+            chosen = select_data(run, str(where if suffix in FOLDER_SUFFIXES else file))
         except VaekitError as failure:  # the user's file name, not the temporary folder's
-            raise type(failure)(str(failure).replace(str(where / f"upload{suffix}"), name).replace(
-                str(where), name)) from None
+            raise type(failure)(str(failure).replace(str(file), name).replace(str(where), name)) from None
     x = chosen.x[:MAX_UPLOADED]
     names = default_kinds(model, None)
     maps = [name for name in names if SCORES.get(name).maps][:1]
@@ -104,8 +120,8 @@ def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
     with torch.no_grad():
         reconstruction = model.reconstruct(x.to(model.device)).cpu()
     return {"count": len(chosen.x), "input": shown(run, x), "reconstruction": shown(run, reconstruction),
-            "scores": {kind: _finite(value) for kind, value in found["scores"].items()},
-            "map": {"kind": maps[0], "values": _finite(found["maps"][maps[0]])} if maps else None}
+            "scores": as_json(found["scores"]), "map": {"kind": maps[0], "values": as_json(found["maps"][maps[0]])}
+            if maps else None}
 
 
 class Exploration:
@@ -136,7 +152,7 @@ class Exploration:
                  "high": float(self.prior_mean[j] + SPREAD * self.prior_sd[j])} for j in self.order.top(SLIDERS)]
         first = shown(self.run, self.x[:1])
         return {"source": str(self.source), "split": self.split, "count": len(self.x),
-                "xy": _finite((self.codes - self.center) @ self.axes.T), "z": _finite(self.codes),
+                "xy": as_json((self.codes - self.center) @ self.axes.T), "z": as_json(self.codes),
                 "labels": None if self.labels is None else self.labels.tolist(),
                 "class_names": info.get("class_names"), "center": self.center.tolist(), "axes": self.axes.tolist(),
                 "order_by": "KL" if kl is not None else "variance of the means", "dims": dims,
@@ -155,8 +171,7 @@ class Exploration:
     def columns(self, seed: int = 0) -> dict[str, Any]:
         """Each column of the test rows beside the same column of SYNTHETIC_ROWS rows drawn from the model
         (x ~ p(x|z), z ~ p(z)): shares of each table's rows per bin (numbers) or level (categories)."""
-        info = {**(self.run.data_info or {}), "run_dir": self.run.path}
-        kind = data_kind(info.get("kind", self.run.model.data_kind))
+        kind, info = kind_of(self.run)
         model = self.run.model
         generator = torch.Generator(device=model.device).manual_seed(seed)
         real = kind.frame(self.x, info)
@@ -172,7 +187,7 @@ def _projection(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     principal axes of the codes; one, its own axis and a flat second."""
     d = codes.shape[1]
     center = codes.mean(0) if d > 2 else np.zeros(d)
-    if d <= 2:
+    if d <= 2 or len(codes) < 2:  # (one example has no spread to find axes in)
         return center, np.eye(2, d)
     _, _, vt = np.linalg.svd(codes - center, full_matrices=False)
     return center, vt[:2]
@@ -229,9 +244,3 @@ def _json_value(value: Any) -> Any:
     import pandas as pd
 
     return None if pd.isna(value) else str(value)
-
-
-def _finite(values: Any) -> Any:
-    """An array as nested lists, NaN and infinity as null."""
-    values = np.asarray(values, dtype=np.float64)
-    return np.where(np.isfinite(values), values, None).tolist()

@@ -33,9 +33,13 @@ def add_explorer(app: Any, find: Any, max_bytes: int) -> None:
 
     async def exploration(name: str) -> Exploration:
         served = find(name)
-        if getattr(served, "exploration", None) is None:
-            served.exploration = await served.call(lambda model: served.exploration or Exploration(served.run))
-        return served.exploration
+
+        def made(model: Any) -> Exploration:  # on the model's one thread, under its lock: made once
+            if served.exploration is None:
+                served.exploration = Exploration(served.run)
+            return served.exploration
+
+        return served.exploration or await served.call(made)
 
     @app.get("/", include_in_schema=False)
     async def page() -> HTMLResponse:

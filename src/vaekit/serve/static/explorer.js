@@ -48,6 +48,15 @@ function latest(target, work) {
   })();
 }
 
+// [low, high] of the values that are not null, by a loop: spreading a large picture into Math.min overflows the
+// call stack; a flat range is widened by one so that divisions by its width stay finite
+function range(values) {
+  let low = Infinity, high = -Infinity;
+  for (const v of values) if (v !== null) { if (v < low) low = v; if (v > high) high = v; }
+  if (low === Infinity) return [0, 1];
+  return [low, high > low ? high : low + 1];
+}
+
 function say(text, error = false) {
   const status = document.getElementById("status");
   status.textContent = text;
@@ -60,11 +69,7 @@ function imageCanvas(channels, unit) {
   // channels: C x H x W values; [0, 1] pictures as they are, other values (log powers) stretched to their range
   const c = channels.length, h = channels[0].length, w = channels[0][0].length;
   let low = 0, high = 1;
-  if (!unit) {
-    const flat = channels.flat(2).filter((v) => v !== null);
-    low = Math.min(...flat); high = Math.max(...flat);
-    if (!(high > low)) high = low + 1;
-  }
+  if (!unit) [low, high] = range(channels.flat(2));
   const level = (v) => Math.round(255 * Math.min(1, Math.max(0, ((v === null ? low : v) - low) / (high - low))));
   const canvas = document.createElement("canvas");
   canvas.width = w; canvas.height = h;
@@ -86,8 +91,7 @@ function imageCanvas(channels, unit) {
 
 function heatCanvas(values) {
   // values: H x W over the map's own range, black (least) through red to yellow (most); grey: not scored
-  const flat = values.flat().filter((v) => v !== null);
-  const low = Math.min(...flat), high = Math.max(...flat) > low ? Math.max(...flat) : low + 1;
+  const [low, high] = range(values.flat());
   const rgb = values.map((row) => row.map((v) => {
     if (v === null) return [0.6, 0.6, 0.6];
     const t = (v - low) / (high - low);
@@ -101,8 +105,7 @@ function seriesCanvas(steps, labels) {
   const canvas = document.createElement("canvas");
   canvas.width = 320; canvas.height = 120;
   const context = canvas.getContext("2d");
-  const flat = steps.flat().filter((v) => v !== null);
-  const low = Math.min(...flat), high = Math.max(...flat) > low ? Math.max(...flat) : low + 1;
+  const [low, high] = range(steps.flat());
   const channels = steps.length ? steps[0].length : 0;
   for (let k = 0; k < channels; k++) {
     context.strokeStyle = PALETTE[k % PALETTE.length];
@@ -162,6 +165,7 @@ function together(first, second) {
 function mapView(target, map, form, columns) {
   const box = document.getElementById(target);
   box.replaceChildren();
+  document.getElementById("map-title").textContent = "Per-entry map";
   if (!map) { box.textContent = "no score of this run splits over entries"; return; }
   document.getElementById("map-title").textContent = "Per-entry map (" + map.kind + ")";
   const first = map.values[0];
@@ -184,7 +188,7 @@ function svgNode(name, attributes, text) {
 function bars(labels, series, colours, across) {
   const width = 260, gap = 2;
   if (across) {
-    const height = 16 * labels.length + 4, high = Math.max(...series[0].map((v) => Math.abs(v || 0)), 1e-12);
+    const height = 16 * labels.length + 4, high = Math.max(range(series[0].map((v) => Math.abs(v || 0)))[1], 1e-12);
     const svg = svgNode("svg", { width, height, class: "chart" });
     labels.forEach((label, i) => {
       const value = series[0][i] || 0;
@@ -194,7 +198,7 @@ function bars(labels, series, colours, across) {
     });
     return svg;
   }
-  const height = 110, high = Math.max(...series.flat(), 1e-12), slot = (width - 10) / labels.length;
+  const height = 110, high = Math.max(range(series.flat())[1], 1e-12), slot = (width - 10) / labels.length;
   const svg = svgNode("svg", { width, height: height + 18, class: "chart" });
   labels.forEach((label, i) => {
     series.forEach((values, s) => {
@@ -305,9 +309,11 @@ function decodePointer(at) {
 }
 
 async function pick(index) {
+  const run = state.run;
   state.picked = index;
   state.code = state.view.z[index].slice();
   const found = await api(runPath("/examples/" + index));
+  if (state.run !== run) return; // another run was chosen meanwhile
   render("picked", together(found.input, found.reconstruction), ["input", "reconstruction"]);
   document.getElementById("set-a").disabled = document.getElementById("set-b").disabled = false;
   setSliders();
@@ -379,9 +385,10 @@ async function upload(event) {
     line.insertCell().textContent = kind;
     line.insertCell().textContent = values[0] === null ? "n/a" : format(values[0]);
   });
+  const shownCount = (found.input.rows || found.input.values || []).length;
   say(name + ": " + found.count + " example" + (found.count === 1 ? "" : "s") + " read" +
-    (found.count > found.input.rows?.length || found.count > (found.input.values || []).length
-      ? ", the first ones shown" : "") + "; scores of the first (higher: more anomalous)");
+    (found.count > shownCount ? ", the first " + shownCount + " shown" : "") +
+    "; scores of the first (higher: more anomalous)");
 }
 
 // ---- starting ---------------------------------------------------------------------------------------------------
@@ -389,8 +396,14 @@ async function upload(event) {
 async function choose(name) {
   state.run = name;
   Object.assign(state, { view: null, picked: null, a: null, b: null });
+  Object.values(pending).forEach((slot) => { slot.next = null; }); // work queued for the previous run
+  ["decoded", "picked", "traversed", "path", "upload-input", "upload-reconstruction", "upload-map"].forEach(
+    (id) => document.getElementById(id).replaceChildren());
+  document.getElementById("upload-scores").replaceChildren();
+  document.getElementById("ends").textContent = "A: none \u00b7 B: none";
   say("encoding " + name + "'s test split...");
   const view = await api(runPath(""));
+  if (state.run !== name) return; // another run was chosen meanwhile
   state.view = view;
   state.code = view.center.slice();
   legend();
