@@ -400,6 +400,7 @@ async function choose(name) {
   ["decoded", "picked", "traversed", "path", "upload-input", "upload-reconstruction", "upload-map"].forEach(
     (id) => document.getElementById(id).replaceChildren());
   document.getElementById("upload-scores").replaceChildren();
+  document.getElementById("picked").textContent = "none yet: click a dot";
   document.getElementById("ends").textContent = "A: none \u00b7 B: none";
   say("encoding " + name + "'s test split...");
   const view = await api(runPath(""));
