@@ -111,6 +111,8 @@ def test_load_of_a_hub_address_reads_the_cached_snapshot_offline(run: Path, hub_
     assert all(torch.equal(a, b) for a, b in zip(hub.state_dict().values(), local.state_dict().values()))
     pinned = vaekit.load("hf://me/digits-vae@main")  # a revision: the branch refs/main names
     assert all(torch.equal(a, b) for a, b in zip(pinned.state_dict().values(), local.state_dict().values()))
+    code, output = invoke("info", "hf://me/digits-vae")
+    assert code == 0 and "model: present" in output, output
 
 
 def test_a_hub_snapshot_is_checked_like_a_run_directory(run: Path, hub_env: Path) -> None:

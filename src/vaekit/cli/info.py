@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -50,7 +49,7 @@ def info(run: str, as_json: bool) -> None:
         processes = trained.get("processes")
         click.echo(f"  trained with: {processes} process{'es' if processes != 1 else ''} on {trained.get('device')}, "
                    f"{trained.get('precision')} arithmetic")
-    click.echo(f"  model: {'present' if (Path(run) / MODEL_FILE).is_file() else 'MISSING'}")
+    click.echo(f"  model: {'present' if (opened.path / MODEL_FILE).is_file() else 'MISSING'}")  # hf://: its snapshot
     if final:
         click.echo(f"  after epoch {final['epoch']} ({final['step']} steps): train -ELBO "
                    f"{final['train_neg_elbo']:.3f}, validation -ELBO {final['val_neg_elbo']:.3f} = distortion "
