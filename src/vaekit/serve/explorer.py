@@ -62,8 +62,9 @@ def shown(run: Any, batch: torch.Tensor) -> dict[str, Any]:
     """Examples (N, *shape) in the form the page draws: table rows in the data's own columns and values, pictures
     (C, H, W), series (T, C) with null after their end, or nothing drawable (text)."""
     kind, info = kind_of(run)
-    frame = kind.frame(batch, info) if batch[0].numel() <= MAX_COLUMNS else None
-    if frame is not None:
+    frame = kind.frame(batch, info)
+    # a table row, unless it is a long vector of measures (784 pixels as a .npy): those read better as a line
+    if frame is not None and (len(frame.columns) <= MAX_COLUMNS or not kind.values_are_measures):
         rows = [[_json_value(value) for value in row] for row in frame.itertuples(index=False)]
         return {"form": "rows", "columns": [str(name) for name in frame.columns], "rows": rows}
     values = np.asarray(kind.values(batch), dtype=np.float64)
@@ -107,9 +108,10 @@ def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
         file = where / f"upload{suffix}"
         file.write_bytes(data)
         try:
-            if suffix in IMAGE_SUFFIXES and math.prod(probe(file).size) > MAX_UPLOAD_PIXELS:
-                raise VaekitError(f"{name} has {probe(file).size[0]}x{probe(file).size[1]} pixels; upload images of "
-                                  f"at most {MAX_UPLOAD_PIXELS:,} pixels")
+            size = probe(file).size if suffix in IMAGE_SUFFIXES else (0, 0)
+            if math.prod(size) > MAX_UPLOAD_PIXELS:
+                raise VaekitError(f"{name} has {size[0]}x{size[1]} pixels; upload images of at most "
+                                  f"{MAX_UPLOAD_PIXELS:,} pixels")
             chosen = select_data(run, str(where if suffix in FOLDER_SUFFIXES else file))
         except VaekitError as failure:  # the user's file name, not the temporary folder's
             raise type(failure)(str(failure).replace(str(file), name).replace(str(where), name)) from None
