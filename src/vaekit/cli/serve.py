@@ -57,7 +57,8 @@ def serve(runs: tuple[str, ...], names: tuple[str, ...], host: str, port: int, t
 
     Bodies are JSON ({"x": [[...], ...]}) or .npy arrays (Content-Type: application/octet-stream); every input is
     checked against the run (shape, dtype, support, size), and a bad one gets a one-line JSON error with a 4xx
-    status. GET /health, GET /runs (metadata) and the OpenAPI docs at /docs.
+    status. GET /health, GET /runs (metadata) and the OpenAPI docs at /docs; the page at / is the explorer (the
+    latent space, traversals, interpolations and your own examples scored, in the browser).
 
     \b
     Example:
@@ -85,7 +86,8 @@ def serve(runs: tuple[str, ...], names: tuple[str, ...], host: str, port: int, t
     app = create_app(opened, token=token, max_bytes=max_bytes, window_s=batch_window / 1000)
     import uvicorn
 
-    click.echo(f"serving {', '.join(chosen)} at http://{host}:{port} (docs at /docs); Ctrl-C stops", err=True)
+    click.echo(f"serving {', '.join(chosen)} at http://{host}:{port}: the explorer at /, the API's docs at /docs; "
+               "Ctrl-C stops", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -5,9 +5,10 @@
     # uvicorn.run(app, host="127.0.0.1", port=8000)
 
 Each run answers at /runs/NAME/{encode,decode,sample,reconstruct,score,impute} (the only run also at /encode ...);
-GET /health, GET /runs, and the OpenAPI docs at /docs. bodies.py reads and bounds request bodies, handlers.py is
-the model work (plain numpy in and out), batcher.py joins concurrent requests into one model call, app.py the
-routes, the token and the one-line JSON errors.
+GET /health, GET /runs, the OpenAPI docs at /docs, and the explorer's page at /. bodies.py reads and bounds
+request bodies, handlers.py is the model work (plain numpy in and out), batcher.py joins concurrent requests into
+one model call, app.py the routes, the token and the one-line JSON errors; explorer_routes.py and explorer.py the
+explorer, its page in static/.
 """
 
 from __future__ import annotations
