@@ -184,14 +184,31 @@ def test_with_a_token_the_page_is_open_and_its_data_are_not(digits_run: Path) ->
         assert client.get("/runs/digits/explorer", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
-def test_a_model_that_needs_a_class_to_decode_is_refused_in_one_line(tmp_path: Path) -> None:
+def test_a_conditional_run_decodes_scores_and_draws_in_the_class_asked_for(tmp_path: Path) -> None:
     run = tmp_path / "cvae"
     code, output = invoke("train", "--data", "digits", "--conditional", "--latent-dim", "2", "--hidden", "32",
                           "--epochs", "1", "--out", str(run), "--quiet")
     assert code == 0, output
+    model = vaekit.load(run)
+    data = vaekit.load_dataset("digits")
     with TestClient(create_app({"cvae": Run.open(run)}), raise_server_exceptions=False) as client:
-        found = client.get("/runs/cvae/explorer")
-    assert found.status_code == 400 and "also needs a class" in found.json()["error"]
+        view = client.get("/runs/cvae/explorer").json()
+        with torch.no_grad():  # each test digit encoded with its own label
+            close(view["z"], model.encode(data.test_x, data.test_y).mean)
+        assert view["classes"] == [str(d) for d in range(10)]
+        z = [[0.0, 0.0], [1.0, -1.0]]
+        found = client.post("/runs/cvae/explorer/decode", json={"z": z, "y": [3, 7]}).json()
+        with torch.no_grad():
+            close(found["values"], model.decode(torch.tensor(z), torch.tensor([3, 7])).mean)
+        missing = client.post("/runs/cvae/explorer/decode", json={"z": z})
+        assert missing.status_code == 400 and 'send "y"' in missing.json()["error"]
+        pixels = (np.random.default_rng(0).random((8, 8)) * 255).astype(np.uint8)
+        scored = client.post("/runs/cvae/explorer/upload?name=a.png&y=4", content=png(pixels)).json()
+        x = (pixels / 255.0).astype(np.float32)[None, None]
+        expected = score_many(model, x, default_kinds(model, None), k=100, seed=0, y=torch.tensor([4]))
+        for kind, value in expected.items():
+            close(scored["scores"][kind], value)
+        assert client.post("/runs/cvae/explorer/upload?name=a.png&y=12", content=png(pixels)).status_code == 400
 
 
 def test_a_long_vector_is_drawn_as_a_line_and_one_code_still_has_a_plane(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from tests.conftest import invoke
 
 from vaekit.runs.run import Run
 
@@ -37,8 +38,13 @@ WAIT_S = 30
 
 
 @pytest.fixture(scope="module")
-def address(digits_run: Path, penguin_runs: dict[str, Path]) -> Iterator[str]:
-    runs = {"digits": Run.open(digits_run), "penguins": Run.open(penguin_runs["plain"])}
+def address(digits_run: Path, penguin_runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[str]:
+    cvae = tmp_path_factory.mktemp("cvae") / "run"
+    code, output = invoke("train", "--data", "digits", "--conditional", "--latent-dim", "2", "--hidden", "32",
+                          "--epochs", "2", "--out", str(cvae), "--quiet")
+    assert code == 0, output
+    runs = {"digits": Run.open(digits_run), "penguins": Run.open(penguin_runs["plain"]), "cvae": Run.open(cvae)}
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -153,3 +159,16 @@ def test_a_table_run_shows_its_columns_and_scores_an_edited_row(browser: object,
     browser.find_element(By.ID, "upload-go").click()
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#upload-scores tr"), "the row's scores")
     assert browser.find_elements(By.CSS_SELECTOR, "#upload-map svg rect")  # a bar per column
+
+
+def test_a_conditional_run_decodes_in_the_class_chosen(browser: object, address: str) -> None:
+    loaded(browser, address)
+    Select(browser.find_element(By.ID, "run")).select_by_value("cvae")
+    wait(browser, lambda d: d.execute_script("return state.run === 'cvae' && state.view !== null"), "the cvae view")
+    assert browser.find_element(By.ID, "class-box").is_displayed()
+    wait(browser, lambda d: picture(d, "traversed"), "the first traversal")
+    before = picture(browser, "traversed")
+    Select(browser.find_element(By.ID, "class")).select_by_value("7")
+    wait(browser, lambda d: picture(d, "traversed") != before, "the traversal decoded as a 7")
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert not errors, errors

@@ -51,13 +51,6 @@ FOLDER_SUFFIXES = (*IMAGE_SUFFIXES, *AUDIO_SUFFIXES)
 UPLOAD_SUFFIXES = (*FOLDER_SUFFIXES, ".npy", ".csv", *TEXT_SUFFIXES)
 
 
-def check_explorable(model: Any) -> None:
-    """The explorer decodes codes alone: a model that needs a class to decode is refused in one line."""
-    if model.num_classes is not None:
-        raise VaekitError("the explorer shows models that decode a code alone; this run also needs a class (a "
-                          "conditional or semi-supervised VAE): use its /decode endpoint with \"y\"")
-
-
 def shown(run: Any, batch: torch.Tensor) -> dict[str, Any]:
     """Examples (N, *shape) in the form the page draws: table rows in the data's own columns and values, pictures
     (C, H, W), series (T, C) with null after their end, or nothing drawable (text)."""
@@ -81,23 +74,27 @@ def kind_of(run: Any) -> tuple[Any, dict[str, Any]]:
     return data_kind(info.get("kind", run.model.data_kind)), info
 
 
-def decoded(run: Any, z: np.ndarray) -> dict[str, Any]:
-    """What codes z (N, latent_dim) decode to: the likelihood's mean, in the form `shown` gives."""
+def decoded(run: Any, z: np.ndarray, y: Any = None) -> dict[str, Any]:
+    """What codes z (N, latent_dim) decode to: the likelihood's mean, in the form `shown` gives; y, the class of
+    each code, for a run that decodes with one (a conditional or semi-supervised VAE)."""
     model = run.model
-    check_explorable(model)
     codes = as_latent(z, model)
     if len(codes) > MAX_DECODED:
         raise VaekitError(f"decode at most {MAX_DECODED} codes per request, got {len(codes)}")
+    labels = handlers.labels(model, y, len(codes))  # None for a run without classes; else checked, in one line
     with torch.no_grad():
-        return shown(run, model.decode(codes.to(model.device)).mean.cpu())
+        return shown(run, model.decode(codes.to(model.device), _on(labels, model)).mean.cpu())
 
 
-def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
+def _on(labels: torch.Tensor | None, model: Any) -> torch.Tensor | None:
+    return None if labels is None else labels.to(model.device)
+
+
+def uploaded(run: Any, data: bytes, name: str, y: int | None = None) -> dict[str, Any]:
     """A user's file read as the run reads its data (an image, a table row, a series, an array): up to
     MAX_UPLOADED of its examples, their reconstructions, every score kind the run gives and the first kind's
-    per-entry map."""
+    per-entry map; y, the examples' class, for a run with classes."""
     model = run.model
-    check_explorable(model)
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise VaekitError(f"upload a file ending in {', '.join(UPLOAD_SUFFIXES)}; got {name!r}")
@@ -116,11 +113,12 @@ def uploaded(run: Any, data: bytes, name: str) -> dict[str, Any]:
         except VaekitError as failure:  # the user's file name, not the temporary folder's
             raise type(failure)(str(failure).replace(str(file), name).replace(str(where), name)) from None
     x = chosen.x[:MAX_UPLOADED]
+    labels = handlers.labels(model, None if y is None else [y] * len(x), len(x))
     names = default_kinds(model, None)
     maps = [name for name in names if SCORES.get(name).maps][:1]
-    found = handlers.score(model, x.numpy(), names, maps, 100, 0)
+    found = handlers.score(model, x.numpy(), names, maps, 100, 0, labels)
     with torch.no_grad():
-        reconstruction = model.reconstruct(x.to(model.device)).cpu()
+        reconstruction = model.reconstruct(x.to(model.device), y=_on(labels, model)).cpu()
     return {"count": len(chosen.x), "input": shown(run, x), "reconstruction": shown(run, reconstruction),
             "scores": as_json(found["scores"]), "map": {"kind": maps[0], "values": as_json(found["maps"][maps[0]])}
             if maps else None}
@@ -131,15 +129,16 @@ class Exploration:
 
     def __init__(self, run: Any, seed: int = 0) -> None:
         model = run.model
-        check_explorable(model)
         chosen = select_data(run)
         keep = np.sort(np.random.default_rng(seed).permutation(len(chosen.x))[:MAX_POINTS])
         self.run, self.x = run, chosen.x[keep]
         self.labels = None if chosen.y is None else chosen.y[keep].numpy()
         self.source, self.split = chosen.source, chosen.split
-        self.codes = embed(model, self.x).double().numpy()
+        # a run with classes encodes each example with its own (a CVAE needs it; M2 reads it where given)
+        self.given = None if model.num_classes is None else torch.as_tensor(self.labels)
+        self.codes = embed(model, self.x, y=self.given).double().numpy()
         self.center, self.axes = _projection(self.codes)
-        self.order = dimension_order(model, self.x)
+        self.order = dimension_order(model, self.x, self.given)
         with torch.no_grad():
             mean, sd = prior_moments(model.prior, model.device)
         self.prior_mean, self.prior_sd = mean.double().cpu().numpy(), sd.double().cpu().numpy()
@@ -147,7 +146,7 @@ class Exploration:
     def view(self) -> dict[str, Any]:
         """The scatter (each point's plane position, label and code), the projection, the sliders' dimensions and
         the first example's table row as CSV (what a table's upload box starts from)."""
-        info = self.run.data_info or {}
+        info, model = self.run.data_info or {}, self.run.model
         kl = self.order.kl
         dims = [{"index": j, "kl": None if kl is None else float(kl[j]),
                  "low": float(self.prior_mean[j] - SPREAD * self.prior_sd[j]),
@@ -157,6 +156,8 @@ class Exploration:
                 "xy": as_json((self.codes - self.center) @ self.axes.T), "z": as_json(self.codes),
                 "labels": None if self.labels is None else self.labels.tolist(),
                 "class_names": info.get("class_names"), "center": self.center.tolist(), "axes": self.axes.tolist(),
+                "classes": None if model.num_classes is None else
+                (info.get("class_names") or [str(c) for c in range(model.num_classes)]),
                 "order_by": "KL" if kl is not None else "variance of the means", "dims": dims,
                 "form": first["form"], "example_csv": _csv(first) if first["form"] == "rows" else None}
 
@@ -165,8 +166,9 @@ class Exploration:
         if not 0 <= index < len(self.x):
             raise VaekitError(f"example must be 0..{len(self.x) - 1}, got {index}")
         model = self.run.model
+        given = None if self.given is None else self.given[index:index + 1]
         with torch.no_grad():
-            again = model.reconstruct(self.x[index:index + 1].to(model.device)).cpu()
+            again = model.reconstruct(self.x[index:index + 1].to(model.device), y=_on(given, model)).cpu()
         return {"index": index, "input": shown(self.run, self.x[index:index + 1]),
                 "reconstruction": shown(self.run, again), "code": self.codes[index].tolist()}
 
@@ -179,7 +181,11 @@ class Exploration:
         real = kind.frame(self.x, info)
         if real is None:
             raise VaekitError("real-against-synthetic column charts are for tables; this run's data are not one")
-        synthetic = kind.frame(model.sample(SYNTHETIC_ROWS, generator=generator, mean=False).cpu(), info)
+        # a run with classes draws them as often as the test rows hold them
+        labels = None if self.given is None else self.given[torch.randint(len(self.given), (SYNTHETIC_ROWS,),
+                                                                          generator=torch.Generator().manual_seed(seed))]
+        drawn = model.sample(SYNTHETIC_ROWS, generator=generator, mean=False, labels=_on(labels, model))
+        synthetic = kind.frame(drawn.cpu(), info)
         return {"rows": [len(real), len(synthetic)],
                 "columns": [_column(name, real[name], synthetic[name]) for name in real.columns]}
 

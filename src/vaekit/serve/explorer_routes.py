@@ -4,8 +4,8 @@ the JSON it reads under /runs/NAME/explorer (explorer.py does the model work).
     GET  /                                   the page (a run picker when several are served)
     GET  /runs/NAME/explorer                 scatter, projection, sliders (computed on first use, then kept)
     GET  /runs/NAME/explorer/examples/I      point I's input and reconstruction
-    POST /runs/NAME/explorer/decode          {"z": [[...], ...]} -> what the codes decode to
-    POST /runs/NAME/explorer/upload?name=F   a file's bytes -> reconstruction, scores, per-entry map
+    POST /runs/NAME/explorer/decode          {"z": [[...], ...], "y": [...]} -> what the codes decode to
+    POST /runs/NAME/explorer/upload?name=F   a file's bytes -> reconstruction, scores, per-entry map (&y=C: a class)
     GET  /runs/NAME/explorer/columns         a table's columns, real against synthetic
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from vaekit.serve.bodies import ServeError, array_field, read_body, read_bytes
+from vaekit.serve.bodies import ServeError, array_field, number_field, read_body, read_bytes
 from vaekit.serve.explorer import Exploration, decoded, uploaded
 
 ASSETS = {"explorer.js": "text/javascript", "explorer.css": "text/css"}
@@ -63,8 +63,9 @@ def add_explorer(app: Any, find: Any, max_bytes: int) -> None:
     @app.post("/runs/{name}/explorer/decode", summary="codes -> their decodings, as the explorer draws them")
     async def decode(name: str, request: Request) -> JSONResponse:
         served = find(name)
-        z = array_field(await read_body(request, max_bytes, "z"), "z")
-        return JSONResponse(await served.call(lambda model: decoded(served.run, z)))
+        fields = await read_body(request, max_bytes, "z")
+        z = array_field(fields, "z")
+        return JSONResponse(await served.call(lambda model: decoded(served.run, z, fields.get("y"))))
 
     @app.post("/runs/{name}/explorer/upload", summary="a file (?name=photo.png) -> reconstruction, scores, map")
     async def upload(name: str, request: Request) -> JSONResponse:
@@ -72,7 +73,8 @@ def add_explorer(app: Any, find: Any, max_bytes: int) -> None:
         data, file = await read_bytes(request, max_bytes), request.query_params.get("name", "")
         if not data:
             raise ServeError(400, "the upload is empty: send the file's bytes as the body, its name as ?name=")
-        return JSONResponse(await served.call(lambda model: uploaded(served.run, data, file)))
+        y = number_field(dict(request.query_params), "y", None)  # the class, for a run with classes
+        return JSONResponse(await served.call(lambda model: uploaded(served.run, data, file, y)))
 
     @app.get("/runs/{name}/explorer/columns", summary="a table's columns, real rows against synthetic ones")
     async def columns(name: str) -> JSONResponse:

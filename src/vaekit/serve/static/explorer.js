@@ -26,9 +26,15 @@ function runPath(tail) {
   return "/runs/" + encodeURIComponent(state.run) + "/explorer" + tail;
 }
 
+// the class a run with classes (a conditional or semi-supervised VAE) decodes with; null for the others
+function chosenClass() {
+  return state.view && state.view.classes ? Number(document.getElementById("class").value) : null;
+}
+
 async function decode(codes) {
+  const cls = chosenClass(), body = cls === null ? { z: codes } : { z: codes, y: codes.map(() => cls) };
   return api(runPath("/decode"), { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ z: codes }) });
+    body: JSON.stringify(body) });
 }
 
 // One request at a time per target: while one is out, only the newest wish waits (a drag sends many).
@@ -314,6 +320,7 @@ async function pick(index) {
   state.code = state.view.z[index].slice();
   const found = await api(runPath("/examples/" + index));
   if (state.run !== run) return; // another run was chosen meanwhile
+  if (state.view.classes && state.view.labels) document.getElementById("class").value = state.view.labels[index];
   render("picked", together(found.input, found.reconstruction), ["input", "reconstruction"]);
   document.getElementById("set-a").disabled = document.getElementById("set-b").disabled = false;
   setSliders();
@@ -353,7 +360,7 @@ function setSliders() {
 }
 
 function setEnd(which) {
-  state[which] = state.picked;
+  if (which) state[which] = state.picked;
   const name = (i) => (i === null ? "none" : "example " + i);
   document.getElementById("ends").textContent = "A: " + name(state.a) + " \u00b7 B: " + name(state.b);
   drawScatter();
@@ -369,10 +376,10 @@ async function upload(event) {
   event.preventDefault();
   const file = document.getElementById("upload-file").files[0], row = document.getElementById("upload-row");
   const body = file ? await file.arrayBuffer() : row.value;
-  const name = file ? file.name : "row.csv";
+  const name = file ? file.name : "row.csv", cls = chosenClass();
   if (!file && !row.value.trim()) { say("choose a file to upload first", true); return; }
   say("scoring " + name + "...");
-  const found = await api(runPath("/upload?name=" + encodeURIComponent(name)),
+  const found = await api(runPath("/upload?name=" + encodeURIComponent(name) + (cls === null ? "" : "&y=" + cls)),
     { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body });
   const names = found.input.form === "rows" ? found.input.rows.map((_, i) => "row " + (i + 1)) : undefined;
   render("upload-input", found.input, names);
@@ -407,6 +414,9 @@ async function choose(name) {
   if (state.run !== name) return; // another run was chosen meanwhile
   state.view = view;
   state.code = view.center.slice();
+  const classes = document.getElementById("class");
+  classes.replaceChildren(...(view.classes || []).map((label, c) => new Option(label, String(c))));
+  document.getElementById("class-box").hidden = !view.classes;
   legend();
   drawScatter();
   buildSliders();
@@ -446,6 +456,7 @@ function wire() {
   });
   canvas.addEventListener("mousemove", (event) => { if (state.dragging && state.view) decodePointer(pointerAt(event)); });
   window.addEventListener("mouseup", () => { state.dragging = false; });
+  document.getElementById("class").onchange = () => { setSliders(); setEnd(null); }; // redecode in that class
   document.getElementById("set-a").onclick = () => setEnd("a");
   document.getElementById("set-b").onclick = () => setEnd("b");
   document.getElementById("upload-form").addEventListener("submit", (event) =>
