@@ -47,6 +47,13 @@ def test_report_shows_a_histogram_of_each_score_kind(digits_run: Path, tmp_path:
     assert section.count('src="data:image/png;base64,') == 2  # one histogram per kind
     assert "180 examples" in section
     assert (run / "scores-iw.png").is_file() and (run / "scores-rate.png").is_file()
+    assert "scores-map" not in section  # no map was asked for
+    code, output = invoke("score", run, "--kind", "iw", "--k", "5", "--map")
+    assert code == 0, output
+    code, output = invoke("report", run, "--k", "20")
+    assert code == 0, output
+    section = (run / "report.html").read_text().split('<section id="scores">')[1].split("</section>")[0]
+    assert section.count('src="data:image/png;base64,') == 2 and 'alt="scores-map-iw.png"' in section  # + the map
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -72,8 +72,11 @@ def _score_charts(run_dir: Path) -> str | None:
         axes.set_ylabel("examples", fontsize=8)
         axes.tick_params(labelsize=7)
         figures.append(_image(save_figure(fig, run_dir / f"scores-{kind}.png")))
+    # the per-entry maps `vaekit score --map` wrote beside the scores: where in the examples each score comes from
+    maps = [f"<p class=note>{html.escape(found.name)}: where each example's score comes from, per entry (`vaekit "
+            f"score --map`).</p>{_image(found)}" for found in sorted(run_dir.glob(f"{path.stem}-map-*.png"))]
     return (f"<p class=note>{len(table)} examples scored by `vaekit score` ({html.escape(path.name)}).</p>"
-            + "".join(figures))
+            + "".join(figures) + "".join(maps))
 
 
 def _metrics_table(evaluation: dict[str, Any], final: dict[str, float] | None, stale: str | None = None) -> str:
