@@ -187,3 +187,40 @@ def test_concurrent_requests_joined_answer_as_one_by_one(digits_run: Path, x: np
             close(scored["scores"]["reconstruction"],
                   alone.post("/score", json={"x": part.tolist(), "kind": "reconstruction"}).json()["scores"][
                       "reconstruction"])
+
+
+def test_two_worker_processes_answer_as_one(digits_run: Path, model: vaekit.VAE, x: np.ndarray) -> None:
+    """`vaekit serve --workers 2` as a user starts it: two processes on one port, each with its own copy of the
+    run and one core's share of torch, answering with the in-process numbers."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "vaekit", "serve", str(digits_run), "--workers", "2", "--port",
+                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env={**os.environ, "VAEKIT_TOKEN": ""})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        expected = score_many(model, x, ["reconstruction", "iw"], k=20, seed=0)
+        for _ in range(4):  # answered by either process
+            found = httpx.post(f"http://127.0.0.1:{port}/score", json={"x": x.tolist(), "kind": "reconstruction,iw",
+                                                                       "k": 20}, timeout=30).json()
+            for kind, value in expected.items():
+                np.testing.assert_allclose(found["scores"][kind], value.numpy(), rtol=1e-5, atol=1e-6)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert "with 2 worker processes" in server.stderr.read().decode()
