@@ -1,9 +1,10 @@
 """`vaekit serve` under load on loopback: score requests of 100 Fashion-MNIST images from several concurrent
 clients for a fixed time, against the same scores computed in-process (model.score), in one run.
 
-Run 1 (throughput): CLIENTS threads post .npy bodies of 100 test images to /score (kind iw, K importance samples)
-for SECONDS; requests per second, p50 / p99 latency, errors, the server's resident memory at the start and the end,
-and the service's examples per second against in-process score_many on the same batches and threads.
+Run 1 (throughput), once per --workers count (vaekit serve --workers N; default 1 and 2): CLIENTS threads post .npy
+bodies of 100 test images to /score (kind iw, K importance samples) for SECONDS; requests per second, p50 / p99
+latency, errors, the server's resident memory (all its processes) at the start and the end, and the service's
+examples per second against in-process score_many on the same batches.
 Run 2 (hostile mix): the service started with a token; each client cycles through a valid request, a malformed
 one (a wrong shape), an oversized one (over --max-bytes) and one without the token. Every bad one must get its
 4xx (400, 413, 401) and every good one the in-process scores of its batch (the same seed).
@@ -46,10 +47,26 @@ def _port() -> int:
 
 
 def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The resident memory of a process and its children (uvicorn's worker processes), in MB."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # a process that ended meanwhile
+            continue
+    tree, grew = {pid}, True
+    while grew:
+        found = {child for child, parent in parents.items() if parent in tree}
+        grew = not found <= tree
+        tree |= found
+    total = 0.0
+    for member in tree:
+        try:
+            status = Path(f"/proc/{member}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+    return total
 
 
 def _npy(x: np.ndarray) -> bytes:
@@ -58,8 +75,9 @@ def _npy(x: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _serve(run: Path, port: int, token: str | None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "vaekit", "serve", str(run), "--port", str(port), "--max-bytes", str(MAX_BYTES)]
+def _serve(run: Path, port: int, token: str | None, workers: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "vaekit", "serve", str(run), "--port", str(port), "--max-bytes", str(MAX_BYTES),
+               "--workers", str(workers)]
     if token:
         command += ["--token", token]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -76,11 +94,11 @@ def _serve(run: Path, port: int, token: str | None) -> subprocess.Popen:
     raise SystemExit(f"the service did not start: {server.stderr.read().decode()[-500:]}")
 
 
-def throughput(run: Path, batches: list[np.ndarray], clients: int, seconds: float) -> dict:
+def throughput(run: Path, batches: list[np.ndarray], clients: int, seconds: float, workers: int) -> dict:
     import httpx
 
     port = _port()
-    server = _serve(run, port, None)
+    server = _serve(run, port, None, workers)
     url = f"http://127.0.0.1:{port}/score?kind=iw&k={K}&seed=0"
     latencies: list[float] = []
     errors = [0]
@@ -132,11 +150,12 @@ def in_process(model: vaekit.VAE, batches: list[np.ndarray], seconds: float) -> 
     return count * BATCH / (time.perf_counter() - began)
 
 
-def hostile(run: Path, model: vaekit.VAE, batches: list[np.ndarray], clients: int, seconds: float) -> dict:
+def hostile(run: Path, model: vaekit.VAE, batches: list[np.ndarray], clients: int, seconds: float,
+            workers: int) -> dict:
     import httpx
 
     port = _port()
-    server = _serve(run, port, TOKEN)
+    server = _serve(run, port, TOKEN, workers)
     url = f"http://127.0.0.1:{port}/score?kind=iw&k={K}&seed=0"
     good = {"Content-Type": "application/octet-stream", "Authorization": f"Bearer {TOKEN}"}
     expected = [score_many(model, torch.from_numpy(b), "iw", k=K, seed=0)["iw"].numpy() for b in batches[:8]]
@@ -186,6 +205,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--workers", default="1,2", help="vaekit serve --workers, one throughput run each")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("VAEKIT_TOKEN", "")
@@ -199,30 +219,36 @@ def main() -> None:
         run = Path(folder) / "run"
         model = vaekit.train(config, run, progress=False, pictures=False).model.cpu().eval()
         local = in_process(model, batches, min(args.seconds, 20))
-        load = throughput(run, batches, args.clients, args.seconds)
-        mix = hostile(run, model, batches, args.clients, args.seconds)
+        counts = [int(count) for count in args.workers.split(",")]
+        loads = {count: throughput(run, batches, args.clients, args.seconds, count) for count in counts}
+        mix = hostile(run, model, batches, args.clients, args.seconds, max(counts))
     results = {"machine": machine(), "clients": args.clients, "seconds": args.seconds, "k": K, "batch": BATCH,
-               "in_process_examples_per_s": local, "load": load, "hostile": mix}
-    share = load["examples_per_s"] / local
+               "in_process_examples_per_s": local, "loads": {str(c): load for c, load in loads.items()},
+               "hostile": mix}
     command = "python bench/serve_load.py" + "".join(f" {a}" for a in sys.argv[1:])
     lines = ["## The scoring service under load (issue 25)", "",
-             f"`{command}` on {machine()}. `vaekit serve` on loopback (uvicorn, one process) with the classic model "
-             f"(MLP 784-400-20, Bernoulli, {args.epochs} epochs on Fashion-MNIST); {args.clients} concurrent clients "
-             f"for {args.seconds:.0f} s, each request a .npy body of {BATCH} test images scored with iw, k = {K}.", "",
-             "| requests | requests / s | p50 | p99 | errors | server memory: idle, after 10 s, at the end | "
-             "examples / s | "
-             "in-process score_many | service / in-process |", "|---:|---:|---:|---:|---:|---|---:|---:|---:|",
-             f"| {load['requests']:,} | {load['requests_per_s']:.1f} | {load['p50_ms']:.0f} ms | "
-             f"{load['p99_ms']:.0f} ms | {load['errors']} | {load['memory_start_mb']:.0f}, "
-             f"{load['memory_warm_mb']:.0f}, {load['memory_end_mb']:.0f} MB | {load['examples_per_s']:,.0f} | "
-             f"{local:,.0f} | {share:.2f} "
-             f"(goal ≥ 0.70: {'met' if share >= 0.7 else 'missed'}) |", "",
-             f"A second {args.seconds:.0f} s with a token set, each client cycling through a valid request, a "
-             "malformed one (a wrong shape), an oversized one (over --max-bytes) and one without the token:", "",
+             f"`{command}` on {machine()}. `vaekit serve --workers N` on loopback (uvicorn; N processes, each with "
+             f"the cores / N torch threads) with the classic model (MLP 784-400-20, Bernoulli, {args.epochs} epochs on "
+             f"Fashion-MNIST); {args.clients} concurrent clients (threads of this script, on the same cores) for "
+             f"{args.seconds:.0f} s each, each request a .npy body of {BATCH} test images scored with iw, k = {K}. "
+             "In-process: score_many on the same batches one after another, torch on every core. Memory: the "
+             "server's processes together.", "",
+             "| workers | requests | requests / s | p50 | p99 | errors | server memory: idle, after 10 s, at the end "
+             "| examples / s | in-process score_many | service / in-process |",
+             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+    for count, load in loads.items():
+        share = load["examples_per_s"] / local
+        lines.append(f"| {count} | {load['requests']:,} | {load['requests_per_s']:.1f} | {load['p50_ms']:.0f} ms | "
+                     f"{load['p99_ms']:.0f} ms | {load['errors']} | {load['memory_start_mb']:.0f}, "
+                     f"{load['memory_warm_mb']:.0f}, {load['memory_end_mb']:.0f} MB | {load['examples_per_s']:,.0f} | "
+                     f"{local:,.0f} | {share:.2f} (goal ≥ 0.70: {'met' if share >= 0.7 else 'missed'}) |")
+    lines += ["", f"A second {args.seconds:.0f} s with a token set ({max(counts)} workers), each client cycling "
+              "through a valid request, a malformed one (a wrong shape), an oversized one (over --max-bytes) and one "
+              "without the token:", "",
              "| request | sent | answered as expected |", "|---|---:|---:|"]
     expected = {"valid": "200, the in-process scores", "malformed": "400", "oversized": "413", "no token": "401"}
-    for name, counts in mix["requests"].items():
-        lines.append(f"| {name} ({expected[name]}) | {counts['sent']:,} | {counts['as_expected']:,} |")
+    for name, tally in mix["requests"].items():
+        lines.append(f"| {name} ({expected[name]}) | {tally['sent']:,} | {tally['as_expected']:,} |")
     lines.append(f"\nValid answers that differed from the in-process scores: {mix['wrong_answers']}.")
     text = "\n".join(lines)
     print(text)
