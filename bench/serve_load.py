@@ -94,7 +94,10 @@ def _serve(run: Path, port: int, token: str | None, workers: int) -> subprocess.
     raise SystemExit(f"the service did not start: {server.stderr.read().decode()[-500:]}")
 
 
-def throughput(run: Path, batches: list[np.ndarray], clients: int, seconds: float, workers: int) -> dict:
+def throughput(run: Path, batches: list[np.ndarray], clients: int, seconds: float, workers: int,
+               fresh: bool) -> dict:
+    """One run of `clients` threads posting for `seconds`; `fresh`: a new connection for every request (else each
+    client keeps one, and with several workers each connection stays with the process that accepted it)."""
     import httpx
 
     port = _port()
@@ -109,7 +112,7 @@ def throughput(run: Path, batches: list[np.ndarray], clients: int, seconds: floa
         bodies = [_npy(b) for b in batches]
 
         def client(index: int) -> None:
-            with httpx.Client(timeout=60) as http:
+            with httpx.Client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0 if fresh else 1)) as http:
                 i = index
                 while time.perf_counter() < stop:
                     began = time.perf_counter()
@@ -206,6 +209,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--workers", default="1,2", help="vaekit serve --workers, one throughput run each")
+    parser.add_argument("--connections", default="kept,fresh", help="kept (one per client) and/or fresh (one per "
+                        "request): a throughput run each, with more than one worker")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("VAEKIT_TOKEN", "")
@@ -220,10 +225,12 @@ def main() -> None:
         model = vaekit.train(config, run, progress=False, pictures=False).model.cpu().eval()
         local = in_process(model, batches, min(args.seconds, 20))
         counts = [int(count) for count in args.workers.split(",")]
-        loads = {count: throughput(run, batches, args.clients, args.seconds, count) for count in counts}
+        modes = args.connections.split(",")
+        loads = {(count, mode): throughput(run, batches, args.clients, args.seconds, count, mode == "fresh")
+                 for count in counts for mode in (modes if count > 1 else modes[:1])}
         mix = hostile(run, model, batches, args.clients, args.seconds, max(counts))
     results = {"machine": machine(), "clients": args.clients, "seconds": args.seconds, "k": K, "batch": BATCH,
-               "in_process_examples_per_s": local, "loads": {str(c): load for c, load in loads.items()},
+               "in_process_examples_per_s": local, "loads": {f"{c} {m}": load for (c, m), load in loads.items()},
                "hostile": mix}
     command = "python bench/serve_load.py" + "".join(f" {a}" for a in sys.argv[1:])
     lines = ["## The scoring service under load (issue 25)", "",
@@ -232,13 +239,16 @@ def main() -> None:
              f"Fashion-MNIST); {args.clients} concurrent clients (threads of this script, on the same cores) for "
              f"{args.seconds:.0f} s each, each request a .npy body of {BATCH} test images scored with iw, k = {K}. "
              "In-process: score_many on the same batches one after another, torch on every core. Memory: the "
-             "server's processes together.", "",
-             "| workers | requests | requests / s | p50 | p99 | errors | server memory: idle, after 10 s, at the end "
-             "| examples / s | in-process score_many | service / in-process |",
-             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
-    for count, load in loads.items():
+             "server's processes together (the parent that checked the runs, and each worker). Connections: kept, "
+             "each client keeps one (with several workers, a connection stays with the process that accepted it, "
+             "so the load is split by connections, not by requests); fresh, a new one for every request.", "",
+             "| workers | connections | requests | requests / s | p50 | p99 | errors | server memory: idle, after "
+             "10 s, at the end | examples / s | in-process score_many | service / in-process |",
+             "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+    for (count, mode), load in loads.items():
         share = load["examples_per_s"] / local
-        lines.append(f"| {count} | {load['requests']:,} | {load['requests_per_s']:.1f} | {load['p50_ms']:.0f} ms | "
+        lines.append(f"| {count} | {mode} | {load['requests']:,} | {load['requests_per_s']:.1f} | "
+                     f"{load['p50_ms']:.0f} ms | "
                      f"{load['p99_ms']:.0f} ms | {load['errors']} | {load['memory_start_mb']:.0f}, "
                      f"{load['memory_warm_mb']:.0f}, {load['memory_end_mb']:.0f} MB | {load['examples_per_s']:,.0f} | "
                      f"{local:,.0f} | {share:.2f} (goal ≥ 0.70: {'met' if share >= 0.7 else 'missed'}) |")
