@@ -32,7 +32,7 @@ class Served:
 
     Every model call of the service runs on one thread (`worker`, shared by the runs): OpenMP and glibc's malloc
     keep their pools per calling thread, and with asyncio's default threads taking turns the server's memory grew
-    by 140 MB in the first 10 s of bench/serve_load.py, against 23 MB from one thread."""
+    by about 140 MB in the first 10 s of bench/serve_load.py, against 23 to 56 MB from one thread."""
 
     def __init__(self, name: str, run: Any, window_s: float, max_rows: int, worker: ThreadPoolExecutor) -> None:
         self.name, self.run, self.model = name, run, run.model
