@@ -39,7 +39,7 @@ from vaekit.tasks.baselines.anomaly import anomaly_scores, auroc
 from vaekit.tasks.baselines.classification import classification_baselines
 from vaekit.tasks.baselines.clustering import clustering_baselines
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_baselines, imputation_errors, scale_of
-from vaekit.tasks.evaluation.clustering import clustering_scores, fit_codes
+from vaekit.tasks.evaluation.clustering import assign, clustering_scores, fit_codes
 
 
 def _tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -96,7 +96,7 @@ def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]
         embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget).fit(train_x)
         # as `vaekit cluster --method kmeans` or `gmm` (a diagonal Gaussian mixture) on the posterior means
         codes = fit_codes(embedder.transform(train_x), CLUSTER_METHOD["method"], k, seed=0)
-        found[f"vaekit {label}"] = clustering_scores(test_y, codes.predict(embedder.transform(test_x)))["accuracy"]
+        found[f"vaekit {label}"] = clustering_scores(test_y, assign(codes, embedder.transform(test_x))[0])["accuracy"]
     return found
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
+from vaekit.cli.verdict_record import keep_verdict
 from vaekit.core.errors import VaekitError
 from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_array_with_ids, save_table
@@ -91,7 +92,7 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
         scores = clustering_scores(labels, assigned)
         click.echo(f"against the labels: accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, "
                    f"ARI {scores['ari']:.4f}")
-        _baselines(opened, chosen, source is None, labels, scores, _count(model, count, chosen), seed, method)
+        _baselines(run, opened, chosen, source is None, labels, scores, _count(model, count, chosen), seed, method)
 
 
 def _count(model: Any, count: int | None, chosen: Any) -> int:
@@ -103,8 +104,8 @@ def _count(model: Any, count: int | None, chosen: Any) -> int:
     return int(class_probabilities(model, chosen.x[:1]).shape[1])
 
 
-def _baselines(opened: Any, chosen: Any, own: bool, labels: np.ndarray, scores: dict[str, float], clusters: int,
-               seed: int, method: str) -> None:
+def _baselines(run: str, opened: Any, chosen: Any, own: bool, labels: np.ndarray, scores: dict[str, float],
+               clusters: int, seed: int, method: str) -> None:
     """k-means on the inputs and on their PCA, fitted on the run's training split with as many clusters as the
     run's, scored on the same rows: printed beside the run's accuracy, NMI and ARI, with the verdict."""
     from vaekit.tasks.baselines.clustering import clustering_baselines
@@ -119,8 +120,10 @@ def _baselines(opened: Any, chosen: Any, own: bool, labels: np.ndarray, scores: 
         click.echo(f"  {name}: accuracy {figures['accuracy']:.4f}, NMI {figures['nmi']:.4f}, "
                    f"ARI {figures['ari']:.4f}")
     what = "q(c|x)" if method == "posterior" else f"{method} on codes"
-    click.echo(verdict("accuracy", scores["accuracy"], {name: f["accuracy"] for name, f in found.items()},
-                       about=what).line)
+    found_verdict = verdict("accuracy", scores["accuracy"], {name: f["accuracy"] for name, f in found.items()},
+                            about=what)
+    click.echo(found_verdict.line)
+    keep_verdict(run, f"cluster ({what})", found_verdict, chosen)
 
 
 COMMANDS = [cluster]

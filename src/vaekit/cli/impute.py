@@ -12,6 +12,7 @@ import torch
 from vaekit.cli.closing import say_done
 from vaekit.cli.counts import at_least, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, RUN, SPLIT, _open, data_labels
+from vaekit.cli.verdict_record import keep_verdict
 from vaekit.core.errors import VaekitError
 from vaekit.core.io import atomic_path
 from vaekit.core.progress import say_stage
@@ -118,7 +119,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     if check is not None:
         say_stage("impute --check: hiding observed values, imputing them, and the baselines (column mean, "
                   "IterativeImputer) on the same entries")
-        _check(opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
+        _check(run, opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
                {"method": method, "k": k, "iterations": iterations, "seed": seed})
     else:
         say_done([], [f"vaekit impute {run}{'' if source is None else f' --data {source}'} --check 0.2 --out "
@@ -126,7 +127,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
                       "IterativeImputer"])
 
 
-def _check(opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,
+def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,
            check_seed: int, settings: dict[str, Any]) -> None:
     """--check: the run's imputation of hidden observed values beside the simple methods' (fitted on the run's
     training split), printed and written to OUT's name with .check.json."""
@@ -147,6 +148,7 @@ def _check(opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, pat
         shown = verdict(result["metric"], result["vaekit"], figures, result["higher_is_better"])
         click.echo("\n".join(comparison_lines(shown, "the run")[:-1]))
         click.echo(result["verdict"])
+        keep_verdict(run, f"impute --check ({key})", shown, chosen)
     click.echo(f"wrote {written} (RMSE in {found['rmse_units']})")
 
 
@@ -236,10 +238,10 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
             np.save(handle, array)
     click.echo(f"inpainted {int(missing.sum())} pixels of {len(x)} images ({method}); wrote {path} and "
                f"{path.with_name(f'{path.stem}.npy')}")
-    _inpainting_baselines(opened, chosen, source is None, x, gaps, filled, missing, seed)
+    _inpainting_baselines(run, opened, chosen, source is None, x, gaps, filled, missing, seed)
 
 
-def _inpainting_baselines(opened: Any, chosen: Any, own: bool, x: torch.Tensor, gaps: torch.Tensor,
+def _inpainting_baselines(run: str, opened: Any, chosen: Any, own: bool, x: torch.Tensor, gaps: torch.Tensor,
                           filled: torch.Tensor, missing: torch.Tensor, seed: int) -> None:
     """PSNR over the masked pixels (whose true values are known) of the run's inpainting, the median of the
     observed neighbours, PCA and a KNNImputer fitted on the run's training split, and the verdict."""
@@ -252,8 +254,10 @@ def _inpainting_baselines(opened: Any, chosen: Any, own: bool, x: torch.Tensor, 
              for name, values in inpainting_baselines(train.x, gaps, True, seed).items()}
     click.echo(f"PSNR in dB over the {int(missing.sum())} masked pixels (peak 1), baselines fitted on the run's "
                f"{len(train.x)} training images:")
-    for line in comparison_lines(verdict("PSNR", psnr(x, filled, where=missing), found), "the run"):
+    found_verdict = verdict("PSNR", psnr(x, filled, where=missing), found)
+    for line in comparison_lines(found_verdict, "the run"):
         click.echo(line)
+    keep_verdict(run, "inpaint", found_verdict, chosen, len(x))
 
 
 INPAINT_PER_ROW = 16  # images in a row of the inpainting picture

@@ -10,6 +10,7 @@ import click
 
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open
 from vaekit.cli.run_argument import RunDirectory
+from vaekit.cli.verdict_record import keep_verdict
 from vaekit.core.errors import VaekitError
 
 if TYPE_CHECKING:
@@ -71,10 +72,10 @@ def predict(run: str, out: str, source: str | None, split: str | None, device: s
         found = accuracy(probs, chosen.y)
         if not math.isnan(found):
             click.echo(f"accuracy on the {int((chosen.y >= 0).sum())} labelled examples: {found:.4f}")
-            _baselines(opened, chosen, source is None, found)
+            _baselines(run, opened, chosen, source is None, found)
 
 
-def _baselines(opened: Run, chosen: Selection, own: bool, found: float) -> None:
+def _baselines(run: str, opened: Run, chosen: Selection, own: bool, found: float) -> None:
     """A logistic regression on the run's labelled training inputs and LabelSpreading on all its training rows
     (labelled and not), scored on the same labelled rows: printed beside the run's accuracy, with the verdict."""
     from vaekit.tasks.baselines.classification import classification_baselines
@@ -86,9 +87,10 @@ def _baselines(opened: Run, chosen: Selection, own: bool, found: float) -> None:
         return
     labelled = int((train.y >= 0).sum())
     click.echo(f"baselines, fitted on the run's {len(train.y)} training rows ({labelled} labelled):")
-    for line in comparison_lines(verdict("accuracy", found, classification_baselines(train.x, train.y, chosen.x,
-                                                                                      chosen.y)), "q(y|x)"):
+    found_verdict = verdict("accuracy", found, classification_baselines(train.x, train.y, chosen.x, chosen.y))
+    for line in comparison_lines(found_verdict, "q(y|x)"):
         click.echo(line)
+    keep_verdict(run, "predict", found_verdict, chosen)
 
 
 COMMANDS = [predict]

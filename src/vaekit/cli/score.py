@@ -13,6 +13,7 @@ import torch
 from vaekit.cli.counts import at_least, importance_samples, seed_check
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open, data_labels
 from vaekit.cli.run_argument import RunDirectory
+from vaekit.cli.verdict_record import keep_verdict
 from vaekit.core.errors import VaekitError
 from vaekit.core.progress import say_stage
 from vaekit.data.writers import save_array_with_ids, save_table
@@ -215,7 +216,7 @@ def _score(run: str, kinds: str | None, k: int, samples: int, seed: int, batch_s
         _write_maps(opened, model, x, chosen, path, mapped, scores, k, samples, seed, batch_size)
     if marked is not None:
         say_stage("score: the baselines (PCA reconstruction error, IsolationForest) on the same rows")
-        _baselines(opened, chosen, source is None, x, marked, scores, anomalous, seed)
+        _baselines(run, opened, chosen, source is None, x, marked, scores, anomalous, seed)
     elif _windowed(chosen.data) and not mapped:
         click.echo("these are the scores of windows (ids RECORDING@START); --map also gives each time step's score, "
                    "folded from the windows covering it")
@@ -295,7 +296,8 @@ def _anomalous_rows(y: torch.Tensor | None, anomalous: str | None, names: list |
                       "that some rows have")
 
 
-def _baselines(opened, chosen, own: bool, x: torch.Tensor, marked: np.ndarray,  # type: ignore[no-untyped-def]
+def _baselines(run: str, opened, chosen, own: bool, x: torch.Tensor,  # type: ignore[no-untyped-def]
+               marked: np.ndarray,
                scores: dict[str, torch.Tensor], anomalous: str | None, seed: int) -> None:
     """Each score kind's AUROC beside PCA reconstruction error and an IsolationForest fitted on the run's
     training split (as the model saw it) and scored on the same rows, and a verdict for each kind."""
@@ -314,7 +316,9 @@ def _baselines(opened, chosen, own: bool, x: torch.Tensor, marked: np.ndarray,  
     for name, value in rows.items():
         click.echo(f"  {name:<{width}}  AUROC {figure(value)}")
     for name in scores:
-        click.echo(verdict("AUROC", rows[f"vaekit {name}"], found, about=name).line)
+        found_verdict = verdict("AUROC", rows[f"vaekit {name}"], found, about=name)
+        click.echo(found_verdict.line)
+        keep_verdict(run, f"score ({name})", found_verdict, chosen)
 
 
 COMMANDS = [score]

@@ -7,6 +7,8 @@ from typing import Any
 
 from vaekit.parts import registry
 from vaekit.runs.run import Run
+from vaekit.runs.verdicts import read_verdicts
+from vaekit.tasks.evaluation.provenance import stale_reason
 
 SMALL_DATA = 5000  # fewer training examples than this: a model of them says little about the population
 
@@ -70,6 +72,18 @@ def _evaluation(evaluation: dict[str, Any] | None, missing: str) -> str:
                if verdicts else ""))
 
 
+def _kept_verdicts(run: Run) -> str:
+    """The verdicts commands kept in the run (RUN/verdicts.json) for its current weights, one line each; stale ones
+    (measured on weights the run no longer has) are left out."""
+    lines = [f"- {subject}: {entry['verdict']} (on {entry.get('data', 'rows not recorded')})"
+             for subject, entry in sorted(read_verdicts(run.path).items())
+             if isinstance(entry.get("verdict"), str) and stale_reason(run.path, entry) is None]
+    if not lines:
+        return ""
+    return "## Against the simple baselines\n\nWhat the commands measured, each beside the simple method a user " \
+           "would try first, fitted on the run's training split:\n\n" + "\n".join(lines) + "\n"
+
+
 def _limits(run: Run, data: dict[str, Any]) -> str:
     limits = ["A VAE's likelihood is not a reliable out-of-distribution detector: models of images often give "
               "higher likelihood to simpler data they never saw (a model of clothing photos scores digits as more "
@@ -102,6 +116,6 @@ def prose(run: Run, name: str, evaluation: dict[str, Any] | None, missing: str) 
                "repository (hf://user/name) or a run directory\nx = model.sample(16)\n```\n\nThe run directory's files "
                "(config.json, model.safetensors, metrics.csv, evaluation.json) are the model; vaekit checks their "
                "fingerprints when it opens them.\n")
-    return "\n".join([f"# {name}\n\nA variational autoencoder trained with vaekit.\n", _data(data),
-                      _model(run, data), _training(run), _evaluation(evaluation, missing), intended,
-                      _limits(run, data), loading])
+    return "\n".join(part for part in [f"# {name}\n\nA variational autoencoder trained with vaekit.\n", _data(data),
+                      _model(run, data), _training(run), _evaluation(evaluation, missing), _kept_verdicts(run),
+                      intended, _limits(run, data), loading] if part)

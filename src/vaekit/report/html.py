@@ -22,6 +22,7 @@ from vaekit.core.io import write_text
 from vaekit.core.json_file import read_json
 from vaekit.plots.kl_chart import save_kl_per_dimension
 from vaekit.plots.save import save_figure
+from vaekit.report.verdicts_section import verdicts_section
 from vaekit.runs.directory import CONFIG_FILE, METRICS_FILE
 from vaekit.tasks.evaluation.disentanglement import LABELS as DISENTANGLEMENT_LABELS
 from vaekit.tasks.evaluation.estimates import estimate_text, number_text
@@ -189,6 +190,9 @@ def write_report(run_dir: str | Path, evaluation: dict[str, Any] | None = None,
             sections.append((key, title, _image(run_dir / name)))
     chart = _kl_chart(evaluation, run_dir / "kl_per_dim.png")
     sections.append(("kl", "KL per latent dimension", _image(chart)))
+    against = verdicts_section(run_dir)
+    if against is not None:
+        sections.append(("verdicts", "Against the simple baselines", against))
     study = _study_section(run_dir)
     if study is not None:
         sections.append(("study", "The settings search this run won", study))

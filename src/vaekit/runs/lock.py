@@ -30,6 +30,7 @@ from vaekit.core.paths import unusable
 LOCK_FILE = "vaekit.lock"
 HOLDER_FILE = "vaekit-holder.lock"
 WAIT = "wait for it to finish"
+_HELD: set[Path] = set()  # the run directories this process holds now (claim_run), resolved
 
 
 class RunBusy(VaekitError):
@@ -65,6 +66,11 @@ def writer_of(run_dir: str | Path) -> str | None:
         return None
     lock.release()
     return None
+
+
+def held_here(run_dir: str | Path) -> bool:
+    """True while this process holds the run's lock (inside claim_run): a part of the same command may write."""
+    return Path(run_dir).resolve() in _HELD
 
 
 def check_not_busy(run_dir: str | Path, hint: str = f"{WAIT} and run this again") -> None:
@@ -120,9 +126,11 @@ def claim_run(run_dir: str | Path, command: str, create: bool = False, hint: str
         write_json(run_dir / HOLDER_FILE, {"pid": os.getpid(), "command": command,
                                            "since": datetime.now().isoformat(timespec="seconds")})
         remove_stale_temporaries(run_dir)  # safe: no other vaekit writer can be in here now
+        _HELD.add(run_dir.resolve())
         yield run_dir
         succeeded = True
     finally:
+        _HELD.discard(run_dir.resolve())
         with contextlib.suppress(OSError):
             (run_dir / HOLDER_FILE).unlink(missing_ok=True)
         lock.release()
