@@ -85,6 +85,7 @@ def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
 
 
 CLUSTER_METHOD = {"method": "kmeans"}  # --cluster-method: what clusters the VAE's codes
+EMBEDDER_SETTINGS: dict[str, object] = {}  # --embedder-settings: keyword settings of the clustering's VAEEmbedder
 
 
 def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
@@ -93,7 +94,7 @@ def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]
     found = {f"baseline {name}": scores["accuracy"]
              for name, scores in clustering_baselines(train_x, test_x, test_y, k).items()}
     for label, budget in (("defaults", None), ("tuned", minutes)):
-        embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget).fit(train_x)
+        embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget, **EMBEDDER_SETTINGS).fit(train_x)
         # as `vaekit cluster --method kmeans` or `gmm` (a diagonal Gaussian mixture) on the posterior means
         codes = fit_codes(embedder.transform(train_x), CLUSTER_METHOD["method"], k, seed=0)
         found[f"vaekit {label}"] = clustering_scores(test_y, assign(codes, embedder.transform(test_x))[0])["accuracy"]
@@ -179,7 +180,7 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
             gaps = clean.clone()
             gaps[:, :, 4:, :] = float("nan")  # the lower half missing
             where = torch.isnan(gaps).numpy()
-            ours = impute(model, gaps, k=100, seed=0)
+            ours = impute(model, gaps, seed=0)  # as `vaekit inpaint` does: importance resampling, k = 1000
             if label == "defaults":
                 found.update({f"baseline {name}": psnr(clean.numpy(), guess, where=where)
                               for name, guess in inpainting_baselines(train_x.reshape(-1, 1, 8, 8), gaps.numpy(),
@@ -214,6 +215,9 @@ def main() -> None:
                         help="the anomaly detector's score [default: the detector's, iw+reconstruction]")
     parser.add_argument("--cluster-method", choices=("kmeans", "gmm"), default="kmeans",
                         help="what clusters the VAE's codes in the clustering use (vaekit cluster --method)")
+    parser.add_argument("--embedder-settings", default=None, type=json.loads,
+                        help='keyword settings of the clustering use\'s VAEEmbedder, e.g. \'{"gaussian_scale": '
+                             '"global"}\' (kept fixed in its search) [default: none: the estimator\'s]')
     parser.add_argument("--restorer-config", default=None, type=json.loads,
                         help='config sections for the restoring VAE, e.g. \'{"objective": {"name": "denoising", '
                              '"corruption": "gaussian", "corruption_level": 0.3}}\' [default: none: vaekit train\'s]')
@@ -223,6 +227,7 @@ def main() -> None:
         ANOMALY_SCORE["score"] = args.anomaly_score
     RESTORER_CONFIG.update(args.restorer_config or {})
     CLUSTER_METHOD["method"] = args.cluster_method
+    EMBEDDER_SETTINGS.update(args.embedder_settings or {})
     torch.manual_seed(0)
     tables = _tables()
     chosen = args.data.split(",") if args.data else list(tables)
