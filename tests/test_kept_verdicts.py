@@ -111,3 +111,24 @@ def test_a_run_that_cannot_take_the_verdict_keeps_the_answer_with_a_notice(tmp_p
     assert record_verdict(tmp_path / "gone", "denoise", entry, "rows") is False
     assert "notice: the verdict is not kept in the report" in capsys.readouterr().err
     assert not (tmp_path / "gone").exists()
+
+
+def test_a_run_another_process_is_writing_gets_no_verdict_and_a_notice(run: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom vaekit.runs.lock import claim_run\n"
+                               "with claim_run(sys.argv[1], 'vaekit train'):\n    print('held', flush=True)\n"
+                               "    time.sleep(60)", str(run)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        entry = {"metric": "PSNR", "vaekit": 1.0, "baselines": {}, "verdict": "verdict: ..."}
+        assert record_verdict(run, "denoise", entry, "rows") is False
+    finally:
+        holder.kill()
+        holder.wait()
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "is being written by `vaekit train`" in said
+    assert "run this command again once it has finished to keep it" in said
+    assert not (run / VERDICTS_FILE).exists()

@@ -52,7 +52,8 @@ def record_verdict(run: str | Path, subject: str, verdict: dict[str, Any], data:
         if held_here(run):  # the command itself holds the run (score writing into it): no second claim
             _write(run, subject, entry)
         else:
-            with claim_run(run, f"vaekit {subject.split(' ')[0]}", hint="the verdict was not kept in its report"):
+            with claim_run(run, f"vaekit {subject.split(' ')[0]}",
+                           hint="run this command again once it has finished to keep it"):
                 _write(run, subject, entry)
     except VaekitError as error:  # busy, or not writable: the answer stands, only its record is missing
         notice(f"the verdict is not kept in the report: {error}")
