@@ -11,6 +11,7 @@ import pytest
 
 from conftest import invoke
 from vaekit.runs.verdicts import VERDICTS_FILE, read_verdicts, record_verdict
+from vaekit.tasks.evaluation.provenance import file_sha256
 
 
 @pytest.fixture()
@@ -48,11 +49,15 @@ def test_each_command_keeps_its_verdict_and_the_report_and_card_show_them(run: P
     assert cluster["data"] == "180 rows of the test split of digits"
     assert found["denoise"]["data"] == "40 rows of the test split of digits"
     assert found["denoise"]["verdict"] == _printed(denoised, "verdict")
+    assert found["denoise"]["setting"] == "--add-noise gaussian:0.3, seed 0"
+    assert found["inpaint"]["setting"] == "--mask lower-half, importance"
+    assert found["score (iw)"]["setting"] == "classes 5,6,7,8,9 anomalous"
+    assert cluster["setting"] == "10 clusters"
     assert found["inpaint"]["metric"] == "PSNR" and "KNNImputer (5 neighbours)" in found["inpaint"]["baselines"]
     assert found["inpaint"]["data"] == "20 rows of the test split of digits"
     assert found["impute --check (rmse)"]["higher_is_better"] is False
     assert found["score (iw)"]["verdict"] == _printed(scored, "verdict (iw)")
-    assert all(len(entry["weights_sha256"]) == 64 for entry in found.values())
+    assert {entry["weights_sha256"] for entry in found.values()} == {file_sha256(run / "model.safetensors")}
 
     code, output = invoke("report", run)
     assert code == 0, output
@@ -65,7 +70,7 @@ def test_each_command_keeps_its_verdict_and_the_report_and_card_show_them(run: P
     assert code == 0, output
     card = (run / "README.md").read_text()
     assert "## Against the simple baselines" in card
-    assert f"- cluster (kmeans on codes): {cluster['verdict']} (on 180 rows of the test split of digits)" in card
+    assert f"- cluster (kmeans on codes): {cluster['verdict']} (on 180 rows of the test split of digits, 10 clusters)" in card
 
 
 def test_a_later_verdict_replaces_the_earlier_one_of_its_subject(run: Path, tmp_path: Path) -> None:
@@ -100,6 +105,8 @@ def test_a_damaged_verdicts_file_is_not_trusted_and_the_next_verdict_replaces_it
     assert "Against the simple baselines" not in (run / "report.html").read_text()
     code, output = invoke("denoise", run, "--add-noise", "gaussian:0.3", "-n", "20", "--out", tmp_path / "d.npy")
     assert code == 0, output
+    assert f"notice: {run / VERDICTS_FILE} was damaged; moved it to verdicts.json.damaged" in output
+    assert (run / "verdicts.json.damaged").read_text() == damage  # set aside, not lost
     assert list(json.loads((run / VERDICTS_FILE).read_text())) == ["denoise"]
 
 
@@ -132,3 +139,44 @@ def test_a_run_another_process_is_writing_gets_no_verdict_and_a_notice(run: Path
     assert said.count("\n") == 1 and "is being written by `vaekit train`" in said
     assert "run this command again once it has finished to keep it" in said
     assert not (run / VERDICTS_FILE).exists()
+
+
+def test_predict_keeps_its_verdict_on_the_labelled_rows(tmp_path: Path) -> None:
+    run = tmp_path / "m2"
+    code, output = invoke("train", "--data", "digits", "--class-latent", "m2", "--objective", "m2",
+                          "--labels-per-class", "5", "--epochs", "1", "--hidden", "32", "--latent-dim", "2",
+                          "--out", run, "--quiet")
+    assert code == 0, output
+    code, output = invoke("predict", run, "--out", tmp_path / "p.csv")
+    assert code == 0, output
+    kept = read_verdicts(run)["predict"]
+    assert kept["verdict"] == output.splitlines()[-1]
+    assert kept["data"] == "180 rows of the test split of digits"
+    assert "LabelSpreading on the inputs" in kept["baselines"]
+
+
+def test_weights_that_cannot_be_read_leave_the_answer_and_keep_nothing(run: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaekit.core.errors import VaekitError
+    from vaekit.tasks.evaluation import provenance
+
+    def unreadable(path: object) -> str:
+        raise VaekitError(f"cannot read {path}: Input/output error")
+
+    monkeypatch.setattr(provenance, "file_sha256", unreadable)
+    code, output = invoke("denoise", run, "--add-noise", "gaussian:0.3", "-n", "20", "--out", tmp_path / "d.npy")
+    assert code == 0, output
+    assert "notice: the verdict is not kept in the report: cannot read" in output
+    assert _printed(output, "verdict") and (tmp_path / "d.npy").is_file()
+    assert not (run / VERDICTS_FILE).exists()
+
+
+def test_a_hand_edited_entry_does_not_break_the_report(run: Path) -> None:
+    (run / VERDICTS_FILE).write_text(json.dumps({"score (iw)": {
+        "metric": "<b>AUROC</b>", "vaekit": True, "baselines": {"PCA": 10 ** 400},
+        "best_baseline": ["PCA"], "winner": "vaekit", "verdict": 7}}))
+    code, output = invoke("report", run)
+    assert code == 0, output
+    page = (run / "report.html").read_text()
+    assert "&lt;b&gt;AUROC&lt;/b&gt;" in page and "<b>AUROC</b>" not in page
+    assert "stale: it does not record which weights it measured" in page

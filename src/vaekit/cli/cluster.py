@@ -123,7 +123,7 @@ def _baselines(run: str, opened: Any, chosen: Any, own: bool, labels: np.ndarray
     found_verdict = verdict("accuracy", scores["accuracy"], {name: f["accuracy"] for name, f in found.items()},
                             about=what)
     click.echo(found_verdict.line)
-    keep_verdict(run, f"cluster ({what})", found_verdict, chosen)
+    keep_verdict(run, f"cluster ({what})", found_verdict, chosen, int((labels >= 0).sum()), f"{clusters} clusters")
 
 
 COMMANDS = [cluster]

@@ -117,11 +117,11 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
     click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
     if noise is not None:  # the clean inputs are known: the simple methods beside the run
-        _baselines(run, opened, chosen, source is None, x, noisy, clean, seed)
+        _baselines(run, opened, chosen, source is None, x, noisy, clean, seed, f"--add-noise {noise}, seed {seed}")
 
 
 def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, noisy: torch.Tensor,
-               clean: torch.Tensor, seed: int) -> None:
+               clean: torch.Tensor, seed: int, setting: str) -> None:
     """PSNR against the clean inputs of the run's output, of a 3x3 median filter (images) and of a PCA
     reconstruction fitted on the run's clean training split, and the verdict."""
     from vaekit.tasks.baselines.denoising import denoising_baselines, peak_of, psnr
@@ -138,7 +138,7 @@ def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, n
     found_verdict = verdict("PSNR", psnr(x, clean, peak), found)
     for line in comparison_lines(found_verdict, "the run"):
         click.echo(line)
-    keep_verdict(run, "denoise", found_verdict, chosen, len(x))
+    keep_verdict(run, "denoise", found_verdict, chosen, len(x), setting)
     if found_verdict.winner != "vaekit" and not _trained_on_noise(opened):
         click.echo(f"hint: this run was trained on clean inputs; a run trained to remove noise restores better "
                    f"(--objective {' or '.join(_denoising_objectives())} --corruption KIND --corruption-level LEVEL, "

@@ -145,10 +145,11 @@ def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor |
                f"imputed; baselines fitted on the run's {found['training_rows']} training rows:")
     for key, result in found["verdicts"].items():
         figures = {name: figures[key] for name, figures in found["baselines"].items()}
-        shown = verdict(result["metric"], result["vaekit"], figures, result["higher_is_better"])
+        shown = verdict(result["metric"], result["vaekit"], figures, result["higher_is_better"],
+                        about="categorical entries" if key == "accuracy" else None)  # as check_imputation words it
         click.echo("\n".join(comparison_lines(shown, "the run")[:-1]))
         click.echo(result["verdict"])
-        keep_verdict(run, f"impute --check ({key})", shown, chosen)
+        keep_verdict(run, f"impute --check ({key})", shown, chosen, setting=f"--check {fraction:g}, seed {check_seed}")
     click.echo(f"wrote {written} (RMSE in {found['rmse_units']})")
 
 
@@ -238,11 +239,12 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
             np.save(handle, array)
     click.echo(f"inpainted {int(missing.sum())} pixels of {len(x)} images ({method}); wrote {path} and "
                f"{path.with_name(f'{path.stem}.npy')}")
-    _inpainting_baselines(run, opened, chosen, source is None, x, gaps, filled, missing, seed)
+    _inpainting_baselines(run, opened, chosen, source is None, x, gaps, filled, missing, seed,
+                          f"--mask {mask_spec}, {method}")
 
 
 def _inpainting_baselines(run: str, opened: Any, chosen: Any, own: bool, x: torch.Tensor, gaps: torch.Tensor,
-                          filled: torch.Tensor, missing: torch.Tensor, seed: int) -> None:
+                          filled: torch.Tensor, missing: torch.Tensor, seed: int, setting: str) -> None:
     """PSNR over the masked pixels (whose true values are known) of the run's inpainting, the median of the
     observed neighbours, PCA and a KNNImputer fitted on the run's training split, and the verdict."""
     from vaekit.tasks.baselines.denoising import inpainting_baselines, psnr
@@ -257,7 +259,7 @@ def _inpainting_baselines(run: str, opened: Any, chosen: Any, own: bool, x: torc
     found_verdict = verdict("PSNR", psnr(x, filled, where=missing), found)
     for line in comparison_lines(found_verdict, "the run"):
         click.echo(line)
-    keep_verdict(run, "inpaint", found_verdict, chosen, len(x))
+    keep_verdict(run, "inpaint", found_verdict, chosen, len(x), setting)
 
 
 INPAINT_PER_ROW = 16  # images in a row of the inpainting picture

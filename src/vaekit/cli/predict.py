@@ -90,7 +90,7 @@ def _baselines(run: str, opened: Run, chosen: Selection, own: bool, found: float
     found_verdict = verdict("accuracy", found, classification_baselines(train.x, train.y, chosen.x, chosen.y))
     for line in comparison_lines(found_verdict, "q(y|x)"):
         click.echo(line)
-    keep_verdict(run, "predict", found_verdict, chosen)
+    keep_verdict(run, "predict", found_verdict, chosen, int((chosen.y >= 0).sum()))
 
 
 COMMANDS = [predict]

@@ -318,7 +318,7 @@ def _baselines(run: str, opened, chosen, own: bool, x: torch.Tensor,  # type: ig
     for name in scores:
         found_verdict = verdict("AUROC", rows[f"vaekit {name}"], found, about=name)
         click.echo(found_verdict.line)
-        keep_verdict(run, f"score ({name})", found_verdict, chosen)
+        keep_verdict(run, f"score ({name})", found_verdict, chosen, setting=f"{which} anomalous")
 
 
 COMMANDS = [score]

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from vaekit.parts import registry
+from vaekit.report.verdicts_section import kept_lines
 from vaekit.runs.run import Run
-from vaekit.runs.verdicts import read_verdicts
-from vaekit.tasks.evaluation.provenance import stale_reason
 
 SMALL_DATA = 5000  # fewer training examples than this: a model of them says little about the population
 
@@ -75,9 +74,7 @@ def _evaluation(evaluation: dict[str, Any] | None, missing: str) -> str:
 def _kept_verdicts(run: Run) -> str:
     """The verdicts commands kept in the run (RUN/verdicts.json) for its current weights, one line each; stale ones
     (measured on weights the run no longer has) are left out."""
-    lines = [f"- {subject}: {entry['verdict']} (on {entry.get('data', 'rows not recorded')})"
-             for subject, entry in sorted(read_verdicts(run.path).items())
-             if isinstance(entry.get("verdict"), str) and stale_reason(run.path, entry) is None]
+    lines = kept_lines(run.path)
     if not lines:
         return ""
     return "## Against the simple baselines\n\nWhat the commands measured, each beside the simple method a user " \

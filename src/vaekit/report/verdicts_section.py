@@ -3,34 +3,63 @@ cluster, predict, score, denoise, inpaint, impute --check), each figure beside t
 when the run's weights changed after it was measured.
 
     verdicts_section(Path("runs/digits"))   # HTML, or None when no command kept a verdict
+    kept_lines(Path("runs/digits"))         # the current (not stale) verdicts, one line each, for the model card
 """
 
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Any
 
+from vaekit.core.errors import VaekitError
 from vaekit.runs.verdicts import read_verdicts
 from vaekit.tasks.baselines.verdict import figure
-from vaekit.tasks.evaluation.provenance import stale_reason
+from vaekit.tasks.evaluation.provenance import MODEL_FILE, file_sha256
 
 WINNERS = {"vaekit": "vaekit", "baseline": "the baseline", "tie": "a tie", "none": "no comparison"}
 
 
+def _weights(run_dir: Path) -> str | None:
+    """The SHA-256 of the run's model.safetensors, read once for every verdict; None where it cannot be read."""
+    try:
+        return file_sha256(run_dir / MODEL_FILE)
+    except VaekitError:
+        return None
+
+
+def _stale(entry: dict[str, Any], weights: str | None) -> str | None:
+    """Why a verdict is not the current model's (as an evaluation's staleness is worded), or None."""
+    if not isinstance(entry.get("weights_sha256"), str):
+        return "it does not record which weights it measured"
+    if weights is None:
+        return f"the run's {MODEL_FILE} cannot be read"
+    if entry["weights_sha256"] != weights:
+        return f"it measured other weights than the run's {MODEL_FILE} (trained further or replaced since)"
+    return None
+
+
 def _number(value: Any) -> str:
-    return figure(float(value)) if isinstance(value, (int, float)) else "n/a"
+    """A figure as the verdict prints it; n/a for what is not a finite number (a hand-edited file)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "n/a"
+    try:
+        return figure(float(value)) if math.isfinite(float(value)) else "n/a"
+    except OverflowError:
+        return "n/a"
 
 
-def _row(subject: str, entry: dict[str, Any], run_dir: Path) -> str:
+def _row(subject: str, entry: dict[str, Any], weights: str | None) -> str:
     baselines = entry.get("baselines") if isinstance(entry.get("baselines"), dict) else {}
     best = entry.get("best_baseline")
-    theirs = f"{_number(baselines.get(best))} ({best})" if best in baselines else "n/a"
+    theirs = f"{_number(baselines.get(best))} ({best})" if isinstance(best, str) and best in baselines else "n/a"
     winner = WINNERS.get(str(entry.get("winner")), "n/a")
-    stale = stale_reason(run_dir, entry)
+    stale = _stale(entry, weights)
     flag = "" if stale is None else f"<br><span class=stale>stale: {html.escape(stale)}</span>"
-    cells = [subject, str(entry.get("metric", "")), _number(entry.get("vaekit")), theirs, winner,
-             str(entry.get("data", "")), str(entry.get("recorded", ""))]
+    rows = ", ".join(str(entry.get(key)) for key in ("data", "setting") if entry.get(key))
+    cells = [subject, str(entry.get("metric", "")), _number(entry.get("vaekit")), theirs, winner, rows,
+             str(entry.get("recorded", ""))]
     return "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells[:-1]) + \
         f"<td>{html.escape(cells[-1])}{flag}</td></tr>"
 
@@ -41,12 +70,23 @@ def verdicts_section(run_dir: Path) -> str | None:
     found = read_verdicts(run_dir)
     if not found:
         return None
-    head = "".join(f"<th>{name}</th>" for name in ("answer", "metric", "vaekit", "best baseline", "winner", "rows",
-                                                    "measured"))
-    rows = "".join(_row(subject, entry, run_dir) for subject, entry in sorted(found.items()))
+    weights = _weights(run_dir)
+    head = "".join(f"<th>{name}</th>" for name in ("answer", "metric", "vaekit", "best baseline", "winner",
+                                                    "rows and setting", "measured"))
+    rows = "".join(_row(subject, entry, weights) for subject, entry in sorted(found.items()))
     details = "".join(
         f"<li>{html.escape(subject)}: " + ", ".join(
-            f"{html.escape(str(name))} {_number(value)}" for name, value in (entry.get("baselines") or {}).items())
+            f"{html.escape(str(name))} {_number(value)}" for name, value in entry["baselines"].items())
         + "</li>" for subject, entry in sorted(found.items()) if isinstance(entry.get("baselines"), dict))
     return (f"<table><tr>{head}</tr>{rows}</table><p class=note>Every baseline, fitted on the run's training split "
             f"and measured on the same rows:</p><ul>{details}</ul>")
+
+
+def kept_lines(run_dir: Path) -> list[str]:
+    """`- subject: verdict line (on rows, setting)` for each kept verdict of the run's current weights."""
+    found = read_verdicts(run_dir)
+    weights = _weights(run_dir) if found else None
+    return [f"- {subject}: {entry['verdict']} (on "
+            + ", ".join(str(entry.get(key)) for key in ("data", "setting") if entry.get(key)) + ")"
+            for subject, entry in sorted(found.items())
+            if isinstance(entry.get("verdict"), str) and _stale(entry, weights) is None]

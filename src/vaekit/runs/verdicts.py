@@ -2,8 +2,8 @@
 it compared, the last verdict (vaekit's figure, each baseline's, the winner and the line the command printed), so
 that the report shows every answer beside the simple method a user would try first, not only evaluate's.
 
-    record_verdict(run.path, "cluster", found.as_dict(), data="test split of digits, 540 rows")
-    read_verdicts(run.path)   # {"cluster": {"metric": "accuracy", "vaekit": 0.81, ..., "data": ..., "recorded": ...}}
+    record_verdict(run.path, "cluster (kmeans on codes)", found.as_dict(), data="180 rows of the test split of digits")
+    read_verdicts(run.path)   # {"cluster (kmeans on codes)": {"metric": "accuracy", "vaekit": 0.81, ..., "data": ...}}
 
 Recording is a by-product of a command that has done its work: where the run cannot take it (a Hub snapshot in the
 cache, a folder this user cannot write, another command writing the run), the command says so in a notice and
@@ -12,6 +12,7 @@ keeps its answer; it never fails for it. A later verdict of the same command and
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ VERDICTS_FILE = "verdicts.json"
 
 
 def read_verdicts(run_dir: str | Path) -> dict[str, dict[str, Any]]:
-    """The recorded verdicts, by subject ("cluster", "score (iw)", ...); {} where none were recorded or the file
-    is not a JSON object of objects (a damaged file is replaced by the next recording, never trusted)."""
+    """The recorded verdicts, by subject ("cluster (kmeans on codes)", "score (iw)", ...), for showing: {} where
+    none were recorded or the file cannot be read or is not a JSON object (never trusted; the next recording sets a
+    damaged file aside), and entries that are not objects left out."""
     path = Path(run_dir) / VERDICTS_FILE
     if not path.is_file():
         return {}
@@ -62,6 +64,24 @@ def record_verdict(run: str | Path, subject: str, verdict: dict[str, Any], data:
 
 
 def _write(run: str | Path, subject: str, entry: dict[str, Any]) -> None:
-    found = read_verdicts(run)
+    """Add `entry` to RUN/verdicts.json. A file that cannot be read is left alone (VaekitError: nothing is kept);
+    a damaged one is moved aside to verdicts.json.damaged, with a notice, before the new file replaces it."""
+    path = Path(run) / VERDICTS_FILE
+    found: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            found = read_json(path)
+        except OSError as error:
+            raise VaekitError(f"cannot read {path}: {error.strerror or error}") from None
+        except VaekitError:
+            found = []  # type: ignore[assignment]  (damaged: set aside below)
+        if not isinstance(found, dict) or not all(isinstance(value, dict) for value in found.values()):
+            aside = path.with_name(VERDICTS_FILE + ".damaged")
+            try:
+                os.replace(path, aside)
+            except OSError as error:
+                raise VaekitError(f"cannot move the damaged {path} aside: {error.strerror or error}") from None
+            notice(f"{path} was damaged; moved it to {aside.name} and started a new one")
+            found = {}
     found[subject] = entry
-    write_json(Path(run) / VERDICTS_FILE, found)
+    write_json(path, found)
