@@ -67,14 +67,14 @@ def _write(run: str | Path, subject: str, entry: dict[str, Any]) -> None:
     """Add `entry` to RUN/verdicts.json. A file that cannot be read is left alone (VaekitError: nothing is kept);
     a damaged one is moved aside to verdicts.json.damaged, with a notice, before the new file replaces it."""
     path = Path(run) / VERDICTS_FILE
-    found: dict[str, Any] = {}
+    found: Any = {}
     if path.is_file():
         try:
             found = read_json(path)
         except OSError as error:
             raise VaekitError(f"cannot read {path}: {error.strerror or error}") from None
-        except VaekitError:
-            found = []  # type: ignore[assignment]  (damaged: set aside below)
+        except VaekitError:  # not JSON: damaged, set aside below
+            found = None
         if not isinstance(found, dict) or not all(isinstance(value, dict) for value in found.values()):
             aside = path.with_name(VERDICTS_FILE + ".damaged")
             try:
