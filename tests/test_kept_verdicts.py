@@ -16,8 +16,11 @@ from vaekit.tasks.evaluation.provenance import file_sha256
 
 @pytest.fixture()
 def run(digits_run: Path, tmp_path: Path) -> Path:
-    """A copy of the digits run: the commands write their verdicts into it."""
-    return Path(shutil.copytree(digits_run, tmp_path / "run"))
+    """A copy of the digits run, with no verdicts: the commands write theirs into it (and other tests' commands
+    into the shared run, so the copy starts without them)."""
+    copy = Path(shutil.copytree(digits_run, tmp_path / "run"))
+    (copy / VERDICTS_FILE).unlink(missing_ok=True)
+    return copy
 
 
 def _printed(output: str, start: str) -> str:
