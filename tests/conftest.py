@@ -49,3 +49,14 @@ def penguin_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                               "--hidden", "32", "--epochs", "3", "--seed", "0", "--out", str(runs[name]), "--quiet")
         assert code == 0, output
     return runs
+
+
+@pytest.fixture(scope="session")
+def m2_digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """M2 on the digits with 5 labels a class, one epoch: a run `vaekit predict` answers for."""
+    run = tmp_path_factory.mktemp("m2") / "m2"
+    code, output = invoke("train", "--data", "digits", "--class-latent", "m2", "--objective", "m2",
+                          "--labels-per-class", "5", "--epochs", "1", "--hidden", "32", "--latent-dim", "2",
+                          "--out", run, "--quiet")
+    assert code == 0, output
+    return run

@@ -56,13 +56,9 @@ def test_cluster_prints_kmeans_on_the_inputs_and_on_pca_beside_the_run(digits_ru
     assert lines[6].startswith(f"verdict (kmeans on codes): {winner}")
 
 
-def test_predict_prints_logistic_regression_and_label_spreading_beside_q_y_given_x(tmp_path: Path) -> None:
-    run = tmp_path / "m2"
-    code, output = invoke("train", "--data", "digits", "--class-latent", "m2", "--objective", "m2",
-                          "--labels-per-class", "5", "--epochs", "1", "--hidden", "32", "--latent-dim", "2",
-                          "--out", run, "--quiet")
-    assert code == 0, output
-    code, output = invoke("predict", run, "--out", tmp_path / "p.csv")
+def test_predict_prints_logistic_regression_and_label_spreading_beside_q_y_given_x(m2_digits_run: Path,
+                                                                                   tmp_path: Path) -> None:
+    code, output = invoke("predict", m2_digits_run, "--out", tmp_path / "p.csv")
     assert code == 0, output
     assert "baselines, fitted on the run's 1617 training rows (50 labelled):" in output
     figures = {line.split("  accuracy ")[0].strip(): float(line.split("accuracy ")[1])
