@@ -16,7 +16,7 @@ from typing import Any
 from vaekit.core.errors import VaekitError
 from vaekit.runs.verdicts import read_verdicts
 from vaekit.tasks.baselines.verdict import figure
-from vaekit.tasks.evaluation.provenance import MODEL_FILE, file_sha256
+from vaekit.tasks.evaluation.provenance import MODEL_FILE, file_sha256, stale_reason
 
 WINNERS = {"vaekit": "vaekit", "baseline": "the baseline", "tie": "a tie", "none": "no comparison"}
 
@@ -29,15 +29,11 @@ def _weights(run_dir: Path) -> str | None:
         return None
 
 
-def _stale(entry: dict[str, Any], weights: str | None) -> str | None:
-    """Why a verdict is not the current model's (as an evaluation's staleness is worded), or None."""
-    if not isinstance(entry.get("weights_sha256"), str):
-        return "it does not record which weights it measured"
-    if weights is None:
+def _stale(run_dir: Path, entry: dict[str, Any], weights: str | None) -> str | None:
+    """Why a verdict is not the current model's, worded as an evaluation's staleness (provenance.stale_reason)."""
+    if weights is None and isinstance(entry.get("weights_sha256"), str):
         return f"the run's {MODEL_FILE} cannot be read"
-    if entry["weights_sha256"] != weights:
-        return f"it measured other weights than the run's {MODEL_FILE} (trained further or replaced since)"
-    return None
+    return stale_reason(run_dir, entry, weights)
 
 
 def _number(value: Any) -> str:
@@ -50,12 +46,12 @@ def _number(value: Any) -> str:
         return "n/a"
 
 
-def _row(subject: str, entry: dict[str, Any], weights: str | None) -> str:
+def _row(run_dir: Path, subject: str, entry: dict[str, Any], weights: str | None) -> str:
     baselines = entry.get("baselines") if isinstance(entry.get("baselines"), dict) else {}
     best = entry.get("best_baseline")
     theirs = f"{_number(baselines.get(best))} ({best})" if isinstance(best, str) and best in baselines else "n/a"
     winner = WINNERS.get(str(entry.get("winner")), "n/a")
-    stale = _stale(entry, weights)
+    stale = _stale(run_dir, entry, weights)
     flag = "" if stale is None else f"<br><span class=stale>stale: {html.escape(stale)}</span>"
     rows = ", ".join(str(entry.get(key)) for key in ("data", "setting") if entry.get(key))
     cells = [subject, str(entry.get("metric", "")), _number(entry.get("vaekit")), theirs, winner, rows,
@@ -73,7 +69,7 @@ def verdicts_section(run_dir: Path) -> str | None:
     weights = _weights(run_dir)
     head = "".join(f"<th>{name}</th>" for name in ("answer", "metric", "vaekit", "best baseline", "winner",
                                                     "rows and setting", "measured"))
-    rows = "".join(_row(subject, entry, weights) for subject, entry in sorted(found.items()))
+    rows = "".join(_row(run_dir, subject, entry, weights) for subject, entry in sorted(found.items()))
     details = "".join(
         f"<li>{html.escape(subject)}: " + ", ".join(
             f"{html.escape(str(name))} {_number(value)}" for name, value in entry["baselines"].items())
@@ -89,4 +85,4 @@ def kept_lines(run_dir: Path) -> list[str]:
     return [f"- {subject}: {entry['verdict']} (on "
             + ", ".join(str(entry.get(key)) for key in ("data", "setting") if entry.get(key)) + ")"
             for subject, entry in sorted(found.items())
-            if isinstance(entry.get("verdict"), str) and _stale(entry, weights) is None]
+            if isinstance(entry.get("verdict"), str) and _stale(run_dir, entry, weights) is None]

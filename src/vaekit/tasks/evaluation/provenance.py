@@ -53,16 +53,17 @@ def provenance(run_dir: str | Path, source: str, x: torch.Tensor, y: torch.Tenso
             "weights_sha256": file_sha256(Path(run_dir) / MODEL_FILE)}
 
 
-def stale_reason(run_dir: str | Path, evaluation: dict[str, Any]) -> str | None:
+def stale_reason(run_dir: str | Path, evaluation: dict[str, Any], current: str | None = None) -> str | None:
     """None when the evaluation measured the run's current model.safetensors; else a phrase saying why it is
-    stale, to follow "<file> is stale: "."""
+    stale, to follow "<file> is stale: ". `current`: that file's SHA-256 when the caller has it already (a page
+    that checks many records hashes the weights once)."""
     recorded = evaluation.get("weights_sha256")
     if not isinstance(recorded, str):
         return "it does not record which weights it measured (made by an older vaekit)"
     weights = Path(run_dir) / MODEL_FILE
-    if not weights.is_file():
+    if current is None and not weights.is_file():
         return f"the run has no {MODEL_FILE} any more"
-    if file_sha256(weights) != recorded:
+    if (current or file_sha256(weights)) != recorded:
         return f"it measured other weights than the run's {MODEL_FILE} (trained further or replaced since)"
     return None
 
