@@ -18,9 +18,9 @@ the test rows, which neither the search nor the defaults saw. Baselines fit the 
     imputation      20% and 50% of the test entries hidden: VAEImputer RMSE (in column standard deviations)
                     against the column mean and IterativeImputer
     denoising_*     (the 8x8 digits only: --data digits) PSNR of a VAE of the training images (as `vaekit train`
-    inpainting      makes it, or the best of `vaekit.tune`) on the test images with gaussian:0.3 or
-                    salt_pepper:0.1 noise, or with the lower half missing, against a 3x3 median filter, PCA and
-                    (inpainting) KNNImputer
+    inpainting      makes it, or the best of `vaekit.tune` scored by the use's own criterion: denoising:KIND:LEVEL,
+                    inpainting:lower-half) on the test images with gaussian:0.3 or salt_pepper:0.1 noise, or with
+                    the lower half missing, against a 3x3 median filter, PCA and (inpainting) KNNImputer
 """
 
 from __future__ import annotations
@@ -133,33 +133,48 @@ def imputation(x: np.ndarray, y: np.ndarray, minutes: float, share: float) -> di
     return found
 
 
-_RESTORERS: dict[tuple[str, float | None], object] = {}  # (the images' hash, budget) -> a VAE of them
+_RESTORERS: dict[tuple[str, ...], object] = {}  # (the images' hash, budget, criterion, config) -> a VAE of them
 RESTORER_CONFIG: dict[str, dict[str, object]] = {}  # --restorer-config: sections added to the restorers' config
+TRAINED_ON_NOISE: dict[str, bool] = {"on": False}  # --trained-on-noise: denoisers trained on the noise they remove
 
 
-def _restorer(train_x: np.ndarray, budget: float | None):  # type: ignore[no-untyped-def]
-    """A VAE of the clean training images, as `vaekit train` makes it with no flags, or the best of a search;
-    trained once per data set and budget and shared by the three restoration uses."""
+def _restorer(train_x: np.ndarray, budget: float | None, criterion: str, config: dict):  # type: ignore[no-untyped-def]
+    """A VAE of the clean training images, as `vaekit train` makes it from `config`, or the best of a search from
+    it scored by the use's own criterion on validation images (`vaekit tune --criterion denoising:KIND:LEVEL` or
+    `inpainting:MASK`); trained once per data set, budget, criterion and config."""
     import hashlib
     import tempfile
 
     import vaekit
     from vaekit.data.dataset import Dataset
 
-    key = (hashlib.sha256(train_x.tobytes()).hexdigest(), budget)
+    key = (hashlib.sha256(train_x.tobytes()).hexdigest(), str(budget), "" if budget is None else criterion,
+           json.dumps(config, sort_keys=True))
     if key not in _RESTORERS:
         images = train_x.reshape(-1, 1, 8, 8)
         data = Dataset.from_arrays("digits", images, images[:50], None, None, "image", "digits (training rows)")
         folder = tempfile.mkdtemp()
-        config = {**RESTORER_CONFIG, "data": {"source": "digits"}}  # the search keeps these settings fixed
+        config = {**config, "data": {"source": "digits"}}
         if budget is None:
             model = vaekit.train(config, f"{folder}/run", progress=False, data=data, pictures=False).model
         else:
+            # trial 0 is `config` as given; every setting a part declares tunable is searched, the training
+            # noise's level too (the denoising objective declares it), and the kind of noise stays as given
             found = vaekit.tune(config, f"{folder}/study", trials=None, minutes=budget, data=data, progress=False,
-                                pictures=False)
+                                pictures=False, criterion=criterion, fixed=set())
             model = vaekit.load(found.best_run)
         _RESTORERS[key] = model.cpu()
     return _RESTORERS[key]
+
+
+def _restorer_config(how: str) -> dict[str, dict[str, object]]:
+    """--restorer-config's sections; with --trained-on-noise, a denoiser's (as `vaekit denoise`'s hint advises:
+    --objective denoising --corruption KIND --corruption-level LEVEL --likelihood gaussian) for the noise `how`."""
+    if not TRAINED_ON_NOISE["on"] or how == "inpainting":
+        return RESTORER_CONFIG
+    kind, level = how.split(":")
+    return {**RESTORER_CONFIG, "model": {**RESTORER_CONFIG.get("model", {}), "likelihood": "gaussian"},
+            "objective": {"name": "denoising", "corruption": kind, "corruption_level": float(level)}}
 
 
 def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[str, float]:
@@ -173,9 +188,10 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
         raise ValueError("the restoration uses run on the 8x8 digits only")
     train_x, test_x, _, _ = _split(x, y)
     clean = torch.from_numpy(test_x.reshape(-1, 1, 8, 8))
+    criterion = "inpainting:lower-half" if how == "inpainting" else f"denoising:{how}"
     found: dict[str, float] = {}
     for label, budget in (("defaults", None), ("tuned", minutes)):
-        model = _restorer(train_x, budget)
+        model = _restorer(train_x, budget, criterion, _restorer_config(how))
         if how == "inpainting":
             gaps = clean.clone()
             gaps[:, :, 4:, :] = float("nan")  # the lower half missing
@@ -188,7 +204,8 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
             found[f"vaekit {label}"] = psnr(clean.numpy(), ours.numpy(), where=where)
         else:
             # within [0, 1], whatever the model: add_noise keeps to the likelihood's support, which for a Gaussian
-            # (--restorer-config) is unbounded; the same noisy images for every model and baseline
+            # is unbounded; the same noisy images for every model and baseline (seed 0; the criterion's noisy
+            # validation images are other rows)
             noisy = add_noise(model, clean, how, seed=0).clamp(0, 1)
             if label == "defaults":
                 found.update({f"baseline {name}": psnr(clean.numpy(), guess)
@@ -221,11 +238,16 @@ def main() -> None:
     parser.add_argument("--restorer-config", default=None, type=json.loads,
                         help='config sections for the restoring VAE, e.g. \'{"objective": {"name": "denoising", '
                              '"corruption": "gaussian", "corruption_level": 0.3}}\' [default: none: vaekit train\'s]')
+    parser.add_argument("--trained-on-noise", action="store_true",
+                        help="restore with denoising VAEs trained on each use's own noise (--objective denoising "
+                             "--corruption KIND --corruption-level LEVEL --likelihood gaussian), as `vaekit denoise` "
+                             "advises when a run trained on clean images loses [default: vaekit train's VAE]")
     parser.add_argument("--out", default="bench/results/untuned_data.json")
     args = parser.parse_args()
     if args.anomaly_score:
         ANOMALY_SCORE["score"] = args.anomaly_score
     RESTORER_CONFIG.update(args.restorer_config or {})
+    TRAINED_ON_NOISE["on"] = args.trained_on_noise
     CLUSTER_METHOD["method"] = args.cluster_method
     EMBEDDER_SETTINGS.update(args.embedder_settings or {})
     torch.manual_seed(0)

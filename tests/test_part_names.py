@@ -29,6 +29,7 @@ ALLOWED = {
         "spectrogram", "vade")},
     ("vaekit.tasks.images", "spectrogram"): OTHER_MEANING,
     ("vaekit.tuning.criteria", "elbo"): OTHER_MEANING,
+    ("vaekit.tuning.criteria", "denoising"): OTHER_MEANING,
     ("vaekit.estimators.classifier", "elbo"): OTHER_MEANING,
     ("vaekit.tasks.baselines.imputation", "categorical"): OTHER_MEANING,
     ("vaekit.config.model", "diagonal_gaussian"): DECLARED_DEFAULT,

@@ -46,3 +46,24 @@ CASES = [
     Case("tune-api-unknown-criterion", r"unknown criterion 'auc'; choose one of: nll, elbo, imputation",
          api=lambda w: tune({"data": {"source": "digits"}}, w.path("s"), criterion="auc")),
 ]
+
+CASES += [
+    # the use's own criteria take a setting, checked with the data before a trial trains
+    Case("tune-criterion-unknown", r"^error: unknown criterion 'psnr'; choose one of: nll, elbo, imputation, "
+         r"denoising:salt_pepper:0\.1, inpainting:lower-half$",
+         ["tune", "--data", "digits", "--criterion", "psnr", "--trials", "1", "--out", "{root}/X"]),
+    Case("tune-criterion-noise-unknown", r"^error: unknown corruption 'speckle'; choose one of: none, ",
+         ["tune", "--data", "digits", "--criterion", "denoising:speckle:0.1", "--trials", "1", "--out", "{root}/X"]),
+    Case("tune-criterion-without-setting", r"^error: criterion denoising takes a setting after a colon, for example "
+         r"denoising:salt_pepper:0\.1$", ["tune", "--data", "digits", "--criterion", "denoising", "--out", "{root}/X"]),
+    Case("tune-criterion-inpainting-a-table", r"^error: criterion inpainting:lower-half fills in masked pixels of "
+         r"images; this data is vector data of shape \(2,\)$",
+         ["tune", "--data", "{root}/t.csv", "--criterion", "inpainting:lower-half", "--out", "{root}/X"],
+         setup=lambda w: w.write("t.csv", "a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(60)))),
+    Case("tune-criterion-mask-missing", r"^error: criterion inpainting:.*nope\.npy: --mask .*nope\.npy: not "
+         r"lower-half, upper-half",
+         ["tune", "--data", "digits", "--criterion", "inpainting:{root}/nope.npy", "--out", "{root}/X"]),
+    Case("api-tune-criterion-level-out-of-range", r"^corruption_level of salt_pepper is the fraction p of entries "
+         r"corrupted: it must be in \[0, 1\], got 2\.0$",
+         api=lambda w: tune({"data": {"source": "digits"}}, w.path("X"), criterion="denoising:salt_pepper:2")),
+]

@@ -7,8 +7,16 @@
     imputation  hide 20% of the validation rows' entries (seeded), fill them in with the model: the mean squared
                 error of the continuous ones in training standard deviations, plus the share of categorical and
                 binary ones filled in wrong; for models meant to impute
+    denoising:KIND:LEVEL
+                add that noise to the validation rows (seeded, as `vaekit denoise --add-noise KIND:LEVEL`), denoise
+                them with the model: the mean squared error against the clean rows (PSNR's error); for models meant
+                to denoise
+    inpainting:MASK
+                hide the validation images' pixels under MASK (as `vaekit inpaint --mask MASK`: lower-half,
+                random:0.5, a file), fill them in: the mean squared error over the hidden pixels; images only
 
     values = CRITERIA["nll"].measure(run, held)   # held: the validation Dataset (its test split are its rows)
+    criterion_of("denoising:salt_pepper:0.1")     # a criterion with its setting, checked
     float(values.mean())                          # the trial's figure; values: (rows,) where the criterion can
                                                   # say each row's part (nll, imputation), else one number
 """
@@ -20,10 +28,14 @@ from dataclasses import dataclass
 
 import torch
 
+from vaekit.core.errors import ConfigError, VaekitError
+from vaekit.data.corruption import parse_noise
 from vaekit.data.dataset import Dataset
 from vaekit.runs.run import Run
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
+from vaekit.tasks.denoising import add_noise, denoise
 from vaekit.tasks.imputation import impute
+from vaekit.tasks.imputation.masks import image_mask
 from vaekit.tasks.scoring import score
 
 HIDDEN_SHARE = 0.2  # the imputation criterion's share of entries hidden
@@ -34,6 +46,8 @@ IW_SAMPLES = 100
 class Criterion:
     label: str  # said in the history picture and the summary
     measure: Callable[[Run, Dataset], torch.Tensor]  # (rows,) each validation row's part, or () the whole
+    # what it needs of the data, checked by tune before any trial trains: a ConfigError when the data lacks it
+    check: Callable[[Dataset], None] | None = None
 
 
 def _labels(run: Run, held: Dataset) -> torch.Tensor | None:
@@ -63,8 +77,67 @@ def imputation_error(run: Run, held: Dataset) -> torch.Tensor:
     return torch.from_numpy(imputation_row_errors(x, filled, hidden, kinds, spread))
 
 
+def _squared_error_rows(guess: torch.Tensor, truth: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
+    """Each row's squared error over `where`, scaled so that the rows' mean is the mean squared error over every
+    entry `where` marks (rows with more marked entries weigh more, as in one PSNR of them all)."""
+    errors = ((guess.double() - truth.double()) ** 2 * where).flatten(1).sum(1)
+    return errors * len(errors) / max(int(where.sum()), 1)
+
+
+def denoising_error(noise: str) -> Callable[[Run, Dataset], torch.Tensor]:
+    """The validation rows with `noise` added (seeded: every trial sees the same noisy rows) restored by the model,
+    against the clean rows: what `vaekit denoise --add-noise` reports as PSNR, as an error to minimise."""
+    def measure(run: Run, held: Dataset) -> torch.Tensor:
+        clean = held.test_x
+        restored = denoise(run.model, add_noise(run.model, clean, noise, seed=0), y=_labels(run, held))
+        return _squared_error_rows(restored, clean, torch.ones_like(clean, dtype=torch.bool))
+    return measure
+
+
+def inpainting_error(mask: str) -> Callable[[Run, Dataset], torch.Tensor]:
+    """The validation images' pixels under `mask` hidden and filled in (importance resampling, as `vaekit inpaint`
+    by default): the squared error over the hidden pixels."""
+    def measure(run: Run, held: Dataset) -> torch.Tensor:
+        clean = held.test_x
+        missing = image_mask(mask, tuple(clean.shape), seed=0)
+        filled = impute(run.model, clean.masked_fill(missing, float("nan")), seed=0, y=_labels(run, held))
+        return _squared_error_rows(filled, clean, missing)
+    return measure
+
+
 CRITERIA = {
     "nll": Criterion("validation -log p(x) (nats)", negative_log_likelihood),
     "elbo": Criterion("validation -ELBO (nats)", validation_elbo),
     "imputation": Criterion("validation imputation error", imputation_error),
 }
+
+# the criteria that take a setting after a colon: name -> (what makes the Criterion, an example for errors)
+WITH_SETTING = {"denoising": "denoising:salt_pepper:0.1", "inpainting": "inpainting:lower-half"}
+
+
+def criterion_of(spec: str) -> Criterion:
+    """The criterion `spec` names: one of CRITERIA, or denoising:KIND:LEVEL / inpainting:MASK with its setting
+    checked (a ConfigError naming the choices otherwise)."""
+    if spec in CRITERIA:
+        return CRITERIA[spec]
+    name, _, setting = str(spec).partition(":")
+    choices = ", ".join([*CRITERIA, *WITH_SETTING.values()])
+    if name not in WITH_SETTING:
+        raise ConfigError(f"unknown criterion {spec!r}; choose one of: {choices}")
+    if not setting:
+        raise ConfigError(f"criterion {name} takes a setting after a colon, for example {WITH_SETTING[name]}")
+    if name == "denoising":
+        parse_noise(setting)  # refused here, before any trial trains
+        return Criterion(f"validation denoising error ({setting}), mean squared", denoising_error(setting))
+
+    def images_under_mask(data: Dataset) -> None:
+        if data.kind != "image" or len(data.shape) != 3:
+            raise ConfigError(f"criterion {spec} fills in masked pixels of images; this data is {data.kind} "
+                              f"data of shape {tuple(data.shape)}")
+        try:
+            image_mask(setting, (1, *data.shape))  # a name, random:P, or a file of the images' size
+        except VaekitError as error:
+            raise ConfigError(f"criterion {spec}: {error}") from None
+
+    return Criterion(f"validation inpainting error ({setting}), mean squared", inpainting_error(setting),
+                     check=images_under_mask)

@@ -34,7 +34,7 @@ from vaekit.model.size import GB, device_memory, model_sizes, training_bytes
 from vaekit.parts import check_config
 from vaekit.training.data_source import load_training_data
 from vaekit.training.device import pick_device
-from vaekit.tuning.criteria import CRITERIA
+from vaekit.tuning.criteria import criterion_of
 from vaekit.tuning.space import SECTION_OF, search_space, trial_settings
 from vaekit.tuning.study import finished, open_study
 from vaekit.tuning.summary import TuneResult, write_summary
@@ -67,8 +67,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     check_seed("seed", seed)
     if minutes is not None and not minutes > 0:
         raise ConfigError(f"minutes must be more than 0, got {minutes!r}")
-    if criterion not in CRITERIA:
-        raise ConfigError(f"unknown criterion {criterion!r}; choose one of: {', '.join(CRITERIA)}")
+    scored_by = criterion_of(criterion)
     given = fixed if fixed is not None else _given(config)
     config = check_config(Config.from_dict(config) if isinstance(config, dict) else copy.deepcopy(config).validate())
     out = Path(out_dir)
@@ -78,6 +77,8 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     if stream is not None:
         raise ConfigError(f"{config.data.source} is streamed from disk; a search trains on it many times, in memory: "
                           "tune on a sample of it, or with --streaming off if it fits")
+    if scored_by.check is not None:
+        scored_by.check(data)
     held = validation_split(data, validation, config.data.split_seed)
     settled = copy.deepcopy(config)
     # the parts whose settings are searched
@@ -102,7 +103,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
         raise
     if not _has_reference(study):  # trial 0 of a new study (or again, if it failed): the settings as given
         study.enqueue_trial({}, user_attrs={DEFAULTS: True})
-    runner = TrialRunner(config, held, searched, CRITERIA[criterion], out, progress)
+    runner = TrialRunner(config, held, searched, scored_by, out, progress)
     callbacks = [] if trials is None else [optuna.study.MaxTrialsCallback(
         trials, states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))]
     left = None if trials is None else trials - len(finished(study))
@@ -111,7 +112,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
             study.optimize(runner, n_trials=left, timeout=None if minutes is None else minutes * 60,
                            callbacks=callbacks, catch=(VaekitError,), gc_after_trial=True)
     finally:  # also after Ctrl-C: what was found so far is written
-        result = write_summary(study, out, CRITERIA[criterion], held, what, pictures, keep_lowest)
+        result = write_summary(study, out, scored_by, held, what, pictures, keep_lowest)
     return result
 
 
