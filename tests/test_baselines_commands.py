@@ -140,11 +140,14 @@ def test_denoise_with_added_noise_compares_psnr_with_median_filter_and_pca(digit
     assert "the baseline wins" in verdict_line  # a run of a few epochs against PCA of the clean digits
     assert "hint: this run was trained on clean inputs; a run trained to remove noise restores better " \
            "(--objective denoising --corruption KIND" in output
+    # and to a search scored by denoising this very noise on validation images
+    assert "vaekit tune --data digits --objective denoising --corruption gaussian --likelihood gaussian " \
+           "--criterion denoising:gaussian:0.3 --minutes 5" in output
     code, output = invoke("denoise", digits_run, "--out", tmp_path / "same.npy")  # no clean targets: no baselines
     assert code == 0 and "PSNR" not in output
 
 
-def test_a_run_trained_on_noisy_inputs_gets_no_hint_to_train_on_them(tmp_path: Path) -> None:
+def test_a_run_trained_on_noisy_inputs_is_pointed_to_a_search_scored_by_the_noise(tmp_path: Path) -> None:
     run = tmp_path / "dvae"
     code, output = invoke("train", "--data", "digits", "--latent-dim", "2", "--hidden", "32", "--epochs", "1",
                           "--objective", "denoising", "--corruption", "gaussian", "--corruption-level", "0.3",
@@ -152,7 +155,12 @@ def test_a_run_trained_on_noisy_inputs_gets_no_hint_to_train_on_them(tmp_path: P
     assert code == 0, output
     code, output = invoke("denoise", run, "--add-noise", "gaussian:0.3", "--out", tmp_path / "d.npy")
     assert code == 0, output
-    assert "the baseline wins" in output and "hint:" not in output  # one epoch loses, but it did train on noise
+    assert "the baseline wins" in output  # one epoch loses; it did train on noise, so no hint to do that
+    hints = [line for line in output.splitlines() if line.startswith("hint:")]
+    assert len(hints) == 1 and "trained on clean inputs" not in hints[0]
+    assert hints[0].startswith("hint: a search scored by this noise chooses the settings that remove it best: "
+                               "vaekit tune --data digits --objective denoising --corruption gaussian ")
+    assert "--criterion denoising:gaussian:0.3 --minutes 5" in hints[0]
 
 
 def test_inpaint_compares_psnr_over_the_masked_pixels(digits_run: Path, tmp_path: Path) -> None:
