@@ -40,7 +40,7 @@ def test_k_at_the_bound_passes_the_flag_check(digits_run: Path, tmp_path: Path) 
 
 
 def test_detector_names_inputs_far_off_the_training_scale_not_the_weights() -> None:
-    x = np.random.default_rng(0).random((60, 5))
+    x = np.random.default_rng(0).normal(size=(60, 5))  # real numbers: a Gaussian, which can score any finite row
     detector = vaekit.VAEAnomalyDetector(epochs=1).fit(x)
     with pytest.raises(VaekitError) as raised:
         detector.score_samples(x * 1e30)

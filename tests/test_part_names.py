@@ -37,6 +37,7 @@ ALLOWED = {
     ("vaekit.config.objective", "elbo"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "bernoulli"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "gaussian"): DECLARED_DEFAULT,
+    ("vaekit.data.kinds", "continuous_bernoulli"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "mixed"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "mlp"): DECLARED_DEFAULT,
     ("vaekit.data.kinds", "conv"): DECLARED_DEFAULT,

@@ -99,6 +99,9 @@ def _model(profile: DataProfile, advice: Advice) -> None:
     elif profile.kind == "vector" and profile.column_types and set(profile.column_types) != {"continuous"}:
         advice.set("likelihood", "mixed", "binary and categorical columns get their own distributions (Bernoulli, "
                    "categorical), the numbers a Gaussian")
+    elif profile.kind == "vector" and profile.values != "real":
+        advice.set("likelihood", "continuous_bernoulli", "every value lies in [0, 1] (intensities, shares): the "
+                   "density on [0, 1], on the values as they are, as training chooses for such rows")
     elif profile.kind == "vector":
         advice.set("likelihood", "gaussian", "real-valued columns, standardized by the trainer (each column in its "
                    "own units)")

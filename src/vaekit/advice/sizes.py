@@ -32,7 +32,7 @@ def settings_config(settings: dict[str, Any]) -> Config:
 def sizes_line(settings: dict[str, Any], data: Dataset) -> str:
     """What training would settle for the "auto" sizes, as its notice says it ('' when nothing is auto)."""
     config = settings_config(settings)
-    resolve_auto(config.model, data.kind, data.column_types, tuple(data.shape))
+    resolve_auto(config.model, data.kind, data.column_types, tuple(data.shape), data.within_unit_interval)
     reads_hidden = "hidden" in REGISTRIES["network"].get(config.model.network).reads or \
         config.model.class_latent != "none"
     line = settle_sizes(config, data.kind, tuple(data.shape), len(data.train_x), reads_hidden)

@@ -201,6 +201,16 @@ class Dataset:
         return tuple(self.train_x.shape[1:])
 
     @property
+    def within_unit_interval(self) -> bool:
+        """Whether every value of both splits (NaN, a missing value, left out) lies in [0, 1]: pixel intensities
+        or shares, which a likelihood on [0, 1] models as they are (model.build.resolve_likelihood)."""
+        for x in (self.train_x, self.test_x):
+            seen = x[~torch.isnan(x)] if x.is_floating_point() else x
+            if len(seen) and not (float(seen.min()) >= 0.0 and float(seen.max()) <= 1.0):
+                return False
+        return True
+
+    @property
     def vocabulary_size(self) -> int | None:
         """V for token data (ids 0..V-1), None for other data."""
         return None if self.vocabulary is None else len(self.vocabulary)

@@ -56,10 +56,12 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     score_reference_ ({kind: (median, iqr)}; {} for one kind). The default, iw+reconstruction, is -log p(x) plus
     the reconstruction error: it beat both PCA and IsolationForest on 3 of 4 small tables, where iw alone did on 2
     and reconstruction alone on 1 (module docstring); k: importance samples of iw and complexity.
-    latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized columns for tables),
-    epochs, batch_size, lr and seed set the VAE and its training (hidden and epochs "auto": sized for the rows of
-    X, with early stopping, as `vaekit train` does with no flags); `config` takes any other setting as config
-    sections, e.g. {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if there is one).
+    latent_dim, hidden, likelihood ("auto": Bernoulli for images, the continuous Bernoulli for rows whose every
+    value lies in [0, 1], a Gaussian on standardized columns for other tables; a row scored later with a value
+    that likelihood cannot produce, above 1 say, scores inf, the most anomalous), epochs, batch_size, lr and
+    seed set the VAE and its training (hidden and epochs "auto": sized for the rows of X, with early stopping,
+    as `vaekit train` does with no flags); `config` takes any other setting as config sections, e.g.
+    {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if there is one).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): latent_dim, hidden, lr and batch_size above are
     the untuned trial 0 and are searched on a validation share of X (validation -log p(x)), `config`'s settings
     stay fixed; the settings kept (trial 0's unless a trial clearly beat them) are trained again on all of X.
@@ -143,9 +145,20 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
         return model
 
     def _parts(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """{kind: (N,) raw scores} of the kinds fitted, in one pass."""
-        return score_parts(self._fitted(), torch.from_numpy(x), self.score_kinds_, k=self.k, seed=self.seed,
-                           progress=self.progress)
+        """{kind: (N,) raw scores} of the kinds fitted, in one pass; infinite for a row the model gives no density
+        (_beyond_support)."""
+        model = self._fitted()
+        beyond = _beyond_support(model, x)
+        if not beyond.any():
+            return score_parts(model, torch.from_numpy(x), self.score_kinds_, k=self.k, seed=self.seed,
+                               progress=self.progress)
+        parts = {name: np.full(len(x), np.inf) for name in self.score_kinds_}
+        if not beyond.all():
+            inside = score_parts(model, torch.from_numpy(x[~beyond]), self.score_kinds_, k=self.k, seed=self.seed,
+                                 progress=self.progress)
+            for name, values in inside.items():
+                parts[name][~beyond] = values
+        return parts
 
     def decision_function(self, X: Any) -> np.ndarray:
         """(N,) anomaly scores, higher = more abnormal (PyOD's sign); combined with the training rows' reference."""
@@ -279,3 +292,12 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
 
 def _as_examples(X: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
     return as_examples(X, "VAEAnomalyDetector", shape)
+
+
+def _beyond_support(model: VAE, x: np.ndarray) -> np.ndarray:
+    """(N,) whether each row has a value the model's likelihood cannot produce (above 1 for rows fitted within
+    [0, 1], which a likelihood on [0, 1] models): it gives the row no density, -log p(x) = inf, so the row is as
+    anomalous as a score can say, where scoring it would be refused. NaN (missing) is not such a value."""
+    values = torch.from_numpy(x)
+    outside = torch.isfinite(values) & ~model.likelihood.data_support.check(values)
+    return outside.flatten(1).any(1).numpy()

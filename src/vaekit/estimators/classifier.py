@@ -36,10 +36,11 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     """fit(X, y) / predict / predict_proba / score for tables (N, D) or images (N, C, H, W) in [0, 1].
 
     y holds the classes of the labelled rows and -1 for the others (at least one labelled row of each of two
-    classes or more). latent_dim, hidden, likelihood ("auto": Bernoulli for images, Gaussian on standardized
-    columns for tables), epochs, batch_size and lr set M2 and its training; classifier_weight is the paper's
-    alpha / N (0.1). m1=True trains M1 first (m1_latent_dim, m1_hidden, m1_epochs, m1_likelihood) and M2 on its
-    codes. `config` takes any other setting of M2 as config sections, e.g. {"train": {"lr_schedule": "cosine"}}.
+    classes or more). latent_dim, hidden, likelihood ("auto": Bernoulli for images, the continuous Bernoulli
+    for rows whose every value lies in [0, 1], a Gaussian on standardized columns for other tables), epochs,
+    batch_size and lr set M2 and its training; classifier_weight is the paper's alpha / N (0.1). m1=True trains
+    M1 first (m1_latent_dim, m1_hidden, m1_epochs, m1_likelihood) and M2 on its codes. `config` takes any
+    other setting of M2 as config sections, e.g. {"train": {"lr_schedule": "cosine"}}.
     The VAEs learn from every row given to fit (their validation numbers are on a copy of some of them).
     tune_trials / tune_minutes: a tuning budget for each VAE trained (vaekit.tuning): M1 scored by validation
     -log p(x), M2 by its validation -ELBO; `config`'s settings stay fixed; the settings kept are trained again

@@ -27,11 +27,13 @@ from vaekit.model.vae import VAE
 from vaekit.nn.sequence_language_model import language_model_parts
 
 
-def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> str:
-    """The likelihood name: as configured, or for "auto" the one the data kind declares (vaekit.data.kinds)."""
+def resolve_likelihood(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None,
+                       unit_interval: bool = False) -> str:
+    """The likelihood name: as configured, or for "auto" the one the data kind declares (vaekit.data.kinds) for
+    data whose values all lie in [0, 1] (`unit_interval`) or not."""
     if cfg.likelihood != "auto":
         return cfg.likelihood
-    return kinds.data_kind(data_kind).likelihood(column_types)
+    return kinds.data_kind(data_kind).likelihood(column_types, unit_interval)
 
 
 def resolve_network(cfg: ModelConfig, data_kind: str, data_shape: tuple[int, ...] | None = None) -> str:
@@ -41,18 +43,20 @@ def resolve_network(cfg: ModelConfig, data_kind: str, data_shape: tuple[int, ...
 
 
 def resolve_auto(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None,
-                 data_shape: tuple[int, ...] | None = None) -> None:
+                 data_shape: tuple[int, ...] | None = None, unit_interval: bool = False) -> None:
     """Settle the model's "auto" settings (network, likelihood, standardize) for this data, in place: training
-    resolves them once and config.json records what the run was built with."""
+    resolves them once and config.json records what the run was built with. `unit_interval`: every value of the
+    data lies in [0, 1] (Dataset.within_unit_interval)."""
     cfg.network = resolve_network(cfg, data_kind, data_shape)
-    cfg.standardize = "on" if resolve_standardize(cfg, data_kind, column_types) else "off"
-    cfg.likelihood = resolve_likelihood(cfg, data_kind, column_types)
+    cfg.standardize = "on" if resolve_standardize(cfg, data_kind, column_types, unit_interval) else "off"
+    cfg.likelihood = resolve_likelihood(cfg, data_kind, column_types, unit_interval)
 
 
-def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None) -> bool:
+def resolve_standardize(cfg: ModelConfig, data_kind: str, column_types: list[str] | None = None,
+                        unit_interval: bool = False) -> bool:
     """Standardize for "auto" when a location-scale likelihood (Gaussian, Laplace) models data in arbitrary units
     (tables, spectrograms: the kinds that declare `standardized`), never for images or for likelihoods on [0, 1]."""
-    location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types)).location_scale
+    location_scale = LIKELIHOODS.get(resolve_likelihood(cfg, data_kind, column_types, unit_interval)).location_scale
     if cfg.standardize == "on" and not location_scale:
         names = " or ".join(n for n in LIKELIHOODS.names() if LIKELIHOODS.get(n).location_scale)
         raise ConfigError(f"standardize: on needs the {names} likelihood (a likelihood on [0, 1] has no units to "

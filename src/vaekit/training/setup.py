@@ -78,7 +78,9 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
         raise DataError(f"{data.name} has {len(data.train_x)} training rows, fewer than the {processes.world} "
                         "processes; train it in one process")
     # "auto" settled once, here, for this data: config.json then records the parts the run was built with
-    resolve_auto(config.model, data.kind, data.column_types, tuple(data.shape))
+    # whether the values lie in [0, 1] is read, as the data checks are, from what is in memory (a streamed file's
+    # sample of training rows, which holds all of them up to its size)
+    resolve_auto(config.model, data.kind, data.column_types, tuple(data.shape), data.within_unit_interval)
     check_unread(config.model)  # a likelihood's settings, now that "auto" names one
     # the sizes left "auto" (hidden widths, epochs, early stopping), for this data's rows: said once, recorded
     reads_hidden = "hidden" in NETWORKS.get(config.model.network).reads or config.model.class_latent != "none"

@@ -82,7 +82,7 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     held = validation_split(data, validation, config.data.split_seed)
     settled = copy.deepcopy(config)
     # the parts whose settings are searched
-    resolve_auto(settled.model, data.kind, data.column_types, tuple(data.shape))
+    resolve_auto(settled.model, data.kind, data.column_types, tuple(data.shape), data.within_unit_interval)
     searched = search_space(settled, frozenset(given), space)
     if not searched:
         raise ConfigError("nothing to search: every setting this model would search is given (fixed); leave out "

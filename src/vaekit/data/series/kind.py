@@ -47,7 +47,7 @@ class SeriesKind(DataKind):
     shape_text = "(T, C + 1)"
     pictured = False  # a run's samples and reconstructions are written by `save`: samples.npy, reconstructions.csv
 
-    def likelihood(self, column_types: list[str] | None = None) -> str:
+    def likelihood(self, column_types: list[str] | None = None, unit_interval: bool = False) -> str:
         return "autoregressive_gaussian"  # each step a Gaussian given the earlier steps and z, with a length
 
     def entry_map(self, terms: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -32,7 +32,7 @@ class TableKind(VectorKind):
     # categorical codes, null indicators and numbers side by side: a squared difference of them means nothing
     values_are_measures = False
 
-    def likelihood(self, column_types: list[str] | None = None) -> str:
+    def likelihood(self, column_types: list[str] | None = None, unit_interval: bool = False) -> str:
         return "mixed"  # every column its own distribution, numbers included (their mixtures)
 
     def save(self, path: Path, batch: torch.Tensor, info: dict[str, Any], ncol: int = 8,

@@ -44,7 +44,7 @@ class TextKind(DataKind):
     pictured = False  # a run's samples and reconstructions are sentences: samples.txt, reconstructions.tsv
     values_are_measures = False  # a token id names a word: id 7 is no nearer id 8 than id 900
 
-    def likelihood(self, column_types: list[str] | None = None) -> str:
+    def likelihood(self, column_types: list[str] | None = None, unit_interval: bool = False) -> str:
         return "autoregressive"  # tokens one at a time, each given the earlier ones and z (Bowman et al. 2016)
 
     def default_output(self, stem: str) -> str:
