@@ -58,8 +58,9 @@ class ModelConfig:
                                  "not reading y, trained without labels, prior_components classes); both train with "
                                  "objective m2", choices=("none", "m2", "gmvae"))
     prior_components: int = setting(10, "mixture components (mixture prior) or pseudo-inputs (vamp prior)")
-    likelihood: str = setting("auto", "likelihood p(x|z); auto: bernoulli for images, gaussian for vectors, mixed "
-                               "for tables with binary or categorical columns", choices=("auto",), part="likelihood")
+    likelihood: str = setting("auto", "likelihood p(x|z); auto: bernoulli for images, continuous_bernoulli for vectors "
+                               "whose every value lies in [0, 1], gaussian for other vectors, mixed for tables with "
+                               "binary or categorical columns", choices=("auto",), part="likelihood")
     gaussian_scale: str = setting("per_dim", "scale of the gaussian or laplace likelihood: fixed, global (one "
                                    "learned) or per_dim (learned per data dimension)",
                                    choices=("fixed", "global", "per_dim"))
