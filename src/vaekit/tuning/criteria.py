@@ -111,7 +111,7 @@ CRITERIA = {
     "imputation": Criterion("validation imputation error", imputation_error),
 }
 
-# the criteria that take a setting after a colon: name -> (what makes the Criterion, an example for errors)
+# the criteria that take a setting after a colon: name -> an example of it, for the errors
 WITH_SETTING = {"denoising": "denoising:salt_pepper:0.1", "inpainting": "inpainting:lower-half"}
 
 
