@@ -117,11 +117,11 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
     also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
     click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
     if noise is not None:  # the clean inputs are known: the simple methods beside the run
-        _baselines(run, opened, chosen, source is None, x, noisy, clean, seed, f"--add-noise {noise}, seed {seed}")
+        _baselines(run, opened, chosen, source is None, x, noisy, clean, seed, noise)
 
 
 def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, noisy: torch.Tensor,
-               clean: torch.Tensor, seed: int, setting: str) -> None:
+               clean: torch.Tensor, seed: int, noise: str) -> None:
     """PSNR against the clean inputs of the run's output, of a 3x3 median filter (images) and of a PCA
     reconstruction fitted on the run's clean training split, and the verdict."""
     from vaekit.tasks.baselines.denoising import denoising_baselines, peak_of, psnr
@@ -138,9 +138,9 @@ def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, n
     found_verdict = verdict("PSNR", psnr(x, clean, peak), found)
     for line in comparison_lines(found_verdict, "the run"):
         click.echo(line)
-    keep_verdict(run, "denoise", found_verdict, chosen, len(x), setting)
+    keep_verdict(run, "denoise", found_verdict, chosen, len(x), f"--add-noise {noise}, seed {seed}")
     if found_verdict.winner != "vaekit":
-        click.echo(_losing_hint(opened, setting.removeprefix("--add-noise ").split(",")[0]))
+        click.echo(_losing_hint(opened, noise))
 
 
 def _losing_hint(opened: Run, noise: str) -> str:

@@ -33,7 +33,7 @@ class Denoising(Objective):
     honours = SCHEDULE | RATE | CORRUPTION | {"kl"}  # the ObjectiveConfig fields it reads (objectives/settings.py)
     per_example = True  # a batch mean of per-example terms: splits over processes (training/distributed.py)
     # what `vaekit tune` may search (core/tunable.py): the ELBO's, and how hard the training noise is, which need not
-    # be the noise the model will meet (a little harder often restores better; the use's criterion decides)
+    # be the level of the noise the model will meet (the search's criterion, denoising:KIND:LEVEL, decides)
     tunable = {**ELBO.tunable, "corruption_level": Span(0.05, 0.5, log=True)}
 
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
