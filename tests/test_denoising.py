@@ -225,12 +225,17 @@ def test_cli_denoise_writes_every_example_in_order_with_its_ids(digits_run, tmp_
     assert (noisy != x.numpy()).mean() == pytest.approx(0.5 * (x.numpy() != 0).mean(), abs=0.01)
     table = pd.read_csv(tmp_path / "clean.csv")
     assert table["id"].tolist() == list(range(len(x))) and table.shape == (len(x), 65)
-    expected = denoise(model, noisy).reshape(len(x), -1).numpy()
+    # the noise --add-noise made is known: its posterior mean, which keeps every value masking cannot have written
+    expected = denoise(model, noisy, noise="mask:0.5").reshape(len(x), -1).numpy()
     np.testing.assert_allclose(table.drop(columns="id").to_numpy(), expected, rtol=1e-6)
+    untouched = noisy.reshape(len(x), -1) != 0
+    assert np.array_equal(expected[untouched], noisy.reshape(len(x), -1)[untouched])
 
     np.save(tmp_path / "reversed.npy", noisy[::-1].copy())  # --data is used whole, in its own order
-    code, output = invoke("denoise", digits_run, "--data", tmp_path / "reversed.npy", "--out", tmp_path / "r.npy")
-    assert code == 0, output
+    # noisy data of one's own: the noise said with --noise
+    code, output = invoke("denoise", digits_run, "--data", tmp_path / "reversed.npy", "--noise", "mask:0.5", "--out",
+                          tmp_path / "r.npy")
+    assert code == 0 and "knowing the noise (mask:0.5)" in output, output
     np.testing.assert_allclose(np.load(tmp_path / "r.npy"), expected[::-1].reshape(-1, 1, 8, 8), rtol=1e-6)
     assert np.array_equal(np.load(tmp_path / "r-ids.npy"), np.arange(len(x)))
 

@@ -53,21 +53,28 @@ PER_ROW = 16
 @click.option("--add-noise", "noise", default=None, metavar="KIND:LEVEL",
               help="corrupt the (clean) data first, to see the effect: gaussian:SIGMA, salt_pepper:P, mask:P or "
               "replace:P, kept in the likelihood's data support")
-@click.option("--seed", default=0, show_default=True, help="seed of --add-noise", callback=seed_check)
+@click.option("--noise", "known", default=None, metavar="KIND:LEVEL",
+              help="the noise the inputs carry (gaussian:SIGMA, salt_pepper:P or mask:P): the output is then the "
+              "posterior mean of the clean input under the model and that noise, which keeps what the noise left "
+              "(salt_pepper: every value it cannot have written) where the decoder's mean would blur it; none: the "
+              "decoder's mean [default: the --add-noise noise where it is one of these, else none]")
+@click.option("--seed", default=0, show_default=True, help="seed of --add-noise and of --noise gaussian's draws",
+              callback=seed_check)
 @click.option("--noisy-out", default=None, help="also write the inputs --add-noise made (.png, .npy, .csv, .parquet)")
 @click.option("-n", "--count", type=int, default=None, callback=at_least(1),
               help=f"only the first N examples [default: all; a picture shows the first {PICTURE_COUNT}]")
 @DEVICE
-def denoise(run: str, source: str | None, split: str | None, out: str, noise: str | None, seed: int,
-            noisy_out: str | None, count: int | None, device: str) -> None:
+def denoise(run: str, source: str | None, split: str | None, out: str, noise: str | None, known: str | None,
+            seed: int, noisy_out: str | None, count: int | None, device: str) -> None:
     """Denoise examples: encode each noisy input and decode the posterior mean (as reconstruct does), in the
-    data's order, with its ids. A run trained with --objective denoising learned to remove the noise.
+    data's order, with its ids; knowing the noise (--noise), the posterior mean of the clean input under the model
+    and that noise. A run trained with --objective denoising learned to remove the noise.
 
     \b
     Example:
       vaekit train --data fashion-mnist --objective denoising --corruption gaussian --corruption-level 0.3 \\
         --out runs/denoiser
-      vaekit denoise runs/denoiser --data noisy.npy --out clean.npy
+      vaekit denoise runs/denoiser --data noisy.npy --noise gaussian:0.3 --out clean.npy
       vaekit denoise runs/denoiser --add-noise salt_pepper:0.1 --noisy-out noisy.png --out clean.png
     """
     from vaekit.plots.example_figures import denoising_figure
@@ -84,6 +91,7 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
         from vaekit.data.corruption import parse_noise
 
         parse_noise(noise)  # a malformed --add-noise is refused before the model and the data are read
+    known = _known_noise(known, noise)  # and a --noise that cannot be worked out, too
     # every file the call writes (an .npy's ids beside it too) apart from the others, before any is written
     check_outputs_apart({"--out": Path(out), "--noisy-out": Path(noisy_out) if noisy_out else None})
     for path in paths:  # before the work, not after it
@@ -106,7 +114,7 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
         check_picture_fits(len(x), "noisy inputs", f"-n {shown}", tile_shape=model.data_shape)
     labels = data_labels(model, chosen.y, shown)
     noisy = add_noise(model, x, noise, seed) if noise is not None else x
-    clean = denoise_examples(model, noisy, labels)
+    clean = denoise_examples(model, noisy, labels, noise=known, seed=seed)
     names = [f"id {identity}" for identity in ids]
     _write(Path(out), clean, ids, opened, lambda draw: denoising_figure(
         draw, noisy, clean, x if noise is not None else None, min(PER_ROW, len(x)), noise, names))
@@ -115,9 +123,24 @@ def denoise(run: str, source: str | None, split: str | None, out: str, noise: st
             paired_rows([("noisy", noisy)], min(PER_ROW, len(x)), names),
             f"{len(noisy)} inputs made noisy with {noise}"))
     also = f" and the noisy inputs to {noisy_out}" if noisy_out else ""
-    click.echo(f"wrote {len(clean)} denoised examples to {out}{also}")
+    how = f"knowing the noise ({known})" if known else "the decoder's mean"
+    click.echo(f"wrote {len(clean)} denoised examples ({how}) to {out}{also}")
     if noise is not None:  # the clean inputs are known: the simple methods beside the run
         _baselines(run, opened, chosen, source is None, x, noisy, clean, seed, noise)
+
+
+def _known_noise(known: str | None, added: str | None) -> str | None:
+    """The noise to denoise under: --noise as given (none: none), else the one --add-noise makes where its
+    posterior is worked out (tasks/known_noise.py), else none (the decoder's mean)."""
+    from vaekit.data.corruption import parse_noise
+    from vaekit.tasks.known_noise import KNOWN, check_known
+
+    if known is not None:
+        if known.strip().lower() == "none":
+            return None
+        check_known(known)
+        return known
+    return added if added is not None and parse_noise(added)[0] in KNOWN else None
 
 
 def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, noisy: torch.Tensor,
