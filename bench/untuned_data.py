@@ -17,16 +17,19 @@ the test rows, which neither the search nor the defaults saw. Baselines fit the 
                     regression on the labelled inputs and LabelSpreading
     imputation      20% and 50% of the test entries hidden: VAEImputer RMSE (in column standard deviations)
                     against the column mean and IterativeImputer
-    denoising_*     (the 8x8 digits only: --data digits) PSNR of a VAE of the training images (as `vaekit train`
-    inpainting      makes it, or the best of `vaekit.tune` scored by the use's own criterion: denoising:KIND:LEVEL,
-                    inpainting:lower-half) on the test images with gaussian:0.3 or salt_pepper:0.1 noise, or with
-                    the lower half missing, against a 3x3 median filter, PCA and (inpainting) KNNImputer
+    denoising_*     (the image sets: the 8x8 digits, and 2,000 images each of the MNIST test split and of
+    inpainting      Fashion-MNIST's training split, 28x28) PSNR of a VAE of the training images (as `vaekit
+                    train` makes it, or the best of `vaekit.tune` scored by the use's own criterion:
+                    denoising:KIND:LEVEL, inpainting:lower-half) on the test images with gaussian:0.3 or
+                    salt_pepper:0.1 noise, or with the lower half missing, against a 3x3 median filter, PCA and
+                    (inpainting) KNNImputer
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -56,6 +59,28 @@ def _tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
         found["penguins"] = (numbers, penguins["species"].astype("category").cat.codes.to_numpy())
     except ImportError:  # the dev extra installs it
         pass
+    return {name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)) for name, (x, y) in found.items()}
+
+
+IMAGES_PER_SET = 2000  # images drawn (seeded) from each 28x28 set: small, as the digits' 1,797
+MNIST = Path(os.environ.get("MNIST_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist")))
+FASHION = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+
+
+def _images() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name -> (x float32 (N, side * side) in [0, 1], y int64 (N,)): the image sets of the restoration uses, each
+    present on this machine (the digits always; MNIST's test split and Debian's Fashion-MNIST where installed)."""
+    from sklearn.datasets import load_digits
+
+    from vaekit.data.image.idx import read_idx
+
+    found = {"digits": (load_digits().data / 16.0, load_digits().target)}
+    for name, folder, stem in (("mnist", MNIST, "t10k"), ("fashion_mnist", FASHION, "train")):
+        images, labels = (folder / f"{stem}-images-idx3-ubyte.gz", folder / f"{stem}-labels-idx1-ubyte.gz")
+        if images.is_file() and labels.is_file():
+            x, y = read_idx(images), read_idx(labels)
+            rows = np.random.default_rng(0).choice(len(x), IMAGES_PER_SET, replace=False)
+            found[name] = (x[rows].reshape(len(rows), -1) / 255.0, y[rows])
     return {name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)) for name, (x, y) in found.items()}
 
 
@@ -151,10 +176,10 @@ def _restorer(train_x: np.ndarray, budget: float | None, criterion: str, config:
     key = (hashlib.sha256(train_x.tobytes()).hexdigest(), str(budget), "" if budget is None else criterion,
            json.dumps(config, sort_keys=True))
     if key not in _RESTORERS:
-        images = train_x.reshape(-1, 1, 8, 8)
-        data = Dataset.from_arrays("digits", images, images[:50], None, None, "image", "digits (training rows)")
+        images = _square(train_x)
+        data = Dataset.from_arrays("images", images, images[:50], None, None, "image", "the training images")
         folder = tempfile.mkdtemp()
-        config = {**config, "data": {"source": "digits"}}
+        config = {**config, "data": {"source": "images"}}
         if budget is None:
             model = vaekit.train(config, f"{folder}/run", progress=False, data=data, pictures=False).model
         else:
@@ -184,22 +209,21 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
     from vaekit.tasks.denoising import add_noise, denoise
     from vaekit.tasks.imputation import impute
 
-    if x.shape[1] != 64:
-        raise ValueError("the restoration uses run on the 8x8 digits only")
     train_x, test_x, _, _ = _split(x, y)
-    clean = torch.from_numpy(test_x.reshape(-1, 1, 8, 8))
+    clean = torch.from_numpy(_square(test_x))
+    half = clean.shape[-2] // 2
     criterion = "inpainting:lower-half" if how == "inpainting" else f"denoising:{how}"
     found: dict[str, float] = {}
     for label, budget in (("defaults", None), ("tuned", minutes)):
         model = _restorer(train_x, budget, criterion, _restorer_config(how))
         if how == "inpainting":
             gaps = clean.clone()
-            gaps[:, :, 4:, :] = float("nan")  # the lower half missing
+            gaps[:, :, half:, :] = float("nan")  # the lower half missing
             where = torch.isnan(gaps).numpy()
             ours = impute(model, gaps, seed=0)  # as `vaekit inpaint` does: importance resampling, k = 1000
             if label == "defaults":
                 found.update({f"baseline {name}": psnr(clean.numpy(), guess, where=where)
-                              for name, guess in inpainting_baselines(train_x.reshape(-1, 1, 8, 8), gaps.numpy(),
+                              for name, guess in inpainting_baselines(_square(train_x), gaps.numpy(),
                                                                       image=True).items()})
             found[f"vaekit {label}"] = psnr(clean.numpy(), ours.numpy(), where=where)
         else:
@@ -209,18 +233,27 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
             noisy = add_noise(model, clean, how, seed=0).clamp(0, 1)
             if label == "defaults":
                 found.update({f"baseline {name}": psnr(clean.numpy(), guess)
-                              for name, guess in denoising_baselines(train_x.reshape(-1, 1, 8, 8), noisy.numpy(),
+                              for name, guess in denoising_baselines(_square(train_x), noisy.numpy(),
                                                                      image=True).items()})
-            found[f"vaekit {label}"] = psnr(clean.numpy(), denoise(model, noisy).numpy())
+            # knowing the noise, as `vaekit denoise --add-noise` (or --noise) does: what the noise left is kept
+            found[f"vaekit {label}"] = psnr(clean.numpy(), denoise(model, noisy, noise=how).numpy())
     return found
 
 
-USES = {"anomaly": (anomaly, True), "clustering": (clustering, True), "semi_supervised": (semi_supervised, True),
-        "imputation_20": (lambda x, y, m: imputation(x, y, m, 0.2), False),
-        "imputation_50": (lambda x, y, m: imputation(x, y, m, 0.5), False),
-        "denoising_gaussian": (lambda x, y, m: restoration(x, y, m, "gaussian:0.3"), True),
-        "denoising_salt_pepper": (lambda x, y, m: restoration(x, y, m, "salt_pepper:0.1"), True),
-        "inpainting": (lambda x, y, m: restoration(x, y, m, "inpainting"), True)}
+def _square(rows: np.ndarray) -> np.ndarray:
+    """(N, side * side) rows -> (N, 1, side, side) images."""
+    side = int(round(np.sqrt(rows.shape[1])))
+    return rows.reshape(-1, 1, side, side)
+
+
+# use -> (run, higher is better, the family of data sets it runs on: _tables or _images)
+USES = {"anomaly": (anomaly, True, "tables"), "clustering": (clustering, True, "tables"),
+        "semi_supervised": (semi_supervised, True, "tables"),
+        "imputation_20": (lambda x, y, m: imputation(x, y, m, 0.2), False, "tables"),
+        "imputation_50": (lambda x, y, m: imputation(x, y, m, 0.5), False, "tables"),
+        "denoising_gaussian": (lambda x, y, m: restoration(x, y, m, "gaussian:0.3"), True, "images"),
+        "denoising_salt_pepper": (lambda x, y, m: restoration(x, y, m, "salt_pepper:0.1"), True, "images"),
+        "inpainting": (lambda x, y, m: restoration(x, y, m, "inpainting"), True, "images")}
 
 
 def main() -> None:
@@ -251,14 +284,15 @@ def main() -> None:
     CLUSTER_METHOD["method"] = args.cluster_method
     EMBEDDER_SETTINGS.update(args.embedder_settings or {})
     torch.manual_seed(0)
-    tables = _tables()
-    chosen = args.data.split(",") if args.data else list(tables)
+    families = {"tables": _tables(), "images": _images()}
+    chosen = args.data.split(",") if args.data else None
     results: list[dict[str, object]] = []
     for use in args.uses.split(","):
-        run, higher = USES[use]
-        for name in chosen:
+        run, higher, family = USES[use]
+        sets = families[family]
+        for name in [name for name in sets if chosen is None or name in chosen]:
             started = time.perf_counter()
-            found = run(*tables[name], args.minutes)
+            found = run(*sets[name], args.minutes)
             best_baseline = (max if higher else min)(v for k, v in found.items() if k.startswith("baseline"))
             tuned = found["vaekit tuned"]
             wins = tuned >= best_baseline if higher else tuned <= best_baseline
