@@ -1,6 +1,6 @@
 """Bad denoising settings and inputs: a corruption level out of range, an unknown corruption, a corruption that
-the objective would ignore, a malformed --add-noise, noisy data of the wrong shape or outside the likelihood's
-support, and outputs that could not be written as asked."""
+the objective would ignore, a malformed --add-noise or --noise, a --noise whose posterior is not worked out, noisy
+data of the wrong shape or outside the likelihood's support, and outputs that could not be written as asked."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ CASES = [
          [*DENOISE, "--add-noise", "blur:0.3", "--out", "{root}/clean.npy"]),
     Case("denoise-add-noise-out-of-range", r"\[0, 1\], got 1.5",
          [*DENOISE, "--add-noise", "salt_pepper:1.5", "--out", "{root}/clean.npy"], setup=_existing),
+    Case("denoise-noise-not-worked-out", r"works out gaussian, salt_pepper, mask; replace replaces values",
+         [*DENOISE, "--noise", "replace:0.2", "--out", "{root}/clean.npy"], setup=_existing),
+    Case("denoise-noise-no-level", r"--noise must be KIND:LEVEL",
+         [*DENOISE, "--noise", "gaussian", "--out", "{root}/clean.npy"]),
+    Case("denoise-noise-out-of-range", r"\[0, 1\], got 2",
+         [*DENOISE, "--noise", "mask:2", "--out", "{root}/clean.npy"]),
     Case("denoise-noisy-out-without-noise", r"--noisy-out writes the inputs that --add-noise makes",
          [*DENOISE, "--noisy-out", "{root}/noisy.npy", "--out", "{root}/clean.npy"]),
     Case("denoise-wrong-shape", r"examples of shape \[5\] but the model .* takes \[1, 8, 8\]",
@@ -61,6 +67,11 @@ CASES = [
          api=lambda w: denoise(load(w.run), np.zeros((2, 64), dtype=np.float32))),
     Case("denoise-api-outside-support", r"bernoulli likelihood needs data in \[0, 1\], but x spans \[0, 3\]",
          api=lambda w: denoise(load(w.run), np.linspace(0, 3, 2 * 64, dtype=np.float32).reshape(2, 1, 8, 8))),
+    Case("denoise-api-noise-not-worked-out", r"works out gaussian, salt_pepper, mask; replace",
+         api=lambda w: denoise(load(w.run), np.zeros((2, 1, 8, 8), dtype=np.float32), noise="replace:0.2")),
+    Case("denoise-api-noise-bad-seed", r"seed must be",
+         api=lambda w: denoise(load(w.run), np.zeros((2, 1, 8, 8), dtype=np.float32), noise="gaussian:0.3",
+                               seed=-1)),
     Case("denoise-api-bad-noise", r"must be KIND:LEVEL",
          api=lambda w: add_noise(load(w.run), np.zeros((2, 1, 8, 8), dtype=np.float32), "gaussian=0.3")),
 ]

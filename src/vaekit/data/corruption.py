@@ -132,18 +132,19 @@ def check_corruption(kind: str, level: float) -> None:
                           f"or positive, got {level}")
 
 
-def parse_noise(text: str) -> tuple[str, float]:
-    """'gaussian:0.3' -> ("gaussian", 0.3): a corruption and its level, checked (for --add-noise)."""
+def parse_noise(text: str, flag: str = "--add-noise") -> tuple[str, float]:
+    """'gaussian:0.3' -> ("gaussian", 0.3): a corruption and its level, checked; errors name `flag`, the setting
+    that gave it (--add-noise, --noise)."""
     kind, sep, value = text.partition(":")
     if not sep or not kind or not value:
-        raise ConfigError(f"--add-noise must be KIND:LEVEL, for example gaussian:0.3, salt_pepper:0.1 or mask:0.5; "
+        raise ConfigError(f"{flag} must be KIND:LEVEL, for example gaussian:0.3, salt_pepper:0.1 or mask:0.5; "
                           f"got {text!r}")
     try:
         level = float(value)
     except ValueError:
-        raise ConfigError(f"--add-noise {text!r}: the level {value!r} is not a number") from None
+        raise ConfigError(f"{flag} {text!r}: the level {value!r} is not a number") from None
     if kind == "none":
-        raise ConfigError(f"--add-noise {text!r}: choose one of {', '.join(CORRUPTIONS)}")
+        raise ConfigError(f"{flag} {text!r}: choose one of {', '.join(CORRUPTIONS)}")
     check_corruption(kind, level)
     return kind, level
 

@@ -14,7 +14,7 @@ from vaekit.likelihoods.observed import entry_log_prob
 
 
 class AffineDistribution(TransformedDistribution):
-    """shift + scale * X for X ~ base, over the base's event dimensions, with mean and stddev available."""
+    """shift + scale * X for X ~ base, over the base's event dimensions, with mean, stddev and variance available."""
 
     def __init__(self, base: Distribution, shift: torch.Tensor, scale: torch.Tensor) -> None:
         transform = AffineTransform(shift, scale, event_dim=len(base.event_shape))
@@ -37,3 +37,7 @@ class AffineDistribution(TransformedDistribution):
     @property
     def stddev(self) -> torch.Tensor:
         return self.scale * self.base_dist.stddev
+
+    @property
+    def variance(self) -> torch.Tensor:
+        return self.scale**2 * self.base_dist.variance

@@ -32,7 +32,7 @@ DRAWS = 100  # importance draws of z per example (gaussian); the estimate moves 
 
 def check_known(noise: str) -> tuple[str, float]:
     """(kind, level) of a noise this module can undo, else a VaekitError naming the ones it can."""
-    kind, level = parse_noise(noise)
+    kind, level = parse_noise(noise, "--noise")
     if kind not in KNOWN:
         raise VaekitError(f"denoising under known noise works out {', '.join(KNOWN)}; {kind} replaces values with "
                           "draws that say nothing of them: leave out the noise to take the decoder's mean")
