@@ -235,7 +235,7 @@ def test_cli_denoise_writes_every_example_in_order_with_its_ids(digits_run, tmp_
     # noisy data of one's own: the noise said with --noise
     code, output = invoke("denoise", digits_run, "--data", tmp_path / "reversed.npy", "--noise", "mask:0.5", "--out",
                           tmp_path / "r.npy")
-    assert code == 0 and "knowing the noise (mask:0.5)" in output, output
+    assert code == 0 and "(knowing the noise mask:0.5)" in output, output
     np.testing.assert_allclose(np.load(tmp_path / "r.npy"), expected[::-1].reshape(-1, 1, 8, 8), rtol=1e-6)
     assert np.array_equal(np.load(tmp_path / "r-ids.npy"), np.arange(len(x)))
 

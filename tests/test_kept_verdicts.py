@@ -52,7 +52,7 @@ def test_each_command_keeps_its_verdict_and_the_report_and_card_show_them(run: P
     assert cluster["data"] == "180 rows of the test split of digits"
     assert found["denoise"]["data"] == "40 rows of the test split of digits"
     assert found["denoise"]["verdict"] == _printed(denoised, "verdict")
-    assert found["denoise"]["setting"] == "--add-noise gaussian:0.3, seed 0"
+    assert found["denoise"]["setting"] == "--add-noise gaussian:0.3, --noise gaussian:0.3, seed 0"
     assert found["inpaint"]["setting"] == "--mask lower-half, importance"
     assert found["score (iw)"]["setting"] == "classes 5,6,7,8,9 anomalous"
     assert cluster["setting"] == "10 clusters"
