@@ -55,6 +55,7 @@ ALLOWED = {
     ("vaekit.data.audio.kind", "spectrogram"): OTHER_MEANING,
     ("vaekit.data.audio.spectrogram", "spectrogram"): OTHER_MEANING,
     ("vaekit.data.corruption", "gaussian"): OTHER_MEANING,
+    ("vaekit.tasks.known_noise", "gaussian"): OTHER_MEANING,
     ("vaekit.data.table.reader", "categorical"): OTHER_MEANING,
     ("vaekit.data.table.reader", "mixture"): OTHER_MEANING,
     ("vaekit.likelihoods.mixed", "categorical"): OTHER_MEANING,

@@ -67,8 +67,8 @@ PER_ROW = 16
 def denoise(run: str, source: str | None, split: str | None, out: str, noise: str | None, known: str | None,
             seed: int, noisy_out: str | None, count: int | None, device: str) -> None:
     """Denoise examples: encode each noisy input and decode the posterior mean (as reconstruct does), in the
-    data's order, with its ids; knowing the noise (--noise), the posterior mean of the clean input under the model
-    and that noise. A run trained with --objective denoising learned to remove the noise.
+    data's order, with its ids. Knowing the noise (--noise), it writes the posterior mean of the clean input under
+    the model and that noise instead. A run trained with --objective denoising learned to remove the noise.
 
     \b
     Example:
