@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import ROOT, machine, write_results  # noqa: E402
 from vaekit.config import Config  # noqa: E402
 from vaekit.data import Dataset, load_dataset  # noqa: E402
-from vaekit.plots.inpainting import inpainting_grid  # noqa: E402
+from vaekit.plots.image_rows import paired_rows, save_image_rows  # noqa: E402
 from vaekit.tasks.imputation import impute  # noqa: E402
 from vaekit.tasks.imputation.masks import image_mask  # noqa: E402
 from vaekit.training.loop import train  # noqa: E402
@@ -93,12 +93,13 @@ def main() -> None:
                         for name, s in scores.items()}}
     picture = ROOT / "docs" / "inpainting.png"
     if not args.quick:
-        import matplotlib.image
-
         picture.parent.mkdir(exist_ok=True)
         shown = slice(0, 16)
-        matplotlib.image.imsave(picture, inpainting_grid(truth[shown], missing[shown],
-                                                          [filled["vaekit"][shown], filled["KNNImputer"][shown]]))
+        masked = truth[shown].masked_fill(missing[shown], float("nan"))  # drawn red
+        rows = paired_rows([("masked", masked), ("vaekit", filled["vaekit"][shown]),
+                            ("KNNImputer", filled["KNNImputer"][shown]), ("original", truth[shown])], 16)
+        save_image_rows(picture, rows, "Fashion-MNIST test images with pixels masked (red), filled in by vaekit "
+                        "and by KNNImputer, and the originals", group=4)
         write_results("inpainting", results, markdown(results))
     print(markdown(results))
 
