@@ -91,4 +91,6 @@ CASES = [
     Case("text-draw-and-decode", r"--draw and --decode both choose", ["sample", "{root}/text", "--draw", "--decode",
                                                                       "beam", "-n", "2"], setup=_text_run),
     Case("text-baseline-image-run", r"--baseline compares a text run", ["evaluate", "{run}", "--baseline", "{run}"]),
+    Case("text-denoise-knowing-gaussian-noise", r"undoes noise on values, and a text model's token ids are names",
+         ["denoise", "{root}/text", "--noise", "gaussian:0.3", "--out", "clean.npy"], setup=_text_run),
 ]

@@ -39,17 +39,17 @@ def denoise(model: VAE, x: torch.Tensor, y: torch.Tensor | None = None, batch_si
         check_seed("seed", seed)
     x = as_checked_data(x, model, move=False)  # batches go to the model's device one at a time
     model.eval()
-    if noise is not None:
-        found = denoise_known(model, x, noise, y, seed)
-        check_finite_outputs(found, "denoised examples")
-        return found
+    found = denoise_known(model, x, noise, y, seed) if noise is not None else _decoder_means(model, x, y, batch_size)
+    check_finite_outputs(found, "denoised examples")
+    return found
+
+
+def _decoder_means(model: VAE, x: torch.Tensor, y: torch.Tensor | None, batch_size: int) -> torch.Tensor:
     parts = []
     for start in range(0, len(x), batch_size):
         labels = None if y is None else y[start:start + batch_size].to(model.device)
         parts.append(model.reconstruct(x[start:start + batch_size].to(model.device), y=labels).cpu())
-    found = torch.cat(parts)
-    check_finite_outputs(found, "denoised examples")
-    return found
+    return torch.cat(parts)
 
 
 @torch.no_grad()

@@ -31,6 +31,13 @@ KNOWN = ("gaussian", "salt_pepper", "mask")  # the noises whose posterior is wor
 DRAWS = 100  # importance draws of z per example (gaussian noise), as many as the nll criterion takes
 
 
+def undoable(added: str | None) -> str | None:
+    """The noise to denoise under for inputs that the noise `added` made ("salt_pepper:0.1"): itself where its
+    posterior is worked out here, else None (the decoder's mean): what `vaekit denoise --add-noise` and the
+    denoising criterion of `vaekit tune` do by default."""
+    return added if added is not None and parse_noise(added)[0] in KNOWN else None
+
+
 def check_known(noise: str) -> tuple[str, float]:
     """(kind, level) of a noise this module can undo, else a VaekitError naming the ones it can."""
     kind, level = parse_noise(noise, "--noise")
@@ -46,6 +53,12 @@ def denoise_known(model: torch.nn.Module, x: torch.Tensor, noise: str, y: torch.
     """(N, *shape) posterior means of the clean examples for noisy x (checked data on the CPU), under `noise`
     ("gaussian:0.3", "salt_pepper:0.1", "mask:0.5"); labels y for a CVAE. Seeded: the same answer every call."""
     kind, level = check_known(noise)
+    if model.likelihood.needs_vocabulary:  # refused here, not by the NaNs a blend of word ids would give
+        raise VaekitError("denoising knowing the noise undoes noise on values, and a text model's token ids are "
+                          "names of words; leave out the noise to take the decoder's mean")
+    # where the support has no bound, the noise wrote the data's own smallest and largest values (data/corruption.py)
+    low, high = support_bounds(model.likelihood.data_support)
+    bounds = (float(x.amin()) if low is None else low, float(x.amax()) if high is None else high)
     parts = []
     chunk = batch_size_for(model, DRAWS if kind == "gaussian" else 1, 2)
     with torch.random.fork_rng(devices=[model.device] if model.device.type == "cuda" else []):
@@ -53,7 +66,7 @@ def denoise_known(model: torch.nn.Module, x: torch.Tensor, noise: str, y: torch.
         for start in range(0, len(x), chunk):
             rows = x[start:start + chunk].to(model.device)
             bound = model.given(None if y is None else y[start:start + chunk].to(model.device))
-            estimate = _blend(bound, rows, level) if kind == "gaussian" else _keep_untouched(bound, rows, kind, x)
+            estimate = _blend(bound, rows, level) if kind == "gaussian" else _keep_untouched(bound, rows, kind, bounds)
             parts.append(estimate.cpu())
     return torch.cat(parts)
 
@@ -70,11 +83,9 @@ def _blend(model: torch.nn.Module, noisy: torch.Tensor, sigma: float) -> torch.T
     return (weights.reshape(*weights.shape, *[1] * (clean.dim() - 2)) * clean).sum(0)
 
 
-def _keep_untouched(model: torch.nn.Module, noisy: torch.Tensor, kind: str, whole: torch.Tensor) -> torch.Tensor:
-    low, high = support_bounds(model.likelihood.data_support)
-    # where the support has no bound, the noise wrote the data's own smallest and largest values (data/corruption.py)
-    low = float(whole.amin()) if low is None else low
-    high = float(whole.amax()) if high is None else high
+def _keep_untouched(model: torch.nn.Module, noisy: torch.Tensor, kind: str,
+                    bounds: tuple[float, float]) -> torch.Tensor:
+    low, high = bounds
     written = noisy == low if kind == "mask" else (noisy == low) | (noisy == high)
     decoded = model.decode(model.encode(noisy).mean).mean
     return torch.where(written, decoded, noisy)

@@ -36,7 +36,7 @@ from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_error
 from vaekit.tasks.denoising import add_noise, denoise
 from vaekit.tasks.imputation import impute
 from vaekit.tasks.imputation.masks import image_mask
-from vaekit.tasks.known_noise import KNOWN
+from vaekit.tasks.known_noise import undoable
 from vaekit.tasks.scoring import score
 
 HIDDEN_SHARE = 0.2  # the imputation criterion's share of entries hidden
@@ -91,7 +91,7 @@ def denoising_error(noise: str) -> Callable[[Run, Dataset], torch.Tensor]:
     def measure(run: Run, held: Dataset) -> torch.Tensor:
         clean = held.test_x
         restored = denoise(run.model, add_noise(run.model, clean, noise, seed=0), y=_labels(run, held),
-                           noise=noise if parse_noise(noise)[0] in KNOWN else None)
+                           noise=undoable(noise))
         return _squared_error_rows(restored, clean, torch.ones_like(clean, dtype=torch.bool))
     return measure
 
