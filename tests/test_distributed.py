@@ -83,8 +83,9 @@ def test_a_run_resumes_with_another_number_of_processes(tmp_path: Path) -> None:
     more = _vaekit("train", "--resume", str(tmp_path / "run"), "--epochs", "3", "--nproc", "2", "--quiet")
     if more.returncode == 134 and "terminate called without an active exception" in more.stderr:
         # gloo aborted a process (SIGABRT) in about 1 run of 10 on a loaded 2-core machine, not reproduced in 11
-        # runs alone: a race in the group's teardown still being traced (issue 22's note). The run keeps its last
-        # finished epoch, so the resume is tried once more; a second abort, or any other failure, fails the test
+        # runs alone: a race in the group's teardown (issue 22's note). The teardown now waits for every process
+        # (a barrier in training/distributed.joined); until enough loaded runs show the abort gone, a run that
+        # keeps its last finished epoch is resumed once more; a second abort, or any other failure, fails the test
         more = _vaekit("train", "--resume", str(tmp_path / "run"), "--epochs", "3", "--nproc", "2", "--quiet")
     assert more.returncode == 0, more.stderr
     rows = _metrics(tmp_path / "run")
