@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -24,6 +25,29 @@ def machine() -> str:
     return (f"{model}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} threads, "
             f"Python {platform.python_version()}"
             + (f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""))
+
+
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--device cpu|cuda` to a benchmark's parser; settle it with `settle_device`."""
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cpu (default): one thread, as the recorded tables were measured; cuda: a lent GPU")
+
+
+def settle_device(device: str) -> str:
+    """The device a run trains on: "cpu" with torch held to one thread (the recorded tables were measured so, on
+    shared machines), or "cuda" where a GPU is there; asking for cuda without one stops here in one line rather
+    than deep inside the first training step."""
+    if device == "cpu":
+        torch.set_num_threads(1)
+        return "cpu"
+    if not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda, but torch sees no CUDA GPU on this machine; run with --device cpu")
+    return "cuda"
+
+
+def device_words(device: str) -> str:
+    """Where a run ran, for the prose of a benchmark's section: "CPU, one thread" or "GPU (its name)"."""
+    return f"GPU ({torch.cuda.get_device_name(0)})" if device == "cuda" else "CPU, one thread"
 
 
 def write_results(name: str, results: dict, markdown: str) -> None:

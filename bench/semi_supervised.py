@@ -3,7 +3,8 @@ per class of the training split, 3 seeds) of vaekit's M2 and M1+M2 (Kingma et al
 regression on the same labelled pixels, scikit-learn's LabelSpreading and logistic regression on vaekit's
 unsupervised codes (M1), all in one run on the same data. Scored on the 10,000 test images.
 
-What is trained (CPU, one thread: sized to run in about 25 minutes on a shared machine):
+What is trained (by default on CPU, one thread: sized to run in about 25 minutes on a shared machine; on a GPU
+with --device cuda, where the size flags below lengthen it):
 - M1: one unsupervised VAE (784-(600,600)-50, Bernoulli likelihood on grey values) on all 60,000 training images,
   without labels; its posterior means are the codes of M1 and M1+M2 for every seed.
 - M1+M2: VAEClassifier (M2, Gaussian likelihood on standardized codes) on the codes of the labelled images and
@@ -16,6 +17,8 @@ What is trained (CPU, one thread: sized to run in about 25 minutes on a shared m
 
     nice python bench/semi_supervised.py            # about 25 minutes on one CPU thread
     python bench/semi_supervised.py --quick         # one seed, tiny sizes, a smoke test; writes nothing
+    python bench/semi_supervised.py --device cuda --m1-epochs 30 --m2-epochs 10 --m2-unlabelled 20000 \\
+        --m1m2-epochs 20 --m1m2-unlabelled 59000    # a GPU, longer (the unlabelled pool is 59,000 to 59,900)
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import machine, write_results  # noqa: E402
+from report import add_device_option, device_words, machine, settle_device, write_results  # noqa: E402
 from vaekit import VAEClassifier  # noqa: E402
 from vaekit.config import Config  # noqa: E402
 from vaekit.data import Dataset, load_dataset  # noqa: E402
@@ -44,16 +47,20 @@ PER_CLASS = (10, 100)
 SEEDS = (0, 1, 2)
 FULL = {"m1_epochs": 10, "m1_rows": 60000, "m2_epochs": 6, "m2_unlabelled": 6000, "m1m2_epochs": 15,
         "m1m2_unlabelled": 20000}
+# FULL's sizes that a command line may change (--m1-epochs and so on), for a longer run on a GPU
+KNOBS = {"m1_epochs": "M1's epochs", "m2_epochs": "M2's epochs", "m1m2_epochs": "M1+M2's epochs",
+         "m2_unlabelled": "unlabelled images of M2 and LabelSpreading",
+         "m1m2_unlabelled": "unlabelled codes of M1+M2"}
 QUICK = {"m1_epochs": 1, "m1_rows": 3000, "m2_epochs": 1, "m2_unlabelled": 500, "m1m2_epochs": 2,
          "m1m2_unlabelled": 1000}
 
 
-def train_m1(x: np.ndarray, epochs: int) -> torch.nn.Module:
+def train_m1(x: np.ndarray, epochs: int, device: str) -> torch.nn.Module:
     """The unsupervised VAE of M1 on images x, no labels."""
     config = Config.from_dict({"data": {"source": "array"},
                                "model": {"latent_dim": 50, "hidden": [600, 600], "likelihood": "bernoulli"},
                                "train": {"epochs": epochs, "batch_size": 100, "lr": 1e-3, "seed": 0,
-                                         "device": "cpu"}})
+                                         "device": device}})
     data = Dataset.from_arrays("fashion-mnist", x, x[:1000], None, None, "image", "fashion-mnist")
     with tempfile.TemporaryDirectory() as folder:
         return train(config, folder, progress=False, data=data, pictures=False).model
@@ -73,12 +80,17 @@ def logistic(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, tiny sizes (the size flags are ignored); "
+                        "writes nothing")
+    for key, what in KNOBS.items():
+        parser.add_argument("--" + key.replace("_", "-"), type=int, default=FULL[key], help=f"{what} (default "
+                            f"{FULL[key]})")
+    add_device_option(parser)
     args = parser.parse_args()
-    sizes = QUICK if args.quick else FULL
+    sizes = QUICK if args.quick else {**FULL, **{key: getattr(args, key) for key in KNOBS}}
     seeds = SEEDS[:1] if args.quick else SEEDS
-    torch.set_num_threads(1)
+    device = settle_device(args.device)
     warnings.filterwarnings("ignore")
     started = time.perf_counter()
     data = load_dataset("fashion-mnist")
@@ -87,7 +99,7 @@ def main() -> None:
     test_y = data.test_y.numpy()
 
     clock = time.perf_counter()
-    m1 = train_m1(train_images[:sizes["m1_rows"]], sizes["m1_epochs"])
+    m1 = train_m1(train_images[:sizes["m1_rows"]], sizes["m1_epochs"], device)
     codes_train = embed(m1, data.train_x).numpy()
     codes_test = embed(m1, data.test_x).numpy()
     m1_seconds = time.perf_counter() - clock
@@ -120,14 +132,14 @@ def main() -> None:
 
             clock = time.perf_counter()
             m2 = VAEClassifier(latent_dim=50, hidden=(500,), epochs=sizes["m2_epochs"], batch_size=100,
-                               seed=seed, device="cpu")
+                               seed=seed, device=device)
             m2.fit(train_images[subset], labels[subset])
             row["m2"] = float(m2.score(test_images, test_y))
             timings["m2"] = time.perf_counter() - clock
 
             clock = time.perf_counter()
             m1m2 = VAEClassifier(latent_dim=50, hidden=(200,), epochs=sizes["m1m2_epochs"], batch_size=100,
-                                 seed=seed, device="cpu")
+                                 seed=seed, device=device)
             m1m2.fit(codes_train[code_subset], labels[code_subset])
             row["m1_m2"] = float(m1m2.score(codes_test, test_y))
             timings["m1_m2"] = time.perf_counter() - clock
@@ -135,8 +147,9 @@ def main() -> None:
             rows.append(row)
             print(row, flush=True)
 
-    results = {"machine": machine(), "sizes": sizes, "seeds": list(seeds), "m1_seconds": round(m1_seconds, 1),
-               "rows": rows, "total_seconds": round(time.perf_counter() - started, 1)}
+    results = {"machine": machine(), "device": device, "ran_on": device_words(device), "sizes": sizes,
+               "seeds": list(seeds), "m1_seconds": round(m1_seconds, 1), "rows": rows,
+               "total_seconds": round(time.perf_counter() - started, 1)}
     if args.quick:
         return
     write_results("semi_supervised", results, markdown(results))
@@ -147,12 +160,22 @@ METHODS = (("m1_m2", "vaekit M1+M2"), ("m2", "vaekit M2 (pixels)"), ("logistic_m
            ("logistic_pixels", "logistic regression on pixels"))
 
 
+def reproduce(results: dict) -> str:
+    """The command that repeats a run: each size that differs from FULL's, and the device."""
+    flags = [f" --{key.replace('_', '-')} {results['sizes'][key]}" for key in KNOBS
+             if results["sizes"][key] != FULL[key]]
+    return "nice python bench/semi_supervised.py" + "".join(flags) + (
+        " --device cuda" if results["device"] == "cuda" else "")
+
+
 def markdown(results: dict) -> str:
     sizes = results["sizes"]
+    where = ("CPU, one thread, on a machine shared with other jobs" if results["device"] == "cpu" else
+             results["ran_on"])
     lines = ["## Semi-supervised learning: Fashion-MNIST with 100 and 1000 labels", "",
              f"Test accuracy on the 10,000 test images, mean ± standard deviation over seeds {results['seeds']} (the "
              "labelled images, the unlabelled subset and the initial weights change with the seed; M1 is trained "
-             "once). Run on CPU, one thread, on a machine shared with other jobs: " + results["machine"] + ".", "",
+             "once). Run on " + where + ": " + results["machine"] + ".", "",
              "| method | 100 labels | 1000 labels |", "|---|---|---|"]
     for key, name in METHODS:
         cells = []
@@ -189,7 +212,7 @@ def markdown(results: dict) -> str:
               "not fit).",
               "- Logistic regression (C = 1) on the labelled pixels, and on the labelled images' M1 codes "
               "(standardized: better for the codes, worse for the pixels).", "",
-              "Reproduce: `nice python bench/semi_supervised.py` (results in bench/results/semi_supervised.json, "
+              f"Reproduce: `{reproduce(results)}` (results in bench/results/semi_supervised.json, "
               "per seed with timings)."]
     return "\n".join(lines)
 
