@@ -2,7 +2,7 @@
 budget, and the simple baseline a user would try first, all in this one script on the same rows.
 
     python bench/untuned_data.py                          # every use and case, 5 tuning minutes each (~3 h, 2 cores)
-    python bench/untuned_data.py --minutes 2.5            # the 5 CPU-minutes a case on 2 cores (~1.8 h)
+    python bench/untuned_data.py --minutes 2.5            # the 5 CPU-minutes a case on 2 cores (97 min)
     python bench/untuned_data.py --minutes 1 --uses anomaly,imputation --out bench/results/untuned.json
 
 Protocol, per case: a seeded, stratified 70/30 split into train and test. Every setting a search chooses is
