@@ -169,10 +169,10 @@ def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, n
 # what the hint's advice gave, by the noise measured (BENCHMARKS.md, "Restoring images of three sets"): quoted
 # for a noise of the same kind, whatever its level
 MEASURED = {
-    "gaussian:0.3": "on 2,000 MNIST digits with gaussian 0.3 noise: 15.9 dB trained on the noise, 17.3 dB so trained "
-                "and knowing the noise, PCA 17.2",
-    "salt_pepper:0.1": "on the 8x8 digits with salt_pepper 0.1 noise: 16.7 dB trained on the noise, 20.3 dB so trained "
-                   "and knowing the noise, PCA 16.8",
+    "gaussian:0.3": ("on 2,000 MNIST digits with gaussian 0.3 noise: 15.9 dB trained on the noise, 17.3 dB so "
+                     "trained and knowing the noise, PCA 17.2"),
+    "salt_pepper:0.1": ("on the 8x8 digits with salt_pepper 0.1 noise: 16.7 dB trained on the noise, 20.3 dB so "
+                        "trained and knowing the noise, PCA 16.8"),
 }
 
 
