@@ -93,7 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     tables = _tables()
-    results: dict[str, object] = {"machine": machine(), "settings": SETTINGS, "data": {}}
+    per_data: dict[str, object] = {}
+    results = {"machine": machine(), "settings": SETTINGS, "data": per_data}
     for name in args.data.split(","):
         x, y = tables[name]
         rows = {label: figures(x, y, settings) for label, settings in SETTINGS.items()}
@@ -101,11 +102,11 @@ def main() -> None:
             print(json.dumps({"data": name, "setting": label, **{k: round(v, 3) for k, v in row.items()}}),
                   flush=True)
         best = max(row["test accuracy"] for row in rows.values())
-        results["data"][name] = {"rows": rows, "summary": summary(rows), "best test accuracy": best}  # type: ignore[index]
-        print(json.dumps({"data": name, "best test accuracy": best, "summary": summary(rows)}), flush=True)
+        found = summary(rows)
+        per_data[name] = {"rows": rows, "summary": found, "best test accuracy": best}
+        print(json.dumps({"data": name, "best test accuracy": best, "summary": found}), flush=True)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(results, indent=1))
-
 
 if __name__ == "__main__":
     main()
