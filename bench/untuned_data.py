@@ -13,7 +13,9 @@ the test rows, which neither the search nor the defaults saw. Baselines fit the 
                     the anomalies) of the detector's default score (iw+reconstruction), against PCA
                     reconstruction error and IsolationForest
     clustering      accuracy (Hungarian matching) of k-means on the VAE's codes (VAEEmbedder, 10-dim), against
-                    k-means on the inputs and on their PCA
+                    k-means on the inputs and on their PCA; the search scores the clusters of its validation rows
+                    against their labels (tune_criterion="clustering"; --cluster-criterion nll: -log p(x), no
+                    labels); the defaults and the baselines use no labels
     semi_supervised 10 labels per class, the rest unlabelled: VAEClassifier (M2) accuracy against a logistic
                     regression on the labelled inputs and LabelSpreading
     imputation      20% and 50% of the test entries hidden: VAEImputer RMSE (in column standard deviations)
@@ -112,6 +114,7 @@ def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
 
 CLUSTER_METHOD = {"method": "kmeans"}  # --cluster-method: what clusters the VAE's codes
 EMBEDDER_SETTINGS: dict[str, object] = {}  # --embedder-settings: keyword settings of the clustering's VAEEmbedder
+CLUSTER_CRITERION = {"criterion": "clustering"}  # --cluster-criterion: what the clustering's search scores
 
 
 def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
@@ -120,7 +123,10 @@ def clustering(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]
     found = {f"baseline {name}": scores["accuracy"]
              for name, scores in clustering_baselines(train_x, test_x, test_y, k).items()}
     for label, budget in (("defaults", None), ("tuned", minutes)):
-        embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget, **EMBEDDER_SETTINGS).fit(train_x)
+        # only the search reads the labels (of its validation rows), and only with the clustering criterion
+        labels = train_y if budget is not None and CLUSTER_CRITERION["criterion"] == "clustering" else None
+        embedder = VAEEmbedder(latent_dim=10, tune_minutes=budget, tune_criterion=CLUSTER_CRITERION["criterion"],
+                               **EMBEDDER_SETTINGS).fit(train_x, labels)
         # as `vaekit cluster --method kmeans` or `gmm` (a diagonal Gaussian mixture) on the posterior means
         codes = fit_codes(embedder.transform(train_x), CLUSTER_METHOD["method"], k, seed=0)
         found[f"vaekit {label}"] = clustering_scores(test_y, assign(codes, embedder.transform(test_x))[0])["accuracy"]
@@ -266,6 +272,9 @@ def main() -> None:
                         help="the anomaly detector's score [default: the detector's, iw+reconstruction]")
     parser.add_argument("--cluster-method", choices=("kmeans", "gmm"), default="kmeans",
                         help="what clusters the VAE's codes in the clustering use (vaekit cluster --method)")
+    parser.add_argument("--cluster-criterion", choices=("clustering", "nll"), default="clustering",
+                        help="what the clustering use's search scores: its validation rows' clusters against their "
+                             "labels, or -log p(x) without labels")
     parser.add_argument("--embedder-settings", default=None, type=json.loads,
                         help='keyword settings of the clustering use\'s VAEEmbedder, e.g. \'{"gaussian_scale": '
                              '"global"}\' (kept fixed in its search) [default: none: the estimator\'s]')
@@ -283,6 +292,7 @@ def main() -> None:
     RESTORER_CONFIG.update(args.restorer_config or {})
     TRAINED_ON_NOISE["on"] = args.trained_on_noise
     CLUSTER_METHOD["method"] = args.cluster_method
+    CLUSTER_CRITERION["criterion"] = args.cluster_criterion
     EMBEDDER_SETTINGS.update(args.embedder_settings or {})
     torch.manual_seed(0)
     families = {"tables": _tables(), "images": _images()}

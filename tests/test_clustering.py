@@ -19,7 +19,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.model.build import build_model
 from vaekit.objectives.vade import VaDE, vade_terms
 from vaekit.priors.mixture import MixturePrior
-from vaekit.tasks.evaluation.clustering import assign_clusters, clustering_scores, matching_accuracy
+from vaekit.tasks.evaluation.clustering import assign_clusters, clustering_scores, matched, matching_accuracy
 from vaekit.tasks.outputs import embed
 
 VADE = ["--prior", "mixture", "--prior-components", "4", "--objective", "vade", "--latent-dim", "3",
@@ -47,6 +47,12 @@ def test_scores_of_a_small_confusion_table() -> None:
 def test_more_or_fewer_clusters_than_classes() -> None:
     assert matching_accuracy([0, 0, 1, 1], [0, 1, 2, 3]) == 0.5   # unmatched clusters count as wrong
     assert matching_accuracy([0, 0, 1, 1, 2, 2], [4, 4, 4, 4, 9, 9]) == pytest.approx(4 / 6)
+    # row by row (what the clustering criterion of `vaekit tune` pairs between trials): cluster 4 is class 0 or
+    # class 1, not both, so two of its four rows are wrong, and cluster 9 is class 2
+    assert matched([0, 0, 1, 1, 2, 2], [4, 4, 4, 4, 9, 9]).sum() == 4
+    assert matched([0, 0, 1, 1, 2, 2], [4, 4, 4, 4, 9, 9])[4:].all()
+    assert matched([0, 0, 1, 1], [0, 1, 2, 3]).tolist() in ([True, False, True, False], [True, False, False, True],
+                                                             [False, True, True, False], [False, True, False, True])
 
 
 def test_unlabeled_rows_are_left_out_and_lengths_must_agree() -> None:

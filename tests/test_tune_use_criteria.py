@@ -1,14 +1,24 @@
 """The uses' own criteria of `vaekit tune`: denoising:KIND:LEVEL and inpainting:MASK score a trial by how well it
-restores the validation images, measured here again, independently, from the files the search left."""
+restores the validation images, clustering by how well k-means on its codes finds the validation rows' classes;
+each measured here again, independently, from the files the search left."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import tempfile
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_wine
+from sklearn.preprocessing import StandardScaler
 
+from vaekit import VAEEmbedder
 from vaekit.cli import main
 from vaekit.config import Config
 from vaekit.data import load_dataset
@@ -73,3 +83,68 @@ def test_the_denoising_objective_declares_its_training_noise_level_tunable():
                                            "objective": {"name": "denoising", "corruption": "gaussian"}}),
                          fixed={"corruption_level"})
     assert "corruption_level" not in given
+
+
+def _hungarian_accuracy(truth: np.ndarray, clusters: np.ndarray) -> float:
+    table = np.zeros((clusters.max() + 1, truth.max() + 1))
+    np.add.at(table, (clusters, truth), 1)
+    rows, columns = linear_sum_assignment(-table)
+    return float(table[rows, columns].sum() / len(truth))
+
+
+def test_the_clustering_criterion_is_one_minus_the_accuracy_of_k_means_on_the_validation_codes(tmp_path):
+    config = {"data": {"source": "digits"}, "model": {"hidden": [16], "latent_dim": 4}, "train": {"epochs": 2}}
+    result = tune(config, tmp_path / "study", trials=1, criterion="clustering", progress=False, pictures=False)
+    run, held = _best(tmp_path / "study")
+    with torch.no_grad():  # k-means fitted on the codes of the rows the trial trained on, one cluster per class
+        train_codes = run.model.encode(held.train_x).mean.double().numpy()
+        codes = run.model.encode(held.test_x).mean.double().numpy()
+    clusters = KMeans(n_clusters=10, n_init=10, random_state=0).fit(train_codes).predict(codes)
+    accuracy = _hungarian_accuracy(held.test_y.numpy(), clusters)
+    assert result.best_value == pytest.approx(1 - accuracy, rel=1e-9)
+    assert 0.05 < accuracy < 1.0  # two epochs of a tiny model find some of the digits, not none and not all
+    values = criterion_of("clustering").measure(run, held)  # each labelled row: 1 where its cluster is wrong
+    assert values.shape == (len(held.test_x),) and set(values.tolist()) == {0.0, 1.0}
+    # rows without a label (-1) have no part in it: only the labelled ones are scored
+    partial = dataclasses.replace(held, test_y=torch.where(torch.arange(len(held.test_y)) % 2 == 0, held.test_y, -1))
+    assert criterion_of("clustering").measure(run, partial).shape == (int((partial.test_y >= 0).sum()),)
+
+
+def test_a_clustering_search_prunes_no_trial_on_the_elbo():
+    """A model that fits better does not cluster better (bench/cluster_criteria.py): the criterion says the -ELBO
+    does not foretell it, and a pruner that would stop every trial stops none."""
+    import optuna
+
+    from vaekit.core.tunable import Span
+    from vaekit.tuning.criteria import CRITERIA
+    from vaekit.tuning.trial import TrialRunner
+
+    assert CRITERIA["nll"].elbo_foretells and not CRITERIA["clustering"].elbo_foretells
+    held = validation_split(load_dataset("digits"), 0.2, seed=0)
+    config = Config.from_dict({"data": {"source": "digits"}, "model": {"hidden": [8], "latent_dim": 2},
+                               "train": {"epochs": 2}})
+    study = optuna.create_study(pruner=optuna.pruners.ThresholdPruner(upper=0.0))  # prunes any value above 0
+    with tempfile.TemporaryDirectory() as folder:
+        runner = TrialRunner(config, held, {"lr": Span(1e-3, 1e-3)}, CRITERIA["clustering"], Path(folder),
+                             progress=False)
+        study.optimize(runner, n_trials=1)
+    assert study.trials[0].state == optuna.trial.TrialState.COMPLETE
+    assert list(study.trials[0].intermediate_values) == [1, 2]  # reported, for the history, but not judged
+
+
+def test_an_embedder_searching_by_its_clusters_keeps_the_model_it_scored():
+    """A clustering is the trained model's own: the same settings trained again on every row cluster otherwise
+    (penguins: 0.96 of the test rows, then 0.74). So the search by clusters keeps the best trial's model, trained
+    on the rows less the validation share, where a search by -log p(x) trains the settings it kept on every row."""
+    x, y = load_wine(return_X_y=True)
+    x = StandardScaler().fit_transform(x).astype(np.float32)
+
+    def weights(**tuning) -> dict[str, torch.Tensor]:
+        return VAEEmbedder(latent_dim=3, epochs=2, seed=0, **tuning).fit(x, y).model_.state_dict()
+
+    untuned = weights()
+    by_fit = weights(tune_trials=1)  # trial 0, the settings as given, trained again on every row: the same model
+    by_clusters = weights(tune_trials=1, tune_criterion="clustering")  # trial 0's own model, on 4/5 of the rows
+    assert all(torch.equal(untuned[name], by_fit[name]) for name in untuned)
+    assert not all(torch.equal(untuned[name], by_clusters[name]) for name in untuned)
+    assert VAEEmbedder(tune_criterion="clustering").get_params()["tune_criterion"] == "clustering"  # clone keeps it

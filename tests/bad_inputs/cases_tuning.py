@@ -4,6 +4,7 @@ in one line before any trial trains (the study folder is made only once the sear
 from __future__ import annotations
 
 from bad_inputs.case import Case, Workspace
+from vaekit import VAEEmbedder
 from vaekit.tuning import tune
 
 TINY = ["--data", "digits", "--epochs", "1", "--hidden", "8", "--out", "{root}/study"]
@@ -50,7 +51,7 @@ CASES = [
 CASES += [
     # the use's own criteria take a setting, checked with the data before a trial trains
     Case("tune-criterion-unknown", r"^error: unknown criterion 'psnr'; choose one of: nll, elbo, imputation, "
-         r"denoising:salt_pepper:0\.1, inpainting:lower-half$",
+         r"clustering, denoising:salt_pepper:0\.1, inpainting:lower-half$",
          ["tune", "--data", "digits", "--criterion", "psnr", "--trials", "1", "--out", "{root}/X"]),
     Case("tune-criterion-noise-unknown", r"^error: unknown corruption 'speckle'; choose one of: none, ",
          ["tune", "--data", "digits", "--criterion", "denoising:speckle:0.1", "--trials", "1", "--out", "{root}/X"]),
@@ -63,6 +64,15 @@ CASES += [
     Case("tune-criterion-mask-missing", r"^error: criterion inpainting:.*nope\.npy: --mask .*nope\.npy: not "
          r"lower-half, upper-half",
          ["tune", "--data", "digits", "--criterion", "inpainting:{root}/nope.npy", "--out", "{root}/X"]),
+    Case("tune-criterion-clustering-unlabelled", r"^error: criterion clustering scores the validation rows' "
+         r"clusters against their labels; this data has no labels of two classes or more",
+         ["tune", "--data", "{root}/t.csv", "--criterion", "clustering", "--out", "{root}/X"],
+         setup=lambda w: w.write("t.csv", "a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(60)))),
+    Case("api-embedder-clustering-search-without-labels", r'^tune_criterion="clustering" scores clusters against '
+         r"labels: give them, fit\(X, y\), with -1 for a row that has none$",
+         api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="clustering").fit([[0.0, 1.0]] * 20)),
+    Case("api-embedder-unknown-criterion", r"^tune_criterion must be one of nll, clustering, got 'auc'$",
+         api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="auc").fit([[0.0, 1.0]] * 20)),
     Case("api-tune-criterion-level-out-of-range", r"^corruption_level of salt_pepper is the fraction p of entries "
          r"corrupted: it must be in \[0, 1\], got 2\.0$",
          api=lambda w: tune({"data": {"source": "digits"}}, w.path("X"), criterion="denoising:salt_pepper:2")),

@@ -33,7 +33,8 @@ from vaekit.core.errors import VaekitError
 @click.option("--criterion", default="nll", show_default=True, metavar="NAME",
               help="what a trial is scored by on the validation split: nll (-log p(x), importance-weighted), "
               "elbo, imputation (the error of imputing hidden entries), denoising:KIND:LEVEL (of denoising "
-              "that noise, as denoise --add-noise) or inpainting:MASK (of filling in that mask, as inpaint --mask)")
+              "that noise, as denoise --add-noise), inpainting:MASK (of filling in that mask, as inpaint --mask) or "
+              "clustering (k-means on the codes, scored against the validation rows' labels)")
 @click.option("--validation", default=0.2, show_default=True, metavar="FRACTION",
               help="share of the training split held out to score trials (the test split is never used)")
 @click.option("--storage", default=None, metavar="URL", help="the study's storage, shared by workers on several "
@@ -62,6 +63,7 @@ def tune(config_file: str | None, out: str | None, trials: str | None, minutes: 
       vaekit evaluate runs/tuned/best     # the test split, untouched by the search
     """
     from vaekit.tuning import tune as run_tune
+    from vaekit.tuning.criteria import criterion_of
     from vaekit.tuning.space import parse_space
 
     overrides: dict[str, dict[str, Any]] = {}
@@ -88,9 +90,12 @@ def tune(config_file: str | None, out: str | None, trials: str | None, minutes: 
         click.echo(f"study in {out} (tune.json, history.png, importance.png); best run: {Path(out) / 'best'} -> "
                    f"{result.best_run}")
         best = Path(out) / "best"
-        say_done([], [f"vaekit evaluate {best}   # the test split, which the search never saw",
-                      f"vaekit train --config {best / 'config.json'} --out runs/tuned-full   # the kept settings "
-                      "on every training row (a trial trains on the rest less the validation share)"])
+        again = (f"vaekit train --config {best / 'config.json'} --out runs/tuned-full   # the kept settings on every "
+                 "training row (a trial trains on the rest less the validation share)")
+        if not criterion_of(criterion).refit:
+            again = (f"vaekit cluster {best} --method kmeans --clusters K   # this model: its settings trained "
+                     "again would cluster otherwise")
+        say_done([], [f"vaekit evaluate {best}   # the test split, which the search never saw", again])
 
 
 def _explicit(config_file: str | None) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,8 @@ With a budget the estimator's own settings (latent_dim, hidden, lr, batch_size) 
 reference, and are searched; what `fixed` names (the settings in the estimator's `config=`) is not. The search
 carves its validation rows out of data's training split, as `vaekit tune` does; the settings it keeps are then
 trained again on every training row (scikit-learn's GridSearchCV refits the same way): on a few hundred rows the
-fifth the search held out is data the model should not go without.
+fifth the search held out is data the model should not go without. A criterion whose figure is the trained model's
+own, not its settings' (clustering: tuning/criteria.py), keeps the best trial's model as the search scored it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from vaekit.config import SECTIONS, Config
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
 from vaekit.model.vae import VAE
+from vaekit.runs.run import Run
 from vaekit.training.loop import train
 from vaekit.tuning import tune
+from vaekit.tuning.criteria import criterion_of
 from vaekit.tuning.space import trial_settings
 
 
@@ -35,6 +38,8 @@ def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 
                       criterion=criterion, seed=config.train.seed, progress=progress, data=data, pictures=False)
         if result.best_run is None:
             raise VaekitError("no tuning trial finished within the budget; give more tune_minutes or tune_trials")
+        if not criterion_of(criterion).refit:
+            return Run.open(result.best_run).load_model()
         chosen = config.with_overrides(trial_settings(result.best_settings))
         return train(chosen, Path(folder) / "refit", progress, data=data, pictures=False).model
 

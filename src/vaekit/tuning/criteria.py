@@ -14,6 +14,10 @@
     inpainting:MASK
                 hide the validation images' pixels under MASK (as `vaekit inpaint --mask MASK`: lower-half,
                 random:0.5, a file), fill them in: the mean squared error over the hidden pixels; images only
+    clustering  k-means on the codes, as many clusters as the labels have classes: the share of labelled
+                validation rows whose cluster is not their class under the best one-to-one map (one minus the
+                accuracy `vaekit cluster` reports); needs labels. No figure without them ranks settings by their
+                clusters (bench/cluster_criteria.py); a few labelled rows do
 
     values = CRITERIA["nll"].measure(run, held)   # held: the validation Dataset (its test split are its rows)
     criterion_of("denoising:salt_pepper:0.1")     # a criterion with its setting, checked
@@ -34,9 +38,11 @@ from vaekit.data.dataset import Dataset
 from vaekit.runs.run import Run
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
 from vaekit.tasks.denoising import add_noise, denoise
+from vaekit.tasks.evaluation.clustering import assign, fit_codes, matched
 from vaekit.tasks.imputation import impute
 from vaekit.tasks.imputation.masks import image_mask
 from vaekit.tasks.known_noise import undoable
+from vaekit.tasks.outputs import embed
 from vaekit.tasks.scoring import score
 
 HIDDEN_SHARE = 0.2  # the imputation criterion's share of entries hidden
@@ -49,6 +55,13 @@ class Criterion:
     measure: Callable[[Run, Dataset], torch.Tensor]  # (rows,) each validation row's part, or () the whole
     # what it needs of the data, checked by tune before any trial trains: a ConfigError when the data lacks it
     check: Callable[[Dataset], None] | None = None
+    # whether a trial's per-epoch validation -ELBO foretells its figure, so that the pruner may stop it on that;
+    # a model that fits better does not cluster better (bench/cluster_criteria.py), so a clustering search prunes none
+    elbo_foretells: bool = True
+    # whether the settings kept, trained again on every row, keep what the search measured (the estimators then
+    # refit them); a clustering is the trained model's own: on penguins the defaults' trial clustered 0.96 of the
+    # test rows and the same settings trained again 0.74, so there the best trial's model is the one to keep
+    refit: bool = True
 
 
 def _labels(run: Run, held: Dataset) -> torch.Tensor | None:
@@ -107,10 +120,42 @@ def inpainting_error(mask: str) -> Callable[[Run, Dataset], torch.Tensor]:
     return measure
 
 
+def _classes(data: Dataset) -> int:
+    """How many classes the labelled rows of both splits have (-1 marks an unlabelled row)."""
+    if data.train_y is None or data.test_y is None:
+        return 0
+    labels = torch.cat([data.train_y, data.test_y])
+    return len(torch.unique(labels[labels >= 0]))
+
+
+def clustering_error(run: Run, held: Dataset) -> torch.Tensor:
+    """k-means fitted on the codes of the rows the trial trained on, with one cluster per class; each labelled
+    validation row's code assigned to its nearest centre: 1 where that cluster is not the row's class under the
+    best one-to-one map of clusters to classes, else 0 (the mean: one minus the clustering accuracy)."""
+    labelled = held.test_y >= 0
+    if not bool(labelled.any()):
+        raise VaekitError("criterion clustering: none of the validation rows is labelled; label a few of each class "
+                          "or give a larger --validation share")
+    train_codes = embed(run.model, held.train_x, y=None if _labels(run, held) is None else held.train_y)
+    centres = fit_codes(train_codes.double().numpy(), "kmeans", _classes(held), seed=0)
+    clusters = assign(centres, embed(run.model, held.test_x, y=_labels(run, held)).double().numpy())[0]
+    right = matched(held.test_y[labelled].numpy(), clusters[labelled.numpy()])
+    return torch.from_numpy(~right).double()
+
+
+def _labelled_classes(data: Dataset) -> None:
+    if _classes(data) < 2:
+        raise ConfigError("criterion clustering scores the validation rows' clusters against their labels; this "
+                          "data has no labels of two classes or more (give --label-column, or a labelled source)")
+
+
 CRITERIA = {
     "nll": Criterion("validation -log p(x) (nats)", negative_log_likelihood),
     "elbo": Criterion("validation -ELBO (nats)", validation_elbo),
     "imputation": Criterion("validation imputation error", imputation_error),
+    "clustering": Criterion("validation clustering error (k-means on codes, 1 - accuracy)", clustering_error,
+                            check=_labelled_classes, elbo_foretells=False,
+                            refit=False),
 }
 
 # the criteria that take a setting after a colon: name -> an example of it, for the errors

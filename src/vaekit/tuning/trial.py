@@ -1,5 +1,6 @@
 """One trial of a search: settings suggested by Optuna, a run trained on the validation split's training part and
-scored on its validation rows; poor trials pruned from their per-epoch validation -ELBO.
+scored on its validation rows; poor trials pruned from their per-epoch validation -ELBO (where the criterion
+declares that the -ELBO foretells it).
 
     value = TrialRunner(config, held, space, criterion, out_dir)(trial)   # what study.optimize calls
 
@@ -47,7 +48,8 @@ class TrialRunner:
 
         def judge(row: dict[str, float]) -> None:
             trial.report(row["val_neg_elbo"], int(row["epoch"]))
-            if not as_given and trial.should_prune():  # the defaults are the reference: never pruned
+            # the defaults are the reference: never pruned; nor is a trial whose criterion the -ELBO does not foretell
+            if not as_given and self.criterion.elbo_foretells and trial.should_prune():
                 trial.set_user_attr("pruned_at", int(row["epoch"]))
                 raise optuna.TrialPruned(f"pruned at epoch {int(row['epoch'])}")
 

@@ -37,8 +37,12 @@ def _labels(values: Any, what: str) -> np.ndarray:
     return array
 
 
-def matching_accuracy(labels_true: Any, labels_pred: Any) -> float:
-    """The fraction of examples whose cluster maps to their class under the best one-to-one map (Hungarian)."""
+def matched(labels_true: Any, labels_pred: Any) -> np.ndarray:
+    """(N,) bool: whether each example's cluster maps to its class under the best one-to-one map (Hungarian).
+
+    >>> matched([0, 0, 1, 1], [1, 1, 1, 0]).tolist()
+    [True, True, False, True]
+    """
     from scipy.optimize import linear_sum_assignment
 
     true, pred = _labels(labels_true, "labels_true"), _labels(labels_pred, "labels_pred")
@@ -47,7 +51,14 @@ def matching_accuracy(labels_true: Any, labels_pred: Any) -> float:
     table = np.zeros((pred_codes.max() + 1, true_codes.max() + 1), dtype=np.int64)
     np.add.at(table, (pred_codes, true_codes), 1)
     rows, columns = linear_sum_assignment(table, maximize=True)  # rectangular tables: min(K, C) pairs
-    return float(table[rows, columns].sum() / len(true))
+    class_of = np.full(table.shape[0], -1)  # a cluster left unmatched maps to no class: its examples count wrong
+    class_of[rows] = columns
+    return class_of[pred_codes] == true_codes
+
+
+def matching_accuracy(labels_true: Any, labels_pred: Any) -> float:
+    """The fraction of examples whose cluster maps to their class under the best one-to-one map (Hungarian)."""
+    return float(matched(labels_true, labels_pred).mean())
 
 
 def clustering_scores(labels_true: Any, labels_pred: Any) -> dict[str, float]:

@@ -1,0 +1,71 @@
+"""The markdown tables of BENCHMARKS.md's small-data section, rendered from what bench/untuned_data.py wrote, so
+that no figure there is typed by hand.
+
+    python bench/untuned_table.py bench/results/untuned_data_whole_2p5.json            # every use in the file
+    python bench/untuned_table.py bench/results/untuned_clustering_criterion.json --uses clustering
+
+One table per use: each baseline, the defaults, the tuned model, whether each wins (at least as good as the best
+baseline, as the script decides it) and the seconds the case took; then the counts of cases won.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+TITLES = {"denoising_gaussian": "denoising, gaussian 0.3", "denoising_salt_pepper": "denoising, salt and pepper 0.1",
+          "inpainting": "inpainting, lower half"}
+DATA_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+IMAGE_USES = ("denoising", "inpainting")  # PSNR in dB, two decimals; the other uses' figures take three
+BASELINE = "baseline "
+
+
+def _wins(row: dict, value: float) -> bool:
+    best = (max if row["higher_is_better"] else min)(v for k, v in row.items() if k.startswith(BASELINE))
+    return value >= best if row["higher_is_better"] else value <= best
+
+
+def render(rows: list[dict]) -> str:
+    """The tables of `rows` (the script's "results"), one per use in their order, and the counts."""
+    lines: list[str] = []
+    uses = list(dict.fromkeys(row["use"] for row in rows))
+    won = {"defaults": 0, "tuned": 0}
+    for use in uses:
+        cases = [row for row in rows if row["use"] == use]
+        baselines = list(dict.fromkeys(k for row in cases for k in row if k.startswith(BASELINE)))
+        shown = (lambda v: f"{v:.2f}") if use.startswith(IMAGE_USES) else (lambda v: f"{v:.3f}")
+        better = "higher" if cases[0]["higher_is_better"] else "lower"
+        lines += ["", f"**{TITLES.get(use, use)}** ({better} is better)", "",
+                  "| data | " + " | ".join(b[len(BASELINE):] for b in baselines)
+                  + " | vaekit defaults | vaekit tuned | defaults win | tuned win | seconds |",
+                  "|---" * (len(baselines) + 6) + "|"]
+        for row in cases:
+            verdicts = []
+            for label in ("defaults", "tuned"):
+                wins = _wins(row, row[f"vaekit {label}"])
+                won[label] += wins
+                verdicts.append("yes" if wins else "**no**")
+            cells = [shown(row[b]) if b in row else "" for b in baselines]
+            lines.append(f"| {DATA_NAMES.get(row['data'], row['data'])} | " + " | ".join(cells)
+                         + f" | {shown(row['vaekit defaults'])} | {shown(row['vaekit tuned'])} | "
+                         + " | ".join(verdicts) + f" | {row['seconds']:.0f} |")
+    minutes = sum(row["seconds"] for row in rows) / 60
+    lines += ["", f"{len(rows)} cases in {minutes:.0f} minutes: the tuned model wins {won['tuned']}, the defaults "
+              f"{won['defaults']}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path, help="the JSON bench/untuned_data.py wrote (--out)")
+    parser.add_argument("--uses", default=None, help="uses to show, separated by commas [default: all in the file]")
+    args = parser.parse_args()
+    found = json.loads(args.results.read_text())
+    rows = [row for row in found["results"] if args.uses is None or row["use"] in args.uses.split(",")]
+    print(f"<!-- {args.results.name}: {found['machine']}, {found['threads']} threads, --minutes {found['minutes']} -->")
+    print(render(rows))
+
+
+if __name__ == "__main__":
+    main()
