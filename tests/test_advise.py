@@ -60,6 +60,8 @@ def test_goal_advice_follows_the_data():
     digits = profile_of(load_dataset("digits"))
     assert advise(digits, "anomaly").settings["likelihood"] == "continuous_bernoulli"
     assert advise(digits, "cluster").settings["prior_components"] == 10
+    # labelled data: a search for clusters is scored by the labelled validation rows' clusters, not -log p(x)
+    assert advise(digits, "cluster").criterion == "clustering"
     impute = advise(digits, "impute")
     assert impute.settings["missing"] == "model" and impute.criterion == "imputation"
     frame = pd.DataFrame({"age": np.arange(40.0), "smoker": [0.0, 1.0] * 20})

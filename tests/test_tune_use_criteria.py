@@ -148,3 +148,16 @@ def test_an_embedder_searching_by_its_clusters_keeps_the_model_it_scored():
     assert all(torch.equal(untuned[name], by_fit[name]) for name in untuned)
     assert not all(torch.equal(untuned[name], by_clusters[name]) for name in untuned)
     assert VAEEmbedder(tune_criterion="clustering").get_params()["tune_criterion"] == "clustering"  # clone keeps it
+
+
+def test_a_model_with_a_cluster_variable_is_scored_by_its_own_clusters(tmp_path):
+    """VaDE's clusters are argmax q(c|x), as `vaekit cluster` gives them by default, not k-means on its codes."""
+    config = {"data": {"source": "digits"},
+              "model": {"hidden": [16], "latent_dim": 4, "prior": "mixture", "prior_components": 10},
+              "objective": {"name": "vade", "pretrain_epochs": 1}, "train": {"epochs": 2}}
+    result = tune(config, tmp_path / "study", trials=1, criterion="clustering", progress=False, pictures=False)
+    run, held = _best(tmp_path / "study")
+    assert run.model.has_cluster_variable
+    with torch.no_grad():
+        clusters = run.model.class_posterior(held.test_x).probs.argmax(-1).numpy()
+    assert result.best_value == pytest.approx(1 - _hungarian_accuracy(held.test_y.numpy(), clusters), rel=1e-9)

@@ -93,8 +93,8 @@ def tune(config_file: str | None, out: str | None, trials: str | None, minutes: 
         again = (f"vaekit train --config {best / 'config.json'} --out runs/tuned-full   # the kept settings on every "
                  "training row (a trial trains on the rest less the validation share)")
         if not criterion_of(criterion).refit:
-            again = (f"vaekit cluster {best} --method kmeans --clusters K   # this model: its settings trained "
-                     "again would cluster otherwise")
+            again = (f"vaekit cluster {best}   # this model (add --method kmeans --clusters K without a cluster "
+                     "variable): its settings trained again would cluster otherwise")
         say_done([], [f"vaekit evaluate {best}   # the test split, which the search never saw", again])
 
 

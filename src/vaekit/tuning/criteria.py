@@ -14,10 +14,11 @@
     inpainting:MASK
                 hide the validation images' pixels under MASK (as `vaekit inpaint --mask MASK`: lower-half,
                 random:0.5, a file), fill them in: the mean squared error over the hidden pixels; images only
-    clustering  k-means on the codes, as many clusters as the labels have classes: the share of labelled
-                validation rows whose cluster is not their class under the best one-to-one map (one minus the
-                accuracy `vaekit cluster` reports); needs labels. No figure without them ranks settings by their
-                clusters (bench/cluster_criteria.py); a few labelled rows do
+    clustering  the model's clusters, argmax q(c|x) where it has a cluster variable (VaDE, GMVAE), else k-means on
+                the codes with as many clusters as the labels have classes: the share of labelled validation rows
+                whose cluster is not their class under the best one-to-one map (one minus the accuracy `vaekit
+                cluster` reports); needs labels. No figure without them ranks settings by their clusters
+                (bench/cluster_criteria.py); a few labelled rows do
 
     values = CRITERIA["nll"].measure(run, held)   # held: the validation Dataset (its test split are its rows)
     criterion_of("denoising:salt_pepper:0.1")     # a criterion with its setting, checked
@@ -30,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from vaekit.core.errors import ConfigError, VaekitError
@@ -38,7 +40,7 @@ from vaekit.data.dataset import Dataset
 from vaekit.runs.run import Run
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
 from vaekit.tasks.denoising import add_noise, denoise
-from vaekit.tasks.evaluation.clustering import assign, fit_codes, matched
+from vaekit.tasks.evaluation.clustering import assign, class_probabilities, fit_codes, matched
 from vaekit.tasks.imputation import impute
 from vaekit.tasks.imputation.masks import image_mask
 from vaekit.tasks.known_noise import undoable
@@ -128,17 +130,26 @@ def _classes(data: Dataset) -> int:
     return len(torch.unique(labels[labels >= 0]))
 
 
+def _validation_clusters(run: Run, held: Dataset) -> np.ndarray:
+    """Each validation row's cluster as `vaekit cluster` would give it: argmax q(c|x) of a model with a cluster
+    variable; else k-means, one cluster per class, fitted on the codes of the rows the trial trained on (not on the
+    rows it scores), each validation row's code assigned to its nearest centre."""
+    model, labels = run.model, _labels(run, held)
+    if model.has_cluster_variable:
+        return class_probabilities(model, held.test_x, y=labels).argmax(-1).numpy()
+    train_codes = embed(model, held.train_x, y=None if labels is None else held.train_y)
+    centres = fit_codes(train_codes.double().numpy(), "kmeans", _classes(held), seed=0)
+    return assign(centres, embed(model, held.test_x, y=labels).double().numpy())[0]
+
+
 def clustering_error(run: Run, held: Dataset) -> torch.Tensor:
-    """k-means fitted on the codes of the rows the trial trained on, with one cluster per class; each labelled
-    validation row's code assigned to its nearest centre: 1 where that cluster is not the row's class under the
-    best one-to-one map of clusters to classes, else 0 (the mean: one minus the clustering accuracy)."""
+    """Each labelled validation row: 1 where its cluster is not its class under the best one-to-one map of
+    clusters to classes, else 0 (the mean: one minus the clustering accuracy)."""
     labelled = held.test_y >= 0
     if not bool(labelled.any()):
         raise VaekitError("criterion clustering: none of the validation rows is labelled; label a few of each class "
                           "or give a larger --validation share")
-    train_codes = embed(run.model, held.train_x, y=None if _labels(run, held) is None else held.train_y)
-    centres = fit_codes(train_codes.double().numpy(), "kmeans", _classes(held), seed=0)
-    clusters = assign(centres, embed(run.model, held.test_x, y=_labels(run, held)).double().numpy())[0]
+    clusters = _validation_clusters(run, held)
     right = matched(held.test_y[labelled].numpy(), clusters[labelled.numpy()])
     return torch.from_numpy(~right).double()
 
