@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from vaekit import VAEEmbedder
 from vaekit.cli import main
 from vaekit.config import Config
+from vaekit.core.errors import ConfigError
 from vaekit.data import load_dataset
 from vaekit.data.validation import validation_split
 from vaekit.runs.run import Run
@@ -105,9 +106,31 @@ def test_the_clustering_criterion_is_one_minus_the_accuracy_of_k_means_on_the_va
     assert 0.05 < accuracy < 1.0  # two epochs of a tiny model find some of the digits, not none and not all
     values = criterion_of("clustering").measure(run, held)  # each labelled row: 1 where its cluster is wrong
     assert values.shape == (len(held.test_x),) and set(values.tolist()) == {0.0, 1.0}
-    # rows without a label (-1) have no part in it: only the labelled ones are scored
+    # rows without a label (-1) have no part in it: the labelled ones alone are matched to classes and scored
     partial = dataclasses.replace(held, test_y=torch.where(torch.arange(len(held.test_y)) % 2 == 0, held.test_y, -1))
-    assert criterion_of("clustering").measure(run, partial).shape == (int((partial.test_y >= 0).sum()),)
+    kept = criterion_of("clustering").measure(run, partial)
+    assert kept.shape == (len(values[::2]),)
+    assert float(kept.mean()) == pytest.approx(1 - _hungarian_accuracy(held.test_y.numpy()[::2], clusters[::2]))
+
+
+def test_a_clustering_search_on_scarce_labels_holds_some_of_them_out_to_score():
+    """Where most rows are unlabelled, a search keeps every label in training (M2 learns from them); one scored by
+    the validation rows' labels draws its validation rows from all rows, so that a fifth of the labels land there."""
+    data = load_dataset("digits")
+    scarce = dataclasses.replace(data, train_y=torch.where(torch.arange(len(data.train_y)) % 4 == 0,
+                                                           data.train_y, -1))
+    assert not bool((validation_split(scarce, 0.2, seed=0).test_y >= 0).any())
+    held = validation_split(scarce, 0.2, seed=0, scores_labels=True)
+    labelled = int((scarce.train_y >= 0).sum())
+    assert 0.1 * labelled < int((held.test_y >= 0).sum()) < 0.3 * labelled
+    assert torch.equal(held.test_x, validation_split(data, 0.2, seed=0).test_x)  # the rows a labelled set holds
+
+
+def test_a_clustering_search_refuses_a_model_that_reads_the_labels(tmp_path):
+    config = {"data": {"source": "digits"}, "model": {"hidden": [8], "conditional": True}, "train": {"epochs": 1}}
+    with pytest.raises(ConfigError, match="this model reads them"):
+        tune(config, tmp_path / "study", trials=1, criterion="clustering", progress=False)
+    assert not (tmp_path / "study").exists()  # refused before any trial trained, no folder left
 
 
 def test_a_clustering_search_prunes_no_trial_on_the_elbo():

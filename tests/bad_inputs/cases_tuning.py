@@ -68,10 +68,11 @@ CASES += [
          r"clusters against their labels; this data has no labels of two classes or more",
          ["tune", "--data", "{root}/t.csv", "--criterion", "clustering", "--out", "{root}/X"],
          setup=lambda w: w.write("t.csv", "a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(60)))),
-    Case("api-embedder-clustering-search-without-labels", r'^tune_criterion="clustering" scores clusters against '
-         r"labels: give them, fit\(X, y\), with -1 for a row that has none$",
+    Case("api-embedder-clustering-search-without-labels", r"^tune_criterion='clustering' scores the validation "
+         r"rows' labels: give them, fit\(X, y\), with -1 for a row that has none$",
          api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="clustering").fit([[0.0, 1.0]] * 20)),
-    Case("api-embedder-unknown-criterion", r"^tune_criterion must be one of nll, clustering, got 'auc'$",
+    Case("api-embedder-unknown-criterion", r"^unknown criterion 'auc'; choose one of: nll, elbo, imputation, "
+         r"clustering, ",
          api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="auc").fit([[0.0, 1.0]] * 20)),
     Case("api-tune-criterion-level-out-of-range", r"^corruption_level of salt_pepper is the fraction p of entries "
          r"corrupted: it must be in \[0, 1\], got 2\.0$",

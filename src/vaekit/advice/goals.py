@@ -164,7 +164,7 @@ def _cluster(profile: DataProfile, advice: Advice) -> None:
     advice.then += ["vaekit cluster RUN --out clusters.csv   # with labels: accuracy beside k-means on the inputs "
                     "and on PCA", "vaekit cluster RUN --method kmeans --out kmeans.csv   # k-means on the codes "
                     "instead of the mixture"]
-    if profile.classes:  # a search by -log p(x) kept worse clusters; labelled validation rows choose well
+    if (profile.classes or 0) >= 2:  # a search by -log p(x) kept worse clusters; labelled validation rows choose well
         advice.criterion = "clustering"
 
 

@@ -92,9 +92,8 @@ def tune(config_file: str | None, out: str | None, trials: str | None, minutes: 
         best = Path(out) / "best"
         again = (f"vaekit train --config {best / 'config.json'} --out runs/tuned-full   # the kept settings on every "
                  "training row (a trial trains on the rest less the validation share)")
-        if not criterion_of(criterion).refit:
-            again = (f"vaekit cluster {best}   # this model (add --method kmeans --clusters K without a cluster "
-                     "variable): its settings trained again would cluster otherwise")
+        if not criterion_of(criterion).refit:  # what was scored is the trial's own model, not its settings
+            again = f"{best} is the model the search scored: use it as it is (its settings trained again differ)"
         say_done([], [f"vaekit evaluate {best}   # the test split, which the search never saw", again])
 
 

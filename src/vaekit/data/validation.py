@@ -21,8 +21,11 @@ from vaekit.data.dataset import Dataset
 VALIDATION_STREAM = 20  # names the validation split's random stream (numpy SeedSequence entropy beside the seed)
 
 
-def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
-    """A Dataset with train = the training split less `fraction` of it (seeded) and test = that fraction."""
+def validation_split(data: Dataset, fraction: float, seed: int, scores_labels: bool = False) -> Dataset:
+    """A Dataset with train = the training split less `fraction` of it (seeded) and test = that fraction.
+    Where labels are scarce (rows labelled -1), the validation rows are unlabelled ones, so that every label
+    trains; `scores_labels=True` (a criterion that scores the validation rows' labels) draws them from all rows,
+    so that about `fraction` of the labelled ones land there."""
     if not 0.0 < fraction < 1.0:
         raise DataError(f"the validation fraction must be between 0 and 1, got {fraction}")
     n = len(data.train_x)
@@ -39,7 +42,7 @@ def validation_split(data: Dataset, fraction: float, seed: int) -> Dataset:
         order = np.random.default_rng([seed, VALIDATION_STREAM]).permutation(n)
         n_held = min(n - 2, max(2, round(n * fraction)))
         unlabelled = _unlabelled_rows(data.train_y)
-        if unlabelled is not None and unlabelled.sum() >= n_held:
+        if unlabelled is not None and unlabelled.sum() >= n_held and not scores_labels:
             # labels are scarce where some rows have none (-1): every label stays in training and the validation
             # rows are unlabelled ones (what the run validates on, its -ELBO, needs no label)
             order = np.concatenate([order[unlabelled[order]], order[~unlabelled[order]]])

@@ -22,8 +22,8 @@ from vaekit.estimators.fitting import fit_model, place_settings
 from vaekit.estimators.inputs import as_table, feature_names, numbers_of
 from vaekit.model.vae import VAE
 from vaekit.training.loop import train
+from vaekit.tuning.criteria import criterion_of
 
-TUNE_CRITERIA = ("nll", "clustering")  # what a search for an embedder may score (vaekit.tuning.criteria)
 
 class VAEEmbedder:
     """fit / transform / inverse_transform / fit_transform over arrays and tables of numbers.
@@ -32,10 +32,12 @@ class VAEEmbedder:
     batch_size, lr, seed, ...); `out_dir` keeps the run directory (weights, config, metrics), otherwise the model
     lives in memory only. `tune_trials` / `tune_minutes`: a tuning budget; the search (vaekit.tuning) keeps
     latent_dim and the keyword settings, searches the rest on a validation share of X, and trains the settings
-    kept again on all of X. `tune_criterion`: what the search scores, "nll" (validation -log p(x)) or
-    "clustering" (k-means on the codes of the validation rows against their labels: fit(X, y), -1 for a row
-    without one). For clustering give it labels: no figure without them ranks settings by their clusters
-    (bench/cluster_criteria.py), and -log p(x) kept settings that clustered the digits worse than the defaults.
+    kept again on all of X. `tune_criterion`: what the search scores (a criterion of `vaekit tune`): "nll"
+    (validation -log p(x)), or "clustering", which needs labels, fit(X, y) with -1 for a row without one: k-means
+    fitted on the codes of the rows a trial trained on, scored by the labelled validation rows' clusters. With it
+    the best trial's own model is kept, trained on X less the validation share: a clustering does not survive
+    training again. No figure without labels ranks settings by their clusters (bench/cluster_criteria.py), and
+    -log p(x) kept settings that clustered the digits worse than the defaults.
 
     >>> embedder = VAEEmbedder(latent_dim=10, tune_minutes=2, tune_criterion="clustering").fit(X, y)
     """
@@ -79,11 +81,9 @@ class VAEEmbedder:
     def fit(self, X: Any, y: Any = None) -> VAEEmbedder:
         config = self._config()
         tuned = bool(self.tune_trials or self.tune_minutes is not None)
-        if tuned and self.tune_criterion not in TUNE_CRITERIA:
-            raise VaekitError(f"tune_criterion must be one of {', '.join(TUNE_CRITERIA)}, got {self.tune_criterion!r}")
-        if tuned and self.tune_criterion == "clustering" and y is None:
-            raise VaekitError('tune_criterion="clustering" scores clusters against labels: give them, fit(X, y), '
-                              "with -1 for a row that has none")
+        if tuned and criterion_of(self.tune_criterion).needs_labels and y is None:
+            raise VaekitError(f"tune_criterion={self.tune_criterion!r} scores the validation rows' labels: give "
+                              "them, fit(X, y), with -1 for a row that has none")
         x = _as_matrix(X)
         labels = None if y is None else np.asarray(y).astype(np.int64)
         train_x, test_x, train_y, test_y = split_arrays(x, labels, config.data.test_fraction, config.data.split_seed)

@@ -34,9 +34,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vaekit.config import Config
 from vaekit.core.errors import ConfigError, VaekitError
 from vaekit.data.corruption import parse_noise
 from vaekit.data.dataset import Dataset
+from vaekit.model.class_latent import reads_labels
 from vaekit.runs.run import Run
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
 from vaekit.tasks.denoising import add_noise, denoise
@@ -55,8 +57,11 @@ IW_SAMPLES = 100
 class Criterion:
     label: str  # said in the history picture and the summary
     measure: Callable[[Run, Dataset], torch.Tensor]  # (rows,) each validation row's part, or () the whole
-    # what it needs of the data, checked by tune before any trial trains: a ConfigError when the data lacks it
-    check: Callable[[Dataset], None] | None = None
+    # what it needs of the validation split and the config, checked by tune before any trial trains: a
+    # ConfigError when they lack it
+    check: Callable[[Dataset, Config], None] | None = None
+    # whether it scores the validation rows' labels: where labels are scarce, some labelled rows are held out for it
+    needs_labels: bool = False
     # whether a trial's per-epoch validation -ELBO foretells its figure, so that the pruner may stop it on that;
     # a model that fits better does not cluster better (bench/cluster_criteria.py), so a clustering search prunes none
     elbo_foretells: bool = True
@@ -131,8 +136,8 @@ def _classes(data: Dataset) -> int:
 
 
 def _validation_clusters(run: Run, held: Dataset) -> np.ndarray:
-    """Each validation row's cluster as `vaekit cluster` would give it: argmax q(c|x) of a model with a cluster
-    variable; else k-means, one cluster per class, fitted on the codes of the rows the trial trained on (not on the
+    """Each validation row's cluster: argmax q(c|x) of a model with a cluster variable (as `vaekit cluster` by
+    default); else k-means, one cluster per class, fitted on the codes of the rows the trial trained on (not on the
     rows it scores), each validation row's code assigned to its nearest centre."""
     model, labels = run.model, _labels(run, held)
     if model.has_cluster_variable:
@@ -154,19 +159,24 @@ def clustering_error(run: Run, held: Dataset) -> torch.Tensor:
     return torch.from_numpy(~right).double()
 
 
-def _labelled_classes(data: Dataset) -> None:
-    if _classes(data) < 2:
+def _labelled_classes(held: Dataset, config: Config) -> None:
+    if _classes(held) < 2:
         raise ConfigError("criterion clustering scores the validation rows' clusters against their labels; this "
                           "data has no labels of two classes or more (give --label-column, or a labelled source)")
+    if not bool((held.test_y >= 0).any()):
+        raise ConfigError("criterion clustering: none of the validation rows is labelled; label more rows or give "
+                          "a larger --validation share")
+    if reads_labels(config.model.conditional, config.model.class_latent):
+        raise ConfigError("criterion clustering scores clusters a model finds without labels; this model reads "
+                          "them (a conditional VAE or M2): its figure would be the labels it was given")
 
 
 CRITERIA = {
     "nll": Criterion("validation -log p(x) (nats)", negative_log_likelihood),
     "elbo": Criterion("validation -ELBO (nats)", validation_elbo),
     "imputation": Criterion("validation imputation error", imputation_error),
-    "clustering": Criterion("validation clustering error (k-means on codes, 1 - accuracy)", clustering_error,
-                            check=_labelled_classes, elbo_foretells=False,
-                            refit=False),
+    "clustering": Criterion("validation clustering error (1 - accuracy)", clustering_error,
+                            check=_labelled_classes, needs_labels=True, elbo_foretells=False, refit=False),
 }
 
 # the criteria that take a setting after a colon: name -> an example of it, for the errors
@@ -188,7 +198,7 @@ def criterion_of(spec: str) -> Criterion:
         parse_noise(setting)  # refused here, before any trial trains
         return Criterion(f"validation denoising error ({setting}), mean squared", denoising_error(setting))
 
-    def images_under_mask(data: Dataset) -> None:
+    def images_under_mask(data: Dataset, config: Config) -> None:
         if data.kind != "image" or len(data.shape) != 3:
             raise ConfigError(f"criterion {spec} fills in masked pixels of images; this data is {data.kind} "
                               f"data of shape {tuple(data.shape)}")

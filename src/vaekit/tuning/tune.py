@@ -77,9 +77,9 @@ def tune(config: Config | dict[str, Any], out_dir: str | Path, trials: int | Non
     if stream is not None:
         raise ConfigError(f"{config.data.source} is streamed from disk; a search trains on it many times, in memory: "
                           "tune on a sample of it, or with --streaming off if it fits")
+    held = validation_split(data, validation, config.data.split_seed, scores_labels=scored_by.needs_labels)
     if scored_by.check is not None:
-        scored_by.check(data)
-    held = validation_split(data, validation, config.data.split_seed)
+        scored_by.check(held, config)
     settled = copy.deepcopy(config)
     # the parts whose settings are searched
     resolve_auto(settled.model, data.kind, data.column_types, tuple(data.shape), data.within_unit_interval)

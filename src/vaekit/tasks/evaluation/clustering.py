@@ -37,6 +37,15 @@ def _labels(values: Any, what: str) -> np.ndarray:
     return array
 
 
+def _paired(labels_true: Any, labels_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The true labels and the clusters as arrays, one of each per example (a VaekitError otherwise)."""
+    true, pred = _labels(labels_true, "labels_true"), _labels(labels_pred, "labels_pred")
+    if len(true) != len(pred):
+        raise VaekitError(f"{len(true)} true labels but {len(pred)} cluster assignments; give one of each per "
+                          "example")
+    return true, pred
+
+
 def matched(labels_true: Any, labels_pred: Any) -> np.ndarray:
     """(N,) bool: whether each example's cluster maps to its class under the best one-to-one map (Hungarian).
 
@@ -45,7 +54,7 @@ def matched(labels_true: Any, labels_pred: Any) -> np.ndarray:
     """
     from scipy.optimize import linear_sum_assignment
 
-    true, pred = _labels(labels_true, "labels_true"), _labels(labels_pred, "labels_pred")
+    true, pred = _paired(labels_true, labels_pred)
     _, true_codes = np.unique(true, return_inverse=True)
     _, pred_codes = np.unique(pred, return_inverse=True)
     table = np.zeros((pred_codes.max() + 1, true_codes.max() + 1), dtype=np.int64)
@@ -71,10 +80,7 @@ def clustering_scores(labels_true: Any, labels_pred: Any) -> dict[str, float]:
     """
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    true, pred = _labels(labels_true, "labels_true"), _labels(labels_pred, "labels_pred")
-    if len(true) != len(pred):
-        raise VaekitError(f"{len(true)} true labels but {len(pred)} cluster assignments; give one of each per "
-                          "example")
+    true, pred = _paired(labels_true, labels_pred)
     if true.dtype.kind in "iu":
         labelled = true != -1
         true, pred = true[labelled], pred[labelled]

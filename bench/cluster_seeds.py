@@ -1,0 +1,65 @@
+"""How much the clusters of a VAE's codes depend on the seed it trained with: `VAEEmbedder(latent_dim=10)` as
+bench/untuned_data.py's clustering use trains it, once per seed, on the same rows, against k-means on the inputs.
+
+    python bench/cluster_seeds.py                          # the four tables, seeds 0-4
+    python bench/cluster_seeds.py --data penguins --seeds 10
+
+The splits are bench/untuned_data.py's; k-means (one cluster per class) is fitted on the codes of the training rows
+and scores the test rows (accuracy under the best one-to-one map of clusters to classes). A spread as wide as the
+margin over the baseline says why a search scored without labels cannot choose well, and why a search scored by
+labelled rows keeps the trial's own model rather than train its settings again (tuning/criteria.py: refit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from untuned_data import _split, _tables  # noqa: E402
+from vaekit import VAEEmbedder  # noqa: E402
+from vaekit.tasks.baselines.clustering import clustering_baselines  # noqa: E402
+from vaekit.tasks.evaluation.clustering import assign, clustering_scores, fit_codes  # noqa: E402
+
+
+def accuracies(x: np.ndarray, y: np.ndarray, seeds: int) -> dict[str, object]:
+    train_x, test_x, _, test_y = _split(x, y)
+    k = len(np.unique(y))
+    found = []
+    for seed in range(seeds):
+        embedder = VAEEmbedder(latent_dim=10, seed=seed).fit(train_x)
+        centres = fit_codes(embedder.transform(train_x), "kmeans", k, seed=0)
+        found.append(clustering_scores(test_y, assign(centres, embedder.transform(test_x))[0])["accuracy"])
+    baselines = {name: scores["accuracy"] for name, scores in clustering_baselines(train_x, test_x, test_y, k).items()}
+    return {"seeds": found, "mean": float(np.mean(found)), "min": min(found), "max": max(found),
+            "best baseline": max(baselines.values())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all four]")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    parser.add_argument("--out", default="bench/results/cluster_seeds.json")
+    args = parser.parse_args()
+    tables = _tables()
+    chosen = args.data.split(",") if args.data else list(tables)
+    results = {}
+    for name in chosen:
+        results[name] = accuracies(*tables[name], args.seeds)
+        print(json.dumps({"data": name, **results[name]}), flush=True)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"machine": platform.processor() or platform.machine(), "results": results},
+                                         indent=1))
+    print(f"\n| data | accuracy, seeds 0-{args.seeds - 1} | mean | best k-means baseline |\n|---|---|---|---|")
+    for name, found in results.items():
+        seeds = ", ".join(f"{value:.3f}" for value in found["seeds"])
+        print(f"| {name} | {seeds} | {found['mean']:.3f} | {found['best baseline']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
