@@ -17,6 +17,11 @@ def other_study(w: Workspace) -> None:
          w.path("study"), trials=1, progress=False)
 
 
+def unlabelled_table(w: Workspace) -> None:
+    """t.csv: 60 rows of two numeric columns, no labels."""
+    w.write("t.csv", "a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(60)))
+
+
 CASES = [
     Case("tune-zero-trials", r"--trials must be a whole number of at least 1, got '0'",
          ["tune", *TINY, "--trials", "0"]),
@@ -60,14 +65,14 @@ CASES += [
     Case("tune-criterion-inpainting-a-table", r"^error: criterion inpainting:lower-half fills in masked pixels of "
          r"images; this data is vector data of shape \(2,\)$",
          ["tune", "--data", "{root}/t.csv", "--criterion", "inpainting:lower-half", "--out", "{root}/X"],
-         setup=lambda w: w.write("t.csv", "a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(60)))),
+         setup=unlabelled_table),
     Case("tune-criterion-mask-missing", r"^error: criterion inpainting:.*nope\.npy: --mask .*nope\.npy: not "
          r"lower-half, upper-half",
          ["tune", "--data", "digits", "--criterion", "inpainting:{root}/nope.npy", "--out", "{root}/X"]),
     Case("tune-criterion-clustering-unlabelled", r"^error: criterion clustering scores the validation rows' "
          r"clusters against their labels; this data has no labels of two classes or more",
          ["tune", "--data", "{root}/t.csv", "--criterion", "clustering", "--out", "{root}/X"],
-         setup=lambda w: w.write("t.csv", "a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(60)))),
+         setup=unlabelled_table),
     Case("api-embedder-clustering-search-without-labels", r"^tune_criterion='clustering' scores the validation "
          r"rows' labels: give them, fit\(X, y\), with -1 for a row that has none$",
          api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="clustering").fit([[0.0, 1.0]] * 20)),
