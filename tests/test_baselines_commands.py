@@ -110,8 +110,8 @@ def test_score_without_anomalous_classes_says_how_to_compare(digits_run: Path, t
     assert "give --anomalous-classes to measure each score's AUROC" in output and "verdict" not in output
 
 
-def test_impute_check_scores_hidden_values_against_the_mean_and_iterative_imputer(digits_run: Path,
-                                                                                   tmp_path: Path) -> None:
+def test_impute_check_scores_hidden_values_against_the_mean_and_the_iterative_and_knn_imputers(
+        digits_run: Path, tmp_path: Path) -> None:
     code, output = invoke("impute", digits_run, "--out", tmp_path / "f.npy", "--k", "20", "--check", "0.2",
                           "--check-seed", "4")
     assert code == 0, output
@@ -119,10 +119,13 @@ def test_impute_check_scores_hidden_values_against_the_mean_and_iterative_impute
     assert found["fraction"] == 0.2 and found["seed"] == 4 and found["training_rows"] == 1617
     # about a fifth of the 180 x 64 observed pixels
     assert 0.17 * 180 * 64 < found["hidden_entries"] < 0.23 * 180 * 64
-    assert set(found["baselines"]) == {"column mean (mode for categories)", "IterativeImputer"}
+    assert set(found["baselines"]) == {"column mean (mode for categories)", "IterativeImputer",
+                                       "KNNImputer (5 neighbours)"}
     mean = found["baselines"]["column mean (mode for categories)"]["rmse"]
     iterative = found["baselines"]["IterativeImputer"]["rmse"]
+    nearest = found["baselines"]["KNNImputer (5 neighbours)"]["rmse"]
     assert 0 < iterative < mean < 0.5  # neighbouring pixels predict a pixel better than its mean does
+    assert 0 < nearest < mean  # and so do the nearest training images' pixels
     assert found["vaekit"]["accuracy"] is None and found["vaekit"]["continuous_entries"] == found["hidden_entries"]
     assert found["verdicts"]["rmse"]["verdict"] in output
     assert set(found["verdicts"]) == {"rmse"}  # images: no categorical entries, no accuracy verdict

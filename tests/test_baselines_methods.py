@@ -102,6 +102,25 @@ def test_iterative_imputer_recovers_a_linear_column_and_the_mode_fills_categorie
     assert set(np.unique(filled[MEAN_NAME][:, 2])) <= {0.0, 1.0}  # a mode, not a mean between the codes
     assert set(np.unique(filled[ITERATIVE_NAME][:, 2])) <= {0.0, 1.0}  # rounded to a value the column takes
     assert iterative["accuracy"] > mean["accuracy"] - 1e-9
+    assert set(np.unique(filled[KNN_NAME][:, 2])) <= {0.0, 1.0}
+
+
+def test_the_knn_imputer_measures_distance_in_each_column_s_spread_not_its_units() -> None:
+    """Column 0 decides column 2; column 1 is noise in units a thousand times larger. In raw units the nearest
+    rows would be those nearest in the noise; in units of each column's spread, column 0 counts as much."""
+    from sklearn.impute import KNNImputer
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=400)
+    table = np.stack([a, 1000 * rng.normal(size=400), a], axis=1)
+    train, rows = table[:300], table[300:]
+    hidden = torch.zeros(rows.shape, dtype=torch.bool)
+    hidden[:, 2] = True
+    gaps = np.where(hidden.numpy(), np.nan, rows)
+    filled = imputation_baselines(train, gaps, ["continuous"] * 3, seed=0)[KNN_NAME]
+    raw = KNNImputer(n_neighbors=5).fit(train).transform(gaps)
+    assert np.array_equal(filled[:, :2], rows[:, :2])  # the observed values as they were
+    assert imputation_errors(rows, filled, hidden)["rmse"] < 0.5 * imputation_errors(rows, raw, hidden)["rmse"]
 
 
 def test_hidden_entries_are_observed_ones_seeded_and_a_bad_fraction_is_refused() -> None:

@@ -184,3 +184,42 @@ def test_a_model_with_a_cluster_variable_is_scored_by_its_own_clusters(tmp_path)
     with torch.no_grad():
         clusters = run.model.class_posterior(held.test_x).probs.argmax(-1).numpy()
     assert result.best_value == pytest.approx(1 - _hungarian_accuracy(held.test_y.numpy(), clusters), rel=1e-9)
+
+
+def test_the_classification_criterion_is_one_minus_the_accuracy_of_q_y_given_x_on_labelled_validation_rows(tmp_path):
+    """M2 with 20 labels a class: the search holds about a fifth of those labels out and scores each trial by the
+    share of them its classifier gets wrong."""
+    from vaekit.training.data_source import load_training_data
+
+    config = {"data": {"source": "digits", "labels_per_class": 20},
+              "model": {"hidden": [16], "latent_dim": 4, "class_latent": "m2"}, "objective": {"name": "m2"},
+              "train": {"epochs": 2}}
+    result = tune(config, tmp_path / "study", trials=1, criterion="classification", progress=False, pictures=False)
+    run = Run.open(tmp_path / "study" / "best")
+    model = run.load_model()
+    data, _ = load_training_data(Config.from_dict(config))
+    held = validation_split(data, 0.2, seed=0, scores_labels=True)
+    labelled = held.test_y >= 0
+    assert 20 <= int(labelled.sum()) <= 60  # of the 200 labels, about 40 scored; every other validation row has none
+    with torch.no_grad():
+        guesses = model.class_posterior(held.test_x[labelled]).probs.argmax(-1)
+    accuracy = float((guesses == held.test_y[labelled]).double().mean())
+    assert result.best_value == pytest.approx(1 - accuracy, rel=1e-9)
+    assert 0.1 < accuracy < 1.0  # two epochs of a tiny M2 classify some digits right, not all
+    assert not criterion_of("classification").elbo_foretells and criterion_of("classification").refit
+
+
+def test_a_classifier_search_keeps_the_given_settings_unless_a_trial_classifies_clearly_better():
+    """VAEClassifier's search scores M2 by labelled validation rows. Trial 0 is the settings given: kept, they are
+    trained again on every row with every label, which is the untuned classifier itself."""
+    from vaekit import VAEClassifier
+
+    x, y = load_wine(return_X_y=True)
+    x = StandardScaler().fit_transform(x).astype(np.float32)
+    partial = np.where(np.arange(len(y)) % 3 == 0, y, -1)
+
+    def weights(**tuning) -> dict[str, torch.Tensor]:
+        return VAEClassifier(latent_dim=3, hidden=(8,), epochs=2, seed=0, **tuning).fit(x, partial).model_.state_dict()
+
+    untuned, tuned = weights(), weights(tune_trials=1)
+    assert all(torch.equal(untuned[name], tuned[name]) for name in untuned)

@@ -4,7 +4,7 @@ in one line before any trial trains (the study folder is made only once the sear
 from __future__ import annotations
 
 from bad_inputs.case import Case, Workspace
-from vaekit import VAEEmbedder
+from vaekit import VAEClassifier, VAEEmbedder
 from vaekit.tuning import tune
 
 TINY = ["--data", "digits", "--epochs", "1", "--hidden", "8", "--out", "{root}/study"]
@@ -56,7 +56,7 @@ CASES = [
 CASES += [
     # the use's own criteria take a setting, checked with the data before a trial trains
     Case("tune-criterion-unknown", r"^error: unknown criterion 'psnr'; choose one of: nll, elbo, imputation, "
-         r"clustering, denoising:salt_pepper:0\.1, inpainting:lower-half$",
+         r"clustering, classification, denoising:salt_pepper:0\.1, inpainting:lower-half$",
          ["tune", "--data", "digits", "--criterion", "psnr", "--trials", "1", "--out", "{root}/X"]),
     Case("tune-criterion-noise-unknown", r"^error: unknown corruption 'speckle'; choose one of: none, ",
          ["tune", "--data", "digits", "--criterion", "denoising:speckle:0.1", "--trials", "1", "--out", "{root}/X"]),
@@ -69,13 +69,21 @@ CASES += [
     Case("tune-criterion-mask-missing", r"^error: criterion inpainting:.*nope\.npy: --mask .*nope\.npy: not "
          r"lower-half, upper-half",
          ["tune", "--data", "digits", "--criterion", "inpainting:{root}/nope.npy", "--out", "{root}/X"]),
-    Case("tune-criterion-clustering-unlabelled", r"^error: criterion clustering scores the validation rows' "
-         r"clusters against their labels; this data has no labels of two classes or more",
+    Case("tune-criterion-clustering-unlabelled", r"^error: criterion clustering scores the validation rows "
+         r"against their labels; this data has no labels of two classes or more",
          ["tune", "--data", "{root}/t.csv", "--criterion", "clustering", "--out", "{root}/X"],
          setup=unlabelled_table),
+    Case("tune-criterion-classification-without-classifier", r"^error: criterion classification scores q\(y\|x\), "
+         r"the classes a model predicts; this model has no classifier \(give --class-latent m2 with labels\)$",
+         ["tune", "--data", "digits", "--criterion", "classification", "--out", "{root}/X"]),
     Case("api-embedder-clustering-search-without-labels", r"^tune_criterion='clustering' scores the validation "
          r"rows' labels: give them, fit\(X, y\), with -1 for a row that has none$",
          api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="clustering").fit([[0.0, 1.0]] * 20)),
+    # a classifier's search scores a fifth of the labels; with two labels among forty rows, none is in that fifth
+    Case("api-classifier-search-with-no-label-to-score", r"^criterion classification: none of the validation rows "
+         r"is labelled; label more rows or give a larger --validation share$",
+         api=lambda w: VAEClassifier(tune_trials=1, epochs=1).fit([[float(i), 1.0] for i in range(40)],
+                                                                   [0, -1, 1] + [-1] * 37)),
     Case("api-embedder-unknown-criterion", r"^unknown criterion 'auc'; choose one of: nll, elbo, imputation, "
          r"clustering, ",
          api=lambda w: VAEEmbedder(tune_trials=1, tune_criterion="auc").fit([[0.0, 1.0]] * 20)),

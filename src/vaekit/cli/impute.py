@@ -47,9 +47,9 @@ SEED = click.option("--seed", default=0, show_default=True, help="seed of the dr
 @SEED
 @click.option("--check", "check", type=float, default=None, metavar="FRACTION",
               help="also hide this fraction of the observed values (0.2: a fifth), impute them (one imputation) and "
-              "score them against the values hidden, beside the column mean (mode for categories) and an "
-              "IterativeImputer fitted on the run's training split: RMSE, accuracy and a verdict, printed and "
-              "written to OUT's name with .check.json")
+              "score them against the values hidden, beside the column mean (mode for categories), an "
+              "IterativeImputer and a KNNImputer fitted on the run's training split: RMSE, accuracy and a verdict, "
+              "printed and written to OUT's name with .check.json")
 @click.option("--check-seed", type=int, default=None, help="seed of the values --check hides [default: --seed]",
               callback=seed_check)
 @DEVICE
@@ -118,13 +118,13 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
                f"{f', {draws} draws' if draws > 1 else ''}) and wrote {path}")
     if check is not None:
         say_stage("impute --check: hiding observed values, imputing them, and the baselines (column mean, "
-                  "IterativeImputer) on the same entries")
+                  "IterativeImputer, KNNImputer) on the same entries")
         _check(run, opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
                {"method": method, "k": k, "iterations": iterations, "seed": seed})
     else:
         say_done([], [f"vaekit impute {run}{'' if source is None else f' --data {source}'} --check 0.2 --out "
-                      f"{path}   # how well: hides a fifth of the known values, beside the column mean and "
-                      "IterativeImputer"])
+                      f"{path}   # how well: hides a fifth of the known values, beside the column mean, "
+                      "IterativeImputer and KNNImputer"])
 
 
 def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,

@@ -33,8 +33,9 @@ from vaekit.core.errors import VaekitError
 @click.option("--criterion", default="nll", show_default=True, metavar="NAME",
               help="what a trial is scored by on the validation split: nll (-log p(x), importance-weighted), "
               "elbo, imputation (the error of imputing hidden entries), denoising:KIND:LEVEL (of denoising "
-              "that noise, as denoise --add-noise), inpainting:MASK (of filling in that mask, as inpaint --mask) or "
-              "clustering (the model's clusters, scored against the validation rows' labels)")
+              "that noise, as denoise --add-noise), inpainting:MASK (of filling in that mask, as inpaint --mask), "
+              "clustering (the model's clusters, scored against the validation rows' labels) or classification "
+              "(an M2 model's q(y|x) against the validation rows' labels)")
 @click.option("--validation", default=0.2, show_default=True, metavar="FRACTION",
               help="share of the training split held out to score trials (the test split is never used)")
 @click.option("--storage", default=None, metavar="URL", help="the study's storage, shared by workers on several "

@@ -1,10 +1,11 @@
 """Imputation baselines and the check that scores them: hide some observed entries, fill them in, and compare
 with the values hidden. Column mean (the mode for binary and categorical columns) and scikit-learn's
-IterativeImputer, both fitted on the rows the run was trained on.
+IterativeImputer and KNNImputer, all fitted on the rows the run was trained on.
 
     hidden = hide_entries(x, fraction=0.2, seed=0)             # (N, ...) bool: observed entries to hide
     gaps = x.masked_fill(hidden, float("nan"))
-    filled = imputation_baselines(train_x, gaps, kinds=None)   # {"column mean": (N, D), "IterativeImputer": ...}
+    filled = imputation_baselines(train_x, gaps, kinds=None)   # {"column mean ...": (N, D), "IterativeImputer": ...,
+                                                               #  "KNNImputer (5 neighbours)": ...}
     imputation_errors(x, filled["IterativeImputer"], hidden, kinds=None, scale=scale_of(train_x))
     # {"rmse": 0.21, "accuracy": None, "continuous_entries": 2300, "categorical_entries": 0}
     imputation_row_errors(x, filled["IterativeImputer"], hidden)   # (N,): their mean is rmse² + (1 - accuracy)
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from vaekit.core.errors import VaekitError
+from vaekit.tasks.baselines.denoising import KNN_NAME  # the same KNNImputer as inpainting's baseline
 from vaekit.tasks.baselines.inputs import as_rows, subset
 
 MEAN_NAME = "column mean (mode for categories)"
@@ -69,11 +71,13 @@ def _column_fill(train: np.ndarray, discrete: np.ndarray) -> np.ndarray:
 
 def imputation_baselines(train_x: torch.Tensor | np.ndarray, gaps: torch.Tensor | np.ndarray,
                          kinds: list[str] | None = None, seed: int = 0) -> dict[str, np.ndarray]:
-    """{baseline: (N, D) rows of `gaps` with their NaN entries filled}: the column mean / mode, and an
-    IterativeImputer (10 rounds, seeded; codes rounded to the nearest value seen in training). `kinds`: each
-    column's type ("continuous", "binary", "categorical") for a table, None for images and arrays."""
+    """{baseline: (N, D) rows of `gaps` with their NaN entries filled}: the column mean / mode, an IterativeImputer
+    (10 rounds, seeded) and a KNNImputer (the mean of the 5 nearest training rows; a table's columns in units of
+    their training spread, so that no column's units decide the distance), all fitted on train_x as given, gaps
+    and all; codes rounded to the nearest value seen in training. `kinds`: each column's type ("continuous",
+    "binary", "categorical") for a table, None for images and arrays."""
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (the class is still experimental)
-    from sklearn.impute import IterativeImputer
+    from sklearn.impute import IterativeImputer, KNNImputer
 
     train, rows = as_rows(train_x), as_rows(gaps)
     discrete = _discrete(kinds, train.shape[1])
@@ -83,12 +87,17 @@ def imputation_baselines(train_x: torch.Tensor | np.ndarray, gaps: torch.Tensor 
     fit_rows = subset(train, seed=seed, limit=MAX_ITERATIVE_ROWS)[0]
     imputer = IterativeImputer(max_iter=10, random_state=seed, keep_empty_features=True,
                                n_nearest_features=min(NEAREST_FEATURES, train.shape[1]))
-    iterative = np.where(missing, imputer.fit(fit_rows).transform(rows), rows)
-    for j in np.flatnonzero(discrete):  # a code is one of the values the column takes, not a number between
-        seen = np.unique(train[:, j][~np.isnan(train[:, j])])
-        if len(seen):
-            iterative[:, j] = seen[np.abs(iterative[:, j][:, None] - seen[None, :]).argmin(1)]
-    found[ITERATIVE_NAME] = iterative
+    found[ITERATIVE_NAME] = np.where(missing, imputer.fit(fit_rows).transform(rows), rows)
+    # the columns' training mean and spread (1 for images and arrays, whose pixels share one scale)
+    centre = np.where(np.isfinite(fill), fill, 0.0) if kinds is not None else 0.0
+    spread = scale_of(train, kinds) if kinds is not None else 1.0
+    nearest = KNNImputer(n_neighbors=5, keep_empty_features=True).fit((fit_rows - centre) / spread)
+    found[KNN_NAME] = np.where(missing, nearest.transform((rows - centre) / spread) * spread + centre, rows)
+    for filled in (found[ITERATIVE_NAME], found[KNN_NAME]):
+        for j in np.flatnonzero(discrete):  # a code is one of the values the column takes, not a number between
+            seen = np.unique(train[:, j][~np.isnan(train[:, j])])
+            if len(seen):
+                filled[:, j] = seen[np.abs(filled[:, j][:, None] - seen[None, :]).argmin(1)]
     return found
 
 
