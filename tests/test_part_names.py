@@ -30,7 +30,6 @@ ALLOWED = {
     ("vaekit.tasks.images", "spectrogram"): OTHER_MEANING,
     ("vaekit.tuning.criteria", "elbo"): OTHER_MEANING,
     ("vaekit.tuning.criteria", "denoising"): OTHER_MEANING,
-    ("vaekit.estimators.classifier", "elbo"): OTHER_MEANING,
     ("vaekit.tasks.baselines.imputation", "categorical"): OTHER_MEANING,
     ("vaekit.config.model", "diagonal_gaussian"): DECLARED_DEFAULT,
     ("vaekit.config.model", "standard_normal"): DECLARED_DEFAULT,
