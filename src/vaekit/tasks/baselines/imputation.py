@@ -89,7 +89,7 @@ def imputation_baselines(train_x: torch.Tensor | np.ndarray, gaps: torch.Tensor 
                                n_nearest_features=min(NEAREST_FEATURES, train.shape[1]))
     found[ITERATIVE_NAME] = np.where(missing, imputer.fit(fit_rows).transform(rows), rows)
     # the columns' training mean and spread (1 for images and arrays, whose pixels share one scale)
-    centre = np.where(np.isfinite(fill), fill, 0.0) if kinds is not None else 0.0
+    centre = fill if kinds is not None else 0.0  # _column_fill: 0 for a column never observed
     spread = scale_of(train, kinds) if kinds is not None else 1.0
     nearest = KNNImputer(n_neighbors=5, keep_empty_features=True).fit((fit_rows - centre) / spread)
     found[KNN_NAME] = np.where(missing, nearest.transform((rows - centre) / spread) * spread + centre, rows)
