@@ -1,12 +1,13 @@
 """VAEImputer's defaults: each filled-in value stays inside the range its column took in the rows given to fit,
-and epochs="auto" trains the step budget, at most 200 epochs, with no early stopping (no rows carved away)."""
+epochs="auto" trains the step budget, at most 200 epochs, with no early stopping (no rows carved away), and
+latent_dim="auto" is a quarter of the columns, 4 to 16."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from vaekit import VAEImputer
-from vaekit.estimators.imputer import IMPUTER_EPOCHS
+from vaekit.estimators.imputer import IMPUTER_EPOCHS, imputer_latent
 from vaekit.training.auto_settings import auto_epochs
 
 
@@ -38,8 +39,19 @@ def test_fill_ins_stay_in_each_columns_observed_range() -> None:
 
 
 def test_auto_epochs_are_the_step_budget_capped_and_all_trained() -> None:
-    small, large = VAEImputer()._config(124).train, VAEImputer()._config(100_000).train
+    small, large = VAEImputer()._config(124, 13).train, VAEImputer()._config(100_000, 13).train
     assert (small.epochs, small.early_stopping) == (IMPUTER_EPOCHS, 0) == (200, 0)
     assert (large.epochs, large.early_stopping) == (auto_epochs(100_000, 64), 0) == (10, 0)
-    chosen = VAEImputer(epochs=7)._config(124).train
+    chosen = VAEImputer(epochs=7)._config(124, 13).train
     assert (chosen.epochs, chosen.early_stopping) == (7, 0)
+
+
+def test_auto_latent_is_a_quarter_of_the_columns_from_4_to_16() -> None:
+    assert [imputer_latent(columns) for columns in (1, 4, 13, 18, 30, 64, 784)] == [4, 4, 4, 4, 8, 16, 16]
+    rng = np.random.default_rng(0)
+    wide = rng.normal(size=(40, 30)).astype(np.float32)
+    wide[rng.random(wide.shape) < 0.2] = np.nan
+    assert VAEImputer(hidden=(8,), epochs=1, k=20).fit(wide).model_.latent_dim == 8
+    # a size given is the model's, whatever the columns
+    assert VAEImputer(latent_dim=3, hidden=(8,), epochs=1, k=20).fit(wide).model_.latent_dim == 3
+    assert VAEImputer()._config(40, 64).model.latent_dim == 16
