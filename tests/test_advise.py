@@ -75,6 +75,12 @@ def test_goal_advice_follows_the_data():
     assert generate.settings["likelihood"] == "mixed" and generate.settings["missing"] == "model"
     assert advise(profile, "compress").warnings  # nothing to code exactly in real numbers
     assert any(flag.startswith("--likelihood mixed") for flag, _ in generate.reasons)
+    # a table to impute gets VAEImputer's code: a quarter of the columns, 4 to 16; images keep training's default
+    assert advise(profile, "impute").settings["latent_dim"] == 4
+    wide = np.random.default_rng(0).normal(size=(40, 30)).astype(np.float32)
+    wide_table = Dataset.from_arrays("array", wide, wide[:4], None, None, "vector", "in-memory array")
+    assert advise(profile_of(wide_table), "impute").settings["latent_dim"] == 8
+    assert "latent_dim" not in impute.settings
 
 
 def test_text_gets_the_sentence_vae_settings(tmp_path):

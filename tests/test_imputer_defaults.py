@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from vaekit import VAEImputer
-from vaekit.estimators.imputer import IMPUTER_EPOCHS, imputer_latent
+from vaekit.estimators.imputer import IMPUTER_EPOCHS
+from vaekit.model.auto_latent import imputation_latent
 from vaekit.training.auto_settings import auto_epochs
 
 
@@ -47,7 +48,7 @@ def test_auto_epochs_are_the_step_budget_capped_and_all_trained() -> None:
 
 
 def test_auto_latent_is_a_quarter_of_the_columns_from_4_to_16() -> None:
-    assert [imputer_latent(columns) for columns in (1, 4, 13, 18, 30, 64, 784)] == [4, 4, 4, 4, 8, 16, 16]
+    assert [imputation_latent(columns) for columns in (1, 4, 13, 18, 30, 64, 784)] == [4, 4, 4, 4, 8, 16, 16]
     rng = np.random.default_rng(0)
     wide = rng.normal(size=(40, 30)).astype(np.float32)
     wide[rng.random(wide.shape) < 0.2] = np.nan

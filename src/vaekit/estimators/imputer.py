@@ -23,6 +23,7 @@ from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model, widths
 from vaekit.estimators.inputs import as_table, feature_names, frame_index, numbers_of
+from vaekit.model.auto_latent import imputation_latent
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
 from vaekit.training.auto_settings import auto_epochs
@@ -34,19 +35,6 @@ from vaekit.training.auto_settings import auto_epochs
 # 0.728 with 200 epochs all kept (IterativeImputer 0.787); see BENCHMARKS.md for all eight cases.
 IMPUTER_EPOCHS = 200
 
-# latent_dim="auto": a quarter of the columns, within [MIN_LATENT, MAX_LATENT]. Chosen on entries hidden from the
-# training rows only (a tenth of them, none of the test rows; bench/imputer_latent.py, BENCHMARKS.md): on tables of
-# 4 to 13 columns codes of 2 to 16 filled in within noise of each other, 4 among the best; on breast cancer's 30
-# columns 8 beat 4 (RMSE 0.498 against 0.548 at 20% missing) and on the 64 digit pixels 16 beat 4 (0.813 against
-# 0.851). A code of 4 made the wider tables lose to IterativeImputer and KNNImputer; 16 is as far as that evidence
-# reaches.
-MIN_LATENT, MAX_LATENT = 4, 16
-
-
-def imputer_latent(columns: int) -> int:
-    """latent_dim="auto" for rows of `columns` numbers: imputer_latent(7) == 4, (30) == 8, (64) == 16."""
-    return max(MIN_LATENT, min(MAX_LATENT, round(columns / 4)))
-
 
 class VAEImputer(TransformerMixin, BaseEstimator):
     """fit(X) trains a VAE on X with missing values (data.missing: model: observed entries only, the encoder
@@ -55,7 +43,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
 
     The VAE learns from every row it is given (its validation numbers are on those rows too): an imputer has no
     held-out data to spare, so epochs="auto" trains the data's step budget, at most IMPUTER_EPOCHS (200), with no
-    early stopping; latent_dim="auto" is a quarter of the columns, 4 to 16 (imputer_latent: a code of 4 left
+    early stopping; latent_dim="auto" is a quarter of the columns, 4 to 16 (model/auto_latent.py: a code of 4 left
     the 30 and 64 columns of breast cancer and the digits filled in worse than IterativeImputer and KNNImputer
     did). Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): each trial is scored by the error of filling in
@@ -92,7 +80,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         self.progress = progress
 
     def _config(self, rows: int, columns: int) -> Config:
-        latent_dim = imputer_latent(columns) if self.latent_dim == "auto" else self.latent_dim
+        latent_dim = imputation_latent(columns) if self.latent_dim == "auto" else self.latent_dim
         epochs = self.epochs
         if epochs == "auto":  # the data's step budget, at most IMPUTER_EPOCHS, all trained (no early stopping)
             epochs = min(IMPUTER_EPOCHS, auto_epochs(rows, self.batch_size))
