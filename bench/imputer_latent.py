@@ -4,6 +4,7 @@ hidden, every imputer fitted on what is left and scored on that tenth. No test r
 
     python bench/imputer_latent.py                              # the four tables and the three kept aside
     python bench/imputer_latent.py --data breast_cancer --latent 4,8,16
+    python bench/imputer_latent.py --latent auto --epochs 1000             # the default size, trained longer
     python bench/imputer_latent.py --table bench/results/imputer_latent.json   # its markdown table, no run
 
 For each table and share: the RMSE over the hidden tenth (each column in its training standard deviations) of
@@ -37,7 +38,8 @@ from vaekit.tasks.baselines.imputation import (  # noqa: E402
 CHECK_SHARE = 0.1  # of the training rows' observed entries, hidden to score the settings
 
 
-def latent_case(x: np.ndarray, y: np.ndarray, share: float, sizes: list[int]) -> dict[str, float]:
+def latent_case(x: np.ndarray, y: np.ndarray, share: float, sizes: list[int | str],
+                epochs: int | str = "auto") -> dict[str, float]:
     """{"baseline NAME" or "latent D": RMSE over the entries hidden from the training rows}."""
     train_x = _split(x, y)[0]
     kinds = ["continuous"] * x.shape[1]
@@ -53,7 +55,7 @@ def latent_case(x: np.ndarray, y: np.ndarray, share: float, sizes: list[int]) ->
 
     found = {f"baseline {name}": error(filled) for name, filled in imputation_baselines(fit_on, fit_on, kinds).items()}
     for size in sizes:
-        found[f"latent {size}"] = error(VAEImputer(latent_dim=size).fit(fit_on).transform(fit_on))
+        found[f"latent {size}"] = error(VAEImputer(latent_dim=size, epochs=epochs).fit(fit_on).transform(fit_on))
     return found
 
 
@@ -71,7 +73,9 @@ def table(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latent", default="2,4,8,16", help="code sizes to compare, separated by commas")
+    parser.add_argument("--latent", default="2,4,8,16",
+                        help="code sizes to compare, separated by commas (auto: the imputer's default)")
+    parser.add_argument("--epochs", default="auto", help="the imputers' epochs [default: auto, theirs]")
     parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all seven]")
     parser.add_argument("--out", default="bench/results/imputer_latent.json")
     parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
@@ -79,7 +83,8 @@ def main() -> None:
     if args.table:
         print(table(json.loads(Path(args.table).read_text())["results"]))
         return
-    sizes = [int(size) for size in args.latent.split(",")]
+    sizes: list[int | str] = [size if size == "auto" else int(size) for size in args.latent.split(",")]
+    epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
     tables = {**_tables(), **_kept_aside()}
     chosen = args.data.split(",") if args.data else list(tables)
     results: list[dict[str, object]] = []
@@ -87,8 +92,8 @@ def main() -> None:
         x, y = tables[name]
         for share in (0.2, 0.5):
             started = time.perf_counter()
-            row = {"data": name, "columns": x.shape[1], "share": share,
-                   **latent_case(x, y, share, sizes), "seconds": round(time.perf_counter() - started, 1)}
+            row = {"data": name, "columns": x.shape[1], "share": share, "epochs": epochs,
+                   **latent_case(x, y, share, sizes, epochs), "seconds": round(time.perf_counter() - started, 1)}
             results.append(row)
             print(json.dumps(row), flush=True)
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -98,6 +98,8 @@ CASES += [
          api=lambda w: _api("vaekit.VAEEmbedder")(epochs=1).fit(_rows().astype(complex))),
     Case("api-detector-text", r"^X holds text values; VAEAnomalyDetector needs a numeric \(int or float\) array$",
          api=lambda w: _api("vaekit.VAEAnomalyDetector")(epochs=1).fit(_rows().astype(str))),
+    Case("api-imputer-latent-neither-count-nor-auto", r"^latent_dim must be a positive integer or auto, got 'half'$",
+         api=lambda w: _api("vaekit.VAEImputer")(latent_dim="half", epochs=1).fit(_rows())),
     Case("api-imputer-object-complex", r"^VAEImputer takes numbers \(NaN where missing\); .*text or complex",
          api=lambda w: _api("vaekit.VAEImputer")(epochs=1).fit(_rows().astype(complex).astype(object))),
     Case("api-score-seed-too-large", r"^seed must be between 0 and 2\*\*63 - 1, got 10{30}$",

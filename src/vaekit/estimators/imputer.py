@@ -80,6 +80,8 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         self.progress = progress
 
     def _config(self, rows: int, columns: int) -> Config:
+        if isinstance(self.latent_dim, str) and self.latent_dim != "auto":  # a count is checked with the config
+            raise VaekitError(f"latent_dim must be a positive integer or auto, got {self.latent_dim!r}")
         latent_dim = imputation_latent(columns) if self.latent_dim == "auto" else self.latent_dim
         epochs = self.epochs
         if epochs == "auto":  # the data's step budget, at most IMPUTER_EPOCHS, all trained (no early stopping)
