@@ -4,6 +4,7 @@ and whether the seeds' agreement, which needs no labels, tells the good ones.
 
     python bench/cluster_seeds.py                          # the four tables, seeds 0-4
     python bench/cluster_seeds.py --data penguins --seeds 10
+    python bench/cluster_seeds.py --table bench/results/cluster_seeds.json   # its markdown table, no run
 
 The splits are bench/untuned_data.py's; k-means (one cluster per class) is fitted on the codes of the training rows
 and scores the test rows (accuracy under the best one-to-one map of clusters to classes). A spread as wide as the
@@ -85,6 +86,21 @@ def accuracies(x: np.ndarray, y: np.ndarray, seeds: int, restarts: list[int]) ->
                 "accuracy"] for r in [*restarts, seeds] if 2 <= r <= seeds}}
 
 
+def table(results: dict[str, dict]) -> str:
+    """The results as a markdown table."""
+    count = len(next(iter(results.values()))["seeds"])
+    lines = [f"| data | accuracy, seeds 0-{count - 1} | mean | best k-means baseline | agreement's rho with accuracy "
+             "| accuracy of the seed that agrees most | the same among the first R | consensus of the first R |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, found in results.items():
+        seeds = ", ".join(f"{value:.3f}" for value in found["seeds"])
+        firsts = ", ".join(f"R={r}: {value:.3f}" for r, value in found["most agreed of the first"].items())
+        consensus = ", ".join(f"R={r}: {value:.3f}" for r, value in found["consensus of the first"].items())
+        lines.append(f"| {name} | {seeds} | {found['mean']:.3f} | {found['best baseline']:.3f} | "
+                     f"{found['rho']:+.2f} | {found['most agreed']:.3f} | {firsts} | {consensus} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all four]")
@@ -94,7 +110,11 @@ def main() -> None:
     parser.add_argument("--kept-aside", action="store_true", help="the tables kept aside (iris, crabs, Pima.tr; "
                         "bench/untuned_data.py --kept-aside) instead of the four")
     parser.add_argument("--out", default="bench/results/cluster_seeds.json")
+    parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
     args = parser.parse_args()
+    if args.table:
+        print(table(json.loads(Path(args.table).read_text())["results"]))
+        return
     tables = _kept_aside() if args.kept_aside else _tables()
     chosen = args.data.split(",") if args.data else list(tables)
     results = {}
@@ -104,15 +124,7 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"machine": platform.processor() or platform.machine(), "results": results},
                                          indent=1))
-    print(f"\n| data | accuracy, seeds 0-{args.seeds - 1} | mean | best k-means baseline | agreement's rho with "
-          "accuracy | accuracy of the seed that agrees most | the same among the first R |")
-    print("|---|---|---|---|---|---|---|")
-    for name, found in results.items():
-        seeds = ", ".join(f"{value:.3f}" for value in found["seeds"])
-        firsts = ", ".join(f"R={r}: {value:.3f}" for r, value in found["most agreed of the first"].items())
-        print(f"| {name} | {seeds} | {found['mean']:.3f} | {found['best baseline']:.3f} | {found['rho']:+.2f} | "
-              f"{found['most agreed']:.3f} | {firsts} |")
-
+    print("\n" + table(results))
 
 if __name__ == "__main__":
     main()
