@@ -1,5 +1,5 @@
 """VAEImputer's defaults: each filled-in value stays inside the range its column took in the rows given to fit,
-epochs="auto" trains about 4,000 steps, at most 1,000 epochs, with no early stopping (no rows carved away), and
+epochs="auto" trains the step budget, at most 200 epochs, with no early stopping (no rows carved away), and
 latent_dim="auto" is a quarter of the columns, 4 to 16."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from vaekit import VAEImputer
-from vaekit.estimators.imputer import IMPUTER_STEPS
+from vaekit.estimators.imputer import IMPUTER_EPOCHS
 from vaekit.model.auto_latent import imputation_latent
 from vaekit.training.auto_settings import auto_epochs
 
@@ -39,13 +39,9 @@ def test_fill_ins_stay_in_each_columns_observed_range() -> None:
     assert not np.array_equal(raw, filled)
 
 
-def test_auto_epochs_count_steps_capped_and_all_trained() -> None:
-    tiny, digits = VAEImputer()._config(124, 13).train, VAEImputer()._config(1257, 64).train
-    large = VAEImputer()._config(100_000, 13).train
-    assert IMPUTER_STEPS == 4_000
-    assert (tiny.epochs, tiny.early_stopping) == (1000, 0)  # 2 steps an epoch: the 1,000-epoch cap
-    assert (digits.epochs, digits.early_stopping) == (200, 0)  # 20 steps an epoch
-    assert VAEImputer()._config(398, 30).train.epochs == 572  # 7 steps an epoch
+def test_auto_epochs_are_the_step_budget_capped_and_all_trained() -> None:
+    small, large = VAEImputer()._config(124, 13).train, VAEImputer()._config(100_000, 13).train
+    assert (small.epochs, small.early_stopping) == (IMPUTER_EPOCHS, 0) == (200, 0)
     assert (large.epochs, large.early_stopping) == (auto_epochs(100_000, 64), 0) == (10, 0)
     chosen = VAEImputer(epochs=7)._config(124, 13).train
     assert (chosen.epochs, chosen.early_stopping) == (7, 0)

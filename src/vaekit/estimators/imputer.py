@@ -28,15 +28,12 @@ from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
 from vaekit.training.auto_settings import auto_epochs
 
-# Epochs with epochs="auto": about IMPUTER_STEPS optimizer steps (at most 1,000 epochs), all trained, no early
-# stopping. Early stopping would carve a tenth of the rows (12 of wine's 124) and keep the epoch with the best -ELBO
-# on them, a choice so noisy that it can keep a model that fills in little better than the column mean (penguins
-# with half the entries missing, bench/untuned_data.py: RMSE 0.969 with early stopping, column mean 0.985). The
-# count of steps was read off entries hidden from the training rows (bench/imputer_latent.py --epochs, BENCHMARKS.md
-# "The imputer's epochs counted in steps"): the old cap of 200 epochs gave tables of 105 to 233 rows 400 to 800
-# steps; 1,000 epochs filled in better in 8 of their 10 cases (iris at half missing 0.506 against 0.638) and worse
-# in wine's 2 (at 20% 0.886 against 0.823), while the digits' 200 epochs, 4,000 steps, did as well as 1,000.
-IMPUTER_STEPS = 4_000
+# Epochs with epochs="auto": the step budget every run gets (training/auto_settings.py), at most this many, and no
+# early stopping. Early stopping would carve a tenth of the rows (12 of wine's 124) and keep the epoch with the best
+# -ELBO on them, a choice so noisy that it can keep a model that fills in little better than the column mean:
+# penguins with half the entries missing, bench/untuned_data.py, RMSE 0.969 with early stopping (column mean 0.985),
+# 0.728 with 200 epochs all kept (IterativeImputer 0.787); see BENCHMARKS.md for all eight cases.
+IMPUTER_EPOCHS = 200
 
 
 class VAEImputer(TransformerMixin, BaseEstimator):
@@ -45,10 +42,10 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     its NaN entries filled by `vaekit.tasks.imputation.impute(method, k, iterations, seed)`.
 
     The VAE learns from every row it is given (its validation numbers are on those rows too): an imputer has no
-    held-out data to spare, so epochs="auto" trains about IMPUTER_STEPS (4,000) optimizer steps, at most 1,000
-    epochs, with no early stopping; latent_dim="auto" is a quarter of the columns, 4 to 16 (model/auto_latent.py:
-    a code of 4 left the 30 and 64 columns of breast cancer and the digits filled in worse than IterativeImputer
-    and KNNImputer did). Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
+    held-out data to spare, so epochs="auto" trains the data's step budget, at most IMPUTER_EPOCHS (200), with no
+    early stopping; latent_dim="auto" is a quarter of the columns, 4 to 16 (model/auto_latent.py: a code of 4 left
+    the 30 and 64 columns of breast cancer and the digits filled in worse than IterativeImputer and KNNImputer
+    did). Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): each trial is scored by the error of filling in
     entries hidden from a validation share of the rows; latent_dim, hidden, lr and batch_size are searched, and
     the settings kept (trial 0's unless a trial clearly beat them) are trained again on all of X.
@@ -87,8 +84,8 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             raise VaekitError(f"latent_dim must be a positive integer or auto, got {self.latent_dim!r}")
         latent_dim = imputation_latent(columns) if self.latent_dim == "auto" else self.latent_dim
         epochs = self.epochs
-        if epochs == "auto":  # about IMPUTER_STEPS steps, all trained (no early stopping)
-            epochs = auto_epochs(rows, self.batch_size, steps=IMPUTER_STEPS)
+        if epochs == "auto":  # the data's step budget, at most IMPUTER_EPOCHS, all trained (no early stopping)
+            epochs = min(IMPUTER_EPOCHS, auto_epochs(rows, self.batch_size))
         return Config.from_dict({
             "data": {"source": "array", "missing": "model"},
             "model": {"latent_dim": latent_dim, "hidden": widths(self.hidden), "likelihood": self.likelihood},

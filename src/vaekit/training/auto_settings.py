@@ -27,11 +27,11 @@ MIN_EPOCHS, MAX_EPOCHS = 10, 1000
 MIN_PATIENCE = 10      # epochs without improvement before stopping: a tenth of the epochs, at least this
 
 
-def auto_epochs(rows: int, batch_size: int, pretrain_epochs: int = 0, steps: int = TARGET_STEPS) -> int:
-    """Epochs that make about `steps` optimizer steps over `rows` examples, within [MIN_EPOCHS, MAX_EPOCHS];
+def auto_epochs(rows: int, batch_size: int, pretrain_epochs: int = 0) -> int:
+    """Epochs that make about TARGET_STEPS optimizer steps over `rows` examples, within [MIN_EPOCHS, MAX_EPOCHS];
     and more than an objective's pretraining epochs (VaDE's), which the run needs room after."""
     steps_per_epoch = math.ceil(rows / batch_size)
-    epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(steps / steps_per_epoch)))
+    epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / steps_per_epoch)))
     return max(epochs, pretrain_epochs + MIN_EPOCHS)
 
 
