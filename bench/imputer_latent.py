@@ -6,6 +6,7 @@ hidden, every imputer fitted on what is left and scored on that tenth. No test r
     python bench/imputer_latent.py --data breast_cancer --latent 4,8,16
     python bench/imputer_latent.py --latent auto --epochs 1000             # the default size, trained longer
     python bench/imputer_latent.py --table bench/results/imputer_latent.json   # its markdown table, no run
+    python bench/imputer_latent.py --table A.json,B.json                     # two runs side by side
 
 For each table and share: the RMSE over the hidden tenth (each column in its training standard deviations) of
 VAEImputer with each code size (its other settings the defaults), beside the column mean, IterativeImputer and
@@ -59,6 +60,20 @@ def latent_case(x: np.ndarray, y: np.ndarray, share: float, sizes: list[int | st
     return found
 
 
+def merged(runs: list[list[dict]]) -> list[dict]:
+    """Several runs' rows joined by table and share: the first run's baselines, and each run's imputers named with
+    their epochs ("latent 4", "latent auto, 1000 epochs")."""
+    rows: dict[tuple[str, float], dict] = {}
+    for results in runs:
+        for row in results:
+            epochs = row.get("epochs", "auto")  # the first runs wrote none: the imputer's own
+            suffix = "" if epochs == "auto" else f", {epochs} epochs"
+            joined = rows.setdefault((row["data"], row["share"]), {k: v for k, v in row.items()
+                                                                   if not k.startswith("latent")})
+            joined.update({f"{key}{suffix}": value for key, value in row.items() if key.startswith("latent")})
+    return list(rows.values())
+
+
 def table(results: list[dict]) -> str:
     """The results as a markdown table, the lowest RMSE of each row in bold."""
     figures = [key for key in results[0] if key.startswith(("baseline", "latent"))]
@@ -78,10 +93,11 @@ def main() -> None:
     parser.add_argument("--epochs", default="auto", help="the imputers' epochs [default: auto, theirs]")
     parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all seven]")
     parser.add_argument("--out", default="bench/results/imputer_latent.json")
-    parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
+    parser.add_argument("--table", default=None, help="print the markdown table of these results files (separated by "
+                                                      "commas: joined by table and share) and stop")
     args = parser.parse_args()
     if args.table:
-        print(table(json.loads(Path(args.table).read_text())["results"]))
+        print(table(merged([json.loads(Path(name).read_text())["results"] for name in args.table.split(",")])))
         return
     sizes: list[int | str] = [size if size == "auto" else int(size) for size in args.latent.split(",")]
     epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
