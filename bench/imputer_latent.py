@@ -10,8 +10,8 @@ hidden, every imputer fitted on what is left and scored on that tenth. No test r
 
 For each table and share: the RMSE over the hidden tenth (each column in its training standard deviations) of
 VAEImputer with each code size (its other settings the defaults), beside the column mean, IterativeImputer and
-KNNImputer fitted on the same rows. estimators/imputer.py's latent_dim="auto" (a quarter of the columns, 4 to 16)
-was read off this table; bench/untuned_data.py then measures it on the test rows.
+KNNImputer fitted on the same rows. VAEImputer's latent_dim="auto" (model/auto_latent.py: a quarter of the
+columns, 4 to 16) was read off this table; bench/untuned_data.py then measures it on the test rows.
 """
 
 from __future__ import annotations
