@@ -8,7 +8,10 @@ four places:
     stop = controls.end_epoch(row, model, run_dir)        # after validation: best weights, schedule; '' or why
     controls.finish(model, run_dir, "FINISHED")           # early stopping: the model becomes the best epoch's
 
-model-best.safetensors is written (atomically) whenever the validation -ELBO improves, with or without early
+Given a Watch (training/watch.py), the best epoch and early stopping follow its figure, measured after validation
+and written into the row, instead of the -ELBO; the learning-rate schedule still steps on the -ELBO.
+
+model-best.safetensors is written (atomically) whenever the figure followed improves, with or without early
 stopping. model.safetensors is the last epoch's weights, except with early stopping on, where it is the best
 epoch's (the point of stopping early); checkpoint.safetensors always holds the last epoch, for resuming.
 """
@@ -28,15 +31,19 @@ from vaekit.training.early_stopping import EarlyStopping
 from vaekit.training.lr_schedules import load_schedule, make_schedule, step_schedule
 from vaekit.training.mlflow_log import MlflowLog
 from vaekit.training.wandb_log import WandbLog
+from vaekit.training.watch import Watch
 
 # the trackers, by the train setting that turns each on (also its key in the checkpoint's state)
 TRACKERS = {"mlflow": MlflowLog, "wandb": WandbLog}
 
 
 class Controls:
-    def __init__(self, config: Config, optimizer: torch.optim.Optimizer) -> None:
+    def __init__(self, config: Config, optimizer: torch.optim.Optimizer, watch: Watch | None = None) -> None:
         self.config = config
+        self.watch = watch
         self.stopping = EarlyStopping(config.train.early_stopping, config.train.min_delta)
+        if watch is not None:
+            self.stopping.figure, self.stopping.unit = watch.label, ""
         self.schedule = make_schedule(optimizer, config.train)
         self.trackers: dict[str, Any] = {}  # name -> a started tracker (MlflowLog, WandbLog)
         self._tracker_states: dict[str, dict[str, Any]] = {}
@@ -68,8 +75,11 @@ class Controls:
         A pretraining epoch (VaDE's autoencoder) is neither a best nor a bad epoch: its -ELBO is of another model
         (an unfitted prior), often far lower than the bound trained after it, which early stopping would otherwise
         keep as "best" and stop on."""
+        if self.watch is not None:
+            row[self.watch.column] = self.watch(model)
         if not pretraining:
-            if self.stopping.update(int(row["epoch"]), row["val_neg_elbo"]) and run_dir is not None:
+            followed = row["val_neg_elbo"] if self.watch is None else row[self.watch.column]
+            if self.stopping.update(int(row["epoch"]), followed) and run_dir is not None:
                 save_weights(model, run_dir / BEST_MODEL_FILE)
         row["best_epoch"] = self.stopping.best_epoch
         step_schedule(self.schedule, row["val_neg_elbo"])

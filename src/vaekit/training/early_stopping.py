@@ -7,6 +7,7 @@
         if stopping.stopped:
             break
 
+A run with a Watch (training/watch.py) follows that figure instead: `figure` and `unit` name it in the reason.
 It always tracks the best epoch, the lowest -ELBO by any margin (so a run without early stopping still keeps its
 best weights); min_delta decides only what resets the patience; it stops only when `patience` is above 0. Its
 state goes into the checkpoint's JSON metadata, so a resumed run stops at the same epoch as an uninterrupted one.
@@ -15,7 +16,7 @@ state goes into the checkpoint's JSON metadata, so a resumed run stops at the sa
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -29,6 +30,8 @@ class EarlyStopping:
     bad_epochs: int = 0       # epochs since then
     stopped_epoch: int = 0    # the epoch after which it stopped (0: still running)
     stopped_at_epochs: int = 0  # the run's planned epochs when it stopped; a resume that plans more goes on
+    figure: str = field(default="the validation -ELBO", compare=False)  # what it follows, for the reason
+    unit: str = field(default=" nats", compare=False)
 
     def update(self, epoch: int, value: float) -> bool:
         """Record epoch's validation -ELBO; True when it is a new best."""
@@ -55,12 +58,15 @@ class EarlyStopping:
         """Why the run stopped early, in one line ('' while it has not)."""
         if not self.stopped:
             return ""
-        return (f"stopped early after epoch {self.stopped_epoch}: the validation -ELBO has not improved by more than "
-                f"{self.min_delta:g} nats for {self.bad_epochs} epochs; the best, {self.best:.2f} nats, was at epoch "
-                f"{self.best_epoch}")
+        best = f"{self.best:.2f}" if self.unit else f"{self.best:.4g}"
+        return (f"stopped early after epoch {self.stopped_epoch}: {self.figure} has not improved by more than "
+                f"{self.min_delta:g}{self.unit} for {self.bad_epochs} epochs; the best, {best}{self.unit}, was at "
+                f"epoch {self.best_epoch}")
 
     def state_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        state = asdict(self)
+        del state["figure"], state["unit"]  # the run's own, not its state
+        return state
 
     def load_state_dict(self, state: dict[str, Any], planned_epochs: int) -> None:
         """Restore the counters; a stopped run resumed with more epochs than it had planned trains on, with its

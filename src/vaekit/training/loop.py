@@ -71,17 +71,20 @@ from vaekit.training.step import TrainStep
 from vaekit.training.stream_batches import StreamBatches
 from vaekit.training.tensorboard import TensorBoardLog
 from vaekit.training.validation import validate
+from vaekit.training.watch import Watch
 
 EpochCallback = Callable[[dict[str, float]], None]
 
 
 def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, progress: bool = True,
-          data: Dataset | None = None, pictures: bool = True, on_epoch: EpochCallback | None = None) -> Run:
+          data: Dataset | None = None, pictures: bool = True, on_epoch: EpochCallback | None = None,
+          watch: Watch | None = None) -> Run:
     """Train a new model; `out_dir` must not hold a run already (default: runs/<data>-<time>).
 
     `data` trains on an in-memory Dataset instead of loading config.data.source (the embedder does this);
     `pictures=False` skips the figures; `on_epoch(row)` is called with each epoch's metrics once its checkpoint
-    is saved (time spent there is not counted in the epoch's seconds).
+    is saved (time spent there is not counted in the epoch's seconds); `watch`: a figure of the use's own that
+    the best epoch and early stopping follow instead of the validation -ELBO (training/watch.py; one process).
     """
     if not isinstance(config, dict | Config):  # vaekit.train(42, ...): one line, not an AttributeError from inside
         raise VaekitError(f"config must be a mapping of sections or a vaekit.Config, got {type(config).__name__}")
@@ -98,6 +101,8 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
             out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
         run_dir = Path(out_dir)
         check_processes(config, processes.world, processes.local_world)
+        if watch is not None and processes.several:  # each process would measure its own figure
+            raise ConfigError("a watched figure steers a run of one process; train it without torchrun")
         device = process_device(config.train.device, processes)
     with joined(processes, device), contextlib.ExitStack() as claimed:
         with together(processes, device):  # only process 0 claims and writes the run directory
@@ -109,7 +114,7 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
                 check_fresh(run_dir)
         try:
             return _run(config, run_dir, None, progress, data, pictures, on_epoch, processes=processes,
-                        device=device)
+                        device=device, watch=watch)
         except BaseException as error:
             if not processes.leader:
                 raise
@@ -170,14 +175,14 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
          pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None,
          processes: Processes | None = None, device: torch.device | None = None,
-         stream: StreamedData | None = None) -> Run:
+         stream: StreamedData | None = None, watch: Watch | None = None) -> Run:
     # `until`: the epoch to stop after when it is not the config's own (resume, stopping early)
     processes = processes or Processes()
     device = device or process_device(config.train.device, processes)
     leader = processes.leader  # process 0 writes the run directory and prints (training/distributed.py)
     progress = progress and leader
     with together(processes, device):  # an error in any process's set-up is reported once, and all stop
-        ready = set_up(config, run_dir, state, progress, data, stream, processes, device)
+        ready = set_up(config, run_dir, state, progress, data, stream, processes, device, watch)
     model, optimizer, controls, objective, tensors, streams = (ready.model, ready.optimizer, ready.controls,
                                                                ready.objective, ready.tensors, ready.streams)
     data, stream, step, metrics = ready.data, ready.stream, ready.step, ready.metrics

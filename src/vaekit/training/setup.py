@@ -38,6 +38,7 @@ from vaekit.training.distributed import Processes, check_shareable
 from vaekit.training.metrics_log import read_metrics
 from vaekit.training.optimizers import make_optimizer
 from vaekit.training.random_streams import RandomStreams
+from vaekit.training.watch import Watch
 
 
 @dataclass
@@ -64,8 +65,10 @@ MIN_ROWS_TO_CARVE = 10  # fewer training rows than this: early stopping reads th
 
 
 def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None,
-            stream: StreamedData | None, processes: Processes, device: torch.device) -> SetUp:
-    """Everything before the first file is written: data, model, optimizer, objective, the restored state."""
+            stream: StreamedData | None, processes: Processes, device: torch.device,
+            watch: Watch | None = None) -> SetUp:
+    """Everything before the first file is written: data, model, optimizer, objective, the restored state.
+    `watch`: the figure early stopping follows instead of the -ELBO (training/watch.py); it needs no rows carved."""
     if config.train.precision == "bf16" and device.type not in ("cpu", "cuda"):
         raise ConfigError(f"precision bf16 runs on cpu and cuda devices, not {device.type}; use --precision fp32")
     if data is None:  # streamed data (data/streamed.py): `data` holds bounded samples, `stream` every example
@@ -85,7 +88,7 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     # the sizes left "auto" (hidden widths, epochs, early stopping), for this data's rows: said once, recorded
     reads_hidden = "hidden" in NETWORKS.get(config.model.network).reads or config.model.class_latent != "none"
     chosen = settle_sizes(config, data.kind, data.shape, n_train, reads_hidden)
-    if config.train.early_stopping > 0 and stream is None and data.source_fingerprint is None \
+    if config.train.early_stopping > 0 and watch is None and stream is None and data.source_fingerprint is None \
             and len(data.train_x) >= MIN_ROWS_TO_CARVE:
         # early stopping chooses an epoch: on validation rows carved from the training split, so that the test
         # split stays unseen until `vaekit evaluate` (data/validation.py; the run records the whole data's
@@ -113,7 +116,7 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     if processes.several:
         check_shareable(model)
     optimizer = make_optimizer(model, config.train)
-    controls = Controls(config, optimizer)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
+    controls = Controls(config, optimizer, watch)  # early stopping, the LR schedule (on the fresh optimizer), MLflow
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=n_train)
     check_class_labels(model, tensors, data.name)  # labels with gaps: for a model that sums the class out only
     try_one_batch(model, objective, tensors)
