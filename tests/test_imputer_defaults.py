@@ -1,11 +1,13 @@
 """VAEImputer's defaults: each filled-in value stays inside the range its column took in the rows given to fit,
-epochs="auto" trains the step budget, at most 200 epochs, with no early stopping (no rows carved away), and
-latent_dim="auto" is a quarter of the columns, 4 to 16."""
+epochs="auto" chooses the epochs by how well a fifth of the observed entries, hidden, is filled in and then trains
+on every entry for that many (a search's trials train the step budget, at most 200 epochs, no rows carved away),
+and latent_dim="auto" is a quarter of the columns, 4 to 16."""
 
 from __future__ import annotations
 
 import numpy as np
 
+import vaekit.estimators.hidden_entries as hidden_entries
 from vaekit import VAEImputer
 from vaekit.estimators.imputer import IMPUTER_EPOCHS
 from vaekit.model.auto_latent import imputation_latent
@@ -39,12 +41,40 @@ def test_fill_ins_stay_in_each_columns_observed_range() -> None:
     assert not np.array_equal(raw, filled)
 
 
-def test_auto_epochs_are_the_step_budget_capped_and_all_trained() -> None:
+def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(monkeypatch) -> None:
+    runs = []
+
+    def spy(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
+        run = train(config, folder, progress, data=data, pictures=pictures, watch=watch)
+        runs.append((config.train, data.train_x.clone(), watch, run))
+        return run
+
+    train = hidden_entries.train
+    monkeypatch.setattr(hidden_entries, "train", spy)
+    x = _gappy()
+    imputer = VAEImputer(hidden=(16,), k=20).fit(x)
+    (first, hid, watch, watched), (again, every, no_watch, _) = runs
+    # the first run: the step budget with early stopping on the error of filling in the entries it never saw
+    assert first.epochs == auto_epochs(120, 64) == 1000 and first.early_stopping == 100
+    assert watch is not None and no_watch is None
+    hidden = np.isnan(hid.numpy()) & ~np.isnan(x)
+    assert 0.15 < hidden.sum() / (~np.isnan(x)).sum() < 0.25  # about a fifth of the observed entries
+    assert np.array_equal(np.isnan(every.numpy()), np.isnan(x))  # the second run sees every entry
+    errors = [row["val_hidden_entries_error"] for row in watched.metrics]
+    assert watched.best_epoch == 1 + int(np.argmin(errors))
+    assert len(errors) < 1000 and watched.stopped_early  # it stopped where filling in stopped improving
+    # the second run trains that many epochs, to the end
+    assert again.epochs == imputer.epochs_ == watched.best_epoch and again.early_stopping == 0
+
+
+def test_trial_epochs_are_the_step_budget_capped_and_all_trained() -> None:
     small, large = VAEImputer()._config(124, 13).train, VAEImputer()._config(100_000, 13).train
     assert (small.epochs, small.early_stopping) == (IMPUTER_EPOCHS, 0) == (200, 0)
     assert (large.epochs, large.early_stopping) == (auto_epochs(100_000, 64), 0) == (10, 0)
     chosen = VAEImputer(epochs=7)._config(124, 13).train
     assert (chosen.epochs, chosen.early_stopping) == (7, 0)
+    x = _gappy()
+    assert VAEImputer(latent_dim=2, hidden=(8,), epochs=3, k=20).fit(x).epochs_ == 3  # a number is trained as given
 
 
 def test_auto_latent_is_a_quarter_of_the_columns_from_4_to_16() -> None:

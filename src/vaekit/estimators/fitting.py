@@ -7,7 +7,9 @@ With a budget the estimator's own settings (latent_dim, hidden, lr, batch_size) 
 reference, and are searched; what `fixed` names (the settings in the estimator's `config=`) is not. The search
 carves its validation rows out of data's training split, as `vaekit tune` does; the settings it keeps are then
 trained again on every training row (scikit-learn's GridSearchCV refits the same way): on a few hundred rows the
-fifth the search held out is data the model should not go without. A criterion whose figure is the trained model's
+fifth the search held out is data the model should not go without. `fit(config, folder)` says how the settings
+are trained, untuned or kept, when one plain run is not the estimator's way (the imputer's: hidden_entries.py).
+A criterion whose figure is the trained model's
 own, not its settings' (clustering: tuning/criteria.py), keeps the best trial's model as the search scored it.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +33,14 @@ from vaekit.tuning.space import trial_settings
 
 
 def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 0, tune_minutes: float | None = None,
-              fixed: frozenset[str] = frozenset(), criterion: str = "nll") -> VAE:
+              fixed: frozenset[str] = frozenset(), criterion: str = "nll",
+              fit: Callable[[Config, Path], VAE] | None = None) -> VAE:
+    def one_run(settings: Config, folder: Path) -> VAE:
+        return train(settings, folder, progress, data=data, pictures=False).model
+    fit = fit or one_run
     with tempfile.TemporaryDirectory() as folder:
         if not tune_trials and tune_minutes is None:
-            return train(config, folder, progress, data=data, pictures=False).model
+            return fit(config, Path(folder) / "run")
         result = tune(config, folder, trials=tune_trials or None, minutes=tune_minutes, fixed=set(fixed),
                       criterion=criterion, seed=config.train.seed, progress=progress, data=data, pictures=False)
         if result.best_run is None:
@@ -41,7 +48,7 @@ def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 
         if not criterion_of(criterion).refit:
             return Run.open(result.best_run).load_model()
         chosen = config.with_overrides(trial_settings(result.best_settings))
-        return train(chosen, Path(folder) / "refit", progress, data=data, pictures=False).model
+        return fit(chosen, Path(folder) / "refit")
 
 
 def place_settings(sections: dict[str, dict[str, Any]], settings: dict[str, Any], owner: str) -> dict:

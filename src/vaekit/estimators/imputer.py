@@ -12,6 +12,7 @@ missing values by importance resampling (or a Gibbs or Metropolis-within-Gibbs c
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,17 +23,19 @@ from vaekit.config.fields import check_importance_samples
 from vaekit.core.errors import VaekitError
 from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model, widths
+from vaekit.estimators.hidden_entries import fit_on_hidden_entries
 from vaekit.estimators.inputs import as_table, feature_names, frame_index, numbers_of
 from vaekit.model.auto_latent import imputation_latent
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
 from vaekit.training.auto_settings import auto_epochs
 
-# Epochs with epochs="auto": the step budget every run gets (training/auto_settings.py), at most this many, and no
-# early stopping. Early stopping would carve a tenth of the rows (12 of wine's 124) and keep the epoch with the best
-# -ELBO on them, a choice so noisy that it can keep a model that fills in little better than the column mean:
-# penguins with half the entries missing, bench/untuned_data.py, RMSE 0.969 with early stopping (column mean 0.985),
-# 0.728 with 200 epochs all kept (IterativeImputer 0.787); see BENCHMARKS.md for all eight cases.
+# A search's trials with epochs="auto": the step budget every run gets (training/auto_settings.py), at most this
+# many, and no early stopping. Early stopping on the -ELBO would carve a tenth of the rows (12 of wine's 124) and
+# keep the epoch with the best -ELBO on them, a choice so noisy that it can keep a model that fills in little
+# better than the column mean: penguins with half the entries missing, bench/untuned_data.py, RMSE 0.969 with
+# early stopping (column mean 0.985), 0.728 with 200 epochs all kept (IterativeImputer 0.787). The model fit
+# returns chooses its epochs on hidden entries instead (hidden_entries.py).
 IMPUTER_EPOCHS = 200
 
 
@@ -41,14 +44,17 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     reads the mask; objective iwae with `iw_samples` draws, which is the MIWAE bound); transform(X) returns X with
     its NaN entries filled by `vaekit.tasks.imputation.impute(method, k, iterations, seed)`.
 
-    The VAE learns from every row it is given (its validation numbers are on those rows too): an imputer has no
-    held-out data to spare, so epochs="auto" trains the data's step budget, at most IMPUTER_EPOCHS (200), with no
-    early stopping; latent_dim="auto" is a quarter of the columns, 4 to 16 (model/auto_latent.py: a code of 4 left
-    the 30 and 64 columns of breast cancer and the digits filled in worse than IterativeImputer and KNNImputer
-    did). Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
+    The VAE learns from every row it is given: an imputer has no held-out rows to spare, so epochs="auto" hides a
+    fifth of the observed entries, trains on the rest until filling them in stops improving (at most the data's
+    step budget), then trains the same settings on every entry for that many epochs (hidden_entries.py; the epochs
+    chosen are `epochs_`); a number of epochs is trained as given, with no early stopping. latent_dim="auto" is a
+    quarter of the columns, 4 to 16 (model/auto_latent.py: a code of 4 left the 30 and 64 columns of breast cancer
+    and the digits filled in worse than IterativeImputer and KNNImputer did).
+    Continuous columns only, as scikit-learn's imputers take (code categories as numbers).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): each trial is scored by the error of filling in
     entries hidden from a validation share of the rows; latent_dim, hidden, lr and batch_size are searched, and
-    the settings kept (trial 0's unless a trial clearly beat them) are trained again on all of X.
+    the settings kept (trial 0's unless a trial clearly beat them) are trained again on all of X (with
+    epochs="auto" the trials train IMPUTER_EPOCHS at most, and the settings kept choose theirs as above).
 
     keep_in_range (default on): a filled-in value is clipped to the range its column took in the rows given to
     fit (data_min_, data_max_), as IterativeImputer's min_value / max_value do. Why: a Gaussian decoder can
@@ -84,7 +90,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             raise VaekitError(f"latent_dim must be a positive integer or auto, got {self.latent_dim!r}")
         latent_dim = imputation_latent(columns) if self.latent_dim == "auto" else self.latent_dim
         epochs = self.epochs
-        if epochs == "auto":  # the data's step budget, at most IMPUTER_EPOCHS, all trained (no early stopping)
+        if epochs == "auto":  # a search's trials: the data's step budget, at most IMPUTER_EPOCHS, all trained
             epochs = min(IMPUTER_EPOCHS, auto_epochs(rows, self.batch_size))
         return Config.from_dict({
             "data": {"source": "array", "missing": "model"},
@@ -102,8 +108,15 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array",
                                    columns=None if names is None else list(names), missing=True)
         # a search scores each trial by how well it fills in entries hidden from its validation rows
+        self.epochs_ = config.train.epochs  # the epochs the model kept was trained for
+
+        def on_hidden_entries(settings: Config, folder: Path) -> VAE:  # epochs="auto": chosen on hidden entries
+            run = fit_on_hidden_entries(settings, x, None if names is None else list(names), folder, self.progress)
+            self.epochs_ = run.config.train.epochs
+            return run.model
+        fit = on_hidden_entries if self.epochs == "auto" else None
         self.model_: VAE = fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes,
-                                     frozenset({"iw_samples"}), criterion="imputation").cpu()
+                                     frozenset({"iw_samples"}), criterion="imputation", fit=fit).cpu()
         self.n_features_in_ = x.shape[1]
         if names is not None:  # scikit-learn's record of a DataFrame's columns
             self.feature_names_in_ = names
