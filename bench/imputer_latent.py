@@ -5,13 +5,16 @@ hidden, every imputer fitted on what is left and scored on that tenth. No test r
     python bench/imputer_latent.py                              # the four tables and the three kept aside
     python bench/imputer_latent.py --data breast_cancer --latent 4,8,16
     python bench/imputer_latent.py --latent auto --epochs 1000             # the default size, trained longer
+    python bench/imputer_latent.py --latent auto --hidden-share 0.1        # epochs chosen on a tenth hidden
     python bench/imputer_latent.py --table bench/results/imputer_latent.json   # its markdown table, no run
     python bench/imputer_latent.py --table A.json,B.json                     # two runs side by side
 
 For each table and share: the RMSE over the hidden tenth (each column in its training standard deviations) of
 VAEImputer with each code size (its other settings the defaults), beside the column mean, IterativeImputer and
 KNNImputer fitted on the same rows. VAEImputer's latent_dim="auto" (model/auto_latent.py: a quarter of the
-columns, 4 to 16) was read off this table; bench/untuned_data.py then measures it on the test rows.
+columns, 4 to 16) was read off this table, and so was the share of entries its epochs="auto" hides to choose the
+epochs (estimators/hidden_entries.py: --hidden-share replaces it for the run); bench/untuned_data.py then measures
+them on the test rows.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vaekit.estimators.hidden_entries as hidden_entries  # noqa: E402
 from untuned_data import _kept_aside, _split, _tables  # noqa: E402
 from vaekit import VAEImputer  # noqa: E402
 from vaekit.tasks.baselines.imputation import (  # noqa: E402
@@ -62,12 +66,15 @@ def latent_case(x: np.ndarray, y: np.ndarray, share: float, sizes: list[int | st
 
 def merged(runs: list[list[dict]]) -> list[dict]:
     """Several runs' rows joined by table and share: the first run's baselines, and each run's imputers named with
-    their epochs ("latent 4", "latent auto, 1000 epochs")."""
+    their epochs ("latent 4", "latent auto, 1000 epochs") and the share hidden to choose them where a run set one
+    ("latent auto, a tenth hidden")."""
     rows: dict[tuple[str, float], dict] = {}
     for results in runs:
         for row in results:
             epochs = row.get("epochs", "auto")  # the first runs wrote none: the imputer's own
             suffix = "" if epochs == "auto" else f", {epochs} epochs"
+            if "hidden_share" in row:  # epochs chosen on entries hidden from the rows, this share of them
+                suffix += f", {row['hidden_share']:.0%} hidden"
             joined = rows.setdefault((row["data"], row["share"]), {k: v for k, v in row.items()
                                                                    if not k.startswith("latent")})
             joined.update({f"{key}{suffix}": value for key, value in row.items() if key.startswith("latent")})
@@ -91,6 +98,9 @@ def main() -> None:
     parser.add_argument("--latent", default="2,4,8,16",
                         help="code sizes to compare, separated by commas (auto: the imputer's default)")
     parser.add_argument("--epochs", default="auto", help="the imputers' epochs [default: auto, theirs]")
+    parser.add_argument("--hidden-share", type=float, default=None,
+                        help="the share of observed entries epochs=auto hides to choose the epochs [default: the "
+                             f"imputer's, {hidden_entries.HIDDEN_SHARE}]")
     parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all seven]")
     parser.add_argument("--out", default="bench/results/imputer_latent.json")
     parser.add_argument("--table", default=None, help="print the markdown table of these results files (separated by "
@@ -101,6 +111,8 @@ def main() -> None:
         return
     sizes: list[int | str] = [size if size == "auto" else int(size) for size in args.latent.split(",")]
     epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
+    if args.hidden_share is not None:
+        hidden_entries.HIDDEN_SHARE = args.hidden_share  # read by each fit
     tables = {**_tables(), **_kept_aside()}
     chosen = args.data.split(",") if args.data else list(tables)
     results: list[dict[str, object]] = []
@@ -109,6 +121,7 @@ def main() -> None:
         for share in (0.2, 0.5):
             started = time.perf_counter()
             row = {"data": name, "columns": x.shape[1], "share": share, "epochs": epochs,
+                   **({"hidden_share": hidden_entries.HIDDEN_SHARE} if epochs == "auto" else {}),
                    **latent_case(x, y, share, sizes, epochs), "seconds": round(time.perf_counter() - started, 1)}
             results.append(row)
             print(json.dumps(row), flush=True)

@@ -6,11 +6,14 @@ and latent_dim="auto" is a quarter of the columns, 4 to 16."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 
 import vaekit.estimators.hidden_entries as hidden_entries
 from vaekit import VAEImputer
 from vaekit.estimators.imputer import IMPUTER_EPOCHS
 from vaekit.model.auto_latent import imputation_latent
+from vaekit.tasks.imputation import impute
 from vaekit.training.auto_settings import auto_epochs
 
 
@@ -86,3 +89,18 @@ def test_auto_latent_is_a_quarter_of_the_columns_from_4_to_16() -> None:
     # a size given is the model's, whatever the columns
     assert VAEImputer(latent_dim=3, hidden=(8,), epochs=1, k=20).fit(wide).model_.latent_dim == 3
     assert VAEImputer()._config(40, 64).model.latent_dim == 16
+
+
+def test_the_watch_is_the_error_of_filling_in_the_hidden_entries() -> None:
+    x = _gappy()
+    hidden = hidden_entries.hide_entries(torch.from_numpy(x), 0.2, seed=0).numpy()
+    model = VAEImputer(latent_dim=2, hidden=(8,), epochs=2, k=20).fit(x).model_
+    watch = hidden_entries.hidden_entries_watch(x, hidden)
+    rows = hidden.any(axis=1)
+    filled = impute(model, np.where(hidden, np.nan, x)[rows], k=hidden_entries.WATCH_SAMPLES, seed=0)
+    spread = np.nanstd(x, axis=0)
+    spread[spread == 0] = 1.0
+    squared = ((filled - x[rows]) / spread) ** 2
+    # the mean squared error over the hidden entries, each in its column's standard deviations
+    assert watch(model) == pytest.approx(float(squared[hidden[rows]].mean()), rel=1e-5)
+    assert watch.column == "val_hidden_entries_error"
