@@ -70,6 +70,19 @@ def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(mo
     assert again.epochs == imputer.epochs_ == watched.best_epoch and again.early_stopping == 0
 
 
+def test_a_table_too_small_to_hide_entries_from_trains_the_capped_budget() -> None:
+    rng = np.random.default_rng(1)
+    tiny = rng.normal(size=(12, 3)).astype(np.float32)
+    tiny[rng.random(tiny.shape) < 0.3] = np.nan
+    tiny[:, 0] = rng.normal(size=12)  # every row keeps an observed value
+    assert (~np.isnan(tiny)).sum() * hidden_entries.HIDDEN_SHARE < hidden_entries.MIN_HIDDEN
+    imputer = VAEImputer(hidden=(8,), k=20).fit(tiny)
+    assert imputer.epochs_ == IMPUTER_EPOCHS
+    assert not np.isnan(imputer.transform(tiny)).any()
+    one_value_each = np.array([[1.0, np.nan], [np.nan, 2.0], [3.0, np.nan]], dtype=np.float32)
+    assert VAEImputer(hidden=(4,), k=10).fit(one_value_each).epochs_ == IMPUTER_EPOCHS  # nothing to hide
+
+
 def test_trial_epochs_are_the_step_budget_capped_and_all_trained() -> None:
     small, large = VAEImputer()._config(124, 13).train, VAEImputer()._config(100_000, 13).train
     assert (small.epochs, small.early_stopping) == (IMPUTER_EPOCHS, 0) == (200, 0)

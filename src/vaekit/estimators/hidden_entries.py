@@ -9,7 +9,8 @@ trains on the rest for up to the data's step budget (training/auto_settings.py),
 hidden entries (importance resampling, WATCH_SAMPLES draws): the best epoch is the one with the lowest error (the
 mean squared error in each column's standard deviations), and training stops after auto_patience epochs without a
 better one (training/watch.py). The same settings then train again on every entry for that many epochs, as
-GridSearchCV refits what it chose.
+GridSearchCV refits what it chose. A table too small to spare MIN_HIDDEN entries (a fifth of the observed entries
+of rows that have two or more) trains config's own epochs on every entry, as the imputer did before.
 
 Why: a fixed 200 epochs is 400 to 800 optimizer steps on a table of 105 to 233 rows, too few for some (crabs with a
 fifth of the entries missing) and enough for others; 1,000 epochs for all helped some tables and hurt wine at half
@@ -39,12 +40,18 @@ from vaekit.training.watch import Watch
 # the training rows of bench/untuned_data.py's tables, never its test rows: BENCHMARKS.md has the 14 cases.
 HIDDEN_SHARE = 0.2
 WATCH_SAMPLES = 50  # importance samples per row when filling them in after each epoch
+MIN_HIDDEN = 20  # entries: fewer would choose the epoch by chance
 
 
 def fit_on_hidden_entries(config: Config, x: np.ndarray, columns: list[str] | None, folder: Path,
                           progress: bool) -> Run:
     """Train `config`'s VAE on x (N, D), NaN where missing, for the epochs that fill in hidden entries best, then
-    again on every entry for that many epochs; config's epochs and early stopping are replaced."""
+    again on every entry for that many epochs; config's epochs and early stopping are replaced (unless the table
+    cannot spare MIN_HIDDEN entries: then config is trained as it is)."""
+    observed = ~np.isnan(x)
+    spare = observed[observed.sum(axis=1) > 1].sum()  # entries of rows that keep one when they lose another
+    if spare * HIDDEN_SHARE < MIN_HIDDEN:
+        return train(config, folder / "all", progress, data=_table(x, columns), pictures=False)
     hidden = hide_entries(torch.from_numpy(x), HIDDEN_SHARE, seed=config.train.seed).numpy()
     gappy = np.where(hidden, np.nan, x).astype(np.float32)
     epochs = auto_epochs(len(x), config.train.batch_size)
