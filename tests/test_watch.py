@@ -53,6 +53,15 @@ def test_the_best_epoch_and_the_stop_follow_the_watched_figure(tmp_path, monkeyp
     assert [row["step"] for row in run.metrics] == [3, 6, 9, 12, 15, 18]
 
 
+def test_the_epoch_line_says_the_watched_figure(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: [])
+    vaekit.train(_config(2, 0), tmp_path / "run", progress=True, data=_data(), watch=_scripted()[0])
+    printed = capsys.readouterr()
+    lines = [line for line in (printed.out + printed.err).splitlines() if line.startswith("epoch ")]
+    assert len(lines) == 2 and lines[0].endswith("examples/s; the made-up figure 0.9")
+    assert lines[1].endswith("; the made-up figure 0.7")
+
+
 def test_without_a_watch_the_same_run_follows_the_elbo(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(loop, "write_pictures", lambda *args, **kwargs: [])
     run = vaekit.train(_config(4, 0), tmp_path / "run", progress=False, data=_data())

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 
 def epoch_line(row: dict[str, float], bound: str | None = None,
-               pretraining: tuple[str, int] | None = None) -> str:
+               pretraining: tuple[str, int] | None = None, watched: tuple[str, str] | None = None) -> str:
+    """`watched`: (label, column) of the figure a Watch puts in the row (training/watch.py), said after the speed."""
     speed = f"  {row['examples_per_s']:.0f} examples/s"
+    if watched is not None and watched[1] in row:  # the figure early stopping follows: the one a user watches
+        speed += f"; {watched[0]} {row[watched[1]]:.4g}"
     terms = (f"(distortion {row['val_distortion']:.2f} + rate {row['val_rate']:.2f})")
     if pretraining is not None:
         what, epochs = pretraining

@@ -294,7 +294,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                     on_epoch(dict(row))
             if progress:
                 tqdm.write(epoch_line(row, type(objective).own_bound,
-                                      (objective.phases[0], pretrain) if epoch <= pretrain else None))
+                                      (objective.phases[0], pretrain) if epoch <= pretrain else None,
+                                      None if watch is None else (watch.label, watch.column)))
             if stop_reason:
                 break
             if isinstance(stop, AgreedStop) and stop.agree():  # after a whole epoch, saved: resume goes on from it
