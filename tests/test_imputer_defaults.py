@@ -5,6 +5,8 @@ and latent_dim="auto" is a quarter of the columns, 4 to 16."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -81,6 +83,24 @@ def test_a_table_too_small_to_hide_entries_from_trains_the_capped_budget() -> No
     assert not np.isnan(imputer.transform(tiny)).any()
     one_value_each = np.array([[1.0, np.nan], [np.nan, 2.0], [3.0, np.nan]], dtype=np.float32)
     assert VAEImputer(hidden=(4,), k=10).fit(one_value_each).epochs_ == IMPUTER_EPOCHS  # nothing to hide
+
+
+def test_a_large_table_hides_entries_of_a_sample_of_its_rows(monkeypatch) -> None:
+    seen = []
+
+    def first_run_only(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
+        seen.append(data.train_x.numpy())
+        raise StopIteration  # the mask is what is tested, not the training
+
+    monkeypatch.setattr(hidden_entries, "WATCH_ROWS", 50)
+    monkeypatch.setattr(hidden_entries, "train", first_run_only)
+    x = _gappy()
+    with pytest.raises(StopIteration):
+        hidden_entries.fit_on_hidden_entries(VAEImputer()._config(*x.shape), x, None, Path("unused"), False)
+    hidden = np.isnan(seen[0]) & ~np.isnan(x)
+    assert hidden.any(axis=1).sum() <= 50 < len(x)
+    # a fifth of the 50 rows' observed entries (about 3 a row: about 31), none of the other rows'
+    assert 15 < hidden.sum() < 50
 
 
 def test_trial_epochs_are_the_step_budget_capped_and_all_trained() -> None:

@@ -4,7 +4,8 @@
     run.model, run.config.train.epochs            # the model trained on every entry, and the epochs chosen
 
 An imputer has no rows to spare for validation, and its -ELBO on rows it trained on does not say when it starts to
-fill in worse. So a fifth of the observed entries (HIDDEN_SHARE, seeded by the run's seed) is hidden; the VAE
+fill in worse. So a fifth of the observed entries (HIDDEN_SHARE, seeded by the run's seed; of WATCH_ROWS rows at
+most) is hidden; the VAE
 trains on the rest for up to the data's step budget (training/auto_settings.py), and after each epoch fills in the
 hidden entries (importance resampling, WATCH_SAMPLES draws): the best epoch is the one with the lowest error (the
 mean squared error in each column's standard deviations), and training stops after auto_patience epochs without a
@@ -41,6 +42,9 @@ from vaekit.training.watch import Watch
 HIDDEN_SHARE = 0.2
 WATCH_SAMPLES = 50  # importance samples per row when filling them in after each epoch
 MIN_HIDDEN = 20  # entries: fewer would choose the epoch by chance
+# rows whose entries may be hidden: filling them in after every epoch costs as much as a tenth of an epoch on 20,000
+# rows of 10 columns, and an error over this many rows is already firm; a larger table keeps the rest whole
+WATCH_ROWS = 2000
 
 
 def fit_on_hidden_entries(config: Config, x: np.ndarray, columns: list[str] | None, folder: Path,
@@ -48,11 +52,15 @@ def fit_on_hidden_entries(config: Config, x: np.ndarray, columns: list[str] | No
     """Train `config`'s VAE on x (N, D), NaN where missing, for the epochs that fill in hidden entries best, then
     again on every entry for that many epochs; config's epochs and early stopping are replaced (unless the table
     cannot spare MIN_HIDDEN entries: then config is trained as it is)."""
-    observed = ~np.isnan(x)
+    rows = np.arange(len(x))
+    if len(x) > WATCH_ROWS:
+        rows = np.sort(np.random.default_rng(config.train.seed).choice(len(x), WATCH_ROWS, replace=False))
+    observed = ~np.isnan(x[rows])
     spare = observed[observed.sum(axis=1) > 1].sum()  # entries of rows that keep one when they lose another
     if spare * HIDDEN_SHARE < MIN_HIDDEN:
         return train(config, folder / "all", progress, data=_table(x, columns), pictures=False)
-    hidden = hide_entries(torch.from_numpy(x), HIDDEN_SHARE, seed=config.train.seed).numpy()
+    hidden = np.zeros(x.shape, dtype=bool)
+    hidden[rows] = hide_entries(torch.from_numpy(x[rows]), HIDDEN_SHARE, seed=config.train.seed).numpy()
     gappy = np.where(hidden, np.nan, x).astype(np.float32)
     epochs = auto_epochs(len(x), config.train.batch_size)
     watched = config.with_overrides({"train": {"epochs": epochs, "early_stopping": auto_patience(epochs)}})
