@@ -72,6 +72,21 @@ def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(mo
     assert again.epochs == imputer.epochs_ == watched.best_epoch and again.early_stopping == 0
 
 
+def test_the_settings_a_search_keeps_choose_their_epochs_on_hidden_entries(monkeypatch) -> None:
+    trained = []
+
+    def spy(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
+        trained.append((config.train.epochs, watch is not None))
+        return train(config, folder, progress, data=data, pictures=pictures, watch=watch)
+
+    train = hidden_entries.train
+    monkeypatch.setattr(hidden_entries, "train", spy)
+    imputer = VAEImputer(hidden=(8,), k=20, tune_trials=2).fit(_gappy())
+    # the trials train elsewhere (200 epochs each); the settings kept: one watched run, then the chosen epochs
+    (budget, watched), (epochs, refit_watched) = trained
+    assert (budget, watched, refit_watched) == (1000, True, False) and epochs == imputer.epochs_ <= 1000
+
+
 def test_a_table_too_small_to_hide_entries_from_trains_the_capped_budget() -> None:
     rng = np.random.default_rng(1)
     tiny = rng.normal(size=(12, 3)).astype(np.float32)

@@ -58,17 +58,17 @@ def fit_on_hidden_entries(config: Config, x: np.ndarray, columns: list[str] | No
     observed = ~np.isnan(x[rows])
     spare = observed[observed.sum(axis=1) > 1].sum()  # entries of rows that keep one when they lose another
     if spare * HIDDEN_SHARE < MIN_HIDDEN:
-        return train(config, folder / "all", progress, data=_table(x, columns), pictures=False)
+        return train(config, folder / "all", progress, data=gappy_rows(x, columns), pictures=False)
     hidden = np.zeros(x.shape, dtype=bool)
     hidden[rows] = hide_entries(torch.from_numpy(x[rows]), HIDDEN_SHARE, seed=config.train.seed).numpy()
     gappy = np.where(hidden, np.nan, x).astype(np.float32)
     epochs = auto_epochs(len(x), config.train.batch_size)
     watched = config.with_overrides({"train": {"epochs": epochs, "early_stopping": auto_patience(epochs)}})
-    first = train(watched, folder / "hidden", progress, data=_table(gappy, columns), pictures=False,
+    first = train(watched, folder / "hidden", progress, data=gappy_rows(gappy, columns), pictures=False,
                   watch=hidden_entries_watch(x, hidden))
     # the first run's config: its "auto" widths are settled, and said once
     again = first.config.with_overrides({"train": {"epochs": max(1, first.best_epoch), "early_stopping": 0}})
-    return train(again, folder / "all", progress, data=_table(x, columns), pictures=False)
+    return train(again, folder / "all", progress, data=gappy_rows(x, columns), pictures=False)
 
 
 def hidden_entries_watch(x: np.ndarray, hidden: np.ndarray) -> Watch:
@@ -85,5 +85,6 @@ def hidden_entries_watch(x: np.ndarray, hidden: np.ndarray) -> Watch:
     return Watch("hidden_entries_error", "the error on hidden entries", error)
 
 
-def _table(x: np.ndarray, columns: list[str] | None) -> Dataset:
+def gappy_rows(x: np.ndarray, columns: list[str] | None) -> Dataset:
+    """x (N, D), NaN where missing, as the imputer trains on it: every row trained on and validated on."""
     return Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array", columns=columns, missing=True)

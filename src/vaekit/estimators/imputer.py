@@ -21,9 +21,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from vaekit.config import Config
 from vaekit.config.fields import check_importance_samples
 from vaekit.core.errors import VaekitError
-from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import fit_model, widths
-from vaekit.estimators.hidden_entries import fit_on_hidden_entries
+from vaekit.estimators.hidden_entries import fit_on_hidden_entries, gappy_rows
 from vaekit.estimators.inputs import as_table, feature_names, frame_index, numbers_of
 from vaekit.model.auto_latent import imputation_latent
 from vaekit.model.vae import VAE
@@ -105,8 +104,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         x = _as_matrix(X)
         config = self._config(*x.shape)
         names = feature_names(X)
-        data = Dataset.from_arrays("array", x, x, None, None, "vector", "in-memory array",
-                                   columns=None if names is None else list(names), missing=True)
+        data = gappy_rows(x, None if names is None else list(names))
         # a search scores each trial by how well it fills in entries hidden from its validation rows
         self.epochs_ = config.train.epochs  # the epochs the model kept was trained for
 
