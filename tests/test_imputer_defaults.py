@@ -46,7 +46,7 @@ def test_fill_ins_stay_in_each_columns_observed_range() -> None:
     assert not np.array_equal(raw, filled)
 
 
-def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(monkeypatch) -> None:
+def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(monkeypatch, capsys) -> None:
     runs = []
 
     def spy(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
@@ -57,8 +57,11 @@ def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(mo
     train = hidden_entries.train
     monkeypatch.setattr(hidden_entries, "train", spy)
     x = _gappy()
-    imputer = VAEImputer(hidden=(16,), k=20).fit(x)
+    imputer = VAEImputer(hidden=(16,), k=20, progress=True).fit(x)
     (first, hid, watch, watched), (again, every, no_watch, _) = runs
+    printed = capsys.readouterr()
+    assert (f"training again on every entry for {imputer.epochs_} epochs, the count that filled in the hidden "
+            "entries best") in printed.out + printed.err
     # the first run: the step budget with early stopping on the error of filling in the entries it never saw
     assert first.epochs == auto_epochs(120, 64) == 1000 and first.early_stopping == 100
     assert watch is not None and no_watch is None

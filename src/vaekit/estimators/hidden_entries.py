@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from vaekit.config import Config
 from vaekit.data.dataset import Dataset
@@ -68,6 +69,9 @@ def fit_on_hidden_entries(config: Config, x: np.ndarray, columns: list[str] | No
                   watch=hidden_entries_watch(x, hidden))
     # the first run's config: its "auto" widths are settled, and said once
     again = first.config.with_overrides({"train": {"epochs": max(1, first.best_epoch), "early_stopping": 0}})
+    if progress:  # the second run's lines would otherwise look like the first one's, begun again
+        tqdm.write(f"training again on every entry for {again.train.epochs} epochs, the count that filled in the "
+                   "hidden entries best")
     return train(again, folder / "all", progress, data=gappy_rows(x, columns), pictures=False)
 
 
