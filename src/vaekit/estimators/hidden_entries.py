@@ -5,13 +5,13 @@
 
 An imputer has no rows to spare for validation, and its -ELBO on rows it trained on does not say when it starts to
 fill in worse. So a fifth of the observed entries (HIDDEN_SHARE, seeded by the run's seed; of WATCH_ROWS rows at
-most) is hidden; the VAE
-trains on the rest for up to the data's step budget (training/auto_settings.py), and after each epoch fills in the
-hidden entries (importance resampling, WATCH_SAMPLES draws): the best epoch is the one with the lowest error (the
-mean squared error in each column's standard deviations), and training stops after auto_patience epochs without a
-better one (training/watch.py). The same settings then train again on every entry for that many epochs, as
-GridSearchCV refits what it chose. A table too small to spare MIN_HIDDEN entries (a fifth of the observed entries
-of rows that have two or more) trains config's own epochs on every entry, as the imputer did before.
+most) is hidden; the VAE trains on the rest for up to the data's step budget (training/auto_settings.py), and after
+each epoch fills in the hidden entries (importance resampling, WATCH_SAMPLES draws): the best epoch is the one with
+the lowest error (the mean squared error in each column's standard deviations), and training stops after
+auto_patience epochs without a better one (training/watch.py). The same settings then train again on every entry for
+that many epochs, as GridSearchCV refits what it chose. A table too small to spare MIN_HIDDEN entries (a fifth of
+the observed entries of rows that have two or more) trains config's own epochs on every entry, as the imputer did
+before.
 
 Why: a fixed 200 epochs is 400 to 800 optimizer steps on a table of 105 to 233 rows, too few for some (crabs with a
 fifth of the entries missing) and enough for others; 1,000 epochs for all helped some tables and hurt wine at half
