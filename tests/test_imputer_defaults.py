@@ -5,13 +5,13 @@ and latent_dim="auto" is a quarter of the columns, 4 to 16."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-import vaekit.estimators.hidden_entries as hidden_entries
+import vaekit.estimators.hidden_entries as imputer_runs
+import vaekit.training.hidden_entries as hidden_entries
+import vaekit.training.loop as loop
 from vaekit import VAEImputer
 from vaekit.estimators.imputer import IMPUTER_EPOCHS
 from vaekit.model.auto_latent import imputation_latent
@@ -46,47 +46,50 @@ def test_fill_ins_stay_in_each_columns_observed_range() -> None:
     assert not np.array_equal(raw, filled)
 
 
-def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(monkeypatch, capsys) -> None:
+def _spy_on_runs(monkeypatch) -> list:  # type: ignore[no-untyped-def]
+    """Every run the training loop makes (a probe's and the one it chooses for): its train settings, training
+    rows, watch, the record of the epochs chosen, and the run."""
     runs = []
+    run_ = loop._run
 
-    def spy(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
-        run = train(config, folder, progress, data=data, pictures=pictures, watch=watch)
-        runs.append((config.train, data.train_x.clone(), watch, run))
+    def spy(config, run_dir, state, progress, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        run = run_(config, run_dir, state, progress, data, *args, **kwargs)
+        runs.append((config.train, data.train_x.clone(), kwargs.get("watch"), kwargs.get("chosen"), run))
         return run
+    monkeypatch.setattr(loop, "_run", spy)
+    return runs
 
-    train = hidden_entries.train
-    monkeypatch.setattr(hidden_entries, "train", spy)
+
+def test_auto_epochs_are_chosen_on_hidden_entries_then_trained_on_every_entry(monkeypatch, capsys) -> None:
+    runs = _spy_on_runs(monkeypatch)
     x = _gappy()
     imputer = VAEImputer(hidden=(16,), k=20, progress=True).fit(x)
-    (first, hid, watch, watched), (again, every, no_watch, _) = runs
+    (first, hid, watch, _, watched), (again, every, no_watch, chosen, _) = runs
     printed = capsys.readouterr()
-    assert (f"training again on every entry for {imputer.epochs_} epochs, the count that filled in the hidden "
-            "entries best") in printed.out + printed.err
+    hidden = np.isnan(hid.numpy()) & ~np.isnan(x)
+    assert (f"training again on every entry for {imputer.epochs_} epochs, the count that filled in the "
+            f"{hidden.sum()} hidden entries best") in printed.out + printed.err
     # the first run: the step budget with early stopping on the error of filling in the entries it never saw
     assert first.epochs == auto_epochs(120, 64) == 1000 and first.early_stopping == 100
     assert watch is not None and no_watch is None
-    hidden = np.isnan(hid.numpy()) & ~np.isnan(x)
     assert 0.15 < hidden.sum() / (~np.isnan(x)).sum() < 0.25  # about a fifth of the observed entries
     assert np.array_equal(np.isnan(every.numpy()), np.isnan(x))  # the second run sees every entry
     errors = [row["val_hidden_entries_error"] for row in watched.metrics]
     assert watched.best_epoch == 1 + int(np.argmin(errors))
     assert len(errors) < 1000 and watched.stopped_early  # it stopped where filling in stopped improving
-    # the second run trains that many epochs, to the end
+    # the second run trains that many epochs, to the end, and records how they were chosen
     assert again.epochs == imputer.epochs_ == watched.best_epoch and again.early_stopping == 0
+    assert chosen == {"by": "hidden entries", "entries_hidden": int(hidden.sum()), "epochs_tried": len(errors),
+                      "best_epoch": watched.best_epoch, "error": round(min(errors), 6)}
 
 
 def test_the_settings_a_search_keeps_choose_their_epochs_on_hidden_entries(monkeypatch) -> None:
-    trained = []
-
-    def spy(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
-        trained.append((config.train.epochs, watch is not None))
-        return train(config, folder, progress, data=data, pictures=pictures, watch=watch)
-
-    train = hidden_entries.train
-    monkeypatch.setattr(hidden_entries, "train", spy)
+    runs = _spy_on_runs(monkeypatch)
     imputer = VAEImputer(hidden=(8,), k=20, tune_trials=2).fit(_gappy())
-    # the trials train elsewhere (200 epochs each); the settings kept: one watched run, then the chosen epochs
-    (budget, watched), (epochs, refit_watched) = trained
+    trained = [(settings.epochs, watch is not None) for settings, _, watch, _, _ in runs]
+    # the trials train 200 epochs each; the settings kept: one watched run, then the chosen epochs
+    *trials, (budget, watched), (epochs, refit_watched) = trained
+    assert trials and all(trial == (IMPUTER_EPOCHS, False) for trial in trials)
     assert (budget, watched, refit_watched) == (1000, True, False) and epochs == imputer.epochs_ <= 1000
 
 
@@ -103,22 +106,24 @@ def test_a_table_too_small_to_hide_entries_from_trains_the_capped_budget() -> No
     assert VAEImputer(hidden=(4,), k=10).fit(one_value_each).epochs_ == IMPUTER_EPOCHS  # nothing to hide
 
 
-def test_a_large_table_hides_entries_of_a_sample_of_its_rows(monkeypatch) -> None:
+def test_a_large_table_hides_entries_of_a_sample_of_its_rows(monkeypatch, tmp_path) -> None:
     seen = []
 
-    def first_run_only(config, folder, progress, data, pictures, watch=None):  # type: ignore[no-untyped-def]
+    def first_run_only(config, run_dir, state, progress, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(data.train_x.numpy())
         raise StopIteration  # the mask is what is tested, not the training
 
     monkeypatch.setattr(hidden_entries, "WATCH_ROWS", 50)
-    monkeypatch.setattr(hidden_entries, "train", first_run_only)
+    monkeypatch.setattr(loop, "_run", first_run_only)
     x = _gappy()
     with pytest.raises(StopIteration):
-        hidden_entries.fit_on_hidden_entries(VAEImputer()._config(*x.shape), x, None, Path("unused"), False)
+        imputer_runs.fit_on_hidden_entries(VAEImputer()._config(*x.shape), x, None, tmp_path, False)
     hidden = np.isnan(seen[0]) & ~np.isnan(x)
     assert hidden.any(axis=1).sum() <= 50 < len(x)
     # a fifth of the 50 rows' observed entries (about 3 a row: about 31), none of the other rows'
     assert 15 < hidden.sum() < 50
+    # the run stopped before its first file: nothing is left behind but its folder's lock
+    assert [path.name for path in tmp_path.rglob("*") if path.is_file() and not path.name.endswith(".lock")] == []
 
 
 def test_trial_epochs_are_the_step_budget_capped_and_all_trained() -> None:
@@ -146,7 +151,7 @@ def test_the_watch_is_the_error_of_filling_in_the_hidden_entries() -> None:
     x = _gappy()
     hidden = hidden_entries.hide_entries(torch.from_numpy(x), 0.2, seed=0).numpy()
     model = VAEImputer(latent_dim=2, hidden=(8,), epochs=2, k=20).fit(x).model_
-    watch = hidden_entries.hidden_entries_watch(x, hidden)
+    watch = hidden_entries.hidden_entries_watch(x, hidden, ["continuous"] * x.shape[1])
     rows = hidden.any(axis=1)
     filled = impute(model, np.where(hidden, np.nan, x)[rows], k=hidden_entries.WATCH_SAMPLES, seed=0)
     spread = np.nanstd(x, axis=0)

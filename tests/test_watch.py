@@ -92,6 +92,9 @@ def test_a_watch_is_refused_for_several_processes(tmp_path, monkeypatch) -> None
     from vaekit.training.distributed import Processes
     monkeypatch.setattr(loop, "launched", lambda: Processes(rank=0, world=2, local_rank=0, local_world=2))
     monkeypatch.setattr(loop, "check_processes", lambda *args: None)
-    with pytest.raises(ConfigError, match="a watched figure steers a run of one process"):
+    with pytest.raises(ConfigError, match=r"a watched figure \(.*\) steers a run of one process"):
         vaekit.train(_config(2, 0), tmp_path / "run", progress=False, data=_data(), watch=_scripted()[0])
+    hidden_entries = _config(2, 0).with_overrides({"train": {"stop_on": "hidden-entries"}})
+    with pytest.raises(ConfigError, match=r"a watched figure \(.*\) steers a run of one process"):
+        vaekit.train(hidden_entries, tmp_path / "run", progress=False, data=_data())
     assert not (tmp_path / "run").exists()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
+
+import numpy as np
 
 import vaekit
 from bad_inputs.case import Case, Workspace
@@ -19,6 +22,14 @@ def _without_best(workspace: Workspace) -> None:
     (workspace.run / "model-best.safetensors").unlink()  # a run trained before the best epoch was kept
 
 
+def _gappy_npy() -> bytes:
+    x = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    x[::3, 1] = np.nan
+    buffer = io.BytesIO()
+    np.save(buffer, x)
+    return buffer.getvalue()
+
+
 CASES = [
     Case("lr-schedule-unknown", r"train\.lr_schedule must be one of none, cosine, step, plateau; got 'cosin'",
          ["train", "--lr-schedule", "cosin", *NEW]),
@@ -28,6 +39,13 @@ CASES = [
          ["train", "--early-stopping", "-1", *NEW]),
     Case("early-stopping-not-a-number", r"train\.early_stopping must be an integer or auto; got 'five'",
          ["train", "--early-stopping", "five", *NEW]),
+    Case("stop-on-unknown", r"train\.stop_on must be one of elbo, hidden-entries; got 'hidden'",
+         ["train", "--stop-on", "hidden", *NEW]),
+    Case("stop-on-hidden-entries-streamed",
+         r"--stop-on hidden-entries needs the whole training set in memory.*stop on the elbo, or train with "
+         r"--streaming off",
+         ["train", "--data", "{root}/gaps.npy", "--stop-on", "hidden-entries", "--streaming", "on", "--workers", "0",
+          "--epochs", "1", *NEW], setup=lambda w: w.write("gaps.npy", _gappy_npy())),
     Case("min-delta-nan", r"train\.min_delta must be a finite number", ["train", "--min-delta", "nan", *NEW]),
     Case("min-delta-negative", r"min_delta must be zero or positive nats, got -0\.1",
          ["train", "--min-delta", "-0.1", *NEW]),

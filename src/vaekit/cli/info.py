@@ -49,6 +49,11 @@ def info(run: str, as_json: bool) -> None:
         processes = trained.get("processes")
         click.echo(f"  trained with: {processes} process{'es' if processes != 1 else ''} on {trained.get('device')}, "
                    f"{trained.get('precision')} arithmetic")
+        chosen = trained.get("epochs_chosen")  # stop_on: hidden-entries (training/hidden_entries.py)
+        if isinstance(chosen, dict):
+            click.echo(f"  epochs chosen on {chosen.get('entries_hidden')} hidden entries: the first run's best epoch "
+                       f"{chosen.get('best_epoch')} of {chosen.get('epochs_tried')} (error {chosen.get('error')}), "
+                       "then trained again on every entry")
     click.echo(f"  model: {'present' if (opened.path / MODEL_FILE).is_file() else 'MISSING'}")  # hf://: its snapshot
     if final:
         click.echo(f"  after epoch {final['epoch']} ({final['step']} steps): train -ELBO "

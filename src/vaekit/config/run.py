@@ -45,6 +45,8 @@ class Config:
             getattr(self, name).validate()
         if self.data.metadata is not None:  # a table's nulls are NaN in its number columns: left out of the score
             self.data.missing = "model"
+        if self.train.stop_on == "hidden-entries":  # its first run trains with entries hidden: NaN to model
+            self.data.missing = "model"
         if self.data.missing == "model":  # the model's own record of it: a run's model is built from its model section
             self.model.encoder_mask = True
         if self.model.encoder_mask and self.objective.corruption != "none":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -34,6 +35,7 @@ from vaekit.runs.directory import (
     MODEL_FILE,
     check_fresh,
     read_run_config,
+    read_run_record,
     remove_run_files,
     save_weights,
 )
@@ -61,6 +63,7 @@ from vaekit.training.distributed import (
 )
 from vaekit.training.epoch import train_epoch
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
+from vaekit.training.hidden_entries import MIN_HIDDEN, hide_training_entries
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.pretraining import training_codes
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
@@ -101,8 +104,11 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
             out_dir = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
         run_dir = Path(out_dir)
         check_processes(config, processes.world, processes.local_world)
-        if watch is not None and processes.several:  # each process would measure its own figure
-            raise ConfigError("a watched figure steers a run of one process; train it without torchrun")
+        if (watch is not None or config.train.stop_on == "hidden-entries") and processes.several:
+            raise ConfigError("a watched figure (stop_on: hidden-entries, or a Watch) steers a run of one process; "
+                              "train it without torchrun")  # each process would measure its own figure
+        if watch is not None and config.train.stop_on == "hidden-entries":
+            raise ConfigError("stop_on: hidden-entries and a Watch both choose the epochs; give one of them")
         device = process_device(config.train.device, processes)
     with joined(processes, device), contextlib.ExitStack() as claimed:
         with together(processes, device):  # only process 0 claims and writes the run directory
@@ -113,8 +119,11 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
                                                 hint="wait for it to finish or use another --out"))
                 check_fresh(run_dir)
         try:
+            chosen = None
+            if config.train.stop_on == "hidden-entries":  # a first run chooses the epochs; this one trains them
+                config, data, chosen = _epochs_on_hidden_entries(config, data, progress)
             return _run(config, run_dir, None, progress, data, pictures, on_epoch, processes=processes,
-                        device=device, watch=watch)
+                        device=device, watch=watch, chosen=chosen)
         except BaseException as error:
             if not processes.leader:
                 raise
@@ -125,6 +134,32 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
             elif isinstance(error, WriteError):
                 raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
             raise
+
+
+def _epochs_on_hidden_entries(config: Config, data: Dataset | None,
+                              progress: bool) -> tuple[Config, Dataset, dict[str, Any] | None]:
+    """stop_on: hidden-entries. A first run, in a temporary folder, trains on the training rows with a fifth of
+    their observed entries hidden, for config's epochs with its early stopping, both following the error of filling
+    those entries in (training/hidden_entries.py). Returns that run's settings (its "auto" sizes settled) for every
+    entry, with the best epoch's count and no early stopping; the data; and the record config.json keeps. Data
+    that cannot spare the entries trains on the validation -ELBO instead, with a notice."""
+    if data is None:  # in memory: streaming refuses stop_on: hidden-entries (data_source.py)
+        data, _ = load_training_data(config)
+    plain = config.with_overrides({"train": {"stop_on": "elbo"}})
+    hiding = hide_training_entries(data, config.train.seed)
+    if hiding is None:
+        notice(f"stop_on: hidden-entries: the {len(data.train_x)} training rows cannot spare {MIN_HIDDEN} observed "
+               "entries to hide, so the epochs follow the validation -ELBO instead")
+        return plain, data, None
+    with tempfile.TemporaryDirectory(prefix="vaekit-hidden-entries-") as folder:
+        first = train(plain, Path(folder) / "run", progress, data=hiding.data, pictures=False, watch=hiding.watch)
+    if first.interrupted:  # Ctrl-C in the first run: nothing of this run is written yet, so nothing to resume
+        raise KeyboardInterrupt
+    again = first.config.with_overrides({"train": {"epochs": max(1, first.best_epoch), "early_stopping": 0}})
+    if progress:  # the second run's lines would otherwise look like the first one's, begun again
+        tqdm.write(f"training again on every entry for {again.train.epochs} epochs, the count that filled in the "
+                   f"{hiding.count} hidden entries best")
+    return again, data, hiding.record(first)
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
@@ -149,7 +184,9 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         with together(processes, run_device):  # every process reads the run; process 0 alone claims it
             if processes.leader:
                 claimed.enter_context(claim_run(run_dir, "vaekit train --resume"))
-            config, info = read_run_config(run_dir)
+            saved, config, info = read_run_record(run_dir)
+            trained = saved.get("trained_with")  # how a first run chose the epochs, kept in config.json
+            chosen = trained.get("epochs_chosen") if isinstance(trained, dict) else None
             run_dir = Path(run_dir)
             state = load_checkpoint(run_dir / CHECKPOINT_FILE)
             check_history(state, read_metrics(run_dir / METRICS_FILE), config, run_dir)
@@ -167,7 +204,7 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
             check_same_data(info, data, run_dir)
         try:
             return _run(config, run_dir, state, progress, data=data, on_epoch=on_epoch, until=until,
-                        processes=processes, device=run_device, stream=stream)
+                        processes=processes, device=run_device, stream=stream, chosen=chosen)
         except WriteError as error:
             raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
 
@@ -175,8 +212,10 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
 def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: bool, data: Dataset | None = None,
          pictures: bool = True, on_epoch: EpochCallback | None = None, until: int | None = None,
          processes: Processes | None = None, device: torch.device | None = None,
-         stream: StreamedData | None = None, watch: Watch | None = None) -> Run:
-    # `until`: the epoch to stop after when it is not the config's own (resume, stopping early)
+         stream: StreamedData | None = None, watch: Watch | None = None,
+         chosen: dict[str, Any] | None = None) -> Run:
+    # `until`: the epoch to stop after when it is not the config's own (resume, stopping early); `chosen`: how the
+    # epochs were chosen, where a first run chose them (stop_on: hidden-entries), for config.json
     processes = processes or Processes()
     device = device or process_device(config.train.device, processes)
     leader = processes.leader  # process 0 writes the run directory and prints (training/distributed.py)
@@ -210,6 +249,8 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
         with together(processes, device):  # process 0 could not write (a full disk): every process stops
             trained_with = {"processes": processes.world, "device": str(device),
                             "precision": train_step.arithmetic.precision}
+            if chosen is not None:
+                trained_with["epochs_chosen"] = chosen
 
             def start() -> None:  # config.json (a resume's new epochs); a new run's epoch-0 checkpoint
                 start_run_dir(run_dir, config, data, stream, ready.likelihood, state, step, model, optimizer,
