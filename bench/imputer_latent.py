@@ -13,7 +13,7 @@ For each table and share: the RMSE over the hidden tenth (each column in its tra
 VAEImputer with each code size (its other settings the defaults), beside the column mean, IterativeImputer and
 KNNImputer fitted on the same rows. VAEImputer's latent_dim="auto" (model/auto_latent.py: a quarter of the
 columns, 4 to 16) was read off this table, and so was the share of entries its epochs="auto" hides to choose the
-epochs (estimators/hidden_entries.py: --hidden-share replaces it for the run); bench/untuned_data.py then measures
+epochs (training/hidden_entries.py: --hidden-share replaces it for the run); bench/untuned_data.py then measures
 them on the test rows.
 """
 
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import vaekit.estimators.hidden_entries as hidden_entries  # noqa: E402
+import vaekit.training.hidden_entries as hidden_entries  # noqa: E402
 from untuned_data import _kept_aside, _split, _tables  # noqa: E402
 from vaekit import VAEImputer  # noqa: E402
 from vaekit.tasks.baselines.imputation import (  # noqa: E402

@@ -63,7 +63,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
 
     \b
     Example:
-      vaekit train --data with-gaps.csv --missing model --epochs 200 --out runs/gaps
+      vaekit train --data with-gaps.csv --stop-on hidden-entries --out runs/gaps   # epochs that fill in best
       vaekit impute runs/gaps --data with-gaps.csv --out filled.csv
       vaekit impute runs/gaps --data with-gaps.csv --draws 5 --out draws.csv
       vaekit impute runs/gaps --data with-gaps.csv --check 0.2 --out filled.csv   # + filled.check.json

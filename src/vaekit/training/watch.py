@@ -5,9 +5,9 @@ model does not train on, when the -ELBO on validation rows is the wrong guide or
     run = train(config, folder, data=data, watch=watch)   # each row gets "val_hidden_error"; the best epoch is
                                                           # the lowest of it, and early stopping counts on it
 
-The imputer is the case (estimators/hidden_entries.py): it trains on every row it is given and keeps a share of
-their observed entries back, so its epoch is chosen by how well it fills in entries it never saw. With a watch no
-validation rows are carved from the training split (setup.py): the figure needs none.
+The imputer is the case (training/hidden_entries.py, train.stop_on: hidden-entries): it trains on every row it is
+given and keeps a share of their observed entries back, so its epoch is chosen by how well it fills in entries it
+never saw. With a watch no validation rows are carved from the training split (setup.py): the figure needs none.
 """
 
 from __future__ import annotations

@@ -1,0 +1,115 @@
+"""What `vaekit train` fills in with, by how its epochs are chosen (train.stop_on), on bench/untuned_data.py's
+imputation cases: the same tables, splits and hidden entries.
+
+    python bench/stop_on.py                                  # the four tables and the three kept aside
+    python bench/stop_on.py --data wine --shares 0.5
+    python bench/stop_on.py --table bench/results/stop_on.json  # its markdown table, no run
+
+For each table and share of missing entries: the training rows with that share missing (untuned_data.py's seed 1)
+train `vaekit.train` (what `vaekit train` runs) with its defaults and `--missing model`, once with stop_on elbo
+(early stopping on the -ELBO of a tenth of the training rows carved off, the default) and once with stop_on
+hidden-entries (the epochs chosen on a fifth of the observed entries hidden, then every entry trained). Each run
+fills in the test rows' hidden entries as `vaekit impute` does (importance resampling, 1,000 samples), scored by
+the RMSE in each column's training standard deviations, beside the baselines fitted on the same gappy training
+rows and IterativeImputer fitted on the complete ones, as untuned_data.py scores them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vaekit  # noqa: E402
+from untuned_data import COMPLETE_ROWS, _kept_aside, _split, _tables  # noqa: E402
+from vaekit.data.dataset import Dataset  # noqa: E402
+from vaekit.tasks.baselines.imputation import (  # noqa: E402
+    hide_entries,
+    imputation_baselines,
+    imputation_errors,
+    scale_of,
+)
+from vaekit.tasks.imputation import impute  # noqa: E402
+
+STOPS = ("elbo", "hidden-entries")
+
+
+def case(x: np.ndarray, y: np.ndarray, share: float) -> dict[str, object]:
+    """{"baseline NAME" or "stop_on S": RMSE over the test rows' hidden entries, "epochs S": epochs trained}."""
+    train_x, test_x, _, _ = _split(x, y)
+    hidden = hide_entries(torch.from_numpy(test_x), share, seed=0).numpy()
+    gaps = np.where(hidden, np.nan, test_x).astype(np.float32)
+    kinds = ["continuous"] * x.shape[1]
+    scale = scale_of(train_x, kinds)
+    train_gaps = np.where(hide_entries(torch.from_numpy(train_x), share, seed=1).numpy(), np.nan,
+                          train_x).astype(np.float32)
+
+    def error(filled: np.ndarray) -> float:
+        return float(imputation_errors(test_x, filled, torch.from_numpy(hidden), kinds, scale)["rmse"])
+
+    fills = imputation_baselines(train_gaps, gaps, kinds)
+    fills[COMPLETE_ROWS] = imputation_baselines(train_x, gaps, kinds)["IterativeImputer"]
+    found: dict[str, object] = {f"baseline {name}": error(filled) for name, filled in fills.items()}
+    # the test rows, gaps and all, are the run's test split, as a file's own split would be; neither way of
+    # choosing the epochs reads them
+    data = Dataset.from_arrays("table", train_gaps, gaps, None, None, "vector", "in-memory table", missing=True)
+    for stop in STOPS:
+        with tempfile.TemporaryDirectory() as folder:
+            run = vaekit.train({"data": {"source": "table", "missing": "model"}, "train": {"stop_on": stop}},
+                               Path(folder) / "run", progress=False, data=data, pictures=False)
+            found[f"stop_on {stop}"] = error(impute(run.model, gaps, k=1000, seed=0))
+            # the epochs the weights kept were trained for: with early stopping, the best epoch's
+            found[f"epochs {stop}"] = run.best_epoch if run.config.train.early_stopping else run.config.train.epochs
+    return found
+
+
+def table(results: list[dict]) -> str:
+    """The results as a markdown table, the lowest RMSE of each row in bold, with the epochs each way trained."""
+    figures = [key for key in results[0] if key.startswith(("baseline", "stop_on"))]
+    names = [key.removeprefix("baseline ").replace("stop_on ", "vaekit train, stop_on ") for key in figures]
+    lines = ["| data | missing | " + " | ".join(names) + " | epochs (elbo, hidden-entries) |",
+             "|---" * (len(figures) + 3) + "|"]
+    for row in results:
+        best = min(row[key] for key in figures)
+        cells = [f"**{row[key]:.3f}**" if row[key] == best else f"{row[key]:.3f}" for key in figures]
+        epochs = f"{row['epochs elbo']}, {row['epochs hidden-entries']}"
+        lines.append(f"| {row['data']} | {row['share']:.0%} | " + " | ".join(cells) + f" | {epochs} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all seven]")
+    parser.add_argument("--shares", default="0.2,0.5", help="shares of entries missing, separated by commas")
+    parser.add_argument("--out", default="bench/results/stop_on.json")
+    parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
+    args = parser.parse_args()
+    if args.table:
+        print(table(json.loads(Path(args.table).read_text())["results"]))
+        return
+    tables = {**_tables(), **_kept_aside()}
+    results: list[dict[str, object]] = []
+    for name in args.data.split(",") if args.data else list(tables):
+        x, y = tables[name]
+        for share in map(float, args.shares.split(",")):
+            started = time.perf_counter()
+            row = {"data": name, "share": share, **case(x, y, share),
+                   "seconds": round(time.perf_counter() - started, 1)}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps({"machine": platform.processor() or platform.machine(),
+                                                  "threads": torch.get_num_threads(), "results": results}, indent=1))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
