@@ -3,6 +3,7 @@ choose, and next commands; every advised command is one vaekit train takes as it
 
 from __future__ import annotations
 
+import json
 import shlex
 
 import numpy as np
@@ -109,3 +110,22 @@ def test_every_goals_settings_name_registered_parts(kind, shape, values, column_
     profile = DataProfile("x", kind, shape, 500, 3, False, values, column_types)
     for goal in GOALS:
         settings_config(advise(profile, goal).settings)  # a ConfigError for an unknown name or a bad pairing
+
+
+def test_a_table_with_gaps_is_read_and_its_advice_trains(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80), "c": rng.normal(size=80)})
+    frame.loc[::4, "b"] = np.nan
+    frame.loc[1::5, "c"] = np.nan
+    frame.to_csv("gaps.csv", index=False)
+    code, output = invoke("advise", "--data", "gaps.csv", "--goal", "impute")
+    assert code == 0, output  # read gaps and all: refusing them is training's business, not advice's
+    assert output.startswith("data: gaps.csv: 72 training rows of 3, real numbers, 3 continuous columns, missing "
+                             "values\n")
+    command = shlex.split(output.split("start from:\n")[1].splitlines()[0])
+    assert "--stop-on hidden-entries" in " ".join(command) and "--missing model" in " ".join(command)
+    code, trained = invoke(*command[1:], "--epochs", "2", "--hidden", "8", "--quiet")
+    assert code == 0, trained
+    saved = json.loads((tmp_path / "runs" / "impute" / "config.json").read_text())
+    assert saved["trained_with"]["epochs_chosen"]["epochs_tried"] == 2

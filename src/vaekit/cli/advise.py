@@ -27,7 +27,9 @@ def advise(source: str, goal: str, label_column: str | None) -> None:
     from vaekit.config import Config
     from vaekit.tasks.outputs import load_config_data
 
-    data = load_config_data(Config.from_dict({"data": {"source": source, "label_column": label_column}}))
+    # read as it is, gaps and all: whether it has missing values is part of the advice (--missing model)
+    data = load_config_data(Config.from_dict({"data": {"source": source, "label_column": label_column,
+                                                       "missing": "model"}}))
     profile = profile_of(data)
     advice = advise_for(profile, goal)
     if label_column is not None:
