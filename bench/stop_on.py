@@ -3,12 +3,14 @@ imputation cases: the same tables, splits and hidden entries.
 
     python bench/stop_on.py                                  # the four tables and the three kept aside
     python bench/stop_on.py --data wine --shares 0.5
+    python bench/stop_on.py --data digits --likelihood gaussian --out bench/results/stop_on_digits_gaussian.json
     python bench/stop_on.py --table bench/results/stop_on.json  # its markdown table, no run
 
 For each table and share of missing entries: the training rows with that share missing (untuned_data.py's seed 1)
-train `vaekit.train` (what `vaekit train` runs) with its defaults and `--missing model`, once with stop_on elbo
-(early stopping on the -ELBO of a tenth of the training rows carved off, the default) and once with stop_on
-hidden-entries (the epochs chosen on a fifth of the observed entries hidden, then every entry trained). Each run
+train `vaekit.train` (what `vaekit train` runs) with its defaults and `--missing model` (--likelihood replaces the
+likelihood), once with stop_on elbo (early stopping on the -ELBO of a tenth of the training rows carved off, the
+default) and once with stop_on hidden-entries (the epochs chosen on a fifth of the observed entries hidden, then
+every entry trained). Each run
 fills in the test rows' hidden entries as `vaekit impute` does (importance resampling, 1,000 samples), scored by
 the RMSE in each column's training standard deviations, beside the baselines fitted on the same gappy training
 rows and IterativeImputer fitted on the complete ones, as untuned_data.py scores them.
@@ -42,7 +44,7 @@ from vaekit.tasks.imputation import impute  # noqa: E402
 STOPS = ("elbo", "hidden-entries")
 
 
-def case(x: np.ndarray, y: np.ndarray, share: float) -> dict[str, object]:
+def case(x: np.ndarray, y: np.ndarray, share: float, likelihood: str = "auto") -> dict[str, object]:
     """{"baseline NAME" or "stop_on S": RMSE over the test rows' hidden entries, "epochs S": epochs trained}."""
     train_x, test_x, _, _ = _split(x, y)
     hidden = hide_entries(torch.from_numpy(test_x), share, seed=0).numpy()
@@ -63,8 +65,9 @@ def case(x: np.ndarray, y: np.ndarray, share: float) -> dict[str, object]:
     data = Dataset.from_arrays("table", train_gaps, gaps, None, None, "vector", "in-memory table", missing=True)
     for stop in STOPS:
         with tempfile.TemporaryDirectory() as folder:
-            run = vaekit.train({"data": {"source": "table", "missing": "model"}, "train": {"stop_on": stop}},
-                               Path(folder) / "run", progress=False, data=data, pictures=False)
+            config = {"data": {"source": "table", "missing": "model"}, "model": {"likelihood": likelihood},
+                      "train": {"stop_on": stop}}
+            run = vaekit.train(config, Path(folder) / "run", progress=False, data=data, pictures=False)
             found[f"stop_on {stop}"] = error(impute(run.model, gaps, k=1000, seed=0))
             # the epochs the weights kept were trained for: with early stopping, the best epoch's
             found[f"epochs {stop}"] = run.best_epoch if run.config.train.early_stopping else run.config.train.epochs
@@ -89,6 +92,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all seven]")
     parser.add_argument("--shares", default="0.2,0.5", help="shares of entries missing, separated by commas")
+    parser.add_argument("--likelihood", default="auto", help="the runs' likelihood [default: auto, training's "
+                        "choice: the continuous Bernoulli for the digits' values in [0, 1], else a Gaussian]")
     parser.add_argument("--out", default="bench/results/stop_on.json")
     parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
     args = parser.parse_args()
@@ -101,7 +106,7 @@ def main() -> None:
         x, y = tables[name]
         for share in map(float, args.shares.split(",")):
             started = time.perf_counter()
-            row = {"data": name, "share": share, **case(x, y, share),
+            row = {"data": name, "share": share, "likelihood": args.likelihood, **case(x, y, share, args.likelihood),
                    "seconds": round(time.perf_counter() - started, 1)}
             results.append(row)
             print(json.dumps(row), flush=True)

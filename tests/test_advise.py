@@ -129,3 +129,13 @@ def test_a_table_with_gaps_is_read_and_its_advice_trains(tmp_path, monkeypatch):
     assert code == 0, trained
     saved = json.loads((tmp_path / "runs" / "impute" / "config.json").read_text())
     assert saved["trained_with"]["epochs_chosen"]["epochs_tried"] == 2
+
+
+def test_a_table_in_the_unit_interval_is_advised_a_gaussian_to_fill_in():
+    x = np.random.default_rng(0).random((50, 4)).astype(np.float32)
+    profile = profile_of(Dataset.from_arrays("array", x, x[:5], None, None, "vector", "in-memory array"))
+    assert advise(profile, "generate").settings["likelihood"] == "continuous_bernoulli"  # the density on [0, 1]
+    impute = advise(profile, "impute")
+    # the continuous Bernoulli's mean cannot come near 0 or 1; the goal's advice replaces the data's, reason too
+    assert impute.settings["likelihood"] == "gaussian"
+    assert [flag for flag, _ in impute.reasons if flag.startswith("--likelihood")] == ["--likelihood gaussian"]

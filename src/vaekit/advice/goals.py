@@ -36,6 +36,9 @@ class Advice:
     criterion: str = "nll"  # what a search (vaekit tune --criterion) should score for this goal
 
     def set(self, name: str, value: Any, why: str) -> None:
+        """Advise `name` = value, for a reason; a goal's advice replaces the data's (its reason too)."""
+        if name in self.settings:
+            self.reasons = [reason for reason in self.reasons if reason[0] != _flag(name, self.settings[name])]
         self.settings[name] = value
         self.reasons.append((_flag(name, value), why))
 
@@ -144,6 +147,10 @@ def _impute(profile: DataProfile, advice: Advice) -> None:
     if "missing" not in advice.settings:
         advice.set("missing", "model", "the encoder sees which entries are observed (MIWAE), so it imputes from "
                    "whatever a row has")
+    if profile.kind == "vector" and advice.settings.get("likelihood") == "continuous_bernoulli":
+        advice.set("likelihood", "gaussian", "to fill in, VAEImputer's likelihood: the continuous Bernoulli's mean "
+                   "stays away from 0 and 1 (it fills a column of zeros with about 0.06), a Gaussian on "
+                   "standardized columns does not (bench/stop_on.py --likelihood)")
     if profile.kind == "vector":
         advice.set("latent_dim", imputation_latent(math.prod(profile.shape)),
                    "a quarter of the columns, 4 to 16: on 30 and 64 columns a code of 4 filled in worse than "
