@@ -109,3 +109,35 @@ def test_vae_imputer_in_a_pipeline() -> None:
     assert filled.dtype == np.float64 and not np.isnan(filled).any()
     assert np.array_equal(filled[observed], gaps[observed])
     assert pipeline[0].get_params()["latent_dim"] == 3
+
+
+def test_a_table_run_records_its_columns_ranges_and_impute_keeps_fill_ins_within_them(
+        gappy_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    import vaekit.tasks.imputation as imputation
+    from vaekit.runs.run import Run
+    from vaekit.tasks.outputs import select_data
+
+    run, data = gappy_run
+    opened = Run.open(run)
+    ranges = np.array(opened.data_info["column_ranges"])
+    train = select_data(opened, None, "train", missing=True).x.numpy()
+    assert np.array_equal(ranges, np.stack([np.nanmin(train, 0), np.nanmax(train, 0)], 1))  # the training rows'
+    impute = imputation.impute
+
+    def astray(*args, **kwargs):  # type: ignore[no-untyped-def]  # fill-ins far outside every column's range
+        filled = impute(*args, **kwargs)
+        return torch.where(torch.isnan(args[1]), filled * 1000 + 1e4, filled)
+    monkeypatch.setattr(imputation, "impute", astray)
+    source = pd.read_csv(data, index_col=0)
+    code, output = invoke("impute", run, "--data", data, "--out", tmp_path / "kept.npy", "--k", "20")
+    assert code == 0, output
+    code, output = invoke("impute", run, "--data", data, "--out", tmp_path / "astray.npy", "--k", "20",
+                          "--no-keep-in-range")
+    assert code == 0, output
+    kept, wild = np.load(tmp_path / "kept.npy"), np.load(tmp_path / "astray.npy")
+    missing = source.isna().to_numpy()
+    assert (wild[missing] > 1e3).all()  # as the model filled them, unclipped
+    assert np.array_equal(kept[missing], np.broadcast_to(ranges[:, 1], kept.shape)[missing])  # each at its top
+    assert np.array_equal(kept[~missing], wild[~missing])  # observed values as they were

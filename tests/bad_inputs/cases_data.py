@@ -110,6 +110,9 @@ CASES = [
          ["sample", "{run}", "--out", "{root}/s.png"], setup=lambda w: _run_data(w, shape="abc")),
     Case("run-config-kind-unknown", r"config\.json is corrupt .*kind 'smell'",
          ["sample", "{run}", "--out", "{root}/s.png"], setup=lambda w: _run_data(w, kind="smell")),
+    Case("run-config-ranges-for-images", r"config\.json is corrupt .*column_ranges \[\[0, 1\]\] is not a \[low, "
+         r"high\] pair", ["impute", "{run}", "--out", "{root}/f.npy"],
+         setup=lambda w: _run_data(w, column_ranges=[[0, 1]])),
     Case("weights-nan-sample", r"NaN or infinite weights .*train it again",
          ["sample", "{run}", "--out", "{root}/s.png"], setup=_nan_weights),
     Case("weights-nan-evaluate", r"NaN or infinite weights", ["evaluate", "{run}", "--k", "2"], setup=_nan_weights),

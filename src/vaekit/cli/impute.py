@@ -52,9 +52,13 @@ SEED = click.option("--seed", default=0, show_default=True, help="seed of the dr
               "printed and written to OUT's name with .check.json")
 @click.option("--check-seed", type=int, default=None, help="seed of the values --check hides [default: --seed]",
               callback=seed_check)
+@click.option("--keep-in-range/--no-keep-in-range", default=True, show_default=True,
+              help="a table's or an array's filled-in values stay within the range each column took in the run's "
+              "training rows, as VAEImputer's do (runs trained before vaekit recorded the ranges: not clipped)")
 @DEVICE
 def impute(run: str, source: str | None, split: str | None, out: str, method: str, draws: int, k: int | None,
-           iterations: int, seed: int, check: float | None, check_seed: int | None, device: str) -> None:
+           iterations: int, seed: int, check: float | None, check_seed: int | None, keep_in_range: bool,
+           device: str) -> None:
     """Fill in the missing values (empty cells, NaN) of a table or an array with a trained run.
 
     Observed values are written back unchanged; rows keep their order and ids, columns their names, types and
@@ -70,6 +74,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     """
     from vaekit.tasks.imputation import DEFAULT_K
     from vaekit.tasks.imputation import impute as impute_values
+    from vaekit.tasks.imputation.ranges import keep_in_ranges
     from vaekit.tasks.outputs import select_data
 
     path = Path(out)
@@ -96,6 +101,8 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     # (an imputed value that is not a number): never a file with empty cells and a line saying it was filled
     filled = impute_values(model, chosen.x, method=method, draws=draws, k=k, iterations=iterations, seed=seed,
                            y=labels, columns=opened.data_info.get("columns"), ids=list(chosen.ids))
+    ranges = opened.data_info.get("column_ranges") if keep_in_range else None
+    filled = keep_in_ranges(filled, chosen.x, ranges)
     if path.suffix.lower() == ".npy":
         with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, filled.numpy())
@@ -120,7 +127,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
         say_stage("impute --check: hiding observed values, imputing them, and the baselines (column mean, "
                   "IterativeImputer, KNNImputer) on the same entries")
         _check(run, opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
-               {"method": method, "k": k, "iterations": iterations, "seed": seed})
+               {"method": method, "k": k, "iterations": iterations, "seed": seed}, ranges)
     else:
         say_done([], [f"vaekit impute {run}{'' if source is None else f' --data {source}'} --check 0.2 --out "
                       f"{path}   # how well: hides a fifth of the known values, beside the column mean, "
@@ -128,7 +135,7 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
 
 
 def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,
-           check_seed: int, settings: dict[str, Any]) -> None:
+           check_seed: int, settings: dict[str, Any], ranges: list[list[float]] | None) -> None:
     """--check: the run's imputation of hidden observed values beside the simple methods' (fitted on the run's
     training split), printed and written to OUT's name with .check.json."""
     from vaekit.core.io import write_json
@@ -138,7 +145,8 @@ def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor |
 
     train = training_split(opened, chosen, own, missing=True)
     kinds = opened.data_info.get("column_types") or None
-    found = check_imputation(opened.model, chosen.x, train.x, fraction, check_seed, kinds, labels, settings)
+    found = check_imputation(opened.model, chosen.x, train.x, fraction, check_seed, kinds, labels, settings,
+                             ranges)
     written = path.with_name(f"{path.stem}.check.json")
     write_json(written, found)
     click.echo(f"check: {found['hidden_entries']} observed values hidden ({fraction:g}, seed {check_seed}) and "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import platform
 import shutil
 from importlib import metadata
@@ -186,7 +187,17 @@ def check_data_info(data: dict[str, Any]) -> None:
     for key in ("columns", "column_types", "column_values", "class_names"):
         if data.get(key) is not None and not isinstance(data[key], list):
             raise ValueError(f"{key} {data[key]!r} is not a list")
+    ranges = data.get("column_ranges")  # [low, high] of each column of rows of numbers (training/run_files.py)
+    if ranges is not None and (kind != "vector" or not isinstance(ranges, list) or len(ranges) != shape[0] or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(_finite_number(v) for v in pair) and pair[0] <= pair[1]
+            for pair in ranges)):
+        raise ValueError(f"column_ranges {str(ranges)[:60]} is not a [low, high] pair of numbers for each column of "
+                         "rows of numbers")
     if data.get("column_types") is not None:
         for key in ("columns", "column_types", "column_values"):
             if not isinstance(data.get(key), list) or len(data[key]) != shape[0]:
                 raise ValueError(f"{key} does not list the table's {shape[0]} columns")
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -86,7 +86,7 @@ async def answer(served: Served, endpoint: str, fields: dict[str, Any]) -> dict[
         y = handlers.labels(model, fields.get("y"), count)
         k, iterations = number_field(fields, "k", None), number_field(fields, "iterations", 100)
         return await served.call(handlers.impute, x, str(fields.get("method", "importance")), k, iterations,
-                                 number_field(fields, "seed", 0), y)
+                                 number_field(fields, "seed", 0), y, (served.run.data_info or {}).get("column_ranges"))
     x = handlers.checked_x(model, x_raw)
     y = handlers.labels(model, fields.get("y"), count)
     if endpoint == "encode":

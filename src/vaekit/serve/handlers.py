@@ -111,14 +111,17 @@ def score(model: Any, x: np.ndarray, names: list[str], mapped: list[str], k: int
 
 
 def impute(model: Any, x: np.ndarray, method: str, k: int | None, iterations: int, seed: int,
-           y: torch.Tensor | None = None) -> dict[str, np.ndarray]:
-    """x with its NaN entries filled in (one imputation), as `vaekit impute` fills them."""
+           y: torch.Tensor | None = None, ranges: list[list[float]] | None = None) -> dict[str, np.ndarray]:
+    """x with its NaN entries filled in (one imputation), as `vaekit impute` fills them: within `ranges`, each
+    column's training range where the run recorded it."""
     from vaekit.tasks.imputation import impute as impute_values
+    from vaekit.tasks.imputation.ranges import keep_in_ranges
 
     if method not in ("importance", "gibbs", "metropolis"):
         raise VaekitError(f"method must be importance, gibbs or metropolis, got {method!r}")
     for name, value in (("k", k), ("iterations", iterations)):
         if value is not None and value > MAX_K:
             raise VaekitError(f"{name} must be at most {MAX_K} per request on this service, got {value}")
-    filled = impute_values(model, torch.as_tensor(x), method=method, k=k, iterations=iterations, seed=seed, y=y)
-    return {"x": np.asarray(filled)}
+    given = torch.as_tensor(x)
+    filled = impute_values(model, given, method=method, k=k, iterations=iterations, seed=seed, y=y)
+    return {"x": np.asarray(keep_in_ranges(filled, given, ranges))}

@@ -49,7 +49,8 @@ def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streamed
                  "class_names": data.class_names, "columns": data.columns, "likelihood": likelihood,
                  "num_classes": data.num_classes, "column_types": data.column_types,
                  "column_values": data.column_values, "fingerprint": data_fingerprint(data),
-                 "streamed": stream is not None}
+                 "streamed": stream is not None,
+                 "column_ranges": column_ranges(data) if stream is None else None}
     kind = data_kind(data.kind)  # what this kind of data keeps about itself: a text's vocabulary, say
     data_info.update(kind.run_info(data))
     kind.write_run_files(run_dir, data)
@@ -57,6 +58,22 @@ def start_run_dir(run_dir: Path, config: Config, data: Dataset, stream: Streamed
     if state is None:  # an epoch-0 checkpoint: a run stopped in its first epoch can still be resumed
         save_state(run_dir, 0, step, model, optimizer, streams, device, controls.state_dict(), objective, scaler)
         write_metrics(run_dir / METRICS_FILE, metrics)
+
+
+MAX_RANGE_COLUMNS = 100_000  # wider vectors record no ranges: 40 bytes a column of config.json
+
+
+def column_ranges(data: Dataset) -> list[list[float]] | None:
+    """[low, high] of each column over the training rows' observed values, for rows of numbers (a table, an
+    array; None for other kinds): `vaekit impute` keeps what it fills in within them (tasks/imputation/ranges.py)."""
+    x = data.train_x
+    if data.kind != "vector" or x.dim() != 2 or not 0 < x.shape[1] <= MAX_RANGE_COLUMNS or not len(x):
+        return None
+    low = torch.where(torch.isnan(x), torch.inf, x).amin(0)
+    high = torch.where(torch.isnan(x), -torch.inf, x).amax(0)
+    if not bool(torch.isfinite(low).all() and torch.isfinite(high).all()):  # a column with nothing observed
+        return None
+    return [[float(a), float(b)] for a, b in zip(low.tolist(), high.tolist(), strict=True)]
 
 
 def save_state(run_dir: Path, epoch: int, step: int, model: VAE, optimizer: torch.optim.Optimizer,

@@ -15,6 +15,7 @@ import torch
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_baselines, imputation_errors, scale_of
 from vaekit.tasks.baselines.verdict import verdict
 from vaekit.tasks.imputation import impute
+from vaekit.tasks.imputation.ranges import keep_in_ranges
 
 # (the figure, what it is called in the verdict, whether higher is better)
 FIGURES = [("rmse", "RMSE", False), ("accuracy", "accuracy", True)]
@@ -22,16 +23,20 @@ FIGURES = [("rmse", "RMSE", False), ("accuracy", "accuracy", True)]
 
 def check_imputation(model: torch.nn.Module, x: torch.Tensor, train_x: torch.Tensor, fraction: float,
                      seed: int = 0, kinds: list[str] | None = None, y: torch.Tensor | None = None,
-                     settings: dict[str, Any] | None = None) -> dict[str, Any]:
+                     settings: dict[str, Any] | None = None,
+                     ranges: list[list[float]] | None = None) -> dict[str, Any]:
     """Hide `fraction` of the observed entries of x (seeded by `seed`), impute them with `model` (one
     imputation; `settings`: impute's method, k, iterations and seed) and with the column mean / mode and an
     IterativeImputer fitted on train_x (the run's training rows), and score each: RMSE over the hidden continuous
     entries (a table's columns in units of their training standard deviation), accuracy over the hidden binary
-    and categorical ones, and a verdict for each figure there are entries for. `kinds`: a table's column types."""
+    and categorical ones, and a verdict for each figure there are entries for. `kinds`: a table's column types;
+    `ranges`: each column's training range, which the model's fill-ins are kept within (as `vaekit impute` keeps
+    the ones it writes)."""
     hidden = hide_entries(x, fraction, seed)
     gaps = x.masked_fill(hidden, float("nan"))
     scale = scale_of(train_x, kinds)
-    ours = imputation_errors(x, impute(model, gaps, draws=1, y=y, **(settings or {})), hidden, kinds, scale)
+    filled = keep_in_ranges(impute(model, gaps, draws=1, y=y, **(settings or {})), gaps, ranges)
+    ours = imputation_errors(x, filled, hidden, kinds, scale)
     theirs = {name: imputation_errors(x, filled, hidden, kinds, scale)
               for name, filled in imputation_baselines(train_x, gaps, kinds, seed).items()}
     verdicts = {key: verdict(label, ours[key], {name: found[key] for name, found in theirs.items()},

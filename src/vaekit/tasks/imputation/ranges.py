@@ -1,7 +1,9 @@
-"""Refusing values far outside what a run was trained on, before imputing, and answers with holes, after.
+"""Refusing values far outside what a run was trained on, before imputing, and answers with holes, after; and
+keeping what is filled in within each column's training range.
 
     check_within_training(model, x, columns=["age", "bmi"], ids=["p0", "p1"])   # VaekitError naming row and column
     check_complete(filled, missing, columns, ids)                                # every missing entry filled?
+    filled = keep_in_ranges(filled, x, run.data_info["column_ranges"])           # as VAEImputer's keep_in_range
 
 The scale is the one the run recorded when it trained: the encoder reads each value in standard deviations of
 the training split (`model.standardize`: the model's data_shift and data_scale; a mixed table's likelihood
@@ -98,4 +100,16 @@ def check_complete(filled: torch.Tensor, missing: torch.Tensor, columns: Sequenc
                       "run was trained on, or the model is damaged; nothing was written")
 
 
-__all__ = ["FAR_SDS", "check_complete", "check_within_training", "encoder_scale"]
+def keep_in_ranges(filled: torch.Tensor, x: torch.Tensor, ranges: Sequence[Sequence[float]] | None) -> torch.Tensor:
+    """filled ((draws,) N, D) with each entry that is missing in x (N, D) clipped to its column's [low, high]
+    (`ranges`: the range each column took in the run's training rows, config.json's data.column_ranges); observed
+    entries as they are. Why: a Gaussian decoder can stray far outside a column that is almost constant, and a
+    continuous Bernoulli's mean never comes nearer 0 than about 0.06, where a column of zeros needs 0 (VAEImputer
+    clips its fill-ins the same way, as IterativeImputer's min_value and max_value do). No ranges: as it is."""
+    if ranges is None:
+        return filled
+    bounds = torch.tensor(ranges, dtype=filled.dtype)
+    return torch.where(torch.isnan(x), filled.clamp(bounds[:, 0], bounds[:, 1]), filled)
+
+
+__all__ = ["FAR_SDS", "check_complete", "check_within_training", "encoder_scale", "keep_in_ranges"]
