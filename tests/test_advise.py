@@ -125,6 +125,7 @@ def test_a_table_with_gaps_is_read_and_its_advice_trains(tmp_path, monkeypatch):
                              "values\n")
     command = shlex.split(output.split("start from:\n")[1].splitlines()[0])
     assert "--stop-on hidden-entries" in " ".join(command) and "--missing model" in " ".join(command)
+    assert "epochs at most for the first run, with early stopping after" in output  # the run trains its best count
     code, trained = invoke(*command[1:], "--epochs", "2", "--hidden", "8", "--quiet")
     assert code == 0, trained
     saved = json.loads((tmp_path / "runs" / "impute" / "config.json").read_text())

@@ -36,4 +36,6 @@ def sizes_line(settings: dict[str, Any], data: Dataset) -> str:
     reads_hidden = "hidden" in REGISTRIES["network"].get(config.model.network).reads or \
         config.model.class_latent != "none"
     line = settle_sizes(config, data.kind, tuple(data.shape), len(data.train_x), reads_hidden)
+    if line and config.train.stop_on == "hidden-entries":  # the epochs are the first run's most, not the run's
+        line = line.replace(" epochs with early stopping", " epochs at most for the first run, with early stopping")
     return line.removesuffix(" (set them to choose others)")
