@@ -41,7 +41,9 @@ def test_every_goal_prints_settings_reasons_sizes_and_next_steps(goal):
     assert code == 0, output
     assert output.startswith("data: digits: 1617 training images of 1x8x8, grey levels in [0, 1], 10 classes\n")
     assert "\nstart from:\n  vaekit train --data digits" in output and f"--out runs/{goal}" in output
-    assert "hidden 128, 770 epochs with early stopping" in output  # what training would settle on these rows
+    # what training would settle on these rows (to impute, the epochs are the first run's most: --stop-on)
+    first_run = " at most for the first run," if goal == "impute" else ""
+    assert f"hidden 128, 770 epochs{first_run} with early stopping" in output
     assert "\nthen:\n" in output and "vaekit tune --data digits" in output  # 1617 rows: small
 
 
