@@ -8,9 +8,9 @@ imputation cases: the same tables, splits and hidden entries.
 
 For each table and share of missing entries: the training rows with that share missing (untuned_data.py's seed 1)
 train `vaekit.train` (what `vaekit train` runs) with its defaults and `--missing model` (--likelihood replaces the
-likelihood), once with stop_on elbo (early stopping on the -ELBO of a tenth of the training rows carved off, the
-default) and once with stop_on hidden-entries (the epochs chosen on a fifth of the observed entries hidden, then
-every entry trained). Each run fills in the test rows' hidden entries as `vaekit impute` does (importance
+likelihood), once with stop_on validation-elbo (early stopping on the -ELBO of a tenth of the training rows carved
+off, the default) and once with stop_on hidden-entries (the epochs chosen on a fifth of the observed entries hidden,
+then every entry trained). Each run fills in the test rows' hidden entries as `vaekit impute` does (importance
 resampling, 1,000 samples, each fill-in kept within its column's training range; and without that), scored by the
 RMSE in each column's training standard deviations, beside the baselines fitted on the same gappy training rows
 and IterativeImputer fitted on the complete ones, as untuned_data.py scores them.
@@ -43,7 +43,7 @@ from vaekit.tasks.baselines.imputation import (  # noqa: E402
 from vaekit.tasks.imputation import impute  # noqa: E402
 from vaekit.tasks.imputation.ranges import keep_in_ranges  # noqa: E402
 
-STOPS = ("elbo", "hidden-entries")
+STOPS = ("validation-elbo", "hidden-entries")
 
 
 def case(x: np.ndarray, y: np.ndarray, share: float, likelihood: str = "auto") -> dict[str, object]:
@@ -86,12 +86,12 @@ def table(results: list[dict]) -> str:
     names = [key.removeprefix("baseline ").replace("stop_on ", "vaekit train, stop_on ").replace(
         "unclipped ", "stop_on ") + (", not kept in range" if key.startswith("unclipped") else "")
         for key in figures]
-    lines = ["| data | missing | " + " | ".join(names) + " | epochs (elbo, hidden-entries) |",
+    lines = ["| data | missing | " + " | ".join(names) + " | epochs (validation-elbo, hidden-entries) |",
              "|---" * (len(figures) + 3) + "|"]
     for row in results:
         best = min(row[key] for key in figures)
         cells = [f"**{row[key]:.3f}**" if row[key] == best else f"{row[key]:.3f}" for key in figures]
-        epochs = f"{row['epochs elbo']}, {row['epochs hidden-entries']}"
+        epochs = f"{row['epochs validation-elbo']}, {row['epochs hidden-entries']}"
         lines.append(f"| {row['data']} | {row['share']:.0%} | " + " | ".join(cells) + f" | {epochs} |")
     return "\n".join(lines)
 

@@ -173,6 +173,7 @@ def test_a_run_from_before_ids_still_reads_a_csvs_index_as_the_feature_it_traine
     assert config["data"]["columns"] == ["a", "b"] and config["data"]["shape"] == [2]
     config["data"].update(columns=["Unnamed: 0", "a", "b"], shape=[3], column_types=None, column_values=None)
     config.pop("fingerprints")  # an older vaekit recorded none
+    config["data"].pop("column_ranges")  # nor these
     (tmp_path / "run" / "config.json").write_text(json.dumps(config))  # as an older vaekit recorded it
     chosen = select_data(tmp_path / "run", split="all")
     assert chosen.x.shape == (40, 3) and chosen.data.columns == ["Unnamed: 0", "a", "b"]

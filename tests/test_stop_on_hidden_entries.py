@@ -13,12 +13,14 @@ import pandas as pd
 import pytest
 
 import vaekit
+import vaekit.training.hidden_entries as hidden_entries
 import vaekit.training.loop as loop
 from conftest import invoke
 from vaekit.core.errors import ConfigError
 from vaekit.training.hidden_entries import MIN_HIDDEN
 from vaekit.training.watch import Watch
 
+HIDE = hidden_entries.hide_training_entries  # the real one, for the fault below to wrap
 MIXED = Path(__file__).parents[1] / "configs" / "data" / "diabetes-mixed.csv"
 SMALL = ["--latent-dim", "3", "--hidden", "16", "--batch-size", "32"]
 
@@ -66,7 +68,7 @@ def test_the_command_line_trains_the_epochs_that_filled_in_hidden_entries_best(t
                       "best_epoch": first.best_epoch, "error": round(min(errors), 6)}
     assert 0.15 < hidden.sum() / (~whole).sum() < 0.25  # a fifth of the training rows' observed entries
     # the run: every entry, the chosen count, to the end; config.json records it as settings that train it again
-    assert final.epochs == first.best_epoch and final.early_stopping == 0 and final.stop_on == "elbo"
+    assert final.epochs == first.best_epoch and final.early_stopping == 0 and final.stop_on == "validation-elbo"
     assert saved["config"]["train"]["epochs"] == first.best_epoch and saved["config"]["data"]["missing"] == "model"
     assert len(pd.read_csv(run_dir / "metrics.csv")) == first.best_epoch
     assert (f"training again on every entry for {first.best_epoch} epochs, the count that filled in the "
@@ -106,7 +108,7 @@ def test_rows_too_few_to_hide_entries_from_stop_on_the_elbo_with_a_notice(tmp_pa
     assert (f"stop_on: hidden-entries: the 7 training rows cannot spare {MIN_HIDDEN} observed entries to hide, so "
             "the epochs follow the validation -ELBO instead") in output
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["config"]["train"]["stop_on"] == "elbo" and "epochs_chosen" not in saved["trained_with"]
+    assert saved["config"]["train"]["stop_on"] == "validation-elbo" and "epochs_chosen" not in saved["trained_with"]
     assert len(pd.read_csv(tmp_path / "run" / "metrics.csv")) == 3
 
 
@@ -114,7 +116,8 @@ def test_an_interrupted_first_run_leaves_nothing_behind(tmp_path: Path, monkeypa
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt  # Ctrl-C while the first run fills in its hidden entries
 
-    monkeypatch.setattr(loop, "hide_training_entries", lambda data, seed: _hiding_that_stops(data, seed, interrupted))
+    monkeypatch.setattr(hidden_entries, "hide_training_entries",
+                        lambda data, seed: _hiding_that_stops(data, seed, interrupted))
     scratch = tmp_path / "scratch"  # where the first run trains (a temporary folder)
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
@@ -129,9 +132,7 @@ def test_an_interrupted_first_run_leaves_nothing_behind(tmp_path: Path, monkeypa
 def _hiding_that_stops(data, seed, measure):  # type: ignore[no-untyped-def]
     import dataclasses
 
-    from vaekit.training.hidden_entries import hide_training_entries
-
-    hiding = hide_training_entries(data, seed)
+    hiding = HIDE(data, seed)
     return dataclasses.replace(hiding, watch=Watch("hidden_entries_error", "the error on hidden entries", measure))
 
 

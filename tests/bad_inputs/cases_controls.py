@@ -39,11 +39,11 @@ CASES = [
          ["train", "--early-stopping", "-1", *NEW]),
     Case("early-stopping-not-a-number", r"train\.early_stopping must be an integer or auto; got 'five'",
          ["train", "--early-stopping", "five", *NEW]),
-    Case("stop-on-unknown", r"train\.stop_on must be one of elbo, hidden-entries; got 'hidden'",
+    Case("stop-on-unknown", r"train\.stop_on must be one of validation-elbo, hidden-entries; got 'hidden'",
          ["train", "--stop-on", "hidden", *NEW]),
     Case("stop-on-hidden-entries-streamed",
-         r"--stop-on hidden-entries needs the whole training set in memory.*stop on the elbo, or train with "
-         r"--streaming off",
+         r"--stop-on hidden-entries needs the whole training set in memory.*stop on the validation -ELBO, or train "
+         r"with --streaming off",
          ["train", "--data", "{root}/gaps.npy", "--stop-on", "hidden-entries", "--streaming", "on", "--workers", "0",
           "--epochs", "1", *NEW], setup=lambda w: w.write("gaps.npy", _gappy_npy())),
     Case("min-delta-nan", r"train\.min_delta must be a finite number", ["train", "--min-delta", "nan", *NEW]),

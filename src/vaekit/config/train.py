@@ -35,12 +35,12 @@ class TrainConfig:
                                          "when epochs is auto too, off when epochs is set",
                                          choices=("auto",))
     min_delta: float = setting(0.0, "nats by which the validation -ELBO must fall to count as an improvement")
-    stop_on: str = setting("elbo", "what chooses the epochs: elbo (the validation -ELBO, as early_stopping says), or "
-                           "hidden-entries, for imputing: a first run hides a fifth of the training rows' observed "
-                           "entries, trains on the rest and fills them in after each epoch (early stopping on that "
-                           "error), then the run trains on every entry for the epochs that filled them in best "
-                           "(sets missing: model; config.json records the count)",
-                           choices=("elbo", "hidden-entries"))
+    stop_on: str = setting("validation-elbo", "what chooses the epochs: validation-elbo (the -ELBO of validation "
+                           "rows, as early_stopping says), or hidden-entries, for imputing: a first run hides a fifth "
+                           "of the training rows' observed entries, trains on the rest and fills them in after each "
+                           "epoch (early stopping on that error), then the run trains on every entry for the epochs "
+                           "that filled them in best (sets missing: model; config.json records the count)",
+                           choices=("validation-elbo", "hidden-entries"))
     lr_schedule: str = setting("none", "learning-rate schedule, stepped each epoch: none, cosine (to 0 over the "
                                 "epochs), step (times lr_gamma every lr_step_epochs) or plateau (times lr_gamma "
                                 "when the validation -ELBO stalls for lr_patience epochs)",

@@ -154,7 +154,7 @@ def _refuse_unstreamable_settings(config: Config) -> None:
     for active, setting, remedy in ((cfg.binarize == "static", "--binarize static", "use --binarize dynamic"),
                                      # it sets missing: model, and hides entries of rows in memory
                                      (config.train.stop_on == "hidden-entries", "--stop-on hidden-entries",
-                                      "stop on the elbo"),
+                                      "stop on the validation -ELBO"),
                                      (cfg.missing == "model", "--missing model", "fill the missing values"),
                                      (cfg.labels_per_class > 0, "--labels-per-class", "label the data"),
                                      (bool(cfg.resize or cfg.crop), "--resize and --crop",

@@ -1,9 +1,9 @@
 """The epochs chosen by how well the model fills in entries hidden from its own training rows (train.stop_on:
 hidden-entries, which VAEImputer(epochs="auto") and `vaekit train --stop-on hidden-entries` use):
 
-    hiding = hide_training_entries(data, seed=0)    # None: too few entries to spare
-    first = train(config, folder, data=hiding.data, watch=hiding.watch)     # training/loop.py does this
-    record = hiding.record(first)                   # the epochs chosen, and on what: config.json keeps it
+    config, data, record = epochs_on_hidden_entries(config, data, progress, train)   # what train() does first
+    config.train.epochs                             # the best epoch's count, to train on every entry
+    record                                          # how it was chosen: config.json's trained_with keeps it
 
 An imputer's -ELBO on rows it trained on does not say when it starts to fill in worse, and rows carved off for
 validation are rows it does not learn from. So a fifth of the observed entries (HIDDEN_SHARE, seeded by the run's
@@ -22,17 +22,24 @@ missing (BENCHMARKS.md, "The imputer's epochs counted in steps: tried, not kept"
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
+from vaekit.config import Config
+from vaekit.core.notices import notice
 from vaekit.data.dataset import Dataset
 from vaekit.model.vae import VAE
 from vaekit.runs.run import Run
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
 from vaekit.tasks.imputation import impute
+from vaekit.training.data_source import load_training_data
 from vaekit.training.watch import Watch
 
 # of the observed entries, hidden to choose the epoch. A tenth was too few to choose by on small tables: the
@@ -58,6 +65,33 @@ class HiddenEntries:
         best = next(row for row in first.metrics if row["epoch"] == first.best_epoch)
         return {"by": "hidden entries", "entries_hidden": self.count, "epochs_tried": len(first.metrics),
                 "best_epoch": first.best_epoch, "error": round(float(best[self.watch.column]), 6)}
+
+
+def epochs_on_hidden_entries(config: Config, data: Dataset | None, progress: bool,
+                             train: Callable[..., Run]) -> tuple[Config, Dataset, dict[str, Any] | None]:
+    """stop_on: hidden-entries, before the run: a first run, `train`ed (training/loop.py's) in a temporary folder
+    on the training rows with a fifth of their observed entries hidden, for config's epochs with its early stopping,
+    both following the error of filling those entries in. Returns that run's settings (its "auto" sizes settled)
+    for every entry, with the best epoch's count and no early stopping; the data (loaded from config's source when
+    None); and the record config.json keeps. Data that cannot spare the entries keep the validation -ELBO, with a
+    notice."""
+    if data is None:  # in memory: streaming refuses stop_on: hidden-entries (data_source.py)
+        data, _ = load_training_data(config)
+    plain = config.with_overrides({"train": {"stop_on": "validation-elbo"}})
+    hiding = hide_training_entries(data, config.train.seed)
+    if hiding is None:
+        notice(f"stop_on: hidden-entries: the {len(data.train_x)} training rows cannot spare {MIN_HIDDEN} observed "
+               "entries to hide, so the epochs follow the validation -ELBO instead")
+        return plain, data, None
+    with tempfile.TemporaryDirectory(prefix="vaekit-hidden-entries-") as folder:
+        first = train(plain, Path(folder) / "run", progress, data=hiding.data, pictures=False, watch=hiding.watch)
+    if first.interrupted:  # Ctrl-C in the first run: nothing of the run is written yet, so nothing to resume
+        raise KeyboardInterrupt
+    again = first.config.with_overrides({"train": {"epochs": max(1, first.best_epoch), "early_stopping": 0}})
+    if progress:  # the second run's lines would otherwise look like the first one's, begun again
+        tqdm.write(f"training again on every entry for {again.train.epochs} epochs, the count that filled in the "
+                   f"{hiding.count} hidden entries best")
+    return again, data, hiding.record(first)
 
 
 def spare_entries(x: torch.Tensor, seed: int) -> tuple[np.ndarray, bool]:

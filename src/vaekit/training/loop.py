@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -63,7 +62,7 @@ from vaekit.training.distributed import (
 )
 from vaekit.training.epoch import train_epoch
 from vaekit.training.health import CollapseWatch, TrainingDiverged, beta_warming_up, collapse_remedies
-from vaekit.training.hidden_entries import MIN_HIDDEN, hide_training_entries
+from vaekit.training.hidden_entries import epochs_on_hidden_entries
 from vaekit.training.metrics_log import read_metrics, write_metrics
 from vaekit.training.pretraining import training_codes
 from vaekit.training.resume_checks import check_history, check_same_data, epochs_to_run
@@ -121,7 +120,7 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
         try:
             chosen = None
             if config.train.stop_on == "hidden-entries":  # a first run chooses the epochs; this one trains them
-                config, data, chosen = _epochs_on_hidden_entries(config, data, progress)
+                config, data, chosen = epochs_on_hidden_entries(config, data, progress, train)
             return _run(config, run_dir, None, progress, data, pictures, on_epoch, processes=processes,
                         device=device, watch=watch, chosen=chosen)
         except BaseException as error:
@@ -134,32 +133,6 @@ def train(config: Config | dict[str, Any], out_dir: str | Path | None = None, pr
             elif isinstance(error, WriteError):
                 raise error.then(f"resume with `vaekit train --resume {run_dir}`") from None
             raise
-
-
-def _epochs_on_hidden_entries(config: Config, data: Dataset | None,
-                              progress: bool) -> tuple[Config, Dataset, dict[str, Any] | None]:
-    """stop_on: hidden-entries. A first run, in a temporary folder, trains on the training rows with a fifth of
-    their observed entries hidden, for config's epochs with its early stopping, both following the error of filling
-    those entries in (training/hidden_entries.py). Returns that run's settings (its "auto" sizes settled) for every
-    entry, with the best epoch's count and no early stopping; the data; and the record config.json keeps. Data
-    that cannot spare the entries trains on the validation -ELBO instead, with a notice."""
-    if data is None:  # in memory: streaming refuses stop_on: hidden-entries (data_source.py)
-        data, _ = load_training_data(config)
-    plain = config.with_overrides({"train": {"stop_on": "elbo"}})
-    hiding = hide_training_entries(data, config.train.seed)
-    if hiding is None:
-        notice(f"stop_on: hidden-entries: the {len(data.train_x)} training rows cannot spare {MIN_HIDDEN} observed "
-               "entries to hide, so the epochs follow the validation -ELBO instead")
-        return plain, data, None
-    with tempfile.TemporaryDirectory(prefix="vaekit-hidden-entries-") as folder:
-        first = train(plain, Path(folder) / "run", progress, data=hiding.data, pictures=False, watch=hiding.watch)
-    if first.interrupted:  # Ctrl-C in the first run: nothing of this run is written yet, so nothing to resume
-        raise KeyboardInterrupt
-    again = first.config.with_overrides({"train": {"epochs": max(1, first.best_epoch), "early_stopping": 0}})
-    if progress:  # the second run's lines would otherwise look like the first one's, begun again
-        tqdm.write(f"training again on every entry for {again.train.epochs} epochs, the count that filled in the "
-                   f"{hiding.count} hidden entries best")
-    return again, data, hiding.record(first)
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True,
