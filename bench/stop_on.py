@@ -4,6 +4,7 @@ imputation cases: the same tables, splits and hidden entries.
     python bench/stop_on.py                                  # the four tables and the three kept aside
     python bench/stop_on.py --data wine --shares 0.5
     python bench/stop_on.py --data digits --likelihood gaussian --out bench/results/stop_on_digits_gaussian.json
+    python bench/stop_on.py --advised --out bench/results/stop_on_advised.json   # as `vaekit advise` says
     python bench/stop_on.py --table bench/results/stop_on.json  # its markdown table, no run
 
 For each table and share of missing entries: the training rows with that share missing (untuned_data.py's seed 1)
@@ -46,7 +47,20 @@ from vaekit.tasks.imputation.ranges import keep_in_ranges  # noqa: E402
 STOPS = ("validation-elbo", "hidden-entries")
 
 
-def case(x: np.ndarray, y: np.ndarray, share: float, likelihood: str = "auto") -> dict[str, object]:
+def advised(data: Dataset) -> dict[str, dict[str, object]]:
+    """The settings `vaekit advise --goal impute` prints for these rows, as config sections (its stop_on aside: the
+    script sets that)."""
+    from vaekit.advice import advise, profile_of
+    from vaekit.advice.sizes import settings_config
+
+    settings = {name: value for name, value in advise(profile_of(data), "impute").settings.items()
+                if name != "stop_on"}
+    return {section: values for section, values in settings_config(settings).to_dict().items()
+            if section in ("model", "objective")}
+
+
+def case(x: np.ndarray, y: np.ndarray, share: float, likelihood: str = "auto",
+         advice: bool = False) -> dict[str, object]:
     """{"baseline NAME" or "stop_on S": RMSE over the test rows' hidden entries, "epochs S": epochs trained}."""
     train_x, test_x, _, _ = _split(x, y)
     hidden = hide_entries(torch.from_numpy(test_x), share, seed=0).numpy()
@@ -69,6 +83,8 @@ def case(x: np.ndarray, y: np.ndarray, share: float, likelihood: str = "auto") -
         with tempfile.TemporaryDirectory() as folder:
             config = {"data": {"source": "table", "missing": "model"}, "model": {"likelihood": likelihood},
                       "train": {"stop_on": stop}}
+            if advice:  # what `vaekit advise --goal impute` prints (its likelihood too)
+                config.update(advised(data))
             run = vaekit.train(config, Path(folder) / "run", progress=False, data=data, pictures=False)
             filled = impute(run.model, torch.from_numpy(gaps), k=1000, seed=0)
             # what `vaekit impute` writes: kept within each column's training range (its default)
@@ -102,6 +118,8 @@ def main() -> None:
     parser.add_argument("--shares", default="0.2,0.5", help="shares of entries missing, separated by commas")
     parser.add_argument("--likelihood", default="auto", help="the runs' likelihood [default: auto, training's "
                         "choice: the continuous Bernoulli for the digits' values in [0, 1], else a Gaussian]")
+    parser.add_argument("--advised", action="store_true", help="train with the settings `vaekit advise --goal "
+                        "impute` prints for each table (likelihood, code size, objective), not training's defaults")
     parser.add_argument("--out", default="bench/results/stop_on.json")
     parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
     args = parser.parse_args()
@@ -114,7 +132,8 @@ def main() -> None:
         x, y = tables[name]
         for share in map(float, args.shares.split(",")):
             started = time.perf_counter()
-            row = {"data": name, "share": share, "likelihood": args.likelihood, **case(x, y, share, args.likelihood),
+            row = {"data": name, "share": share, "likelihood": args.likelihood, "advised": args.advised,
+                   **case(x, y, share, args.likelihood, args.advised),
                    "seconds": round(time.perf_counter() - started, 1)}
             results.append(row)
             print(json.dumps(row), flush=True)
