@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vaekit.training.hidden_entries as hidden_entries  # noqa: E402
+from report import save_rows  # noqa: E402
 from untuned_data import _kept_aside, _split, _tables  # noqa: E402
 from vaekit import VAEImputer  # noqa: E402
 from vaekit.tasks.baselines.imputation import (  # noqa: E402
@@ -125,9 +125,7 @@ def main() -> None:
                    **latent_case(x, y, share, sizes, epochs), "seconds": round(time.perf_counter() - started, 1)}
             results.append(row)
             print(json.dumps(row), flush=True)
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps({"machine": platform.processor() or platform.machine(),
-                                                  "threads": torch.get_num_threads(), "results": results}, indent=1))
+            save_rows(args.out, results)
     print(table(results))
 
 

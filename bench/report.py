@@ -61,3 +61,11 @@ def write_results(name: str, results: dict, markdown: str) -> None:
     pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)
+
+
+def save_rows(path: str | Path, rows: list[dict]) -> None:
+    """A bench's rows so far as JSON at `path`, with the machine they were measured on: written after each row,
+    so a run stopped halfway keeps what it measured."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps({"machine": machine(), "threads": torch.get_num_threads(), "results": rows},
+                                     indent=1))

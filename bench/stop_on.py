@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vaekit  # noqa: E402
+from report import save_rows  # noqa: E402
 from untuned_data import COMPLETE_ROWS, _kept_aside, _split, _tables  # noqa: E402
 from vaekit.data.dataset import Dataset  # noqa: E402
 from vaekit.runs.run import Run  # noqa: E402
@@ -137,9 +137,7 @@ def main() -> None:
                    "seconds": round(time.perf_counter() - started, 1)}
             results.append(row)
             print(json.dumps(row), flush=True)
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps({"machine": platform.processor() or platform.machine(),
-                                                  "threads": torch.get_num_threads(), "results": results}, indent=1))
+            save_rows(args.out, results)
     print(table(results))
 
 
