@@ -35,8 +35,8 @@ def check_imputation(model: torch.nn.Module, x: torch.Tensor, train_x: torch.Ten
     hidden = hide_entries(x, fraction, seed)
     gaps = x.masked_fill(hidden, float("nan"))
     scale = scale_of(train_x, kinds)
-    filled = keep_in_ranges(impute(model, gaps, draws=1, y=y, **(settings or {})), gaps, ranges)
-    ours = imputation_errors(x, filled, hidden, kinds, scale)
+    answer = keep_in_ranges(impute(model, gaps, draws=1, y=y, **(settings or {})), gaps, ranges)
+    ours = imputation_errors(x, answer, hidden, kinds, scale)
     theirs = {name: imputation_errors(x, filled, hidden, kinds, scale)
               for name, filled in imputation_baselines(train_x, gaps, kinds, seed).items()}
     verdicts = {key: verdict(label, ours[key], {name: found[key] for name, found in theirs.items()},
