@@ -6,6 +6,7 @@ imputation cases: the same tables, splits and hidden entries.
     python bench/stop_on.py --data digits --likelihood gaussian --out bench/results/stop_on_digits_gaussian.json
     python bench/stop_on.py --advised --out bench/results/stop_on_advised.json   # as `vaekit advise` says
     python bench/stop_on.py --table bench/results/stop_on.json  # its markdown table, no run
+    python bench/stop_on.py --outside-range     # test entries outside their column's training range, no run
 
 For each table and share of missing entries: the training rows with that share missing (untuned_data.py's seed 1)
 train `vaekit.train` (what `vaekit train` runs) with its defaults and `--missing model` (--likelihood replaces the
@@ -112,6 +113,17 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def outside_range(tables: dict[str, tuple[np.ndarray, np.ndarray]]) -> str:
+    """For each table, the test entries outside the range their column took in the training rows: what keeping
+    fill-ins in range cannot reach."""
+    lines = ["| data | test entries outside the training range |", "|---|---|"]
+    for name, (x, y) in tables.items():
+        train_x, test_x, _, _ = _split(x, y)
+        outside = (test_x < train_x.min(0)) | (test_x > train_x.max(0))
+        lines.append(f"| {name} | {int(outside.sum())} of {outside.size} ({outside.mean():.1%}) |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="tables to run, separated by commas [default: all seven]")
@@ -122,11 +134,16 @@ def main() -> None:
                         "impute` prints for each table (likelihood, code size, objective), not training's defaults")
     parser.add_argument("--out", default="bench/results/stop_on.json")
     parser.add_argument("--table", default=None, help="print the markdown table of this results file and stop")
+    parser.add_argument("--outside-range", action="store_true", help="print how many test entries of each table lie "
+                        "outside their column's training range, and stop (no training)")
     args = parser.parse_args()
     if args.table:
         print(table(json.loads(Path(args.table).read_text())["results"]))
         return
     tables = {**_tables(), **_kept_aside()}
+    if args.outside_range:
+        print(outside_range(tables))
+        return
     results: list[dict[str, object]] = []
     for name in args.data.split(",") if args.data else list(tables):
         x, y = tables[name]
