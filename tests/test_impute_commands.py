@@ -4,6 +4,7 @@ Pipeline."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,11 @@ def test_a_table_run_records_its_columns_ranges_and_impute_keeps_fill_ins_within
     assert (wild[missing] > 1e3).all()  # as the model filled them, unclipped
     assert np.array_equal(kept[missing], np.broadcast_to(ranges[:, 1], kept.shape)[missing])  # each at its top
     assert np.array_equal(kept[~missing], wild[~missing])  # observed values as they were
+    # --check scores what impute writes: kept in range, or not
+    errors = {}
+    for flag in ("--keep-in-range", "--no-keep-in-range"):
+        code, output = invoke("impute", run, "--data", data, "--out", tmp_path / f"{flag}.csv", "--k", "20",
+                              "--check", "0.2", flag)
+        assert code == 0, output
+        errors[flag] = json.loads((tmp_path / f"{flag}.check.json").read_text())["vaekit"]["rmse"]
+    assert errors["--keep-in-range"] < 10 < 1000 < errors["--no-keep-in-range"]

@@ -224,3 +224,27 @@ def test_two_worker_processes_answer_as_one(digits_run: Path, model: vaekit.VAE,
         server.terminate()
         server.wait(30)
     assert "with 2 worker processes" in server.stderr.read().decode()
+
+
+def test_impute_keeps_a_tables_fill_ins_within_its_training_ranges(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaekit.tasks.imputation as imputation
+    from vaekit.data.dataset import Dataset
+
+    rows = np.random.default_rng(0).normal(size=(60, 3)).astype(np.float32)
+    data = Dataset.from_arrays("table", rows, rows[:10], None, None, "vector", "in-memory array", missing=True)
+    vaekit.train({"data": {"source": "table", "missing": "model"}, "model": {"latent_dim": 2, "hidden": [8]},
+                  "train": {"epochs": 1}}, tmp_path / "run", progress=False, data=data, pictures=False)
+    impute = imputation.impute
+
+    def astray(*args, **kwargs):  # type: ignore[no-untyped-def]  # fill-ins far above every column's range
+        filled = impute(*args, **kwargs)
+        return torch.where(torch.isnan(args[1]), filled + 1e4, filled)
+    monkeypatch.setattr(imputation, "impute", astray)
+    gaps = rows[:4].copy()
+    gaps[:, 1] = np.nan
+    with client_for({"table": tmp_path / "run"}) as client:
+        found = np.asarray(client.post("/impute", json={"x": np.where(np.isnan(gaps), None, gaps).tolist(),
+                                                        "k": 10}).json()["x"], dtype=np.float32)
+    assert np.array_equal(found[:, 1], np.full(4, rows[:, 1].max()))  # the training rows' top of column 1
+    assert np.array_equal(found[:, [0, 2]], gaps[:, [0, 2]])
