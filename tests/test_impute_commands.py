@@ -116,6 +116,7 @@ def test_a_table_run_records_its_columns_ranges_and_impute_keeps_fill_ins_within
         gappy_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
+    import vaekit.tasks.baselines.imputation_check as imputation_check
     import vaekit.tasks.imputation as imputation
     from vaekit.runs.run import Run
     from vaekit.tasks.outputs import select_data
@@ -131,6 +132,7 @@ def test_a_table_run_records_its_columns_ranges_and_impute_keeps_fill_ins_within
         filled = impute(*args, **kwargs)
         return torch.where(torch.isnan(args[1]), filled * 1000 + 1e4, filled)
     monkeypatch.setattr(imputation, "impute", astray)
+    monkeypatch.setattr(imputation_check, "impute", astray)  # bound when first imported, perhaps by another test
     source = pd.read_csv(data, index_col=0)
     code, output = invoke("impute", run, "--data", data, "--out", tmp_path / "kept.npy", "--k", "20")
     assert code == 0, output
