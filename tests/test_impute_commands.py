@@ -152,3 +152,16 @@ def test_a_table_run_records_its_columns_ranges_and_impute_keeps_fill_ins_within
         assert code == 0, output
         errors[flag] = json.loads((tmp_path / f"{flag}.check.json").read_text())["vaekit"]["rmse"]
     assert errors["--keep-in-range"] < 10 < 1000 < errors["--no-keep-in-range"]
+
+
+def test_column_ranges_take_in_the_rows_carved_off_for_early_stopping(tmp_path: Path) -> None:
+    from vaekit import Dataset, Run, train
+
+    x = np.random.default_rng(0).normal(size=(60, 20)).astype(np.float32)  # 40 extremes over 60 rows
+    data = Dataset.from_arrays("array", x, x[:10], None, None, "vector", "an array")
+    train({"data": {"source": "array"}, "model": {"latent_dim": 2, "hidden": [8]},
+           "train": {"epochs": 2, "early_stopping": 2}}, tmp_path / "run", progress=False, data=data, pictures=False)
+    run = Run.open(tmp_path / "run")
+    assert run.data_info["n_train"] < len(x)  # early stopping carved validation rows off the training split
+    ranges = np.array(run.data_info["column_ranges"], dtype=np.float32)
+    assert np.array_equal(ranges, np.stack([x.min(0), x.max(0)], 1))  # every training row's range, theirs too

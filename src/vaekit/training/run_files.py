@@ -64,11 +64,15 @@ MAX_RANGE_COLUMNS = 100_000  # wider vectors record no ranges: 40 bytes a column
 
 
 def column_ranges(data: Dataset) -> list[list[float]] | None:
-    """[low, high] of each column over the training rows' observed values, for rows of numbers (a table, an
-    array; None for other kinds): `vaekit impute` keeps what it fills in within them (tasks/imputation/ranges.py)."""
+    """[low, high] of each column over the training split's observed values, for rows of numbers (a table, an
+    array; None for other kinds): `vaekit impute` keeps what it fills in within them (tasks/imputation/ranges.py).
+    Where early stopping carved validation rows off the training split (data/validation.py), they count too: they
+    are the user's training rows, and a range narrower than theirs would clip fill-ins the data allows."""
     x = data.train_x
     if data.kind != "vector" or x.dim() != 2 or not 0 < x.shape[1] <= MAX_RANGE_COLUMNS or not len(x):
         return None
+    if data.source_fingerprint is not None:  # a carved part: its "test" rows are training rows, never the test split
+        x = torch.cat([x, data.test_x])
     low = torch.where(torch.isnan(x), torch.inf, x).amin(0)
     high = torch.where(torch.isnan(x), -torch.inf, x).amax(0)
     if not bool(torch.isfinite(low).all() and torch.isfinite(high).all()):  # a column with nothing observed
