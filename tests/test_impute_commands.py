@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from conftest import invoke
 
@@ -165,3 +166,11 @@ def test_column_ranges_take_in_the_rows_carved_off_for_early_stopping(tmp_path: 
     assert run.data_info["n_train"] < len(x)  # early stopping carved validation rows off the training split
     ranges = np.array(run.data_info["column_ranges"], dtype=np.float32)
     assert np.array_equal(ranges, np.stack([x.min(0), x.max(0)], 1))  # every training row's range, theirs too
+
+
+def test_observed_ranges_leave_a_column_with_nothing_observed_unbounded() -> None:
+    from vaekit.tasks.imputation.ranges import observed_ranges
+
+    x = torch.tensor([[1.0, float("nan"), -2.0], [3.0, float("nan"), float("nan")]])
+    low, high = observed_ranges(x)
+    assert low.tolist() == [1.0, -float("inf"), -2.0] and high.tolist() == [3.0, float("inf"), -2.0]

@@ -11,11 +11,11 @@ missing values by importance resampling (or a Gibbs or Metropolis-within-Gibbs c
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from vaekit.config import Config
@@ -27,6 +27,7 @@ from vaekit.estimators.inputs import as_table, feature_names, frame_index, numbe
 from vaekit.model.auto_latent import imputation_latent
 from vaekit.model.vae import VAE
 from vaekit.tasks.imputation import impute
+from vaekit.tasks.imputation.ranges import observed_ranges
 from vaekit.training.auto_settings import auto_epochs
 
 # A search's trials with epochs="auto": the step budget every run gets (training/auto_settings.py), at most this
@@ -120,11 +121,8 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = names
         else:  # fitted (again) on an array: no names, and none left from an earlier fit
             self.__dict__.pop("feature_names_in_", None)
-        with warnings.catch_warnings():  # an all-NaN column has no range (nanmin warns): it is never clipped
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low, high = np.nanmin(x, axis=0).astype(np.float64), np.nanmax(x, axis=0).astype(np.float64)
-        self.data_min_ = np.where(np.isnan(low), -np.inf, low)
-        self.data_max_ = np.where(np.isnan(high), np.inf, high)
+        low, high = observed_ranges(torch.from_numpy(x))  # an all-NaN column: -inf, inf, never clipped
+        self.data_min_, self.data_max_ = low.double().numpy(), high.double().numpy()
         return self
 
     def transform(self, X: Any) -> Any:

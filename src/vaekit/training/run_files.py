@@ -19,6 +19,7 @@ from vaekit.runs.directory import CHECKPOINT_FILE, METRICS_FILE, write_run_confi
 from vaekit.runs.files import LATENT_PRIOR, LATENT_PRIOR_REPORT, PRIOR_REPORT
 from vaekit.runs.fingerprints import forget_fitted_prior
 from vaekit.runs.latent_prior import forget_latent_prior
+from vaekit.tasks.imputation.ranges import observed_ranges
 from vaekit.training.checkpoint import TrainingState, save_checkpoint
 from vaekit.training.controls import Controls
 from vaekit.training.data_source import StreamedData
@@ -73,8 +74,7 @@ def column_ranges(data: Dataset) -> list[list[float]] | None:
         return None
     if data.source_fingerprint is not None:  # a carved part: its "test" rows are training rows, never the test split
         x = torch.cat([x, data.test_x])
-    low = torch.where(torch.isnan(x), torch.inf, x).amin(0)
-    high = torch.where(torch.isnan(x), -torch.inf, x).amax(0)
+    low, high = observed_ranges(x)
     if not bool(torch.isfinite(low).all() and torch.isfinite(high).all()):  # a column with nothing observed
         return None
     return [[float(a), float(b)] for a, b in zip(low.tolist(), high.tolist(), strict=True)]

@@ -100,6 +100,17 @@ def check_complete(filled: torch.Tensor, missing: torch.Tensor, columns: Sequenc
                       "run was trained on, or the model is damaged; nothing was written")
 
 
+def observed_ranges(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(low, high), each (D,): the range of each column of x (N, D) over its observed (not NaN) entries, what
+    fill-ins are kept within: a run's data.column_ranges and VAEImputer's data_min_ and data_max_. A column with
+    nothing observed has -inf and inf: nothing to keep it within."""
+    missing = torch.isnan(x)
+    low = x.masked_fill(missing, torch.inf).amin(0)
+    high = x.masked_fill(missing, -torch.inf).amax(0)
+    empty = missing.all(0)
+    return low.masked_fill(empty, -torch.inf), high.masked_fill(empty, torch.inf)
+
+
 def keep_in_ranges(filled: torch.Tensor, x: torch.Tensor, ranges: Sequence[Sequence[float]] | None) -> torch.Tensor:
     """filled ((draws,) N, D) with each entry that is missing in x (N, D) clipped to its column's [low, high]
     (`ranges`: the range each column took in the run's training rows, config.json's data.column_ranges); observed
@@ -112,4 +123,5 @@ def keep_in_ranges(filled: torch.Tensor, x: torch.Tensor, ranges: Sequence[Seque
     return torch.where(torch.isnan(x), filled.clamp(bounds[:, 0], bounds[:, 1]), filled)
 
 
-__all__ = ["FAR_SDS", "check_complete", "check_within_training", "encoder_scale", "keep_in_ranges"]
+__all__ = ["FAR_SDS", "check_complete", "check_within_training", "encoder_scale", "keep_in_ranges",
+           "observed_ranges"]
