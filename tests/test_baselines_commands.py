@@ -197,3 +197,82 @@ def test_inpaint_compares_psnr_over_the_masked_pixels(digits_run: Path, tmp_path
         assert "(KNNImputer)" in hints[0] and "12.6 dB against 14.3 on the 8x8 digits" in hints[0]
     else:
         assert not hints and output.splitlines()[-1] == verdict_line
+
+
+# The rows a run trained on, asked for again (--split all, or its own file with --data), are left out of every
+# comparison: the model and each baseline were fitted on them, and a KNNImputer finds the row itself. The digits
+# run's split is 1617 training rows and 180 test rows.
+LEFT_OUT = ("1617 of the 1797 {what} are ones the run trained on (and the baselines are fitted on): the comparison "
+            "is on the other 180")
+
+
+def test_cluster_and_predict_compare_only_on_rows_the_run_did_not_train_on(digits_run: Path, m2_digits_run: Path,
+                                                                          tmp_path: Path) -> None:
+    code, output = invoke("cluster", digits_run, "--method", "kmeans", "--split", "all", "--out", tmp_path / "c.csv")
+    assert code == 0, output
+    assert len((tmp_path / "c.csv").read_text().splitlines()) == 1798  # every row clustered and written
+    assert LEFT_OUT.format(what="rows") in output and "on those rows: accuracy " in output
+    code, test_only = invoke("cluster", digits_run, "--method", "kmeans", "--out", tmp_path / "t.csv")
+    baselines = [line for line in output.splitlines() if line.startswith("  k-means")]
+    assert baselines == [line for line in test_only.splitlines() if line.startswith("  k-means")]  # the test rows'
+    code, output = invoke("predict", m2_digits_run, "--split", "all", "--out", tmp_path / "p.csv")
+    assert code == 0, output
+    assert LEFT_OUT.format(what="rows") in output
+    code, test_only = invoke("predict", m2_digits_run, "--out", tmp_path / "q.csv")
+    assert _figures(output, "accuracy") == _figures(test_only, "accuracy")  # vaekit's and the baselines': the same
+
+
+def test_impute_check_on_the_rows_a_run_trained_on_is_refused_before_the_work(digits_run: Path,
+                                                                            tmp_path: Path) -> None:
+    code, output = invoke("impute", digits_run, "--split", "train", "--out", tmp_path / "f.npy", "--check", "0.2")
+    assert code == 2 and len(output.strip().splitlines()) == 1, output
+    assert "--check: every one of the 1617 rows is one the run trained on" in output
+    assert not (tmp_path / "f.npy").exists()
+    code, output = invoke("impute", digits_run, "--split", "all", "--out", tmp_path / "g.npy", "--k", "20", "--check",
+                          "0.2")
+    assert code == 0, output
+    assert LEFT_OUT.format(what="rows") in output
+    assert json.loads((tmp_path / "g.check.json").read_text())["rows"] == 180
+
+
+def test_a_table_given_again_with_data_is_checked_on_its_test_rows(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(120, 4)), columns=list("abcd"))
+    table.to_csv(tmp_path / "t.csv", index=False)
+    code, output = invoke("train", "--data", tmp_path / "t.csv", "--latent-dim", "2", "--hidden", "16", "--epochs",
+                          "2", "--out", tmp_path / "run", "--quiet")
+    assert code == 0, output
+    code, output = invoke("impute", tmp_path / "run", "--data", tmp_path / "t.csv", "--out", tmp_path / "f.csv",
+                          "--k", "20", "--check", "0.2")
+    assert code == 0, output
+    assert len(pd.read_csv(tmp_path / "f.csv")) == 120  # every row filled and written
+    trained = json.loads((tmp_path / "run" / "config.json").read_text())["data"]["n_train"]
+    assert f"{trained} of the 120 rows are ones the run trained on" in output
+    found = json.loads((tmp_path / "f.check.json").read_text())
+    assert found["rows"] == 120 - trained
+    code, own = invoke("impute", tmp_path / "run", "--out", tmp_path / "own.csv", "--k", "20", "--check", "0.2")
+    assert code == 0, own  # the run's own test split, read without --data: the same rows, the same figures
+    assert json.loads((tmp_path / "own.check.json").read_text())["vaekit"] == found["vaekit"]
+
+
+def test_score_denoise_and_inpaint_compare_only_on_rows_the_run_did_not_train_on(digits_run: Path,
+                                                                                tmp_path: Path) -> None:
+    code, output = invoke("denoise", digits_run, "--split", "all", "--add-noise", "gaussian:0.3", "-n", "1797",
+                          "--out", tmp_path / "d.npy")
+    assert code == 0, output
+    assert LEFT_OUT.format(what="rows") in output
+    code, output = invoke("score", digits_run, "--split", "all", "--kind", "rate", "--anomalous-classes", "5,6,7,8,9",
+                          "--out", tmp_path / "s.csv")
+    assert code == 0, output
+    assert LEFT_OUT.format(what="rows") in output
+    code, test_only = invoke("score", digits_run, "--kind", "rate", "--anomalous-classes", "5,6,7,8,9",
+                             "--out", tmp_path / "t.csv")
+    assert _figures(output, "AUROC") == _figures(test_only, "AUROC")
+    code, output = invoke("inpaint", digits_run, "--split", "train", "--mask", "lower-half", "-n", "8", "--k", "20",
+                          "--out", tmp_path / "i.png")
+    assert code == 0, output
+    assert "every one of the 1617 images is one the run trained on" in output and "verdict" not in output
+    assert (tmp_path / "i.npy").exists()  # the inpainting itself is written all the same

@@ -1,5 +1,5 @@
-"""The baselines beside vaekit's figures: `vaekit impute --check` with a fraction outside (0, 1) or rows with no
-observed value it may hide, `vaekit score --anomalous-classes` that marks no row, is not a class, or meets rows with
+"""The baselines beside vaekit's figures: `vaekit impute --check` with a fraction outside (0, 1), rows with no
+observed value it may hide, or only rows the run trained on, `vaekit score --anomalous-classes` that marks no row, is not a class, or meets rows with
 no labels; each refused before anything is written."""
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ CASES = [
                                                                           "--check", "0"]),
     Case("impute-check-nothing-to-hide", r"--check 0\.9 hides none of the 64 observed values \(every row keeps one",
          ["impute", "{run}", "--data", "{root}/sparse.npy", "--out", OUT, "--check", "0.9"], setup=one_value_a_row),
+    Case("impute-check-on-the-training-rows", r"--check: every one of the \d+ rows is one the run trained on .*leave "
+         r"out --data and --split", ["impute", "{run}", "--split", "train", "--out", OUT, "--check", "0.2"]),
     Case("score-anomalous-classes-none-of-the-rows", r"--anomalous-classes 11 marks none of the 180 scored rows",
          ["score", "{run}", "--anomalous-classes", "11", "--out", "{root}/s.csv"]),
     Case("score-anomalous-classes-not-a-class", r"--anomalous-classes takes class numbers .* 'five' is neither",

@@ -92,7 +92,7 @@ def cluster(run: str, out: str, method: str, clusters: int | None, seed: int, so
         scores = clustering_scores(labels, assigned)
         click.echo(f"against the labels: accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, "
                    f"ARI {scores['ari']:.4f}")
-        _baselines(run, opened, chosen, source is None, labels, scores, _count(model, count, chosen), seed, method)
+        _baselines(run, opened, chosen, source is None, labels, assigned, _count(model, count, chosen), seed, method)
 
 
 def _count(model: Any, count: int | None, chosen: Any) -> int:
@@ -104,17 +104,32 @@ def _count(model: Any, count: int | None, chosen: Any) -> int:
     return int(class_probabilities(model, chosen.x[:1]).shape[1])
 
 
-def _baselines(run: str, opened: Any, chosen: Any, own: bool, labels: np.ndarray, scores: dict[str, float],
+def _baselines(run: str, opened: Any, chosen: Any, own: bool, labels: np.ndarray, assigned: np.ndarray,
                clusters: int, seed: int, method: str) -> None:
     """k-means on the inputs and on their PCA, fitted on the run's training split with as many clusters as the
-    run's, scored on the same rows: printed beside the run's accuracy, NMI and ARI, with the verdict."""
+    run's, scored on the same rows (those the run did not train on): printed beside the run's accuracy, NMI and
+    ARI there (`assigned`: its clusters), with the verdict."""
+    import torch
+
     from vaekit.tasks.baselines.clustering import clustering_baselines
-    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.fitting import compared_rows, training_split
     from vaekit.tasks.baselines.verdict import verdict
+    from vaekit.tasks.evaluation.clustering import clustering_scores
 
     train = training_split(opened, chosen, own)
+    keep, left_out = compared_rows(train, chosen)
+    if left_out is not None:
+        click.echo(left_out)
+    labels = labels[keep]
+    if not (labels >= 0).any():
+        return
+    scores = clustering_scores(labels, assigned[keep])
+    if not keep.all():
+        click.echo(f"on those rows: accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, "
+                   f"ARI {scores['ari']:.4f}")
     say_stage("cluster: the baselines (k-means on the inputs and on their PCA) on the same rows")
-    found = clustering_baselines(train.x, chosen.x, labels, min(clusters, len(train.x)), seed)
+    found = clustering_baselines(train.x, chosen.x[torch.from_numpy(keep)], labels, min(clusters, len(train.x)),
+                                 seed)
     click.echo(f"baselines, {clusters} clusters, fitted on the run's {len(train.x)} training rows:")
     for name, figures in found.items():
         click.echo(f"  {name}: accuracy {figures['accuracy']:.4f}, NMI {figures['nmi']:.4f}, "

@@ -147,10 +147,17 @@ def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, n
     """PSNR against the clean inputs of the run's output, of a 3x3 median filter (images) and of a PCA
     reconstruction fitted on the run's clean training split, and the verdict."""
     from vaekit.tasks.baselines.denoising import denoising_baselines, peak_of, psnr
-    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.fitting import compared_rows, training_split
     from vaekit.tasks.baselines.verdict import comparison_lines, figure, verdict
 
     train = training_split(opened, chosen, own)
+    keep, left_out = compared_rows(train, chosen)
+    if left_out is not None:  # only the rows the run did not train on are compared
+        click.echo(left_out)
+        rows = torch.from_numpy(keep[:len(x)])
+        if not bool(rows.any()):
+            return
+        x, noisy, clean = x[rows], noisy[rows], clean[rows]
     image = opened.model.is_image
     peak = peak_of(train.x, image)
     found = {name: psnr(x, values, peak) for name, values in

@@ -87,10 +87,17 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     model = opened.model
     chosen = select_data(opened, source, split, missing=True)
     labels = data_labels(model, chosen.y)
-    if check is not None:
+    compared = None
+    if check is not None:  # its refusals, before the work
+        from vaekit.tasks.baselines.fitting import compared_rows, training_split
         from vaekit.tasks.baselines.imputation import hide_entries
 
-        hide_entries(chosen.x, check, seed if check_seed is None else check_seed)  # its refusals, before the work
+        train = training_split(opened, chosen, source is None, missing=True)
+        keep, left_out = compared_rows(train, chosen)
+        if not keep.any():
+            raise VaekitError(f"--check: {left_out}")
+        hide_entries(chosen.x[torch.from_numpy(keep)], check, seed if check_seed is None else check_seed)
+        compared = (train, keep, left_out)
     if path.suffix.lower() != ".npy":  # a table's values pass through text (float64, then 32 characters each)
         check_output_fits(draws * len(chosen.x), model.data_shape, "imputed rows written as a table",
                           f"--draws {draws}", TABLE_COPIES)
@@ -126,27 +133,30 @@ def impute(run: str, source: str | None, split: str | None, out: str, method: st
     if check is not None:
         say_stage("impute --check: hiding observed values, imputing them, and the baselines (column mean, "
                   "IterativeImputer, KNNImputer) on the same entries")
-        _check(run, opened, chosen, source is None, labels, path, check, seed if check_seed is None else check_seed,
-               {"method": method, "k": k, "iterations": iterations, "seed": seed}, ranges)
+        _check(run, chosen, compared, labels, path, check, seed if check_seed is None else check_seed,
+               {"method": method, "k": k, "iterations": iterations, "seed": seed}, opened, ranges)
     else:
         say_done([], [f"vaekit impute {run}{'' if source is None else f' --data {source}'} --check 0.2 --out "
                       f"{path}   # how well: hides a fifth of the known values, beside the column mean, "
                       "IterativeImputer and KNNImputer"])
 
 
-def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor | None, path: Path, fraction: float,
-           check_seed: int, settings: dict[str, Any], ranges: list[list[float]] | None) -> None:
+def _check(run: str, chosen: Any, compared: Any, labels: torch.Tensor | None, path: Path, fraction: float,
+           check_seed: int, settings: dict[str, Any], opened: Any, ranges: list[list[float]] | None) -> None:
     """--check: the run's imputation of hidden observed values beside the simple methods' (fitted on the run's
-    training split), printed and written to OUT's name with .check.json."""
+    training split), on the rows it did not train on (`compared`: the training split, which rows, and the line
+    saying what was left out), printed and written to OUT's name with .check.json."""
     from vaekit.core.io import write_json
-    from vaekit.tasks.baselines.fitting import training_split
     from vaekit.tasks.baselines.imputation_check import check_imputation
     from vaekit.tasks.baselines.verdict import comparison_lines, verdict
 
-    train = training_split(opened, chosen, own, missing=True)
+    train, keep, left_out = compared
+    if left_out is not None:
+        click.echo(left_out)
+    rows = torch.from_numpy(keep)
     kinds = opened.data_info.get("column_types") or None
-    found = check_imputation(opened.model, chosen.x, train.x, fraction, check_seed, kinds, labels, settings,
-                             ranges)
+    found = check_imputation(opened.model, chosen.x[rows], train.x, fraction, check_seed, kinds,
+                             None if labels is None else labels[rows], settings, ranges)
     written = path.with_name(f"{path.stem}.check.json")
     write_json(written, found)
     click.echo(f"check: {found['hidden_entries']} observed values hidden ({fraction:g}, seed {check_seed}) and "
@@ -157,7 +167,8 @@ def _check(run: str, opened: Any, chosen: Any, own: bool, labels: torch.Tensor |
                         about="categorical entries" if key == "accuracy" else None)  # as check_imputation words it
         click.echo("\n".join(comparison_lines(shown, "the run")[:-1]))
         click.echo(result["verdict"])
-        keep_verdict(run, f"impute --check ({key})", shown, chosen, setting=f"--check {fraction:g}, seed {check_seed}")
+        keep_verdict(run, f"impute --check ({key})", shown, chosen, int(keep.sum()),
+                     f"--check {fraction:g}, seed {check_seed}")
     click.echo(f"wrote {written} (RMSE in {found['rmse_units']})")
 
 
@@ -249,19 +260,27 @@ def inpaint(run: str, source: str | None, split: str | None, mask_spec: str, cou
                f"{path.with_name(f'{path.stem}.npy')}")
     found_verdict = _inpainting_baselines(run, opened, chosen, source is None, x, gaps, filled, missing, seed,
                                           f"--mask {mask_spec}, {method}")
-    if found_verdict.winner == "baseline":
+    if found_verdict is not None and found_verdict.winner == "baseline":
         click.echo(_inpainting_hint(opened.config.data.source, mask_spec))
 
 
 def _inpainting_baselines(run: str, opened: Any, chosen: Any, own: bool, x: torch.Tensor, gaps: torch.Tensor,
                           filled: torch.Tensor, missing: torch.Tensor, seed: int, setting: str) -> Any:
     """PSNR over the masked pixels (whose true values are known) of the run's inpainting, the median of the
-    observed neighbours, PCA and a KNNImputer fitted on the run's training split, and the verdict (returned)."""
+    observed neighbours, PCA and a KNNImputer fitted on the run's training split, on the images the run did not
+    train on, and the verdict (returned; None where it trained on every one)."""
     from vaekit.tasks.baselines.denoising import inpainting_baselines, psnr
-    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.fitting import compared_rows, training_split
     from vaekit.tasks.baselines.verdict import comparison_lines, verdict
 
     train = training_split(opened, chosen, own)
+    keep, left_out = compared_rows(train, chosen, "images")
+    if left_out is not None:  # only the images the run did not train on are compared
+        click.echo(left_out)
+        rows = torch.from_numpy(keep[:len(x)])
+        if not bool(rows.any()):
+            return None
+        x, gaps, filled, missing = x[rows], gaps[rows], filled[rows], missing[rows]
     found = {name: psnr(x, values, where=missing)
              for name, values in inpainting_baselines(train.x, gaps, True, seed).items()}
     click.echo(f"PSNR in dB over the {int(missing.sum())} masked pixels (peak 1), baselines fitted on the run's "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import torch
 
 from vaekit.cli.outputs import DATA, DEVICE, SPLIT, _open
 from vaekit.cli.run_argument import RunDirectory
@@ -72,25 +73,34 @@ def predict(run: str, out: str, source: str | None, split: str | None, device: s
         found = accuracy(probs, chosen.y)
         if not math.isnan(found):
             click.echo(f"accuracy on the {int((chosen.y >= 0).sum())} labelled examples: {found:.4f}")
-            _baselines(run, opened, chosen, source is None, found)
+            _baselines(run, opened, chosen, source is None, probs)
 
 
-def _baselines(run: str, opened: Run, chosen: Selection, own: bool, found: float) -> None:
+def _baselines(run: str, opened: Run, chosen: Selection, own: bool, probs: torch.Tensor) -> None:
     """A logistic regression on the run's labelled training inputs and LabelSpreading on all its training rows
-    (labelled and not), scored on the same labelled rows: printed beside the run's accuracy, with the verdict."""
+    (labelled and not), scored on the same labelled rows (those the run did not train on): printed beside the
+    run's accuracy `probs` gives there, with the verdict."""
     from vaekit.tasks.baselines.classification import classification_baselines
-    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.fitting import compared_rows, training_split
     from vaekit.tasks.baselines.verdict import comparison_lines, verdict
+    from vaekit.tasks.class_predictions import accuracy
 
     train = training_split(opened, chosen, own)
     if train.y is None:
         return
+    keep, left_out = compared_rows(train, chosen)
+    if left_out is not None:
+        click.echo(left_out)
+    rows = torch.from_numpy(keep)
+    x, y = chosen.x[rows], chosen.y[rows]
+    if not bool((y >= 0).any()):
+        return
     labelled = int((train.y >= 0).sum())
     click.echo(f"baselines, fitted on the run's {len(train.y)} training rows ({labelled} labelled):")
-    found_verdict = verdict("accuracy", found, classification_baselines(train.x, train.y, chosen.x, chosen.y))
+    found_verdict = verdict("accuracy", accuracy(probs[rows], y), classification_baselines(train.x, train.y, x, y))
     for line in comparison_lines(found_verdict, "q(y|x)"):
         click.echo(line)
-    keep_verdict(run, "predict", found_verdict, chosen, int((chosen.y >= 0).sum()))
+    keep_verdict(run, "predict", found_verdict, chosen, int((y >= 0).sum()))
 
 
 COMMANDS = [predict]

@@ -302,10 +302,17 @@ def _baselines(run: str, opened, chosen, own: bool, x: torch.Tensor,  # type: ig
     """Each score kind's AUROC beside PCA reconstruction error and an IsolationForest fitted on the run's
     training split (as the model saw it) and scored on the same rows, and a verdict for each kind."""
     from vaekit.tasks.baselines.anomaly import anomaly_scores, auroc
-    from vaekit.tasks.baselines.fitting import training_split
+    from vaekit.tasks.baselines.fitting import compared_rows, training_split
     from vaekit.tasks.baselines.verdict import figure, verdict
 
     train = training_split(opened, chosen, own)
+    keep, left_out = compared_rows(train, chosen)
+    if left_out is not None:  # only the rows the run did not train on are compared
+        click.echo(left_out)
+        rows = torch.from_numpy(keep)
+        x, marked, scores = x[rows], marked[keep], {name: values[rows] for name, values in scores.items()}
+        if len(np.unique(marked)) < 2:  # AUROC needs both kinds of rows
+            return
     found = {name: auroc(marked, values) for name, values in
              anomaly_scores(_scored_data(opened.config, train.x), x, seed).items()}
     which = f"classes {anomalous}" if anomalous is not None else "label 1"
