@@ -12,6 +12,8 @@ over the hidden pixels. Variants:
     defaults     vaekit train as it is (an MLP, the Bernoulli likelihood)
     conv         --network conv (a convolutional encoder and decoder; 28x28 images only)
     cb           --likelihood continuous_bernoulli
+    gaussian     --likelihood gaussian (a learned standard deviation per pixel)
+    gaussian_global  --likelihood gaussian --gaussian-scale global (one learned standard deviation)
     latent16     --latent-dim 16
     iwae         --objective iwae (a tighter bound, a broader posterior)
     masked       --objective denoising --corruption mask --corruption-level 0.5 (trained to see half the pixels)
@@ -47,6 +49,8 @@ VARIANTS = {
     "defaults": {},
     "conv": {"model": {"network": "conv"}},
     "cb": {"model": {"likelihood": "continuous_bernoulli"}},
+    "gaussian": {"model": {"likelihood": "gaussian"}},
+    "gaussian_global": {"model": {"likelihood": "gaussian", "gaussian_scale": "global"}},
     "latent16": {"model": {"latent_dim": 16}},
     "iwae": {"objective": {"name": "iwae"}},
     "masked": {"objective": {"name": "denoising", "corruption": "mask", "corruption_level": 0.5}},
