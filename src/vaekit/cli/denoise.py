@@ -151,10 +151,10 @@ def _baselines(run: str, opened: Run, chosen: Any, own: bool, x: torch.Tensor, n
     from vaekit.tasks.baselines.verdict import comparison_lines, figure, verdict
 
     train = training_split(opened, chosen, own)
-    keep, left_out = compared_rows(train, chosen)
+    keep, left_out = compared_rows(train, chosen, count=len(x))
     if left_out is not None:  # only the rows the run did not train on are compared
         click.echo(left_out)
-        rows = torch.from_numpy(keep[:len(x)])
+        rows = torch.from_numpy(keep)
         if not bool(rows.any()):
             return
         x, noisy, clean = x[rows], noisy[rows], clean[rows]

@@ -274,10 +274,10 @@ def _inpainting_baselines(run: str, opened: Any, chosen: Any, own: bool, x: torc
     from vaekit.tasks.baselines.verdict import comparison_lines, verdict
 
     train = training_split(opened, chosen, own)
-    keep, left_out = compared_rows(train, chosen, "images")
+    keep, left_out = compared_rows(train, chosen, "images", count=len(x))
     if left_out is not None:  # only the images the run did not train on are compared
         click.echo(left_out)
-        rows = torch.from_numpy(keep[:len(x)])
+        rows = torch.from_numpy(keep)
         if not bool(rows.any()):
             return None
         x, gaps, filled, missing = x[rows], gaps[rows], filled[rows], missing[rows]

@@ -11,6 +11,7 @@ them, and a KNNImputer finds the row itself among its neighbours.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +31,23 @@ def training_split(run: Run, chosen: Selection | None = None, own: bool = False,
     return select_data(run, None, "train", missing=missing)
 
 
-def trained_on(train: Selection, chosen: Selection) -> np.ndarray:
-    """(N,) bool: which of the `chosen` rows are rows the run trained on: read from the run's own source (its file
-    given again with --data, or --split all / train) with the id of one of its training rows. A comparison on them
-    is not a fair one: the model and every baseline were fitted on them (a KNNImputer finds the row itself among
-    its neighbours)."""
-    if not _same_source(train.data.source, chosen.data.source):
-        return np.zeros(len(chosen.x), dtype=bool)
+def trained_on(train: Selection, ids: Sequence[Any], source: str) -> np.ndarray:
+    """(N,) bool: which of the rows of `source` named by `ids` are rows the run trained on: read from the run's own
+    source (its file given again with --data, or --split all / train) with the id of one of its training rows. A
+    comparison on them is not a fair one: the model and every baseline were fitted on them (a KNNImputer finds the
+    row itself among its neighbours)."""
+    if not _same_source(train.data.source, source):
+        return np.zeros(len(ids), dtype=bool)
     trained = {_key(row_id) for row_id in train.ids}
-    return np.array([_key(row_id) in trained for row_id in chosen.ids], dtype=bool)
+    return np.array([_key(row_id) in trained for row_id in ids], dtype=bool)
 
 
-def compared_rows(train: Selection, chosen: Selection, what: str = "rows") -> tuple[np.ndarray, str | None]:
-    """(keep, line): the chosen rows a comparison with the baselines is made on (those the run did not train on,
-    `trained_on`), and the line that says what was left out (None when nothing was)."""
-    seen = trained_on(train, chosen)
+def compared_rows(train: Selection, chosen: Selection, what: str = "rows",
+                  count: int | None = None) -> tuple[np.ndarray, str | None]:
+    """(keep, line): which of the chosen rows (the first `count` of them, where a command takes those) a
+    comparison with the baselines is made on, those the run did not train on (`trained_on`), and the line that
+    says what was left out (None when nothing was)."""
+    seen = trained_on(train, chosen.ids[:count], chosen.data.source)
     if not seen.any():
         return ~seen, None
     if seen.all():
