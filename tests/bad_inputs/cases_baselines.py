@@ -1,6 +1,6 @@
 """The baselines beside vaekit's figures: `vaekit impute --check` with a fraction outside (0, 1), rows with no
-observed value it may hide, or only rows the run trained on, `vaekit score --anomalous-classes` that marks no row, is not a class, or meets rows with
-no labels; each refused before anything is written."""
+observed value it may hide, or only rows the run trained on, `vaekit score --anomalous-classes` that marks no row,
+is not a class, or meets rows with no labels; each refused before anything is written."""
 
 from __future__ import annotations
 

@@ -40,6 +40,9 @@ CASES = [
          [*TRAIN, "--objective", "denoising"]),
     Case("denoise-add-noise-no-level", r"--add-noise must be KIND:LEVEL",
          [*DENOISE, "--add-noise", "gaussian", "--out", "{root}/clean.npy"], setup=_existing),
+    Case("denoise-add-noise-hide", r"choose one of gaussian, salt_pepper, mask, replace \(hide makes entries "
+         r"missing: fill them in with vaekit inpaint or vaekit impute\)",
+         [*DENOISE, "--add-noise", "hide:0.5", "--out", "{root}/clean.npy"], setup=_existing),
     Case("denoise-add-noise-not-a-number", r"the level 'lots' is not a number",
          [*DENOISE, "--add-noise", "mask:lots", "--out", "{root}/clean.npy"]),
     Case("denoise-add-noise-unknown", r"unknown corruption 'blur'",

@@ -48,8 +48,9 @@ class ObjectiveConfig:
                                                "(the paper's: six layers of 1000)")
     corruption: str = setting("none", "denoising: corruption of the encoder's inputs, c(x~|x): none, gaussian "
                                "(x + sigma * noise, clamped to the data support), salt_pepper (a fraction p set to "
-                               "the support's low or high end), mask (a fraction p set to 0) or replace (a fraction "
-                               "p replaced by uniform values, Ren et al. 2019)",
+                               "the support's low or high end), mask (a fraction p set to 0), replace (a fraction "
+                               "p replaced by uniform values, Ren et al. 2019) or hide (a fraction p made missing, "
+                               "as regions of images; for inpainting and imputation: sets data.missing: model)",
                                choices=("none", *CORRUPTIONS))
     corruption_level: float = setting(0.1, "denoising: sigma of gaussian, or the fraction p of the others")
     denoising_target: str = setting("clean", "denoising: what p(x|z) scores, the clean x (Im et al. 2017) or the "

@@ -22,6 +22,7 @@ from vaekit.config.model import ModelConfig
 from vaekit.config.objective import ObjectiveConfig
 from vaekit.config.train import TrainConfig
 from vaekit.core.errors import ConfigError
+from vaekit.data.corruption import HIDING
 
 SECTIONS: dict[str, type] = {
     "data": DataConfig,
@@ -47,13 +48,15 @@ class Config:
             self.data.missing = "model"
         if self.train.stop_on == "hidden-entries":  # its first run trains with entries hidden: NaN to model
             self.data.missing = "model"
+        if self.objective.corruption == HIDING:  # it trains on entries made missing: a model of missing values
+            self.data.missing = "model"
         if self.data.missing == "model":  # the model's own record of it: a run's model is built from its model section
             self.model.encoder_mask = True
-        if self.model.encoder_mask and self.objective.corruption != "none":
+        if self.model.encoder_mask and self.objective.corruption not in ("none", HIDING):
             # a corruption writes values over the missing entries, which the encoder would then take as observed
             raise ConfigError(f"corruption: {self.objective.corruption} would fill the missing entries with made-up "
                               "values; a model of data with missing values (data.missing: model) trains without a "
-                              "corruption")
+                              "corruption but hide (which makes more entries missing)")
         return self
 
     def to_dict(self) -> dict[str, Any]:

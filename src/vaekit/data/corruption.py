@@ -9,6 +9,7 @@ Values stay in the likelihood's data support [low, high]: `corrupt` takes the bo
     x_noisy = gaussian(x, 0.3, low=0.0, high=1.0, generator=torch.Generator().manual_seed(0))
     x_noisy = corrupt(x, "salt_pepper", 0.1, support=model.likelihood.data_support)
     kind, level = parse_noise("mask:0.5")
+    x_partial = hide(images, 0.5)          # NaN where hidden: for a model of missing values to fill in
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from torch.distributions import constraints
 from vaekit.core.errors import ConfigError
 
 # the corruptions by name; "none" (no corruption) is the config's default and not one of them
-CORRUPTIONS = ("gaussian", "salt_pepper", "mask", "replace")
+CORRUPTIONS = ("gaussian", "salt_pepper", "mask", "replace", "hide")
 # the corruptions whose level is a fraction p of entries (gaussian's level is a standard deviation sigma)
-FRACTIONS = ("salt_pepper", "mask", "replace")
+FRACTIONS = ("salt_pepper", "mask", "replace", "hide")
+# the corruption that makes entries missing (NaN) instead of changing their values: read by a model of missing
+# values (data.missing: model), whose encoder sees which entries are there
+HIDING = "hide"
 
 
 def gaussian(x: torch.Tensor, sigma: float, low: float | None = None, high: float | None = None,
@@ -53,6 +57,46 @@ def mask(x: torch.Tensor, p: float, generator: torch.Generator | None = None) ->
         x~ = (1 - m) x,   m ~ Bernoulli(p)
     """
     return torch.where(_entries(x, p, generator), torch.zeros_like(x), x)
+
+
+def hide(x: torch.Tensor, p: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Entries made missing (NaN), for training a model of missing values to fill in what it does not see (the
+    masks of VAEAC, Ivanov et al. 2019, trained with the encoder's q(z | x_obs) in the place of their prior network):
+
+        x~ = x where m = 0, NaN where m = 1
+
+    For vectors, m ~ Bernoulli(p) per entry. For images (B, C, H, W) the holes of inpainting are regions, so each
+    image draws, with equal odds, one of three: random pixels (Bernoulli(p)), a rectangle of about p of its area
+    at a random place, or one half (upper, lower, left or right), the same for every channel.
+    """
+    hidden = _regions(x, p, generator) if x.dim() == 4 else _entries(x, p, generator)
+    return torch.where(hidden, torch.full_like(x, float("nan")), x)
+
+
+def _regions(x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
+    """hide's mask of images x (B, C, H, W): per image, random pixels, a rectangle or a half (see hide)."""
+    batch, _, height, width = x.shape
+
+    def draw(high: int) -> torch.Tensor:  # one whole number in [0, high) per image
+        return torch.randint(0, high, (batch,), generator=generator).to(x.device)
+
+    family, half = draw(3), draw(4)
+    rect_h, rect_w = max(1, round(height * p ** 0.5)), max(1, round(width * p ** 0.5))
+    # each image's rectangle (top, left, bottom, right), its half's where family is 2
+    top, left = draw(height - rect_h + 1), draw(width - rect_w + 1)
+    bottom, right = top + rect_h, left + rect_w
+    is_half = family == 2
+    top = torch.where(is_half & (half == 1), height // 2, torch.where(is_half, 0, top))
+    bottom = torch.where(is_half & (half == 0), height // 2, torch.where(is_half, height, bottom))
+    left = torch.where(is_half & (half == 3), width // 2, torch.where(is_half, 0, left))
+    right = torch.where(is_half & (half == 2), width // 2, torch.where(is_half, width, right))
+    rows = torch.arange(height, device=x.device).view(1, 1, height, 1)
+    cols = torch.arange(width, device=x.device).view(1, 1, 1, width)
+    box = lambda t: t.view(batch, 1, 1, 1)  # noqa: E731
+    inside = (rows >= box(top)) & (rows < box(bottom)) & (cols >= box(left)) & (cols < box(right))
+    pixels = (torch.rand((batch, 1, height, width), generator=generator).to(x.device) < p)
+    region = torch.where(box(family == 0), pixels, inside)
+    return region.expand_as(x)
 
 
 def replace(x: torch.Tensor, p: float, low: float | torch.Tensor, high: float | torch.Tensor,
@@ -91,6 +135,8 @@ def corrupt(x: torch.Tensor, kind: str, level: float, support: constraints.Const
         noisy = gaussian(x, level, low, high, generator)
     elif kind == "mask":
         noisy = mask(x, level, generator)
+    elif kind == HIDING:
+        return hide(x, level, generator)  # no value changed: nothing to round onto a grid
     else:
         # the batch's own range where the support has no bound, kept on the device (a float() would sync each step)
         low = x.amin() if low is None else low
@@ -133,8 +179,8 @@ def check_corruption(kind: str, level: float) -> None:
 
 
 def parse_noise(text: str, flag: str = "--add-noise") -> tuple[str, float]:
-    """'gaussian:0.3' -> ("gaussian", 0.3): a corruption and its level, checked; errors name `flag`, the setting
-    that gave it (--add-noise, --noise)."""
+    """'gaussian:0.3' -> ("gaussian", 0.3): a noise (a corruption of values: not hide) and its level, checked;
+    errors name `flag`, the setting that gave it (--add-noise, --noise)."""
     kind, sep, value = text.partition(":")
     if not sep or not kind or not value:
         raise ConfigError(f"{flag} must be KIND:LEVEL, for example gaussian:0.3, salt_pepper:0.1 or mask:0.5; "
@@ -143,8 +189,11 @@ def parse_noise(text: str, flag: str = "--add-noise") -> tuple[str, float]:
         level = float(value)
     except ValueError:
         raise ConfigError(f"{flag} {text!r}: the level {value!r} is not a number") from None
-    if kind == "none":
-        raise ConfigError(f"{flag} {text!r}: choose one of {', '.join(CORRUPTIONS)}")
+    if kind in ("none", HIDING):  # hide adds no noise: it makes entries missing, which inpaint and impute fill in
+        noises = ", ".join(name for name in CORRUPTIONS if name != HIDING)
+        raise ConfigError(f"{flag} {text!r}: choose one of {noises}" + (
+            " (hide makes entries missing: fill them in with vaekit inpaint or vaekit impute)" if kind == HIDING
+            else ""))
     check_corruption(kind, level)
     return kind, level
 

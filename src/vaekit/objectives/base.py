@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from vaekit.config import ObjectiveConfig
 from vaekit.core.tunable import Tunable
 
 
@@ -25,3 +26,10 @@ class Objective:
     phases: tuple[str, str] = ("pretraining", "ending the pretraining")
     # the ObjectiveConfig settings `vaekit tune` may search, and their ranges (core/tunable.py)
     tunable: dict[str, Tunable] = {}  # read, never changed
+
+    @classmethod
+    def stops_on_own_bound(cls, cfg: ObjectiveConfig) -> bool:
+        """Whether early stopping, the best epoch and a search's pruner follow this objective's own bound on the
+        validation rows (their val_loss) instead of their -ELBO: where the ELBO of whole inputs is not what says
+        how well it does its job (denoising with corruption hide, a model trained to fill in)."""
+        return False

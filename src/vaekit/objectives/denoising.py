@@ -6,6 +6,11 @@ clean x,
 
 one draw of x~ and one of z per example and step. With denoising_target = corrupted the decoder is scored on x~
 itself: the ELBO of perturbed data, a model of the "background" of Ren et al. 2019's likelihood-ratio score.
+
+With corruption hide, x~ is x with entries made missing (a region of an image) and the model one of missing values
+(its encoder reads which entries are there): trained to draw the whole x from what it sees, its q(z | x_obs) is a
+conditional for filling in (VAEAC, Ivanov et al. 2019, without their separate prior network; `impute`'s method
+encoder), and early stopping follows this loss on the validation rows, not their ELBO.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import torch
 from vaekit.config import ObjectiveConfig
 from vaekit.core.registry import OBJECTIVES
 from vaekit.core.tunable import Span
-from vaekit.data.corruption import corrupt_for
+from vaekit.data.corruption import HIDING, corrupt_for
 from vaekit.objectives.base import Objective
 from vaekit.objectives.elbo import ELBO
 from vaekit.objectives.output import ObjectiveOutput
@@ -39,6 +44,12 @@ class Denoising(Objective):
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg
         self.elbo = ELBO(cfg)
+        if self.stops_on_own_bound(cfg):
+            self.own_bound = "ELBO with entries hidden"
+
+    @classmethod
+    def stops_on_own_bound(cls, cfg: ObjectiveConfig) -> bool:
+        return cfg.corruption == HIDING  # its job is filling in: judged by its bound on validation rows with holes
 
     def __call__(self, model: torch.nn.Module, x: torch.Tensor, beta: float = 1.0,
                  capacity: float = 0.0) -> ObjectiveOutput:

@@ -112,7 +112,8 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu", weights: str =
         model = vaekit.load("hf://me/digits-vae")   # a run pushed to the Hugging Face Hub (pip install vaekit[hub])
 
     weights="final" reads model.safetensors (the last epoch's weights, or the best epoch's for a run trained with
-    early stopping); weights="best" reads model-best.safetensors, the epoch with the lowest validation -ELBO.
+    early stopping); weights="best" reads model-best.safetensors, the epoch with the lowest validation -ELBO (or
+    of the figure early stopping follows instead: an objective's own bound, objectives/base.py stops_on_own_bound).
     """
     check_weights(weights)  # before the directory, as always
     return Run.open(run_dir).load_model(device, weights)

@@ -38,10 +38,16 @@ TRACKERS = {"mlflow": MlflowLog, "wandb": WandbLog}
 
 
 class Controls:
-    def __init__(self, config: Config, optimizer: torch.optim.Optimizer, watch: Watch | None = None) -> None:
+    def __init__(self, config: Config, optimizer: torch.optim.Optimizer, watch: Watch | None = None,
+                 own_loss: str | None = None) -> None:
+        """`own_loss`: the objective's own bound where early stopping follows it (its val_loss) instead of the -ELBO
+        (objectives/base.py stops_on_own_bound); a `watch` comes before either."""
         self.config = config
         self.watch = watch
+        self.followed = "val_neg_elbo" if own_loss is None else "val_loss"
         self.stopping = EarlyStopping(config.train.early_stopping, config.train.min_delta)
+        if own_loss is not None:
+            self.stopping.figure = f"the validation -{own_loss}"
         if watch is not None:
             self.stopping.figure, self.stopping.unit = watch.label, ""
         self.schedule = make_schedule(optimizer, config.train)
@@ -78,7 +84,7 @@ class Controls:
         if self.watch is not None:
             row[self.watch.column] = self.watch(model)
         if not pretraining:
-            followed = row["val_neg_elbo"] if self.watch is None else row[self.watch.column]
+            followed = row[self.followed if self.watch is None else self.watch.column]
             if self.stopping.update(int(row["epoch"]), followed) and run_dir is not None:
                 save_weights(model, run_dir / BEST_MODEL_FILE)
         row["best_epoch"] = self.stopping.best_epoch

@@ -307,7 +307,7 @@ def _run(config: Config, run_dir: Path, state: TrainingState | None, progress: b
                 if on_epoch is not None:
                     on_epoch(dict(row))
             if progress:
-                tqdm.write(epoch_line(row, type(objective).own_bound,
+                tqdm.write(epoch_line(row, objective.own_bound,
                                       (objective.phases[0], pretrain) if epoch <= pretrain else None,
                                       None if watch is None else (watch.label, watch.column)))
             if stop_reason:

@@ -49,14 +49,14 @@ from vaekit.tasks import class_predictions
 from vaekit.tasks.baselines.imputation import hide_entries, imputation_row_errors, scale_of
 from vaekit.tasks.denoising import add_noise, denoise
 from vaekit.tasks.evaluation.clustering import assign, class_probabilities, fit_codes, matched
-from vaekit.tasks.imputation import impute
+from vaekit.tasks.imputation import impute, method_for
 from vaekit.tasks.imputation.masks import image_mask
 from vaekit.tasks.known_noise import undoable
 from vaekit.tasks.outputs import embed
 from vaekit.tasks.scoring import score
 
 HIDDEN_SHARE = 0.2  # the imputation criterion's share of entries hidden
-IW_SAMPLES = 100
+IW_SAMPLES = 100  # importance samples (or, for a run trained with entries hidden, codes) per row
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def imputation_error(run: Run, held: Dataset) -> torch.Tensor:
     share of hidden codes filled in wrong: one number to minimise, from the same measures as `impute --check`."""
     x = held.test_x
     hidden = hide_entries(x, HIDDEN_SHARE, seed=0)
-    filled = impute(run.model, x.masked_fill(hidden, float("nan")), k=IW_SAMPLES, seed=0, y=_labels(run, held))
+    filled = impute(run.model, x.masked_fill(hidden, float("nan")), method=method_for(run.config), k=IW_SAMPLES,
+                    seed=0, y=_labels(run, held))
     kinds = held.column_types
     # every entry in units of its column's training spread (arrays too: one large column must not decide)
     spread = scale_of(held.train_x, kinds if kinds is not None else ["continuous"] * held.train_x[0].numel())
@@ -123,12 +124,13 @@ def denoising_error(noise: str) -> Callable[[Run, Dataset], torch.Tensor]:
 
 
 def inpainting_error(mask: str) -> Callable[[Run, Dataset], torch.Tensor]:
-    """The validation images' pixels under `mask` hidden and filled in (importance resampling, as `vaekit inpaint`
-    by default): the squared error over the hidden pixels."""
+    """The validation images' pixels under `mask` hidden and filled in as `vaekit inpaint` fills them in (the
+    method the run's training suits): the squared error over the hidden pixels."""
     def measure(run: Run, held: Dataset) -> torch.Tensor:
         clean = held.test_x
         missing = image_mask(mask, tuple(clean.shape), seed=0)
-        filled = impute(run.model, clean.masked_fill(missing, float("nan")), seed=0, y=_labels(run, held))
+        filled = impute(run.model, clean.masked_fill(missing, float("nan")), method=method_for(run.config), seed=0,
+                        y=_labels(run, held))
         return _squared_error_rows(filled, clean, missing)
     return measure
 

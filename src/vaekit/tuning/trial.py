@@ -1,6 +1,6 @@
 """One trial of a search: settings suggested by Optuna, a run trained on the validation split's training part and
-scored on its validation rows; poor trials pruned from their per-epoch validation -ELBO (where the criterion
-declares that the -ELBO foretells it).
+scored on its validation rows; poor trials pruned from their per-epoch validation -ELBO (or the objective's own
+bound, where early stopping follows it), where the criterion declares that the -ELBO foretells it.
 
     value = TrialRunner(config, held, space, criterion, out_dir)(trial)   # what study.optimize calls
 
@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from vaekit.config import Config
 from vaekit.core.errors import VaekitError
+from vaekit.core.registry import OBJECTIVES
 from vaekit.core.tunable import Tunable
 from vaekit.data.dataset import Dataset
 from vaekit.model.size import allocation_error
@@ -46,8 +47,12 @@ class TrialRunner:
         trial.set_user_attr("run", str(run_dir))
         trial.set_user_attr("settings", values)
 
+        # what early stopping follows: the -ELBO, or the objective's own bound where it says so (objectives/base.py)
+        followed = "val_loss" if OBJECTIVES.get(self.config.objective.name).stops_on_own_bound(
+            self.config.objective) else "val_neg_elbo"
+
         def judge(row: dict[str, float]) -> None:
-            trial.report(row["val_neg_elbo"], int(row["epoch"]))
+            trial.report(row[followed], int(row["epoch"]))
             # the defaults are the reference: never pruned; nor is a trial whose criterion the -ELBO does not foretell
             if not as_given and self.criterion.elbo_foretells and trial.should_prune():
                 trial.set_user_attr("pruned_at", int(row["epoch"]))

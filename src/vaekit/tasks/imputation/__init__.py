@@ -1,10 +1,12 @@
-"""Filling in missing values with a trained VAE: importance resampling (MIWAE), pseudo-Gibbs and
-Metropolis-within-Gibbs, one file each; `impute` is the one entry point.
+"""Filling in missing values with a trained VAE: importance resampling (MIWAE), pseudo-Gibbs,
+Metropolis-within-Gibbs and the encoder alone (a model trained with entries hidden), one file each; `impute` is
+the one entry point, and `method_for` the method a run's training suits.
 
     filled = impute(model, x)                                   # x: NaN where missing; observed entries kept as given
     draws = impute(model, x, method="importance", draws=5)      # (5, N, *shape): multiple imputation
     filled = impute(model, x, method="metropolis", iterations=200, seed=1)
     filled = impute(model, frame)                               # a pandas DataFrame: a DataFrame, same columns
+    filled = impute(run.model, x, method=method_for(run.config))  # encoder for a run trained with corruption: hide
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import torch
 
 from vaekit.config.fields import check_seed
 from vaekit.core.errors import VaekitError
+from vaekit.data.corruption import HIDING
 from vaekit.model.input_checks import as_checked_data, numbers_of_frame
 from vaekit.model.size import check_output_fits
+from vaekit.tasks.imputation.encoder import encoder_impute
 from vaekit.tasks.imputation.gibbs import gibbs_impute
 from vaekit.tasks.imputation.importance import importance_impute
 from vaekit.tasks.imputation.metropolis import metropolis_impute
@@ -31,8 +35,9 @@ METHODS: dict[str, Callable[[PartialBatch, int, int, int], torch.Tensor]] = {
     "importance": importance_impute,
     "gibbs": gibbs_impute,
     "metropolis": metropolis_impute,
+    "encoder": encoder_impute,
 }
-DEFAULT_K = {"importance": 1000, "gibbs": 100, "metropolis": 100}
+DEFAULT_K = {"importance": 1000, "gibbs": 100, "metropolis": 100, "encoder": 100}
 COPIES = 3  # copies of the draws held at once (memory check before the work)
 
 
@@ -45,10 +50,10 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     draws = 1 gives the single imputation, an estimate of E[x_miss | x_obs] (the most probable value for a
     table's binary and categorical columns); draws > 1 gives that many draws from p(x_miss | x_obs), shape
     (draws, N, *data_shape), for multiple imputation. k: importance samples (importance, default 1000) or
-    parallel chains averaged for a single imputation (gibbs, metropolis, default 100); iterations: the chains'
-    sweeps. The observed entries come back bit for bit, in x's own type and dtype (a pandas DataFrame of numbers
-    comes back as a float32 DataFrame with its columns and index; with draws > 1, as an array); the same seed gives
-    the same result. Labels y for a conditional VAE.
+    parallel chains averaged for a single imputation (gibbs, metropolis, default 100), or codes averaged (encoder,
+    default 100); iterations: the chains' sweeps. The observed entries come back bit for bit, in x's own type and
+    dtype (a pandas DataFrame of numbers comes back as a float32 DataFrame with its columns and index; with
+    draws > 1, as an array); the same seed gives the same result. Labels y for a conditional VAE.
 
     Refused (VaekitError) before any work: counts whose draws would not fit in memory, and an observed value far
     outside what the run was trained on (ranges.py), named by its row (`ids`, a frame's index) and column
@@ -102,6 +107,12 @@ def impute(model: torch.nn.Module, x: Any, method: str = "importance", draws: in
     if frame is not x and draws == 1:  # given a DataFrame: the same table back, filled in
         return type(frame)(result.numpy(), index=frame.index, columns=frame.columns)
     return result.numpy() if as_numpy else result
+
+
+def method_for(config: Any) -> str:
+    """The method a run's training suits: encoder for a model trained to fill in entries hidden from it
+    (objective.corruption: hide), whose q(z | x_obs) is its conditional; importance resampling for the others."""
+    return "encoder" if config.objective.corruption == HIDING else "importance"
 
 
 def _count(value: Any, name: str, least: int) -> int:
