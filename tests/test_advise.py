@@ -41,9 +41,8 @@ def test_every_goal_prints_settings_reasons_sizes_and_next_steps(goal):
     assert code == 0, output
     assert output.startswith("data: digits: 1617 training images of 1x8x8, grey levels in [0, 1], 10 classes\n")
     assert "\nstart from:\n  vaekit train --data digits" in output and f"--out runs/{goal}" in output
-    # what training would settle on these rows (to impute, the epochs are the first run's most: --stop-on)
-    first_run = " at most for the first run," if goal == "impute" else ""
-    assert f"hidden 128, 770 epochs{first_run} with early stopping" in output
+    # what training would settle on these rows (complete images to impute: inpainting, early stopping on its bound)
+    assert "hidden 128, 770 epochs with early stopping" in output
     assert "\nthen:\n" in output and "vaekit tune --data digits" in output  # 1617 rows: small
 
 
@@ -65,8 +64,13 @@ def test_goal_advice_follows_the_data():
     assert advise(digits, "cluster").settings["prior_components"] == 10
     # labelled data: a search for clusters is scored by the labelled validation rows' clusters, not -log p(x)
     assert advise(digits, "cluster").criterion == "clustering"
+    # complete images to impute: holes to fill in later, by a model trained to fill in (--corruption hide)
     impute = advise(digits, "impute")
-    assert impute.settings["missing"] == "model" and impute.criterion == "imputation"
+    assert impute.settings["missing"] == "model" and impute.criterion == "inpainting:lower-half"
+    assert {name: impute.settings[name] for name in ("objective", "corruption", "corruption_level")} == \
+        {"objective": "denoising", "corruption": "hide", "corruption_level": 0.5}
+    assert "stop_on" not in impute.settings and "iw_samples" not in impute.settings
+    assert any(line.startswith("vaekit inpaint RUN --mask lower-half") for line in impute.then)
     frame = pd.DataFrame({"age": np.arange(40.0), "smoker": [0.0, 1.0] * 20})
     frame.loc[3, "age"] = np.nan
     table = Dataset.from_arrays("array", frame.to_numpy(np.float32), frame.to_numpy(np.float32)[:4], None, None,

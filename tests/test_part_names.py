@@ -25,8 +25,8 @@ ADVICE = "advice names the parts it recommends, as the named configs and the doc
 
 ALLOWED = {
     **{("vaekit.advice.goals", name): ADVICE for name in (
-        "bernoulli", "continuous_bernoulli", "discretized_logistic", "gaussian", "iwae", "mixed", "mixture", "rnn",
-        "spectrogram", "vade")},
+        "bernoulli", "continuous_bernoulli", "denoising", "discretized_logistic", "gaussian", "iwae", "mixed",
+        "mixture", "rnn", "spectrogram", "vade")},
     ("vaekit.tasks.images", "spectrogram"): OTHER_MEANING,
     ("vaekit.tuning.criteria", "elbo"): OTHER_MEANING,
     ("vaekit.tuning.criteria", "denoising"): OTHER_MEANING,

@@ -223,3 +223,32 @@ def test_a_classifier_search_keeps_the_given_settings_unless_a_trial_classifies_
 
     untuned, tuned = weights(), weights(tune_trials=1)
     assert all(torch.equal(untuned[name], tuned[name]) for name in untuned)
+
+
+def test_a_search_of_a_model_trained_to_fill_in_follows_its_own_bound_and_fills_in_with_its_encoder(tmp_path):
+    """--corruption hide: the pruner is given the validation bound with entries hidden (what early stopping follows,
+    not the -ELBO of whole images), and the inpainting criterion fills in as `vaekit inpaint` does, by the encoder."""
+    import optuna
+
+    from vaekit.core.tunable import Span
+    from vaekit.training.metrics_log import read_metrics
+    from vaekit.tuning.trial import TrialRunner
+
+    held = validation_split(load_dataset("digits"), 0.2, seed=0)
+    config = Config.from_dict({"data": {"source": "digits"}, "model": {"hidden": [16], "latent_dim": 4},
+                               "objective": {"name": "denoising", "corruption": "hide", "corruption_level": 0.5},
+                               "train": {"epochs": 2}})
+    criterion = criterion_of("inpainting:lower-half")
+    study = optuna.create_study()
+    runner = TrialRunner(config, held, {"lr": Span(1e-3, 1e-3)}, criterion, tmp_path, progress=False)
+    study.optimize(runner, n_trials=1)
+    rows = read_metrics(tmp_path / "trials" / "0000" / "metrics.csv")
+    assert list(study.trials[0].intermediate_values.values()) == [row["val_loss"] for row in rows]
+    assert all(row["val_loss"] != row["val_neg_elbo"] for row in rows)
+    run = Run.open(tmp_path / "trials" / "0000")
+    run.model = run.load_model()
+    gaps = held.test_x.clone()
+    gaps[:, :, 4:, :] = float("nan")
+    filled = impute(run.model, gaps, method="encoder", k=100, seed=0)
+    expected = float(((filled[:, :, 4:].double() - held.test_x[:, :, 4:].double()) ** 2).mean())
+    assert study.trials[0].value == pytest.approx(expected, rel=1e-6)

@@ -73,6 +73,10 @@ CASES = [
          setup=lambda w: w.write("t.csv", "a,b\n1,2\n3,4\n5,6\n")),
     Case("stream-static-binarization", r"--binarize static needs the whole training set in memory.*dynamic",
          ["train", "--data", "{root}/x.npy", "--binarize", "static", *STREAM], setup=_numbers),
+    Case("stream-corruption-hide", r"--corruption hide needs the whole training set in memory.*train to fill in on a "
+         r"sample held in memory, or train with --streaming off",
+         ["train", "--data", "{root}/x.npy", "--objective", "denoising", "--corruption", "hide", *STREAM],
+         setup=_numbers),
     Case("stream-workers-negative", r"data.workers must be 0 or more",
          ["train", "--data", "{root}/x.npy", "--streaming", "on", "--workers", "-1", "--out", "{root}/new"],
          setup=_numbers),

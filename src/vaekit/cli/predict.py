@@ -94,6 +94,8 @@ def _baselines(run: str, opened: Run, chosen: Selection, own: bool, probs: torch
     rows = torch.from_numpy(keep)
     x, y = chosen.x[rows], chosen.y[rows]
     if not bool((y >= 0).any()):
+        if left_out is not None and len(y):  # said, so that a missing comparison is not taken for a silent failure
+            click.echo(f"no comparison: none of the {len(y)} rows left has a label")
         return
     labelled = int((train.y >= 0).sum())
     click.echo(f"baselines, fitted on the run's {len(train.y)} training rows ({labelled} labelled):")

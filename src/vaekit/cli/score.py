@@ -311,7 +311,10 @@ def _baselines(run: str, opened, chosen, own: bool, x: torch.Tensor,  # type: ig
         click.echo(left_out)
         rows = torch.from_numpy(keep)
         x, marked, scores = x[rows], marked[keep], {name: values[rows] for name, values in scores.items()}
-        if len(np.unique(marked)) < 2:  # AUROC needs both kinds of rows
+        if len(np.unique(marked)) < 2:  # AUROC needs both kinds of rows (none left: the line above says so)
+            if len(marked):
+                click.echo(f"no comparison: the {len(marked)} rows left are all "
+                           f"{'anomalous' if marked.any() else 'normal'}, and AUROC needs both kinds")
             return
     found = {name: auroc(marked, values) for name, values in
              anomaly_scores(_scored_data(opened.config, train.x), x, seed).items()}

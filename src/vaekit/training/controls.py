@@ -88,7 +88,7 @@ class Controls:
             if self.stopping.update(int(row["epoch"]), followed) and run_dir is not None:
                 save_weights(model, run_dir / BEST_MODEL_FILE)
         row["best_epoch"] = self.stopping.best_epoch
-        step_schedule(self.schedule, row["val_neg_elbo"])
+        step_schedule(self.schedule, row[self.followed])  # the plateau schedule: the same figure
         if not pretraining:
             self.stopping.should_stop(int(row["epoch"]), self.config.train.epochs)
         return self.stopping.reason()

@@ -35,6 +35,7 @@ from vaekit.core.errors import ConfigError, DataError, VaekitError
 from vaekit.core.registry import DATASETS
 from vaekit.data.common.options import LoadOptions
 from vaekit.data.common.split import split_indices
+from vaekit.data.corruption import HIDING
 from vaekit.data.dataset import Dataset
 from vaekit.data.image.folder import IMAGE_SUFFIXES
 from vaekit.data.image.idx_cache import cache_path, cached_idx
@@ -155,6 +156,9 @@ def _refuse_unstreamable_settings(config: Config) -> None:
                                      # it sets missing: model, and hides entries of rows in memory
                                      (config.train.stop_on == "hidden-entries", "--stop-on hidden-entries",
                                       "stop on the validation -ELBO"),
+                                     # so does --corruption hide: a model trained to fill in
+                                     (config.objective.corruption == HIDING, "--corruption hide",
+                                      "train to fill in on a sample held in memory"),
                                      (cfg.missing == "model", "--missing model", "fill the missing values"),
                                      (cfg.labels_per_class > 0, "--labels-per-class", "label the data"),
                                      (bool(cfg.resize or cfg.crop), "--resize and --crop",
