@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaekit.core.errors import VaekitError
+from vaekit.data.corruption import HIDING
 
 
 def next_commands(run: Any) -> list[str]:
@@ -33,7 +34,9 @@ def next_commands(run: Any) -> list[str]:
         found.append(f"vaekit predict {path}")
     if model.prior_module.cluster_variable:
         found.append(f"vaekit cluster {path} --out clusters.csv")
-    if config.data.missing == "model":
-        found.append(f"vaekit impute {path} --check 0.2 --out filled.csv")
+    if config.objective.corruption == HIDING and model.is_image:  # trained to fill in holes: inpainting
+        found.append(f"vaekit inpaint {path} --mask lower-half -n 16 --out inpainted.png")
+    elif config.data.missing == "model":
+        found.append(f"vaekit impute {path} --check 0.2 --out filled.{'npy' if model.is_image else 'csv'}")
     found.append(f"vaekit report {path}   # one page: curves, pictures, numbers")
     return found
