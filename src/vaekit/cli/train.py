@@ -177,7 +177,8 @@ def _summary(run: Any) -> str:
         return ""
     final, train = run.metrics[-1], run.config.train
     text = f"; epoch {final['epoch']}: validation -ELBO {final['val_neg_elbo']:.2f} nats"
-    bound = REGISTRIES["objective"].get(run.config.objective.name).own_bound
+    objective = REGISTRIES["objective"].get(run.config.objective.name)
+    bound = objective.bound_of(run.config.objective)
     if bound is not None and "val_loss" in final:  # what the run trained, first (objectives/base.py)
         text = f"; epoch {final['epoch']}: validation -{bound} {final['val_loss']:.2f} nats (-ELBO " \
                f"{final['val_neg_elbo']:.2f})"
@@ -186,7 +187,10 @@ def _summary(run: Any) -> str:
     best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
     if best is not None and best is not final:
         kept = "model.safetensors" if train.early_stopping > 0 else "model-best.safetensors"
-        text += f"; best epoch {best['epoch']} ({best['val_neg_elbo']:.2f} nats, in {kept})"
+        # the figure early stopping chose it by: the -ELBO, or the objective's own bound where it follows that
+        own = objective.stops_on_own_bound(run.config.objective) and "val_loss" in best
+        figure = f"-{bound} {best['val_loss']:.2f}" if own else f"{best['val_neg_elbo']:.2f}"
+        text += f"; best epoch {best['epoch']} ({figure} nats, in {kept})"
     if run.stopped_early:
         text += (f"; stopped early (no improvement by more than {train.min_delta:g} nats for "
                  f"{train.early_stopping} epochs)")

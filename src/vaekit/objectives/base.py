@@ -28,6 +28,11 @@ class Objective:
     tunable: dict[str, Tunable] = {}  # read, never changed
 
     @classmethod
+    def bound_of(cls, cfg: ObjectiveConfig) -> str | None:
+        """own_bound under these settings: where the objective's bound depends on them, it says so here."""
+        return cls.own_bound
+
+    @classmethod
     def stops_on_own_bound(cls, cfg: ObjectiveConfig) -> bool:
         """Whether early stopping, the best epoch and a search's pruner follow this objective's own bound on the
         validation rows (their val_loss) instead of their -ELBO: where the ELBO of whole inputs is not what says

@@ -44,8 +44,11 @@ class Denoising(Objective):
     def __init__(self, cfg: ObjectiveConfig, dataset_size: int | None = None) -> None:
         self.cfg = cfg
         self.elbo = ELBO(cfg)
-        if self.stops_on_own_bound(cfg):
-            self.own_bound = "ELBO with entries hidden"
+        self.own_bound = self.bound_of(cfg)
+
+    @classmethod
+    def bound_of(cls, cfg: ObjectiveConfig) -> str | None:
+        return "ELBO with entries hidden" if cfg.corruption == HIDING else None
 
     @classmethod
     def stops_on_own_bound(cls, cfg: ObjectiveConfig) -> bool:

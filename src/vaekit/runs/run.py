@@ -37,7 +37,7 @@ class Run:
         self.path = Path(path)
         self.config = config
         self.interrupted = interrupted
-        self.best_epoch = best_epoch  # the epoch with the lowest validation -ELBO (model-best.safetensors)
+        self.best_epoch = best_epoch  # the epoch early stopping kept (model-best.safetensors)
         self.stopped_early = stopped_early  # why early stopping ended the run ('' when it did not)
         self.stop_signal = stop_signal  # the signal that interrupted it (SIGINT, SIGTERM)
         self.data_info = data_info

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from vaekit.config import Config
 from vaekit.core.errors import VaekitError
 from vaekit.core.json_file import read_json
 from vaekit.data.kinds import data_kind
@@ -74,8 +75,8 @@ def _own_bound(run_dir: Path) -> str | None:
     """The bound the run's objective trains where it is not the ELBO (objectives/base.py own_bound): the loss
     curves show it first. None where config.json cannot say."""
     try:
-        name = read_json(run_dir / "config.json")["config"]["objective"]["name"]
-        return REGISTRIES["objective"].get(name).own_bound
+        settings = Config.from_dict(read_json(run_dir / "config.json")["config"]).objective
+        return REGISTRIES["objective"].get(settings.name).bound_of(settings)
     except (OSError, ValueError, KeyError, TypeError, VaekitError):
         return None
 
