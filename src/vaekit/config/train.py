@@ -43,7 +43,8 @@ class TrainConfig:
                            choices=("validation-elbo", "hidden-entries"))
     lr_schedule: str = setting("none", "learning-rate schedule, stepped each epoch: none, cosine (to 0 over the "
                                 "epochs), step (times lr_gamma every lr_step_epochs) or plateau (times lr_gamma "
-                                "when the validation -ELBO stalls for lr_patience epochs)",
+                                "when the validation -ELBO, or the bound early stopping follows, stalls for "
+                                "lr_patience epochs)",
                                 choices=("none", "cosine", "step", "plateau"))
     lr_step_epochs: int = setting(10, "step schedule: epochs between learning-rate drops")
     lr_gamma: float = setting(0.1, "step and plateau schedules: factor in (0, 1) applied at each drop")
