@@ -33,11 +33,21 @@ def test_evaluate_writes_the_input_baselines_and_verdicts_and_the_report_shows_t
     for verdict in found["verdicts"].values():
         assert verdict["verdict"] in output
     assert "baseline: logistic regression on inputs" in output and "baseline: k-means on inputs NMI" in output
+    assert "in_sample" not in found and "in-sample" not in output  # the test split: held out
     code, output = invoke("report", run)
     assert code == 0, output
     page = (run / "report.html").read_text()
     assert "baseline: logistic regression on the inputs, accuracy" in page
     assert found["verdicts"]["kmeans_accuracy"]["verdict"] in page
+
+
+def test_evaluate_on_the_training_split_says_its_comparisons_are_in_sample(run: Path) -> None:
+    code, output = invoke("evaluate", run, "--k", "2", "--split", "train")
+    assert code == 0, output
+    found = json.loads((run / "evaluations" / "train.json").read_text())
+    note = ("note: the train split is the rows that the probe, k-means and the baselines were fitted on, so these "
+            "accuracies are in-sample; the test split's (the default) are held out")
+    assert found["in_sample"] == note and note in output.splitlines()
 
 
 def test_cluster_prints_kmeans_on_the_inputs_and_on_pca_beside_the_run(digits_run: Path, tmp_path: Path) -> None:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 from safetensors.torch import load_file
 
 import vaekit
+from vaekit.cli import main
 from vaekit.core.errors import VaekitError
 from vaekit.training import loop
 from vaekit.training.checkpoint import load_checkpoint
@@ -103,6 +105,10 @@ def test_stops_after_patience_and_keeps_the_best_weights(tmp_path, scripted) -> 
     assert _same(load_checkpoint(two.path / "checkpoint.safetensors").model, best)
     model = vaekit.load(run.path, weights="best")
     assert all(torch.equal(model.state_dict()[k], best[k]) for k in best)
+    # a run read back from its directory knows the epoch it kept (metrics.csv's best_epoch), and info says it
+    assert vaekit.Run.open(run.path).best_epoch == 2
+    shown = CliRunner().invoke(main, ["info", str(run.path)])
+    assert shown.exit_code == 0 and "\n  best epoch 2 (9.00 nats, in model.safetensors)\n" in shown.output
 
 
 def test_without_early_stopping_the_model_is_the_last_epoch_and_the_best_is_kept_beside_it(tmp_path, scripted):

@@ -167,7 +167,12 @@ def _simple_methods(opened: Run, chosen: Any, data: Any, source: str | None, res
 
     x, y, _ = data.examples(chosen.split)
     if source is None:  # the run's own data, binarized as training did
-        return evaluation_baselines(results, x, y, data.train_x, data.train_y, seed)
+        found = evaluation_baselines(results, x, y, data.train_x, data.train_y, seed)
+        if chosen.split != "test" and found["verdicts"]:  # fair to both sides, yet not a held-out figure
+            what = "the train split is" if chosen.split == "train" else "all the rows include"
+            found["in_sample"] = (f"note: {what} the rows that the probe, k-means and the baselines were fitted "
+                                  "on, so these accuracies are in-sample; the test split's (the default) are held out")
+        return found
     train = training_split(opened)
     return evaluation_baselines(results, x, y, train.x, train.y, seed)
 
@@ -254,6 +259,8 @@ def evaluate(run: str, k: int, batch_size: int, seed: int, split: str | None, ou
     click.echo(_table([(Path(run).name, results)]))
     for found in results.get("verdicts", {}).values():
         click.echo(found["verdict"])
+    if "in_sample" in results:
+        click.echo(results["in_sample"])
     click.echo(f"protocol: {results['protocol']}")
     click.echo(f"wrote {evaluation_path(run, source, results['split'], out)}")
     say_done([], [f"vaekit report {run}   # the numbers, curves and pictures in one page",

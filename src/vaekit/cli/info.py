@@ -22,6 +22,7 @@ def info(run: str, as_json: bool) -> None:
     Example:
       vaekit info runs/digits
     """
+    from vaekit.cli.train import kept_epoch
     from vaekit.runs.directory import MODEL_FILE
     from vaekit.runs.run import Run
 
@@ -59,6 +60,9 @@ def info(run: str, as_json: bool) -> None:
         click.echo(f"  after epoch {final['epoch']} ({final['step']} steps): train -ELBO "
                    f"{final['train_neg_elbo']:.3f}, validation -ELBO {final['val_neg_elbo']:.3f} = distortion "
                    f"{final['val_distortion']:.3f} + rate {final['val_rate']:.3f} nats")
+        kept = kept_epoch(opened)  # the epoch early stopping kept, where it is not the last (metrics.csv says)
+        if kept:
+            click.echo("  " + kept.removeprefix("; "))
     else:
         click.echo("  no completed epoch yet")
 

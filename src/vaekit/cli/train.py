@@ -184,17 +184,26 @@ def _summary(run: Any) -> str:
                f"{final['val_neg_elbo']:.2f})"
     if run.model.has_code:  # a language model has no code: no units to count (the posterior declares it)
         text += f", {final['val_active_units']} of {run.model.latent_dim} latent units active"
-    best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
-    if best is not None and best is not final:
-        kept = "model.safetensors" if train.early_stopping > 0 else "model-best.safetensors"
-        # the figure early stopping chose it by: the -ELBO, or the objective's own bound where it follows that
-        own = objective.stops_on_own_bound(run.config.objective) and "val_loss" in best
-        figure = f"-{bound} {best['val_loss']:.2f}" if own else f"{best['val_neg_elbo']:.2f}"
-        text += f"; best epoch {best['epoch']} ({figure} nats, in {kept})"
+    text += kept_epoch(run)
     if run.stopped_early:
         text += (f"; stopped early (no improvement by more than {train.min_delta:g} nats for "
                  f"{train.early_stopping} epochs)")
     return text
+
+
+def kept_epoch(run: Any) -> str:
+    """'; best epoch N (FIGURE nats, in FILE)' where the best epoch is not the last one, else ''. The figure is
+    the one early stopping chose it by: the -ELBO, or the objective's own bound where it follows that."""
+    final = run.metrics[-1] if run.metrics else None
+    best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
+    if best is None or best is final:
+        return ""
+    settings = run.config.objective
+    objective = REGISTRIES["objective"].get(settings.name)
+    kept = "model.safetensors" if run.config.train.early_stopping > 0 else "model-best.safetensors"
+    own = objective.followed_column(settings) == "val_loss" and "val_loss" in best
+    figure = f"-{objective.bound_of(settings)} {best['val_loss']:.2f}" if own else f"{best['val_neg_elbo']:.2f}"
+    return f"; best epoch {best['epoch']} ({figure} nats, in {kept})"
 
 
 def _written(run_dir: Path) -> str:

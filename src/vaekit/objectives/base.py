@@ -38,3 +38,9 @@ class Objective:
         validation rows (their val_loss) instead of their -ELBO: where the ELBO of whole inputs is not what says
         how well it does its job (denoising with corruption hide, a model trained to fill in)."""
         return False
+
+    @classmethod
+    def followed_column(cls, cfg: ObjectiveConfig) -> str:
+        """The metrics column that early stopping, the best epoch, the plateau schedule and a search's pruner
+        follow under these settings: val_loss where stops_on_own_bound says so, else val_neg_elbo."""
+        return "val_loss" if cls.stops_on_own_bound(cfg) else "val_neg_elbo"

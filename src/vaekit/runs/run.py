@@ -26,18 +26,20 @@ from vaekit.runs.metrics import read_metrics
 
 
 class Run:
-    """A run directory and what it holds: `path`, `model`, `config`, `metrics` (one row per epoch), and for a run
-    that training returns, how it ended (`interrupted`, `best_epoch`, `stopped_early`, `stop_signal`); for a run
-    opened from its directory, `data_info` (config.json's "data") and `record` (config.json as saved)."""
+    """A run directory and what it holds: `path`, `model`, `config`, `metrics` (one row per epoch), `best_epoch`
+    (the epoch kept), and for a run that training returns, how it ended (`interrupted`, `stopped_early`,
+    `stop_signal`); for a run opened from its directory, `data_info` (config.json's "data") and `record`
+    (config.json as saved)."""
 
     def __init__(self, path: str | Path, model: VAE | None, config: Config,
-                 metrics: list[dict[str, float]] | None = None, interrupted: bool = False, best_epoch: int = 0,
+                 metrics: list[dict[str, float]] | None = None, interrupted: bool = False,
+                 best_epoch: int | None = None,
                  stopped_early: str = "", stop_signal: int | None = None, data_info: dict[str, Any] | None = None,
                  record: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
         self.config = config
         self.interrupted = interrupted
-        self.best_epoch = best_epoch  # the epoch early stopping kept (model-best.safetensors)
+        self._best_epoch = best_epoch  # None: read back from metrics.csv on first use (best_epoch below)
         self.stopped_early = stopped_early  # why early stopping ended the run ('' when it did not)
         self.stop_signal = stop_signal  # the signal that interrupted it (SIGINT, SIGTERM)
         self.data_info = data_info
@@ -75,6 +77,16 @@ class Run:
     @model.setter
     def model(self, model: VAE) -> None:
         self._model = model
+
+    @property
+    def best_epoch(self) -> int:
+        """The epoch early stopping kept (model-best.safetensors): the one training tracked, or for a run opened
+        from its directory the best_epoch of metrics.csv's last row (0: no epoch yet, or a run from a version that
+        did not log it)."""
+        if self._best_epoch is None:
+            logged = self.metrics[-1].get("best_epoch", 0) if self.metrics else 0
+            self._best_epoch = 0 if logged != logged else int(logged)  # NaN: a column an earlier version lacked
+        return self._best_epoch
 
     @property
     def metrics(self) -> list[dict[str, float]]:

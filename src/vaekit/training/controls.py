@@ -25,6 +25,7 @@ import torch
 from safetensors.torch import load_file
 
 from vaekit.config import Config
+from vaekit.core.registry import OBJECTIVES
 from vaekit.model.vae import VAE
 from vaekit.runs.directory import BEST_MODEL_FILE, save_weights
 from vaekit.training.early_stopping import EarlyStopping
@@ -38,16 +39,16 @@ TRACKERS = {"mlflow": MlflowLog, "wandb": WandbLog}
 
 
 class Controls:
-    def __init__(self, config: Config, optimizer: torch.optim.Optimizer, watch: Watch | None = None,
-                 own_loss: str | None = None) -> None:
-        """`own_loss`: the objective's own bound where early stopping follows it (its val_loss) instead of the -ELBO
-        (objectives/base.py stops_on_own_bound); a `watch` comes before either."""
+    def __init__(self, config: Config, optimizer: torch.optim.Optimizer, watch: Watch | None = None) -> None:
+        """Early stopping follows the validation -ELBO, or the objective's own bound where it says so (its
+        val_loss: objectives/base.py followed_column); a `watch` comes before either."""
         self.config = config
         self.watch = watch
-        self.followed = "val_neg_elbo" if own_loss is None else "val_loss"
+        objective = OBJECTIVES.get(config.objective.name)
+        self.followed = objective.followed_column(config.objective)
         self.stopping = EarlyStopping(config.train.early_stopping, config.train.min_delta)
-        if own_loss is not None:
-            self.stopping.figure = f"the validation -{own_loss}"
+        if self.followed == "val_loss":
+            self.stopping.figure = f"the validation -{objective.bound_of(config.objective)}"
         if watch is not None:
             self.stopping.figure, self.stopping.unit = watch.label, ""
         self.schedule = make_schedule(optimizer, config.train)

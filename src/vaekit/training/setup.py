@@ -118,8 +118,7 @@ def set_up(config: Config, run_dir: Path, state: TrainingState | None, progress:
     optimizer = make_optimizer(model, config.train)
     objective = OBJECTIVES.get(config.objective.name)(config.objective, dataset_size=n_train)
     # early stopping (on what the objective says), the LR schedule (on the fresh optimizer), MLflow
-    own_loss = objective.own_bound if objective.stops_on_own_bound(config.objective) else None
-    controls = Controls(config, optimizer, watch, own_loss)
+    controls = Controls(config, optimizer, watch)
     check_class_labels(model, tensors, data.name)  # labels with gaps: for a model that sums the class out only
     try_one_batch(model, objective, tensors)
     # an objective that honours pretrain_epochs (the only kind allowed to have it set, objectives/settings.py)

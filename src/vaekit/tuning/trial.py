@@ -48,8 +48,7 @@ class TrialRunner:
         trial.set_user_attr("settings", values)
 
         # what early stopping follows: the -ELBO, or the objective's own bound where it says so (objectives/base.py)
-        followed = "val_loss" if OBJECTIVES.get(self.config.objective.name).stops_on_own_bound(
-            self.config.objective) else "val_neg_elbo"
+        followed = OBJECTIVES.get(self.config.objective.name).followed_column(self.config.objective)
 
         def judge(row: dict[str, float]) -> None:
             trial.report(row[followed], int(row["epoch"]))
