@@ -30,7 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vaekit.training.hidden_entries as hidden_entries  # noqa: E402
-from report import save_rows  # noqa: E402
+from report import lowest_in_bold, save_rows  # noqa: E402
 from untuned_data import _kept_aside, _split, _tables  # noqa: E402
 from vaekit import VAEImputer  # noqa: E402
 from vaekit.tasks.baselines.imputation import (  # noqa: E402
@@ -87,8 +87,7 @@ def table(results: list[dict]) -> str:
     lines = ["| data | columns | missing | " + " | ".join(key.removeprefix("baseline ") for key in figures) + " |",
              "|---" * (len(figures) + 3) + "|"]
     for row in results:
-        best = min(row[key] for key in figures)
-        cells = [f"**{row[key]:.3f}**" if row[key] == best else f"{row[key]:.3f}" for key in figures]
+        cells = lowest_in_bold(row, figures)
         lines.append(f"| {row['data']} | {row['columns']} | {row['share']:.0%} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -69,3 +69,9 @@ def save_rows(path: str | Path, rows: list[dict]) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps({"machine": machine(), "threads": torch.get_num_threads(), "results": rows},
                                      indent=1))
+
+
+def lowest_in_bold(row: dict, keys: list[str]) -> list[str]:
+    """row's figures under `keys` as markdown cells to three decimals, the lowest (the best error) in bold."""
+    best = min(row[key] for key in keys)
+    return [f"**{row[key]:.3f}**" if row[key] == best else f"{row[key]:.3f}" for key in keys]

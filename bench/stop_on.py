@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vaekit  # noqa: E402
-from report import save_rows  # noqa: E402
+from report import lowest_in_bold, save_rows  # noqa: E402
 from untuned_data import COMPLETE_ROWS, _kept_aside, _split, _tables  # noqa: E402
 from vaekit.data.dataset import Dataset  # noqa: E402
 from vaekit.runs.run import Run  # noqa: E402
@@ -106,8 +106,7 @@ def table(results: list[dict]) -> str:
     lines = ["| data | missing | " + " | ".join(names) + " | epochs (validation-elbo, hidden-entries) |",
              "|---" * (len(figures) + 3) + "|"]
     for row in results:
-        best = min(row[key] for key in figures)
-        cells = [f"**{row[key]:.3f}**" if row[key] == best else f"{row[key]:.3f}" for key in figures]
+        cells = lowest_in_bold(row, figures)
         epochs = f"{row['epochs validation-elbo']}, {row['epochs hidden-entries']}"
         lines.append(f"| {row['data']} | {row['share']:.0%} | " + " | ".join(cells) + f" | {epochs} |")
     return "\n".join(lines)

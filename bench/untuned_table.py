@@ -27,10 +27,13 @@ def _wins(row: dict, value: float) -> bool:
 
 
 def render(rows: list[dict]) -> str:
-    """The tables of `rows` (the script's "results"), one per use in their order, and the counts."""
+    """The tables of `rows` (the script's "results"), one per use in their order, and the counts. Rows of several
+    splits (--split-seeds) name their split, and each data set's means over the splits follow its use's table; a
+    run without a search (--minutes 0) leaves the tuned columns empty."""
     lines: list[str] = []
     uses = list(dict.fromkeys(row["use"] for row in rows))
     won = {"defaults": 0, "tuned": 0}
+    several = len({row.get("split_seed", 0) for row in rows}) > 1
     for use in uses:
         cases = [row for row in rows if row["use"] == use]
         baselines = list(dict.fromkeys(k for row in cases for k in row if k.startswith(BASELINE)))
@@ -41,19 +44,34 @@ def render(rows: list[dict]) -> str:
                   + " | vaekit defaults | vaekit tuned | defaults win | tuned win | seconds |",
                   "|---" * (len(baselines) + 6) + "|"]
         for row in cases:
-            verdicts = []
+            verdicts, figures = [], []
             for label in ("defaults", "tuned"):
+                if f"vaekit {label}" not in row:  # --minutes 0: no search ran
+                    verdicts.append(""), figures.append("")
+                    continue
                 wins = _wins(row, row[f"vaekit {label}"])
                 won[label] += wins
                 verdicts.append("yes" if wins else "**no**")
+                figures.append(shown(row[f"vaekit {label}"]))
             cells = [shown(row[b]) if b in row else "" for b in baselines]
-            lines.append(f"| {DATA_NAMES.get(row['data'], row['data'])} | " + " | ".join(cells)
-                         + f" | {shown(row['vaekit defaults'])} | {shown(row['vaekit tuned'])} | "
-                         + " | ".join(verdicts) + f" | {row['seconds']:.0f} |")
+            split = f", split {row.get('split_seed', 0)}" if several else ""
+            lines.append(f"| {DATA_NAMES.get(row['data'], row['data'])}{split} | " + " | ".join(cells)
+                         + f" | {figures[0]} | {figures[1]} | " + " | ".join(verdicts) + f" | {row['seconds']:.0f} |")
+        if several:
+            lines += [""] + [_means(cases, name, baselines, shown) for name in dict.fromkeys(r["data"] for r in cases)]
     minutes = sum(row["seconds"] for row in rows) / 60
-    lines += ["", f"{len(rows)} cases in {minutes:.0f} minutes: the tuned model wins {won['tuned']}, the defaults "
-              f"{won['defaults']}."]
+    tuned = f"the tuned model wins {won['tuned']}, " if any("vaekit tuned" in row for row in rows) else ""
+    lines += ["", f"{len(rows)} cases in {minutes:.0f} minutes: {tuned}the defaults win {won['defaults']}."]
     return "\n".join(lines)
+
+
+def _means(cases: list[dict], name: str, baselines: list[str], shown) -> str:  # type: ignore[no-untyped-def]
+    """'- NAME, mean over N splits: each baseline's, and vaekit's' for one data set of a use."""
+    rows = [row for row in cases if row["data"] == name]
+    keys = [key for key in baselines + ["vaekit defaults", "vaekit tuned"] if all(key in row for row in rows)]
+    means = ", ".join(f"{key.removeprefix(BASELINE)} {shown(sum(row[key] for row in rows) / len(rows))}"
+                      for key in keys)
+    return f"- {DATA_NAMES.get(name, name)}, mean over {len(rows)} splits: {means}"
 
 
 def main() -> None:
