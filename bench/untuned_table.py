@@ -39,14 +39,16 @@ def render(rows: list[dict]) -> str:
         baselines = list(dict.fromkeys(k for row in cases for k in row if k.startswith(BASELINE)))
         shown = (lambda v: f"{v:.2f}") if use.startswith(IMAGE_USES) else (lambda v: f"{v:.3f}")
         better = "higher" if cases[0]["higher_is_better"] else "lower"
+        labels = [label for label in ("defaults", "tuned") if any(f"vaekit {label}" in row for row in cases)]
         lines += ["", f"**{TITLES.get(use, use)}** ({better} is better)", "",
-                  "| data | " + " | ".join(b[len(BASELINE):] for b in baselines)
-                  + " | vaekit defaults | vaekit tuned | defaults win | tuned win | seconds |",
-                  "|---" * (len(baselines) + 6) + "|"]
+                  "| data | " + " | ".join(b[len(BASELINE):] for b in baselines) + " | "
+                  + " | ".join(f"vaekit {label}" for label in labels) + " | "
+                  + " | ".join(f"{label} win" for label in labels) + " | seconds |",
+                  "|---" * (len(baselines) + 2 * len(labels) + 2) + "|"]
         for row in cases:
             verdicts, figures = [], []
-            for label in ("defaults", "tuned"):
-                if f"vaekit {label}" not in row:  # --minutes 0: no search ran
+            for label in labels:
+                if f"vaekit {label}" not in row:  # a row of a run without a search (--minutes 0)
                     verdicts.append(""), figures.append("")
                     continue
                 wins = _wins(row, row[f"vaekit {label}"])
@@ -56,7 +58,7 @@ def render(rows: list[dict]) -> str:
             cells = [shown(row[b]) if b in row else "" for b in baselines]
             split = f", split {row.get('split_seed', 0)}" if several else ""
             lines.append(f"| {DATA_NAMES.get(row['data'], row['data'])}{split} | " + " | ".join(cells)
-                         + f" | {figures[0]} | {figures[1]} | " + " | ".join(verdicts) + f" | {row['seconds']:.0f} |")
+                         + " | " + " | ".join(figures) + " | " + " | ".join(verdicts) + f" | {row['seconds']:.0f} |")
         if several:
             lines += [""] + [_means(cases, name, baselines, shown) for name in dict.fromkeys(r["data"] for r in cases)]
     minutes = sum(row["seconds"] for row in rows) / 60
