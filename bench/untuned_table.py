@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 TITLES = {"denoising_gaussian": "denoising, gaussian 0.3", "denoising_salt_pepper": "denoising, salt and pepper 0.1",
@@ -29,7 +30,7 @@ def _wins(row: dict, value: float) -> bool:
 def render(rows: list[dict]) -> str:
     """The tables of `rows` (the script's "results"), one per use in their order, and the counts. Rows of several
     splits (--split-seeds) name their split, and each data set's means over the splits follow its use's table; a
-    run without a search (--minutes 0) leaves the tuned columns empty."""
+    run without a search (--minutes 0) has no tuned columns."""
     lines: list[str] = []
     uses = list(dict.fromkeys(row["use"] for row in rows))
     won = {"defaults": 0, "tuned": 0}
@@ -67,7 +68,7 @@ def render(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _means(cases: list[dict], name: str, baselines: list[str], shown) -> str:  # type: ignore[no-untyped-def]
+def _means(cases: list[dict], name: str, baselines: list[str], shown: Callable[[float], str]) -> str:
     """'- NAME, mean over N splits: each baseline's, and vaekit's' for one data set of a use."""
     rows = [row for row in cases if row["data"] == name]
     keys = [key for key in baselines + ["vaekit defaults", "vaekit tuned"] if all(key in row for row in rows)]
