@@ -160,6 +160,35 @@ def test_vae_classifier_in_a_pipeline_with_unlabelled_rows() -> None:
     assert pipeline.score(x, y) > 0.6  # three classes: chance is about 0.33
 
 
+def test_vae_classifier_averages_an_ensemble_of_seeds_and_sizes_it_for_the_rows(monkeypatch, capsys) -> None:
+    """ensemble=k trains M2 from seeds seed..seed+k-1 and predict_proba is the mean of their q(y|x); its first member
+    is the single model ensemble=1 trains; "auto" trains 5 up to ENSEMBLE_ROWS rows (saying so) and 1 above."""
+    from vaekit import VAEClassifier
+    from vaekit.estimators import classifier as module
+    from vaekit.tasks.class_predictions import class_probabilities
+
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 5)).astype(np.float32)
+    y = np.where(np.arange(60) % 4 == 0, np.arange(60) % 3, -1)
+    settings = dict(latent_dim=2, hidden=(8,), epochs=2, seed=3)
+    three = VAEClassifier(ensemble=3, **settings).fit(x, y)
+    one = VAEClassifier(ensemble=1, **settings).fit(x, y)
+    assert len(three.models_) == 3 and len(one.models_) == 1
+    first, second = (dict(member.state_dict()) for member in three.models_[:2])
+    assert all(torch.equal(first[name], value) for name, value in one.models_[0].state_dict().items())
+    assert not all(torch.equal(first[name], second[name]) for name in first)  # another seed, another model
+    mean = torch.stack([class_probabilities(m, torch.from_numpy(x)) for m in three.models_]).double().mean(0)
+    assert np.allclose(three.predict_proba(x), mean.numpy(), atol=1e-6)
+    assert np.allclose(three.predict_proba(x).sum(1), 1)
+
+    capsys.readouterr()
+    assert len(VAEClassifier(**settings).fit(x, y).models_) == 5
+    assert "an ensemble of 5 M2s (seeds 3-7) for 60 rows" in capsys.readouterr().err
+    monkeypatch.setattr(module, "ENSEMBLE_ROWS", 59)
+    assert len(VAEClassifier(**settings).fit(x, y).models_) == 1
+    assert "ensemble" not in capsys.readouterr().err
+
+
 def test_predict_has_help_with_an_example() -> None:
     result = CliRunner().invoke(main, ["predict", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "vaekit predict runs/m2" in result.output

@@ -211,18 +211,20 @@ def test_the_classification_criterion_is_one_minus_the_accuracy_of_q_y_given_x_o
 
 def test_a_classifier_search_keeps_the_given_settings_unless_a_trial_classifies_clearly_better():
     """VAEClassifier's search scores M2 by labelled validation rows. Trial 0 is the settings given: kept, they are
-    trained again on every row with every label, which is the untuned classifier itself."""
+    trained again on every row with every label, which is the untuned classifier itself, member by member."""
     from vaekit import VAEClassifier
 
     x, y = load_wine(return_X_y=True)
     x = StandardScaler().fit_transform(x).astype(np.float32)
     partial = np.where(np.arange(len(y)) % 3 == 0, y, -1)
 
-    def weights(**tuning) -> dict[str, torch.Tensor]:
-        return VAEClassifier(latent_dim=3, hidden=(8,), epochs=2, seed=0, **tuning).fit(x, partial).model_.state_dict()
+    def weights(**tuning) -> list[dict[str, torch.Tensor]]:
+        fitted = VAEClassifier(latent_dim=3, hidden=(8,), epochs=2, seed=0, ensemble=2, **tuning).fit(x, partial)
+        return [member.state_dict() for member in fitted.models_]
 
-    untuned, tuned = weights(), weights(tune_trials=1)
-    assert all(torch.equal(untuned[name], tuned[name]) for name in untuned)
+    untuned, tuned = weights(), weights(tune_trials=1)  # the search runs once; each member is trained again
+    assert len(tuned) == 2
+    assert all(torch.equal(before[name], after[name]) for before, after in zip(untuned, tuned) for name in before)
 
 
 def test_a_search_of_a_model_trained_to_fill_in_follows_its_own_bound_and_fills_in_with_its_encoder(tmp_path):

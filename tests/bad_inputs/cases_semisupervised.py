@@ -98,6 +98,8 @@ CASES = [
     Case("vae-classifier-one-class", r"at least two classes", api=lambda w: _fit([0, 0, -1, -1, 0, -1])),
     Case("vae-classifier-label-below-minus-one", r"y includes -3",
          api=lambda w: _fit([0, 1, -3, -1, 0, -1])),
+    Case("vae-classifier-ensemble-zero", r"ensemble must be a whole number of M2s \(1 or more\) or 'auto', got 0",
+         api=lambda w: __import__("vaekit").VAEClassifier(ensemble=0).fit(np.zeros((4, 2)), np.array([0, 1, -1, -1]))),
     Case("vae-classifier-not-fitted", r"not fitted yet",
          api=lambda w: __import__("vaekit").VAEClassifier().predict(np.zeros((2, 4)))),
 ]

@@ -9,6 +9,11 @@ of which only some are labelled (-1 marks an unlabelled row, as in sklearn.semi_
 
 M1+M2 first trains an unsupervised VAE (M1) on every row, then M2 on its posterior means: the classes separate
 better in M1's code than in the pixels (the paper's 96.7% against M2's 88.0% on MNIST with 100 labels).
+
+With few labels, M2's accuracy swings with its initial seed (on wine's 30 labels, from 0.91 to 1.0 on one split), so
+on small data it is an ensemble: `ensemble` M2s trained from successive seeds, q(y|x) their mean (deep ensembles,
+Lakshminarayanan et al. 2017). "auto" trains ENSEMBLE_MEMBERS where the rows number at most ENSEMBLE_ROWS, where
+one M2 takes seconds, and one above (bench/untuned_data.py --classifier-settings, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from vaekit.config import Config
 from vaekit.core.errors import VaekitError
+from vaekit.core.notices import notice
 from vaekit.data.dataset import Dataset
-from vaekit.estimators.fitting import config_keys, fit_model, widths
+from vaekit.estimators.fitting import config_keys, fit_members, fit_model, widths
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.vae import VAE
 from vaekit.tasks.class_predictions import class_probabilities
 from vaekit.tasks.outputs import embed
-from vaekit.training.loop import train
 
 VALIDATION_ROWS = 1000  # rows copied (not held out) for the trainer's per-epoch validation numbers
+# ensemble="auto": the deep ensembles paper's five members, on data where one M2 fits in seconds (398 rows of breast
+# cancer: 16 s on 2 cores; 1,257 of the digits: 150 s, and there one M2 already beats the baselines)
+ENSEMBLE_MEMBERS, ENSEMBLE_ROWS = 5, 1000
 
 
 class VAEClassifier(ClassifierMixin, BaseEstimator):
@@ -38,20 +46,23 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
     y holds the classes of the labelled rows and -1 for the others (at least one labelled row of each of two
     classes or more). latent_dim, hidden, likelihood ("auto": Bernoulli for images, the continuous Bernoulli
     for rows whose every value lies in [0, 1], a Gaussian on standardized columns for other tables), epochs,
-    batch_size and lr set M2 and its training; classifier_weight is the paper's alpha / N (0.1). m1=True trains
+    batch_size and lr set M2 and its training; classifier_weight is the paper's alpha / N (0.1); ensemble is the
+    number of M2s averaged (seeds seed, seed + 1, ...; "auto": 5 up to 1,000 rows, else 1). m1=True trains
     M1 first (m1_latent_dim, m1_hidden, m1_epochs, m1_likelihood) and M2 on its codes. `config` takes any
     other setting of M2 as config sections, e.g. {"train": {"lr_schedule": "cosine"}}.
     The VAEs learn from every row given to fit (their validation numbers are on a copy of some of them).
     tune_trials / tune_minutes: a tuning budget for each VAE trained (vaekit.tuning): M1 scored by validation
     -log p(x), M2 by the accuracy of q(y|x) on labelled validation rows (criterion classification: about a fifth
     of the labels are held out for it); `config`'s settings stay fixed; the settings kept (trial 0's, the ones
-    given, unless a trial clearly beat them) are trained again on every row, with every label.
+    given, unless a trial clearly beat them) are trained again on every row, with every label (each member of the
+    ensemble; the search runs once).
     """
 
     def __init__(self, latent_dim: int = 50, hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto",
                  epochs: int | str = "auto", batch_size: int = 100, lr: float = 1e-3, classifier_weight: float = 0.1,
                  m1: bool = False, m1_latent_dim: int = 50, m1_hidden: tuple[int, ...] | str = "auto",
-                 m1_epochs: int | str | None = None, m1_likelihood: str = "auto", seed: int = 0, device: str = "auto",
+                 m1_epochs: int | str | None = None, m1_likelihood: str = "auto", ensemble: int | str = "auto",
+                 seed: int = 0, device: str = "auto",
                  config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
                  tune_minutes: float | None = None, progress: bool = False) -> None:
         self.tune_trials = tune_trials
@@ -68,6 +79,7 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
         self.m1_hidden = m1_hidden
         self.m1_epochs = m1_epochs
         self.m1_likelihood = m1_likelihood
+        self.ensemble = ensemble
         self.seed = seed
         self.device = device
         self.config = config
@@ -102,26 +114,43 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
                               f"{len(self.classes_)} class{'' if len(self.classes_) == 1 else 'es'}")
         codes = np.where(labelled, np.searchsorted(self.classes_, labels), -1).astype(np.int64)
         m2_config = self._m2_config(self.likelihood)  # checked before any training
+        members = self._members(len(x))
         self.n_features_in_ = int(np.prod(x.shape[1:]))
         self.m1_model_: VAE | None = None
         if self.m1:
-            self.m1_model_ = self._train(self._m1_config(), x, None, train)
+            self.m1_model_ = fit_model(self._m1_config(), self._data(x, None), self.progress, self.tune_trials,
+                                       self.tune_minutes, config_keys(self.config))
             x = self._codes(x)
             m2_config = self._m2_config("gaussian" if self.likelihood == "auto" else self.likelihood)
-        self.model_: VAE = self._train(m2_config, x, codes, train)
+        # a search scores M2 by its accuracy on labelled validation rows: M2's -ELBO, the paper's objective, chose
+        # models that classified worse than the defaults on two of three tables kept aside (bench/untuned_data.py
+        # --kept-aside, BENCHMARKS.md)
+        self.models_: list[VAE] = fit_members(m2_config, self._data(x, codes), self.progress, members,
+                                              self.tune_trials, self.tune_minutes, config_keys(self.config),
+                                              criterion="classification")
         return self
 
-    def _train(self, config: Config, x: np.ndarray, labels: np.ndarray | None, train: Any) -> VAE:
-        """A VAE trained on every row of x; validation on a seeded copy of up to VALIDATION_ROWS rows, unlabelled."""
+    def _members(self, rows: int) -> int:
+        """The ensemble's size: `ensemble`, or for "auto" ENSEMBLE_MEMBERS up to ENSEMBLE_ROWS rows (said once)."""
+        if self.ensemble != "auto":
+            if isinstance(self.ensemble, bool) or not isinstance(self.ensemble, (int, np.integer)) \
+                    or self.ensemble < 1:
+                raise VaekitError(f"ensemble must be a whole number of M2s (1 or more) or 'auto', got "
+                                  f"{self.ensemble!r}")
+            return int(self.ensemble)
+        if rows > ENSEMBLE_ROWS:
+            return 1
+        notice(f"VAEClassifier: an ensemble of {ENSEMBLE_MEMBERS} M2s (seeds {self.seed}-"
+               f"{self.seed + ENSEMBLE_MEMBERS - 1}) for {rows} rows, as ensemble='auto' does up to {ENSEMBLE_ROWS}; "
+               f"ensemble=1 trains one")
+        return ENSEMBLE_MEMBERS
+
+    def _data(self, x: np.ndarray, labels: np.ndarray | None) -> Dataset:
+        """x as training data; validation numbers on a seeded copy of up to VALIDATION_ROWS rows, unlabelled."""
         rows = np.random.default_rng(self.seed).permutation(len(x))[:VALIDATION_ROWS]
         kind = "image" if x.ndim == 4 else "vector"
         valid_y = None if labels is None else np.full(len(rows), -1, dtype=np.int64)
-        data = Dataset.from_arrays("array", x, x[rows], labels, valid_y, kind, "in-memory array")
-        # a search (tune_trials, tune_minutes) scores M1 by validation -log p(x) and M2 by its accuracy on labelled
-        # validation rows: M2's -ELBO, the paper's objective, chose models that classified worse than the defaults
-        # on two of three tables kept aside (bench/untuned_data.py --kept-aside, BENCHMARKS.md)
-        return fit_model(config, data, self.progress, self.tune_trials, self.tune_minutes, config_keys(self.config),
-                         criterion="nll" if labels is None else "classification")
+        return Dataset.from_arrays("array", x, x[rows], labels, valid_y, kind, "in-memory array")
 
     def _codes(self, x: np.ndarray) -> np.ndarray:
         """M1's posterior means of x (M1+M2), or x itself."""
@@ -129,18 +158,18 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
             return x
         return embed(self.m1_model_, torch.from_numpy(x)).numpy()
 
-    def _fitted(self) -> VAE:
-        model = getattr(self, "model_", None)
-        if model is None:
+    def _fitted(self) -> list[VAE]:
+        models = getattr(self, "models_", None)
+        if models is None:
             raise VaekitError("this VAEClassifier is not fitted yet; call fit(X, y) first")
-        return model
+        return models
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """(N, n_classes) q(y|x), columns in the order of classes_, each row summing to 1."""
-        model = self._fitted()
-        shape = self.m1_model_.data_shape if self.m1_model_ is not None else model.data_shape
-        x = self._codes(_as_examples(X, shape))
-        probs = class_probabilities(model, torch.from_numpy(x)).double().numpy()
+        """(N, n_classes) q(y|x), the ensemble's mean, columns in the order of classes_, each row summing to 1."""
+        models = self._fitted()
+        shape = self.m1_model_.data_shape if self.m1_model_ is not None else models[0].data_shape
+        x = torch.from_numpy(self._codes(_as_examples(X, shape)))
+        probs = torch.stack([class_probabilities(model, x) for model in models]).double().mean(0).numpy()
         return probs / probs.sum(1, keepdims=True)  # float32 rounding: rows sum to 1 in float64
 
     def predict(self, X: Any) -> np.ndarray:

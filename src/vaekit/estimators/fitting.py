@@ -11,6 +11,7 @@ fifth the search held out is data the model should not go without. `fit(config, 
 are trained, untuned or kept, when one plain run is not the estimator's way (the imputer's: hidden_entries.py).
 A criterion whose figure is the trained model's
 own, not its settings' (clustering: tuning/criteria.py), keeps the best trial's model as the search scored it.
+`fit_members` trains the settings (given, or kept by a search) several times from successive seeds: an ensemble.
 """
 
 from __future__ import annotations
@@ -49,6 +50,24 @@ def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 
             return Run.open(result.best_run).load_model()
         chosen = config.with_overrides(trial_settings(result.best_settings))
         return fit(chosen, Path(folder) / "refit")
+
+
+def fit_members(config: Config, data: Dataset, progress: bool, members: int, tune_trials: int = 0,
+                tune_minutes: float | None = None, fixed: frozenset[str] = frozenset(),
+                criterion: str = "nll") -> list[VAE]:
+    """`members` VAEs of the same settings, trained from the seeds train.seed, train.seed + 1, ... (Lakshminarayanan
+    et al. 2017's deep ensembles: the members differ only in their initialisation and the order of their batches).
+    A search, given a budget, runs once and its kept settings are the members'; a criterion that keeps the best
+    trial's own model (no refit) gives that one model."""
+    models: list[VAE] = []
+
+    def each_seed(settings: Config, folder: Path) -> VAE:
+        for member in range(members):
+            seeded = settings.with_overrides({"train": {"seed": settings.train.seed + member}})
+            models.append(train(seeded, folder / f"member{member}", progress, data=data, pictures=False).model)
+        return models[0]
+    first = fit_model(config, data, progress, tune_trials, tune_minutes, fixed, criterion, fit=each_seed)
+    return models or [first]
 
 
 def place_settings(sections: dict[str, dict[str, Any]], settings: dict[str, Any], owner: str) -> dict:
