@@ -189,6 +189,34 @@ def test_vae_classifier_averages_an_ensemble_of_seeds_and_sizes_it_for_the_rows(
     assert "ensemble" not in capsys.readouterr().err
 
 
+def test_predict_averages_the_q_y_of_m2_runs_of_other_seeds(tmp_path: Path) -> None:
+    """`vaekit predict RUN --ensemble OTHER`: each class's probability is the mean of the runs' own q(y|x), and the
+    comparison with the baselines names the ensemble."""
+    runs = []
+    for seed in (0, 1):
+        runs.append(tmp_path / f"m2-{seed}")
+        result = CliRunner().invoke(main, ["train", "--data", "digits", "--class-latent", "m2", "--objective", "m2",
+                                           "--labels-per-class", "5", "--epochs", "1", "--hidden", "16",
+                                           "--latent-dim", "2", "--seed", str(seed), "--out", str(runs[-1]),
+                                           "--quiet"])
+        assert result.exit_code == 0, result.output
+    columns = [f"p_{k}" for k in range(10)]
+    alone = []
+    for run in runs:
+        result = CliRunner().invoke(main, ["predict", str(run), "--out", str(run / "p.csv")])
+        assert result.exit_code == 0, result.output
+        alone.append(pd.read_csv(run / "p.csv")[columns].to_numpy())
+    assert not np.allclose(alone[0], alone[1])  # two seeds, two models
+    result = CliRunner().invoke(main, ["predict", str(runs[0]), "--ensemble", str(runs[1]),
+                                       "--out", str(tmp_path / "both.csv")])
+    assert result.exit_code == 0, result.output
+    both = pd.read_csv(tmp_path / "both.csv")
+    assert np.allclose(both[columns].to_numpy(), (alone[0] + alone[1]) / 2, atol=1e-6)
+    assert (both["class"] == both[columns].to_numpy().argmax(1)).all()
+    assert "examples to" in result.output and "(the mean q(y|x) of 2 runs)" in result.output
+    assert "vaekit (mean q(y|x) of 2 runs)" in result.output
+
+
 def test_predict_has_help_with_an_example() -> None:
     result = CliRunner().invoke(main, ["predict", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "vaekit predict runs/m2" in result.output

@@ -22,6 +22,28 @@ def _m2_run(w: Workspace) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _m2_of_other_data(w: Workspace) -> None:
+    """The digits' M2 ("m2") and an M2 of ten other classes of 8x8 images ("other"): not one ensemble."""
+    from click.testing import CliRunner
+
+    _m2_run(w)
+    x = np.random.default_rng(0).random((40, 1, 8, 8), dtype=np.float32)
+    np.savez(w.path("other.npz"), images=x, labels=np.arange(40) % 10)
+    result = CliRunner().invoke(main, ["train", "--data", str(w.path("other.npz")), *M2, "--epochs", "1",
+                                       "--hidden", "16", "--latent-dim", "2", "--out", str(w.path("other")),
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
+def _gmvae_run(w: Workspace) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["train", "--data", "digits", "--class-latent", "gmvae", "--objective", "m2",
+                                       "--epochs", "1", "--hidden", "16", "--latent-dim", "2",
+                                       "--out", str(w.path("gmvae")), "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
 def _labels_12(w: Workspace) -> None:
     _m2_run(w)
     x = np.random.default_rng(0).random((6, 1, 8, 8), dtype=np.float32)
@@ -62,6 +84,14 @@ CASES = [
     Case("predict-labels-outside-classes", r"include 12, outside this model's classes 0\.\.9",
          ["predict", "{root}/m2", "--data", "{root}/twelve.npz", "--out", "{root}/p.csv"], setup=_labels_12,
          changes=("m2",)),
+    Case("predict-ensemble-of-a-plain-vae", r"--ensemble .*: not an M2 run of the 10 classes of .*another --seed",
+         ["predict", "{root}/m2", "--ensemble", "{run}", "--out", "{root}/p.csv"], setup=_m2_run, changes=("m2",)),
+    Case("predict-ensemble-of-other-data", r"--ensemble .*other: trained on other data than .*differ only in --seed",
+         ["predict", "{root}/m2", "--ensemble", "{root}/other", "--out", "{root}/p.csv"], setup=_m2_of_other_data,
+         changes=("m2", "other")),
+    Case("predict-ensemble-of-gmvaes", r"--ensemble averages the classes of M2 runs; .* is a GMVAE",
+         ["predict", "{root}/gmvae", "--ensemble", "{root}/gmvae", "--out", "{root}/p.csv"], setup=_gmvae_run,
+         changes=("gmvae",)),
     Case("predict-output-suffix", r"choose an output ending in \.csv or \.parquet",
          ["predict", "{run}", "--out", "{root}/p.png"]),
     Case("labels-per-class-too-many", r"--labels-per-class 500 but class .* has only \d+ labelled",

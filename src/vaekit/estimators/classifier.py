@@ -31,7 +31,7 @@ from vaekit.data.dataset import Dataset
 from vaekit.estimators.fitting import config_keys, fit_members, fit_model, widths
 from vaekit.estimators.inputs import as_examples
 from vaekit.model.vae import VAE
-from vaekit.tasks.class_predictions import class_probabilities
+from vaekit.tasks.class_predictions import ensemble_probabilities
 from vaekit.tasks.outputs import embed
 
 VALIDATION_ROWS = 1000  # rows copied (not held out) for the trainer's per-epoch validation numbers
@@ -169,7 +169,7 @@ class VAEClassifier(ClassifierMixin, BaseEstimator):
         models = self._fitted()
         shape = self.m1_model_.data_shape if self.m1_model_ is not None else models[0].data_shape
         x = torch.from_numpy(self._codes(_as_examples(X, shape)))
-        probs = torch.stack([class_probabilities(model, x) for model in models]).double().mean(0).numpy()
+        probs = ensemble_probabilities(models, x).double().numpy()
         return probs / probs.sum(1, keepdims=True)  # float32 rounding: rows sum to 1 in float64
 
     def predict(self, X: Any) -> np.ndarray:

@@ -1,10 +1,13 @@
 """Classes from a model with a class latent: q(y|x) for every example, in batches, and its accuracy on labels.
 
     probs = class_probabilities(model, x)          # (N, K) rows of q(y|x), on the CPU
+    probs = ensemble_probabilities([m2, m2_seed1, m2_seed2], x)   # their mean: a deep ensemble
     accuracy(probs, y)                              # over the labelled rows (-1: unlabelled, left out)
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 
@@ -24,6 +27,12 @@ def class_probabilities(model: VAE, x: torch.Tensor, batch_size: int = 1000) -> 
     probs = torch.cat(rows)
     check_finite_outputs(probs, "class probabilities")
     return probs
+
+
+def ensemble_probabilities(models: Sequence[VAE], x: torch.Tensor) -> torch.Tensor:
+    """(N, K) the mean of the models' q(y|x) (Lakshminarayanan et al. 2017's deep ensembles: models of the same
+    settings from other seeds, whose mistakes differ); one model gives its own."""
+    return torch.stack([class_probabilities(model, x) for model in models]).mean(0)
 
 
 def check_labels(y: torch.Tensor, num_classes: int, where: str) -> torch.Tensor:
