@@ -22,7 +22,7 @@ def info(run: str, as_json: bool) -> None:
     Example:
       vaekit info runs/digits
     """
-    from vaekit.cli.train import kept_epoch
+    from vaekit.cli.best_epoch import kept_epoch
     from vaekit.runs.directory import MODEL_FILE
     from vaekit.runs.run import Run
 

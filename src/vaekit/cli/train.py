@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from vaekit.cli.best_epoch import kept_epoch
 from vaekit.cli.closing import say_done
 from vaekit.cli.help_groups import GroupedHelp, help_all_option
 from vaekit.cli.next_steps import next_commands
@@ -189,21 +190,6 @@ def _summary(run: Any) -> str:
         text += (f"; stopped early (no improvement by more than {train.min_delta:g} nats for "
                  f"{train.early_stopping} epochs)")
     return text
-
-
-def kept_epoch(run: Any) -> str:
-    """'; best epoch N (FIGURE nats, in FILE)' where the best epoch is not the last one, else ''. The figure is
-    the one early stopping chose it by: the -ELBO, or the objective's own bound where it follows that."""
-    final = run.metrics[-1] if run.metrics else None
-    best = next((row for row in run.metrics if row["epoch"] == run.best_epoch), None)
-    if best is None or best is final:
-        return ""
-    settings = run.config.objective
-    objective = REGISTRIES["objective"].get(settings.name)
-    kept = "model.safetensors" if run.config.train.early_stopping > 0 else "model-best.safetensors"
-    own = objective.followed_column(settings) == "val_loss" and "val_loss" in best
-    figure = f"-{objective.bound_of(settings)} {best['val_loss']:.2f}" if own else f"{best['val_neg_elbo']:.2f}"
-    return f"; best epoch {best['epoch']} ({figure} nats, in {kept})"
 
 
 def _written(run_dir: Path) -> str:
