@@ -3,9 +3,11 @@ that no figure there is typed by hand.
 
     python bench/untuned_table.py bench/results/untuned_data_whole_2p5.json            # every use in the file
     python bench/untuned_table.py bench/results/untuned_clustering_criterion.json --uses clustering
+    python bench/untuned_table.py five.json --beside "one.json=one M2"   # one.json's defaults as "vaekit one M2"
 
-One table per use: each baseline, the defaults, the tuned model, whether each wins (at least as good as the best
-baseline, as the script decides it) and the seconds the case took; then the counts of cases won.
+One table per use: each baseline, the defaults, the tuned model (and the defaults of runs given --beside), whether
+each wins (at least as good as the best baseline, as the script decides it) and the seconds the case took; then
+the counts of cases won.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ TITLES = {"denoising_gaussian": "denoising, gaussian 0.3", "denoising_salt_peppe
 DATA_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 IMAGE_USES = ("denoising", "inpainting")  # PSNR in dB, two decimals; the other uses' figures take three
 BASELINE = "baseline "
+VAEKIT = "vaekit "
 
 
 def _wins(row: dict, value: float) -> bool:
@@ -33,14 +36,15 @@ def render(rows: list[dict]) -> str:
     run without a search (--minutes 0) has no tuned columns."""
     lines: list[str] = []
     uses = list(dict.fromkeys(row["use"] for row in rows))
-    won = {"defaults": 0, "tuned": 0}
+    found = list(dict.fromkeys(k[len(VAEKIT):] for row in rows for k in row if k.startswith(VAEKIT)))
+    won = {label: 0 for label in found}
     several = len({row.get("split_seed", 0) for row in rows}) > 1
     for use in uses:
         cases = [row for row in rows if row["use"] == use]
         baselines = list(dict.fromkeys(k for row in cases for k in row if k.startswith(BASELINE)))
         shown = (lambda v: f"{v:.2f}") if use.startswith(IMAGE_USES) else (lambda v: f"{v:.3f}")
         better = "higher" if cases[0]["higher_is_better"] else "lower"
-        labels = [label for label in ("defaults", "tuned") if any(f"vaekit {label}" in row for row in cases)]
+        labels = [label for label in found if any(f"vaekit {label}" in row for row in cases)]
         lines += ["", f"**{TITLES.get(use, use)}** ({better} is better)", "",
                   "| data | " + " | ".join(b[len(BASELINE):] for b in baselines) + " | "
                   + " | ".join(f"vaekit {label}" for label in labels) + " | "
@@ -63,27 +67,41 @@ def render(rows: list[dict]) -> str:
         if several:
             lines += [""] + [_means(cases, name, baselines, shown) for name in dict.fromkeys(r["data"] for r in cases)]
     minutes = sum(row["seconds"] for row in rows) / 60
-    tuned = f"the tuned model wins {won['tuned']}, " if any("vaekit tuned" in row for row in rows) else ""
-    lines += ["", f"{len(rows)} cases in {minutes:.0f} minutes: {tuned}the defaults win {won['defaults']}."]
+    wins = [f"the tuned model wins {count}" if label == "tuned" else f"the {label} win {count}" if
+            label == "defaults" else f"vaekit {label} wins {count}" for label, count in won.items()]
+    lines += ["", f"{len(rows)} cases in {minutes:.0f} minutes: {', '.join(wins)}."]
     return "\n".join(lines)
 
 
 def _means(cases: list[dict], name: str, baselines: list[str], shown: Callable[[float], str]) -> str:
     """'- NAME, mean over N splits: each baseline's, and vaekit's' for one data set of a use."""
     rows = [row for row in cases if row["data"] == name]
-    keys = [key for key in baselines + ["vaekit defaults", "vaekit tuned"] if all(key in row for row in rows)]
+    keys = [key for key in baselines + [k for k in rows[0] if k.startswith(VAEKIT)] if all(key in row for row in rows)]
     means = ", ".join(f"{key.removeprefix(BASELINE)} {shown(sum(row[key] for row in rows) / len(rows))}"
                       for key in keys)
     return f"- {DATA_NAMES.get(name, name)}, mean over {len(rows)} splits: {means}"
+
+
+def _case(row: dict) -> tuple:
+    """What makes two runs' rows the same case: the use, the data and the split."""
+    return row["use"], row["data"], row.get("split_seed", 0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="the JSON bench/untuned_data.py wrote (--out)")
     parser.add_argument("--uses", default=None, help="uses to show, separated by commas [default: all in the file]")
+    parser.add_argument("--beside", action="append", default=[], metavar="FILE=LABEL",
+                        help="another run of the same cases (and splits): its defaults shown as 'vaekit LABEL'")
     args = parser.parse_args()
     found = json.loads(args.results.read_text())
     rows = [row for row in found["results"] if args.uses is None or row["use"] in args.uses.split(",")]
+    for beside in args.beside:
+        path, label = beside.split("=", 1)
+        other = {_case(row): row for row in json.loads(Path(path).read_text())["results"]}
+        for row in rows:
+            if _case(row) in other:
+                row[f"{VAEKIT}{label}"] = other[_case(row)]["vaekit defaults"]
     print(f"<!-- {args.results.name}: {found['machine']}, {found['threads']} threads, --minutes {found['minutes']} -->")
     print(render(rows))
 
