@@ -2,7 +2,7 @@
 budget, and the simple baseline a user would try first, all in this one script on the same rows.
 
     python bench/untuned_data.py                          # every use and case, 5 tuning minutes each (~3 h, 2 cores)
-    python bench/untuned_data.py --minutes 2.5            # the 5 CPU-minutes a case on 2 cores (97-117 min)
+    python bench/untuned_data.py --minutes 2.5            # the 5 CPU-minutes a case on 2 cores (~2 h)
     python bench/untuned_data.py --minutes 1 --uses anomaly,imputation --out bench/results/untuned.json
     python bench/untuned_data.py --minutes 2.5 --kept-aside   # the table uses on iris, crabs and Pima.tr instead
     python bench/untuned_data.py --minutes 0 --uses semi_supervised --split-seeds 0,1,2,3,4   # defaults, 5 splits
