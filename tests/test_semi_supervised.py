@@ -190,8 +190,8 @@ def test_vae_classifier_averages_an_ensemble_of_seeds_and_sizes_it_for_the_rows(
 
 
 def test_predict_averages_the_q_y_of_m2_runs_of_other_seeds(tmp_path: Path) -> None:
-    """`vaekit predict RUN --ensemble OTHER`: each class's probability is the mean of the runs' own q(y|x), and the
-    comparison with the baselines names the ensemble."""
+    """`vaekit predict RUN --ensemble OTHER`: each class's probability is the mean of the runs' own q(y|x), the
+    comparison with the baselines names the ensemble, and RUN's kept verdict stays its own."""
     runs = []
     for seed in (0, 1):
         runs.append(tmp_path / f"m2-{seed}")
@@ -201,11 +201,12 @@ def test_predict_averages_the_q_y_of_m2_runs_of_other_seeds(tmp_path: Path) -> N
                                            "--quiet"])
         assert result.exit_code == 0, result.output
     columns = [f"p_{k}" for k in range(10)]
-    alone = []
+    alone, verdicts = [], []
     for run in runs:
         result = CliRunner().invoke(main, ["predict", str(run), "--out", str(run / "p.csv")])
         assert result.exit_code == 0, result.output
         alone.append(pd.read_csv(run / "p.csv")[columns].to_numpy())
+        verdicts.append(result.output.splitlines()[-1])
     assert not np.allclose(alone[0], alone[1])  # two seeds, two models
     result = CliRunner().invoke(main, ["predict", str(runs[0]), "--ensemble", str(runs[1]),
                                        "--out", str(tmp_path / "both.csv")])
@@ -215,6 +216,9 @@ def test_predict_averages_the_q_y_of_m2_runs_of_other_seeds(tmp_path: Path) -> N
     assert (both["class"] == both[columns].to_numpy().argmax(1)).all()
     assert "examples to" in result.output and "(the mean q(y|x) of 2 runs)" in result.output
     assert "vaekit (mean q(y|x) of 2 runs)" in result.output
+    from vaekit.runs.verdicts import read_verdicts
+    kept = read_verdicts(runs[0])["predict"]  # still the run's own answer: the ensemble's is not the run's
+    assert kept["verdict"] == verdicts[0] and "mean q(y|x)" not in kept["verdict"]
 
 
 def test_predict_has_help_with_an_example() -> None:

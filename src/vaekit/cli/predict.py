@@ -128,7 +128,8 @@ def _baselines(run: str, opened: Run, chosen: Selection, own: bool, probs: torch
     found_verdict = verdict("accuracy", accuracy(probs[rows], y), classification_baselines(train.x, train.y, x, y))
     for line in comparison_lines(found_verdict, "q(y|x)" if runs == 1 else f"mean q(y|x) of {runs} runs"):
         click.echo(line)
-    keep_verdict(run, "predict", found_verdict, chosen, int((y >= 0).sum()))
+    if runs == 1:  # RUN/verdicts.json keeps what the run answers alone, not an ensemble it is one member of
+        keep_verdict(run, "predict", found_verdict, chosen, int((y >= 0).sum()))
 
 
 COMMANDS = [predict]
