@@ -36,9 +36,7 @@ from vaekit.tuning.space import trial_settings
 def fit_model(config: Config, data: Dataset, progress: bool, tune_trials: int = 0, tune_minutes: float | None = None,
               fixed: frozenset[str] = frozenset(), criterion: str = "nll",
               fit: Callable[[Config, Path], VAE] | None = None) -> VAE:
-    def one_run(settings: Config, folder: Path) -> VAE:
-        return train(settings, folder, progress, data=data, pictures=False).model
-    fit = fit or one_run
+    fit = fit or (lambda settings, folder: _one_run(settings, folder, data, progress))
     with tempfile.TemporaryDirectory() as folder:
         if not tune_trials and tune_minutes is None:
             return fit(config, Path(folder) / "run")
@@ -64,10 +62,15 @@ def fit_members(config: Config, data: Dataset, progress: bool, members: int, tun
     def each_seed(settings: Config, folder: Path) -> VAE:
         for member in range(members):
             seeded = settings.with_overrides({"train": {"seed": settings.train.seed + member}})
-            models.append(train(seeded, folder / f"member{member}", progress, data=data, pictures=False).model)
+            models.append(_one_run(seeded, folder / f"member{member}", data, progress))
         return models[0]
     first = fit_model(config, data, progress, tune_trials, tune_minutes, fixed, criterion, fit=each_seed)
     return models or [first]
+
+
+def _one_run(settings: Config, folder: Path, data: Dataset, progress: bool) -> VAE:
+    """The model of one training run of `settings` on `data` in `folder` (no pictures: an estimator draws none)."""
+    return train(settings, folder, progress, data=data, pictures=False).model
 
 
 def place_settings(sections: dict[str, dict[str, Any]], settings: dict[str, Any], owner: str) -> dict:
