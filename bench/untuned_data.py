@@ -121,7 +121,8 @@ def _budgets(minutes: float) -> tuple[tuple[str, float | None], ...]:
     return (("defaults", None),) if minutes == 0 else (("defaults", None), ("tuned", minutes))
 
 
-ANOMALY_SCORE: dict[str, str] = {}  # --anomaly-score: {"score": kind} when given, else the detector's default
+# --anomaly-score ({"score": kind}) and --detector-settings: keyword settings of the VAEAnomalyDetector
+DETECTOR_SETTINGS: dict[str, object] = {}
 
 
 def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
@@ -135,7 +136,7 @@ def anomaly(x: np.ndarray, y: np.ndarray, minutes: float) -> dict[str, float]:
     found = {f"baseline {name}": auroc(anomalous, scores)
              for name, scores in anomaly_scores(fit_rows, test_x).items()}
     for label, budget in _budgets(minutes):
-        detector = VAEAnomalyDetector(**ANOMALY_SCORE, tune_minutes=budget).fit(fit_rows)
+        detector = VAEAnomalyDetector(**DETECTOR_SETTINGS, tune_minutes=budget).fit(fit_rows)
         found[f"vaekit {label}"] = auroc(anomalous, detector.decision_function(test_x))
     return found
 
@@ -316,6 +317,9 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="data sets to run, separated by commas [default: all]")
     parser.add_argument("--anomaly-score", default=None,
                         help="the anomaly detector's score [default: the detector's, iw+reconstruction]")
+    parser.add_argument("--detector-settings", default=None, type=json.loads,
+                        help='keyword settings of the anomaly use\'s VAEAnomalyDetector, e.g. \'{"batch_size": 128}\' '
+                             '[default: none: the estimator\'s]')
     parser.add_argument("--cluster-method", choices=("kmeans", "gmm"), default="kmeans",
                         help="what clusters the VAE's codes in the clustering use (vaekit cluster --method)")
     parser.add_argument("--cluster-criterion", choices=("clustering", "nll"), default="clustering",
@@ -345,8 +349,9 @@ def main() -> None:
                              "[default: 0, the tables' split]")
     parser.add_argument("--out", default="bench/results/untuned_data.json")
     args = parser.parse_args()
+    DETECTOR_SETTINGS.update(args.detector_settings or {})
     if args.anomaly_score:
-        ANOMALY_SCORE["score"] = args.anomaly_score
+        DETECTOR_SETTINGS["score"] = args.anomaly_score
     RESTORER_CONFIG.update(args.restorer_config or {})
     TRAINED_ON_NOISE["on"] = args.trained_on_noise
     CLUSTER_METHOD["method"] = args.cluster_method

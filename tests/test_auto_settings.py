@@ -1,6 +1,6 @@
-"""Sizes that fit the data: hidden widths, epochs and early stopping left "auto" are settled once for the training
-rows (training/auto_settings.py, model/auto_width.py), said in one notice, recorded in config.json, read back (not
-settled again) by a resume; a value the user gives always wins."""
+"""Sizes that fit the data: hidden widths, batch, epochs and early stopping left "auto" are settled once for the
+training rows (training/auto_settings.py, model/auto_width.py), said in one notice, recorded in config.json, read
+back (not settled again) by a resume; a value the user gives always wins."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from vaekit.model import auto_width
 from vaekit.model.auto_width import auto_hidden
 from vaekit.model.build import build_model
 from vaekit.training import auto_settings
-from vaekit.training.auto_settings import auto_epochs, auto_patience, settle_sizes
+from vaekit.training.auto_settings import auto_batch, auto_epochs, auto_patience, settle_sizes
 
 
 def test_the_rule_for_a_small_table_small_images_and_big_images() -> None:
@@ -39,6 +39,16 @@ def test_the_rule_for_a_small_table_small_images_and_big_images() -> None:
     assert auto_epochs(1_000_000, 128, pretrain_epochs=15) == 25
 
 
+def test_the_batch_makes_ten_steps_an_epoch_within_16_and_128() -> None:
+    # 50 crabs: a batch of 16, 4 steps an epoch, where 128 made one (and 1,000 epochs 1,000 steps)
+    assert auto_batch(50) == 16 and auto_epochs(50, auto_batch(50)) == 1000
+    # breast cancer's 512 rows: 52 a batch, ten steps an epoch, so the 1,000 epochs make the 10,000 steps
+    assert auto_batch(512) == 52 and auto_epochs(512, 52) == 1000
+    # from 1,280 rows the old fixed 128
+    assert auto_batch(1279) == 128 and auto_batch(1280) == 128 and auto_batch(60_000) == 128
+    assert auto_batch(1) == 16
+
+
 def _settled(**sections: dict) -> tuple[Config, str]:
     config = Config.from_dict(sections)
     line = settle_sizes(config, "vector", (30,), 512, reads_hidden=True)
@@ -47,27 +57,28 @@ def _settled(**sections: dict) -> tuple[Config, str]:
 
 def test_settling_writes_the_values_into_the_config_and_says_what_it_chose() -> None:
     config, line = _settled()
-    assert (config.model.hidden, config.train.epochs, config.train.early_stopping) == ([64], 1000, 100)
-    assert line == ("settings for 512 rows of 30 columns: hidden 64, 1000 epochs with early stopping after 100 "
-                    "epochs without improvement (set them to choose others)")
+    assert (config.model.hidden, config.train.batch_size, config.train.epochs,
+            config.train.early_stopping) == ([64], 52, 1000, 100)
+    assert line == ("settings for 512 rows of 30 columns: hidden 64, batch 52, 1000 epochs with early stopping after "
+                    "100 epochs without improvement (set them to choose others)")
     Config.from_dict(config.to_dict())  # what config.json holds is a valid config
     # settled once: nothing is left to settle, nothing is said
     assert settle_sizes(config, "vector", (30,), 99, reads_hidden=True) == "" and config.model.hidden == [64]
 
 
 def test_an_explicit_value_wins_and_epochs_given_train_them_all() -> None:
-    config, line = _settled(model={"hidden": "256,256"}, train={"epochs": "7"})
+    config, line = _settled(model={"hidden": "256,256"}, train={"epochs": "7", "batch_size": 128})
     assert (config.model.hidden, config.train.epochs, config.train.early_stopping) == ([256, 256], 7, 0)
     assert line == ""
     config, line = _settled(train={"early_stopping": 0})
     assert (config.train.epochs, config.train.early_stopping) == (1000, 0)
-    assert line.endswith("hidden 64, 1000 epochs without early stopping (set them to choose others)")
+    assert line.endswith("hidden 64, batch 52, 1000 epochs without early stopping (set them to choose others)")
     config, _ = _settled(train={"epochs": 40, "early_stopping": 5})
     assert (config.train.epochs, config.train.early_stopping) == (40, 5)
 
 
 def test_a_network_that_reads_no_hidden_widths_leaves_them_auto() -> None:
-    config = Config.from_dict({"model": {"network": "conv"}, "train": {"epochs": 3}})
+    config = Config.from_dict({"model": {"network": "conv"}, "train": {"epochs": 3, "batch_size": 64}})
     assert settle_sizes(config, "image", (1, 8, 8), 500, reads_hidden=False) == ""
     assert config.model.hidden == "auto"
 
@@ -78,7 +89,9 @@ def test_auto_is_a_word_of_the_settings_beside_numbers_and_lists() -> None:
     for bad, said in [({"train": {"epochs": "lots"}}, "train.epochs must be an integer or auto; got 'lots'"),
                       ({"model": {"hidden": "wide"}}, "model.hidden must be a list of integers or auto; got 'wide'"),
                       ({"train": {"early_stopping": "yes"}}, "train.early_stopping must be an integer or auto"),
-                      ({"train": {"epochs": 0}}, "epochs must be at least 1, or auto")]:
+                      ({"train": {"epochs": 0}}, "epochs must be at least 1, or auto"),
+                      ({"train": {"batch_size": "big"}}, "train.batch_size must be an integer or auto; got 'big'"),
+                      ({"train": {"batch_size": 0}}, "batch_size must be at least 1, or auto")]:
         with pytest.raises(ConfigError, match=said):
             Config.from_dict(bad)
 
@@ -92,7 +105,7 @@ def test_a_model_built_outside_training_takes_the_widths_for_its_shape() -> None
 @pytest.fixture()
 def few_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Auto epochs of a few steps, so that a run with every size on auto takes a second."""
-    monkeypatch.setattr(auto_settings, "TARGET_STEPS", 3)
+    monkeypatch.setattr(auto_settings, "TARGET_STEPS", 12)  # 3 epochs of 4 batches of 16
     monkeypatch.setattr(auto_settings, "MIN_EPOCHS", 1)
 
 
@@ -103,9 +116,11 @@ def test_a_run_says_its_settings_once_records_them_and_a_resume_reads_them_back(
     code, output = invoke("train", "--data", tmp_path / "table.npy", "--latent-dim", "2", "--out", run, "--quiet")
     assert code == 0, output
     assert output.count("notice: settings for") == 1
-    assert "notice: settings for 54 rows of 4 columns: hidden 64, 3 epochs with early stopping after 10" in output
+    assert ("notice: settings for 54 rows of 4 columns: hidden 64, batch 16, 3 epochs with early stopping after 10"
+            in output)
     saved = json.loads((run / "config.json").read_text())["config"]
-    assert (saved["model"]["hidden"], saved["train"]["epochs"], saved["train"]["early_stopping"]) == ([64], 3, 10)
+    assert (saved["model"]["hidden"], saved["train"]["batch_size"], saved["train"]["epochs"],
+            saved["train"]["early_stopping"]) == ([64], 16, 3, 10)
     # a rule that would now choose otherwise changes nothing for the run: its config.json is read, not re-settled
     monkeypatch.setattr(auto_width, "MIN_WIDTH", 32)
     code, output = invoke("train", "--resume", run, "--epochs", "4", "--quiet")
@@ -119,9 +134,10 @@ def test_a_run_says_its_settings_once_records_them_and_a_resume_reads_them_back(
 def test_flags_win_over_auto(tmp_path: Path) -> None:
     np.save(tmp_path / "table.npy", np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32))
     run = tmp_path / "run"
-    code, output = invoke("train", "--data", tmp_path / "table.npy", "--hidden", "16,8", "--epochs", "2", "--out",
-                          run, "--quiet")
+    code, output = invoke("train", "--data", tmp_path / "table.npy", "--hidden", "16,8", "--epochs", "2",
+                          "--batch-size", "32", "--out", run, "--quiet")
     assert code == 0, output
     assert "notice: settings" not in output
     saved = json.loads((run / "config.json").read_text())["config"]
-    assert (saved["model"]["hidden"], saved["train"]["epochs"], saved["train"]["early_stopping"]) == ([16, 8], 2, 0)
+    assert (saved["model"]["hidden"], saved["train"]["batch_size"], saved["train"]["epochs"],
+            saved["train"]["early_stopping"]) == ([16, 8], 32, 2, 0)

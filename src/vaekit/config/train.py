@@ -13,7 +13,9 @@ class TrainConfig:
     epochs: int | str = setting("auto", "number of passes over the training data; auto: chosen for the data's size "
                                 "(about 10,000 optimizer steps, 10 to 1000 epochs) when training starts, with early "
                                 "stopping, and written to config.json", choices=("auto",))
-    batch_size: int = setting(128, "examples per step")
+    batch_size: int | str = setting("auto", "examples per step; auto: chosen for the data's size when training "
+                                    "starts (a tenth of the training rows, 16 to 128), and written to config.json",
+                                    choices=("auto",))
     lr: float = setting(1e-3, "learning rate")
     optimizer: str = setting("adam", "optimizer", choices=("adam", "adamw", "rmsprop", "sgd"))
     weight_decay: float = setting(0.0, "weight decay")
@@ -63,8 +65,8 @@ class TrainConfig:
     def validate(self) -> None:
         if self.epochs != "auto" and (isinstance(self.epochs, str) or self.epochs < 1):
             raise ConfigError(f"epochs must be at least 1, or auto; got {self.epochs}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.batch_size != "auto" and (isinstance(self.batch_size, str) or self.batch_size < 1):
+            raise ConfigError(f"batch_size must be at least 1, or auto; got {self.batch_size}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
         for name in ("weight_decay", "grad_clip"):  # one message names the one that is wrong

@@ -59,8 +59,8 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
     latent_dim, hidden, likelihood ("auto": Bernoulli for images, the continuous Bernoulli for rows whose every
     value lies in [0, 1], a Gaussian on standardized columns for other tables; a row scored later with a value
     that likelihood cannot produce, above 1 say, scores inf, the most anomalous), epochs, batch_size, lr and
-    seed set the VAE and its training (hidden and epochs "auto": sized for the rows of X, with early stopping,
-    as `vaekit train` does with no flags); `config` takes any other setting as config sections, e.g.
+    seed set the VAE and its training (hidden, batch_size and epochs "auto": sized for the rows of X, with early
+    stopping, as `vaekit train` does with no flags); `config` takes any other setting as config sections, e.g.
     {"objective": {"beta": 2}}. device: where to train and score ("auto": a GPU if there is one).
     tune_trials / tune_minutes: a tuning budget (vaekit.tuning): latent_dim, hidden, lr and batch_size above are
     the untuned trial 0 and are searched on a validation share of X (validation -log p(x)), `config`'s settings
@@ -74,7 +74,7 @@ class VAEAnomalyDetector(OutlierMixin, BaseEstimator):
 
     def __init__(self, contamination: float = 0.1, score: str = "iw+reconstruction", k: int = 100,
                  latent_dim: int = 16, hidden: tuple[int, ...] | str = "auto", likelihood: str = "auto",
-                 epochs: int | str = "auto", batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
+                 epochs: int | str = "auto", batch_size: int | str = "auto", lr: float = 1e-3, seed: int = 0,
                  device: str = "auto", config: dict[str, dict[str, Any]] | None = None, tune_trials: int = 0,
                  tune_minutes: float | None = None, progress: bool = False, alarm_rate: float | None = None,
                  calibration_fraction: float = 0.2) -> None:

@@ -57,6 +57,7 @@ import torch.distributed as dist
 from vaekit.config import Config
 from vaekit.core.errors import ConfigError, VaekitError
 from vaekit.core.registry import OBJECTIVES
+from vaekit.training.auto_settings import MIN_BATCH
 from vaekit.training.device import pick_device
 
 
@@ -119,9 +120,11 @@ def check_processes(config: Config, world: int, local_world: int | None = None) 
     if objective.free_bits > 0 or objective.capacity > 0:
         raise ConfigError("free bits and a capacity act on the KL of the whole batch, which a process's slice of "
                           "the batch does not have; with several processes set free_bits and capacity to 0")
-    if config.train.batch_size < world:
-        raise ConfigError(f"batch_size {config.train.batch_size} is smaller than the {world} processes, each of "
-                          f"which takes a slice of every batch; use a batch_size of at least {world}")
+    batch = config.train.batch_size
+    if (MIN_BATCH if batch == "auto" else batch) < world:  # auto is at least MIN_BATCH, on the smallest data
+        said = f"batch_size auto (as small as {MIN_BATCH} on small data)" if batch == "auto" else f"batch_size {batch}"
+        raise ConfigError(f"{said} is smaller than the {world} processes, each of which takes a slice of every "
+                          f"batch; use a batch_size of at least {world}")
     process_device(config.train.device, Processes(0, world, 0, local_world or world))
 
 
