@@ -42,7 +42,7 @@ def test_every_goal_prints_settings_reasons_sizes_and_next_steps(goal):
     assert output.startswith("data: digits: 1617 training images of 1x8x8, grey levels in [0, 1], 10 classes\n")
     assert "\nstart from:\n  vaekit train --data digits" in output and f"--out runs/{goal}" in output
     # what training would settle on these rows (complete images to impute: inpainting, early stopping on its bound)
-    assert "hidden 128, 770 epochs with early stopping" in output
+    assert "hidden 128, batch 128, 770 epochs with early stopping" in output
     assert "\nthen:\n" in output and "vaekit tune --data digits" in output  # 1617 rows: small
 
 

@@ -1,7 +1,7 @@
 """The sizes training would choose for the advised settings on these data, said before any training: the same
 settle_sizes the trainer calls (training/auto_settings.py), so the advice cannot drift from what a run does.
 
-    sizes_line(advice.settings, data)   # "hidden 128, 770 epochs with early stopping after 77 epochs ..."
+    sizes_line(advice.settings, data)   # "hidden 128, batch 128, 770 epochs with early stopping after 77 ..."
 """
 
 from __future__ import annotations

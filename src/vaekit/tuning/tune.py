@@ -32,6 +32,7 @@ from vaekit.data.validation import validation_split
 from vaekit.model.build import resolve_auto
 from vaekit.model.size import GB, device_memory, model_sizes, training_bytes
 from vaekit.parts import check_config
+from vaekit.training.auto_settings import auto_batch
 from vaekit.training.data_source import load_training_data
 from vaekit.training.device import pick_device
 from vaekit.tuning.criteria import criterion_of
@@ -156,6 +157,8 @@ def check_narrowed_tops_fit(config: Config, data: Dataset, narrowed: dict[str, T
         return
     try:
         top = config.with_overrides(trial_settings(tops))
+        if top.train.batch_size == "auto":  # as training will settle it for these rows (training/auto_settings.py)
+            top = top.with_overrides({"train": {"batch_size": auto_batch(len(data.train_x))}})
         sizes = model_sizes(top.model, data.shape, data.kind, data.num_classes,
                             None if data.column_types is None else (data.column_types, data.column_values),
                             data.vocabulary_size)
