@@ -162,8 +162,8 @@ def test_training_on_mixed_rates_and_channels_says_each_once(tmp_path) -> None:
     write_wav(tmp_path / "clips" / "wide.wav", tone(16000, 0.2, 700.0), 16000)
     write_wav(tmp_path / "clips" / "stereo.wav", tone(8000, 0.2, 800.0), 8000, channels=2)
     result = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "clips"), *SMALL, "--network", "spectrogram",
-                                       "--conv-channels", "4", "--latent-dim", "2", "--epochs", "1", "--batch-size", "4",
-                                       "--quiet", "--out", str(tmp_path / "run")])
+                                       "--conv-channels", "4", "--latent-dim", "2", "--epochs", "1",
+                                       "--batch-size", "4", "--quiet", "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     notices = [line for line in result.stderr.splitlines() if line.startswith("notice:")]
     assert notices == ["notice: 1 of 6 recordings have 2 channels or more: mixed down to mono (their mean)",
