@@ -40,6 +40,9 @@ CASES = [
          r"capacity to 0", [*TWO, "--free-bits", "0.5"]),
     Case("nproc-batch-smaller", r"batch_size 1 is smaller than the 2 processes.*at least 2",
          [*TWO, "--batch-size", "1"]),
+    # auto is 16 on the smallest data: more processes than that cannot each take a slice
+    Case("nproc-auto-batch-smaller", r"batch_size auto \(as small as 16 on small data\) is smaller than the 17 "
+         r"processes.*at least 17", ["train", "--nproc", "17", *NEW]),
     Case("nproc-more-than-gpus", r"2 processes on this machine need a GPU each, but it has 1; use --nproc 1 or "
          r"--device cpu", [*TWO, "--device", "cuda"], setup=_one_gpu),
     Case("nproc-cuda-without-gpu", r"need a GPU each, but it has 0; use --device cpu", [*TWO, "--device", "cuda"],

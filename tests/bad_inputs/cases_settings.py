@@ -108,6 +108,10 @@ CASES += [
          api=lambda w: _api("vaekit.tune")({"data": {"source": "digits"}}, w.path("X"), seed=2**63)),
     Case("train-seed-too-large", r"^error: seed must be between 0 and 2\*\*63 - 1, got 9{26}$",
          ["train", "--data", "digits", "--seed", HUGE, "--out", "{root}/new"]),
+    Case("train-batch-size-a-word", r"^error: train\.batch_size must be an integer or auto; got 'lots'$",
+         ["train", "--data", "digits", "--batch-size", "lots", "--out", "{root}/new"]),
+    Case("api-detector-batch-size-zero", r"^batch_size must be at least 1, or auto; got 0$",
+         api=lambda w: _api("vaekit.VAEAnomalyDetector")(batch_size=0).fit(_rows())),
     Case("impute-check-seed-too-large", r"^error: --check-seed must be between 0 and 2\*\*63 - 1",
          ["impute", "{run}", "--check-seed", HUGE, "--out", "{root}/x.csv"]),
 ]
