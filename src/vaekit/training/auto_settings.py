@@ -14,8 +14,8 @@ also validates and writes a checkpoint; MIN_EPOCHS keeps the old default for dat
 
 The batch is what lets those steps fit within MAX_EPOCHS: a tenth of the rows, within [MIN_BATCH, MAX_BATCH]. With
 the old fixed batch of 128 a table of 50 to 250 rows made one or two steps an epoch, so MAX_EPOCHS cut its run at
-1,000 to 2,000 steps and early stopping's patience at 100 to 200: a one-class detector of 63 crabs stopped on a
-plateau after about 100 steps on two seeds of five (AUROC 0.61; 0.90 to 0.91 on the others), where a batch of 16
+1,000 to 2,000 steps and early stopping's patience at 100 to 200: a one-class detector of 63 crabs stopped early, on a
+plateau, on two seeds of five (AUROC 0.61; 0.90 to 0.91 on the others), where a batch of 16
 trained each seed tried to 0.99 or more (BENCHMARKS.md, "The batch sized by the rows"). Data of 1,280 rows or more
 keep 128.
 """
