@@ -95,6 +95,14 @@ def epochs_value(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from None
 
 
+def seed_list(text: str) -> tuple[int, ...]:
+    """--seeds' value: whole numbers separated by commas."""
+    try:
+        return tuple(int(seed) for seed in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+
+
 def train_m1(x: np.ndarray, epochs: int | str, device: str) -> tuple[torch.nn.Module, dict]:
     """The unsupervised VAE of M1 on images x, no labels, and how long it trained (epochs settled, best epoch)."""
     config = Config.from_dict({"data": {"source": "array"},
@@ -135,12 +143,14 @@ def main() -> None:
         parser.add_argument("--" + key.replace("_", "-"), type=epochs_value if key.endswith("epochs") else int,
                             default=FULL[key], help=f"{what} (default "
                             f"{FULL[key]})")
-    parser.add_argument("--seeds", type=lambda text: tuple(int(seed) for seed in text.split(",")), default=SEEDS,
+    parser.add_argument("--seeds", type=seed_list, default=SEEDS,
                         help="seeds of the labelled images, the unlabelled subset and M2's initial weights, separated "
                         "by commas (default " + ",".join(map(str, SEEDS)) + ")")
     add_device_option(parser)
     args = parser.parse_args()
     if args.render:
+        if not Path(args.render).is_file():
+            parser.error(f"--render: no results file at {args.render}")
         results = json.loads(Path(args.render).read_text())
         write_results("semi_supervised", results, markdown(results))
         return
